@@ -1,0 +1,447 @@
+"""`counter-app`: the same use cases as the window, from a terminal or a scheduler (DESIGN.md §7).
+
+Exit codes: 0 done, 1 the answer is "no", 2 bad input or usage (message on stderr, nothing
+written). Messages follow `--lang` (Indonesian by default).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from counter_app import __version__
+from counter_app.core import i18n
+from counter_app.core.clock import SystemClock, from_db, local_time_text
+from counter_app.core.errors import LoketError, ValidationError
+from counter_app.core.i18n import t
+from counter_app.core.paths import default_data_dir
+from counter_app.core.person import mask_name
+from counter_app.core.phone import mask as mask_phone
+from counter_app.core.roles import Actor
+from counter_app.services.context import Context, cli_actor
+
+Handler = Callable[[argparse.Namespace, "Session"], int]
+COMMANDS: dict[str, Handler] = {}
+
+
+class UsageError(ValidationError):
+    pass
+
+
+class ArgParser(argparse.ArgumentParser):
+    """argparse that raises instead of exiting, so usage errors share the one error path."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError("cli.usage", detail=message)
+
+
+class Session:
+    """The opened store and the acting user, made on first use (init needs no store yet)."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.data_dir = Path(args.data_dir) if args.data_dir else default_data_dir()
+        self._ctx: Context | None = None
+
+    def context(self) -> Context:
+        if self._ctx is None:
+            from counter_app.store.connection import init_db
+
+            init_db(self.data_dir)
+            ctx = Context(self.data_dir, cli_actor(), SystemClock())
+            if self.args.user:
+                from counter_app.services import staff
+
+                password = os.environ.get("COUNTER_APP_PASSWORD")
+                if password is None:
+                    password = getpass.getpass(t("cli.password_prompt", user=self.args.user))
+                actor: Actor = staff.authenticate(ctx, self.args.user, password)
+                ctx = Context(self.data_dir, actor, ctx.clock)
+            self._ctx = ctx
+        return self._ctx
+
+    def emit(self, data: Any, text: str | Callable[[], str]) -> None:
+        if self.args.json:
+            json.dump(data, sys.stdout, ensure_ascii=False, indent=2, default=str)
+            sys.stdout.write("\n")
+        else:
+            print(text() if callable(text) else text)
+
+
+def command(name: str) -> Callable[[Handler], Handler]:
+    def wrap(fn: Handler) -> Handler:
+        COMMANDS[name] = fn
+        return fn
+
+    return wrap
+
+
+def ticket_json(ticket: Any, tz: str = "Asia/Pontianak") -> dict[str, Any]:
+    def iso(value: Any) -> str | None:
+        return None if value is None else from_db(value).isoformat()
+
+    return {
+        "id": ticket.id,
+        "code": ticket.code,
+        "receipt_no": ticket.receipt_no,
+        "service": ticket.service_id,
+        "status": ticket.status,
+        "registered_at": iso(ticket.registered_at),
+        "day": str(ticket.day),
+        "priority": ticket.priority or None,
+        "name_masked": mask_name(ticket.name),
+        "nik_masked": ticket.nik_masked,
+        "phone_masked": mask_phone(ticket.phone) if ticket.phone else None,
+        "counter": ticket.counter,
+        "call_count": ticket.call_count,
+        "arrived_at": iso(ticket.arrived_at),
+        "first_called_at": iso(ticket.first_called_at),
+        "started_at": iso(ticket.started_at),
+        "finished_at": iso(ticket.finished_at),
+        "transferred_from": ticket.transferred_from,
+        "transferred_to": ticket.transferred_to,
+    }
+
+
+def status_word(status: str) -> str:
+    return t(f"status.{status}")
+
+
+def ticket_line(ticket: Any, tz: str) -> str:
+    when = local_time_text(from_db(ticket.registered_at), tz, "%H:%M")
+    prio = f" [{t('priority.' + ticket.priority)}]" if ticket.priority else ""
+    return (
+        f"{ticket.code:<6}{when:<7}{ticket.service_id:<11}{status_word(ticket.status):<18}"
+        f"{mask_name(ticket.name)}{prio}"
+    )
+
+
+def parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValidationError("cli.bad_date", field="date", value=text) from None
+
+
+def build_parser() -> ArgParser:
+    # --json may stand before or after the command; SUPPRESS keeps the sub-parser from
+    # resetting a --json given before it.
+    common = ArgParser(add_help=False)
+    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help=t("cli.help.json"))
+    parser = ArgParser(prog="counter-app", description=t("cli.description"))
+    parser.add_argument("--json", action="store_true", help=t("cli.help.json"))
+    parser.add_argument("--data-dir", help=t("cli.help.data_dir"))
+    parser.add_argument("--lang", choices=i18n.LANGUAGES, help=t("cli.help.lang"))
+    parser.add_argument("--user", help=t("cli.help.user"))
+    parser.add_argument("--version", action="version", version=f"counter-app {__version__}")
+    sub = parser.add_subparsers(dest="command", parser_class=ArgParser)
+
+    p = sub.add_parser("init", parents=[common], help=t("cli.help.init"))
+    p.add_argument("--site", default="PTK")
+    p.add_argument("--counter", default="L01")
+    p.add_argument("--site-name")
+    p.add_argument("--admin")
+    p.add_argument("--admin-password")
+
+    sub.add_parser("services", parents=[common], help=t("cli.help.services"))
+
+    p = sub.add_parser("demo", parents=[common], help=t("cli.help.demo"))
+    p.add_argument("--date", required=True)
+    p.add_argument("--visits", type=int, default=140)
+    p.add_argument("--seed", type=int, default=1)
+
+    p = sub.add_parser("register", parents=[common], help=t("cli.help.register"))
+    p.add_argument("--service", required=True)
+    p.add_argument("--name", required=True)
+    p.add_argument("--nik")
+    p.add_argument("--phone")
+    p.add_argument("--priority", default="")
+    p.add_argument("--notes", default="")
+    p.add_argument("--receipt", metavar="FILE.pdf")
+
+    p = sub.add_parser("queue", parents=[common], help=t("cli.help.queue"))
+    p.add_argument("--date")
+    p.add_argument("--status")
+    p.add_argument("--service")
+
+    p = sub.add_parser("call-next", parents=[common], help=t("cli.help.call_next"))
+    p.add_argument("--counter")
+    for name in ("recall", "start", "no-show", "requeue"):
+        p = sub.add_parser(name, parents=[common], help=t(f"cli.help.{name.replace('-', '_')}"))
+        p.add_argument("id")
+    p = sub.add_parser("finish", parents=[common], help=t("cli.help.finish"))
+    p.add_argument("id")
+    p.add_argument("--outcome", default="")
+    p = sub.add_parser("cancel", parents=[common], help=t("cli.help.cancel"))
+    p.add_argument("id")
+    p.add_argument("--reason", default="")
+    p = sub.add_parser("transfer", parents=[common], help=t("cli.help.transfer"))
+    p.add_argument("id")
+    p.add_argument("--to", required=True)
+    p.add_argument("--note", default="")
+
+    p = sub.add_parser("audit", parents=[common], help=t("cli.help.audit"))
+    p.add_argument("action", choices=["verify"])
+
+    p = sub.add_parser("backup", parents=[common], help=t("cli.help.backup"))
+    p.add_argument("--out")
+
+    p = sub.add_parser("staff", parents=[common], help=t("cli.help.staff"))
+    p.add_argument("action", choices=["add", "list", "disable", "enable"])
+    p.add_argument("username", nargs="?")
+    p.add_argument("--role", default="staff")
+    p.add_argument("--full-name", default="")
+    p.add_argument("--password")
+
+    return parser
+
+
+# ---- commands -------------------------------------------------------------------------
+
+
+@command("init")
+def cmd_init(args: argparse.Namespace, s: Session) -> int:
+    from counter_app.services.setup import initialise
+
+    fresh = initialise(
+        s.data_dir,
+        site=args.site,
+        counter=args.counter,
+        admin=args.admin,
+        admin_password=args.admin_password,
+        site_name=args.site_name,
+        by=cli_actor().username,
+    )
+    msg = t("cli.init.done" if fresh else "cli.init.exists", path=str(s.data_dir))
+    s.emit({"data_dir": str(s.data_dir), "created": fresh}, msg)
+    return 0
+
+
+@command("services")
+def cmd_services(args: argparse.Namespace, s: Session) -> int:
+    from counter_app.services import catalogue
+
+    s.context()
+    lang = i18n.language()
+    rows = catalogue.active_services()
+    data = [
+        {
+            "code": r.code,
+            "name": r.name(lang),
+            "agency": r.agency.name,
+            "letter": r.letter,
+            "fee": r.fee,
+            "target_minutes": r.target_minutes,
+        }
+        for r in rows
+    ]
+    s.emit(
+        data,
+        lambda: "\n".join(f"{r.letter}  {r.code:<11}{r.name(lang)}  ({r.agency.name})" for r in rows),
+    )
+    return 0
+
+
+@command("demo")
+def cmd_demo(args: argparse.Namespace, s: Session) -> int:
+    from counter_app.services.demo import run_demo
+
+    if not 1 <= args.visits <= 10000:
+        raise ValidationError("cli.visits_range", field="visits")
+    result = run_demo(s.context(), parse_date(args.date), args.visits, args.seed)
+    data = {k: (str(v) if k == "day" else v) for k, v in vars(result).items()}
+    s.emit(data, t("cli.demo.done", **data))
+    return 0
+
+
+@command("register")
+def cmd_register(args: argparse.Namespace, s: Session) -> int:
+    from counter_app.services import tickets
+
+    ctx = s.context()
+    reg = tickets.register(
+        ctx,
+        service=args.service,
+        name=args.name,
+        nik=args.nik,
+        phone=args.phone,
+        priority=args.priority,
+        notes=args.notes,
+    )
+    data = ticket_json(reg.ticket, ctx.tz)
+    data["warnings"] = [t(w) for w in reg.warnings]
+    if args.receipt:
+        data["receipt"] = str(write_receipt(ctx, reg.ticket.id, Path(args.receipt), None))
+    for w in reg.warnings:
+        print(t(w), file=sys.stderr)
+    s.emit(data, t("cli.register.done", code=reg.ticket.code, receipt_no=reg.ticket.receipt_no))
+    return 0
+
+
+def write_receipt(ctx: Context, ticket_id: str, out: Path, paper: str | None) -> Path:
+    from counter_app.services import receipts
+
+    pdf = receipts.receipt_pdf(ctx, ticket_id, paper=paper)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(out.suffix + ".part")
+    tmp.write_bytes(pdf)
+    tmp.replace(out)
+    return out
+
+
+@command("queue")
+def cmd_queue(args: argparse.Namespace, s: Session) -> int:
+    from counter_app.services import tickets
+
+    ctx = s.context()
+    day = parse_date(args.date) if args.date else None
+    rows = tickets.queue(ctx, day, args.status, args.service)
+    s.emit(
+        [ticket_json(r, ctx.tz) for r in rows],
+        lambda: "\n".join([t("cli.queue.header")] + [ticket_line(r, ctx.tz) for r in rows])
+        if rows
+        else t("cli.queue.empty"),
+    )
+    return 0
+
+
+@command("call-next")
+def cmd_call_next(args: argparse.Namespace, s: Session) -> int:
+    from counter_app.services import tickets
+
+    ctx = s.context()
+    ticket = tickets.call_next(ctx, args.counter)
+    if ticket is None:
+        s.emit(None, t("cli.call_next.none"))
+        return 1
+    s.emit(ticket_json(ticket, ctx.tz), t("cli.call_next.done", code=ticket.code))
+    return 0
+
+
+def _mover(name: str, fn_name: str, **extra: str) -> None:
+    def handler(args: argparse.Namespace, s: Session) -> int:
+        from counter_app.services import tickets
+
+        ctx = s.context()
+        kwargs = {k: getattr(args, v) for k, v in extra.items()}
+        ticket = getattr(tickets, fn_name)(ctx, args.id, **kwargs)
+        s.emit(
+            ticket_json(ticket, ctx.tz),
+            t("cli.moved", code=ticket.code, status=status_word(ticket.status)),
+        )
+        return 0
+
+    COMMANDS[name] = handler
+
+
+_mover("recall", "recall")
+_mover("start", "start")
+_mover("finish", "finish", outcome="outcome")
+_mover("no-show", "no_show")
+_mover("cancel", "cancel", reason="reason")
+_mover("requeue", "requeue")
+_mover("transfer", "transfer", to_service="to", note="note")
+
+
+@command("audit")
+def cmd_audit(args: argparse.Namespace, s: Session) -> int:
+    from counter_app.core.roles import Permission
+    from counter_app.services.journal import verify_chain
+
+    ctx = s.context()
+    ctx.actor.require(Permission.AUDIT)
+    ok, broken, count = verify_chain()
+    data = {"intact": ok, "entries": count, "broken_at": broken}
+    s.emit(data, t("cli.audit.ok" if ok else "cli.audit.broken", count=count, id=broken))
+    return 0 if ok else 1
+
+
+@command("backup")
+def cmd_backup(args: argparse.Namespace, s: Session) -> int:
+    from counter_app.services.backup import backup
+
+    path = backup(s.context(), Path(args.out) if args.out else None)
+    s.emit({"path": str(path)}, t("cli.backup.done", path=str(path)))
+    return 0
+
+
+@command("staff")
+def cmd_staff(args: argparse.Namespace, s: Session) -> int:
+    from counter_app.core.roles import Permission
+    from counter_app.services import staff
+    from counter_app.store.models import Staff
+
+    ctx = s.context()
+    if args.action == "list":
+        ctx.actor.require(Permission.MANAGE_STAFF)
+        rows = list(Staff.select().order_by(Staff.username))
+        data = [{"username": r.username, "role": r.role, "active": r.active} for r in rows]
+        s.emit(data, lambda: "\n".join(f"{r.username:<20}{r.role:<12}{'aktif' if r.active else '-'}" for r in rows))
+        return 0
+    if not args.username:
+        raise ValidationError("cli.username_required", field="username")
+    if args.action == "add":
+        password = args.password or os.environ.get("COUNTER_APP_NEW_PASSWORD")
+        if password is None:
+            password = getpass.getpass(t("cli.password_prompt", user=args.username))
+        staff.create_staff(ctx, args.username, password, args.role, args.full_name)
+    else:
+        staff.set_active(ctx, args.username, args.action == "enable")
+    s.emit({"username": args.username, "action": args.action}, t("cli.done"))
+    return 0
+
+
+# ---- entry ----------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    _early_language(argv)
+    if not argv or argv == ["gui"]:
+        return _gui()
+    from counter_app.store.connection import close_db, store_errors
+
+    try:
+        args = build_parser().parse_args(argv)
+        if args.lang:
+            i18n.set_language(args.lang)
+        if not args.command:
+            return _gui(args.data_dir)
+        session = Session(args)
+        with store_errors(session.data_dir):
+            return COMMANDS[args.command](args, session)
+    except LoketError as exc:
+        print(t("cli.error", message=exc.message()), file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        close_db()
+
+
+def _early_language(argv: list[str]) -> None:
+    """Help texts are built before parsing, so pick up --lang (or the env) first."""
+    lang = os.environ.get("COUNTER_APP_LANG")
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            lang = argv[i + 1]
+        elif arg.startswith("--lang="):
+            lang = arg.split("=", 1)[1]
+    if lang in i18n.LANGUAGES:
+        i18n.set_language(lang)
+
+
+def _gui(data_dir: str | None = None) -> int:
+    try:
+        from counter_app.gui.app import run
+    except ImportError as exc:
+        print(t("cli.no_gui", detail=str(exc)), file=sys.stderr)
+        return 2
+    return run(Path(data_dir) if data_dir else None)

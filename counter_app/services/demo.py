@@ -1,0 +1,228 @@
+"""A believable synthetic day at an MPP, driven through the real use cases with a moving clock.
+
+Arrivals peak mid-morning; Friday has the midday prayer break; each counter has as many desks
+as its demand needs; service times scatter around each service's target; some visitors are
+priority, some do not answer their call, some leave, some are sent to another service.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+import random
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from counter_app.core.clock import FixedClock
+from counter_app.core.errors import IllegalTransition
+from counter_app.core.roles import Actor, Permission, Role
+from counter_app.core.ticket_rules import Priority, Status
+from counter_app.services import catalogue, tickets
+from counter_app.services.context import Context
+from counter_app.store.models import Counter, CounterService, Ticket, db
+
+# Share of visitors by service (MPP Pontianak: Disdukcapil, DPMPTSP, Imigrasi, Bank, Samsat).
+DEMAND = {
+    "KTP": 12, "KK": 8, "AKTALAHIR": 5, "PINDAH": 3,
+    "NIB": 6, "PBG": 2, "KONSULIZIN": 3, "INFO": 3,
+    "PASPOR": 12, "PKB": 9, "STNK5": 2, "SKCK": 7,
+    "BPJSKES": 5, "BPJSTK": 4, "BANK": 7, "NPWP": 3, "PBB": 3, "BPHTB": 1,
+    "NIKAH": 2, "PDAMBARU": 1, "PDAMADUAN": 1,
+}
+FIRST_NAMES = [
+    "Siti", "Nur", "Dewi", "Rina", "Yuliani", "Fitri", "Ayu", "Lestari", "Hendra", "Agus",
+    "Budi", "Rudi", "Eko", "Andi", "Fajar", "Rizky", "Muhammad", "Ahmad", "Joko", "Wahyu",
+    "Lim", "Tan", "Ng", "Apai", "Dayang", "Uray", "Syarif", "Kurniawati", "Veronika", "Yohanes",
+]
+LAST_NAMES = [
+    "Aminah", "Rahayu", "Hidayat", "Saputra", "Pratama", "Wijaya", "Kurniawan", "Susanti",
+    "Hasibuan", "Alkadrie", "Kusuma", "Setiawan", "Lim", "Santoso", "Nugroho", "Gunawan",
+    "Abdullah", "Ramadhan", "Purnamasari", "Yuliana", "Harahap", "Marpaung", "Simanjuntak",
+]
+PRIORITY_SHARE = [
+    (Priority.ELDERLY, 0.05), (Priority.DISABILITY, 0.01),
+    (Priority.PREGNANT, 0.02), (Priority.CHILD, 0.005),
+]
+
+
+@dataclass
+class DemoResult:
+    day: date
+    registered: int
+    served: int
+    no_show: int
+    cancelled: int
+    transferred: int
+    waiting: int
+
+
+def _opening(day: date) -> tuple[float, float, tuple[float, float] | None]:
+    """(open, last arrival, break) in hours; Friday has the long prayer break."""
+    if day.weekday() == 4:
+        return 8.0, 15.5, (11.5, 13.0)
+    return 8.0, 15.0, (12.0, 12.75)
+
+
+def _arrival_hours(rng: random.Random, n: int, day: date) -> list[float]:
+    start, end, brk = _opening(day)
+    hours: list[float] = []
+    while len(hours) < n:
+        # Mid-morning peak with a smaller early-afternoon bump.
+        h = rng.gauss(9.9, 1.2) if rng.random() < 0.75 else rng.gauss(13.6, 0.8)
+        if not start <= h < end:
+            continue
+        if brk and brk[0] <= h < brk[1] and rng.random() < 0.9:
+            continue
+        hours.append(h)
+    hours.sort()
+    return hours
+
+
+def _nik(rng: random.Random) -> str:
+    born = date(1950, 1, 1) + timedelta(days=rng.randrange(0, 365 * 55))
+    day = born.day + (40 if rng.random() < 0.5 else 0)
+    district = rng.choice(["01", "02", "03", "04", "05", "06"])
+    return f"6171{district}{day:02d}{born:%m%y}{rng.randrange(1, 9999):04d}"
+
+
+def _phone(rng: random.Random) -> str:
+    return f"08{rng.choice(['11', '12', '13', '21', '52', '77', '95'])}{rng.randrange(10**7, 10**8)}"
+
+
+def run_demo(ctx: Context, day: date, visits: int, seed: int = 1) -> DemoResult:
+    """Fill `day` with `visits` visitors. Runs in one transaction: all of the day or none."""
+    ctx.actor.require(Permission.MANAGE_SETTINGS)
+    rng = random.Random(seed)
+    zone = ZoneInfo(ctx.tz)
+    midnight = datetime.combine(day, time(0), zone)
+    clock = FixedClock(midnight)
+    base = replace(ctx, clock=clock)
+    start_h, _, brk = _opening(day)
+
+    def at(hours: float) -> datetime:
+        return midnight + timedelta(hours=hours)
+
+    counters = {
+        c.code: [link.service_id for link in CounterService.select().where(CounterService.counter == c.code)]
+        for c in Counter.select().where(Counter.active == True)  # noqa: E712
+    }
+    counters = {k: v for k, v in counters.items() if v}
+    service_counter = {svc: code for code, svcs in counters.items() for svc in svcs}
+    offered = [s for s in catalogue.active_services() if s.code in service_counter]
+    weights = [DEMAND.get(s.code, 1) for s in offered]
+    targets = {s.code: s.target_minutes for s in offered}
+
+    # Desks per counter from expected workload: visitors × target minutes over ~6 h of service.
+    desks: dict[str, list[Context]] = {}
+    total_w = sum(weights)
+    for code, svcs in counters.items():
+        work = sum(
+            visits * DEMAND.get(s, 1) / total_w * targets.get(s, 10) for s in svcs if s in targets
+        )
+        n = max(1, math.ceil(work / (6 * 60 * 0.85)))
+        desks[code] = [
+            replace(base, actor=Actor(f"petugas.{code.lower()}.{i + 1}", Role.STAFF))
+            for i in range(n)
+        ]
+
+    events: list[tuple[float, int, str, object]] = []
+    order = itertools.count()
+
+    def push(hours: float, kind: str, data: object) -> None:
+        heapq.heappush(events, (hours, next(order), kind, data))
+
+    for h in _arrival_hours(rng, visits, day):
+        push(h, "arrive", None)
+    idle: dict[str, list[Context]] = {code: list(d) for code, d in desks.items()}
+    for code in desks:
+        for desk in idle[code][:]:
+            idle[code].remove(desk)
+            push(start_h, "free", (code, desk))
+
+    registrar = replace(base, actor=Actor("petugas.pendaftaran", Role.STAFF))
+    result = DemoResult(day, 0, 0, 0, 0, 0, 0)
+
+    with db.atomic():
+        while events:
+            h, _, kind, data = heapq.heappop(events)
+            clock.set(at(h))
+            if kind == "arrive":
+                svc = rng.choices(offered, weights)[0]
+                prio = Priority.GENERAL
+                r = rng.random()
+                for p, share in PRIORITY_SHARE:
+                    if r < share:
+                        prio = p
+                        break
+                    r -= share
+                reg = tickets.register(
+                    registrar,
+                    service=svc.code,
+                    name=f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
+                    nik=_nik(rng) if rng.random() < 0.6 else None,
+                    phone=_phone(rng) if rng.random() < 0.5 else None,
+                    priority=prio.value,
+                )
+                result.registered += 1
+                if rng.random() < 0.015:
+                    push(h + rng.uniform(0.3, 1.2), "leave", reg.ticket.id)
+                code = service_counter[svc.code]
+                while idle[code]:
+                    push(h, "free", (code, idle[code].pop()))
+            elif kind == "free":
+                code, desk = data  # type: ignore[misc]
+                if brk and brk[0] <= h < brk[1] and day.weekday() == 4:
+                    push(brk[1], "free", (code, desk))
+                    continue
+                called = tickets.call_next(desk, code)
+                if called is None:
+                    idle[code].append(desk)
+                    continue
+                if rng.random() < 0.04:
+                    push(h + 1 / 60, "absent", (code, desk, called.id))
+                else:
+                    push(h + rng.uniform(0.3, 1.5) / 60, "start", (code, desk, called.id))
+            elif kind == "absent":
+                code, desk, tid = data  # type: ignore[misc]
+                needed = base.setting("no_show_after_calls")
+                ticket = Ticket.get_by_id(tid)
+                if ticket.call_count < needed:
+                    tickets.recall(desk, tid)
+                    push(h + 1 / 60, "absent", data)
+                else:
+                    tickets.no_show(desk, tid)
+                    result.no_show += 1
+                    push(h, "free", (code, desk))
+            elif kind == "start":
+                code, desk, tid = data  # type: ignore[misc]
+                ticket = tickets.start(desk, tid)
+                target = targets[ticket.service_id]
+                minutes = max(1.0, rng.lognormvariate(math.log(target * 0.9), 0.45))
+                push(h + minutes / 60, "finish", (code, desk, tid))
+            elif kind == "finish":
+                code, desk, tid = data  # type: ignore[misc]
+                if rng.random() < 0.03:
+                    old = Ticket.get_by_id(tid)
+                    others = [s for s in offered if s.code != old.service_id]
+                    other = rng.choices(others, [DEMAND.get(s.code, 1) for s in others])[0]
+                    tickets.transfer(desk, tid, other.code, "Dialihkan oleh petugas")
+                    result.transferred += 1
+                    to_code = service_counter[other.code]
+                    while idle[to_code]:
+                        push(h, "free", (to_code, idle[to_code].pop()))
+                else:
+                    tickets.finish(desk, tid, "Berkas lengkap, selesai")
+                    result.served += 1
+                push(h, "free", (code, desk))
+            elif kind == "leave":
+                try:
+                    tickets.cancel(registrar, str(data), "Pengunjung meninggalkan antrian")
+                    result.cancelled += 1
+                except IllegalTransition:
+                    pass  # already called: they stayed after all
+        result.waiting = (
+            Ticket.select().where((Ticket.day == day) & (Ticket.status == Status.WAITING.value)).count()
+        )
+    return result

@@ -1,0 +1,426 @@
+"""Registering visitors and moving tickets through the queue (DESIGN.md §4).
+
+Every change happens in one `BEGIN IMMEDIATE` transaction that also writes the TicketEvent, the
+outbox row and the audit entry, so either all of it is on disk or none of it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from uuid6 import uuid7
+
+from counter_app.core import nik as nik_rules
+from counter_app.core import person, phone as phone_rules
+from counter_app.core.clock import from_db, local_day, to_db
+from counter_app.core.errors import IllegalTransition, NotFound, ValidationError
+from counter_app.core.numbering import MAX_PER_DAY, receipt_number, ticket_code
+from counter_app.core.roles import Permission
+from counter_app.core.ticket_rules import ACTIVE, Priority, Status, can, target
+from counter_app.services import catalogue, journal
+from counter_app.services.context import Context
+from counter_app.store.models import QueueSequence, Service, Ticket, TicketEvent, db
+
+
+@dataclass(frozen=True)
+class Registration:
+    ticket: Ticket
+    warnings: tuple[str, ...] = ()
+
+
+def _priority(value: str | None) -> Priority:
+    try:
+        return Priority((value or "").strip().lower())
+    except ValueError:
+        raise ValidationError("priority.unknown", field="priority", value=value) from None
+
+
+def register(
+    ctx: Context,
+    *,
+    service: str,
+    name: str,
+    nik: str | None = None,
+    phone: str | None = None,
+    priority: str | None = None,
+    notes: str | None = None,
+) -> Registration:
+    """Validate the visitor, then issue the next code for the service's letter, durably."""
+    ctx.actor.require(Permission.REGISTER)
+    clean_name = person.clean_name(name)
+    clean_notes = person.clean_notes(notes)
+    prio = _priority(priority)
+    now = ctx.clock.now()
+    today = local_day(now, ctx.tz)
+    parsed = nik_rules.parse(nik, today=today) if nik and nik.strip() else None
+    e164 = phone_rules.normalise(phone) if phone and phone.strip() else None
+    svc = catalogue.get_service(service)
+    if not svc.active:
+        raise ValidationError("service.inactive", field="service", code=svc.code)
+    nik_hash = nik_rules.keyed_hash(parsed.digits, ctx.nik_key()) if parsed else None
+
+    with db.atomic():
+        if nik_hash and ctx.setting("one_active_ticket_per_nik"):
+            clash = (
+                Ticket.select(Ticket.code)
+                .where(
+                    (Ticket.nik_hash == nik_hash)
+                    & (Ticket.day == today)
+                    & (Ticket.service == svc.code)
+                    & (Ticket.status.in_([s.value for s in ACTIVE]))
+                )
+                .first()
+            )
+            if clash is not None:
+                raise ValidationError("nik.active_ticket", field="nik", code=clash.code)
+        number = _next_number(today, svc.letter)
+        code = ticket_code(svc.letter, number)
+        site, device = ctx.setting("site_code"), ctx.setting("counter_code")
+        ticket = Ticket.create(
+            id=str(uuid7()),
+            day=today,
+            seq=number,
+            letter=svc.letter,
+            code=code,
+            receipt_no=receipt_number(site, device, today, code),
+            service=svc.code,
+            device=device,
+            priority=prio.value,
+            status=Status.WAITING.value,
+            name=clean_name,
+            nik_hash=nik_hash,
+            nik_masked=parsed.masked if parsed else None,
+            phone=e164,
+            notes=clean_notes,
+            arrived_at=to_db(now),
+            queued_at=to_db(now),
+            registered_at=to_db(now),
+        )
+        _event(ctx, ticket, "register", None, Status.WAITING)
+        journal.outbox(ctx.clock, "ticket", ticket.id, "upsert", sync_payload(ticket))
+        journal.audit(ctx.clock, ctx.actor.username, "ticket.register", ticket.id, {"code": code})
+    return Registration(ticket, parsed.warnings if parsed else ())
+
+
+def _next_number(day: date, letter: str) -> int:
+    """Bump the day's counter for the letter; rolled back with the ticket if anything fails."""
+    updated = (
+        QueueSequence.update(last=QueueSequence.last + 1)
+        .where((QueueSequence.day == day) & (QueueSequence.letter == letter))
+        .execute()
+    )
+    if not updated:
+        QueueSequence.create(day=day, letter=letter, last=1)
+        return 1
+    number = (
+        QueueSequence.select(QueueSequence.last)
+        .where((QueueSequence.day == day) & (QueueSequence.letter == letter))
+        .scalar()
+    )
+    if number > MAX_PER_DAY:
+        raise ValidationError("queue.full", field="service", letter=letter, max=MAX_PER_DAY)
+    return number
+
+
+def _event(
+    ctx: Context,
+    ticket: Ticket,
+    action: str,
+    before: Status | None,
+    after: Status,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    TicketEvent.create(
+        ticket=ticket.id,
+        action=action,
+        from_status=before.value if before else None,
+        to_status=after.value,
+        actor=ctx.actor.username,
+        counter=ctx.setting("counter_code"),
+        at=to_db(ctx.clock.now()),
+        detail=detail,
+    )
+
+
+def sync_payload(ticket: Ticket) -> dict[str, Any]:
+    """What leaves this PC about a ticket: no NIK, no phone, no full name."""
+
+    def iso(value: Any) -> str | None:
+        return None if value is None else from_db(value).isoformat()
+
+    return {
+        "id": ticket.id,
+        "day": str(ticket.day),
+        "code": ticket.code,
+        "receipt_no": ticket.receipt_no,
+        "service": ticket.service_id,
+        "device": ticket.device,
+        "counter": ticket.counter,
+        "priority": ticket.priority,
+        "status": ticket.status,
+        "name_masked": person.mask_name(ticket.name),
+        "arrived_at": iso(ticket.arrived_at),
+        "registered_at": iso(ticket.registered_at),
+        "first_called_at": iso(ticket.first_called_at),
+        "started_at": iso(ticket.started_at),
+        "finished_at": iso(ticket.finished_at),
+        "call_count": ticket.call_count,
+        "served_by": ticket.served_by,
+        "transferred_from": ticket.transferred_from,
+        "transferred_to": ticket.transferred_to,
+    }
+
+
+# ---- look-ups ---------------------------------------------------------------------------
+
+
+def get(ticket_ref: str, ctx: Context | None = None) -> Ticket:
+    """A ticket by uuid, receipt number, or today's code (`A023`)."""
+    ref = ticket_ref.strip()
+    ticket = Ticket.get_or_none(Ticket.id == ref)
+    if ticket is None:
+        ticket = Ticket.get_or_none(Ticket.receipt_no == ref)
+    if ticket is None and ctx is not None:
+        today = local_day(ctx.clock.now(), ctx.tz)
+        ticket = (
+            Ticket.select()
+            .where((Ticket.day == today) & (Ticket.code == ref.upper()))
+            .order_by(Ticket.registered_at.desc())
+            .first()
+        )
+    if ticket is None:
+        raise NotFound("ticket.unknown", ref=ticket_ref)
+    return ticket
+
+
+def queue(
+    ctx: Context, day: date | None = None, status: str | None = None, service: str | None = None
+) -> list[Ticket]:
+    ctx.actor.require(Permission.VIEW_QUEUE)
+    day = day or local_day(ctx.clock.now(), ctx.tz)
+    query = Ticket.select().where(Ticket.day == day)
+    if status:
+        try:
+            query = query.where(Ticket.status == Status(status).value)
+        except ValueError:
+            raise ValidationError("status.unknown", field="status", value=status) from None
+    if service:
+        query = query.where(Ticket.service == service.upper())
+    return list(query.order_by(Ticket.registered_at, Ticket.seq))
+
+
+def people_ahead(ticket: Ticket) -> int:
+    """Waiting tickets of the same service that will be called before this one (FIFO)."""
+    return (
+        Ticket.select()
+        .where(
+            (Ticket.day == ticket.day)
+            & (Ticket.service == ticket.service_id)
+            & (Ticket.status == Status.WAITING.value)
+            & (Ticket.queued_at < ticket.queued_at)
+        )
+        .count()
+    )
+
+
+# ---- moves ------------------------------------------------------------------------------
+
+
+def _move(
+    ctx: Context, ticket_ref: str, action: str, detail: dict[str, Any] | None = None, **changes: Any
+) -> Ticket:
+    ctx.actor.require(Permission.SERVE)
+    with db.atomic():
+        ticket = get(ticket_ref, ctx)
+        before = Status(ticket.status)
+        if not can(action, before):
+            raise IllegalTransition(
+                "ticket.illegal", code=ticket.code, action=action, status=before.value
+            )
+        after = target(action)
+        ticket.status = after.value
+        for key, value in changes.items():
+            setattr(ticket, key, value)
+        _check_rules(ctx, ticket, action, before)
+        ticket.save()
+        _event(ctx, ticket, action, before, after, detail)
+        journal.outbox(ctx.clock, "ticket", ticket.id, "upsert", sync_payload(ticket))
+        journal.audit(ctx.clock, ctx.actor.username, f"ticket.{action}", ticket.id, detail)
+    return ticket
+
+
+def _check_rules(ctx: Context, ticket: Ticket, action: str, before: Status) -> None:
+    if action == "no_show":
+        needed = ctx.setting("no_show_after_calls")
+        if ticket.call_count < needed:
+            raise IllegalTransition(
+                "ticket.no_show_early", code=ticket.code, calls=ticket.call_count, needed=needed
+            )
+
+
+def call_next(ctx: Context, counter: str | None = None) -> Ticket | None:
+    """Call the next visitor for the counter's services: priority first, within a cap."""
+    ctx.actor.require(Permission.SERVE)
+    counter = counter or ctx.setting("counter_code")
+    now = ctx.clock.now()
+    today = local_day(now, ctx.tz)
+    with db.atomic():
+        codes = [s.code for s in catalogue.services_of_counter(counter)]
+        if not codes:
+            raise ValidationError("counter.no_services", field="counter", code=counter)
+        waiting = Ticket.select().where(
+            (Ticket.day == today)
+            & (Ticket.status == Status.WAITING.value)
+            & (Ticket.service.in_(codes))
+        )
+        fifo = (Ticket.queued_at, Ticket.seq)
+        priority_next = waiting.where(Ticket.priority != "").order_by(*fifo).first()
+        general_next = waiting.where(Ticket.priority == "").order_by(*fifo).first()
+        chosen = priority_next or general_next
+        if priority_next and general_next and _priority_streak(today, counter, ctx) >= ctx.setting(
+            "priority_cap"
+        ):
+            chosen = general_next
+        if chosen is None:
+            return None
+        return _move(
+            ctx,
+            chosen.id,
+            "call",
+            {"counter": counter},
+            counter=counter,
+            call_count=1,
+            first_called_at=chosen.first_called_at or to_db(now),
+            called_at=to_db(now),
+            served_by=ctx.actor.username,
+        )
+
+
+def _priority_streak(today: date, counter: str, ctx: Context) -> int:
+    """How many of this counter's latest calls in a row went to priority visitors."""
+    cap = ctx.setting("priority_cap")
+    recent = (
+        Ticket.select(Ticket.priority)
+        .where(
+            (Ticket.day == today)
+            & (Ticket.counter == counter)
+            & Ticket.first_called_at.is_null(False)
+        )
+        .order_by(Ticket.first_called_at.desc())
+        .limit(cap)
+    )
+    streak = 0
+    for row in recent:
+        if not row.priority:
+            break
+        streak += 1
+    return streak
+
+
+def recall(ctx: Context, ticket_ref: str) -> Ticket:
+    ticket = get(ticket_ref, ctx)
+    now = to_db(ctx.clock.now())
+    return _move(
+        ctx, ticket.id, "recall", {"call": ticket.call_count + 1},
+        call_count=ticket.call_count + 1, called_at=now,
+    )
+
+
+def start(ctx: Context, ticket_ref: str) -> Ticket:
+    return _move(
+        ctx, ticket_ref, "start", None,
+        started_at=to_db(ctx.clock.now()), served_by=ctx.actor.username,
+    )
+
+
+def finish(ctx: Context, ticket_ref: str, outcome: str = "") -> Ticket:
+    note = person.clean_notes(outcome)
+    return _move(
+        ctx, ticket_ref, "finish", {"outcome": note} if note else None,
+        finished_at=to_db(ctx.clock.now()), outcome=note,
+    )
+
+
+def no_show(ctx: Context, ticket_ref: str) -> Ticket:
+    return _move(ctx, ticket_ref, "no_show", None, finished_at=to_db(ctx.clock.now()))
+
+
+def cancel(ctx: Context, ticket_ref: str, reason: str = "") -> Ticket:
+    note = person.clean_notes(reason)
+    return _move(
+        ctx, ticket_ref, "cancel", {"reason": note} if note else None,
+        finished_at=to_db(ctx.clock.now()), outcome=note,
+    )
+
+
+def requeue(ctx: Context, ticket_ref: str) -> Ticket:
+    """Back to waiting at the end of its class (e.g. a missing document being fetched)."""
+    return _move(
+        ctx, ticket_ref, "requeue", None,
+        queued_at=to_db(ctx.clock.now()), started_at=None,
+    )
+
+
+def transfer(ctx: Context, ticket_ref: str, to_service: str, note: str = "") -> Ticket:
+    """Close this ticket as transferred and issue a linked one in the other service.
+
+    The new ticket keeps the visitor's arrival time and place, so nobody queues twice.
+    """
+    ctx.actor.require(Permission.SERVE)
+    clean = person.clean_notes(note)
+    now = ctx.clock.now()
+    today = local_day(now, ctx.tz)
+    with db.atomic():
+        old = get(ticket_ref, ctx)
+        svc: Service = catalogue.get_service(to_service)
+        if not svc.active:
+            raise ValidationError("service.inactive", field="service", code=svc.code)
+        if svc.code == old.service_id:
+            raise ValidationError("transfer.same_service", field="service")
+        number = _next_number(today, svc.letter)
+        code = ticket_code(svc.letter, number)
+        site, device = ctx.setting("site_code"), ctx.setting("counter_code")
+        new = Ticket.create(
+            id=str(uuid7()),
+            day=today,
+            seq=number,
+            letter=svc.letter,
+            code=code,
+            receipt_no=receipt_number(site, device, today, code),
+            service=svc.code,
+            device=device,
+            priority=old.priority,
+            status=Status.WAITING.value,
+            name=old.name,
+            nik_hash=old.nik_hash,
+            nik_masked=old.nik_masked,
+            phone=old.phone,
+            notes=clean or old.notes,
+            arrived_at=old.arrived_at,
+            queued_at=old.arrived_at,
+            registered_at=to_db(now),
+            transferred_from=old.id,
+        )
+        _event(ctx, new, "register", None, Status.WAITING, {"transferred_from": old.code})
+        journal.outbox(ctx.clock, "ticket", new.id, "upsert", sync_payload(new))
+        _move(
+            ctx, old.id, "transfer", {"to": svc.code, "new_code": code},
+            transferred_to=new.id, finished_at=to_db(now),
+        )
+    return new
+
+
+def waiting_seconds(ticket: Ticket) -> float | None:
+    """First call − arrival (DESIGN.md §4); None while not called yet."""
+    if ticket.first_called_at is None:
+        return None
+    return (ticket.first_called_at - ticket.arrived_at).total_seconds()
+
+
+def service_seconds(ticket: Ticket) -> float | None:
+    if ticket.started_at is None or ticket.finished_at is None:
+        return None
+    return (ticket.finished_at - ticket.started_at).total_seconds()
+

@@ -1,0 +1,117 @@
+"""Numbered schema migrations. Each runs in one transaction with its `user_version` bump.
+
+The SQL of each step is frozen here (not derived from the models), so a step means the same
+thing forever, whatever the models become later. Add a step; never edit an old one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import peewee
+
+V1 = """
+CREATE TABLE "setting" ("key" VARCHAR(255) NOT NULL PRIMARY KEY, "value" TEXT NOT NULL);
+CREATE TABLE "agency" ("code" VARCHAR(255) NOT NULL PRIMARY KEY, "name" VARCHAR(255) NOT NULL);
+CREATE TABLE "service" ("code" VARCHAR(255) NOT NULL PRIMARY KEY, "letter" VARCHAR(1) NOT NULL,
+  "name_id" VARCHAR(255) NOT NULL, "name_en" VARCHAR(255) NOT NULL,
+  "agency_id" VARCHAR(255) NOT NULL REFERENCES "agency" ("code"),
+  "target_minutes" INTEGER NOT NULL, "completion_id" VARCHAR(255) NOT NULL,
+  "completion_en" VARCHAR(255) NOT NULL, "fee" INTEGER NOT NULL, "requirements" TEXT NOT NULL,
+  "active" INTEGER NOT NULL);
+CREATE INDEX "service_agency_id" ON "service" ("agency_id");
+CREATE TABLE "counter" ("code" VARCHAR(255) NOT NULL PRIMARY KEY, "name" VARCHAR(255) NOT NULL,
+  "active" INTEGER NOT NULL);
+CREATE TABLE "counter_service" (
+  "counter_id" VARCHAR(255) NOT NULL REFERENCES "counter" ("code") ON DELETE CASCADE,
+  "service_id" VARCHAR(255) NOT NULL REFERENCES "service" ("code") ON DELETE CASCADE,
+  PRIMARY KEY ("counter_id", "service_id"));
+CREATE INDEX "counter_service_service_id" ON "counter_service" ("service_id");
+CREATE TABLE "staff" ("id" INTEGER NOT NULL PRIMARY KEY, "username" VARCHAR(255) NOT NULL,
+  "full_name" VARCHAR(255) NOT NULL, "password_hash" VARCHAR(255) NOT NULL,
+  "role" VARCHAR(255) NOT NULL, "active" INTEGER NOT NULL, "failed_attempts" INTEGER NOT NULL,
+  "locked_until" DATETIME, "created_at" DATETIME NOT NULL);
+CREATE UNIQUE INDEX "staff_username" ON "staff" ("username");
+CREATE TABLE "queue_sequence" ("day" DATE NOT NULL, "letter" VARCHAR(1) NOT NULL,
+  "last" INTEGER NOT NULL, PRIMARY KEY ("day", "letter"));
+CREATE TABLE "ticket" ("id" VARCHAR(255) NOT NULL PRIMARY KEY, "day" DATE NOT NULL,
+  "seq" INTEGER NOT NULL, "letter" VARCHAR(1) NOT NULL, "code" VARCHAR(255) NOT NULL,
+  "receipt_no" VARCHAR(255) NOT NULL,
+  "service_id" VARCHAR(255) NOT NULL REFERENCES "service" ("code"),
+  "device" VARCHAR(255) NOT NULL, "counter" VARCHAR(255), "priority" VARCHAR(255) NOT NULL,
+  "status" VARCHAR(255) NOT NULL, "name" VARCHAR(255) NOT NULL, "nik_hash" VARCHAR(255),
+  "nik_masked" VARCHAR(255), "phone" VARCHAR(255), "notes" TEXT NOT NULL,
+  "arrived_at" DATETIME NOT NULL, "queued_at" DATETIME NOT NULL,
+  "registered_at" DATETIME NOT NULL, "first_called_at" DATETIME,
+  "called_at" DATETIME, "started_at" DATETIME, "finished_at" DATETIME,
+  "call_count" INTEGER NOT NULL, "served_by" VARCHAR(255), "outcome" TEXT NOT NULL,
+  "transferred_from" VARCHAR(255), "transferred_to" VARCHAR(255));
+CREATE UNIQUE INDEX "ticket_receipt_no" ON "ticket" ("receipt_no");
+CREATE INDEX "ticket_service_id" ON "ticket" ("service_id");
+CREATE UNIQUE INDEX "ticket_day_letter_seq" ON "ticket" ("day", "letter", "seq");
+CREATE INDEX "ticket_day_status" ON "ticket" ("day", "status");
+CREATE INDEX "ticket_day_code" ON "ticket" ("day", "code");
+CREATE INDEX "ticket_nik_hash_day" ON "ticket" ("nik_hash", "day");
+CREATE TABLE "ticket_event" ("id" INTEGER NOT NULL PRIMARY KEY,
+  "ticket_id" VARCHAR(255) NOT NULL REFERENCES "ticket" ("id"),
+  "action" VARCHAR(255) NOT NULL, "from_status" VARCHAR(255), "to_status" VARCHAR(255) NOT NULL,
+  "actor" VARCHAR(255) NOT NULL, "counter" VARCHAR(255), "at" DATETIME NOT NULL, "detail" TEXT);
+CREATE INDEX "ticket_event_ticket_id" ON "ticket_event" ("ticket_id");
+CREATE TABLE "receipt" ("id" INTEGER NOT NULL PRIMARY KEY,
+  "ticket_id" VARCHAR(255) NOT NULL REFERENCES "ticket" ("id"),
+  "snapshot" TEXT NOT NULL, "token" TEXT NOT NULL, "reprint_count" INTEGER NOT NULL,
+  "created_at" DATETIME NOT NULL);
+CREATE UNIQUE INDEX "receipt_ticket_id" ON "receipt" ("ticket_id");
+CREATE TABLE "outbox" ("seq" INTEGER PRIMARY KEY AUTOINCREMENT, "entity" VARCHAR(255) NOT NULL,
+  "uuid" VARCHAR(255) NOT NULL, "op" VARCHAR(255) NOT NULL, "payload" TEXT NOT NULL,
+  "created_at" DATETIME NOT NULL, "sent_at" DATETIME);
+CREATE INDEX "outbox_sent_at" ON "outbox" ("sent_at");
+CREATE TABLE "audit_log" ("id" INTEGER PRIMARY KEY AUTOINCREMENT, "at" VARCHAR(255) NOT NULL,
+  "actor" VARCHAR(255) NOT NULL, "action" VARCHAR(255) NOT NULL, "subject" VARCHAR(255) NOT NULL,
+  "detail" TEXT, "prev_hash" VARCHAR(255) NOT NULL, "hash" VARCHAR(255) NOT NULL);
+CREATE TRIGGER "audit_log_no_update" BEFORE UPDATE ON "audit_log"
+  BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+CREATE TRIGGER "ticket_event_no_update" BEFORE UPDATE ON "ticket_event"
+  BEGIN SELECT RAISE(ABORT, 'ticket events are append-only'); END;
+"""
+
+
+def _script(sql: str) -> Callable[[peewee.SqliteDatabase], None]:
+    def step(database: peewee.SqliteDatabase) -> None:
+        for statement in _split(sql):
+            database.execute_sql(statement)
+
+    return step
+
+
+def _split(sql: str) -> list[str]:
+    """Split on `;` at line ends, keeping trigger bodies (which end `END;`) whole."""
+    out, buf = [], []
+    for line in sql.strip().splitlines():
+        buf.append(line)
+        stripped = line.strip()
+        if stripped.endswith(";") and (not _in_trigger(buf) or stripped.endswith("END;")):
+            out.append("\n".join(buf).rstrip(";"))
+            buf = []
+    if buf:
+        out.append("\n".join(buf))
+    return out
+
+
+def _in_trigger(lines: list[str]) -> bool:
+    return lines[0].lstrip().upper().startswith("CREATE TRIGGER")
+
+
+STEPS: dict[int, Callable[[peewee.SqliteDatabase], None]] = {
+    1: _script(V1),
+}
+LATEST = max(STEPS)
+
+
+def migrate(database: peewee.SqliteDatabase, current: int) -> int:
+    """Apply every step after `current`, each atomically with its version bump."""
+    for version in range(current + 1, LATEST + 1):
+        with database.atomic():
+            STEPS[version](database)
+            database.execute_sql(f"PRAGMA user_version = {version}")
+    return LATEST

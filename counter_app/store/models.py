@@ -1,0 +1,206 @@
+"""peewee models of the local store (DESIGN.md §3). Times are naive UTC; money is whole Rupiah."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from peewee import (
+    AutoField,
+    BooleanField,
+    CharField,
+    CompositeKey,
+    DatabaseProxy,
+    DateField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
+
+db = DatabaseProxy()
+
+
+class JSONField(TextField):
+    def db_value(self, value: Any) -> str | None:
+        if value is None:
+            return None
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+    def python_value(self, value: str | None) -> Any:
+        return None if value is None else json.loads(value)
+
+
+class BaseModel(Model):
+    class Meta:
+        database = db
+        legacy_table_names = False
+        only_save_dirty = True
+
+
+class Setting(BaseModel):
+    key = CharField(primary_key=True)
+    value = TextField()
+
+
+class Agency(BaseModel):
+    code = CharField(primary_key=True)
+    name = CharField()
+
+
+class Service(BaseModel):
+    code = CharField(primary_key=True)
+    letter = CharField(max_length=1)
+    name_id = CharField()
+    name_en = CharField()
+    agency = ForeignKeyField(Agency, backref="services")
+    target_minutes = IntegerField()  # counter-service target: call to finish
+    completion_id = CharField()  # published completion time (waktu penyelesaian)
+    completion_en = CharField()
+    fee = IntegerField(default=0)  # Rupiah; 0 = Gratis
+    requirements = JSONField(default=list)  # [{"id": "...", "en": "..."}]
+    active = BooleanField(default=True)
+
+    def name(self, lang: str = "id") -> str:
+        return self.name_en if lang == "en" else self.name_id
+
+
+class Counter(BaseModel):
+    code = CharField(primary_key=True)
+    name = CharField()
+    active = BooleanField(default=True)
+
+
+class CounterService(BaseModel):
+    counter = ForeignKeyField(Counter, backref="links", on_delete="CASCADE")
+    service = ForeignKeyField(Service, backref="counter_links", on_delete="CASCADE")
+
+    class Meta:
+        primary_key = CompositeKey("counter", "service")
+
+
+class Staff(BaseModel):
+    id = AutoField()
+    username = CharField(unique=True)
+    full_name = CharField(default="")
+    password_hash = CharField()
+    role = CharField()  # staff | supervisor | admin
+    active = BooleanField(default=True)
+    failed_attempts = IntegerField(default=0)
+    locked_until = DateTimeField(null=True)
+    created_at = DateTimeField()
+
+
+class QueueSequence(BaseModel):
+    """Last number issued per local day and queue letter; bumped in the ticket's transaction."""
+
+    day = DateField()
+    letter = CharField(max_length=1)
+    last = IntegerField()
+
+    class Meta:
+        primary_key = CompositeKey("day", "letter")
+
+
+class Ticket(BaseModel):
+    id = CharField(primary_key=True)  # uuid7
+    day = DateField()  # local day of issue
+    seq = IntegerField()
+    letter = CharField(max_length=1)
+    code = CharField()
+    receipt_no = CharField(unique=True)
+    service = ForeignKeyField(Service, backref="tickets")
+    device = CharField()  # counter code of the PC that issued it
+    counter = CharField(null=True)  # counter that called it
+    priority = CharField(default="")  # "" = general
+    status = CharField()
+    name = CharField()
+    nik_hash = CharField(null=True)
+    nik_masked = CharField(null=True)
+    phone = CharField(null=True)  # E.164; only the masked form leaves this file
+    notes = TextField(default="")
+    arrived_at = DateTimeField()  # first arrival; kept across transfers
+    queued_at = DateTimeField()  # place in the queue (FIFO key); a requeue moves it back
+    registered_at = DateTimeField()
+    first_called_at = DateTimeField(null=True)
+    called_at = DateTimeField(null=True)
+    started_at = DateTimeField(null=True)
+    finished_at = DateTimeField(null=True)
+    call_count = IntegerField(default=0)
+    served_by = CharField(null=True)
+    outcome = TextField(default="")
+    transferred_from = CharField(null=True)
+    transferred_to = CharField(null=True)
+
+    class Meta:
+        indexes = (
+            (("day", "letter", "seq"), True),
+            (("day", "status"), False),
+            (("day", "code"), False),
+            (("nik_hash", "day"), False),
+        )
+
+
+class TicketEvent(BaseModel):
+    """Append-only history of a ticket: every status change, by whom, when."""
+
+    id = AutoField()
+    ticket = ForeignKeyField(Ticket, backref="events", column_name="ticket_id")
+    action = CharField()
+    from_status = CharField(null=True)
+    to_status = CharField()
+    actor = CharField()
+    counter = CharField(null=True)
+    at = DateTimeField()
+    detail = JSONField(null=True)
+
+
+class Receipt(BaseModel):
+    """The exact snapshot that was printed, and its token; reprints use it unchanged."""
+
+    id = AutoField()
+    ticket = ForeignKeyField(Ticket, backref="receipts", unique=True, column_name="ticket_id")
+    snapshot = JSONField()
+    token = TextField()
+    reprint_count = IntegerField(default=0)
+    created_at = DateTimeField()
+
+
+class Outbox(BaseModel):
+    """Rows waiting for the nightly push, written in the same transaction as the change."""
+
+    seq = AutoField()
+    entity = CharField()
+    uuid = CharField()
+    op = CharField()
+    payload = JSONField()
+    created_at = DateTimeField()
+    sent_at = DateTimeField(null=True, index=True)
+
+
+class AuditLog(BaseModel):
+    id = AutoField()
+    at = CharField()  # ISO UTC text, exactly as hashed
+    actor = CharField()
+    action = CharField()
+    subject = CharField(default="")
+    detail = JSONField(null=True)
+    prev_hash = CharField()
+    hash = CharField()
+
+
+SCHEMA_V1 = [
+    Setting,
+    Agency,
+    Service,
+    Counter,
+    CounterService,
+    Staff,
+    QueueSequence,
+    Ticket,
+    TicketEvent,
+    Receipt,
+    Outbox,
+    AuditLog,
+]

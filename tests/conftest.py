@@ -1,0 +1,65 @@
+"""Shared fixtures: a fresh store on disk per test, a clock that only moves when told."""
+
+from __future__ import annotations
+
+import os
+
+# Before anything imports Qt: CI has no display (pytest-qt aborts without one).
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.pop("COUNTER_APP_DATA_DIR", None)
+
+from collections.abc import Iterator  # noqa: E402
+from dataclasses import replace  # noqa: E402
+from datetime import datetime  # noqa: E402
+from pathlib import Path  # noqa: E402
+from zoneinfo import ZoneInfo  # noqa: E402
+
+import pytest  # noqa: E402
+
+from counter_app.core import i18n  # noqa: E402
+from counter_app.core.clock import FixedClock  # noqa: E402
+from counter_app.core.roles import Actor, Role  # noqa: E402
+from counter_app.services.context import Context  # noqa: E402
+from counter_app.services.setup import initialise  # noqa: E402
+from counter_app.store.connection import close_db  # noqa: E402
+
+WIB = ZoneInfo("Asia/Pontianak")
+ADMIN_PASSWORD = "rahasia-admin-1"
+
+
+@pytest.fixture(autouse=True)
+def _language() -> Iterator[None]:
+    i18n.set_language("id")
+    yield
+    i18n.set_language("id")
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    """Monday 2026-11-30, 08:00 WIB."""
+    return FixedClock(datetime(2026, 11, 30, 8, 0, tzinfo=WIB))
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, clock: FixedClock) -> Iterator[Path]:
+    """An initialised store (site PTK, counter L01, admin `admin`) in a temporary folder."""
+    folder = tmp_path / "data"
+    initialise(folder, admin="admin", admin_password=ADMIN_PASSWORD, by="test", clock=clock)
+    yield folder
+    close_db()
+
+
+@pytest.fixture
+def ctx(data_dir: Path, clock: FixedClock) -> Context:
+    """Acting as an admin at counter L01."""
+    return Context(data_dir, Actor("admin", Role.ADMIN, 1), clock)
+
+
+@pytest.fixture
+def staff_ctx(ctx: Context) -> Context:
+    return replace(ctx, actor=Actor("petugas1", Role.STAFF, 2))
+
+
+@pytest.fixture
+def supervisor_ctx(ctx: Context) -> Context:
+    return replace(ctx, actor=Actor("koordinator", Role.SUPERVISOR, 3))
