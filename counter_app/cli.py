@@ -422,6 +422,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `counter-app queue | head`: the reader left; not an error worth a traceback.
+        sys.stderr.close()
+        return 0
     finally:
         close_db()
 

@@ -67,7 +67,9 @@ def services_of_counter(counter_code: str) -> list[Service]:
 
 
 def get_service(code: str) -> Service:
-    service = Service.get_or_none(Service.code == code.strip().upper())
+    # Plain SQL: this runs on every registration.
+    found = Service.raw('SELECT * FROM "service" WHERE "code" = ?', code.strip().upper())
+    service = next(iter(found), None)
     if service is None:
         raise NotFound("service.unknown", code=code)
     return service

@@ -7,6 +7,7 @@ outbox row and the audit entry, so either all of it is on disk or none of it is.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from datetime import date
 from typing import Any
 
@@ -21,7 +22,7 @@ from counter_app.core.roles import Permission
 from counter_app.core.ticket_rules import ACTIVE, Priority, Status, can, target
 from counter_app.services import catalogue, journal
 from counter_app.services.context import Context
-from counter_app.store.models import QueueSequence, Service, Ticket, TicketEvent, db
+from counter_app.store.models import CounterService, QueueSequence, Service, Ticket, db
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ def register(
         number = _next_number(today, svc.letter)
         code = ticket_code(svc.letter, number)
         site, device = ctx.setting("site_code"), ctx.setting("counter_code")
-        ticket = Ticket.create(
+        ticket = _insert(
             id=str(uuid7()),
             day=today,
             seq=number,
@@ -106,22 +107,39 @@ def register(
 
 def _next_number(day: date, letter: str) -> int:
     """Bump the day's counter for the letter; rolled back with the ticket if anything fails."""
-    updated = (
-        QueueSequence.update(last=QueueSequence.last + 1)
-        .where((QueueSequence.day == day) & (QueueSequence.letter == letter))
-        .execute()
-    )
-    if not updated:
-        QueueSequence.create(day=day, letter=letter, last=1)
-        return 1
-    number = (
-        QueueSequence.select(QueueSequence.last)
-        .where((QueueSequence.day == day) & (QueueSequence.letter == letter))
-        .scalar()
-    )
+    number = db.execute_sql(
+        'INSERT INTO "queue_sequence" ("day", "letter", "last") VALUES (?, ?, 1) '
+        'ON CONFLICT ("day", "letter") DO UPDATE SET "last" = "last" + 1 RETURNING "last"',
+        (str(day), letter),
+    ).fetchone()[0]
     if number > MAX_PER_DAY:
         raise ValidationError("queue.full", field="service", letter=letter, max=MAX_PER_DAY)
     return number
+
+
+def _insert(**values: Any) -> Ticket:
+    """INSERT a new ticket with plain SQL (hot path), returning the model object."""
+    ticket = Ticket(**values)
+    fields = Ticket._meta.sorted_fields
+    columns = ", ".join(f'"{f.column_name}"' for f in fields)
+    marks = ", ".join("?" for _ in fields)
+    db.execute_sql(
+        f'INSERT INTO "ticket" ({columns}) VALUES ({marks})',
+        [f.db_value(ticket.__data__.get(f.name)) for f in fields],
+    )
+    ticket._dirty.clear()
+    return ticket
+
+
+def _save(ticket: Ticket) -> None:
+    """UPDATE only the changed columns, with plain SQL (hot path)."""
+    fields = [f for f in ticket.dirty_fields if f.name != "id"]
+    if not fields:
+        return
+    assignments = ", ".join(f'"{f.column_name}" = ?' for f in fields)
+    params = [f.db_value(ticket.__data__.get(f.name)) for f in fields] + [ticket.id]
+    db.execute_sql(f'UPDATE "ticket" SET {assignments} WHERE "id" = ?', params)
+    ticket._dirty.clear()
 
 
 def _event(
@@ -132,15 +150,15 @@ def _event(
     after: Status,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    TicketEvent.create(
-        ticket=ticket.id,
-        action=action,
-        from_status=before.value if before else None,
-        to_status=after.value,
-        actor=ctx.actor.username,
-        counter=ctx.setting("counter_code"),
-        at=to_db(ctx.clock.now()),
-        detail=detail,
+    journal.ticket_event(
+        ticket.id,
+        action,
+        before.value if before else None,
+        after.value,
+        ctx.actor.username,
+        ctx.setting("counter_code"),
+        to_db(ctx.clock.now()),
+        detail,
     )
 
 
@@ -176,20 +194,40 @@ def sync_payload(ticket: Ticket) -> dict[str, Any]:
 # ---- look-ups ---------------------------------------------------------------------------
 
 
+_SERVED_BY = (
+    '"service_id" IN (SELECT "service_id" FROM "counter_service" WHERE "counter_id" = ?)'
+)
+_WHERE = {
+    "id": """"id" = ?""",
+    "receipt": """"receipt_no" = ?""",
+    "code": """"day" = ? AND "code" = ? ORDER BY "registered_at" DESC LIMIT 1""",
+    # Priority classes first ("priority" = '' sorts 0 before 1), FIFO inside a class.
+    "next": f""""day" = ? AND "status" = 'waiting' AND {_SERVED_BY}
+        ORDER BY ("priority" = ''), "queued_at", "seq" LIMIT 1""",
+    "next_general": f""""day" = ? AND "status" = 'waiting' AND "priority" = '' AND {_SERVED_BY}
+        ORDER BY "queued_at", "seq" LIMIT 1""",
+}
+
+
+@cache
+def _compiled(name: str) -> str:
+    """Hot-path SELECTs as plain SQL: building a 28-column peewee query costs more than
+    running it, and these run on every move."""
+    columns = ", ".join(f'"{f.column_name}"' for f in Ticket._meta.sorted_fields)
+    return f'SELECT {columns} FROM "ticket" WHERE {_WHERE[name]}'
+
+
+def _one(name: str, *params: Any) -> Ticket | None:
+    return next(iter(Ticket.raw(_compiled(name), *params)), None)
+
+
 def get(ticket_ref: str, ctx: Context | None = None) -> Ticket:
     """A ticket by uuid, receipt number, or today's code (`A023`)."""
     ref = ticket_ref.strip()
-    ticket = Ticket.get_or_none(Ticket.id == ref)
-    if ticket is None:
-        ticket = Ticket.get_or_none(Ticket.receipt_no == ref)
+    ticket = _one("id", ref) or _one("receipt", ref)
     if ticket is None and ctx is not None:
         today = local_day(ctx.clock.now(), ctx.tz)
-        ticket = (
-            Ticket.select()
-            .where((Ticket.day == today) & (Ticket.code == ref.upper()))
-            .order_by(Ticket.registered_at.desc())
-            .first()
-        )
+        ticket = _one("code", str(today), ref.upper())
     if ticket is None:
         raise NotFound("ticket.unknown", ref=ticket_ref)
     return ticket
@@ -229,11 +267,16 @@ def people_ahead(ticket: Ticket) -> int:
 
 
 def _move(
-    ctx: Context, ticket_ref: str, action: str, detail: dict[str, Any] | None = None, **changes: Any
+    ctx: Context,
+    ticket_ref: str | Ticket,
+    action: str,
+    detail: dict[str, Any] | None = None,
+    **changes: Any,
 ) -> Ticket:
     ctx.actor.require(Permission.SERVE)
     with db.atomic():
-        ticket = get(ticket_ref, ctx)
+        # A Ticket object must have been read inside this same transaction by the caller.
+        ticket = ticket_ref if isinstance(ticket_ref, Ticket) else get(ticket_ref, ctx)
         before = Status(ticket.status)
         if not can(action, before):
             raise IllegalTransition(
@@ -244,7 +287,7 @@ def _move(
         for key, value in changes.items():
             setattr(ticket, key, value)
         _check_rules(ctx, ticket, action, before)
-        ticket.save()
+        _save(ticket)
         _event(ctx, ticket, action, before, after, detail)
         journal.outbox(ctx.clock, "ticket", ticket.id, "upsert", sync_payload(ticket))
         journal.audit(ctx.clock, ctx.actor.username, f"ticket.{action}", ticket.id, detail)
@@ -267,27 +310,17 @@ def call_next(ctx: Context, counter: str | None = None) -> Ticket | None:
     now = ctx.clock.now()
     today = local_day(now, ctx.tz)
     with db.atomic():
-        codes = [s.code for s in catalogue.services_of_counter(counter)]
-        if not codes:
-            raise ValidationError("counter.no_services", field="counter", code=counter)
-        waiting = Ticket.select().where(
-            (Ticket.day == today)
-            & (Ticket.status == Status.WAITING.value)
-            & (Ticket.service.in_(codes))
-        )
-        fifo = (Ticket.queued_at, Ticket.seq)
-        priority_next = waiting.where(Ticket.priority != "").order_by(*fifo).first()
-        general_next = waiting.where(Ticket.priority == "").order_by(*fifo).first()
-        chosen = priority_next or general_next
-        if priority_next and general_next and _priority_streak(today, counter, ctx) >= ctx.setting(
-            "priority_cap"
-        ):
-            chosen = general_next
+        # Priority classes first, FIFO inside; one query in the common case.
+        chosen = _one("next", str(today), counter)
         if chosen is None:
+            if not CounterService.select().where(CounterService.counter == counter).exists():
+                raise ValidationError("counter.no_services", field="counter", code=counter)
             return None
+        if chosen.priority and _priority_streak(today, counter, ctx) >= ctx.setting("priority_cap"):
+            chosen = _one("next_general", str(today), counter) or chosen
         return _move(
             ctx,
-            chosen.id,
+            chosen,
             "call",
             {"counter": counter},
             counter=counter,
@@ -320,12 +353,12 @@ def _priority_streak(today: date, counter: str, ctx: Context) -> int:
 
 
 def recall(ctx: Context, ticket_ref: str) -> Ticket:
-    ticket = get(ticket_ref, ctx)
-    now = to_db(ctx.clock.now())
-    return _move(
-        ctx, ticket.id, "recall", {"call": ticket.call_count + 1},
-        call_count=ticket.call_count + 1, called_at=now,
-    )
+    with db.atomic():
+        ticket = get(ticket_ref, ctx)
+        return _move(
+            ctx, ticket, "recall", {"call": ticket.call_count + 1},
+            call_count=ticket.call_count + 1, called_at=to_db(ctx.clock.now()),
+        )
 
 
 def start(ctx: Context, ticket_ref: str) -> Ticket:
@@ -382,7 +415,7 @@ def transfer(ctx: Context, ticket_ref: str, to_service: str, note: str = "") -> 
         number = _next_number(today, svc.letter)
         code = ticket_code(svc.letter, number)
         site, device = ctx.setting("site_code"), ctx.setting("counter_code")
-        new = Ticket.create(
+        new = _insert(
             id=str(uuid7()),
             day=today,
             seq=number,

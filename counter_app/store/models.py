@@ -22,11 +22,21 @@ from peewee import (
 db = DatabaseProxy()
 
 
+def dump_json(value: Any) -> str | None:
+    """The one JSON form stored (and hashed): sorted keys, no spaces, UTF-8 text."""
+    if value is None:
+        return None
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def db_time(value: Any) -> str | None:
+    """A naive UTC datetime as stored by peewee's DateTimeField (for raw hot-path inserts)."""
+    return None if value is None else str(value)
+
+
 class JSONField(TextField):
     def db_value(self, value: Any) -> str | None:
-        if value is None:
-            return None
-        return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        return dump_json(value)
 
     def python_value(self, value: str | None) -> Any:
         return None if value is None else json.loads(value)
