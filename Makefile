@@ -1,0 +1,49 @@
+# Loket: `make run` starts the app on a demo data folder; `make test` runs every test.
+# Both create .venv and install on first use (and again when pyproject.toml changes).
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DEMO_DIR ?= demo-data
+DEMO_ADMIN_PASSWORD ?= loket-demo-2026
+DEMO_STAFF_PASSWORD ?= petugas-demo-2026
+
+.PHONY: run test bench screenshots demo-data lint clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[gui,server,test]'
+	touch $(STAMP)
+
+# A ready demo folder: site PTK, counter L01, admin `admin`, staff `petugas`, yesterday's full
+# day and this morning's queue so far.
+$(DEMO_DIR)/loket.sqlite3: | $(STAMP)
+	$(PY) -m counter_app --data-dir $(DEMO_DIR) init --site PTK --counter L01 \
+		--admin admin --admin-password $(DEMO_ADMIN_PASSWORD)
+	COUNTER_APP_NEW_PASSWORD=$(DEMO_STAFF_PASSWORD) $(PY) -m counter_app --data-dir $(DEMO_DIR) \
+		staff add petugas --role staff --full-name "Petugas Demo"
+	$(PY) -m counter_app --data-dir $(DEMO_DIR) demo --date $$(date -d yesterday +%F) --visits 140 --seed 7
+
+demo-data: $(DEMO_DIR)/loket.sqlite3
+
+run: $(STAMP) demo-data
+	$(PY) -m counter_app --data-dir $(DEMO_DIR)
+
+# pytest exits 5 when it collected nothing: that must fail, not pass.
+test: $(STAMP)
+	$(PY) -m pytest -p no:cacheprovider; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc
+
+lint: $(STAMP)
+	$(VENV)/bin/lint-imports
+
+bench: $(STAMP)
+	$(PY) bench/run_all.py
+
+screenshots: $(STAMP)
+	xvfb-run -a -s "-screen 0 1600x1000x24" $(PY) tools/screenshots.py
+
+clean:
+	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .hypothesis
