@@ -187,6 +187,26 @@ def build_parser() -> ArgParser:
     p.add_argument("--to", required=True)
     p.add_argument("--note", default="")
 
+    p = sub.add_parser("receipt", parents=[common], help=t("cli.help.receipt"))
+    p.add_argument("id")
+    p.add_argument("--out", required=True, metavar="FILE.pdf")
+    p.add_argument("--paper", choices=["80mm", "58mm", "a6"])
+    p.add_argument("--reprint", action="store_true")
+
+    p = sub.add_parser("print", parents=[common], help=t("cli.help.print"))
+    p.add_argument("id")
+    p.add_argument("--printer")
+    p.add_argument("--paper", choices=["80mm", "58mm", "a6"])
+
+    p = sub.add_parser("verify", parents=[common], help=t("cli.help.verify"))
+    p.add_argument("text")
+    p.add_argument("--keyring", metavar="FILE")
+
+    p = sub.add_parser("keys", parents=[common], help=t("cli.help.keys"))
+    p.add_argument("action", choices=["export"])
+    p.add_argument("--out", metavar="FILE.json")
+    p.add_argument("--page", metavar="FILE.html", help=t("cli.help.keys_page"))
+
     p = sub.add_parser("audit", parents=[common], help=t("cli.help.audit"))
     p.add_argument("action", choices=["verify"])
 
@@ -285,15 +305,91 @@ def cmd_register(args: argparse.Namespace, s: Session) -> int:
     return 0
 
 
-def write_receipt(ctx: Context, ticket_id: str, out: Path, paper: str | None) -> Path:
+def write_receipt(
+    ctx: Context, ticket_id: str, out: Path, paper: str | None, reprint: bool = False
+) -> Path:
     from counter_app.services import receipts
 
-    pdf = receipts.receipt_pdf(ctx, ticket_id, paper=paper)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(out.suffix + ".part")
-    tmp.write_bytes(pdf)
-    tmp.replace(out)
+    pdf = receipts.receipt_pdf(ctx, ticket_id, paper=paper, reprint=reprint)
+    write_file(out, pdf)
     return out
+
+
+def write_file(out: Path, data: bytes) -> None:
+    """Write whole or not at all: a half-written PDF is worse than none."""
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(out.name + ".part")
+        tmp.write_bytes(data)
+        tmp.replace(out)
+    except OSError as exc:
+        raise ValidationError("cli.write_failed", field="out", path=str(out), detail=exc.strerror) from exc
+
+
+@command("receipt")
+def cmd_receipt(args: argparse.Namespace, s: Session) -> int:
+    ctx = s.context()
+    path = write_receipt(ctx, args.id, Path(args.out), args.paper, args.reprint)
+    s.emit({"path": str(path)}, t("cli.receipt.done", path=str(path)))
+    return 0
+
+
+@command("print")
+def cmd_print(args: argparse.Namespace, s: Session) -> int:
+    """Always a reprint from the stored snapshot; the PDF is kept whatever the printer does."""
+    from counter_app.printing.jobs import print_or_keep
+    from counter_app.services import receipts, tickets
+
+    ctx = s.context()
+    ticket = tickets.get(args.id, ctx)
+    paper = receipts.check_paper(args.paper, ctx)
+    first = receipts.receipt_for(ticket.id, ctx) is None
+    pdf = receipts.receipt_pdf(ctx, ticket.id, paper=paper, reprint=not first)
+    outcome = print_or_keep(
+        pdf,
+        data_dir=ctx.data_dir,
+        name=ticket.receipt_no,
+        printer=args.printer or ctx.setting("printer") or None,
+        paper=paper,
+        tz=ctx.tz,
+    )
+    data = {
+        "printed": outcome.printed,
+        "printer": outcome.printer,
+        "pdf": str(outcome.pdf_path),
+        "message": outcome.message,
+    }
+    s.emit(data, outcome.message)
+    return 0 if outcome.printed else 1
+
+
+@command("verify")
+def cmd_verify(args: argparse.Namespace, s: Session) -> int:
+    from counter_app.services import keys, receipts
+
+    ring = keys.load_keyring_file(Path(args.keyring)) if args.keyring else None
+    ctx = None if args.keyring else s.context()  # with --keyring no store is needed
+    report = receipts.verify_report(args.text, ctx, ring)
+    s.emit(report, report["message"])
+    return 0 if report["valid"] else 1
+
+
+@command("keys")
+def cmd_keys(args: argparse.Namespace, s: Session) -> int:
+    from counter_app.core.verify_page import render_verify_page
+    from counter_app.services import keys
+
+    ring = keys.export_keyring(s.context())
+    text = json.dumps(ring, ensure_ascii=False, indent=2)
+    if args.out:
+        write_file(Path(args.out), (text + "\n").encode("utf-8"))
+    if args.page:
+        write_file(Path(args.page), render_verify_page(ring).encode("utf-8"))
+    if args.out or args.page:
+        s.emit(ring, t("cli.keys.done", path=", ".join(p for p in (args.out, args.page) if p)))
+    else:
+        print(text)
+    return 0
 
 
 @command("queue")

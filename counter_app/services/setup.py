@@ -7,7 +7,7 @@ from pathlib import Path
 from counter_app.core.clock import Clock, SystemClock
 from counter_app.core.errors import ValidationError
 from counter_app.core.settings import SETTINGS
-from counter_app.services import catalogue, journal, staff
+from counter_app.services import catalogue, journal, keys, staff
 from counter_app.services.context import ensure_secret
 from counter_app.store.connection import init_db
 from counter_app.store.models import Counter, Setting, Staff, db
@@ -54,6 +54,9 @@ def initialise(
             ).on_conflict_replace().execute()
             if not Counter.select().where(Counter.code == counter_code).exists():
                 Counter.create(code=counter_code, name=f"Loket {counter_code}", active=True)
+            # Only for a fresh store: on an existing one the arguments may differ from the
+            # stored codes and would retire the station key for nothing.
+            keys.ensure_keys(data_dir, site_code, counter_code, clock=clock)
             journal.audit(clock, by, "store.init", site_code, {"counter": counter_code})
     if admin and admin_password and not Staff.select().exists():
         staff.create_first_admin(clock, admin, admin_password, by)

@@ -1,0 +1,589 @@
+"""The visitor's receipt as PDF bytes: a fixed ReportLab canvas layout from a plain snapshot.
+
+The snapshot (built by services/receipts.py and stored unchanged for reprints) is a plain dict:
+``lang, site_name, site_address, site_contact, code, receipt_no, counter, service_code,
+service_name_id, service_name_en, agency, issued_local, name_masked, priority_label,
+people_ahead, wait_minutes, requirements (list of str), completion, fee (int Rupiah), token,
+verify_url``. Missing optional fields are simply not printed.
+
+Text goes through `canvas.drawString` only (never Paragraph markup), so a name like
+``<b>&amp;`` prints literally; every line is wrapped with `stringWidth` to the paper's width.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import qrcode
+from PIL import Image
+from qrcode.constants import ERROR_CORRECT_M
+from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas as rl_canvas
+
+from counter_app.core.i18n import t
+from counter_app.core.paths import resource
+
+FONT = "DejaVuSans"
+FONT_BOLD = "DejaVuSans-Bold"
+
+PRINTER_DPI = 203  # thermal receipt printers: 8 dots per mm
+DOT = 72.0 / PRINTER_DPI  # one printer dot, in points
+MIN_MODULE_DOTS = 3  # below 3 dots a module smears on thermal paper and phones misread it
+QR_BORDER = 4  # quiet zone, in modules (the QR standard's minimum)
+
+LAPOR = "SP4N-LAPOR! lapor.go.id"
+
+
+@dataclass(frozen=True)
+class Paper:
+    name: str
+    width: float
+    height: float | None  # None: a roll, the page is as long as the content
+    margin: float  # left/right: the printable width of the roll (80 mm → 72 mm)
+    scale: float  # font scale
+    qr_width: float  # target QR width (quiet zone included)
+    side_qr: bool = False  # QR beside the details (A6: a fixed page, so save height)
+
+
+PAPERS: dict[str, Paper] = {
+    "80mm": Paper("80mm", 80 * mm, None, 4 * mm, 1.0, 40 * mm),
+    "58mm": Paper("58mm", 58 * mm, None, 5 * mm, 0.82, 34 * mm),
+    "a6": Paper("a6", 105 * mm, 148 * mm, 7 * mm, 0.92, 30 * mm, side_qr=True),
+}
+DEFAULT_PAPER = "80mm"
+TOP = 4 * mm
+BOTTOM = 6 * mm  # roll: room for the cutter
+
+
+@cache
+def register_fonts() -> None:
+    """Embed DejaVu (subset) so any Unicode name prints the same on every PC; once per process."""
+    known = set(pdfmetrics.getRegisteredFontNames())  # the report module may have done it
+    for name, file in ((FONT, "DejaVuSans.ttf"), (FONT_BOLD, "DejaVuSans-Bold.ttf")):
+        if name not in known:
+            pdfmetrics.registerFont(TTFont(name, str(resource("fonts", file))))
+
+
+def text_width(text: str, font: str, size: float) -> float:
+    return pdfmetrics.stringWidth(text, font, size)
+
+
+def wrap_text(text: str, font: str, size: float, width: float) -> list[str]:
+    """Greedy word wrap to `width` points; a word longer than a line is cut between letters."""
+    lines: list[str] = []
+    current = ""
+    for word in str(text).split():
+        candidate = f"{current} {word}" if current else word
+        if text_width(candidate, font, size) <= width:
+            current = candidate
+            continue
+        if current:
+            lines.append(current)
+            current = ""
+        while text_width(word, font, size) > width:
+            cut = _fit_chars(word, font, size, width)
+            lines.append(word[:cut])
+            word = word[cut:]
+        current = word
+    if current:
+        lines.append(current)
+    return lines
+
+
+def _fit_chars(word: str, font: str, size: float, width: float) -> int:
+    """How many leading characters of `word` fit in `width` (at least one, to make progress).
+
+    Prefers to cut just after a hyphen or slash (`PTK-L01-20261130-` / `A004`).
+    """
+    lo, hi = 1, len(word)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if text_width(word[:mid], font, size) <= width:
+            lo = mid
+        else:
+            hi = mid - 1
+    soft = max(word.rfind("-", 0, lo), word.rfind("/", 0, lo))
+    return soft + 1 if soft > 0 else lo
+
+
+def rupiah(amount: int, lang: str = "id") -> str:
+    """`350000` → `Rp 350.000`; 0 → `Gratis`."""
+    if not amount:
+        return t("receipt.free", lang)
+    return "Rp " + f"{int(amount):,}".replace(",", ".")
+
+
+# ---- layout -----------------------------------------------------------------------------
+
+
+@dataclass
+class Op:
+    """One drawing operation; `y` counts down from the page top (converted when drawing)."""
+
+    kind: str  # text | line | box | image | emblem
+    page: int
+    x: float
+    y: float
+    w: float = 0.0
+    h: float = 0.0
+    text: str = ""
+    font: str = FONT
+    size: float = 0.0
+    image: Any = None
+    style: str = ""  # line: "dash"; box: "fill"; text: "white"
+
+
+@dataclass
+class Layout:
+    paper: Paper
+    width: float
+    height: float  # of each page
+    pages: int
+    ops: list[Op] = field(default_factory=list)
+
+    def texts(self) -> list[Op]:
+        return [op for op in self.ops if op.kind == "text"]
+
+
+class _Flow:
+    """Places blocks top to bottom; on fixed-size paper a block that does not fit starts a page."""
+
+    def __init__(self, paper: Paper) -> None:
+        self.paper = paper
+        self.left = paper.margin
+        self.width = paper.width - 2 * paper.margin
+        self.y = TOP
+        self.page = 0
+        self.ops: list[Op] = []
+
+    def need(self, height: float) -> None:
+        limit = self.paper.height
+        if limit is not None and self.y + height > limit - BOTTOM and self.y > TOP:
+            self.page += 1
+            self.y = TOP
+
+    def gap(self, points: float) -> None:
+        self.y += points
+
+    def _text(
+        self, x: float, base: float, text: str, font: str, size: float, style: str = ""
+    ) -> None:
+        width = text_width(text, font, size)
+        self.ops.append(Op("text", self.page, x, base, width, size, text, font, size, style=style))
+
+    def lines(
+        self,
+        text: str,
+        size: float,
+        *,
+        bold: bool = False,
+        align: str = "left",
+        indent: float = 0.0,
+        leading: float = 1.22,
+    ) -> None:
+        font = FONT_BOLD if bold else FONT
+        for line in wrap_text(text, font, size, self.width - indent):
+            self.need(size * leading)
+            self.y += size * leading
+            if align == "center":
+                x = self.left + (self.width - text_width(line, font, size)) / 2
+            else:
+                x = self.left + indent
+            # baseline sits ~22 % of the size above the line's bottom (descenders)
+            self._text(x, self.y - size * 0.22, line, font, size)
+
+    def pair(self, label: str, value: str, size: float, col: float | None = None) -> None:
+        """`label` in a left column `col` wide, `value` wrapped in the right one."""
+        col = self.width * 0.42 if col is None else col
+        label_lines = wrap_text(label, FONT, size, col - 2)
+        value_lines = wrap_text(value, FONT_BOLD, size, self.width - col) or [""]
+        rows = max(len(label_lines), len(value_lines))
+        leading = size * 1.22
+        self.need(rows * leading)
+        for i in range(rows):
+            self.y += leading
+            base = self.y - size * 0.22
+            if i < len(label_lines):
+                self._text(self.left, base, label_lines[i], FONT, size)
+            if i < len(value_lines) and value_lines[i]:
+                self._text(self.left + col, base, value_lines[i], FONT_BOLD, size)
+
+    def checklist(self, items: Iterable[str], size: float) -> None:
+        box = size * 0.72
+        indent = box + size * 0.5
+        for item in items:
+            lines = wrap_text(item, FONT, size, self.width - indent)
+            self.need(len(lines) * size * 1.22)
+            for i, line in enumerate(lines):
+                self.y += size * 1.22
+                base = self.y - size * 0.22
+                if i == 0:  # an empty tick box the visitor can mark with a pen
+                    self.ops.append(Op("box", self.page, self.left, base, box, box))
+                self._text(self.left + indent, base, line, FONT, size)
+
+    def rule(self, dashed: bool = True) -> None:
+        self.need(3 * mm)
+        self.y += 1.5 * mm
+        self.ops.append(
+            Op("line", self.page, self.left, self.y, self.width, style="dash" if dashed else "")
+        )
+        self.y += 1.5 * mm
+
+    def banner(self, text: str, size: float) -> None:
+        """White text on a black bar: the reprint mark, impossible to overlook."""
+        height = size * 1.6
+        self.need(height + 2)
+        self.y += 1
+        self.ops.append(
+            Op("box", self.page, self.left, self.y + height, self.width, height, style="fill")
+        )
+        x = self.left + (self.width - text_width(text, FONT_BOLD, size)) / 2
+        self._text(x, self.y + height - size * 0.5, text, FONT_BOLD, size, style="white")
+        self.y += height + 1
+
+    def label_column(self, labels: Iterable[str], size: float) -> float:
+        """Wide enough for the longest label, but never more than 45 % of the line."""
+        widest = max((text_width(x, FONT, size) for x in labels), default=0.0)
+        return min(widest + size, self.width * 0.45)
+
+    def emblem(self, size: float) -> None:
+        self.need(size + 1 * mm)
+        x = self.left + (self.width - size) / 2
+        self.ops.append(Op("emblem", self.page, x, self.y + size, size, size))
+        self.y += size + 1 * mm
+
+    def image(self, image: Image.Image, side: float) -> None:
+        self.need(side)
+        x = self.left + (self.width - side) / 2
+        self.ops.append(Op("image", self.page, x, self.y + side, side, side, image=image))
+        self.y += side
+
+
+_RUN = re.compile(r"0{5,}|1{5,}")
+_FINDER_LIKE = ("10111010000", "00001011101")
+
+
+def mask_penalty(modules: list[list[bool]]) -> int:
+    """The QR mask penalty (ISO 18004 N1–N4), equal to `qrcode.util.lost_point`."""
+    return _penalty(["".join("1" if m else "0" for m in row) for row in modules])
+
+
+def _penalty(rows: list[str]) -> int:
+    """Penalty of a symbol given as "0"/"1" row strings.
+
+    Why our own: qrcode's pure-Python loops take ~10 ms per receipt for 8 masks; strings, regexes
+    and big-integer bit operations give the same score in a fraction of that.
+    """
+    n = len(rows)
+    cols = ["".join(col) for col in zip(*rows, strict=True)]
+    points = 0
+    for line in (*rows, *cols):
+        for run in _RUN.finditer(line):  # N1: runs of 5+ alike: 3 + (length - 5)
+            points += run.end() - run.start() - 2
+        for pattern in _FINDER_LIKE:  # N3: 1:1:3:1:1 with 4 light beside (never overlaps)
+            points += 40 * line.count(pattern)
+    ints = [int(row, 2) for row in rows]
+    inner = (1 << (n - 1)) - 1
+    for a, b in zip(ints, ints[1:], strict=False):  # N2: 2x2 blocks of one colour
+        dark = a & (a >> 1) & b & (b >> 1) & inner
+        light = ~(a | (a >> 1) | b | (b >> 1)) & inner
+        points += 3 * (dark.bit_count() + light.bit_count())
+    dark_count = sum(row.count("1") for row in rows)  # N4: balance of dark and light
+    points += int(abs(dark_count / (n * n) * 100 - 50) / 5) * 10
+    return points
+
+
+@cache
+def _mask_rows(n: int, pattern: int) -> tuple[int, ...]:
+    """Per row, the bits that mask `pattern` inverts (as qrcode's map_data applies it)."""
+    func = qrcode.util.mask_func(pattern)
+    return tuple(
+        int("".join("1" if func(r, c) else "0" for c in range(n)), 2) for r in range(n)
+    )
+
+
+class _QRCode(qrcode.QRCode):  # type: ignore[misc]
+    """qrcode's encoder with a faster, equivalent choice of mask.
+
+    Lays the data out once (mask 0), then derives the other seven masks by flipping only the
+    data modules whose mask bit differs, instead of eight full layouts.
+    """
+
+    _data_rows: list[int] | None = None
+
+    def map_data(self, data: Any, mask_pattern: int) -> None:
+        # the modules still unset here are exactly the data region
+        self._data_rows = [
+            int("".join("1" if m is None else "0" for m in row), 2) for row in self.modules
+        ]
+        super().map_data(data, mask_pattern)
+
+    def _masked_rows(self) -> tuple[int, list[str]]:
+        """(best mask, its rows as "0"/"1" strings), format area still blank."""
+        self.makeImpl(True, 0)
+        n = self.modules_count
+        region = self._data_rows
+        assert region is not None
+        base = [int("".join("1" if m else "0" for m in row), 2) for row in self.modules]
+        zero = _mask_rows(n, 0)
+        best: tuple[int, list[str]] | None = None
+        best_points = -1
+        for pattern in range(8):
+            flips = _mask_rows(n, pattern)
+            rows = [
+                format(row ^ ((z ^ f) & d), f"0{n}b")
+                for row, z, f, d in zip(base, zero, flips, region, strict=True)
+            ]
+            points = _penalty(rows)
+            if best_points < 0 or points < best_points:
+                best, best_points = (pattern, rows), points
+        assert best is not None
+        return best
+
+    def best_mask_pattern(self) -> int:
+        return self._masked_rows()[0]
+
+    def make(self, fit: bool = True) -> None:
+        if fit or self.version is None:
+            self.best_fit(start=self.version)
+        if self.mask_pattern is not None:
+            self.makeImpl(False, self.mask_pattern)
+            return
+        pattern, rows = self._masked_rows()
+        # the chosen layout is already computed: add the real format (and version) bits
+        self.modules = [[bit == "1" for bit in row] for row in rows]
+        self.setup_type_info(False, pattern)
+        if self.version >= 7:
+            self.setup_type_number(False)
+
+
+def qr_matrix_image(text: str) -> Image.Image:
+    """The QR symbol (error correction M, quiet zone included) as one pixel per module."""
+    qr = _QRCode(error_correction=ERROR_CORRECT_M, box_size=1, border=QR_BORDER)
+    qr.add_data(text)
+    qr.make(fit=True)
+    n = qr.modules_count
+    side = n + 2 * QR_BORDER
+    white = b"\xff" * QR_BORDER
+    rows = [b"\xff" * side] * QR_BORDER
+    for row in qr.modules:
+        rows.append(white + bytes(0 if dark else 255 for dark in row) + white)
+    rows.extend([b"\xff" * side] * QR_BORDER)
+    return Image.frombytes("L", (side, side), b"".join(rows))
+
+
+def qr_side(modules: int, paper: Paper) -> float:
+    """Whole printer dots per module (crisp on 203 dpi), never fewer than 3, near the target."""
+    dots = max(MIN_MODULE_DOTS, math.floor(paper.qr_width / (modules * DOT)))
+    return modules * dots * DOT
+
+
+def layout(
+    snapshot: Mapping[str, Any], paper: str = DEFAULT_PAPER, reprint: bool = False
+) -> Layout:
+    """Where everything goes; drawing is a separate, mechanical step (and testable without PDF)."""
+    register_fonts()
+    if paper not in PAPERS:
+        raise ValueError(f"unknown paper {paper!r}")
+    p = PAPERS[paper]
+    s = p.scale
+    lang = snapshot.get("lang") or "id"
+
+    def L(key: str, **params: Any) -> str:  # noqa: N802 (short label helper)
+        return t(f"receipt.{key}", lang, **params)
+
+    f = _Flow(p)
+    f.emblem(12 * mm * s)
+    f.lines(snapshot.get("site_name", ""), 9.5 * s, bold=True, align="center")
+    if snapshot.get("site_address"):
+        f.lines(snapshot["site_address"], 7 * s, align="center")
+    if reprint:
+        f.gap(1.5 * mm)
+        f.banner(L("reprint"), 11 * s)
+    f.rule(dashed=False)
+    f.lines(L("title"), 8 * s, bold=True, align="center")
+    code = str(snapshot.get("code", ""))
+    big = (36 if p.side_qr else 44) * s
+    while big > 12 and text_width(code, FONT_BOLD, big) > f.width:
+        big -= 2
+    f.gap(1 * mm)
+    f.lines(code, big, bold=True, align="center", leading=1.0)
+    f.gap(1.5 * mm)
+    service_name = snapshot.get("service_name_en" if lang == "en" else "service_name_id", "")
+    f.lines(service_name or snapshot.get("service_code", ""), 10 * s, bold=True, align="center")
+    if snapshot.get("agency"):
+        f.lines(snapshot["agency"], 7.5 * s, align="center")
+    if snapshot.get("priority_label"):
+        f.gap(1 * mm)
+        priority = f"{L('priority')}: {snapshot['priority_label']}"
+        f.lines(priority, 8.5 * s, bold=True, align="center")
+    f.rule()
+
+    size = 8 * s
+    rows: list[tuple[str, str]] = [
+        (L("counter"), str(snapshot.get("counter", ""))),
+        (L("time"), str(snapshot.get("issued_local", ""))),
+    ]
+    if snapshot.get("name_masked"):
+        rows.append((L("name"), str(snapshot["name_masked"])))
+    rows.append((L("receipt_no"), str(snapshot.get("receipt_no", ""))))
+    if snapshot.get("people_ahead") is not None:
+        rows.append((L("people_ahead"), L("people_ahead_value", count=snapshot["people_ahead"])))
+    if snapshot.get("wait_minutes") is not None:
+        rows.append((L("wait"), L("wait_value", minutes=snapshot["wait_minutes"])))
+
+    url = snapshot.get("verify_url") or snapshot.get("token")
+    qr = qr_matrix_image(str(url)) if url else None
+    side = qr_side(qr.width, p) if qr is not None else 0.0
+    caption_size = 7.5 * s
+
+    def details() -> None:
+        col = f.label_column([r[0] for r in rows], size)
+        for label, value in rows:
+            f.pair(label, value, size, col)
+
+    beside = qr is not None and p.side_qr
+    if qr is not None and beside:
+        # details on the left, QR and its caption on the right, both from the same top
+        gutter = 3 * mm
+        caption = wrap_text(L("scan"), FONT_BOLD, caption_size * 0.9, side)
+        f.need(side + len(caption) * caption_size * 1.1 + 2 * mm)
+        start = (len(f.ops), f.y, f.page)
+        full = f.width
+        f.width = full - side - gutter
+        details()
+        left_bottom = f.y
+        f.y = start[1] + 1 * mm
+        f.left, f.width = p.margin + full - side, side
+        f.image(qr, side)
+        f.lines(L("scan"), caption_size * 0.9, bold=True, align="center", leading=1.1)
+        f.left, f.width = p.margin, full
+        f.y = max(f.y, left_bottom)
+        if f.page != start[2]:  # too long to sit beside the QR: undo, stack them instead
+            del f.ops[start[0] :]
+            f.y, f.page = start[1], start[2]
+            beside = False
+    if not beside:
+        details()
+    f.rule()
+
+    f.lines(L("standard"), 8.5 * s, bold=True)
+    requirements = list(snapshot.get("requirements") or [])
+    if requirements:
+        f.lines(f"{L('requirements')}:", 7.5 * s)
+        f.checklist(requirements, 7.5 * s)
+    tail = []
+    if snapshot.get("completion"):
+        tail.append((L("completion"), str(snapshot["completion"])))
+    tail.append((L("fee"), rupiah(int(snapshot.get("fee") or 0), lang)))
+    col = f.label_column([r[0] for r in tail], 7.5 * s)
+    for label, value in tail:
+        f.pair(label, value, 7.5 * s, col)
+
+    if qr is not None and not beside:
+        f.rule()
+        f.gap(1 * mm)
+        f.image(qr, side)
+        f.gap(1 * mm)
+        f.lines(L("scan"), caption_size, bold=True, align="center")
+    f.rule()
+    f.lines(L("keep"), 7 * s, align="center")
+    complaint = f"{L('complaint')}: {LAPOR}"
+    if snapshot.get("site_contact"):
+        complaint += f" · {snapshot['site_contact']}"
+    f.lines(complaint, 7 * s, align="center")
+
+    pages = f.page + 1
+    height = p.height if p.height is not None else f.y + BOTTOM
+    return Layout(p, p.width, height, pages, f.ops)
+
+
+# ---- drawing ----------------------------------------------------------------------------
+
+
+def _draw_emblem(c: rl_canvas.Canvas, x: float, y: float, size: float) -> None:
+    """A plain civic emblem (ring, pediment, four columns, steps): prints well in one colour."""
+    s = size
+    c.setLineWidth(s * 0.05)
+    c.circle(x + s / 2, y + s / 2, s * 0.46, stroke=1, fill=0)
+    path = c.beginPath()
+    path.moveTo(x + s * 0.20, y + s * 0.62)
+    path.lineTo(x + s * 0.80, y + s * 0.62)
+    path.lineTo(x + s * 0.50, y + s * 0.80)
+    path.close()
+    c.drawPath(path, stroke=0, fill=1)
+    for col in (0.27, 0.40, 0.53, 0.66):
+        c.rect(x + s * col, y + s * 0.32, s * 0.07, s * 0.27, stroke=0, fill=1)
+    c.rect(x + s * 0.22, y + s * 0.25, s * 0.56, s * 0.05, stroke=0, fill=1)
+    c.rect(x + s * 0.18, y + s * 0.19, s * 0.64, s * 0.04, stroke=0, fill=1)
+
+
+def draw(lay: Layout, title: str = "") -> bytes:
+    buf = io.BytesIO()
+    # invariant: no timestamp or random id inside, so the same snapshot gives the same bytes
+    c = rl_canvas.Canvas(
+        buf,
+        pagesize=(lay.width, lay.height),
+        invariant=1,
+        pageCompression=1,
+        initialFontName=FONT,  # else Helvetica is referenced (unembedded) on every page
+    )
+    if title:
+        c.setTitle(title)
+    c.setCreator("Loket")
+    height = lay.height
+    handlers: dict[str, Callable[[Op], None]] = {}
+
+    def text(op: Op) -> None:
+        if op.style == "white":
+            c.setFillGray(1)
+        c.setFont(op.font, op.size)
+        c.drawString(op.x, height - op.y, op.text)
+        if op.style == "white":
+            c.setFillGray(0)
+
+    def line(op: Op) -> None:
+        c.setLineWidth(0.6)
+        if op.style == "dash":
+            c.setDash(2, 2)
+        c.line(op.x, height - op.y, op.x + op.w, height - op.y)
+        c.setDash()
+
+    def box(op: Op) -> None:
+        c.setLineWidth(0.6)
+        c.rect(op.x, height - op.y, op.w, op.h, stroke=1, fill=1 if op.style == "fill" else 0)
+
+    def image(op: Op) -> None:
+        c.drawImage(ImageReader(op.image), op.x, height - op.y, op.w, op.h)
+
+    def emblem(op: Op) -> None:
+        _draw_emblem(c, op.x, height - op.y, op.w)
+
+    handlers.update(text=text, line=line, box=box, image=image, emblem=emblem)
+    for page in range(lay.pages):
+        if page:
+            c.showPage()
+        for op in lay.ops:
+            if op.page == page:
+                handlers[op.kind](op)
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def render_receipt(
+    snapshot: Mapping[str, Any], paper: str = DEFAULT_PAPER, reprint: bool = False
+) -> bytes:
+    """The receipt as PDF bytes; `reprint` adds the CETAK ULANG mark and nothing else."""
+    lay = layout(snapshot, paper, reprint)
+    lang = snapshot.get("lang") or "id"
+    return draw(lay, f"{t('receipt.title', lang)} {snapshot.get('code', '')}".strip())

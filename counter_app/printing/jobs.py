@@ -1,0 +1,112 @@
+"""Print a finished document, or keep it where the user can find it.
+
+The caller has already committed whatever the printout records (a ticket, a receipt snapshot):
+nothing here touches the database. The PDF is first saved under
+`<data_dir>/printouts/<YYYYMMDD>/<name>.pdf`, then sent to the printer; if there is no printer
+or printing fails, the saved file is the printout and the user is told where it is. So a ticket
+is never lost, nor issued twice, because the printer was off.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from counter_app.core.clock import DEFAULT_TZ, SystemClock, local_day
+from counter_app.core.i18n import t
+from counter_app.printing.qt_print import PrintError, print_pdf
+
+PRINTOUTS = "printouts"
+
+
+@dataclass(frozen=True)
+class PrintOutcome:
+    printed: bool
+    printer: str | None  # the printer the job went to (None when it did not print)
+    pdf_path: Path  # the kept copy, printed or not
+    message: str  # for the user, in the current language; names the kept copy
+
+
+def print_or_keep(
+    pdf: bytes,
+    *,
+    data_dir: Path,
+    name: str,
+    printer: str | None,
+    paper: str,
+    copies: int = 1,
+    day: date | None = None,
+    tz: str = DEFAULT_TZ,
+) -> PrintOutcome:
+    """Save `pdf` as `<name>.pdf` in today's printouts folder, then print it on `printer`
+    (None: the system's default). Printer problems are reported in the outcome, not raised.
+
+    `day` is the folder's local day (default: today in `tz`). Saving the same bytes under the
+    same name again reuses the file; different bytes under a taken name get `-2`, `-3` … so an
+    earlier printout is never overwritten.
+    """
+    folder = Path(data_dir) / PRINTOUTS / (day or local_day(SystemClock().now(), tz)).strftime("%Y%m%d")
+    path = keep_pdf(pdf, folder, name)
+    try:
+        result = print_pdf(pdf, printer=printer, paper=paper, copies=copies, job_name=path.stem)
+    except PrintError as exc:
+        return PrintOutcome(
+            printed=False,
+            printer=None,
+            pdf_path=path,
+            message=t("print.kept", reason=exc.message(), path=str(path)),
+        )
+    return PrintOutcome(
+        printed=True,
+        printer=result.printer,
+        pdf_path=path,
+        message=t("print.sent", printer=result.printer, path=str(path)),
+    )
+
+
+def keep_pdf(pdf: bytes, folder: Path, name: str) -> Path:
+    """Write `pdf` atomically as `folder/<name>.pdf` (a `.part` file, then a rename)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = _safe_stem(name)
+    for n in range(1, 1000):
+        path = folder / (f"{stem}.pdf" if n == 1 else f"{stem}-{n}.pdf")
+        if not path.exists():
+            break
+        if path.read_bytes() == pdf:
+            return path  # the very same printout, saved before
+    else:  # pragma: no cover - a thousand different printouts under one name in one day
+        raise FileExistsError(folder / f"{stem}.pdf")
+
+    fd, part = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(pdf)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(part, path)
+    except BaseException:
+        Path(part).unlink(missing_ok=True)
+        raise
+    _fsync_dir(folder)
+    return path
+
+
+def _safe_stem(name: str) -> str:
+    """A file name from `name`: letters, digits, `.`, `_` and `-` only; no leading dot."""
+    stem = name[:-4] if name.lower().endswith(".pdf") else name
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._") or "printout"
+    return stem[:120]
+
+
+def _fsync_dir(folder: Path) -> None:
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

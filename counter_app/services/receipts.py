@@ -1,0 +1,270 @@
+"""Issuing, storing and re-rendering receipts: one signed snapshot per ticket, printed as is.
+
+The snapshot is what the paper says, frozen at first issue: a reprint shows the same people
+ahead, the same fee and the same QR, marked CETAK ULANG. It never holds a NIK or a phone
+number; the visitor's name only masked.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from counter_app.core import i18n, person
+from counter_app.core import token as tokens
+from counter_app.core.clock import from_db, to_db
+from counter_app.core.errors import ValidationError
+from counter_app.core.roles import Permission
+from counter_app.services import journal, keys, tickets
+from counter_app.services.context import Context
+from counter_app.store.models import Counter, CounterService, Receipt, Service, Ticket, db
+
+SNAPSHOT_VERSION = 1
+PAPERS = ("80mm", "58mm", "a6")
+
+_DAYS = {
+    "id": ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+}
+_MONTHS = {
+    "id": (
+        "Januari", "Februari", "Maret", "April", "Mei", "Juni",
+        "Juli", "Agustus", "September", "Oktober", "November", "Desember",
+    ),
+    "en": (
+        "January", "February", "March", "April", "May", "June",
+        "July", "August", "September", "October", "November", "December",
+    ),
+}
+# Indonesia's three zones go by their own names on paper, not by UTC offsets.
+_ZONE_NAMES = {
+    "Asia/Jakarta": "WIB",
+    "Asia/Pontianak": "WIB",
+    "Asia/Makassar": "WITA",
+    "Asia/Jayapura": "WIT",
+}
+
+
+def local_text(when_utc: Any, tz: str, lang: str) -> str:
+    """`Senin, 30 November 2026 08:00 WIB`."""
+    local = when_utc.astimezone(ZoneInfo(tz))
+    lang = lang if lang in _DAYS else "id"
+    zone = _ZONE_NAMES.get(tz) or local.strftime("%Z")
+    return (
+        f"{_DAYS[lang][local.weekday()]}, {local.day} {_MONTHS[lang][local.month - 1]} "
+        f"{local.year} {local:%H:%M} {zone}"
+    )
+
+
+def estimated_wait_minutes(ahead: int, service: Service) -> int:
+    """People ahead × the service's target minutes ÷ the active counters serving it."""
+    counters = (
+        CounterService.select()
+        .join(Counter)
+        .where((CounterService.service == service.code) & (Counter.active == True))  # noqa: E712
+        .count()
+    )
+    return max(0, math.ceil(ahead * service.target_minutes / max(1, counters)))
+
+
+def build_snapshot(ctx: Context, ticket: Ticket, *, lang: str | None = None) -> dict[str, Any]:
+    """Everything the receipt shows, as plain JSON-able data, with a freshly signed token."""
+    lang = lang or i18n.language()
+    svc: Service = ticket.service
+    issued = ctx.clock.now()
+    site = ctx.setting("site_code")
+    station = keys.station_key(ctx)
+    token = tokens.sign_token(
+        station.private_key,
+        tokens.ReceiptFields(
+            site=site,
+            counter=station.counter,
+            receipt_no=ticket.receipt_no,
+            code=ticket.code,
+            service=svc.code,
+            issued_at=issued,
+        ),
+    )
+    ahead = tickets.people_ahead(ticket)
+    requirements = [
+        str(r.get(lang) or r.get("id") or "") if isinstance(r, dict) else str(r)
+        for r in (svc.requirements or [])
+    ]
+    base_url = str(ctx.setting("verify_base_url") or "")
+    # Only the masked name: no NIK (not even masked) and no phone number, ever.
+    return {
+        "version": SNAPSHOT_VERSION,
+        "lang": lang,
+        "site_code": site,
+        "site_name": ctx.setting("site_name"),
+        "site_address": ctx.setting("site_address"),
+        "site_contact": ctx.setting("site_contact"),
+        "counter": ticket.device,
+        "ticket_id": ticket.id,
+        "code": ticket.code,
+        "receipt_no": ticket.receipt_no,
+        "service_code": svc.code,
+        "service_name_id": svc.name_id,
+        "service_name_en": svc.name_en,
+        "agency": svc.agency.name,
+        "issued_at": issued.isoformat(timespec="seconds"),
+        "issued_local": local_text(issued, ctx.tz, lang),
+        "name_masked": person.mask_name(ticket.name),
+        "priority": ticket.priority or "",
+        "priority_label": i18n.t(f"priority.{ticket.priority}", lang) if ticket.priority else "",
+        "people_ahead": ahead,
+        "wait_minutes": estimated_wait_minutes(ahead, svc),
+        "requirements": [r for r in requirements if r],
+        "completion": svc.completion_en if lang == "en" else svc.completion_id,
+        "fee": int(svc.fee or 0),
+        "kid": station.kid,
+        "token": token,
+        "verify_url": f"{base_url}#{token}" if base_url else token,
+    }
+
+
+def _existing(ticket: Ticket) -> Receipt | None:
+    return Receipt.get_or_none(Receipt.ticket == ticket.id)
+
+
+def issue_receipt(ctx: Context, ticket_ref: str) -> Receipt:
+    """The ticket's receipt, created (signed, stored, audited) on the first call only."""
+    ctx.actor.require(Permission.REGISTER)
+    with db.atomic():  # BEGIN IMMEDIATE: two PCs/threads cannot both create one
+        ticket = tickets.get(ticket_ref, ctx)
+        receipt = _existing(ticket)
+        if receipt is not None:
+            return receipt
+        snapshot = build_snapshot(ctx, ticket)
+        receipt = Receipt.create(
+            ticket=ticket.id,
+            snapshot=snapshot,
+            token=snapshot["token"],
+            reprint_count=0,
+            created_at=to_db(ctx.clock.now()),
+        )
+        journal.audit(
+            ctx.clock,
+            ctx.actor.username,
+            "receipt.issue",
+            ticket.id,
+            {"code": ticket.code, "kid": snapshot["kid"]},
+        )
+    return receipt
+
+
+def record_reprint(ctx: Context, ticket_ref: str) -> Receipt:
+    """Count and audit a reprint of the stored receipt (issuing it first if there is none)."""
+    ctx.actor.require(Permission.SERVE)
+    with db.atomic():
+        ticket = tickets.get(ticket_ref, ctx)
+        receipt = _existing(ticket)
+        if receipt is None:
+            return issue_receipt(ctx, ticket.id)  # never printed: this is the first print
+        receipt.reprint_count += 1
+        receipt.save()
+        journal.audit(
+            ctx.clock,
+            ctx.actor.username,
+            "receipt.reprint",
+            ticket.id,
+            {"code": ticket.code, "count": receipt.reprint_count},
+        )
+    return receipt
+
+
+def check_paper(paper: str | None, ctx: Context) -> str:
+    value = (paper or ctx.setting("paper") or "80mm").strip().lower()
+    if value not in PAPERS:
+        raise ValidationError("receipt.paper", field="paper", value=paper)
+    return value
+
+
+def receipt_pdf(
+    ctx: Context, ticket_ref: str, paper: str | None = None, reprint: bool = False
+) -> bytes:
+    """PDF bytes of the ticket's receipt from its stored snapshot (created on first call).
+
+    `reprint=True` counts and audits a reprint and marks the paper CETAK ULANG; otherwise the
+    same document is rendered again unmarked (e.g. saved to a file).
+    """
+    chosen = check_paper(paper, ctx)
+    if reprint:
+        receipt = record_reprint(ctx, ticket_ref)
+        marked = receipt.reprint_count > 0  # 0: it had never been printed, so this is the first
+    else:
+        receipt = issue_receipt(ctx, ticket_ref)
+        marked = False
+    from counter_app.documents.receipt import render_receipt  # heavy: ReportLab, on demand
+
+    return render_receipt(receipt.snapshot, chosen, reprint=marked)
+
+
+def receipt_for(ticket_ref: str, ctx: Context) -> Receipt | None:
+    """The stored receipt of a ticket, if one was issued (no permission needed to look)."""
+    return _existing(tickets.get(ticket_ref, ctx))
+
+
+def verify(
+    text: str, ctx: Context | None = None, keyring: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Check a scanned QR text; the facts as JSON-able data, or raise TokenError (exit 1).
+
+    Uses `keyring` if given (e.g. `verify --keyring FILE`), else this PC's local keyring.
+    When the receipt is in the local store, also says whether it matches the stored one.
+    """
+    if keyring is None:
+        if ctx is None:
+            raise ValueError("verify needs a context or a keyring")
+        keys.station_key(ctx)
+        keyring = keys.local_keyring(ctx.data_dir)
+    facts = tokens.verify_token(text, keyring)
+    out: dict[str, Any] = {
+        "valid": True,
+        "version": facts.version,
+        "kid": facts.kid,
+        "site": facts.site,
+        "counter": facts.counter,
+        "receipt_no": facts.receipt_no,
+        "code": facts.code,
+        "service": facts.service,
+        "issued_at": facts.issued_at.isoformat(),
+    }
+    if ctx is not None:
+        out["issued_local"] = local_text(facts.issued_at, ctx.tz, i18n.language())
+        ticket = Ticket.get_or_none(Ticket.receipt_no == facts.receipt_no)
+        if ticket is not None:
+            stored = _existing(ticket)
+            out["status"] = ticket.status
+            out["registered_at"] = from_db(ticket.registered_at).isoformat()
+            out["matches_stored"] = bool(stored and stored.token == tokens.extract_token(text))
+    return out
+
+
+def verify_report(
+    text: str, ctx: Context | None = None, keyring: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Like `verify`, but a "no" is data too: `{"valid": false, "reason", "message"}`.
+
+    For `verify --json` (one document on stdout either way; exit 1 when not valid).
+    """
+    try:
+        facts = verify(text, ctx, keyring)
+    except tokens.TokenError as exc:
+        return {"valid": False, "reason": exc.reason, "message": exc.message()}
+    facts["message"] = verify_message(facts)
+    return facts
+
+
+def verify_message(facts: dict[str, Any]) -> str:
+    """One line for people: `ASLI: A001 (KTP), PTK/L01, …`."""
+    return i18n.t(
+        "receipt.verify.ok",
+        code=facts["code"],
+        service=facts["service"],
+        site=facts["site"],
+        counter=facts["counter"],
+        time=facts.get("issued_local") or facts["issued_at"],
+        receipt_no=facts["receipt_no"],
+    )
