@@ -31,10 +31,17 @@ def clean_notes(text: str | None) -> str:
 
 
 def mask_name(name: str) -> str:
-    """`Siti Aminah Rahayu` → `Siti A*** R*****`: the first word whole, the rest initials."""
+    """`Siti Aminah Rahayu` → `Siti A*** R*****`: the first word whole, the rest initials.
+
+    A one-word name (Sukarno) would otherwise leave whole, so it keeps only its start: `Suk****`.
+    """
     words = name.split()
     if not words:
         return ""
+    if len(words) == 1:
+        word = words[0]
+        keep = max(1, min(3, len(word) // 2))
+        return word[:keep] + "*" * (len(word) - keep)
     out = [words[0]]
     for word in words[1:]:
         out.append(word[0] + "*" * (len(word) - 1))

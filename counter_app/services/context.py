@@ -21,6 +21,7 @@ class Context:
     actor: Actor
     clock: Clock = field(default_factory=SystemClock)
     _settings: dict[str, Any] | None = None
+    _nik_key: bytes | None = None
 
     def setting(self, key: str) -> Any:
         if self._settings is None:
@@ -40,7 +41,9 @@ class Context:
         return self.setting("timezone")
 
     def nik_key(self) -> bytes:
-        return read_secret(self.data_dir, "nik.key")
+        if self._nik_key is None:  # read once: it is needed on every registration with a NIK
+            self._nik_key = read_secret(self.data_dir, "nik.key")
+        return self._nik_key
 
 
 def cli_actor() -> Actor:

@@ -16,7 +16,6 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from counter_app.core.clock import FixedClock
-from counter_app.core.errors import IllegalTransition
 from counter_app.core.roles import Actor, Permission, Role
 from counter_app.core.ticket_rules import Priority, Status
 from counter_app.services import catalogue, tickets
@@ -169,7 +168,7 @@ def run_demo(ctx: Context, day: date, visits: int, seed: int = 1) -> DemoResult:
                 if rng.random() < 0.015:
                     push(h + rng.uniform(0.3, 1.2), "leave", reg.ticket.id)
                 code = service_counter[svc.code]
-                while idle[code]:
+                if idle[code]:  # one arrival wakes one idle desk
                     push(h, "free", (code, idle[code].pop()))
             elif kind == "free":
                 code, desk = data  # type: ignore[misc]
@@ -210,18 +209,17 @@ def run_demo(ctx: Context, day: date, visits: int, seed: int = 1) -> DemoResult:
                     tickets.transfer(desk, tid, other.code, "Dialihkan oleh petugas")
                     result.transferred += 1
                     to_code = service_counter[other.code]
-                    while idle[to_code]:
+                    if idle[to_code]:
                         push(h, "free", (to_code, idle[to_code].pop()))
                 else:
                     tickets.finish(desk, tid, "Berkas lengkap, selesai")
                     result.served += 1
                 push(h, "free", (code, desk))
             elif kind == "leave":
-                try:
+                # Only someone still waiting walks out; once called, they stay.
+                if Ticket.get_by_id(str(data)).status == Status.WAITING.value:
                     tickets.cancel(registrar, str(data), "Pengunjung meninggalkan antrian")
                     result.cancelled += 1
-                except IllegalTransition:
-                    pass  # already called: they stayed after all
         result.waiting = (
             Ticket.select().where((Ticket.day == day) & (Ticket.status == Status.WAITING.value)).count()
         )

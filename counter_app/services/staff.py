@@ -82,37 +82,43 @@ def set_active(ctx: Context, username: str, active: bool) -> None:
 
 
 def authenticate(ctx: Context, username: str, password: str) -> Actor:
-    """Check a login; count failures, lock the account after too many (settings)."""
+    """Check a login; count failures, lock the account after too many (settings).
+
+    The failure count is committed before the error is raised: raising inside the transaction
+    would roll the count back and make the lock-out unreachable.
+    """
     name = username.strip().lower()
     now = ctx.clock.now()
+    failure: AuthError | None = None
     with db.atomic():
         staff = Staff.get_or_none(Staff.username == name)
         if staff is None or not staff.active:
             _verify(_DUMMY, password)
             journal.audit(ctx.clock, name or "?", "auth.failed", name, {"reason": "unknown"})
-            raise AuthError("auth.failed")
-        locked_until = from_db(staff.locked_until)
-        if locked_until and locked_until > now:
+            failure = AuthError("auth.failed")
+        elif (locked_until := from_db(staff.locked_until)) and locked_until > now:
             minutes = max(1, int((locked_until - now).total_seconds() // 60) + 1)
-            raise AuthError("auth.locked", minutes=minutes)
-        if not _verify(staff.password_hash, password):
+            failure = AuthError("auth.locked", minutes=minutes)
+        elif not _verify(staff.password_hash, password):
             staff.failed_attempts += 1
-            limit = ctx.setting("lockout_attempts")
             detail: dict[str, object] = {"attempts": staff.failed_attempts}
-            if staff.failed_attempts >= limit:
-                staff.locked_until = to_db(now + timedelta(minutes=ctx.setting("lockout_minutes")))
+            failure = AuthError("auth.failed")
+            if staff.failed_attempts >= ctx.setting("lockout_attempts"):
+                minutes = ctx.setting("lockout_minutes")
+                staff.locked_until = to_db(now + timedelta(minutes=minutes))
                 staff.failed_attempts = 0
                 detail["locked"] = True
+                failure = AuthError("auth.locked", minutes=minutes)
             staff.save()
             journal.audit(ctx.clock, name, "auth.failed", name, detail)
-            if detail.get("locked"):
-                raise AuthError("auth.locked", minutes=ctx.setting("lockout_minutes"))
-            raise AuthError("auth.failed")
-        if staff.failed_attempts or staff.locked_until:
-            staff.failed_attempts = 0
-            staff.locked_until = None
-            staff.save()
-        journal.audit(ctx.clock, name, "auth.login", name)
+        else:
+            if staff.failed_attempts or staff.locked_until:
+                staff.failed_attempts = 0
+                staff.locked_until = None
+                staff.save()
+            journal.audit(ctx.clock, name, "auth.login", name)
+    if failure is not None:
+        raise failure
     return Actor(username=staff.username, role=Role(staff.role), staff_id=staff.id)
 
 

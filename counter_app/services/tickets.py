@@ -63,19 +63,7 @@ def register(
     nik_hash = nik_rules.keyed_hash(parsed.digits, ctx.nik_key()) if parsed else None
 
     with db.atomic():
-        if nik_hash and ctx.setting("one_active_ticket_per_nik"):
-            clash = (
-                Ticket.select(Ticket.code)
-                .where(
-                    (Ticket.nik_hash == nik_hash)
-                    & (Ticket.day == today)
-                    & (Ticket.service == svc.code)
-                    & (Ticket.status.in_([s.value for s in ACTIVE]))
-                )
-                .first()
-            )
-            if clash is not None:
-                raise ValidationError("nik.active_ticket", field="nik", code=clash.code)
+        _check_one_active(ctx, nik_hash, today, svc.code)
         number = _next_number(today, svc.letter)
         code = ticket_code(svc.letter, number)
         site, device = ctx.setting("site_code"), ctx.setting("counter_code")
@@ -103,6 +91,24 @@ def register(
         journal.outbox(ctx.clock, "ticket", ticket.id, "upsert", sync_payload(ticket))
         journal.audit(ctx.clock, ctx.actor.username, "ticket.register", ticket.id, {"code": code})
     return Registration(ticket, parsed.warnings if parsed else ())
+
+
+def _check_one_active(ctx: Context, nik_hash: str | None, day: date, service: str) -> None:
+    """One active ticket per NIK per service per day (configurable), for new and moved tickets."""
+    if not nik_hash or not ctx.setting("one_active_ticket_per_nik"):
+        return
+    clash = (
+        Ticket.select(Ticket.code)
+        .where(
+            (Ticket.nik_hash == nik_hash)
+            & (Ticket.day == day)
+            & (Ticket.service == service)
+            & (Ticket.status.in_([s.value for s in ACTIVE]))
+        )
+        .first()
+    )
+    if clash is not None:
+        raise ValidationError("nik.active_ticket", field="nik", code=clash.code)
 
 
 def _next_number(day: date, letter: str) -> int:
@@ -412,6 +418,7 @@ def transfer(ctx: Context, ticket_ref: str, to_service: str, note: str = "") -> 
             raise ValidationError("service.inactive", field="service", code=svc.code)
         if svc.code == old.service_id:
             raise ValidationError("transfer.same_service", field="service")
+        _check_one_active(ctx, old.nik_hash, today, svc.code)
         number = _next_number(today, svc.letter)
         code = ticket_code(svc.letter, number)
         site, device = ctx.setting("site_code"), ctx.setting("counter_code")

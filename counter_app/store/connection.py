@@ -97,6 +97,13 @@ def init_db(
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StoreError("store.readonly", path=str(path.parent)) from exc
+    if path.exists():
+        # Look before opening for real: opening switches the file to WAL, and a file from a
+        # newer program must be left exactly as it was.
+        try:
+            _refuse_newer(path)
+        except OSError as exc:
+            raise translate(exc, path) from exc
     database = open_database(path, busy_timeout_ms=busy_timeout_ms)
     with store_errors(path):
         database.connect(reuse_if_open=True)
@@ -119,6 +126,20 @@ def init_db(
             raise
     db.initialize(database)
     return database
+
+
+def _refuse_newer(path: Path) -> None:
+    """Read the schema version straight from the file header (bytes 60–63), touching nothing:
+    even a read-only SQLite open would leave -shm/-wal files beside a WAL database."""
+    with open(path, "rb") as fh:
+        header = fh.read(100)
+    if len(header) == 0:
+        return  # an empty file is a database with nothing in it yet
+    if len(header) < 100 or not header.startswith(b"SQLite format 3\x00"):
+        raise StoreError("store.corrupt", path=str(path))
+    version = int.from_bytes(header[60:64], "big", signed=True)
+    if version > migrations.LATEST:
+        raise StoreError("store.newer", path=str(path), version=version, supported=migrations.LATEST)
 
 
 def close_db() -> None:

@@ -102,8 +102,16 @@ def _in_trigger(lines: list[str]) -> bool:
     return lines[0].lstrip().upper().startswith("CREATE TRIGGER")
 
 
+# v2: indexes for the busiest reads at millions of tickets (found by bench/bench_lookup.py):
+# the day's list in arrival order without a sort, and the priority-streak check of call_next.
+V2 = """
+CREATE INDEX "ticket_day_registered" ON "ticket" ("day", "registered_at", "seq");
+CREATE INDEX "ticket_day_counter_called" ON "ticket" ("day", "counter", "first_called_at");
+"""
+
 STEPS: dict[int, Callable[[peewee.SqliteDatabase], None]] = {
     1: _script(V1),
+    2: _script(V2),
 }
 LATEST = max(STEPS)
 
