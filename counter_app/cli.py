@@ -207,6 +207,16 @@ def build_parser() -> ArgParser:
     p.add_argument("--out", metavar="FILE.json")
     p.add_argument("--page", metavar="FILE.html", help=t("cli.help.keys_page"))
 
+    p = sub.add_parser("report", parents=[common], help=t("cli.help.report"))
+    reports = p.add_subparsers(dest="report", parser_class=ArgParser, required=True)
+    p = reports.add_parser("daily", parents=[common], help=t("cli.help.report_daily"))
+    p.add_argument("--date", required=True, metavar="YYYY-MM-DD")
+    p.add_argument("--to", metavar="YYYY-MM-DD")
+    p.add_argument("--counter", metavar="CODE")
+    p.add_argument("--out", metavar="FILE.pdf")
+    p.add_argument("--xlsx", metavar="FILE.xlsx")
+    p.add_argument("--csv", metavar="FILE.csv")
+
     p = sub.add_parser("audit", parents=[common], help=t("cli.help.audit"))
     p.add_argument("action", choices=["verify"])
 
@@ -444,6 +454,28 @@ _mover("no-show", "no_show")
 _mover("cancel", "cancel", reason="reason")
 _mover("requeue", "requeue")
 _mover("transfer", "transfer", to_service="to", note="note")
+
+
+@command("report")
+def cmd_report(args: argparse.Namespace, s: Session) -> int:
+    from counter_app.services import daily_report
+
+    ctx = s.context()
+    lang = i18n.language()
+    figures = daily_report.daily_figures(
+        ctx, parse_date(args.date), parse_date(args.to) if args.to else None, counter=args.counter
+    )
+    written = daily_report.write_files(
+        figures,
+        pdf=Path(args.out) if args.out else None,
+        xlsx=Path(args.xlsx) if args.xlsx else None,
+        csv=Path(args.csv) if args.csv else None,
+        lang=lang,
+    )
+    data = figures.to_json()
+    data["files"] = written
+    s.emit(data, lambda: "\n".join([daily_report.summary_text(figures, lang), *written.values()]))
+    return 0
 
 
 @command("audit")

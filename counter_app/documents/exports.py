@@ -1,0 +1,516 @@
+"""The daily summary's tables, defined once, and written as XLSX (openpyxl) and CSV.
+
+Everything here reads the plain snapshot `DailyFigures.to_json()` (services/daily_report.py
+defines every figure); nothing imports the services. `report_tables(snapshot, lang)` is the one
+definition of the tables, their columns, headers and units: the XLSX writes one sheet per table,
+the PDF (`daily_report_pdf`) lays the same tables out, the report dialog shows them.
+
+XLSX: a "Ringkasan"/"Summary" sheet of key figures, then one sheet per table; the header row is
+frozen (and the name column beside it), counts are whole numbers (`#,##0`), times are minutes
+with one decimal (`0.0`), shares are real fractions shown as percent (`0.0%`), dates are dates.
+
+CSV (`csv_bytes`): the per-service table plus a last `TOTAL` row, for scripts and spreadsheets:
+UTF-8 (no BOM), comma separated, CRLF line ends, a header row of stable column names (the JSON
+keys: `service`, `registered`, …, `wait_mean_s`, `within_target_pct`), times in seconds with a
+decimal point, empty cells where a figure does not exist. The first three columns repeat the
+period and scope (`date`, `date_to`, `counter`; `counter` empty = the whole store).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from counter_app.core.i18n import t
+
+Snapshot = Mapping[str, Any]
+
+# ---- words and numbers --------------------------------------------------------------------
+
+
+def number(value: float | int | None, lang: str, decimals: int = 0) -> str:
+    """`3000` → `3.000` (id) / `3,000` (en); `7.25`, 1 → `7,3` / `7.3`; None → `–`."""
+    if value is None:
+        return "–"
+    text = f"{value:,.{decimals}f}"
+    if lang == "en":
+        return text
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def minutes(seconds: float | None) -> float | None:
+    return None if seconds is None else seconds / 60
+
+
+def day_text(value: str | date, lang: str) -> str:
+    d = date.fromisoformat(value) if isinstance(value, str) else value
+    return d.strftime("%d-%m-%Y")
+
+
+def long_day_text(value: str | date, lang: str) -> str:
+    """`Senin, 30 November 2026` / `Monday, 30 November 2026`."""
+    d = date.fromisoformat(value) if isinstance(value, str) else value
+    weekdays = t("report.weekdays", lang).split(",")
+    months = t("report.months", lang).split(",")
+    return f"{weekdays[d.weekday()]}, {d.day} {months[d.month - 1]} {d.year}"
+
+
+def period_text(snapshot: Snapshot, lang: str) -> str:
+    if snapshot["date"] == snapshot["date_to"]:
+        return long_day_text(snapshot["date"], lang)
+    months = t("report.months", lang).split(",")
+
+    def short(s: str) -> str:
+        d = date.fromisoformat(s)
+        return f"{d.day} {months[d.month - 1]} {d.year}"
+
+    return t(
+        "report.period_range",
+        lang,
+        start=short(snapshot["date"]),
+        end=short(snapshot["date_to"]),
+        days=snapshot["days"],
+    )
+
+
+def scope_text(snapshot: Snapshot, lang: str) -> str:
+    scope = snapshot.get("scope") or {}
+    if scope.get("counter"):
+        return t("report.scope_counter", lang, code=scope["counter"], name=scope.get("counter_name") or "")
+    return t("report.scope_store", lang)
+
+
+def generated_text(snapshot: Snapshot, lang: str) -> str:
+    when = datetime.fromisoformat(snapshot["generated_at"]).astimezone(ZoneInfo(snapshot["timezone"]))
+    return t("report.generated", lang, when=when.strftime("%d-%m-%Y %H:%M"), tz=snapshot["timezone"])
+
+
+def status_text(status: str, lang: str) -> str:
+    return t(f"status.{status}", lang)
+
+
+def priority_text(priority: str, lang: str) -> str:
+    return t(f"priority.{priority}", lang)
+
+
+def service_name(row: Mapping[str, Any], lang: str) -> str:
+    return (row.get("name_en") if lang == "en" else row.get("name")) or row.get("service", "")
+
+
+def officer_text(row: Mapping[str, Any]) -> str:
+    name = row.get("name") or ""
+    return f"{name} ({row['officer']})" if name and name != row["officer"] else row["officer"]
+
+
+def _codes(letter: str, numbers: Sequence[int], limit: int = 15) -> str:
+    shown = ", ".join(f"{letter}{n:03d}" for n in numbers[:limit])
+    return shown + (f", … (+{len(numbers) - limit})" if len(numbers) > limit else "")
+
+
+def note_text(note: Mapping[str, Any], lang: str) -> str:
+    kind = note["kind"]
+    params = {k: v for k, v in note.items() if k != "kind"}
+    if "day" in params:
+        params["day"] = day_text(params["day"], lang)
+    if kind == "gap":
+        params["numbers"] = _codes(note["letter"], note["missing"])
+    elif kind == "open_at_close":
+        codes = list(note["codes"])
+        params["codes"] = ", ".join(codes[:15]) + (f", … (+{len(codes) - 15})" if len(codes) > 15 else "")
+    return t(f"report.note.{kind}", lang, **params)
+
+
+# ---- the tables ---------------------------------------------------------------------------
+
+# Column kinds: text, int, minutes (value in minutes), hours, pct (0-100), date
+DECIMALS = {"int": 0, "minutes": 1, "hours": 1, "pct": 1}
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str  # stable name; header: message report.col.<key> (the PDF: report.pdfcol.<key>)
+    kind: str
+
+    def label(self, lang: str) -> str:
+        return t(f"report.col.{self.key}", lang)
+
+
+@dataclass
+class Table:
+    name: str  # message key report.table.<name>, sheet title report.sheet.<name>
+    columns: list[Column]
+    rows: list[list[Any]]
+    total: list[Any] | None = None
+
+    def title(self, lang: str) -> str:
+        return t(f"report.table.{self.name}", lang)
+
+    def column(self, key: str) -> int:
+        return next(i for i, c in enumerate(self.columns) if c.key == key)
+
+    def sheet(self, lang: str) -> str:
+        return t(f"report.sheet.{self.name}", lang)[:31]
+
+
+def format_cell(value: Any, kind: str, lang: str) -> str:
+    if value is None:
+        return "–"
+    if kind == "pct":
+        return number(value, lang, 1) + "%"
+    if kind in DECIMALS:
+        return number(value, lang, DECIMALS[kind])
+    if kind == "date":
+        try:
+            return day_text(value, lang)
+        except ValueError:  # the "Jumlah" label of a total row
+            return str(value)
+    return str(value)
+
+
+_COUNTS = [
+    Column("registered", "int"),
+    Column("served", "int"),
+    Column("no_show", "int"),
+    Column("cancelled", "int"),
+    Column("transferred", "int"),
+    Column("waiting", "int"),
+]
+
+
+def _count_values(row: Mapping[str, Any], count_key: str = "registered") -> list[Any]:
+    return [row[count_key], row["served"], row["no_show"], row["cancelled"], row["transferred"], row["waiting"]]
+
+
+def _times(row: Mapping[str, Any], keys: Sequence[str]) -> list[Any]:
+    out: list[Any] = []
+    for k in keys:
+        if k == "within_target_pct":
+            out.append(row[k])
+        elif k == "service_total_h":
+            mean, n = row["service_mean_s"], row["service_n"]
+            out.append(None if mean is None else mean * n / 3600)
+        else:
+            out.append(minutes(row[k]))  # KeyError here: a figure the breakdown does not carry
+    return out
+
+
+_TIME_COLUMNS = {
+    "wait_mean_s": Column("wait_mean", "minutes"),
+    "wait_median_s": Column("wait_median", "minutes"),
+    "wait_p90_s": Column("wait_p90", "minutes"),
+    "wait_max_s": Column("wait_max", "minutes"),
+    "service_mean_s": Column("service_mean", "minutes"),
+    "service_median_s": Column("service_median", "minutes"),
+    "service_p90_s": Column("service_p90", "minutes"),
+    "service_max_s": Column("service_max", "minutes"),
+    "service_total_h": Column("service_total", "hours"),
+    "within_target_pct": Column("within_target", "pct"),
+}
+
+
+def _time_columns(keys: Sequence[str]) -> list[Column]:
+    return [_TIME_COLUMNS[k] for k in keys]
+
+
+def report_tables(snapshot: Snapshot, lang: str = "id") -> list[Table]:
+    """The report's tables in reading order, with raw values (minutes, percent, counts)."""
+    totals = snapshot["totals"]
+    total_label = t("report.total", lang)
+    tables: list[Table] = []
+
+    svc_times = ["wait_mean_s", "wait_median_s", "wait_p90_s", "wait_max_s",
+                 "service_mean_s", "service_median_s", "service_p90_s", "service_max_s",
+                 "within_target_pct"]
+    tables.append(
+        Table(
+            "service",
+            [Column("service_code", "text"), Column("service", "text"),
+             Column("agency", "text"), Column("target", "int")]
+            + _COUNTS + _time_columns(svc_times),
+            [
+                [r["service"], service_name(r, lang), r.get("agency"), r.get("target_minutes")]
+                + _count_values(r) + _times(r, svc_times)
+                for r in snapshot["by_service"]
+            ],
+            ["", total_label, "", None] + _count_values(totals) + _times(totals, svc_times),
+        )
+    )
+
+    ag_times = ["wait_mean_s", "wait_median_s", "wait_p90_s", "service_mean_s", "within_target_pct"]
+    tables.append(
+        Table(
+            "agency",
+            [Column("agency_code", "text"), Column("agency", "text")]
+            + _COUNTS + _time_columns(ag_times),
+            [[r["agency"], r.get("name") or r["agency"]] + _count_values(r) + _times(r, ag_times)
+             for r in snapshot["by_agency"]],
+            ["", total_label] + _count_values(totals) + _times(totals, ag_times),
+        )
+    )
+
+    pr_times = ["wait_mean_s", "wait_median_s", "wait_p90_s", "wait_max_s", "service_mean_s",
+                "within_target_pct"]
+    tables.append(
+        Table(
+            "priority",
+            [Column("priority", "text")] + _COUNTS + _time_columns(pr_times),
+            [[priority_text(r["priority"], lang)] + _count_values(r) + _times(r, pr_times)
+             for r in snapshot["by_priority"]],
+            [total_label] + _count_values(totals) + _times(totals, pr_times),
+        )
+    )
+
+    of_times = ["wait_mean_s", "service_mean_s", "service_median_s", "service_total_h", "within_target_pct"]
+    handled_cols = [Column("handled", "int"), Column("served", "int"), Column("no_show", "int"),
+                    Column("transferred", "int"), Column("waiting", "int")]
+
+    def handled(r: Mapping[str, Any]) -> list[Any]:
+        return [r["handled"], r["served"], r["no_show"], r["transferred"], r["waiting"]]
+
+    tables.append(
+        Table(
+            "officer",
+            [Column("officer", "text")] + handled_cols + _time_columns(of_times),
+            [[officer_text(r)] + handled(r) + _times(r, of_times) for r in snapshot["by_officer"]],
+        )
+    )
+    ct_times = ["wait_mean_s", "service_mean_s", "service_total_h", "within_target_pct"]
+    tables.append(
+        Table(
+            "counter",
+            [Column("counter", "text"), Column("counter_name", "text")]
+            + handled_cols + _time_columns(ct_times),
+            [[r["counter"], r.get("name") or ""] + handled(r) + _times(r, ct_times)
+             for r in snapshot["by_counter"]],
+        )
+    )
+
+    day_times = ["wait_mean_s", "wait_p90_s", "service_mean_s", "within_target_pct"]
+    tables.append(
+        Table(
+            "day",
+            [Column("date", "date")] + _COUNTS + _time_columns(day_times),
+            [[r["day"]] + _count_values(r) + _times(r, day_times) for r in snapshot["by_day"]],
+            [total_label] + _count_values(totals) + _times(totals, day_times),
+        )
+    )
+
+    tables.append(
+        Table(
+            "hour",
+            [Column("hour", "text"), Column("arrivals", "int")],
+            [[hour_text(h["hour"], lang), h["count"]] for h in snapshot["arrivals_by_hour"]],
+            [total_label, sum(h["count"] for h in snapshot["arrivals_by_hour"])],
+        )
+    )
+
+    tables.append(
+        Table(
+            "longest_wait",
+            [Column("rank", "int"), Column("date", "date"), Column("code", "text"),
+             Column("service", "text"), Column("status", "text"), Column("wait", "minutes")],
+            [[i + 1, w["day"], w["code"], service_name(w, lang), status_text(w["status"], lang),
+              minutes(w["wait_s"])] for i, w in enumerate(snapshot["longest_waits"])],
+        )
+    )
+    return tables
+
+
+def hour_text(hour: int, lang: str) -> str:
+    sep = ":" if lang == "en" else "."
+    return f"{hour:02d}{sep}00–{(hour + 1) % 24:02d}{sep}00"
+
+
+def key_figures(snapshot: Snapshot, lang: str) -> list[tuple[str, Any, str]]:
+    """(label, value, kind) of the summary: the top of the PDF and the XLSX's first sheet."""
+    tot = snapshot["totals"]
+    return [
+        (t("report.key.registered", lang), tot["registered"], "int"),
+        (t("report.key.visitors", lang), tot["visitors"], "int"),
+        (t("report.key.served", lang), tot["served"], "int"),
+        (t("report.key.no_show", lang), tot["no_show"], "int"),
+        (t("report.key.cancelled", lang), tot["cancelled"], "int"),
+        (t("report.key.transferred", lang), tot["transferred"], "int"),
+        (t("report.key.waiting", lang), tot["waiting"], "int"),
+        (t("report.key.wait_mean", lang), minutes(tot["wait_mean_s"]), "minutes"),
+        (t("report.key.wait_median", lang), minutes(tot["wait_median_s"]), "minutes"),
+        (t("report.key.wait_p90", lang), minutes(tot["wait_p90_s"]), "minutes"),
+        (t("report.key.wait_max", lang), minutes(tot["wait_max_s"]), "minutes"),
+        (t("report.key.service_mean", lang), minutes(tot["service_mean_s"]), "minutes"),
+        (t("report.key.service_median", lang), minutes(tot["service_median_s"]), "minutes"),
+        (t("report.key.service_p90", lang), minutes(tot["service_p90_s"]), "minutes"),
+        (t("report.key.service_max", lang), minutes(tot["service_max_s"]), "minutes"),
+        (t("report.key.within_target", lang), tot["within_target_pct"], "pct"),
+    ]
+
+
+def peak_hour(snapshot: Snapshot) -> tuple[int, int] | None:
+    """(hour, arrivals) of the busiest local hour; the earliest of equals. None: no arrivals."""
+    best = max(snapshot["arrivals_by_hour"], key=lambda h: (h["count"], -h["hour"]), default=None)
+    if not best or not best["count"]:
+        return None
+    return best["hour"], best["count"]
+
+
+def summary_lines(snapshot: Snapshot, lang: str) -> list[tuple[str, str]]:
+    """(label, text) lines under the key figures: the time statistics, the standard, visitors,
+    the busiest hour. The PDF and the report dialog show the same lines."""
+    tot = snapshot["totals"]
+
+    def m(key: str) -> str:
+        return number(minutes(tot[key]), lang, 1)
+
+    def stats(prefix: str) -> str:
+        return t("report.line.stats", lang, mean=m(f"{prefix}_mean_s"), median=m(f"{prefix}_median_s"),
+                 p90=m(f"{prefix}_p90_s"), max=m(f"{prefix}_max_s"), n=number(tot[f"{prefix}_n"], lang))
+
+    lines = [
+        (t("report.line.wait", lang), stats("wait")),
+        (t("report.line.service", lang), stats("service")),
+        (t("report.line.target", lang),
+         t("report.line.target_value", lang, within=number(tot["within_target"], lang),
+           measured=number(tot["target_measured"], lang),
+           pct=format_cell(tot["within_target_pct"], "pct", lang))),
+        (t("report.line.visitors", lang),
+         t("report.line.visitors_value", lang, visitors=number(tot["visitors"], lang),
+           transferred_in=number(tot["transferred_in"], lang))),
+    ]
+    peak = peak_hour(snapshot)
+    if peak is not None:
+        lines.append((t("report.line.peak", lang),
+                      t("report.line.peak_value", lang, hour=hour_text(peak[0], lang),
+                        count=number(peak[1], lang))))
+    return lines
+
+
+# ---- XLSX ---------------------------------------------------------------------------------
+
+_XLSX_FORMATS = {"int": "#,##0", "minutes": "0.0", "hours": "0.0", "pct": "0.0%", "date": "dd-mm-yyyy"}
+
+
+def _xlsx_value(value: Any, kind: str) -> Any:
+    if value is None:
+        return None
+    if kind == "pct":
+        return value / 100
+    if kind == "minutes" or kind == "hours":
+        return round(value, 4)
+    if kind == "date" and isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+def xlsx_bytes(snapshot: Snapshot, lang: str = "id") -> bytes:
+    """The workbook: key figures, then one sheet per table, then the notes."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    bold = Font(bold=True)
+    head_fill = PatternFill("solid", fgColor="DDE4EE")
+    wb = Workbook()
+    ws = wb.active
+    ws.title = t("report.sheet.summary", lang)[:31]
+    info_rows = [
+        (t("report.title", lang), snapshot["site"]["name"]),
+        (t("report.period", lang), period_text(snapshot, lang)),
+        (t("report.scope", lang), scope_text(snapshot, lang)),
+        (t("report.generated_label", lang), generated_text(snapshot, lang)),
+    ]
+    ws.append([t("report.col.figure", lang), t("report.col.value", lang)])
+    for cell in ws[1]:
+        cell.font = bold
+        cell.fill = head_fill
+    for label, value in info_rows:
+        ws.append([label, value])
+    for label, value, kind in key_figures(snapshot, lang):
+        ws.append([label, _xlsx_value(value, kind)])
+        ws.cell(ws.max_row, 2).number_format = _XLSX_FORMATS[kind]
+    ws.freeze_panes = "A2"
+    ws.column_dimensions["A"].width = 34
+    ws.column_dimensions["B"].width = 48
+
+    for table in report_tables(snapshot, lang):
+        sh = wb.create_sheet(table.sheet(lang))
+        sh.append([c.label(lang) for c in table.columns])
+        for cell in sh[1]:
+            cell.font = bold
+            cell.fill = head_fill
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        body = list(table.rows)
+        if table.total is not None:
+            body.append(table.total)
+        for row in body:
+            sh.append([_xlsx_value(v, c.kind) for v, c in zip(row, table.columns)])
+            r = sh.max_row
+            for i, c in enumerate(table.columns, start=1):
+                if c.kind in _XLSX_FORMATS:
+                    sh.cell(r, i).number_format = _XLSX_FORMATS[c.kind]
+        if table.total is not None and body:
+            for cell in sh[sh.max_row]:
+                cell.font = bold
+        first_text = table.columns[0].kind == "text" and len(table.columns) > 3
+        sh.freeze_panes = "B2" if first_text else "A2"
+        for i, c in enumerate(table.columns, start=1):
+            width = 12.0
+            if c.kind == "text":
+                longest = max((len(str(r[i - 1] or "")) for r in body), default=0)
+                width = min(48.0, max(12.0, longest + 2.0))
+            sh.column_dimensions[get_column_letter(i)].width = width
+        sh.row_dimensions[1].height = 30
+        if body:
+            sh.auto_filter.ref = f"A1:{get_column_letter(len(table.columns))}{1 + len(table.rows)}"
+
+    notes = wb.create_sheet(t("report.sheet.notes", lang)[:31])
+    notes.append([t("report.col.note", lang)])
+    notes["A1"].font = bold
+    notes["A1"].fill = head_fill
+    for note in snapshot["notes"]:
+        notes.append([note_text(note, lang)])
+    if not snapshot["notes"]:
+        notes.append([t("report.notes_none", lang)])
+    notes.column_dimensions["A"].width = 120
+    notes.freeze_panes = "A2"
+
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+# ---- CSV ----------------------------------------------------------------------------------
+
+CSV_COLUMNS = [
+    "date", "date_to", "counter", "service", "name", "agency", "target_minutes",
+    "registered", "served", "no_show", "cancelled", "transferred", "waiting",
+    "wait_n", "wait_mean_s", "wait_median_s", "wait_p90_s", "wait_max_s",
+    "service_n", "service_mean_s", "service_median_s", "service_p90_s", "service_max_s",
+    "within_target", "target_measured", "within_target_pct",
+]
+
+
+def csv_bytes(snapshot: Snapshot) -> bytes:
+    """The per-service table and a `TOTAL` row (see the module docstring for the format)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    common = {
+        "date": snapshot["date"],
+        "date_to": snapshot["date_to"],
+        "counter": (snapshot.get("scope") or {}).get("counter") or "",
+    }
+    cell: Callable[[Any], Any] = lambda v: "" if v is None else v  # noqa: E731
+    for row in snapshot["by_service"]:
+        values = {**common, **row}
+        writer.writerow([cell(values.get(k)) for k in CSV_COLUMNS])
+    total = {**common, **snapshot["totals"], "service": "TOTAL", "name": "", "agency": "",
+             "target_minutes": None}
+    writer.writerow([cell(total.get(k)) for k in CSV_COLUMNS])
+    return buf.getvalue().encode("utf-8")
