@@ -11,7 +11,11 @@ NOTES_MAX = 500
 
 
 def clean_name(text: str) -> str:
-    name = " ".join(unicodedata.normalize("NFC", text).split())
+    text = unicodedata.normalize("NFC", text)
+    # str.split() treats the separators \x1c-\x1f as spaces; they are control characters.
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in text):
+        raise ValidationError("name.characters", field="name")
+    name = " ".join(text.split())
     if not name:
         raise ValidationError("name.empty", field="name")
     if len(name) > NAME_MAX:
@@ -31,7 +35,7 @@ def clean_notes(text: str | None) -> str:
 
 
 def mask_name(name: str) -> str:
-    """`Siti Aminah Rahayu` → `Siti A*** R*****`: the first word whole, the rest initials.
+    """`Siti Aminah Rahayu` → `Siti A***** R*****`: the first word whole, the rest initials.
 
     A one-word name (Sukarno) would otherwise leave whole, so it keeps only its start: `Suk****`.
     """

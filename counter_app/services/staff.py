@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -15,8 +16,14 @@ from counter_app.services.context import Context
 from counter_app.store.models import Staff, db
 
 _hasher = PasswordHasher()
-# A real hash to verify against when the user does not exist, so timing does not reveal names.
-_DUMMY = _hasher.hash("loket-dummy-password")
+
+
+@cache
+def _dummy_hash() -> str:
+    """A real hash to verify against when the user does not exist, so timing does not reveal
+    names. Made on first use: hashing costs ~200 ms, too much for import time."""
+    return _hasher.hash("loket-dummy-password")
+
 
 PASSWORD_MIN = 8
 USERNAME_MAX = 40
@@ -93,7 +100,7 @@ def authenticate(ctx: Context, username: str, password: str) -> Actor:
     with db.atomic():
         staff = Staff.get_or_none(Staff.username == name)
         if staff is None or not staff.active:
-            _verify(_DUMMY, password)
+            _verify(_dummy_hash(), password)
             journal.audit(ctx.clock, name or "?", "auth.failed", name, {"reason": "unknown"})
             failure = AuthError("auth.failed")
         elif (locked_until := from_db(staff.locked_until)) and locked_until > now:

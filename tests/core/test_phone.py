@@ -1,0 +1,113 @@
+"""Indonesian phone numbers: normalised to E.164, shown masked (DOMAIN.md, "Phone numbers")."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from counter_app.core import phone
+from counter_app.core.errors import ValidationError
+
+E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "081234567890",
+        "0812-3456-7890",
+        "0812 3456 7890",
+        "+62 812-3456-7890",
+        "+6281234567890",
+        "(0812) 3456 7890",
+        "  081234567890  ",
+        "6281234567890",
+    ],
+)
+def test_mobile_number_forms_normalise_to_the_same_e164(text: str) -> None:
+    assert phone.normalise(text) == "+6281234567890"
+
+
+def test_masked_mobile_number() -> None:
+    assert phone.mask("+6281234567890") == "0812****7890"
+    assert phone.national("+6281234567890") == "081234567890"
+
+
+def test_pontianak_fixed_line_is_accepted() -> None:
+    e164 = phone.normalise("0561-123456")
+    assert e164 == "+62561123456"
+    masked = phone.mask(e164)
+    assert masked.startswith("0561")
+    assert "123456" not in masked
+
+
+@pytest.mark.parametrize("text", ["0812-3456-789O", "0812abc67890", "nol delapan", "0812 3456 7890 ext"])
+def test_letters_are_rejected(text: str) -> None:
+    with pytest.raises(ValidationError) as info:
+        phone.normalise(text)
+    assert info.value.field == "phone"
+    assert info.value.key == "phone.format"
+
+
+@pytest.mark.parametrize("text", ["", "   "])
+def test_empty_is_its_own_message(text: str) -> None:
+    with pytest.raises(ValidationError) as info:
+        phone.normalise(text)
+    assert info.value.key == "phone.empty"
+
+
+@pytest.mark.parametrize("text", ["0812", "12345", "0000000000", "08123456789012345", "+62 1"])
+def test_impossible_numbers_are_rejected(text: str) -> None:
+    with pytest.raises(ValidationError) as info:
+        phone.normalise(text)
+    assert info.value.field == "phone"
+
+
+def test_absurdly_long_input_is_rejected_without_parsing() -> None:
+    with pytest.raises(ValidationError):
+        phone.normalise("0812" * 1000)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(max_size=40))
+@example("+٦٢٨١٢٣٤٥٦٧٨٩٠")
+@example("0812\x003456\x007890")
+@example("+")
+@example("++62812")
+@example("#31#081234567890")
+def test_arbitrary_text_gives_e164_or_a_phone_validation_error(text: str) -> None:
+    try:
+        e164 = phone.normalise(text)
+    except ValidationError as exc:
+        assert exc.field == "phone"
+        return
+    assert E164.match(e164), e164
+    # Whatever was accepted can be shown masked without error.
+    assert phone.mask(e164)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="0123456789 -+()", max_size=20))
+def test_digit_soup_gives_e164_or_a_phone_validation_error(text: str) -> None:
+    try:
+        e164 = phone.normalise(text)
+    except ValidationError as exc:
+        assert exc.field == "phone"
+        return
+    assert E164.match(e164), e164
+    assert phone.normalise(e164) == e164
+
+
+@settings(max_examples=200, deadline=None)
+@given(prefix=st.sampled_from(["0811", "0812", "0813", "0821", "0852", "0877", "0895"]), rest=st.integers(10**6, 10**8 - 1))
+def test_mobile_numbers_round_trip_through_mask(prefix: str, rest: int) -> None:
+    text = f"{prefix}{rest}"
+    e164 = phone.normalise(text)
+    assert e164 == "+62" + text[1:]
+    assert phone.national(e164) == text
+    masked = phone.mask(e164)
+    assert masked[:4] == text[:4] and masked[-4:] == text[-4:]
+    assert set(masked[4:-4]) == {"*"}
