@@ -85,6 +85,9 @@ class PrintResult:
 def _ensure_app() -> None:
     """Make sure a Qt application object exists (the print system plugins need one)."""
     global _app
+    from counter_app.printing.pyside_refs import keep_singletons_alive
+
+    keep_singletons_alive()
     try:
         from PySide6.QtCore import QCoreApplication
         from PySide6.QtGui import QGuiApplication

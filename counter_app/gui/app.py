@@ -1,0 +1,103 @@
+"""Starting the window: Qt application, error path, first-run set-up, login, then the main window.
+
+Only what the login needs is imported before it shows (the main window, ReportLab and the print
+bridge come later), so the program is at the login quickly.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QApplication, QDialog
+
+from counter_app.core import i18n
+from counter_app.core.clock import Clock, SystemClock
+from counter_app.core.errors import LoketError
+from counter_app.core.paths import default_data_dir
+from counter_app.gui import error_dialog, theme
+from counter_app.gui.icon import app_icon
+from counter_app.gui.login_dialog import NOBODY, LoginDialog, preload_staff_service
+from counter_app.services.context import Context
+from counter_app.store.connection import DB_NAME, init_db, store_errors
+
+if TYPE_CHECKING:
+    from counter_app.gui.main_window import MainWindow
+
+
+def make_app(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(argv if argv is not None else sys.argv[:1])
+    app.setApplicationName("Loket")
+    app.setOrganizationName("MPP")
+    app.setApplicationDisplayName("Loket")
+    app.setWindowIcon(app_icon())
+    theme.apply(app)
+    return app
+
+
+def open_store(data_dir: Path, clock: Clock) -> Context | None:
+    """The store opened (made first if this is the first run), or None if the user gave up."""
+    if not (data_dir / DB_NAME).exists():
+        from counter_app.gui.setup_dialog import SetupDialog
+
+        setup = SetupDialog(data_dir, clock)
+        if setup.exec() != QDialog.DialogCode.Accepted or setup.actor is None:
+            return None
+        return Context(data_dir, setup.actor, clock)
+    try:
+        with store_errors(data_dir / DB_NAME):
+            init_db(data_dir)
+    except LoketError as exc:
+        error_dialog.report(exc)
+        return None
+    return Context(data_dir, NOBODY, clock)
+
+
+def use_site_language(ctx: Context) -> None:
+    """The site's language, unless one was asked for (`--lang`, COUNTER_APP_LANG)."""
+    if os.environ.get("COUNTER_APP_LANG") or i18n.language() != i18n.DEFAULT_LANGUAGE:
+        return
+    lang = ctx.setting("language")
+    if lang in i18n.LANGUAGES:
+        i18n.set_language(lang)
+
+
+def log_in(ctx: Context) -> Context | None:
+    if ctx.actor is not NOBODY:
+        return ctx  # just set up: the new admin is already known
+    login = LoginDialog(ctx)
+    preload_staff_service()
+    if login.exec() != QDialog.DialogCode.Accepted or login.actor is None:
+        return None
+    return replace(ctx, actor=login.actor)
+
+
+def start(data_dir: Path, clock: Clock | None = None) -> MainWindow | None:
+    clock = clock or SystemClock()
+    ctx = open_store(Path(data_dir), clock)
+    if ctx is None:
+        return None
+    use_site_language(ctx)
+    ctx = log_in(ctx)
+    if ctx is None:
+        return None
+    from counter_app.gui.main_window import MainWindow
+
+    return MainWindow(ctx)
+
+
+def run(data_dir: Path | None = None, clock: Clock | None = None) -> int:
+    """The GUI's entry point (`counter-app` with no command)."""
+    app = make_app()
+    folder = Path(data_dir) if data_dir else default_data_dir()
+    error_dialog.install(folder)
+    window = start(folder, clock)
+    if window is None:
+        return 0
+    window.show()
+    return app.exec()

@@ -1,0 +1,143 @@
+"""The one error path: expected problems as a clear message, bugs logged and reported as bugs.
+
+`install` points `sys.excepthook` and `threading.excepthook` here; screens wrap their actions
+with `guarded`, which turns database file failures into `StoreError`s and shows any
+`LoketError` in the user's language. Everything else is a bug: its traceback goes to
+`<data_dir>/logs/loket.log` and the dialog says where.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+from typing import Any, ParamSpec, TypeVar
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QApplication, QWidget
+
+from counter_app.core.errors import LoketError
+from counter_app.core.i18n import t
+from counter_app.gui.widgets import prompts
+from counter_app.store.connection import DB_NAME, store_errors
+
+log = logging.getLogger("loket")
+LOG_NAME = "loket.log"
+LOG_MAX_BYTES = 1_000_000  # at start, a bigger log becomes loket.log.1 (one old copy kept)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+_state: dict[str, Any] = {"log_path": None, "bridge": None}
+
+
+def log_path() -> Path | None:
+    return _state["log_path"]
+
+
+def setup_logging(data_dir: Path | None) -> Path | None:
+    """Log to `<data_dir>/logs/loket.log`; nothing is logged when the folder is unusable.
+
+    Rotated once at start rather than by logging.handlers (whose import slows the start).
+    """
+    if data_dir is None:
+        return None
+    folder = Path(data_dir) / "logs"
+    path = folder / LOG_NAME
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if path.exists() and path.stat().st_size > LOG_MAX_BYTES:
+            os.replace(path, path.with_name(LOG_NAME + ".1"))
+        handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError:
+        return None
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    for old in [h for h in log.handlers if getattr(h, "_loket", False)]:
+        log.removeHandler(old)
+        old.close()
+    handler._loket = True  # type: ignore[attr-defined]
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    _state["log_path"] = path
+    return _state["log_path"]
+
+
+class _Bridge(QObject):
+    """Carries an exception from any thread to the UI thread, where dialogs may be shown."""
+
+    raised = Signal(object)
+
+
+def _active_window() -> QWidget | None:
+    app = QApplication.instance()
+    return app.activeWindow() if isinstance(app, QApplication) else None
+
+
+def report(exc: BaseException, parent: QWidget | None = None) -> None:
+    """Show `exc` to the user: its message if expected, otherwise a bug notice (and log it)."""
+    parent = parent or _active_window()
+    if isinstance(exc, LoketError):
+        log.info("%s: %s", type(exc).__name__, exc.key)
+        prompts.warn(parent, t("gui.error.title"), exc.message())
+        return
+    log.error("bug", exc_info=(type(exc), exc, exc.__traceback__))
+    where = log_path()
+    text = t("gui.error.bug", detail=f"{type(exc).__name__}: {exc}")
+    if where:
+        text += "\n\n" + t("gui.error.logged", path=str(where))
+    prompts.critical(parent, t("gui.error.bug_title"), text)
+
+
+def _excepthook(
+    kind: type[BaseException], exc: BaseException, tb: TracebackType | None
+) -> None:
+    if issubclass(kind, KeyboardInterrupt):
+        sys.__excepthook__(kind, exc, tb)
+        return
+    if exc.__traceback__ is None:
+        exc = exc.with_traceback(tb)
+    bridge = _state["bridge"]
+    if bridge is not None and threading.current_thread() is not threading.main_thread():
+        bridge.raised.emit(exc)
+    else:
+        report(exc)
+
+
+def _thread_excepthook(args: threading.ExceptHookArgs) -> None:
+    if args.exc_value is not None:
+        _excepthook(args.exc_type, args.exc_value, args.exc_traceback)
+
+
+def install(data_dir: Path | None) -> None:
+    setup_logging(data_dir)
+    bridge = _Bridge()
+    bridge.raised.connect(report)
+    _state["bridge"] = bridge
+    sys.excepthook = _excepthook
+    threading.excepthook = _thread_excepthook
+
+
+def guarded(method: Callable[P, R]) -> Callable[P, R | None]:
+    """For a screen's action method: LoketErrors (and database file failures) become a message.
+
+    The widget's `ctx.data_dir`, when it has one, names the database in store messages.
+    """
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | None:
+        owner = args[0] if args else None
+        ctx = getattr(owner, "ctx", None)
+        path = Path(ctx.data_dir) / DB_NAME if ctx is not None else None
+        try:
+            with store_errors(path):
+                return method(*args, **kwargs)
+        except LoketError as exc:
+            report(exc, owner if isinstance(owner, QWidget) else None)
+            return None
+
+    return wrapper

@@ -1,0 +1,120 @@
+"""Masuk: username and password; too many wrong tries lock the account (the message says so).
+
+The staff service (argon2) is loaded in the background once the dialog is up: importing it
+costs a deliberate password hash, which should not delay the first window.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from dataclasses import replace
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from counter_app.core.errors import AuthError, LoketError
+from counter_app.core.i18n import t
+from counter_app.core.roles import Actor, Role
+from counter_app.gui import error_dialog
+from counter_app.gui.icon import app_icon
+from counter_app.gui.widgets.field_message import FieldMessage
+from counter_app.services.context import Context
+from counter_app.store.connection import DB_NAME, store_errors
+
+# Who is "acting" while nobody is logged in: only reads settings and checks a password.
+NOBODY = Actor(username="login", role=Role.STAFF)
+STAFF_SERVICE = "counter_app.services.staff"
+
+
+def preload_staff_service() -> None:
+    """Import the staff service in a thread (argon2 releases the GIL while it hashes)."""
+    threading.Thread(
+        target=importlib.import_module, args=(STAFF_SERVICE,), name="loket-preload", daemon=True
+    ).start()
+
+
+class LoginDialog(QDialog):
+    def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = replace(ctx, actor=NOBODY) if ctx.actor is not NOBODY else ctx
+        self.actor: Actor | None = None
+        self.setWindowIcon(app_icon())
+        self.icon_label = QLabel()
+        self.icon_label.setPixmap(app_icon().pixmap(64, 64))
+        self.icon_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.site_label = QLabel()
+        self.site_label.setProperty("role", "banner")
+        self.site_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.site_label.setWordWrap(True)
+        self.counter_label = QLabel()
+        self.counter_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.counter_label.setProperty("role", "muted")
+        self.username_edit = QLineEdit()
+        self.password_edit = QLineEdit()
+        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.message = FieldMessage()
+        self.login_button = QPushButton()
+        self.login_button.setProperty("primary", True)
+        self.login_button.setDefault(True)
+        self.login_button.clicked.connect(self.try_login)
+        self.username_edit.returnPressed.connect(self.password_edit.setFocus)
+        self.password_edit.returnPressed.connect(self.try_login)
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.username_label = QLabel()
+        self.password_label = QLabel()
+        form.addRow(self.username_label, self.username_edit)
+        form.addRow(self.password_label, self.password_edit)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(18, 16, 18, 16)
+        layout.addWidget(self.icon_label)
+        layout.addWidget(self.site_label)
+        layout.addWidget(self.counter_label)
+        layout.addSpacing(8)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addWidget(self.login_button)
+        self.setMinimumWidth(420)
+        self.retranslate()
+        self.username_edit.setFocus()
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(t("gui.login.title"))
+        self.site_label.setText(self.ctx.setting("site_name"))
+        self.counter_label.setText(t("gui.login.counter", counter=self.ctx.setting("counter_code")))
+        self.username_label.setText(t("gui.login.username"))
+        self.password_label.setText(t("gui.login.password"))
+        self.login_button.setText(t("gui.login.submit"))
+
+    def try_login(self) -> Actor | None:
+        username = self.username_edit.text().strip()
+        if not username:
+            self.message.show_error(t("gui.login.username_required"))
+            self.username_edit.setFocus()
+            return None
+        staff = importlib.import_module(STAFF_SERVICE)
+        try:
+            with store_errors(Path(self.ctx.data_dir) / DB_NAME):
+                actor = staff.authenticate(self.ctx, username, self.password_edit.text())
+        except AuthError as exc:
+            self.message.show_error(exc.message())
+            self.password_edit.clear()
+            self.password_edit.setFocus()
+            return None
+        except LoketError as exc:
+            error_dialog.report(exc, self)
+            return None
+        self.actor = actor
+        self.accept()
+        return actor

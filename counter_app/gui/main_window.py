@@ -1,0 +1,315 @@
+"""The officer's window: Pendaftaran, Pindai, Sedang dilayani and Antrian, with a status bar."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QVBoxLayout, QWidget
+
+from counter_app import __version__
+from counter_app.core import i18n
+from counter_app.core.clock import local_day
+from counter_app.core.errors import LoketError
+from counter_app.core.i18n import t
+from counter_app.core.roles import Permission
+from counter_app.gui import error_dialog
+from counter_app.gui.background import Background
+from counter_app.gui.icon import app_icon
+from counter_app.gui.queue_table import QueueTable
+from counter_app.gui.receipt_printing import ReceiptPrinting
+from counter_app.gui.register_panel import RegisterPanel
+from counter_app.gui.scan_field import ScanField
+from counter_app.gui.serving_panel import ServingPanel
+from counter_app.gui.status_bar import StatusBar
+from counter_app.gui.widgets import prompts
+from counter_app.services import catalogue, queue_view, site_settings, store_watch, tickets
+from counter_app.services.context import Context
+from counter_app.store.connection import DB_NAME, store_errors
+from counter_app.store.models import Ticket
+
+TICK_MS = 1000
+WATCH_MS = 3000
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self, ctx: Context, *, print_receipts: bool = True, check_printers: bool = True
+    ) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.print_receipts = print_receipts
+        self.setWindowIcon(app_icon())
+        self.background = Background(self)
+        self.receipts = ReceiptPrinting(ctx, self.background, self)
+
+        self.register_panel = RegisterPanel(ctx)
+        self.scan_field = ScanField(ctx)
+        self.serving_panel = ServingPanel(ctx)
+        self.queue_table = QueueTable(ctx.clock.now(), ctx.tz)
+        self.status = StatusBar()
+        self.setStatusBar(self.status)
+
+        left = QVBoxLayout()
+        left.addWidget(self.register_panel)
+        left.addWidget(self.scan_field)
+        left.addStretch(1)
+        right = QVBoxLayout()
+        right.addWidget(self.serving_panel)
+        right.addWidget(self.queue_table, 1)
+        body = QHBoxLayout()
+        body.addLayout(left, 0)
+        body.addLayout(right, 1)
+        body.setContentsMargins(10, 8, 10, 6)
+        body.setSpacing(10)
+        central = QWidget()
+        central.setLayout(body)
+        self.setCentralWidget(central)
+        self.register_panel.setFixedWidth(max(400, self.register_panel.sizeHint().width()))
+        self.scan_field.setFixedWidth(self.register_panel.width())
+
+        self.register_panel.setVisible(ctx.actor.can(Permission.REGISTER))
+        self.register_panel.registered.connect(self._registered)
+        self.register_panel.scanned.connect(self.scan_field.scan)
+        self.scan_field.ticket_found.connect(self._open)
+        self.queue_table.ticket_opened.connect(self.open_ticket)
+        self.serving_panel.ticket_changed.connect(self._changed)
+        self.serving_panel.ticket_added.connect(self._changed)
+        self.serving_panel.print_requested.connect(self._print_requested)
+        self.serving_panel.notice.connect(lambda text: self.status.showMessage(text, 8000))
+        self.receipts.printed.connect(self._printed)
+
+        self._build_menus()
+        self._day: date = local_day(ctx.clock.now(), ctx.tz)
+        self._data_version: int | None = None
+        self.load_services()
+        self.reload_queue()
+        self.serving_panel.resume()
+        self.status.show_officer(ctx.setting("counter_code"), ctx.actor)
+        self.status.show_database(None)
+        self.status.show_printer(ctx.setting("printer") or None, None)
+        self.status.show_sync(site_settings.stored_text(site_settings.LAST_SYNC_KEY))
+        self.retranslate()
+        self.tick()
+
+        self.tick_timer = QTimer(self)
+        self.tick_timer.timeout.connect(self.tick)
+        self.tick_timer.start(TICK_MS)
+        self.watch_timer = QTimer(self)
+        self.watch_timer.timeout.connect(self.check_store)
+        self.watch_timer.start(WATCH_MS)
+        if check_printers:
+            QTimer.singleShot(0, self.check_printer)
+        self.resize(1366, 768)
+
+    # ---- menus ------------------------------------------------------------------------
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        self.file_menu = bar.addMenu("")
+        self.settings_action = QAction(self)
+        self.settings_action.triggered.connect(self.open_settings)
+        self.settings_action.setVisible(self.ctx.actor.can(Permission.MANAGE_SETTINGS))
+        self.preview_action = QAction(self)
+        self.preview_action.triggered.connect(self.preview_receipt)
+        self.report_action = QAction(self)
+        self.report_action.setShortcut(QKeySequence("Ctrl+R"))
+        self.report_action.triggered.connect(self.open_daily_report)
+        self.report_action.setVisible(self.ctx.actor.can(Permission.REPORT))
+        self.quit_action = QAction(self)
+        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        self.quit_action.triggered.connect(self.close)
+        self.file_menu.addAction(self.preview_action)
+        self.file_menu.addAction(self.report_action)
+        self.file_menu.addAction(self.settings_action)
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(self.quit_action)
+
+        self.queue_menu = bar.addMenu("")
+        self.register_action = QAction(self)
+        self.register_action.triggered.connect(self.register_panel.submit)
+        self.queue_menu.addAction(self.register_action)
+        self.focus_register_action = QAction(self)
+        self.focus_register_action.setShortcut(QKeySequence("Ctrl+N"))
+        self.focus_register_action.triggered.connect(self.focus_register)
+        self.queue_menu.addAction(self.focus_register_action)
+        self.focus_scan_action = QAction(self)
+        self.focus_scan_action.setShortcut(QKeySequence("Ctrl+F"))
+        self.focus_scan_action.triggered.connect(lambda: self.scan_field.edit.setFocus())
+        self.queue_menu.addAction(self.focus_scan_action)
+        self.queue_menu.addSeparator()
+        for action in self.serving_panel.actions.values():
+            self.queue_menu.addAction(action)
+
+        self.language_menu = bar.addMenu("")
+        self.language_group = QActionGroup(self)
+        self.language_actions: dict[str, QAction] = {}
+        for lang in i18n.LANGUAGES:
+            action = QAction(t(f"gui.lang.{lang}"), self)
+            action.setCheckable(True)
+            action.triggered.connect(lambda _=False, lang=lang: self.set_language(lang))
+            self.language_group.addAction(action)
+            self.language_menu.addAction(action)
+            self.language_actions[lang] = action
+
+        self.help_menu = bar.addMenu("")
+        self.about_action = QAction(self)
+        self.about_action.triggered.connect(self.about)
+        self.help_menu.addAction(self.about_action)
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(
+            t("gui.main.title", site=self.ctx.setting("site_name"), counter=self.ctx.setting("counter_code"))
+        )
+        self.file_menu.setTitle(t("gui.menu.file"))
+        self.settings_action.setText(t("gui.menu.settings"))
+        self.preview_action.setText(t("gui.menu.preview"))
+        self.report_action.setText(t("gui.menu.daily_report"))
+        self.quit_action.setText(t("gui.menu.quit"))
+        self.queue_menu.setTitle(t("gui.menu.queue"))
+        self.register_action.setText(t("gui.register.submit", key="F2").replace("&", "&&"))
+        self.register_action.setShortcut(QKeySequence())  # F2 belongs to the panel's shortcut
+        self.focus_register_action.setText(t("gui.menu.new_visitor"))
+        self.focus_scan_action.setText(t("gui.menu.scan"))
+        self.language_menu.setTitle(t("gui.menu.language"))
+        for lang, action in self.language_actions.items():
+            action.setText(t(f"gui.lang.{lang}"))
+            action.setChecked(lang == i18n.language())
+        self.help_menu.setTitle(t("gui.menu.help"))
+        self.about_action.setText(t("gui.menu.about"))
+        self.register_panel.retranslate()
+        self.scan_field.retranslate()
+        self.serving_panel.retranslate()
+        self.queue_table.retranslate()
+        self.status.retranslate()
+
+    def set_language(self, lang: str) -> None:
+        """Switch every visible text now (the site's default is in the settings)."""
+        i18n.set_language(lang)
+        self.retranslate()
+
+    # ---- data -------------------------------------------------------------------------
+
+    def load_services(self) -> None:
+        counter = self.ctx.setting("counter_code")
+        served = catalogue.services_of_counter(counter)
+        everything = catalogue.active_services()
+        self.register_panel.set_services(served)
+        self.serving_panel.set_services(everything)
+        self.queue_table.set_services(everything)
+
+    @error_dialog.guarded
+    def reload_queue(self) -> None:
+        self.queue_table.model.replace_all(queue_view.queue_entries(self.ctx))
+        self._data_version = store_watch.data_version()
+
+    def check_store(self) -> None:
+        """Every few seconds: is the store healthy, and did another program change it?"""
+        try:
+            with store_errors(self.ctx.data_dir / DB_NAME):
+                version = store_watch.data_version()
+                if version != self._data_version:
+                    self.queue_table.model.replace_all(queue_view.queue_entries(self.ctx))
+                    self._data_version = version
+                    if self.serving_panel.ticket is not None:
+                        self.serving_panel.show_ticket(tickets.get(self.serving_panel.ticket.id))
+        except LoketError as exc:
+            self.status.show_database(exc.message())
+            return
+        self.status.show_database(None)
+
+    def check_printer(self) -> None:
+        from counter_app.printing.qt_print import PrintError, available_printers, default_printer
+
+        name = self.ctx.setting("printer") or None
+        try:
+            known = available_printers()
+            available = (name in known) if name else default_printer() is not None
+        except PrintError:
+            available = False
+        self.status.show_printer(name, available)
+
+    def tick(self) -> None:
+        now = self.ctx.clock.now()
+        today = local_day(now, self.ctx.tz)
+        if today != self._day:  # past midnight: a new day's queue
+            self._day = today
+            self.reload_queue()
+        self.queue_table.tick(now)
+        self.serving_panel.tick(now)
+        self.status.tick(now, self.ctx.tz)
+
+    # ---- reactions --------------------------------------------------------------------
+
+    def _registered(self, registration: tickets.Registration) -> None:
+        ticket = registration.ticket
+        self.queue_table.model.upsert([ticket])
+        self.queue_table.select_ticket(ticket.id)
+        self.status.showMessage(self.register_panel.last_label.text(), 8000)
+        if self.print_receipts:
+            self.receipts.print_ticket(ticket)
+
+    def _printed(self, outcome) -> None:  # noqa: ANN001 - a PrintOutcome
+        self.status.showMessage(outcome.message, 15000)
+        if outcome.printed:
+            self.register_panel.print_message.clear()
+        else:
+            self.register_panel.print_message.show_warning(outcome.message)
+        self.status.show_printer(self.ctx.setting("printer") or None, outcome.printed)
+
+    def _changed(self, ticket: Ticket) -> None:
+        self.queue_table.model.upsert([ticket])
+        self.queue_table.select_ticket(ticket.id)
+
+    def _open(self, ticket: Ticket) -> None:
+        self.serving_panel.show_ticket(ticket)
+        self.queue_table.select_ticket(ticket.id)
+
+    def open_ticket(self, ticket_id: str) -> None:
+        self.serving_panel.open_ticket(ticket_id)
+
+    def _print_requested(self, ticket: Ticket, reprint: bool) -> None:
+        if reprint:
+            self.receipts.preview(ticket, reprint=True)
+        elif self.print_receipts:
+            self.receipts.print_ticket(ticket)
+
+    def preview_receipt(self) -> None:
+        ticket = self.serving_panel.ticket
+        if ticket is None:
+            prompts.inform(self, t("gui.menu.preview"), t("gui.serving.no_ticket"))
+            return
+        self.receipts.preview(ticket, reprint=True)
+
+    def focus_register(self) -> None:
+        self.register_panel.name_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def open_daily_report(self) -> None:
+        from counter_app.gui.daily_report_dialog import open_daily_report
+
+        self.report_dialog = open_daily_report(self, self.ctx)
+
+    def open_settings(self) -> None:
+        from counter_app.gui.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.ctx, self)
+        dialog.exec()
+        self.settings_changed()
+
+    def settings_changed(self) -> None:
+        self.ctx.reload_settings()
+        self.load_services()
+        self.status.show_officer(self.ctx.setting("counter_code"), self.ctx.actor)
+        self.check_printer()
+        self.retranslate()
+
+    def about(self) -> None:
+        prompts.inform(self, t("gui.menu.about"), t("gui.about.text", version=__version__))
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API)
+        self.tick_timer.stop()
+        self.watch_timer.stop()
+        # A receipt being printed is finished first: its ticket is already issued.
+        self.background.wait(30000)
+        super().closeEvent(event)

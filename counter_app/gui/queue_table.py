@@ -1,0 +1,415 @@
+"""Antrian: today's tickets as a live table — status in colour and words, waiting time ticking."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from counter_app.core import i18n
+from counter_app.core.clock import DEFAULT_TZ, local_time_text
+from counter_app.core.i18n import t
+from counter_app.core.ticket_rules import ACTIVE, Status
+from counter_app.gui import theme
+from counter_app.services.queue_view import QueueEntry, entry_of
+from counter_app.store.models import Service, Ticket
+
+Index = QModelIndex | QPersistentModelIndex
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+ID_ROLE = Qt.ItemDataRole.UserRole + 2
+
+COLUMNS = ("code", "time", "name", "service", "priority", "status", "waiting")
+COL_CODE, COL_TIME, COL_NAME, COL_SERVICE, COL_PRIORITY, COL_STATUS, COL_WAITING = range(7)
+
+
+# A row of the table: the queue service's small, immutable view of a ticket.
+QueueRow = QueueEntry
+
+
+def as_row(item: Ticket | QueueEntry) -> QueueEntry:
+    return item if isinstance(item, QueueEntry) else entry_of(item)
+
+
+def waiting_seconds(row: QueueEntry, now: datetime) -> float:
+    """Waiting so far (still waiting), else first call − arrival (DESIGN.md §4)."""
+    if row.status == Status.WAITING:
+        return max(0.0, (now - row.arrived_at).total_seconds())
+    if row.first_called_at is None:
+        return 0.0
+    return max(0.0, (row.first_called_at - row.arrived_at).total_seconds())
+
+
+def duration_text(seconds: float) -> str:
+    seconds = int(seconds)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+
+
+def status_text(status: str) -> str:
+    return f"{theme.STATUS_MARKS.get(status, '')} {t(f'status.{status}')}".strip()
+
+
+class QueueModel(QAbstractTableModel):
+    """Rows are upserted by ticket id; the waiting-time column alone changes every second."""
+
+    def __init__(self, now: datetime, tz: str = DEFAULT_TZ, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.rows: list[QueueRow] = []
+        self._where: dict[str, int] = {}
+        self._waiting: set[int] = set()  # rows whose waiting time still runs
+        self.services: dict[str, Service] = {}
+        self.now = now
+        self.tz = tz
+        self._bold = QFont()
+        self._bold.setBold(True)
+
+    # ---- Qt model API -----------------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(  # noqa: N802
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return t(f"gui.queue.col.{COLUMNS[section]}")
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self.rows[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(row, col)
+        if role == SORT_ROLE:
+            return self._sort_key(row, col)
+        if role == ID_ROLE:
+            return row.id
+        if col == COL_STATUS:
+            if role == Qt.ItemDataRole.BackgroundRole:
+                return theme.status_background(row.status)
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return theme.status_foreground(row.status)
+        if role == Qt.ItemDataRole.FontRole and col == COL_CODE:
+            return self._bold
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in (COL_WAITING, COL_TIME):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole and col == COL_SERVICE:
+            return row.service
+        return None
+
+    def _text(self, row: QueueRow, col: int) -> str:
+        if col == COL_CODE:
+            return row.code
+        if col == COL_TIME:
+            return local_time_text(row.registered_at, self.tz, "%H:%M")
+        if col == COL_NAME:
+            return row.name_masked
+        if col == COL_SERVICE:
+            service = self.services.get(row.service)
+            return service.name(i18n.language()) if service else row.service
+        if col == COL_PRIORITY:
+            return t(f"priority.{row.priority}") if row.priority else "–"
+        if col == COL_STATUS:
+            return status_text(row.status)
+        return duration_text(waiting_seconds(row, self.now))
+
+    def _sort_key(self, row: QueueRow, col: int) -> Any:
+        if col == COL_CODE:
+            return row.code
+        if col == COL_TIME:
+            return row.registered_at.timestamp()
+        if col == COL_WAITING:
+            return waiting_seconds(row, self.now)
+        if col == COL_STATUS:
+            return list(Status).index(Status(row.status))
+        return self._text(row, col)
+
+    # ---- updates ----------------------------------------------------------------------
+
+    def upsert(self, tickets: Iterable[Ticket | QueueRow]) -> int:
+        """Add new tickets at the end, change known ones in place; returns rows touched."""
+        touched = 0
+        new: list[QueueRow] = []
+        for item in tickets:
+            row = as_row(item)
+            at = self._where.get(row.id)
+            if at is None:
+                new.append(row)
+                continue
+            if self.rows[at] != row:
+                self.rows[at] = row
+                self._track(at, row)
+                self.dataChanged.emit(self.index(at, 0), self.index(at, len(COLUMNS) - 1))
+                touched += 1
+        if new:
+            first = len(self.rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
+            for offset, row in enumerate(new):
+                self._where[row.id] = first + offset
+                self.rows.append(row)
+                self._track(first + offset, row)
+            self.endInsertRows()
+            touched += len(new)
+        return touched
+
+    def replace_all(self, tickets: Sequence[Ticket | QueueRow]) -> int:
+        """Make the table show exactly `tickets`: upsert when only changes/additions, else reset."""
+        rows = [as_row(r) for r in tickets]
+        ids = {r.id for r in rows}
+        if all(i in ids for i in self._where):
+            return self.upsert(rows)
+        self.beginResetModel()  # tickets vanished (a new day, a restored backup)
+        self.rows = rows
+        self._where = {r.id: i for i, r in enumerate(rows)}
+        self._waiting = {i for i, r in enumerate(rows) if r.status == Status.WAITING}
+        self.endResetModel()
+        return len(rows)
+
+    def _track(self, at: int, row: QueueRow) -> None:
+        if row.status == Status.WAITING:
+            self._waiting.add(at)
+        else:
+            self._waiting.discard(at)
+
+    def row_of(self, ticket_id: str) -> int | None:
+        return self._where.get(ticket_id)
+
+    def tick(self, now: datetime) -> None:
+        """A second passed: the waiting-time cells of tickets still waiting change, nothing else.
+
+        One dataChanged per run of adjacent waiting rows; finished tickets' times are fixed.
+        """
+        self.now = now
+        for first, last in _runs(sorted(self._waiting)):
+            self.dataChanged.emit(
+                self.index(first, COL_WAITING),
+                self.index(last, COL_WAITING),
+                [Qt.ItemDataRole.DisplayRole],
+            )
+
+    def retranslate(self) -> None:
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
+        if self.rows:
+            self.dataChanged.emit(
+                self.index(0, 0),
+                self.index(len(self.rows) - 1, len(COLUMNS) - 1),
+                [Qt.ItemDataRole.DisplayRole],
+            )
+
+
+def _runs(indexes: Sequence[int]) -> list[tuple[int, int]]:
+    """[1, 2, 3, 7, 9, 10] → [(1, 3), (7, 7), (9, 10)]."""
+    runs: list[tuple[int, int]] = []
+    for i in indexes:
+        if runs and runs[-1][1] == i - 1:
+            runs[-1] = (runs[-1][0], i)
+        else:
+            runs.append((i, i))
+    return runs
+
+
+# Status filter choices: (key, statuses); None = everything.
+STATUS_FILTERS: tuple[tuple[str, frozenset[str] | None], ...] = (
+    ("all", None),
+    ("active", frozenset(s.value for s in ACTIVE)),
+    *((s.value, frozenset({s.value})) for s in Status),
+)
+
+
+class QueueFilter(QSortFilterProxyModel):
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.statuses: frozenset[str] | None = None
+        self.service: str | None = None
+        self.text = ""
+        self.setSortRole(SORT_ROLE)
+        self.setDynamicSortFilter(True)
+        # What the filter reads (status, service, code, name) changes only with a whole row.
+        self.setFilterKeyColumn(COL_STATUS)
+
+    def set_filters(
+        self, statuses: frozenset[str] | None, service: str | None, text: str = ""
+    ) -> None:
+        self.beginFilterChange()
+        self.statuses, self.service, self.text = statuses, service, text.strip().casefold()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:  # noqa: N802
+        model = self.sourceModel()
+        assert isinstance(model, QueueModel)
+        row = model.rows[source_row]
+        if self.statuses is not None and row.status not in self.statuses:
+            return False
+        if self.service and row.service != self.service:
+            return False
+        if self.text and self.text not in row.code.casefold() and self.text not in row.name_masked.casefold():
+            return False
+        return True
+
+
+class QueueTable(QGroupBox):
+    """The table with its filters. Enter or a double click opens a ticket."""
+
+    ticket_opened = Signal(str)  # ticket id
+
+    def __init__(self, now: datetime, tz: str = DEFAULT_TZ, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = QueueModel(now, tz, self)
+        self.proxy = QueueFilter(self)
+        self.proxy.setSourceModel(self.model)
+        self.view = QTableView()
+        self.view.setModel(self.proxy)
+        self.view.setSortingEnabled(True)
+        self.view.sortByColumn(COL_TIME, Qt.SortOrder.AscendingOrder)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setAlternatingRowColors(False)
+        self.view.setWordWrap(False)
+        self.view.verticalHeader().setVisible(False)
+        self.view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
+        header = self.view.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(COL_SERVICE, QHeaderView.ResizeMode.Stretch)
+        widths = {COL_CODE: 72, COL_TIME: 58, COL_NAME: 160, COL_PRIORITY: 118, COL_STATUS: 146, COL_WAITING: 118}
+        em = self.fontMetrics().horizontalAdvance("M") / 11  # scale with the font (HiDPI, big fonts)
+        for col, width in widths.items():
+            header.resizeSection(col, int(width * max(1.0, em)))
+        self.view.doubleClicked.connect(self._open_index)
+        self.view.activated.connect(self._open_index)
+
+        self.status_combo = QComboBox()
+        for key, _ in STATUS_FILTERS:
+            self.status_combo.addItem("", key)
+        self.service_combo = QComboBox()
+        self.service_combo.addItem("", None)
+        self.search_edit = QLineEdit()
+        self.search_edit.setClearButtonEnabled(True)
+        self.search_edit.setMinimumWidth(self.fontMetrics().horizontalAdvance("M") * 14)
+        self.service_combo.setMinimumContentsLength(14)
+        self.service_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.status_label = QLabel()
+        self.service_label = QLabel()
+        self.count_label = QLabel()
+        self.count_label.setProperty("role", "muted")
+        self.status_combo.currentIndexChanged.connect(self._apply_filters)
+        self.service_combo.currentIndexChanged.connect(self._apply_filters)
+        self.search_edit.textChanged.connect(self._apply_filters)
+        self.proxy.rowsInserted.connect(self._count)
+        self.proxy.rowsRemoved.connect(self._count)
+        self.proxy.modelReset.connect(self._count)
+        self.proxy.layoutChanged.connect(self._count)
+
+        bar = QHBoxLayout()
+        bar.addWidget(self.status_label)
+        bar.addWidget(self.status_combo)
+        bar.addSpacing(8)
+        bar.addWidget(self.service_label)
+        bar.addWidget(self.service_combo, 2)
+        bar.addSpacing(8)
+        bar.addWidget(self.search_edit, 2)
+        bar.addWidget(self.count_label)
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(self.view, 1)
+        self.retranslate()
+
+    def set_services(self, services: Sequence[Service]) -> None:
+        self.model.services = {s.code: s for s in services}
+        keep = self.service_combo.currentData()
+        self.service_combo.blockSignals(True)
+        self.service_combo.clear()
+        self.service_combo.addItem(t("gui.queue.all_services"), None)
+        for s in services:
+            self.service_combo.addItem(f"{s.letter} · {s.name(i18n.language())}", s.code)
+        found = self.service_combo.findData(keep)
+        self.service_combo.setCurrentIndex(max(0, found))
+        self.service_combo.blockSignals(False)
+        self.model.retranslate()
+
+    def retranslate(self) -> None:
+        self.setTitle(t("gui.queue.title"))
+        self.status_label.setText(t("gui.queue.filter_status"))
+        self.service_label.setText(t("gui.queue.filter_service"))
+        self.search_edit.setPlaceholderText(t("gui.queue.search"))
+        for i, (key, _) in enumerate(STATUS_FILTERS):
+            label = t(f"status.{key}") if key not in ("all", "active") else t(f"gui.queue.filter_{key}")
+            self.status_combo.setItemText(i, label)
+        self.set_services(list(self.model.services.values()))
+        self._count()
+
+    def _apply_filters(self, *_: object) -> None:
+        statuses = STATUS_FILTERS[max(0, self.status_combo.currentIndex())][1]
+        self.proxy.set_filters(statuses, self.service_combo.currentData(), self.search_edit.text())
+        self._count()
+
+    def set_status_filter(self, key: str) -> None:
+        self.status_combo.setCurrentIndex(self.status_combo.findData(key))
+
+    def _count(self, *_: object) -> None:
+        self.count_label.setText(
+            t("gui.queue.count", shown=self.proxy.rowCount(), total=self.model.rowCount())
+        )
+
+    def _open_index(self, index: QModelIndex) -> None:
+        ticket_id = self.proxy.data(index, ID_ROLE)
+        if ticket_id:
+            self.ticket_opened.emit(ticket_id)
+
+    def tick(self, now: datetime) -> None:
+        """A second passed. Sorted by waiting time, the model's own update re-sorts the rows;
+        otherwise only the waiting-time cells on screen are repainted: the proxy would
+        otherwise re-check the order of every waiting row, every second (30 ms at 3,000)."""
+        if self.proxy.sortColumn() == COL_WAITING:
+            self.model.tick(now)
+            return
+        self.model.now = now
+        rows = self.proxy.rowCount()
+        if not rows:
+            return
+        first = max(0, self.view.rowAt(0))
+        last = self.view.rowAt(self.view.viewport().height() - 1)
+        last = rows - 1 if last < 0 else last
+        self.proxy.dataChanged.emit(
+            self.proxy.index(first, COL_WAITING),
+            self.proxy.index(last, COL_WAITING),
+            [Qt.ItemDataRole.DisplayRole],
+        )
+
+    def select_ticket(self, ticket_id: str) -> None:
+        row = self.model.row_of(ticket_id)
+        if row is None:
+            return
+        index = self.proxy.mapFromSource(self.model.index(row, 0))
+        if index.isValid():
+            self.view.selectRow(index.row())
+            self.view.scrollTo(index)

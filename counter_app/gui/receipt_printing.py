@@ -1,0 +1,127 @@
+"""Receipts from the window: the PDF is made and printed in the background, never on the UI thread.
+
+ReportLab and the Qt print bridge are imported inside the jobs, so neither slows the start.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QWidget
+
+from counter_app.core.clock import local_day
+from counter_app.core.i18n import t
+from counter_app.gui import error_dialog
+from counter_app.gui.background import Background
+from counter_app.gui.receipt_preview import ReceiptPreview
+from counter_app.gui.widgets import prompts
+from counter_app.services.context import Context
+from counter_app.store.connection import DB_NAME, store_errors
+from counter_app.store.models import Ticket
+
+
+class ReceiptPrinting(QObject):
+    """Printing from the window. When the printer fails, the first failure says so in a
+    dialog; while it keeps failing, each receipt's message goes to the window only (a dialog
+    per visitor would stop the counter), until a receipt prints again."""
+
+    printed = Signal(object)  # printing.jobs.PrintOutcome
+    busy_changed = Signal(bool)
+
+    def __init__(self, ctx: Context, background: Background, window: QWidget) -> None:
+        super().__init__(window)
+        self.ctx = ctx
+        self.background = background
+        self.window = window
+        self.outcomes: deque = deque(maxlen=100)  # the latest PrintOutcomes, newest last
+        self.last_preview: ReceiptPreview | None = None
+        self._failing = False
+
+    @property
+    def last_outcome(self):  # noqa: ANN201 - a PrintOutcome or None
+        return self.outcomes[-1] if self.outcomes else None
+        background.busy_changed.connect(self.busy_changed)
+
+    # ---- jobs (run in the worker thread) ----------------------------------------------
+
+    def _pdf(self, ticket_id: str, reprint: bool) -> bytes:
+        from counter_app.services import receipts
+
+        with store_errors(Path(self.ctx.data_dir) / DB_NAME):
+            return receipts.receipt_pdf(self.ctx, ticket_id, reprint=reprint)
+
+    def _print_pdf(self, pdf: bytes, name: str):  # noqa: ANN202 - a PrintOutcome
+        from counter_app.printing.jobs import print_or_keep
+
+        return print_or_keep(
+            pdf,
+            data_dir=self.ctx.data_dir,
+            name=name,
+            printer=self.ctx.setting("printer") or None,
+            paper=self.ctx.setting("paper"),
+            day=local_day(self.ctx.clock.now(), self.ctx.tz),
+            tz=self.ctx.tz,
+        )
+
+    # ---- from the UI thread -----------------------------------------------------------
+
+    def print_ticket(self, ticket: Ticket, *, reprint: bool = False) -> None:
+        """Make the receipt and print it (or keep the PDF and say where)."""
+        name = self._name(ticket, reprint)
+        reprint_flag = reprint
+        self.background.submit(
+            lambda: self._print_pdf(self._pdf(ticket.id, reprint_flag), name),
+            self._printed,
+            self._failed,
+        )
+
+    def preview(self, ticket: Ticket, *, reprint: bool = True) -> None:
+        """Make the receipt, then show it; the preview's Print button sends it."""
+        code, name = ticket.code, self._name(ticket, reprint)
+        self.background.submit(
+            lambda: self._pdf(ticket.id, reprint),
+            lambda pdf: self._show_preview(pdf, code, name, reprint),
+            self._failed,
+        )
+
+    def print_pdf(self, pdf: bytes, name: str, then: Callable[[object], None] | None = None) -> None:
+        def done(outcome: object) -> None:
+            self._printed(outcome)
+            if then:
+                then(outcome)
+
+        self.background.submit(lambda: self._print_pdf(pdf, name), done, self._failed)
+
+    # ---- results (back on the UI thread) ----------------------------------------------
+
+    @staticmethod
+    def _name(ticket: Ticket, reprint: bool) -> str:
+        return f"{ticket.receipt_no}{'-ulang' if reprint else ''}"
+
+    def _show_preview(self, pdf: bytes, code: str, name: str, reprint: bool) -> None:
+        dialog = ReceiptPreview(
+            pdf,
+            code,
+            reprint=reprint,
+            printer=self.ctx.setting("printer"),
+            paper=self.ctx.setting("paper"),
+            parent=self.window,
+        )
+        dialog.print_clicked.connect(lambda data: self.print_pdf(data, name))
+        self.last_preview = dialog
+        dialog.open()
+
+    def _printed(self, outcome) -> None:  # noqa: ANN001 - a PrintOutcome
+        self.outcomes.append(outcome)
+        self.printed.emit(outcome)
+        if outcome.printed:
+            self._failing = False
+        elif not self._failing:
+            self._failing = True
+            prompts.warn(self.window, t("gui.print.not_printed_title"), outcome.message)
+
+    def _failed(self, exc: BaseException) -> None:
+        error_dialog.report(exc, self.window)

@@ -1,0 +1,268 @@
+"""Pengaturan (admins): site, this counter's rules, printer and paper, sync; plus the pages for
+counters, the service catalogue and staff accounts. The services check permissions anyway."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import QTime
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QTabWidget,
+    QTimeEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from counter_app.core import i18n
+from counter_app.core.errors import LoketError, ValidationError
+from counter_app.core.i18n import t
+from counter_app.core.roles import Permission
+from counter_app.core.settings import SETTINGS
+from counter_app.gui import error_dialog
+from counter_app.gui.settings_catalogue import CataloguePage
+from counter_app.gui.settings_counters import CountersPage
+from counter_app.gui.settings_staff import StaffPage
+from counter_app.gui.widgets.field_message import FieldMessage, mark_invalid
+from counter_app.services import site_settings
+from counter_app.services.context import Context
+from counter_app.store.connection import DB_NAME, store_errors
+
+SITE_KEYS = ("site_code", "site_name", "site_address", "site_contact", "verify_base_url", "timezone", "language")
+COUNTER_KEYS = ("counter_code", "priority_cap", "no_show_after_calls", "one_active_ticket_per_nik")
+PRINTER_KEYS = ("printer", "paper")
+SYNC_KEYS = ("sync_server", "sync_time")
+
+
+class SettingsForm(QWidget):
+    """One editor per setting, each with its message line; values come back as text."""
+
+    def __init__(self, ctx: Context, keys: Sequence[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.keys = list(keys)
+        self.editors: dict[str, QWidget] = {}
+        self.labels: dict[str, QLabel] = {}
+        self.messages: dict[str, FieldMessage] = {}
+        self.form = QFormLayout(self)
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        for key in self.keys:
+            editor = self._editor(key)
+            self.editors[key] = editor
+            self.labels[key] = QLabel()
+            self.messages[key] = FieldMessage(collapse=True)
+            box = QVBoxLayout()
+            box.setSpacing(1)
+            box.addWidget(editor)
+            box.addWidget(self.messages[key])
+            self.form.addRow(self.labels[key], box)
+        self.load()
+        self.retranslate()
+
+    def _editor(self, key: str) -> QWidget:
+        kind = SETTINGS[key].type
+        if key == "language":
+            combo = QComboBox()
+            for lang in i18n.LANGUAGES:
+                combo.addItem(t(f"gui.lang.{lang}"), lang)
+            return combo
+        if key == "paper":
+            combo = QComboBox()
+            for paper in site_settings.PAPERS:
+                combo.addItem("", paper)
+            return combo
+        if key == "printer":
+            combo = QComboBox()
+            combo.setEditable(True)
+            return combo
+        if key == "sync_time":
+            edit = QTimeEdit()
+            edit.setDisplayFormat("HH:mm")
+            edit.setMaximumWidth(120)
+            return edit
+        if kind is bool:
+            return QCheckBox()
+        if kind is int:
+            spin = QSpinBox()
+            spin.setRange(0, 100000)
+            spin.setMaximumWidth(120)
+            return spin
+        return QLineEdit()
+
+    def set_printers(self, names: Sequence[str]) -> None:
+        combo = self.editors.get("printer")
+        if not isinstance(combo, QComboBox):
+            return
+        current = self.ctx.setting("printer")
+        combo.clear()
+        combo.addItem(t("gui.settings.printer_default"), "")
+        for name in names:
+            combo.addItem(name, name)
+        if current and current not in names:
+            combo.addItem(current, current)
+        combo.setCurrentIndex(max(0, combo.findData(current)))
+
+    def load(self) -> None:
+        for key, editor in self.editors.items():
+            value = self.ctx.setting(key)
+            if isinstance(editor, QComboBox):
+                index = editor.findData(value)
+                if index < 0 and editor.isEditable():
+                    editor.addItem(str(value), value)
+                    index = editor.count() - 1
+                editor.setCurrentIndex(max(0, index))
+            elif isinstance(editor, QTimeEdit):
+                editor.setTime(QTime.fromString(str(value), "HH:mm"))
+            elif isinstance(editor, QCheckBox):
+                editor.setChecked(bool(value))
+            elif isinstance(editor, QSpinBox):
+                editor.setValue(int(value))
+            elif isinstance(editor, QLineEdit):
+                editor.setText(str(value))
+
+    def values(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for key, editor in self.editors.items():
+            if isinstance(editor, QComboBox):
+                data = editor.currentData()
+                text = editor.currentText()
+                if editor.isEditable() and (data is None or editor.itemText(editor.currentIndex()) != text):
+                    data = text  # a printer name typed by hand
+                out[key] = "" if data is None else str(data)
+            elif isinstance(editor, QTimeEdit):
+                out[key] = editor.time().toString("HH:mm")
+            elif isinstance(editor, QCheckBox):
+                out[key] = "1" if editor.isChecked() else "0"
+            elif isinstance(editor, QSpinBox):
+                out[key] = str(editor.value())
+            elif isinstance(editor, QLineEdit):
+                out[key] = editor.text()
+        return out
+
+    def show_error(self, key: str, text: str) -> None:
+        self.messages[key].show_error(text)
+        mark_invalid(self.editors[key], True)
+        self.editors[key].setFocus()
+
+    def clear_errors(self) -> None:
+        for key in self.keys:
+            self.messages[key].clear()
+            mark_invalid(self.editors[key], False)
+
+    def retranslate(self) -> None:
+        for key in self.keys:
+            self.labels[key].setText(t(f"gui.settings.key.{key}"))
+        paper = self.editors.get("paper")
+        if isinstance(paper, QComboBox):
+            for i in range(paper.count()):
+                paper.setItemText(i, t(f"gui.settings.paper.{paper.itemData(i)}"))
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.tabs = QTabWidget()
+        self.site_form = SettingsForm(ctx, SITE_KEYS)
+        self.counter_form = SettingsForm(ctx, COUNTER_KEYS)
+        self.printer_form = SettingsForm(ctx, PRINTER_KEYS)
+        self.sync_form = SettingsForm(ctx, SYNC_KEYS)
+        self.last_sync_label = QLabel()
+        self.last_sync_label.setProperty("role", "muted")
+        self.sync_form.form.addRow("", self.last_sync_label)
+        self.forms = (self.site_form, self.counter_form, self.printer_form, self.sync_form)
+        self.counters_page = CountersPage(ctx)
+        self.catalogue_page = CataloguePage(ctx)
+        self.staff_page = StaffPage(ctx)
+
+        can_settings = ctx.actor.can(Permission.MANAGE_SETTINGS)
+        can_catalogue = ctx.actor.can(Permission.MANAGE_CATALOGUE)
+        can_staff = ctx.actor.can(Permission.MANAGE_STAFF)
+        self.pages: list[tuple[QWidget, str]] = []
+        for page, key, allowed in (
+            (self.site_form, "gui.settings.tab.site", can_settings),
+            (self.counter_form, "gui.settings.tab.counter", can_settings),
+            (self.counters_page, "gui.settings.tab.counters", can_catalogue),
+            (self.catalogue_page, "gui.settings.tab.catalogue", can_catalogue),
+            (self.staff_page, "gui.settings.tab.staff", can_staff),
+            (self.printer_form, "gui.settings.tab.printer", can_settings),
+            (self.sync_form, "gui.settings.tab.sync", can_settings),
+        ):
+            if allowed:
+                self.tabs.addTab(page, "")
+                self.pages.append((page, key))
+
+        self.save_button = QPushButton()
+        self.save_button.setProperty("primary", True)
+        self.save_button.clicked.connect(self.save)
+        self.save_button.setVisible(can_settings)
+        self.close_button = QPushButton()
+        self.close_button.clicked.connect(self.accept)
+        self.saved_label = QLabel()
+        self.saved_label.setProperty("role", "muted")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.saved_label, 1)
+        buttons.addWidget(self.save_button)
+        buttons.addWidget(self.close_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs, 1)
+        layout.addLayout(buttons)
+        self.resize(1040, 680)
+        self.retranslate()
+        self._load_printers()
+
+    def _load_printers(self) -> None:
+        try:
+            from counter_app.printing.qt_print import PrintError, available_printers
+
+            names = available_printers()
+        except (ImportError, PrintError):
+            names = []
+        self.printer_form.set_printers(names)
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(t("gui.settings.title"))
+        for index, (_page, key) in enumerate(self.pages):
+            self.tabs.setTabText(index, t(key).replace("&", "&&"))
+        for form in self.forms:
+            form.retranslate()
+        last = site_settings.stored_text(site_settings.LAST_SYNC_KEY)
+        self.last_sync_label.setText(t("gui.status.sync", when=last or t("gui.status.sync_never")))
+        self.save_button.setText(t("gui.settings.save"))
+        self.close_button.setText(t("gui.common.close"))
+        self.counters_page.retranslate()
+        self.catalogue_page.retranslate()
+        self.staff_page.retranslate()
+
+    def save(self) -> bool:
+        """Store the settings pages' values (all or none); a problem is shown by its field."""
+        values: dict[str, str] = {}
+        for form in self.forms:
+            form.clear_errors()
+            values.update(form.values())
+        try:
+            with store_errors(self.ctx.data_dir / DB_NAME):
+                changed = site_settings.set_settings(self.ctx, values)
+        except ValidationError as exc:
+            for form in self.forms:
+                if exc.field in form.editors:
+                    self.tabs.setCurrentWidget(form)
+                    form.show_error(exc.field, exc.message())
+                    return False
+            error_dialog.report(exc, self)
+            return False
+        except LoketError as exc:
+            error_dialog.report(exc, self)
+            return False
+        self.saved_label.setText(
+            t("gui.settings.saved", n=len(changed)) if changed else t("gui.settings.unchanged")
+        )
+        return True

@@ -1,0 +1,216 @@
+"""Settings page "Petugas": staff accounts, their roles, and who may log in."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from counter_app.core.errors import LoketError, ValidationError
+from counter_app.core.i18n import t
+from counter_app.core.roles import Role
+from counter_app.gui import error_dialog
+from counter_app.gui.error_dialog import guarded
+from counter_app.gui.widgets import prompts
+from counter_app.gui.widgets.field_message import FieldMessage, mark_invalid
+from counter_app.gui.widgets.rows_model import RowsModel
+from counter_app.services import accounts, staff
+from counter_app.services.context import Context
+from counter_app.store.connection import DB_NAME, store_errors
+from counter_app.store.models import Staff
+
+NEW_FIELDS = ("username", "full_name", "role", "password")
+
+
+class StaffPage(QWidget):
+    def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.model = RowsModel(
+            ["gui.staff.col.username", "gui.staff.col.full_name", "gui.staff.col.role",
+             "gui.staff.col.active"],
+            lambda s: [
+                s.username, s.full_name, t(f"gui.role.{s.role}"),
+                t("gui.common.yes") if s.active else t("gui.common.no"),
+            ],
+            lambda s: s.username,
+            self,
+        )
+        self.model.muted = lambda s: not s.active
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.verticalHeader().setVisible(False)
+        self.view.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.view.selectionModel().selectionChanged.connect(lambda *_: self._selected())
+
+        self.role_combo = QComboBox()
+        self.role_button = QPushButton()
+        self.role_button.clicked.connect(self.change_role)
+        self.active_button = QPushButton()
+        self.active_button.clicked.connect(self.toggle_active)
+        self.password_button = QPushButton()
+        self.password_button.clicked.connect(self.reset_password)
+        self.result = FieldMessage(collapse=True)
+        actions = QHBoxLayout()
+        actions.addWidget(self.role_combo)
+        actions.addWidget(self.role_button)
+        actions.addSpacing(12)
+        actions.addWidget(self.active_button)
+        actions.addWidget(self.password_button)
+        actions.addStretch(1)
+
+        self.new_box = QGroupBox()
+        self.username_edit = QLineEdit()
+        self.full_name_edit = QLineEdit()
+        self.new_role_combo = QComboBox()
+        self.password_edit = QLineEdit()
+        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        for combo in (self.role_combo, self.new_role_combo):
+            for role in Role:
+                combo.addItem("", role.value)
+        self.new_editors: dict[str, QWidget] = {
+            "username": self.username_edit, "full_name": self.full_name_edit,
+            "role": self.new_role_combo, "password": self.password_edit,
+        }
+        self.new_labels: dict[str, QLabel] = {}
+        self.new_messages: dict[str, FieldMessage] = {}
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        for key in NEW_FIELDS:
+            self.new_labels[key] = QLabel()
+            self.new_messages[key] = FieldMessage(collapse=True)
+            box = QVBoxLayout()
+            box.setSpacing(0)
+            box.addWidget(self.new_editors[key])
+            box.addWidget(self.new_messages[key])
+            form.addRow(self.new_labels[key], box)
+        self.add_button = QPushButton()
+        self.add_button.setProperty("primary", True)
+        self.add_button.clicked.connect(self.add_staff)
+        new_layout = QVBoxLayout(self.new_box)
+        new_layout.addLayout(form)
+        new_layout.addWidget(self.add_button)
+
+        top = QVBoxLayout()
+        top.addWidget(self.view, 1)
+        top.addLayout(actions)
+        top.addWidget(self.result)
+        layout = QHBoxLayout(self)
+        layout.addLayout(top, 3)
+        layout.addWidget(self.new_box, 2)
+        self.reload()
+
+    def retranslate(self) -> None:
+        for combo in (self.role_combo, self.new_role_combo):
+            for i in range(combo.count()):
+                combo.setItemText(i, t(f"gui.role.{combo.itemData(i)}"))
+        self.role_button.setText(t("gui.staff.change_role"))
+        self.password_button.setText(t("gui.staff.reset_password"))
+        self.new_box.setTitle(t("gui.staff.new"))
+        for key in NEW_FIELDS:
+            self.new_labels[key].setText(t(f"gui.staff.{key}"))
+        self.add_button.setText(t("gui.staff.add"))
+        self.model.retranslate()
+        self._selected()
+
+    @guarded
+    def reload(self, select: str | None = None) -> None:
+        self.model.set_items(accounts.list_staff(self.ctx))
+        self.view.resizeColumnsToContents()
+        self.view.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        row = self.model.row_of(select) if select else -1
+        if row >= 0:
+            self.view.selectRow(row)
+        self._selected()
+
+    def selected(self) -> Staff | None:
+        rows = self.view.selectionModel().selectedRows()
+        return self.model.items[rows[0].row()] if rows else None
+
+    def _selected(self) -> None:
+        member = self.selected()
+        for widget in (self.role_combo, self.role_button, self.active_button, self.password_button):
+            widget.setEnabled(member is not None)
+        if member is not None:
+            self.role_combo.setCurrentIndex(max(0, self.role_combo.findData(member.role)))
+        active = member is None or member.active
+        self.active_button.setText(t("gui.staff.deactivate" if active else "gui.staff.activate"))
+
+    @guarded
+    def change_role(self) -> None:
+        member = self.selected()
+        if member is None:
+            return
+        accounts.set_role(self.ctx, member.username, self.role_combo.currentData())
+        self.reload(select=member.username)
+        self.result.show_ok(t("gui.staff.saved", username=member.username))
+
+    @guarded
+    def toggle_active(self) -> None:
+        member = self.selected()
+        if member is None:
+            return
+        if member.username == self.ctx.actor.username and member.active:
+            self.result.show_error(t("gui.staff.self_deactivate"))
+            return
+        staff.set_active(self.ctx, member.username, not member.active)
+        self.reload(select=member.username)
+        self.result.show_ok(t("gui.staff.saved", username=member.username))
+
+    @guarded
+    def reset_password(self) -> None:
+        member = self.selected()
+        if member is None:
+            return
+        password = prompts.ask_text(
+            self, t("gui.staff.reset_password"),
+            t("gui.staff.new_password", username=member.username), password=True,
+        )
+        if password is None:
+            return
+        accounts.set_password(self.ctx, member.username, password)
+        self.result.show_ok(t("gui.staff.password_set", username=member.username))
+
+    def add_staff(self) -> bool:
+        for key in NEW_FIELDS:
+            self.new_messages[key].clear()
+            mark_invalid(self.new_editors[key], False)
+        try:
+            with store_errors(self.ctx.data_dir / DB_NAME):
+                member = staff.create_staff(
+                    self.ctx,
+                    self.username_edit.text(),
+                    self.password_edit.text(),
+                    self.new_role_combo.currentData(),
+                    self.full_name_edit.text(),
+                )
+        except ValidationError as exc:
+            key = exc.field if exc.field in self.new_editors else None
+            if key:
+                self.new_messages[key].show_error(exc.message())
+                mark_invalid(self.new_editors[key], True)
+                self.new_editors[key].setFocus()
+            else:
+                error_dialog.report(exc, self)
+            return False
+        except LoketError as exc:
+            error_dialog.report(exc, self)
+            return False
+        for edit in (self.username_edit, self.full_name_edit, self.password_edit):
+            edit.clear()
+        self.reload(select=member.username)
+        self.result.show_ok(t("gui.staff.added", username=member.username))
+        return True

@@ -1,0 +1,117 @@
+"""Pendaftaran: live validation beside each field, and what the service refuses shown there too."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+
+from counter_app.core import i18n
+from counter_app.gui.register_panel import RegisterPanel, rupiah
+from counter_app.gui.widgets.field_message import is_invalid
+from counter_app.services import catalogue
+from counter_app.services.context import Context
+from counter_app.store.models import Ticket
+
+NIK_F = "6171014101900001"
+
+
+def make_panel(qtbot: Any, ctx: Context) -> RegisterPanel:
+    panel = RegisterPanel(ctx)
+    qtbot.addWidget(panel)
+    panel.set_services(catalogue.services_of_counter("L01"))
+    return panel
+
+
+def test_nik_is_checked_while_typing(qtbot: Any, ctx: Context, prompts: Any) -> None:
+    panel = make_panel(qtbot, ctx)
+    qtbot.keyClicks(panel.nik_edit, "617101")
+    assert panel.messages["nik"].kind == "hint"
+    assert panel.messages["nik"].text() == "6 dari 16 angka"
+    qtbot.keyClicks(panel.nik_edit, "4101900001")
+    assert panel.messages["nik"].kind == "hint"
+    assert "Perempuan" in panel.messages["nik"].text()
+    assert "01-01-1990" in panel.messages["nik"].text()
+    qtbot.keyClicks(panel.nik_edit, "9")  # 17 digits
+    assert panel.messages["nik"].kind == "error"
+    assert panel.messages["nik"].text() == i18n.t("nik.format")
+    assert is_invalid(panel.nik_edit)
+    panel.nik_edit.clear()
+    qtbot.keyClicks(panel.nik_edit, "61710x")
+    assert panel.messages["nik"].text() == i18n.t("nik.format")
+    panel.nik_edit.clear()
+    qtbot.keyClicks(panel.nik_edit, "9971010101900001")
+    assert panel.messages["nik"].text() == i18n.t("nik.province", code="99")
+
+
+def test_unknown_region_only_warns(qtbot: Any, ctx: Context, prompts: Any) -> None:
+    panel = make_panel(qtbot, ctx)
+    qtbot.keyClicks(panel.nik_edit, "6199010101900001")
+    assert panel.messages["nik"].kind == "warning"
+    assert panel.messages["nik"].text() == i18n.t("nik.unknown_region")
+
+
+def test_phone_and_name_while_typing(qtbot: Any, ctx: Context, prompts: Any) -> None:
+    panel = make_panel(qtbot, ctx)
+    qtbot.keyClicks(panel.phone_edit, "0812")
+    assert panel.messages["phone"].kind == ""  # too short to judge yet
+    qtbot.keyClicks(panel.phone_edit, "-3456-7890")
+    assert panel.messages["phone"].text() == "✓ 081234567890"
+    panel.phone_edit.clear()
+    qtbot.keyClicks(panel.phone_edit, "08abc")
+    assert panel.messages["phone"].text() == i18n.t("phone.format")
+    qtbot.keyClicks(panel.name_edit, "12345")
+    assert panel.messages["name"].text() == i18n.t("name.letters")
+    panel.name_edit.clear()
+    qtbot.keyClicks(panel.name_edit, "Ani")
+    assert panel.messages["name"].kind == ""
+
+
+def test_service_shows_its_standard_and_only_this_counters(qtbot: Any, ctx: Context, prompts: Any) -> None:
+    panel = make_panel(qtbot, ctx)
+    codes = [panel.service_picker.itemData(i) for i in range(panel.service_picker.count())]
+    assert sorted(codes) == ["AKTALAHIR", "KK", "KTP", "PINDAH"]
+    panel.service_picker.select("KTP")
+    assert panel.messages["service"].text() == "Gratis · selesai 1 hari kerja"
+    assert "Fotokopi Kartu Keluarga" in panel.service_picker.toolTip()
+    panel.service_picker.lineEdit().setText("paspor")  # Imigrasi is not served at L01
+    assert panel.service_picker.code() is None
+    assert rupiah(350000) == "Rp350.000"
+
+
+def test_submit_shows_every_problem_and_writes_nothing(qtbot: Any, ctx: Context, prompts: Any) -> None:
+    panel = make_panel(qtbot, ctx)
+    qtbot.keyClicks(panel.phone_edit, "12")
+    assert panel.submit() is None
+    assert panel.messages["name"].text() == i18n.t("name.empty")
+    assert panel.messages["phone"].text() == i18n.t("phone.invalid")
+    assert panel.messages["service"].text() == i18n.t("gui.register.service_pick")
+    assert Ticket.select().count() == 0
+    assert prompts.shown == []
+
+
+def test_the_service_refusal_lands_beside_its_field(qtbot: Any, ctx: Context, prompts: Any) -> None:
+    panel = make_panel(qtbot, ctx)
+    for attempt in range(2):
+        qtbot.keyClicks(panel.name_edit, "Siti Aminah")
+        qtbot.keyClicks(panel.nik_edit, NIK_F)
+        panel.service_picker.select("KTP")
+        result = panel.submit()
+        if attempt == 0:
+            assert result is not None and result.ticket.code == "A001"
+            assert panel.name_edit.text() == ""  # cleared for the next visitor
+            assert "A001" in panel.last_label.text()
+    assert result is None
+    assert panel.messages["nik"].text() == i18n.t("nik.active_ticket", code="A001")
+    assert Ticket.select().count() == 1
+
+
+def test_enter_on_the_last_field_registers(qtbot: Any, ctx: Context, prompts: Any) -> None:
+    panel = make_panel(qtbot, ctx)
+    received: list[Any] = []
+    panel.registered.connect(received.append)
+    qtbot.keyClicks(panel.name_edit, "Budi")
+    panel.service_picker.select("KK")
+    qtbot.keyClicks(panel.notes_edit, "antar")
+    qtbot.keyClick(panel.notes_edit, Qt.Key.Key_Return)
+    assert len(received) == 1 and received[0].ticket.service_id == "KK"

@@ -1,0 +1,163 @@
+"""Pengaturan: admins change the site, catalogue, counters and staff; others never see it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QTime
+
+from counter_app.core import i18n
+from counter_app.core.errors import NotAllowed
+from counter_app.core.roles import Role
+from counter_app.gui.main_window import MainWindow
+from counter_app.gui.settings_dialog import SettingsDialog
+from counter_app.services import catalogue, site_settings, staff
+from counter_app.services.context import Context
+from counter_app.store.models import AuditLog, Service, Staff
+
+
+def make(qtbot: Any, ctx: Context) -> SettingsDialog:
+    dialog = SettingsDialog(ctx)
+    qtbot.addWidget(dialog)
+    return dialog
+
+
+def test_settings_are_saved_and_audited(qtbot: Any, ctx: Context, prompts: Any) -> None:
+    dialog = make(qtbot, ctx)
+    dialog.site_form.editors["site_name"].setText("MPP Kota Singkawang")
+    dialog.printer_form.editors["paper"].setCurrentIndex(1)  # 58 mm
+    dialog.printer_form.editors["printer"].setEditText("Epson-TM-T82")
+    dialog.sync_form.editors["sync_time"].setTime(QTime(22, 30))
+    dialog.counter_form.editors["no_show_after_calls"].setValue(2)
+    assert dialog.save()
+    assert ctx.setting("site_name") == "MPP Kota Singkawang"
+    assert ctx.setting("paper") == "58mm"
+    assert ctx.setting("printer") == "Epson-TM-T82"
+    assert ctx.setting("sync_time") == "22:30"
+    assert ctx.setting("no_show_after_calls") == 2
+    assert "5 pengaturan" in dialog.saved_label.text()
+    entry = AuditLog.select().where(AuditLog.action == "settings.change").get()
+    assert entry.actor == "admin" and entry.detail["paper"] == "58mm"
+    assert dialog.save()
+    assert dialog.saved_label.text() == i18n.t("gui.settings.unchanged")
+
+
+def test_a_bad_value_is_shown_beside_its_field(qtbot: Any, ctx: Context, prompts: Any) -> None:
+    dialog = make(qtbot, ctx)
+    dialog.site_form.editors["site_name"].setText("Nama Baru")
+    dialog.site_form.editors["verify_base_url"].setText("mpp.pontianak.go.id")
+    assert not dialog.save()
+    assert dialog.site_form.messages["verify_base_url"].text() == i18n.t("settings.url")
+    assert dialog.tabs.currentWidget() is dialog.site_form
+    assert ctx.setting("site_name") != "Nama Baru"  # all or nothing
+    dialog.site_form.editors["verify_base_url"].setText("https://mpp.example.id/v")
+    dialog.site_form.editors["timezone"].setText("Asia/Pontiana")
+    assert not dialog.save()
+    assert dialog.site_form.messages["timezone"].text() == i18n.t("settings.timezone")
+
+
+def test_catalogue_add_edit_deactivate(qtbot: Any, ctx: Context, prompts: Any) -> None:
+    dialog = make(qtbot, ctx)  # keep a reference: the pages live in it
+    page = dialog.catalogue_page
+    page.new_service()
+    page.code_edit.setText("ktpanak")
+    page.letter_edit.setText("a")
+    page.agency_combo.setCurrentIndex(page.agency_combo.findData("DUKCAPIL"))
+    page.name_id_edit.setText("Kartu Identitas Anak")
+    page.requirements_edit.setPlainText("Akta kelahiran | Birth certificate\n\nKartu Keluarga")
+    page.fee_spin.setValue(0)
+    page.target_spin.setValue(7)
+    assert page.save_service()
+    svc = Service.get_by_id("KTPANAK")
+    assert svc.letter == "A" and svc.name_en == "Kartu Identitas Anak"
+    assert svc.requirements == [
+        {"id": "Akta kelahiran", "en": "Birth certificate"},
+        {"id": "Kartu Keluarga", "en": "Kartu Keluarga"},
+    ]
+    assert page.selected() is not None and page.selected().code == "KTPANAK"
+
+    page.fee_spin.setValue(10000)
+    assert page.save_service()
+    assert Service.get_by_id("KTPANAK").fee == 10000
+
+    page.toggle_button.click()
+    assert not Service.get_by_id("KTPANAK").active
+    assert "KTPANAK" not in {s.code for s in catalogue.active_services()}
+
+    page.new_service()
+    page.code_edit.setText("X")
+    page.letter_edit.setText("7")
+    page.name_id_edit.setText("Apa saja")
+    assert not page.save_service()
+    assert page.messages["letter"].text() == i18n.t("catalogue.letter")
+
+
+def test_counter_services(qtbot: Any, ctx: Context, prompts: Any) -> None:
+    dialog = make(qtbot, ctx)  # keep a reference: the pages live in it
+    page = dialog.counters_page
+    assert page.current_code() == "L01"
+    for i in range(page.services_list.count()):
+        item = page.services_list.item(i)
+        if item.data(page_role()) == "PASPOR":
+            item.setCheckState(item.checkState().Checked)
+    page.save_button.click()
+    assert "PASPOR" in {s.code for s in catalogue.services_of_counter("L01")}
+    prompts.texts.append("l10")
+    page.add_button.click()
+    assert page.current_code() == "L10"
+
+
+def page_role() -> int:
+    from counter_app.gui.settings_counters import CODE_ROLE
+
+    return CODE_ROLE
+
+
+def test_staff_accounts(qtbot: Any, ctx: Context, prompts: Any) -> None:
+    dialog = make(qtbot, ctx)  # keep a reference: the pages live in it
+    page = dialog.staff_page
+    page.username_edit.setText("petugas.a")
+    page.full_name_edit.setText("Ani Petugas")
+    page.password_edit.setText("pendek")
+    assert not page.add_staff()
+    assert page.new_messages["password"].text() == i18n.t("staff.password_short", min=8)
+    page.password_edit.setText("kata-sandi-ani")
+    assert page.add_staff()
+    member = Staff.get(Staff.username == "petugas.a")
+    assert member.role == "staff" and member.full_name == "Ani Petugas"
+    assert page.selected().username == "petugas.a"
+
+    page.role_combo.setCurrentIndex(page.role_combo.findData("supervisor"))
+    page.role_button.click()
+    assert Staff.get(Staff.username == "petugas.a").role == "supervisor"
+    page.active_button.click()
+    assert not Staff.get(Staff.username == "petugas.a").active
+    prompts.texts.append("sandi-baru-ani-1")
+    page.password_button.click()
+    page.active_button.click()
+    assert staff.authenticate(ctx, "petugas.a", "sandi-baru-ani-1").role == Role.SUPERVISOR
+
+    page.reload(select="admin")
+    page.active_button.click()  # not yourself
+    assert Staff.get(Staff.username == "admin").active
+    assert page.result.text() == i18n.t("gui.staff.self_deactivate")
+
+
+def test_staff_see_no_settings_and_services_refuse(
+    qtbot: Any, staff_ctx: Context, prompts: Any, styled: None
+) -> None:
+    window = MainWindow(staff_ctx, check_printers=False)
+    qtbot.addWidget(window)
+    assert not window.settings_action.isVisible()
+    dialog = make(qtbot, staff_ctx)
+    assert dialog.tabs.count() == 0
+    with pytest.raises(NotAllowed):
+        site_settings.set_setting(staff_ctx, "paper", "58mm")
+    window.close()
+
+
+def test_the_window_follows_saved_settings(window: Any, ctx: Context, prompts: Any) -> None:
+    site_settings.set_settings(ctx, {"site_name": "MPP Uji"})
+    window.settings_changed()
+    assert "MPP Uji" in window.windowTitle()
