@@ -24,7 +24,9 @@ $(DEMO_DIR)/loket.sqlite3: | $(STAMP)
 		--admin admin --admin-password $(DEMO_ADMIN_PASSWORD)
 	COUNTER_APP_NEW_PASSWORD=$(DEMO_STAFF_PASSWORD) $(PY) -m counter_app --data-dir $(DEMO_DIR) \
 		staff add petugas --role staff --full-name "Petugas Demo"
-	$(PY) -m counter_app --data-dir $(DEMO_DIR) demo --date $$(date -d yesterday +%F) --visits 140 --seed 7
+	$(PY) -m counter_app --data-dir $(DEMO_DIR) demo --date $$(TZ=Asia/Pontianak date -d yesterday +%F) --visits 140 --seed 7
+	TZ=Asia/Pontianak $(PY) -m counter_app --data-dir $(DEMO_DIR) demo --date $$(TZ=Asia/Pontianak date +%F) \
+		--visits 140 --seed 8 --until $$(TZ=Asia/Pontianak date +%H:%M)
 
 demo-data: $(DEMO_DIR)/loket.sqlite3
 

@@ -12,7 +12,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 from typing import Any
 
@@ -156,6 +156,7 @@ def build_parser() -> ArgParser:
     p.add_argument("--date", required=True)
     p.add_argument("--visits", type=int, default=140)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--until", metavar="HH:MM", help=t("cli.help.demo_until"))
 
     p = sub.add_parser("register", parents=[common], help=t("cli.help.register"))
     p.add_argument("--service", required=True)
@@ -285,7 +286,13 @@ def cmd_demo(args: argparse.Namespace, s: Session) -> int:
 
     if not 1 <= args.visits <= 10000:
         raise ValidationError("cli.visits_range", field="visits")
-    result = run_demo(s.context(), parse_date(args.date), args.visits, args.seed)
+    until = None
+    if args.until:
+        try:
+            until = time.fromisoformat(args.until)
+        except ValueError:
+            raise ValidationError("cli.bad_time", field="until", value=args.until) from None
+    result = run_demo(s.context(), parse_date(args.date), args.visits, args.seed, until)
     data = {k: (str(v) if k == "day" else v) for k, v in vars(result).items()}
     s.emit(data, t("cli.demo.done", **data))
     return 0

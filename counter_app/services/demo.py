@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from counter_app.core.clock import FixedClock
 from counter_app.core.roles import Actor, Permission, Role
-from counter_app.core.ticket_rules import Priority, Status
+from counter_app.core.ticket_rules import ACTIVE, Priority, Status
 from counter_app.services import catalogue, tickets
 from counter_app.services.context import Context
 from counter_app.store.models import Counter, CounterService, Ticket, db
@@ -90,8 +90,14 @@ def _phone(rng: random.Random) -> str:
     return f"08{rng.choice(['11', '12', '13', '21', '52', '77', '95'])}{rng.randrange(10**7, 10**8)}"
 
 
-def run_demo(ctx: Context, day: date, visits: int, seed: int = 1) -> DemoResult:
-    """Fill `day` with `visits` visitors. Runs in one transaction: all of the day or none."""
+def run_demo(
+    ctx: Context, day: date, visits: int, seed: int = 1, until: time | None = None
+) -> DemoResult:
+    """Fill `day` with `visits` visitors. Runs in one transaction: all of the day or none.
+
+    With `until`, the day stops at that local time: a morning in progress, with people still
+    waiting and being served (what `make run` shows).
+    """
     ctx.actor.require(Permission.MANAGE_SETTINGS)
     rng = random.Random(seed)
     zone = ZoneInfo(ctx.tz)
@@ -144,8 +150,11 @@ def run_demo(ctx: Context, day: date, visits: int, seed: int = 1) -> DemoResult:
     result = DemoResult(day, 0, 0, 0, 0, 0, 0)
 
     with db.atomic():
+        stop = until.hour + until.minute / 60 if until else None
         while events:
             h, _, kind, data = heapq.heappop(events)
+            if stop is not None and h >= stop:
+                break
             clock.set(at(h))
             if kind == "arrive":
                 svc = rng.choices(offered, weights)[0]
@@ -221,6 +230,8 @@ def run_demo(ctx: Context, day: date, visits: int, seed: int = 1) -> DemoResult:
                     tickets.cancel(registrar, str(data), "Pengunjung meninggalkan antrian")
                     result.cancelled += 1
         result.waiting = (
-            Ticket.select().where((Ticket.day == day) & (Ticket.status == Status.WAITING.value)).count()
+            Ticket.select()
+            .where((Ticket.day == day) & (Ticket.status.in_([s.value for s in ACTIVE])))
+            .count()
         )
     return result
