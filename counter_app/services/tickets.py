@@ -64,20 +64,11 @@ def register(
 
     with db.atomic():
         _check_one_active(ctx, nik_hash, today, svc.code)
-        number = _next_number(today, svc.letter)
-        code = ticket_code(svc.letter, number)
-        site, device = ctx.setting("site_code"), ctx.setting("counter_code")
-        ticket = _insert(
-            id=str(uuid7()),
-            day=today,
-            seq=number,
-            letter=svc.letter,
-            code=code,
-            receipt_no=receipt_number(site, device, today, code),
-            service=svc.code,
-            device=device,
+        ticket = _issue(
+            ctx,
+            svc,
+            today,
             priority=prio.value,
-            status=Status.WAITING.value,
             name=clean_name,
             nik_hash=nik_hash,
             nik_masked=parsed.masked if parsed else None,
@@ -89,7 +80,9 @@ def register(
         )
         _event(ctx, ticket, "register", None, Status.WAITING)
         journal.outbox(ctx.clock, "ticket", ticket.id, "upsert", sync_payload(ticket))
-        journal.audit(ctx.clock, ctx.actor.username, "ticket.register", ticket.id, {"code": code})
+        journal.audit(
+            ctx.clock, ctx.actor.username, "ticket.register", ticket.id, {"code": ticket.code}
+        )
     return Registration(ticket, parsed.warnings if parsed else ())
 
 
@@ -121,6 +114,26 @@ def _next_number(day: date, letter: str) -> int:
     if number > MAX_PER_DAY:
         raise ValidationError("queue.full", field="service", letter=letter, max=MAX_PER_DAY)
     return number
+
+
+def _issue(ctx: Context, svc: Service, day: date, **fields: Any) -> Ticket:
+    """A new waiting ticket with the day's next code for the service's letter (in the caller's
+    transaction, so a failure anywhere leaves no gap in the numbering)."""
+    number = _next_number(day, svc.letter)
+    code = ticket_code(svc.letter, number)
+    device = ctx.setting("counter_code")
+    return _insert(
+        id=str(uuid7()),
+        day=day,
+        seq=number,
+        letter=svc.letter,
+        code=code,
+        receipt_no=receipt_number(ctx.setting("site_code"), device, day, code),
+        service=svc.code,
+        device=device,
+        status=Status.WAITING.value,
+        **fields,
+    )
 
 
 def _insert(**values: Any) -> Ticket:
@@ -419,20 +432,11 @@ def transfer(ctx: Context, ticket_ref: str, to_service: str, note: str = "") -> 
         if svc.code == old.service_id:
             raise ValidationError("transfer.same_service", field="service")
         _check_one_active(ctx, old.nik_hash, today, svc.code)
-        number = _next_number(today, svc.letter)
-        code = ticket_code(svc.letter, number)
-        site, device = ctx.setting("site_code"), ctx.setting("counter_code")
-        new = _insert(
-            id=str(uuid7()),
-            day=today,
-            seq=number,
-            letter=svc.letter,
-            code=code,
-            receipt_no=receipt_number(site, device, today, code),
-            service=svc.code,
-            device=device,
+        new = _issue(
+            ctx,
+            svc,
+            today,
             priority=old.priority,
-            status=Status.WAITING.value,
             name=old.name,
             nik_hash=old.nik_hash,
             nik_masked=old.nik_masked,
@@ -446,7 +450,7 @@ def transfer(ctx: Context, ticket_ref: str, to_service: str, note: str = "") -> 
         _event(ctx, new, "register", None, Status.WAITING, {"transferred_from": old.code})
         journal.outbox(ctx.clock, "ticket", new.id, "upsert", sync_payload(new))
         _move(
-            ctx, old.id, "transfer", {"to": svc.code, "new_code": code},
+            ctx, old.id, "transfer", {"to": svc.code, "new_code": new.code},
             transferred_to=new.id, finished_at=to_db(now),
         )
     return new
