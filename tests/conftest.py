@@ -14,6 +14,8 @@ from datetime import datetime  # noqa: E402
 from pathlib import Path  # noqa: E402
 from zoneinfo import ZoneInfo  # noqa: E402
 
+import sys  # noqa: E402
+
 import pytest  # noqa: E402
 
 from counter_app.core import i18n  # noqa: E402
@@ -63,3 +65,24 @@ def staff_ctx(ctx: Context) -> Context:
 @pytest.fixture
 def supervisor_ctx(ctx: Context) -> Context:
     return replace(ctx, actor=Actor("koordinator", Role.SUPERVISOR, 3))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _qt_teardown() -> Iterator[None]:
+    """Leave Qt tidy before the interpreter exits, if any test used it: close and delete every
+    window, let worker threads finish. Otherwise widgets outlive the QApplication and the exit
+    segfaults (exit code 139 after a green run)."""
+    yield
+    if "PySide6.QtWidgets" not in sys.modules:
+        return
+    from PySide6.QtCore import QCoreApplication, QEvent, QThreadPool
+    from PySide6.QtWidgets import QApplication
+
+    if QApplication.instance() is None:
+        return
+    for widget in QApplication.topLevelWidgets():
+        widget.close()
+        widget.deleteLater()
+    QThreadPool.globalInstance().waitForDone(10_000)
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    QCoreApplication.processEvents()

@@ -98,3 +98,4 @@ def window(qtbot: Any, ctx: Context, prompts: Prompts, no_printer: str, styled: 
     win.close()  # stops the timers and waits for receipts still printing
 
 
+
