@@ -231,6 +231,7 @@ def build_parser() -> ArgParser:
     p.add_argument("--full-name", default="")
     p.add_argument("--password")
 
+    _add_survey_commands(sub, common)
     return parser
 
 
@@ -292,8 +293,13 @@ def cmd_demo(args: argparse.Namespace, s: Session) -> int:
             until = time.fromisoformat(args.until)
         except ValueError:
             raise ValidationError("cli.bad_time", field="until", value=args.until) from None
-    result = run_demo(s.context(), parse_date(args.date), args.visits, args.seed, until)
+    ctx = s.context()
+    result = run_demo(ctx, parse_date(args.date), args.visits, args.seed, until)
     data = {k: (str(v) if k == "day" else v) for k, v in vars(result).items()}
+    from counter_app.services.survey import demo_responses
+
+    extra = demo_responses(ctx, parse_date(args.date), args.seed)
+    data.update(surveys=extra.responses, complaints=extra.complaints)
     s.emit(data, t("cli.demo.done", **data))
     return 0
 
@@ -530,6 +536,130 @@ def cmd_staff(args: argparse.Namespace, s: Session) -> int:
     else:
         staff.set_active(ctx, args.username, args.action == "enable")
     s.emit({"username": args.username, "action": args.action}, t("cli.done"))
+    return 0
+
+
+def _add_survey_commands(sub: Any, common: ArgParser) -> None:
+    """`survey import|report`, `ikm`, `complaint add|list|respond` (DESIGN.md §7)."""
+    p = sub.add_parser("survey", parents=[common], help=t("cli.help.survey"))
+    surveys = p.add_subparsers(dest="survey", parser_class=ArgParser, required=True)
+    p = surveys.add_parser("import", parents=[common], help=t("cli.help.survey_import"))
+    p.add_argument("file", metavar="FILE.csv")
+    p.add_argument("--allow-duplicate", action="store_true", help=t("cli.help.survey_duplicate"))
+    p = surveys.add_parser("report", parents=[common], help=t("cli.help.survey_report"))
+    p.add_argument("--from", dest="date_from", required=True, metavar="YYYY-MM-DD")
+    p.add_argument("--to", dest="date_to", required=True, metavar="YYYY-MM-DD")
+    p.add_argument("--service", metavar="CODE")
+    p.add_argument("--agency", metavar="CODE")
+    p.add_argument("--counter", metavar="CODE")
+    p.add_argument("--out", required=True, metavar="FILE.pdf")
+
+    p = sub.add_parser("ikm", parents=[common], help=t("cli.help.ikm"))
+    p.add_argument("--from", dest="date_from", required=True, metavar="YYYY-MM-DD")
+    p.add_argument("--to", dest="date_to", required=True, metavar="YYYY-MM-DD")
+    p.add_argument("--service", metavar="CODE")
+    p.add_argument("--agency", metavar="CODE")
+    p.add_argument("--counter", metavar="CODE")
+
+    p = sub.add_parser("complaint", parents=[common], help=t("cli.help.complaint"))
+    acts = p.add_subparsers(dest="complaint", parser_class=ArgParser, required=True)
+    p = acts.add_parser("add", parents=[common], help=t("cli.help.complaint_add"))
+    p.add_argument("--channel", required=True, help="langsung|telepon|whatsapp|kotak_saran|lapor")
+    p.add_argument("--category", required=True)
+    p.add_argument("--class", dest="classification", required=True,
+                   help="ringan|normatif|tidak_berkadar_pengawasan|berkadar_pengawasan")
+    p.add_argument("--text", required=True)
+    p.add_argument("--ticket", metavar="ID|RECEIPT|CODE")
+    p.add_argument("--service", metavar="CODE")
+    p.add_argument("--contact")
+    p.add_argument("--consent", action="store_true", help=t("cli.help.complaint_consent"))
+    p = acts.add_parser("list", parents=[common], help=t("cli.help.complaint_list"))
+    p.add_argument("--status", help="baru|diproses|selesai")
+    p.add_argument("--open", action="store_true")
+    p.add_argument("--overdue", action="store_true")
+    p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD")
+    p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD")
+    p = acts.add_parser("respond", parents=[common], help=t("cli.help.complaint_respond"))
+    p.add_argument("ref", metavar="ID|NUMBER")
+    p.add_argument("--action", required=True)
+    p.add_argument("--status", help="baru|diproses|selesai")
+
+
+@command("survey")
+def cmd_survey(args: argparse.Namespace, s: Session) -> int:
+    from counter_app.services import survey
+
+    ctx = s.context()
+    if args.survey == "import":
+        # a bad file raises survey.CsvRejected (a ValidationError): every row error goes to
+        # stderr through main()'s one error path, exit 2, nothing imported
+        result = survey.import_csv(ctx, Path(args.file), allow_duplicate=args.allow_duplicate)
+        data = result.to_json()
+        s.emit(data, t("survey.cli.imported", imported=result.imported, incomplete=result.incomplete,
+                       first=data["first_day"], last=data["last_day"]))
+        return 0
+    from counter_app.documents.skm_report_pdf import render
+
+    snapshot = survey.report_snapshot(
+        ctx, parse_date(args.date_from), parse_date(args.date_to),
+        service=args.service, agency=args.agency, counter=args.counter,
+    )
+    out = Path(args.out)
+    write_file(out, render(snapshot, i18n.language()))
+    s.emit({"path": str(out), "ikm": snapshot["ikm"], "grade": snapshot["grade"],
+            "respondents": snapshot["respondents"]}, t("survey.cli.report_written", path=str(out)))
+    return 0
+
+
+@command("ikm")
+def cmd_ikm(args: argparse.Namespace, s: Session) -> int:
+    from counter_app.services import survey
+
+    ctx = s.context()
+    data = survey.ikm(
+        ctx, parse_date(args.date_from), parse_date(args.date_to),
+        service=args.service, agency=args.agency, counter=args.counter,
+    )
+    s.emit(data, lambda: survey.summary_text(data, i18n.language()))
+    return 0
+
+
+@command("complaint")
+def cmd_complaint(args: argparse.Namespace, s: Session) -> int:
+    from counter_app.services import complaints
+
+    ctx = s.context()
+    if args.complaint == "add":
+        row = complaints.add(
+            ctx, channel=args.channel, category=args.category, classification=args.classification,
+            text=args.text, ticket=args.ticket, service=args.service, contact=args.contact,
+            contact_consent=args.consent,
+        )
+        view = complaints.detail(ctx, row.id)
+        s.emit(view.to_json(), t("complaint.cli.added", number=view.number,
+                                 deadline=local_time_text(view.deadline_at, ctx.tz)))
+        return 0
+    if args.complaint == "respond":
+        row = complaints.respond(ctx, args.ref, args.action, args.status)
+        view = complaints.detail(ctx, row.id)
+        s.emit(view.to_json(), t("complaint.cli.responded", number=view.number,
+                                 status=t(f"complaint.status.{view.status}")))
+        return 0
+    views = complaints.list_complaints(
+        ctx, status=args.status, open_only=args.open, overdue_only=args.overdue,
+        date_from=parse_date(args.date_from) if args.date_from else None,
+        date_to=parse_date(args.date_to) if args.date_to else None,
+    )
+
+    def line(v: Any) -> str:
+        flag = f"  {t('complaint.overdue')}" if v.overdue else (f"  ({t('complaint.late')})" if v.late else "")
+        return (f"{v.number:<25}{local_time_text(v.received_at, ctx.tz):<18}"
+                f"{local_time_text(v.deadline_at, ctx.tz):<18}{t(f'complaint.status.{v.status}'):<10}"
+                f"{t(f'complaint.class.{v.classification}')}{flag}")
+
+    s.emit([v.to_json() for v in views],
+           lambda: "\n".join([t("complaint.cli.header")] + [line(v) for v in views])
+           if views else t("complaint.cli.empty"))
     return 0
 
 

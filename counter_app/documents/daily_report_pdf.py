@@ -3,8 +3,9 @@
 `render(snapshot, lang)` lays out `DailyFigures.to_json()` (services/daily_report.py defines
 every figure; `exports.report_tables` defines the tables, shared with the XLSX): a header with
 the site, period and scope; the key figures; arrivals per hour and mean waiting time per service
-as bar charts; the tables; the notes; how the figures are defined; the coordinator's signature
-block. Every page carries the site and period at the top, and the generation time and
+as bar charts; the tables; the satisfaction survey of the period (IKM, a bar per element) and
+the complaints (received, answered in time or late, overdue) when the snapshot carries them;
+the notes; how the figures are defined; the coordinator's signature block. Every page carries the site and period at the top, and the generation time and
 "Halaman X dari Y" at the bottom.
 
 All text that goes into a Paragraph is escaped first (a service or officer name like
@@ -432,9 +433,66 @@ def _signature(lang: str) -> Table:
     return outer
 
 
-def _definitions(lang: str) -> list[Flowable]:
+def _definitions(lang: str, snapshot: Mapping[str, Any] | None = None) -> list[Flowable]:
     keys = ["registered", "wait", "service", "percentile", "target", "open", "scope"]
+    if snapshot is not None and "survey" in snapshot:
+        keys.append("survey")
+    if snapshot is not None and "complaints" in snapshot:
+        keys.append("complaints")
     return [P("• " + t(f"report.def.{k}", lang), "Small") for k in keys]
+
+
+def _survey_section(snapshot: Mapping[str, Any], lang: str) -> list[Flowable]:
+    """The IKM of the period's respondents and a bar per element (NRR on the 1–4 scale)."""
+    survey = snapshot.get("survey")
+    if survey is None:
+        return []
+    title = t("report.survey.title", lang)
+    sample = t("report.survey.sample", lang, respondents=number(survey["respondents"], lang),
+               served=number(survey["population"], lang), required=number(survey["required_sample"], lang))
+    body: list[Flowable] = []
+    if not survey["respondents"]:
+        body.append(P(t("report.survey.none", lang), "Body"))
+    else:
+        from counter_app.documents.skm_report_pdf import element_chart
+
+        body.append(P(t("report.survey.line", lang, ikm=number(survey["ikm"], lang, 2),
+                        grade=survey["grade"], kinerja=t(f"survey.kinerja.{survey['grade']}", lang)),
+                      "Site"))
+        body.append(P(sample, "Body"))
+        body.append(element_chart(survey["nrr"], survey.get("element_grade") or {}, lang,
+                                  height=48 * mm))
+    if survey.get("incomplete"):
+        body.append(P(t("report.survey.incomplete", lang, count=number(survey["incomplete"], lang)), "Small"))
+    return [KeepTogether(_section(title, *body))]
+
+
+COMPLAINT_TILES = ("received", "answered_in_time", "answered_late", "overdue", "open_in_time")
+
+
+def _complaints_section(snapshot: Mapping[str, Any], lang: str) -> list[Flowable]:
+    """Complaints received in the period: how many, answered in time or late, overdue, open."""
+    counts = snapshot.get("complaints")
+    if counts is None:
+        return []
+    cells = [
+        _plain_table([[P(number(counts[k], lang), "TileValue")],
+                      [P(t(f"report.complaints.{k}", lang), "TileLabel")]], [BODY_W / 5 - 3 * mm])
+        for k in COMPLAINT_TILES
+    ]
+    table = Table([cells], colWidths=[BODY_W / 5] * 5)
+    style = [
+        ("BACKGROUND", (0, 0), (-1, -1), TILE_BG),
+        ("BOX", (0, 0), (-1, -1), 0.5, RULE),
+        ("INNERGRID", (0, 0), (-1, -1), 1.5, colors.white),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),  # numbers on one line even when a label wraps
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+    ]
+    if counts["overdue"]:
+        style.append(("BACKGROUND", (3, 0), (3, 0), colors.HexColor("#FDE8E7")))
+    table.setStyle(_style(style))
+    return [KeepTogether(_section(t("report.complaints.title", lang), table))]
 
 
 # ---- the document -------------------------------------------------------------------------
@@ -473,6 +531,8 @@ def story(snapshot: Mapping[str, Any], lang: str = "id") -> list[Flowable]:
             if not multi:
                 layout = [(k, w) for k, w in layout if not (name == "longest_wait" and k == "date")]
             flow += _section(t(title_key, lang), _table(tb, layout, lang))
+    flow += _survey_section(snapshot, lang)
+    flow += _complaints_section(snapshot, lang)
     flow += _section(t("report.notes", lang))
     notes = snapshot["notes"]
     if notes:
@@ -483,7 +543,7 @@ def story(snapshot: Mapping[str, Any], lang: str = "id") -> list[Flowable]:
             flow.append(P(t("report.notes_more", lang, count=len(notes) - limit), "Note"))
     else:
         flow.append(P(t("report.notes_none", lang), "Body"))
-    flow += _section(t("report.definitions", lang), *_definitions(lang))
+    flow += _section(t("report.definitions", lang), *_definitions(lang, snapshot))
     flow.append(KeepTogether([Spacer(1, 8 * mm), _signature(lang)]))
     return flow
 

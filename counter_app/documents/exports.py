@@ -388,6 +388,31 @@ def summary_lines(snapshot: Snapshot, lang: str) -> list[tuple[str, str]]:
     return lines
 
 
+def survey_rows(snapshot: Snapshot, lang: str) -> list[tuple[str, Any, str]]:
+    """(label, value, number format) of the survey and complaint figures for the summary sheet;
+    none when the snapshot has no such sections."""
+    rows: list[tuple[str, Any, str]] = []
+    survey = snapshot.get("survey")
+    if survey is not None:
+        grade = survey.get("grade")
+        rows += [
+            (t("report.key.ikm", lang), survey.get("ikm"), "0.00"),
+            (t("report.key.ikm_grade", lang),
+             f"{grade} ({t(f'survey.kinerja.{grade}', lang)})" if grade else None, ""),
+            (t("report.key.respondents", lang), survey["respondents"], "#,##0"),
+            (t("report.key.incomplete", lang), survey.get("incomplete", 0), "#,##0"),
+        ]
+        nrr = survey.get("nrr") or {}
+        for code in ("U1", "U2", "U3", "U4", "U5", "U6", "U7", "U8", "U9"):
+            label = t("report.key.nrr", lang, code=code, element=t(f"survey.element.{code}", lang))
+            rows.append((label, nrr.get(code), "0.00"))
+    counts = snapshot.get("complaints")
+    if counts is not None:
+        for key in ("received", "answered_in_time", "answered_late", "overdue", "open_in_time"):
+            rows.append((t(f"report.key.complaints_{key}", lang), counts[key], "#,##0"))
+    return rows
+
+
 # ---- XLSX ---------------------------------------------------------------------------------
 
 _XLSX_FORMATS = {"int": "#,##0", "minutes": "0.0", "hours": "0.0", "pct": "0.0%", "date": "dd-mm-yyyy"}
@@ -434,6 +459,10 @@ def xlsx_bytes(snapshot: Snapshot, lang: str = "id") -> bytes:
     for label, value, kind in key_figures(snapshot, lang):
         ws.append([label, _xlsx_value(value, kind)])
         ws.cell(ws.max_row, 2).number_format = _XLSX_FORMATS[kind]
+    for label, value, fmt in survey_rows(snapshot, lang):
+        ws.append([label, value])
+        if fmt:
+            ws.cell(ws.max_row, 2).number_format = fmt
     ws.freeze_panes = "A2"
     ws.column_dimensions["A"].width = 34
     ws.column_dimensions["B"].width = 48

@@ -117,11 +117,19 @@ class MainWindow(QMainWindow):
         self.report_action.setShortcut(QKeySequence("Ctrl+R"))
         self.report_action.triggered.connect(self.open_daily_report)
         self.report_action.setVisible(self.ctx.actor.can(Permission.REPORT))
+        self.complaints_action = QAction(self)
+        self.complaints_action.setShortcut(QKeySequence("Ctrl+K"))
+        self.complaints_action.triggered.connect(self.open_complaints)
+        self.complaints_action.setVisible(self.ctx.actor.can(Permission.COMPLAINT))
+        self.survey_action = QAction(self)
+        self.survey_action.setShortcut(QKeySequence("F11"))
+        self.survey_action.triggered.connect(self.open_survey)
         self.quit_action = QAction(self)
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         self.quit_action.triggered.connect(self.close)
         self.file_menu.addAction(self.preview_action)
         self.file_menu.addAction(self.report_action)
+        self.file_menu.addAction(self.complaints_action)
         self.file_menu.addAction(self.settings_action)
         self.file_menu.addSeparator()
         self.file_menu.addAction(self.quit_action)
@@ -138,6 +146,7 @@ class MainWindow(QMainWindow):
         self.focus_scan_action.setShortcut(QKeySequence("Ctrl+F"))
         self.focus_scan_action.triggered.connect(lambda: self.scan_field.edit.setFocus())
         self.queue_menu.addAction(self.focus_scan_action)
+        self.queue_menu.addAction(self.survey_action)
         self.queue_menu.addSeparator()
         for action in self.serving_panel.actions.values():
             self.queue_menu.addAction(action)
@@ -166,6 +175,8 @@ class MainWindow(QMainWindow):
         self.settings_action.setText(t("gui.menu.settings"))
         self.preview_action.setText(t("gui.menu.preview"))
         self.report_action.setText(t("gui.menu.daily_report"))
+        self.complaints_action.setText(t("gui.menu.complaints"))
+        self.survey_action.setText(t("gui.menu.survey"))
         self.quit_action.setText(t("gui.menu.quit"))
         self.queue_menu.setTitle(t("gui.menu.queue"))
         self.register_action.setText(t("gui.register.submit", key="F2").replace("&", "&&"))
@@ -289,6 +300,21 @@ class MainWindow(QMainWindow):
         from counter_app.gui.daily_report_dialog import open_daily_report
 
         self.report_dialog = open_daily_report(self, self.ctx)
+
+    def open_complaints(self) -> None:
+        from counter_app.gui.complaints_window import open_complaints
+
+        self.complaints_window = open_complaints(self, self.ctx)
+
+    def open_survey(self) -> None:
+        """Turn the satisfaction survey to the visitor just served (second screen if any)."""
+        ticket = self.serving_panel.ticket
+        if ticket is None:
+            prompts.inform(self, t("gui.menu.survey"), t("gui.serving.no_ticket"))
+            return
+        from counter_app.gui.survey_kiosk import open_survey
+
+        self.survey_window = open_survey(self, self.ctx, ticket.id)
 
     def open_settings(self) -> None:
         from counter_app.gui.settings_dialog import SettingsDialog

@@ -40,6 +40,16 @@ Breakdowns
                        issued by a transfer (the visitor arrived once).
     longest_waits      the 10 longest waiting times: day, code, service, status, wait.
 
+Survey and complaints
+    survey       the IKM (PermenPANRB 14/2017, core/ikm.py) of the survey responses whose day
+                 lies in the period, in the report's scope (counter scope: responses given at
+                 that counter): respondents (complete responses), incomplete ones, NRR and
+                 NRR × 25 per element U1…U9, population (visitors served) and the
+                 Krejcie–Morgan sample.
+    complaints   complaints received in the period (whole store, whatever the scope): received,
+                 answered in time (closed by the deadline), answered late, overdue (still open
+                 past the deadline when the report is made), open within the deadline.
+
 Notes (unusual things, as data: kind + parameters; the documents word them)
     gap           numbers missing in a letter's daily sequence (a day's tickets of letter A
                   should be A001…A0NN with none missing, NN = the sequence's last number); checked
@@ -286,6 +296,10 @@ class DailyFigures:
     arrivals_by_hour: list[int]  # 24 counts, local hours 0..23
     longest_waits: list[LongWait]
     notes: list[Note]
+    # The satisfaction survey of the period's respondents (services/survey.day_section) and the
+    # complaints received in it (services/complaints.counts); None when not computed.
+    survey: dict[str, Any] | None = None
+    complaints: dict[str, Any] | None = None
 
     @property
     def days(self) -> int:
@@ -329,6 +343,8 @@ class DailyFigures:
                 for w in self.longest_waits
             ],
             "notes": [{"kind": n.kind, **n.params} for n in self.notes],
+            **({"survey": self.survey} if self.survey is not None else {}),
+            **({"complaints": self.complaints} if self.complaints is not None else {}),
         }
 
 
@@ -609,6 +625,7 @@ def daily_figures(
         notes.append(Note("missing_times", {"count": missing_times}))
 
     via_transfer = sum(c.via_transfer for c in scoped)
+    survey_block, complaints_block = _survey_and_complaints(ctx, day_from, day_to, counter)
     return DailyFigures(
         day_from=day_from,
         day_to=day_to,
@@ -630,7 +647,21 @@ def daily_figures(
         arrivals_by_hour=hours,
         longest_waits=longest,
         notes=notes,
+        survey=survey_block,
+        complaints=complaints_block,
     )
+
+
+def _survey_and_complaints(
+    ctx: Context, day_from: date, day_to: date, counter: str | None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The survey block (IKM of the period's respondents, in the report's scope) and the
+    complaints block (received in the period, whole store; overdue judged by the clock)."""
+    from counter_app.services import complaints, survey
+
+    block = survey.day_section(ctx, day_from, day_to, counter)
+    counted = complaints.counts(ctx, day_from, day_to).to_json()
+    return block, counted
 
 
 def _gap_notes(day_from: date, day_to: date, cells: Iterable[_Cell]) -> list[Note]:

@@ -109,9 +109,53 @@ CREATE INDEX "ticket_day_registered" ON "ticket" ("day", "registered_at", "seq")
 CREATE INDEX "ticket_day_counter_called" ON "ticket" ("day", "counter", "first_called_at");
 """
 
+# v3: the satisfaction survey (SKM, one response per ticket at most; paper forms have no
+# ticket) and complaints with their append-only follow-up. Scores are 1–4 or NULL.
+V3 = """
+CREATE TABLE "survey_response" ("id" VARCHAR(255) NOT NULL PRIMARY KEY,
+  "ticket_id" VARCHAR(255) REFERENCES "ticket" ("id"), "day" DATE NOT NULL,
+  "service_id" VARCHAR(255) REFERENCES "service" ("code"), "counter" VARCHAR(255),
+  "u1" INTEGER CHECK ("u1" BETWEEN 1 AND 4), "u2" INTEGER CHECK ("u2" BETWEEN 1 AND 4),
+  "u3" INTEGER CHECK ("u3" BETWEEN 1 AND 4), "u4" INTEGER CHECK ("u4" BETWEEN 1 AND 4),
+  "u5" INTEGER CHECK ("u5" BETWEEN 1 AND 4), "u6" INTEGER CHECK ("u6" BETWEEN 1 AND 4),
+  "u7" INTEGER CHECK ("u7" BETWEEN 1 AND 4), "u8" INTEGER CHECK ("u8" BETWEEN 1 AND 4),
+  "u9" INTEGER CHECK ("u9" BETWEEN 1 AND 4),
+  "age_band" VARCHAR(255), "sex" VARCHAR(255), "education" VARCHAR(255),
+  "occupation" VARCHAR(255), "suggestions" TEXT NOT NULL,
+  "source" VARCHAR(255) NOT NULL CHECK ("source" IN ('kiosk', 'paper')),
+  "consent" INTEGER NOT NULL, "created_at" DATETIME NOT NULL, "created_by" VARCHAR(255) NOT NULL);
+CREATE UNIQUE INDEX "survey_response_ticket_id" ON "survey_response" ("ticket_id");
+CREATE INDEX "survey_response_service_id" ON "survey_response" ("service_id");
+CREATE INDEX "survey_response_day_service_id" ON "survey_response" ("day", "service_id");
+CREATE TABLE "complaint" ("id" VARCHAR(255) NOT NULL PRIMARY KEY,
+  "number" VARCHAR(255) NOT NULL, "received_at" DATETIME NOT NULL, "day" DATE NOT NULL,
+  "channel" VARCHAR(255) NOT NULL, "category" VARCHAR(255) NOT NULL,
+  "classification" VARCHAR(255) NOT NULL, "text" TEXT NOT NULL,
+  "ticket_id" VARCHAR(255) REFERENCES "ticket" ("id"),
+  "service_id" VARCHAR(255) REFERENCES "service" ("code"),
+  "contact" VARCHAR(255), "contact_consent" INTEGER NOT NULL,
+  "status" VARCHAR(255) NOT NULL CHECK ("status" IN ('baru', 'diproses', 'selesai')),
+  "deadline_at" DATETIME NOT NULL, "closed_at" DATETIME, "received_by" VARCHAR(255) NOT NULL,
+  "device" VARCHAR(255) NOT NULL, "updated_at" DATETIME NOT NULL,
+  CHECK ("contact" IS NULL OR "contact_consent" = 1));
+CREATE UNIQUE INDEX "complaint_number" ON "complaint" ("number");
+CREATE INDEX "complaint_ticket_id" ON "complaint" ("ticket_id");
+CREATE INDEX "complaint_service_id" ON "complaint" ("service_id");
+CREATE INDEX "complaint_status_deadline_at" ON "complaint" ("status", "deadline_at");
+CREATE INDEX "complaint_day" ON "complaint" ("day");
+CREATE TABLE "complaint_action" ("id" INTEGER NOT NULL PRIMARY KEY,
+  "complaint_id" VARCHAR(255) NOT NULL REFERENCES "complaint" ("id"),
+  "at" DATETIME NOT NULL, "actor" VARCHAR(255) NOT NULL, "action" TEXT NOT NULL,
+  "status_before" VARCHAR(255) NOT NULL, "status_after" VARCHAR(255) NOT NULL);
+CREATE INDEX "complaint_action_complaint_id" ON "complaint_action" ("complaint_id");
+CREATE TRIGGER "complaint_action_no_update" BEFORE UPDATE ON "complaint_action"
+  BEGIN SELECT RAISE(ABORT, 'complaint actions are append-only'); END;
+"""
+
 STEPS: dict[int, Callable[[peewee.SqliteDatabase], None]] = {
     1: _script(V1),
     2: _script(V2),
+    3: _script(V3),
 }
 LATEST = max(STEPS)
 

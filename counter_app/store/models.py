@@ -238,3 +238,84 @@ SCHEMA_V1 = [
     Outbox,
     AuditLog,
 ]
+
+
+# ---- schema v3: satisfaction survey (SKM) and complaints --------------------------------
+
+
+class SurveyResponse(BaseModel):
+    """One SKM questionnaire: answers by element code (1–4, None = not answered). At most one
+    per ticket; paper forms have no ticket. Never a name, NIK or phone."""
+
+    id = CharField(primary_key=True)  # uuid7
+    ticket = ForeignKeyField(Ticket, null=True, unique=True, backref="survey", column_name="ticket_id")
+    day = DateField()  # local day of the service (paper: the form's `tanggal`)
+    service = ForeignKeyField(Service, null=True, backref="survey_responses", column_name="service_id")
+    counter = CharField(null=True)
+    u1 = IntegerField(null=True)
+    u2 = IntegerField(null=True)
+    u3 = IntegerField(null=True)
+    u4 = IntegerField(null=True)
+    u5 = IntegerField(null=True)
+    u6 = IntegerField(null=True)
+    u7 = IntegerField(null=True)
+    u8 = IntegerField(null=True)
+    u9 = IntegerField(null=True)
+    age_band = CharField(null=True)
+    sex = CharField(null=True)
+    education = CharField(null=True)
+    occupation = CharField(null=True)
+    suggestions = TextField(default="")
+    source = CharField()  # kiosk | paper
+    consent = BooleanField(default=False)  # the respondent agreed to the profile being kept
+    created_at = DateTimeField()
+    created_by = CharField()
+
+    class Meta:
+        table_name = "survey_response"
+        indexes = ((("day", "service"), False),)
+
+    def answers(self) -> dict[str, int | None]:
+        return {f"U{i}": getattr(self, f"u{i}") for i in range(1, 10)}
+
+
+class Complaint(BaseModel):
+    """A complaint (pengaduan), however small; its deadline is fixed when it is received."""
+
+    id = CharField(primary_key=True)  # uuid7
+    number = CharField(unique=True)  # PTK-L01-20261130-P01, for people to quote
+    received_at = DateTimeField()
+    day = DateField()  # local day received
+    channel = CharField()  # langsung | telepon | whatsapp | kotak_saran | lapor
+    category = CharField()
+    classification = CharField()  # ringan | normatif | tidak_berkadar_pengawasan | berkadar_pengawasan
+    text = TextField()
+    ticket = ForeignKeyField(Ticket, null=True, backref="complaints", column_name="ticket_id")
+    service = ForeignKeyField(Service, null=True, backref="complaints", column_name="service_id")
+    contact = CharField(null=True)  # only with consent; never leaves this PC
+    contact_consent = BooleanField(default=False)
+    status = CharField()  # baru | diproses | selesai
+    deadline_at = DateTimeField()
+    closed_at = DateTimeField(null=True)
+    received_by = CharField()
+    device = CharField()
+    updated_at = DateTimeField()
+
+    class Meta:
+        table_name = "complaint"
+        indexes = ((("status", "deadline_at"), False), (("day",), False))
+
+
+class ComplaintAction(BaseModel):
+    """Append-only follow-up of a complaint (tindak lanjut): who did what, and the status after."""
+
+    id = AutoField()
+    complaint = ForeignKeyField(Complaint, backref="actions", column_name="complaint_id")
+    at = DateTimeField()
+    actor = CharField()
+    action = TextField()
+    status_before = CharField()
+    status_after = CharField()
+
+    class Meta:
+        table_name = "complaint_action"

@@ -1,0 +1,500 @@
+"""The period report of the satisfaction survey (Laporan Hasil SKM), A4, from a plain snapshot.
+
+`render(snapshot, lang)` lays out `services.survey.report_snapshot()` in the shape agencies
+publish: the index, its grade and the unit's performance; the sample against Krejcie–Morgan;
+the table of elements (sum of scores, NRR, weighted NRR, converted value, grade) and a chart
+of the NRR per element; results per service; the respondents' profile; the suggestions; a
+follow-up plan with the weakest elements filled in and the rest left blank to write on; the
+method; the signature block. `element_chart` is shared with the daily summary.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+from xml.sax.saxutils import escape
+from zoneinfo import ZoneInfo
+
+from reportlab.graphics.charts.barcharts import VerticalBarChart
+from reportlab.graphics.shapes import Drawing, String
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.units import mm
+from reportlab.platypus import (
+    BaseDocTemplate,
+    CondPageBreak,
+    Flowable,
+    Frame,
+    KeepTogether,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+)
+
+from counter_app.core.i18n import t
+from counter_app.documents import exports
+from counter_app.documents.daily_report_pdf import (
+    BODY_W,
+    FONT,
+    FONT_BOLD,
+    HEAD_BG,
+    INK,
+    MARGIN_BOTTOM,
+    MARGIN_TOP,
+    MARGIN_X,
+    MUTED,
+    PAGE_H,
+    PAGE_W,
+    RULE,
+    STRIPE,
+    TILE_BG,
+    P,
+    _fit,
+    _numbered_canvas,
+    _style,
+    register_fonts,
+    stylesheet,
+)
+from counter_app.documents.exports import number
+
+ELEMENTS = ("U1", "U2", "U3", "U4", "U5", "U6", "U7", "U8", "U9")
+GRADE_COLOURS = {
+    "A": colors.HexColor("#0B6E4F"),
+    "B": colors.HexColor("#2F6DB5"),
+    "C": colors.HexColor("#D9822B"),
+    "D": colors.HexColor("#B42318"),
+}
+PLAN_ROWS = 5
+SUGGESTIONS_SHOWN = 200
+
+
+# ---- words --------------------------------------------------------------------------------
+
+
+def element_name(code: str, lang: str) -> str:
+    return t(f"survey.element.{code}", lang)
+
+
+def kinerja_text(grade: str | None, lang: str) -> str:
+    return "–" if not grade else t(f"survey.kinerja.{grade}", lang)
+
+
+def short_day(value: str, lang: str) -> str:
+    d = date.fromisoformat(value)
+    months = t("report.months", lang).split(",")
+    return f"{d.day} {months[d.month - 1]} {d.year}"
+
+
+def period_text(snapshot: Mapping[str, Any], lang: str) -> str:
+    if snapshot["date_from"] == snapshot["date_to"]:
+        return exports.long_day_text(snapshot["date_from"], lang)
+    return f"{short_day(snapshot['date_from'], lang)} – {short_day(snapshot['date_to'], lang)}"
+
+
+def scope_text(snapshot: Mapping[str, Any], lang: str) -> str:
+    flt = snapshot.get("filter") or {}
+    name = snapshot.get("scope_name") or ""
+    for kind in ("service", "agency", "counter"):
+        if flt.get(kind):
+            return t(f"skm.scope.{kind}", lang, code=flt[kind], name=name)
+    return t("skm.scope.all", lang)
+
+
+# ---- shared chart -------------------------------------------------------------------------
+
+
+def element_chart(
+    nrr: Mapping[str, float],
+    grades: Mapping[str, str],
+    lang: str,
+    *,
+    width: float = BODY_W,
+    height: float = 62 * mm,
+) -> Drawing:
+    """Vertical bars of the NRR per element on the 1–4 scale, each coloured by its grade,
+    with the value on top and the element's code and short name below."""
+    register_fonts()
+    d = Drawing(width, height, initialFontName=FONT, initialFontSize=7)
+    chart = VerticalBarChart()
+    chart.x, chart.y = 10 * mm, 14 * mm
+    chart.width, chart.height = width - 14 * mm, height - 20 * mm
+    values = [float(nrr.get(c) or 0) for c in ELEMENTS]
+    chart.data = [values]
+    chart.bars[0].strokeColor = None
+    for i, code in enumerate(ELEMENTS):
+        chart.bars[(0, i)].fillColor = GRADE_COLOURS.get(grades.get(code, ""), colors.HexColor("#2F6DB5"))
+    chart.barSpacing = 2
+    chart.groupSpacing = 8
+    chart.categoryAxis.categoryNames = list(ELEMENTS)
+    chart.categoryAxis.labels.fontName = FONT_BOLD
+    chart.categoryAxis.labels.fontSize = 7.5
+    chart.categoryAxis.labels.dy = -2
+    chart.categoryAxis.strokeColor = RULE
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.valueMax = 4
+    chart.valueAxis.valueStep = 1
+    chart.valueAxis.labels.fontName = FONT
+    chart.valueAxis.labels.fontSize = 7
+    chart.valueAxis.strokeColor = RULE
+    chart.valueAxis.visibleGrid = 1
+    chart.valueAxis.gridStrokeColor = colors.HexColor("#E4E8ED")
+    chart.valueAxis.labelTextFormat = lambda v: number(v, lang)
+    chart.barLabelFormat = lambda v: number(v, lang, 2) if v else ""
+    chart.barLabels.fontName = FONT_BOLD
+    chart.barLabels.fontSize = 7
+    chart.barLabels.nudge = 6
+    chart.barLabels.fillColor = INK
+    d.add(chart)
+    step = chart.width / len(ELEMENTS)
+    for i, code in enumerate(ELEMENTS):
+        label = _fit(t(f"survey.element_short.{code}", lang), FONT, 6, step - 2)
+        d.add(String(chart.x + step * (i + 0.5), chart.y - 9.5 * mm + 2, label, fontName=FONT,
+                     fontSize=6, fillColor=MUTED, textAnchor="middle"))
+    return d
+
+
+# ---- blocks -------------------------------------------------------------------------------
+
+
+def _result_tiles(snapshot: Mapping[str, Any], lang: str) -> Table:
+    ikm = snapshot.get("ikm")
+    grade = snapshot.get("grade")
+    ss = stylesheet()
+    big = ss["TileValue"].clone("SkmBig", fontSize=24, leading=29)
+    value_colour = GRADE_COLOURS.get(grade or "", INK)
+    grade_style = big.clone("SkmGrade", textColor=value_colour)
+    cells = [
+        (Paragraph(escape(number(ikm, lang, 2) if ikm is not None else "–"), big), "skm.tile.ikm"),
+        (Paragraph(escape(grade or "–"), grade_style), "skm.tile.grade"),
+        (Paragraph(escape(kinerja_text(grade, lang)), ss["TileValue"].clone("SkmKinerja", fontSize=15,
+                                                                             leading=18)), "skm.tile.kinerja"),
+    ]
+    inner = [
+        Table([[value], [P(t(label, lang), "TileLabel")]], colWidths=[BODY_W / 3 - 4 * mm],
+              rowHeights=[12 * mm, None])
+        for value, label in cells
+    ]
+    for tb in inner:
+        tb.setStyle(_style([("ALIGN", (0, 0), (-1, -1), "CENTER"), ("VALIGN", (0, 0), (-1, 0), "MIDDLE")]))
+    table = Table([inner], colWidths=[BODY_W / 3] * 3)
+    table.setStyle(_style([
+        ("BACKGROUND", (0, 0), (-1, -1), TILE_BG),
+        ("BOX", (0, 0), (-1, -1), 0.5, RULE),
+        ("INNERGRID", (0, 0), (-1, -1), 1.5, colors.white),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 4),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+    ]))
+    return table
+
+
+def _sample_lines(snapshot: Mapping[str, Any], lang: str) -> list[Flowable]:
+    n, required, population = snapshot["respondents"], snapshot["required_sample"], snapshot["population"]
+    lines = [t("skm.sample", lang, respondents=number(n, lang), population=number(population, lang),
+               required=number(required, lang))]
+    if population:
+        lines.append(t("skm.sample_ok" if n >= required else "skm.sample_short", lang,
+                       missing=number(max(0, required - n), lang)))
+    if snapshot.get("incomplete"):
+        lines.append(t("skm.incomplete", lang, count=number(snapshot["incomplete"], lang)))
+    sources = snapshot.get("sources") or {}
+    if sources:
+        lines.append(t("skm.sources", lang, kiosk=number(sources.get("kiosk", 0), lang),
+                       paper=number(sources.get("paper", 0), lang)))
+    return [P(line, "Body") for line in lines]
+
+
+def _grid_style(rows: int, total_rows: int = 0) -> list[tuple[Any, ...]]:
+    style: list[tuple[Any, ...]] = [
+        ("TEXTCOLOR", (0, 0), (-1, -1), INK),
+        ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
+        ("VALIGN", (0, 0), (-1, 0), "BOTTOM"),
+        ("VALIGN", (0, 1), (-1, -1), "MIDDLE"),
+        ("LINEBELOW", (0, 0), (-1, 0), 0.6, MUTED),
+        ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.2),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+    ]
+    for r in range(2, rows - total_rows, 2):
+        style.append(("BACKGROUND", (0, r), (-1, r), STRIPE))
+    if total_rows:
+        style += [
+            ("FONT", (0, rows - total_rows), (-1, -1), FONT_BOLD, 7.6),
+            ("LINEABOVE", (0, rows - total_rows), (-1, rows - total_rows), 0.8, MUTED),
+            ("BACKGROUND", (0, rows - total_rows), (-1, -1), HEAD_BG),
+        ]
+    return style
+
+
+_TEXT_COLUMNS = ("no", "element", "service", "agency", "kinerja")
+
+
+def _head(text: str, key: str) -> Paragraph:
+    """Headers sit like their column: text left, numbers right, the grade centred."""
+    ss = stylesheet()
+    if key == "grade":
+        return Paragraph(escape(text), ss["Head"].clone("HeadCentre", alignment=TA_CENTER))
+    return Paragraph(escape(text), ss["Head" if key in _TEXT_COLUMNS else "HeadNum"])
+
+
+def _element_table(snapshot: Mapping[str, Any], lang: str) -> Table:
+    nrr = snapshot.get("nrr") or {}
+    weighted = snapshot.get("nrr_weighted") or {}
+    index = snapshot.get("element_index") or {}
+    grades = snapshot.get("element_grade") or {}
+    totals = snapshot.get("totals") or {}
+    head = [_head(t(f"skm.col.{k}", lang), k) for k in ("no", "element", "sum", "nrr", "weighted",
+                                                         "converted", "grade")]
+    rows: list[list[Any]] = [head]
+    for i, code in enumerate(ELEMENTS, start=1):
+        rows.append([
+            str(i),
+            P(f"{code} · {element_name(code, lang)}", "Cell"),
+            number(totals.get(code), lang) if snapshot["respondents"] else "–",
+            number(nrr.get(code), lang, 2),
+            number(weighted.get(code), lang, 3),
+            number(index.get(code), lang, 2),
+            grades.get(code, "–"),
+        ])
+    rows.append(["", P(t("skm.row.weighted_total", lang), "CellBold"), "", "",
+                 number(snapshot.get("nrr_weighted_total"), lang, 3), "", ""])
+    rows.append(["", P(t("skm.row.ikm", lang), "CellBold"), "", "", "",
+                 number(snapshot.get("ikm"), lang, 2), snapshot.get("grade") or "–"])
+    widths = [8 * mm, BODY_W - 8 * mm - 5 * 20 * mm] + [20 * mm] * 5
+    table = Table(rows, colWidths=widths, repeatRows=1)
+    style = _grid_style(len(rows), 2) + [
+        ("FONT", (0, 1), (-1, -3), FONT, 7.6),
+        ("ALIGN", (2, 1), (-1, -1), "RIGHT"),
+        ("ALIGN", (0, 1), (0, -1), "CENTER"),
+        ("ALIGN", (-1, 1), (-1, -1), "CENTER"),
+    ]
+    table.setStyle(_style(style))
+    return table
+
+
+def _service_table(snapshot: Mapping[str, Any], lang: str) -> Table | None:
+    rows_in = [r for r in snapshot.get("by_service") or [] if r["respondents"] or r["population"]]
+    if len(rows_in) < 2:
+        return None
+    head = [_head(t(f"skm.col.{k}", lang), k) for k in ("service", "agency", "served", "respondents",
+                                                         "ikm", "grade", "kinerja")]
+    rows: list[list[Any]] = [head]
+    for r in rows_in:
+        name = (r.get("name_en") if lang == "en" else r.get("name")) or r.get("name") or ""
+        label = name if r.get("service") else t("skm.no_service", lang)
+        rows.append([
+            P(label, "Cell"), P(r.get("agency") or "", "Cell"), number(r["population"], lang),
+            number(r["respondents"], lang), number(r["ikm"], lang, 2), r["grade"] or "–",
+            P(kinerja_text(r["grade"], lang), "Cell"),
+        ])
+    widths = [BODY_W - 115 * mm, 22 * mm, 18 * mm, 20 * mm, 16 * mm, 13 * mm, 26 * mm]
+    table = Table(rows, colWidths=widths, repeatRows=1)
+    table.setStyle(_style(_grid_style(len(rows)) + [
+        ("FONT", (0, 1), (-1, -1), FONT, 7.4),
+        ("ALIGN", (2, 1), (4, -1), "RIGHT"),
+        ("ALIGN", (5, 1), (5, -1), "CENTER"),
+    ]))
+    return table
+
+
+def _profile_tables(snapshot: Mapping[str, Any], lang: str) -> Table:
+    profile = snapshot.get("profile") or {}
+    unknown = snapshot.get("profile_unknown") or {}
+    boxes = []
+    half = BODY_W / 2 - 3 * mm
+    for name in ("age_band", "sex", "education", "occupation"):
+        entries = profile.get(name, [])
+        total = sum(e["count"] for e in entries) + unknown.get(name, 0)
+        rows: list[list[Any]] = [[P(t(f"survey.profile.{name}", lang), "Head"),
+                                  P(t("skm.col.count", lang), "HeadNum"),
+                                  P(t("skm.col.share", lang), "HeadNum")]]
+        for e in entries:
+            share = 100 * e["count"] / total if total else None
+            rows.append([P(t(f"survey.{name}.{e['code']}", lang), "Cell"), number(e["count"], lang),
+                         "–" if share is None else number(share, lang, 1) + "%"])
+        if unknown.get(name):
+            share = 100 * unknown[name] / total
+            rows.append([P(t("skm.profile_unknown", lang), "Cell"), number(unknown[name], lang),
+                         number(share, lang, 1) + "%"])
+        tb = Table(rows, colWidths=[half - 34 * mm, 16 * mm, 18 * mm])
+        tb.setStyle(_style(_grid_style(len(rows)) + [("ALIGN", (1, 1), (-1, -1), "RIGHT"),
+                                                     ("FONT", (0, 1), (-1, -1), FONT, 7.4)]))
+        boxes.append(tb)
+    grid = Table([[boxes[0], boxes[1]], [boxes[2], boxes[3]]], colWidths=[BODY_W / 2] * 2)
+    grid.setStyle(_style([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                          ("BOTTOMPADDING", (0, 0), (-1, -1), 6)]))
+    return grid
+
+
+def _suggestions(snapshot: Mapping[str, Any], lang: str) -> list[Flowable]:
+    items = snapshot.get("suggestions") or []
+    if not items:
+        return [P(t("skm.suggestions_none", lang), "Body")]
+    style = stylesheet()["Note"].clone("Numbered", leftIndent=8 * mm, bulletFontName=FONT,
+                                       bulletFontSize=8, bulletIndent=0)
+    out: list[Flowable] = []
+    for i, s in enumerate(items[:SUGGESTIONS_SHOWN], start=1):
+        where = exports.day_text(s["day"], lang) + (f" · {s['service']}" if s.get("service") else "")
+        text = escape(s["text"]).replace("\n", "<br/>")
+        out.append(Paragraph(f"{text} <font color='#5F6B7A' size='7'>({escape(where)})</font>",
+                             style, bulletText=f"{i}."))
+    if len(items) > SUGGESTIONS_SHOWN:
+        out.append(P(t("skm.suggestions_more", lang, count=len(items) - SUGGESTIONS_SHOWN), "Note"))
+    return out
+
+
+def _plan_table(snapshot: Mapping[str, Any], lang: str) -> Table:
+    weakest = list(snapshot.get("weakest") or [])
+    nrr = snapshot.get("nrr") or {}
+    head = [P(t(f"skm.plan.{k}", lang), "Head")
+            for k in ("no", "element", "activity", "when", "who")]
+    rows: list[list[Any]] = [head]
+    for i in range(PLAN_ROWS):
+        element = ""
+        if i < len(weakest):
+            code = weakest[i]
+            element = f"{code} · {element_name(code, lang)} (NRR {number(nrr.get(code), lang, 2)})"
+        rows.append([str(i + 1), P(element, "Cell"), "", "", ""])
+    widths = [8 * mm, 52 * mm, BODY_W - 8 * mm - 52 * mm - 28 * mm - 34 * mm, 28 * mm, 34 * mm]
+    table = Table(rows, colWidths=widths, rowHeights=[None] + [13 * mm] * PLAN_ROWS)
+    table.setStyle(_style([
+        ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
+        ("GRID", (0, 0), (-1, -1), 0.4, RULE),
+        ("VALIGN", (0, 1), (-1, -1), "TOP"),
+        ("ALIGN", (0, 1), (0, -1), "CENTER"),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+    ]))
+    return table
+
+
+def _method(lang: str) -> list[Flowable]:
+    return [P("• " + t(f"skm.method.{k}", lang), "Small")
+            for k in ("scale", "nrr", "ikm", "grades", "incomplete", "sample")]
+
+
+def _signature(snapshot: Mapping[str, Any], lang: str) -> Table:
+    lines = [
+        P(t("skm.sign.place", lang), "Sign"),
+        P(t("skm.sign.role", lang), "Sign"),
+        Spacer(1, 20 * mm),
+        P("(" + "." * 60 + ")", "Sign"),
+        P(t("report.sign.nip", lang) + " " + "." * 48, "Sign"),
+    ]
+    block = Table([[x] for x in lines], colWidths=[76 * mm])
+    block.setStyle(_style([("LEFTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 0),
+                           ("BOTTOMPADDING", (0, 0), (-1, -1), 1)]))
+    outer = Table([["", block]], colWidths=[BODY_W - 76 * mm, 76 * mm])
+    outer.setStyle(_style([("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+    return outer
+
+
+def _section(title: str, *flowables: Flowable, need: float = 35 * mm) -> list[Flowable]:
+    return [CondPageBreak(need), P(title, "H2"), *flowables]
+
+
+# ---- the document -------------------------------------------------------------------------
+
+
+def story(snapshot: Mapping[str, Any], lang: str = "id") -> list[Flowable]:
+    site = snapshot["site"]
+    flow: list[Flowable] = [
+        P(t("skm.title", lang), "Title"),
+        P(site["name"], "Site"),
+    ]
+    if site.get("address"):
+        flow.append(P(site["address"], "Meta"))
+    flow += [
+        P(t("skm.period", lang, period=period_text(snapshot, lang)), "Meta"),
+        P(scope_text(snapshot, lang), "Meta"),
+        Spacer(1, 4 * mm),
+        _result_tiles(snapshot, lang),
+        Spacer(1, 2.5 * mm),
+        *_sample_lines(snapshot, lang),
+    ]
+    if not snapshot["respondents"]:
+        flow.append(P(t("skm.empty", lang), "Empty"))
+    flow += _section(t("skm.section.elements", lang), _element_table(snapshot, lang))
+    if snapshot["respondents"]:
+        flow.append(KeepTogether(_section(
+            t("skm.section.chart", lang),
+            element_chart(snapshot["nrr"], snapshot.get("element_grade") or {}, lang),
+            P(t("skm.chart_note", lang), "Small"),
+            need=70 * mm,
+        )))
+    services = _service_table(snapshot, lang)
+    if services is not None:
+        flow += _section(t("skm.section.services", lang), services)
+    flow += _section(t("skm.section.profile", lang), _profile_tables(snapshot, lang), need=60 * mm)
+    flow += _section(t("skm.section.suggestions", lang), *_suggestions(snapshot, lang))
+    flow.append(KeepTogether(_section(t("skm.section.plan", lang), P(t("skm.plan_note", lang), "Small"),
+                                      Spacer(1, 1.5 * mm), _plan_table(snapshot, lang), need=90 * mm)))
+    flow += _section(t("skm.section.method", lang), *_method(lang))
+    flow.append(KeepTogether([Spacer(1, 8 * mm), _signature(snapshot, lang)]))
+    return flow
+
+
+def _on_page(snapshot: Mapping[str, Any], lang: str):  # type: ignore[no-untyped-def]
+    site = snapshot["site"]["name"]
+    head = f"{t('skm.short_title', lang)} · {period_text(snapshot, lang)}"
+    when = datetime.fromisoformat(snapshot["generated_at"]).astimezone(ZoneInfo(snapshot["timezone"]))
+    generated = t("report.generated", lang, when=when.strftime("%d-%m-%Y %H:%M"), tz=snapshot["timezone"])
+
+    def draw(c: Any, doc: BaseDocTemplate) -> None:
+        c.saveState()
+        c.setFillColor(MUTED)
+        y = PAGE_H - 11 * mm
+        c.setFont(FONT_BOLD, 7.5)
+        c.drawString(MARGIN_X, y, _fit(site, FONT_BOLD, 7.5, BODY_W * 0.5))
+        c.setFont(FONT, 7.5)
+        c.drawRightString(PAGE_W - MARGIN_X, y, _fit(head, FONT, 7.5, BODY_W * 0.48))
+        c.setStrokeColor(RULE)
+        c.setLineWidth(0.5)
+        c.line(MARGIN_X, y - 2 * mm, PAGE_W - MARGIN_X, y - 2 * mm)
+        c.line(MARGIN_X, 12.5 * mm, PAGE_W - MARGIN_X, 12.5 * mm)
+        c.setFont(FONT, 7)
+        c.drawString(MARGIN_X, 9 * mm, generated)
+        c.restoreState()
+
+    return draw
+
+
+def render(snapshot: Mapping[str, Any], lang: str = "id") -> bytes:
+    """The A4 PDF of the SKM report, as bytes."""
+    register_fonts()
+    buf = io.BytesIO()
+    doc = BaseDocTemplate(
+        buf,
+        pagesize=A4,
+        leftMargin=MARGIN_X,
+        rightMargin=MARGIN_X,
+        topMargin=MARGIN_TOP,
+        bottomMargin=MARGIN_BOTTOM,
+        title=f"{t('skm.short_title', lang)} {period_text(snapshot, lang)}",
+        author=snapshot["site"]["name"],
+        creator="Loket",
+        invariant=1,
+        initialFontName=FONT,
+        initialFontSize=8.5,
+    )
+    frame = Frame(MARGIN_X, MARGIN_BOTTOM, BODY_W, PAGE_H - MARGIN_TOP - MARGIN_BOTTOM, id="body",
+                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+    doc.addPageTemplates([PageTemplate("page", [frame], onPage=_on_page(snapshot, lang))])
+    doc.build(story(snapshot, lang), canvasmaker=_numbered_canvas(lang))
+    return buf.getvalue()
+
+
+def file_stem(snapshot: Mapping[str, Any]) -> str:
+    """`laporan-skm-20260101-20260630` (plus the scope code): a name for the saved file."""
+    stem = f"laporan-skm-{snapshot['date_from'].replace('-', '')}"
+    if snapshot["date_to"] != snapshot["date_from"]:
+        stem += f"-{snapshot['date_to'].replace('-', '')}"
+    flt = snapshot.get("filter") or {}
+    code = flt.get("service") or flt.get("agency") or flt.get("counter")
+    return stem + (f"-{code}" if code else "")
+

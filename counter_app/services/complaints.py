@@ -1,0 +1,523 @@
+"""Complaints (pengaduan) and their follow-up (tindak lanjut), with deadlines by class.
+
+Staff record a complaint (`add`, Permission.COMPLAINT); supervisors answer it (`respond`,
+Permission.COMPLAINT_RESPOND), moving it baru → diproses → selesai. The deadline is fixed when
+the complaint is received (core/deadlines.py, the site's `complaint_deadlines` setting), so a
+later change of the rules never moves a promise already made. "Overdue" is computed from the
+clock: still open after its deadline. A contact is kept only with the complainant's consent and
+never leaves this PC (not in the outbox, not in the audit log).
+
+Every change writes the complaint, its action, the audit entry and the outbox row (entity
+"complaint": the whole complaint with its actions, minus the contact) in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from uuid6 import uuid7
+
+from counter_app.core import deadlines as deadline_rules
+from counter_app.core import phone as phone_rules
+from counter_app.core.clock import FixedClock, from_db, local_day, to_db
+from counter_app.core.deadlines import ComplaintClass, Rules
+from counter_app.core.errors import IllegalTransition, NotFound, ValidationError
+from counter_app.core.roles import Actor, Permission, Role
+from counter_app.services import catalogue, journal, tickets
+from counter_app.services.context import Context
+from counter_app.store.models import Complaint, ComplaintAction, Setting, Ticket, db
+
+CHANNELS = ("langsung", "telepon", "whatsapp", "kotak_saran", "lapor")
+CATEGORIES = (
+    "persyaratan", "prosedur", "waktu", "biaya", "produk", "kompetensi", "perilaku", "sarana",
+    "informasi", "lainnya",
+)
+CLASSES = tuple(c.value for c in ComplaintClass)
+NEW, IN_PROGRESS, DONE = "baru", "diproses", "selesai"
+STATUSES = (NEW, IN_PROGRESS, DONE)
+# status before → statuses an action may leave it in (a note may keep it where it is)
+NEXT: dict[str, tuple[str, ...]] = {
+    NEW: (NEW, IN_PROGRESS, DONE),
+    IN_PROGRESS: (IN_PROGRESS, DONE),
+    DONE: (),
+}
+TEXT_MAX = 2000
+CONTACT_MAX = 100
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+# ---- settings -----------------------------------------------------------------------------
+
+
+def deadline_rules_of(ctx: Context) -> Rules:
+    """The site's rules: the defaults with the `complaint_deadlines` setting on top."""
+    row = Setting.get_or_none(Setting.key == deadline_rules.SETTING_KEY)
+    return deadline_rules.parse_rules(row.value if row else None)
+
+
+def set_deadline_rules(ctx: Context, overrides: Mapping[str, Any] | str) -> Rules:
+    """Store the site's overrides (JSON text or a mapping); refused unless they parse."""
+    ctx.actor.require(Permission.MANAGE_SETTINGS)
+    text = overrides if isinstance(overrides, str) else json.dumps(overrides, ensure_ascii=False)
+    rules = deadline_rules.parse_rules(text)
+    with db.atomic():
+        Setting.insert(key=deadline_rules.SETTING_KEY, value=text).on_conflict_replace().execute()
+        journal.audit(ctx.clock, ctx.actor.username, "settings.change", "",
+                      {deadline_rules.SETTING_KEY: rules.to_json()})
+    return rules
+
+
+# ---- plain views --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActionView:
+    at: datetime  # aware UTC
+    actor: str
+    action: str
+    status_before: str
+    status_after: str
+
+
+@dataclass(frozen=True)
+class ComplaintView:
+    """A complaint as screens and the CLI show it; the contact only masked."""
+
+    id: str
+    number: str
+    received_at: datetime  # aware UTC
+    day: date
+    channel: str
+    category: str
+    classification: str
+    text: str
+    ticket_id: str | None
+    ticket_code: str | None
+    service: str | None
+    contact_masked: str | None
+    status: str
+    deadline_at: datetime
+    closed_at: datetime | None
+    received_by: str
+    overdue: bool  # open and past its deadline, by the clock
+    late: bool  # closed after its deadline
+    actions: tuple[ActionView, ...] = field(default=())
+
+    @property
+    def open(self) -> bool:
+        return self.status != DONE
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "number": self.number,
+            "received_at": self.received_at.isoformat(),
+            "day": self.day.isoformat(),
+            "channel": self.channel,
+            "category": self.category,
+            "classification": self.classification,
+            "text": self.text,
+            "ticket_id": self.ticket_id,
+            "ticket_code": self.ticket_code,
+            "service": self.service,
+            "contact_masked": self.contact_masked,
+            "status": self.status,
+            "deadline_at": self.deadline_at.isoformat(),
+            "closed_at": None if self.closed_at is None else self.closed_at.isoformat(),
+            "received_by": self.received_by,
+            "overdue": self.overdue,
+            "late": self.late,
+            "actions": [
+                {"at": a.at.isoformat(), "actor": a.actor, "action": a.action,
+                 "status_before": a.status_before, "status_after": a.status_after}
+                for a in self.actions
+            ],
+        }
+
+
+def mask_contact(contact: str | None) -> str | None:
+    if not contact:
+        return None
+    if contact.startswith("+"):
+        return phone_rules.mask(contact)
+    name, _, domain = contact.partition("@")
+    return (name[:2] + "***@" + domain) if domain else contact[:2] + "***"
+
+
+def _view(c: Complaint, now: datetime, codes: Mapping[str, str], actions: Sequence[ComplaintAction] = ()) -> ComplaintView:
+    deadline = from_db(c.deadline_at)
+    closed = from_db(c.closed_at)
+    assert deadline is not None
+    return ComplaintView(
+        id=c.id,
+        number=c.number,
+        received_at=from_db(c.received_at),  # type: ignore[arg-type]
+        day=c.day,
+        channel=c.channel,
+        category=c.category,
+        classification=c.classification,
+        text=c.text,
+        ticket_id=c.ticket_id,
+        ticket_code=codes.get(c.ticket_id) if c.ticket_id else None,
+        service=c.service_id,
+        contact_masked=mask_contact(c.contact),
+        status=c.status,
+        deadline_at=deadline,
+        closed_at=closed,
+        received_by=c.received_by,
+        overdue=c.status != DONE and now > deadline,
+        late=closed is not None and closed > deadline,
+        actions=tuple(
+            ActionView(from_db(a.at), a.actor, a.action, a.status_before, a.status_after)  # type: ignore[arg-type]
+            for a in actions
+        ),
+    )
+
+
+def sync_payload(c: Complaint, actions: Sequence[ComplaintAction]) -> dict[str, Any]:
+    """What leaves this PC about a complaint: everything but the contact."""
+
+    def iso(value: Any) -> str | None:
+        return None if value is None else from_db(value).isoformat()  # type: ignore[union-attr]
+
+    return {
+        "id": c.id,
+        "number": c.number,
+        "received_at": iso(c.received_at),
+        "day": str(c.day),
+        "channel": c.channel,
+        "category": c.category,
+        "classification": c.classification,
+        "text": c.text,
+        "ticket_id": c.ticket_id,
+        "service": c.service_id,
+        "contact_given": bool(c.contact),
+        "status": c.status,
+        "deadline_at": iso(c.deadline_at),
+        "closed_at": iso(c.closed_at),
+        "received_by": c.received_by,
+        "device": c.device,
+        "actions": [
+            {"at": iso(a.at), "actor": a.actor, "action": a.action,
+             "status_before": a.status_before, "status_after": a.status_after}
+            for a in actions
+        ],
+    }
+
+
+# ---- adding -------------------------------------------------------------------------------
+
+
+def _clean_text(text: str | None, key: str, field_name: str) -> str:
+    text = unicodedata.normalize("NFC", text or "")
+    text = "".join(ch if unicodedata.category(ch) != "Cc" or ch == "\n" else " " for ch in text)
+    text = "\n".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
+    if not text:
+        raise ValidationError(f"{key}.empty", field=field_name)
+    if len(text) > TEXT_MAX:
+        raise ValidationError(f"{key}.too_long", field=field_name, max=TEXT_MAX)
+    return text
+
+
+def _choice(value: str, allowed: Sequence[str], field_name: str) -> str:
+    clean = (value or "").strip().lower()
+    if clean not in allowed:
+        raise ValidationError(f"complaint.{field_name}_unknown", field=field_name, value=value,
+                              allowed=", ".join(allowed))
+    return clean
+
+
+def _contact(contact: str | None, consent: bool) -> str | None:
+    text = " ".join((contact or "").split())
+    if not text:
+        return None
+    if not consent:
+        raise ValidationError("complaint.contact_consent", field="contact")
+    if len(text) > CONTACT_MAX:
+        raise ValidationError("complaint.contact_invalid", field="contact")
+    if "@" in text:
+        if not _EMAIL.fullmatch(text):
+            raise ValidationError("complaint.contact_invalid", field="contact")
+        return text
+    try:
+        return phone_rules.normalise(text)
+    except ValidationError:
+        raise ValidationError("complaint.contact_invalid", field="contact") from None
+
+
+def _number(site: str, device: str, day: date) -> str:
+    prefix = f"{site}-{device}-{day:%Y%m%d}-P"
+    last = (
+        Complaint.select(Complaint.number)
+        .where(Complaint.number.startswith(prefix))
+        .order_by(Complaint.number.desc())
+        .first()
+    )
+    seq = int(last.number[len(prefix):]) + 1 if last else 1
+    return f"{prefix}{seq:02d}"
+
+
+def add(
+    ctx: Context,
+    *,
+    channel: str,
+    category: str,
+    classification: str,
+    text: str,
+    ticket: str | None = None,
+    service: str | None = None,
+    contact: str | None = None,
+    contact_consent: bool = False,
+) -> Complaint:
+    """Record a complaint received now; its deadline follows from its class and the calendar."""
+    ctx.actor.require(Permission.COMPLAINT)
+    channel = _choice(channel, CHANNELS, "channel")
+    category = _choice(category, CATEGORIES, "category")
+    classification = _choice(classification, CLASSES, "classification")
+    body = _clean_text(text, "complaint.text", "text")
+    kept_contact = _contact(contact, contact_consent)
+    now = ctx.clock.now()
+    rules = deadline_rules_of(ctx)
+    due = deadline_rules.deadline(now, classification, rules, ctx.tz)
+    with db.atomic():
+        linked: Ticket | None = tickets.get(ticket, ctx) if ticket and ticket.strip() else None
+        service_code = linked.service_id if linked is not None else None
+        if service and service.strip():
+            service_code = catalogue.get_service(service).code
+        day = local_day(now, ctx.tz)
+        site, device = ctx.setting("site_code"), ctx.setting("counter_code")
+        row = Complaint(
+            id=str(uuid7()),
+            number=_number(site, device, day),
+            received_at=to_db(now),
+            day=day,
+            channel=channel,
+            category=category,
+            classification=classification,
+            text=body,
+            ticket=linked.id if linked is not None else None,
+            service=service_code,
+            contact=kept_contact,
+            contact_consent=bool(contact_consent and kept_contact),
+            status=NEW,
+            deadline_at=to_db(due),
+            closed_at=None,
+            received_by=ctx.actor.username,
+            device=device,
+            updated_at=to_db(now),
+        )
+        row.save(force_insert=True)
+        journal.outbox(ctx.clock, "complaint", row.id, "upsert", sync_payload(row, []))
+        journal.audit(ctx.clock, ctx.actor.username, "complaint.add", row.id,
+                      {"number": row.number, "class": classification,
+                       "deadline": from_db(row.deadline_at).isoformat()})  # type: ignore[union-attr]
+    return row
+
+
+# ---- following up -------------------------------------------------------------------------
+
+
+def get(ref: str) -> Complaint:
+    """A complaint by id or number (`PTK-L01-20261130-P01`, any case)."""
+    clean = (ref or "").strip()
+    row = Complaint.get_or_none(Complaint.id == clean) or Complaint.get_or_none(
+        Complaint.number == clean.upper()
+    )
+    if row is None:
+        raise NotFound("complaint.unknown", ref=ref)
+    return row
+
+
+def respond(ctx: Context, ref: str, action: str, status: str | None = None) -> Complaint:
+    """Add a follow-up action. `status` is where it leaves the complaint: by default a new
+    complaint moves to *diproses*, one in progress stays; *selesai* closes it (for good)."""
+    ctx.actor.require(Permission.COMPLAINT_RESPOND)
+    text = _clean_text(action, "complaint.action", "action")
+    with db.atomic():
+        row = get(ref)
+        before = row.status
+        after = (IN_PROGRESS if before == NEW else before) if status is None else _choice(
+            status, STATUSES, "status")
+        if after not in NEXT[before]:
+            raise IllegalTransition("complaint.illegal", number=row.number, status=before, to=after)
+        now = ctx.clock.now()
+        ComplaintAction.create(complaint=row.id, at=to_db(now), actor=ctx.actor.username,
+                               action=text, status_before=before, status_after=after)
+        row.status = after
+        row.updated_at = to_db(now)
+        if after == DONE:
+            row.closed_at = to_db(now)
+        row.save()
+        actions = list(row.actions.order_by(ComplaintAction.id))
+        journal.outbox(ctx.clock, "complaint", row.id, "upsert", sync_payload(row, actions))
+        journal.audit(ctx.clock, ctx.actor.username, "complaint.respond", row.id,
+                      {"number": row.number, "from": before, "to": after})
+    return row
+
+
+# ---- reading ------------------------------------------------------------------------------
+
+
+def _codes(ticket_ids: Sequence[str]) -> dict[str, str]:
+    ids = [i for i in ticket_ids if i]
+    if not ids:
+        return {}
+    return {t.id: t.code for t in Ticket.select(Ticket.id, Ticket.code).where(Ticket.id.in_(ids))}
+
+
+def list_complaints(
+    ctx: Context,
+    *,
+    status: str | None = None,
+    open_only: bool = False,
+    overdue_only: bool = False,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    limit: int = 1000,
+) -> list[ComplaintView]:
+    """Complaints, overdue first, then by deadline (open) and newest (closed)."""
+    ctx.actor.require(Permission.COMPLAINT)
+    now = ctx.clock.now()
+    query = Complaint.select()
+    if status:
+        query = query.where(Complaint.status == _choice(status, STATUSES, "status"))
+    if open_only or overdue_only:
+        query = query.where(Complaint.status != DONE)
+    if overdue_only:
+        query = query.where(Complaint.deadline_at < to_db(now))
+    if date_from is not None:
+        query = query.where(Complaint.day >= date_from)
+    if date_to is not None:
+        query = query.where(Complaint.day <= date_to)
+    rows = list(query.order_by(Complaint.received_at.desc()).limit(limit))
+    codes = _codes([r.ticket_id for r in rows])
+    actions: dict[str, list[ComplaintAction]] = {}
+    if rows:
+        for a in ComplaintAction.select().where(
+            ComplaintAction.complaint.in_([r.id for r in rows])
+        ).order_by(ComplaintAction.id):
+            actions.setdefault(a.complaint_id, []).append(a)
+    views = [_view(r, now, codes, actions.get(r.id, [])) for r in rows]
+    views.sort(key=lambda v: (not v.overdue, not v.open,
+                              v.deadline_at.timestamp() if v.open else 0.0,
+                              -v.received_at.timestamp()))
+    return views
+
+
+def detail(ctx: Context, ref: str) -> ComplaintView:
+    ctx.actor.require(Permission.COMPLAINT)
+    row = get(ref)
+    actions = list(row.actions.order_by(ComplaintAction.id))
+    return _view(row, ctx.clock.now(), _codes([row.ticket_id] if row.ticket_id else []), actions)
+
+
+@dataclass(frozen=True)
+class ComplaintCounts:
+    """Complaints received in a period, by what became of them (as of `at`)."""
+
+    received: int = 0
+    answered_in_time: int = 0  # closed by the deadline
+    answered_late: int = 0  # closed after it
+    overdue: int = 0  # still open and past the deadline
+    open_in_time: int = 0  # still open, deadline ahead
+    by_channel: dict[str, int] = field(default_factory=dict)
+    by_class: dict[str, int] = field(default_factory=dict)
+    by_category: dict[str, int] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "received": self.received,
+            "answered_in_time": self.answered_in_time,
+            "answered_late": self.answered_late,
+            "overdue": self.overdue,
+            "open_in_time": self.open_in_time,
+            "by_channel": dict(self.by_channel),
+            "by_class": dict(self.by_class),
+            "by_category": dict(self.by_category),
+        }
+
+
+def counts(ctx: Context, date_from: date, date_to: date | None = None) -> ComplaintCounts:
+    """Received, answered in time, answered late, overdue and open, for complaints whose local
+    day of receipt lies in [date_from, date_to]; overdue is judged by the clock now."""
+    ctx.actor.require(Permission.COMPLAINT)
+    date_to = date_to or date_from
+    now = to_db(ctx.clock.now())
+    received = in_time = late = overdue = open_ok = 0
+    by_channel: dict[str, int] = {}
+    by_class: dict[str, int] = {}
+    by_category: dict[str, int] = {}
+    query = Complaint.select(
+        Complaint.channel, Complaint.classification, Complaint.category, Complaint.status,
+        Complaint.deadline_at, Complaint.closed_at,
+    ).where((Complaint.day >= date_from) & (Complaint.day <= date_to))
+    for c in query.iterator():
+        received += 1
+        by_channel[c.channel] = by_channel.get(c.channel, 0) + 1
+        by_class[c.classification] = by_class.get(c.classification, 0) + 1
+        by_category[c.category] = by_category.get(c.category, 0) + 1
+        if c.status == DONE and c.closed_at is not None:
+            if c.closed_at <= c.deadline_at:
+                in_time += 1
+            else:
+                late += 1
+        elif now > c.deadline_at:
+            overdue += 1
+        else:
+            open_ok += 1
+    return ComplaintCounts(received, in_time, late, overdue, open_ok, by_channel, by_class, by_category)
+
+
+def overdue_count(ctx: Context) -> int:
+    """Open complaints past their deadline right now, whenever they came in (the banner)."""
+    ctx.actor.require(Permission.COMPLAINT)
+    return (
+        Complaint.select()
+        .where((Complaint.status != DONE) & (Complaint.deadline_at < to_db(ctx.clock.now())))
+        .count()
+    )
+
+
+# ---- demo ---------------------------------------------------------------------------------
+
+DEMO_COMPLAINTS = [
+    ("langsung", "waktu", "ringan", "Antrian KTP lama, sudah 1 jam belum dipanggil."),
+    ("whatsapp", "informasi", "ringan", "Persyaratan paspor di situs web berbeda dengan di loket."),
+    ("kotak_saran", "sarana", "normatif", "AC ruang tunggu lantai 3 mati sejak pagi."),
+    ("telepon", "perilaku", "normatif", "Petugas loket bicara dengan nada tinggi kepada lansia."),
+    ("lapor", "biaya", "tidak_berkadar_pengawasan",
+     "Ada yang menawarkan jasa percepatan berbayar di depan gedung."),
+    ("langsung", "persyaratan", "ringan", "Diminta fotokopi KK padahal sudah ada KTP-el."),
+]
+
+
+def demo_complaints(ctx: Context, day: date, rng: random.Random, served: Sequence[Ticket]) -> int:
+    """Zero to three complaints in the day's opening hours; the minor ones answered the same day."""
+    opening = datetime.combine(day, time(8, 30), ZoneInfo(ctx.tz))
+    clock = FixedClock(opening)
+    desk = replace(ctx, clock=clock, actor=Actor("petugas.pengaduan", Role.STAFF))
+    boss = replace(ctx, clock=clock, actor=Actor("koordinator", Role.SUPERVISOR))
+    n = rng.choice([0, 1, 1, 2, 2, 3])
+    for _ in range(n):
+        channel, category, klass, text = rng.choice(DEMO_COMPLAINTS)
+        clock.set(opening + timedelta(hours=rng.uniform(0, 6)))
+        ticket = rng.choice(served).id if served and channel == "langsung" and rng.random() < 0.6 else None
+        consent = rng.random() < 0.5
+        contact = f"08{rng.choice(['11', '12', '13', '52'])}{rng.randrange(10**7, 10**8)}" if consent else None
+        row = add(desk, channel=channel, category=category, classification=klass, text=text,
+                  ticket=ticket, contact=contact, contact_consent=consent)
+        if klass == "ringan":
+            clock.advance(minutes=rng.uniform(20, 200))
+            respond(boss, row.id, "Sudah dijelaskan kepada pelapor dan ditindaklanjuti di loket.", DONE)
+        elif rng.random() < 0.5:
+            clock.advance(minutes=rng.uniform(30, 120))
+            respond(boss, row.id, "Diteruskan kepada instansi terkait untuk ditindaklanjuti.", IN_PROGRESS)
+    return n

@@ -1,0 +1,49 @@
+"""The main window reaches the survey and complaints screens, and hides what a role may not do."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from counter_app.core.clock import FixedClock
+from counter_app.core.roles import Actor, Role
+from counter_app.gui.complaints_window import ComplaintsWindow
+from counter_app.gui.main_window import MainWindow
+from counter_app.gui.survey_kiosk import SurveyKiosk
+from counter_app.services import tickets
+from counter_app.services.context import Context
+
+
+def test_survey_opens_for_the_visitor_just_served(
+    window: Any, ctx: Context, clock: FixedClock, prompts: Any, qtbot: Any
+) -> None:
+    t = tickets.register(ctx, service="KTP", name="Siti Aminah").ticket
+    tickets.call_next(ctx)
+    tickets.start(ctx, t.id)
+    clock.advance(minutes=5)
+    window.open_ticket(tickets.finish(ctx, t.id).id)
+    window.survey_action.trigger()
+    kiosk = window.survey_window
+    assert isinstance(kiosk, SurveyKiosk)
+    assert kiosk.isVisible()
+    kiosk.close()  # deletes itself on close
+
+
+def test_complaints_window_from_the_menu(window: Any, prompts: Any, qtbot: Any) -> None:
+    assert window.complaints_action.isVisible()
+    window.complaints_action.trigger()
+    assert isinstance(window.complaints_window, ComplaintsWindow)
+    qtbot.addWidget(window.complaints_window)
+    assert window.complaints_window.banner.text()
+
+
+def test_staff_see_no_report_or_settings(
+    qtbot: Any, ctx: Context, prompts: Any, no_printer: str
+) -> None:
+    staff = replace(ctx, actor=Actor("petugas1", Role.STAFF, 2))
+    win = MainWindow(staff, check_printers=False)
+    qtbot.addWidget(win)
+    assert not win.report_action.isVisible()
+    assert not win.settings_action.isVisible()
+    assert win.complaints_action.isVisible()  # every complaint is recorded, by anyone
+    win.close()

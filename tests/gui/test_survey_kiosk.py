@@ -1,0 +1,146 @@
+"""The visitor's survey screen: large answers, all nine needed, the profile only with consent,
+one response per ticket, the visitor's own language, a thank-you that closes itself."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+
+from counter_app.core import i18n
+from counter_app.core.clock import FixedClock
+from counter_app.core.ikm import ELEMENTS
+from counter_app.gui import survey_kiosk
+from counter_app.gui.survey_kiosk import SurveyKiosk, open_survey
+from counter_app.services import survey, tickets
+from counter_app.services.context import Context
+from counter_app.store.models import SurveyResponse, Ticket
+
+
+def served(ctx: Context, clock: FixedClock, service: str = "KTP", counter: str = "L01") -> Ticket:
+    t = tickets.register(ctx, service=service, name="Siti Aminah").ticket
+    clock.advance(minutes=3)
+    tickets.call_next(ctx, counter)
+    tickets.start(ctx, t.id)
+    clock.advance(minutes=6)
+    return tickets.finish(ctx, t.id)
+
+
+def kiosk_for(qtbot: Any, ctx: Context, ticket: Ticket) -> SurveyKiosk:
+    kiosk = open_survey(None, ctx, ticket.id, full_screen=False)
+    assert kiosk is not None
+    qtbot.addWidget(kiosk)
+    return kiosk
+
+
+def test_nine_questions_with_four_large_answers(qtbot: Any, ctx: Context, clock: FixedClock,
+                                               prompts: Any, styled: None) -> None:
+    kiosk = kiosk_for(qtbot, ctx, served(ctx, clock))
+    assert kiosk.isVisible() and kiosk.isWindow()
+    assert list(kiosk.answer_buttons) == list(ELEMENTS)
+    assert [b.text() for b in kiosk.answer_buttons["U1"]] == [
+        "Tidak sesuai", "Kurang sesuai", "Sesuai", "Sangat sesuai"]
+    assert [b.text() for b in kiosk.answer_buttons["U4"]] == [
+        "Sangat mahal", "Cukup mahal", "Murah", "Gratis"]
+    assert kiosk.question_labels["U7"].text().startswith("7. ")
+    assert all(b.height() >= 48 for b in kiosk.answer_buttons["U1"])  # touch-sized
+    assert "KTP-el" in kiosk.subtitle.text() and "A001" in kiosk.subtitle.text()
+    assert not kiosk.submit_button.isEnabled()
+    assert kiosk.progress_label.text() == "0 dari 9 pertanyaan dijawab"
+
+
+def test_all_nine_are_needed_then_one_response_is_stored(qtbot: Any, ctx: Context, clock: FixedClock,
+                                                        prompts: Any) -> None:
+    ticket = served(ctx, clock)
+    kiosk = kiosk_for(qtbot, ctx, ticket)
+    for code in ELEMENTS[:-1]:
+        kiosk.answer(code, 3)
+    assert not kiosk.submit_button.isEnabled()
+    assert kiosk.progress_label.text() == "8 dari 9 pertanyaan dijawab"
+    kiosk.answer("U9", 2)
+    kiosk.answer("U9", 4)  # changing one's mind: one answer per question
+    assert sum(b.isChecked() for b in kiosk.answer_buttons["U9"]) == 1
+    assert kiosk.submit_button.isEnabled()
+    with qtbot.waitSignal(kiosk.submitted) as signal:
+        qtbot.mouseClick(kiosk.submit_button, Qt.MouseButton.LeftButton)
+    row = signal.args[0]
+    assert isinstance(row, SurveyResponse)
+    stored = SurveyResponse.get_by_id(row.id)
+    assert stored.answers() == {**dict.fromkeys(ELEMENTS, 3), "U9": 4}
+    assert stored.ticket_id == ticket.id and stored.age_band is None and not stored.consent
+    assert kiosk.stack.currentIndex() == 1 and kiosk.thanks_label.text() == "Terima kasih!"
+    assert kiosk.close_timer.isActive() and not kiosk.submit_button.isEnabled()
+    kiosk.close_timer.timeout.emit()  # the thank-you page closes itself
+    assert not kiosk.isVisible()
+
+    # a second survey for the same ticket is refused before anything is shown
+    assert open_survey(None, ctx, ticket.id, full_screen=False) is None
+    assert "sudah mengisi survei" in prompts.messages("warn")[-1]
+
+
+def test_profile_only_with_consent(qtbot: Any, ctx: Context, clock: FixedClock, prompts: Any) -> None:
+    kiosk = kiosk_for(qtbot, ctx, served(ctx, clock))
+    assert not kiosk.profile_buttons["sex"]["P"].isEnabled()
+    kiosk.consent_check.setChecked(True)
+    kiosk.choose("sex", "P")
+    kiosk.choose("age_band", "31_40")
+    kiosk.choose("education", "s1")
+    kiosk.consent_check.setChecked(False)  # withdrawing consent forgets the choices
+    assert kiosk.respondent() == dict.fromkeys(("age_band", "sex", "education", "occupation"))
+    kiosk.consent_check.setChecked(True)
+    kiosk.choose("sex", "P")
+    kiosk.choose("occupation", "wirausaha")
+    kiosk.suggestions_edit.setPlainText("Kursi tunggu kurang.")
+    for code in ELEMENTS:
+        kiosk.answer(code, 4)
+    row = kiosk.submit()
+    assert row is not None
+    stored = SurveyResponse.get_by_id(row.id)
+    assert (stored.sex, stored.occupation, stored.age_band, stored.consent) == ("P", "wirausaha", None, True)
+    assert stored.suggestions == "Kursi tunggu kurang."
+
+
+def test_the_visitor_may_switch_to_english(qtbot: Any, ctx: Context, clock: FixedClock, prompts: Any) -> None:
+    kiosk = kiosk_for(qtbot, ctx, served(ctx, clock))
+    assert kiosk.language_button.text() == "English"
+    qtbot.mouseClick(kiosk.language_button, Qt.MouseButton.LeftButton)
+    assert kiosk.title.text() == "How did we do?"
+    assert [b.text() for b in kiosk.answer_buttons["U4"]][-1] == "Free"
+    assert kiosk.profile_buttons["sex"]["L"].text() == "Male"
+    assert kiosk.language_button.text() == "Bahasa Indonesia"
+    assert i18n.language() == "id"  # the officer's language is untouched
+    kiosk.answer("U1", 4)
+    assert kiosk.progress_label.text() == "1 of 9 questions answered"
+
+
+def test_not_served_tickets_get_a_message(qtbot: Any, ctx: Context, prompts: Any) -> None:
+    waiting = tickets.register(ctx, service="KTP", name="Budi").ticket
+    assert open_survey(None, ctx, waiting.id) is None
+    assert prompts.messages("warn") == ["Survei hanya untuk tiket yang sudah selesai dilayani (A001)."]
+
+
+def test_a_response_made_elsewhere_meanwhile_is_shown_in_place(qtbot: Any, ctx: Context, clock: FixedClock,
+                                                              prompts: Any) -> None:
+    ticket = served(ctx, clock)
+    kiosk = kiosk_for(qtbot, ctx, ticket)
+    survey.record(ctx, ticket.id, dict.fromkeys(ELEMENTS, 3))  # e.g. a second window
+    for code in ELEMENTS:
+        kiosk.answer(code, 4)
+    assert kiosk.submit() is None
+    assert "sudah mengisi survei" in kiosk.message.text()
+    assert kiosk.stack.currentIndex() == 0 and prompts.shown == []
+
+
+def test_escape_closes(qtbot: Any, ctx: Context, clock: FixedClock, prompts: Any) -> None:
+    kiosk = kiosk_for(qtbot, ctx, served(ctx, clock))
+    with qtbot.waitSignal(kiosk.closed):
+        qtbot.keyClick(kiosk, Qt.Key.Key_Escape)
+    assert SurveyResponse.select().count() == 0
+
+
+def test_full_screen_by_default(qtbot: Any, ctx: Context, clock: FixedClock, prompts: Any) -> None:
+    kiosk = open_survey(None, ctx, served(ctx, clock).id)
+    assert kiosk is not None
+    qtbot.addWidget(kiosk)
+    assert kiosk.isFullScreen() or kiosk.windowState() & Qt.WindowState.WindowFullScreen
+    assert survey_kiosk.THANKS_MS >= 3000

@@ -1,0 +1,219 @@
+"""Complaints: recorded by staff, answered by supervisors, deadlines by class and calendar,
+overdue from the clock, contacts only with consent and never in the outbox or the audit log."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from counter_app.core.clock import FixedClock, from_db
+from counter_app.core.errors import IllegalTransition, NotAllowed, NotFound, ValidationError
+from counter_app.core.roles import Actor, Role
+from counter_app.services import complaints, journal, tickets
+from counter_app.services.context import Context
+from counter_app.store.models import AuditLog, Complaint, ComplaintAction, Outbox, db
+
+WIB = ZoneInfo("Asia/Pontianak")
+
+
+@pytest.fixture
+def staff(ctx: Context) -> Context:
+    return replace(ctx, actor=Actor("petugas1", Role.STAFF, 2))
+
+
+@pytest.fixture
+def boss(ctx: Context) -> Context:
+    return replace(ctx, actor=Actor("koordinator", Role.SUPERVISOR, 3))
+
+
+def add(who: Context, **kw: object) -> Complaint:
+    values: dict[str, object] = {"channel": "langsung", "category": "waktu",
+                                 "classification": "normatif", "text": "Antrian terlalu lama."}
+    values.update(kw)
+    return complaints.add(who, **values)  # type: ignore[arg-type]
+
+
+def local(value: datetime | None) -> datetime:
+    assert value is not None
+    return from_db(value).astimezone(WIB)  # type: ignore[union-attr]
+
+
+def test_staff_add_with_a_deadline_and_a_number(staff: Context) -> None:
+    """Monday 30 Nov 2026 08:00 WIB; normatif: 5 working days → Monday 7 Dec, 23:59:59."""
+    row = add(staff)
+    assert row.number == "PTK-L01-20261130-P01" and row.status == "baru" and row.day == date(2026, 11, 30)
+    assert local(row.deadline_at) == datetime(2026, 12, 7, 23, 59, 59, tzinfo=WIB)
+    assert local(row.received_at) == datetime(2026, 11, 30, 8, 0, tzinfo=WIB)
+    assert row.received_by == "petugas1" and row.device == "L01"
+    second = add(staff, classification="ringan", channel="WhatsApp", category="informasi")
+    assert second.number == "PTK-L01-20261130-P02"
+    assert local(second.deadline_at) == datetime(2026, 11, 30, 11, 0, tzinfo=WIB)
+    assert second.channel == "whatsapp"
+
+
+def test_contact_only_with_consent_and_never_in_the_journal(staff: Context) -> None:
+    with pytest.raises(ValidationError) as info:
+        add(staff, contact="0812-3456-7890")
+    assert info.value.key == "complaint.contact_consent" and info.value.field == "contact"
+    with pytest.raises(ValidationError) as info:
+        add(staff, contact="bukan kontak", contact_consent=True)
+    assert info.value.key == "complaint.contact_invalid"
+    row = add(staff, contact="0812-3456-7890", contact_consent=True)
+    assert row.contact == "+6281234567890" and row.contact_consent
+    mail = add(staff, contact="warga@example.id", contact_consent=True)
+    assert mail.contact == "warga@example.id"
+    for out in Outbox.select().where(Outbox.entity == "complaint"):
+        text = json.dumps(out.payload)
+        assert "3456" not in text and "warga@" not in text and "contact" not in out.payload
+    assert Outbox.get(Outbox.uuid == row.id).payload["contact_given"] is True
+    for entry in AuditLog.select():
+        assert "3456" not in json.dumps(entry.detail) and "warga@" not in json.dumps(entry.detail)
+    (view,) = [v for v in complaints.list_complaints(staff) if v.id == row.id]
+    assert view.contact_masked == "0812****7890"
+    assert complaints.mask_contact("warga@example.id") == "wa***@example.id"
+    # consent without a contact keeps nothing
+    assert add(staff, contact_consent=True).contact_consent is False
+
+
+def test_bad_input_is_refused(staff: Context) -> None:
+    for kw, key in [
+        ({"channel": "surat"}, "complaint.channel_unknown"),
+        ({"category": "parkir"}, "complaint.category_unknown"),
+        ({"classification": "berat"}, "complaint.classification_unknown"),
+        ({"text": "   "}, "complaint.text.empty"),
+        ({"text": "x" * 2001}, "complaint.text.too_long"),
+        ({"ticket": "Z999"}, "ticket.unknown"),
+        ({"service": "NOPE"}, "service.unknown"),
+    ]:
+        with pytest.raises((ValidationError, NotFound)) as info:
+            add(staff, **kw)
+        assert info.value.key == key, kw
+    assert Complaint.select().count() == 0
+
+
+def test_ticket_link_sets_the_service(staff: Context, ctx: Context) -> None:
+    ticket = tickets.register(ctx, service="PASPOR", name="Budi Santoso").ticket
+    row = add(staff, ticket=ticket.code)
+    assert row.ticket_id == ticket.id and row.service_id == "PASPOR"
+    (view,) = complaints.list_complaints(staff)
+    assert view.ticket_code == "C001" and view.service == "PASPOR"
+    assert add(staff, service="ktp").service_id == "KTP"
+
+
+def test_supervisor_responds_through_the_statuses(staff: Context, boss: Context, clock: FixedClock) -> None:
+    row = add(staff)
+    with pytest.raises(NotAllowed):
+        complaints.respond(staff, row.id, "Sudah dicek.")
+    clock.advance(hours=2)
+    complaints.respond(boss, row.number.lower(), "Diteruskan ke Disdukcapil.")
+    assert Complaint.get_by_id(row.id).status == "diproses"
+    clock.advance(hours=20)
+    complaints.respond(boss, row.id, "Menunggu jawaban instansi.")  # a note keeps the status
+    clock.advance(hours=20)
+    done = complaints.respond(boss, row.id, "Dijawab: loket tambahan dibuka.", "selesai")
+    assert done.status == "selesai" and local(done.closed_at) == datetime(2026, 12, 2, 2, 0, tzinfo=WIB)
+    with pytest.raises(IllegalTransition):
+        complaints.respond(boss, row.id, "Buka lagi.", "diproses")
+    with pytest.raises(ValidationError):
+        complaints.respond(boss, row.id, "  ")
+    actions = list(ComplaintAction.select().where(ComplaintAction.complaint == row.id).order_by(ComplaintAction.id))
+    assert [(a.status_before, a.status_after) for a in actions] == [
+        ("baru", "diproses"), ("diproses", "diproses"), ("diproses", "selesai")]
+    assert actions[0].actor == "koordinator"
+    view = complaints.detail(staff, row.number)
+    assert [a.action for a in view.actions][-1] == "Dijawab: loket tambahan dibuka."
+    last = Outbox.select().where(Outbox.uuid == row.id).order_by(Outbox.seq.desc()).first()
+    assert last.payload["status"] == "selesai" and len(last.payload["actions"]) == 3
+    assert journal.verify_chain()[0]
+
+
+def test_backwards_moves_are_refused(staff: Context, boss: Context) -> None:
+    row = add(staff)
+    complaints.respond(boss, row.id, "Diproses.", "diproses")
+    with pytest.raises(IllegalTransition):
+        complaints.respond(boss, row.id, "Kembali.", "baru")
+    with pytest.raises(ValidationError):
+        complaints.respond(boss, row.id, "?", "ditutup")
+    with pytest.raises(NotFound):
+        complaints.respond(boss, "PTK-L01-20261130-P99", "x")
+
+
+def test_actions_are_append_only(staff: Context, boss: Context) -> None:
+    row = add(staff)
+    complaints.respond(boss, row.id, "Dicek.")
+    with pytest.raises(Exception, match="append-only"):
+        db.execute_sql('UPDATE "complaint_action" SET "action" = ?', ("diubah",))
+
+
+def test_overdue_is_computed_from_the_clock(staff: Context, boss: Context, clock: FixedClock) -> None:
+    minor = add(staff, classification="ringan", text="AC mati.")  # due 11:00
+    normal = add(staff, text="Lama sekali.")  # due 7 Dec
+    quick = add(staff, classification="ringan", text="Formulir habis.")
+    clock.advance(hours=1)
+    complaints.respond(boss, quick.id, "Formulir sudah diisi ulang.", "selesai")
+    views = {v.id: v for v in complaints.list_complaints(staff)}
+    assert not any(v.overdue for v in views.values())
+    clock.advance(hours=3)  # 12:00: the minor one is three hours old and still open
+    views = complaints.list_complaints(staff)
+    assert views[0].id == minor.id and views[0].overdue and not views[0].late
+    assert not next(v for v in views if v.id == normal.id).overdue
+    assert complaints.overdue_count(staff) == 1
+    assert [v.id for v in complaints.list_complaints(staff, overdue_only=True)] == [minor.id]
+    assert {v.id for v in complaints.list_complaints(staff, open_only=True)} == {minor.id, normal.id}
+    assert [v.id for v in complaints.list_complaints(staff, status="selesai")] == [quick.id]
+    complaints.respond(boss, minor.id, "AC sudah diperbaiki.", "selesai")  # closed late
+    c = complaints.counts(staff, date(2026, 11, 30))
+    assert (c.received, c.answered_in_time, c.answered_late, c.overdue, c.open_in_time) == (3, 1, 1, 0, 1)
+    late = next(v for v in complaints.list_complaints(staff) if v.id == minor.id)
+    assert late.late and not late.overdue
+    clock.set(datetime(2026, 12, 8, 0, 0, 1, tzinfo=WIB))  # past the normatif deadline
+    c = complaints.counts(staff, date(2026, 11, 30))
+    assert (c.overdue, c.open_in_time) == (1, 0)
+    assert c.by_class == {"ringan": 2, "normatif": 1} and c.by_channel == {"langsung": 3}
+    assert complaints.counts(staff, date(2026, 12, 1)).received == 0
+    assert json.loads(json.dumps(c.to_json()))["answered_late"] == 1
+
+
+def test_site_deadline_rules(ctx: Context, staff: Context) -> None:
+    complaints.set_deadline_rules(ctx, {"ringan": {"hours": 1}, "normatif": {"working_days": 2}})
+    minor = add(staff, classification="ringan")
+    normal = add(staff)
+    assert local(minor.deadline_at) == datetime(2026, 11, 30, 9, 0, tzinfo=WIB)
+    assert local(normal.deadline_at) == datetime(2026, 12, 2, 23, 59, 59, tzinfo=WIB)
+    with pytest.raises(ValidationError):
+        complaints.set_deadline_rules(ctx, '{"ringan": {"hours": -1}}')
+    with pytest.raises(NotAllowed):
+        complaints.set_deadline_rules(staff, "{}")
+    # a later change never moves a deadline already promised
+    complaints.set_deadline_rules(ctx, "{}")
+    assert Complaint.get_by_id(minor.id).deadline_at == minor.deadline_at
+    assert complaints.deadline_rules_of(ctx).rule("ringan").hours == 3
+
+
+def test_thursday_before_a_holiday(ctx: Context, staff: Context, clock: FixedClock) -> None:
+    """Thursday 2 April 2026, Good Friday on the 3rd: due Friday 10 April, not Thursday 9."""
+    clock.set(datetime(2026, 4, 2, 15, 30, tzinfo=WIB))
+    row = add(staff)
+    assert local(row.deadline_at) == datetime(2026, 4, 10, 23, 59, 59, tzinfo=WIB)
+
+
+def test_a_failed_journal_write_leaves_nothing(staff: Context, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("disk gone")
+
+    monkeypatch.setattr(journal, "outbox", broken)
+    with pytest.raises(RuntimeError):
+        add(staff)
+    assert Complaint.select().count() == 0
+
+
+def test_json_view(staff: Context) -> None:
+    row = add(staff, contact="081234567890", contact_consent=True)
+    data = json.loads(json.dumps(complaints.detail(staff, row.id).to_json()))
+    assert data["number"] == row.number and data["contact_masked"] == "0812****7890"
+    assert data["overdue"] is False and data["actions"] == [] and "contact" not in data
+    assert (datetime.fromisoformat(data["deadline_at"]) - datetime.fromisoformat(data["received_at"])) > timedelta(days=5)

@@ -1,0 +1,378 @@
+"""The satisfaction survey: one response per served ticket, the profile only with consent,
+paper forms all-or-nothing, and the IKM of a period against hand-computed figures."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import replace
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pypdf
+import pytest
+
+from counter_app.core.clock import FixedClock
+from counter_app.core.errors import NotAllowed, NotFound, ValidationError
+from counter_app.core.roles import Actor, Role
+from counter_app.services import daily_report, demo, journal, survey, tickets
+from counter_app.services.context import Context
+from counter_app.store.models import AuditLog, Complaint, Outbox, SurveyResponse, Ticket
+
+DAY = date(2026, 11, 30)  # the clock fixture's Monday
+ALL = dict.fromkeys(("U1", "U2", "U3", "U4", "U5", "U6", "U7", "U8", "U9"), 4)
+
+
+def serve(ctx: Context, clock: FixedClock, service: str = "KTP", counter: str = "L01") -> Ticket:
+    t = tickets.register(ctx, service=service, name="Siti Aminah", phone="081234567890").ticket
+    clock.advance(minutes=2)
+    called = tickets.call_next(ctx, counter)
+    assert called is not None and called.id == t.id
+    tickets.start(ctx, t.id)
+    clock.advance(minutes=5)
+    return tickets.finish(ctx, t.id)
+
+
+def answers(*scores: int | None) -> dict[str, int | None]:
+    return dict(zip(ALL, scores))
+
+
+@pytest.fixture
+def supervisor(ctx: Context) -> Context:
+    return replace(ctx, actor=Actor("koordinator", Role.SUPERVISOR, 3))
+
+
+# ---- recording --------------------------------------------------------------------------
+
+
+def test_record_stores_answers_profile_and_journals_them(ctx: Context, clock: FixedClock) -> None:
+    ticket = serve(ctx, clock)
+    staff = replace(ctx, actor=Actor("petugas1", Role.STAFF, 2))
+    before = Outbox.select().count()
+    row = survey.record(
+        staff, ticket.id, answers(4, 3, 3, 4, 3, 3, 4, 3, 2),
+        {"age_band": "31_40", "sex": "P", "education": "s1", "occupation": "swasta"},
+        consent=True, suggestions="  Ruang tunggu\x07 panas  ",
+    )
+    stored = SurveyResponse.get_by_id(row.id)
+    assert stored.ticket_id == ticket.id and stored.day == DAY and stored.service_id == "KTP"
+    assert stored.counter == "L01" and stored.source == "kiosk" and stored.consent
+    assert stored.answers() == answers(4, 3, 3, 4, 3, 3, 4, 3, 2)
+    assert (stored.age_band, stored.sex, stored.education, stored.occupation) == ("31_40", "P", "s1", "swasta")
+    assert stored.suggestions == "Ruang tunggu panas" and stored.created_by == "petugas1"
+    (out,) = Outbox.select().where(Outbox.seq > before)
+    assert out.entity == "survey" and out.uuid == row.id and out.payload["answers"]["U9"] == 2
+    text = json.dumps(out.payload)
+    assert "Siti" not in text and "0812" not in text and "+62" not in text
+    audit = AuditLog.select().order_by(AuditLog.id.desc()).first()
+    assert audit.action == "survey.record" and audit.subject == row.id
+    assert journal.verify_chain()[0]
+
+
+def test_one_response_per_ticket(ctx: Context, clock: FixedClock) -> None:
+    ticket = serve(ctx, clock)
+    survey.record(ctx, ticket.id, ALL)
+    with pytest.raises(ValidationError) as info:
+        survey.record(ctx, ticket.id, answers(1, 1, 1, 1, 1, 1, 1, 1, 1))
+    assert info.value.key == "survey.already"
+    assert "sudah mengisi survei" in info.value.message()
+    assert SurveyResponse.select().count() == 1
+    assert survey.has_response(ticket.id)
+
+
+def test_only_served_tickets(ctx: Context) -> None:
+    waiting = tickets.register(ctx, service="KTP", name="Budi").ticket
+    with pytest.raises(ValidationError) as info:
+        survey.record(ctx, waiting.id, ALL)
+    assert info.value.key == "survey.not_served"
+    with pytest.raises(NotFound):
+        survey.record(ctx, "tidak-ada", ALL)
+
+
+def test_kiosk_answers_must_be_complete_and_in_range(ctx: Context, clock: FixedClock) -> None:
+    ticket = serve(ctx, clock)
+    with pytest.raises(ValidationError) as info:
+        survey.record(ctx, ticket.id, answers(4, 4, 4, None, 4, 4, 4, 4, 4))
+    assert info.value.key == "survey.incomplete" and info.value.field == "U4"
+    with pytest.raises(ValidationError) as info:
+        survey.record(ctx, ticket.id, {**ALL, "U2": 5})
+    assert info.value.key == "survey.score" and info.value.field == "U2"
+    with pytest.raises(ValidationError):
+        survey.record(ctx, ticket.id, {**ALL, "U10": 3})
+    assert SurveyResponse.select().count() == 0
+
+
+def test_profile_only_with_consent(ctx: Context, clock: FixedClock) -> None:
+    ticket = serve(ctx, clock)
+    with pytest.raises(ValidationError) as info:
+        survey.record(ctx, ticket.id, ALL, {"sex": "L"}, consent=False)
+    assert info.value.key == "survey.consent_needed"
+    with pytest.raises(ValidationError):
+        survey.record(ctx, ticket.id, ALL, {"sex": "X"}, consent=True)
+    row = survey.record(ctx, ticket.id, ALL, {"sex": None, "age_band": ""}, consent=False)
+    assert row.sex is None and not row.consent
+
+
+def test_a_failed_journal_write_leaves_no_response(ctx: Context, clock: FixedClock, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    ticket = serve(ctx, clock)
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("disk gone")
+
+    monkeypatch.setattr(journal, "audit", broken)
+    with pytest.raises(RuntimeError):
+        survey.record(ctx, ticket.id, ALL)
+    assert SurveyResponse.select().count() == 0
+    assert not Outbox.select().where(Outbox.entity == "survey").exists()
+
+
+# ---- the index --------------------------------------------------------------------------
+
+
+def test_ikm_of_a_day_by_hand(ctx: Context, clock: FixedClock, supervisor: Context) -> None:
+    """Three KTP visitors and one passport visitor served; three answer.
+    KTP: (4,3,2,4,3,3,3,3,3) and (3,3,4,4,3,3,3,3,3): Σ = 28 + 29 = 57 over 2 → 25 × 57/18
+    = 79.1666… → 79.17 (B). Passport: all 4 → 100 (A). Together: Σ = 57 + 36 = 93 over 3 →
+    25 × 93/27 = 86.1111… → 86.11 (B: not the mean of 79.17 and 100). U1 NRR = (4 + 3 + 4)/3
+    = 3.67; U3 = (2 + 4 + 4)/3 = 3.33."""
+    k1, k2, k3 = (serve(ctx, clock) for _ in range(3))
+    p1 = serve(ctx, clock, "PASPOR", "L03")
+    survey.record(ctx, k1.id, answers(4, 3, 2, 4, 3, 3, 3, 3, 3))
+    survey.record(ctx, k2.id, answers(3, 3, 4, 4, 3, 3, 3, 3, 3))
+    survey.record(ctx, p1.id, ALL)
+    data = survey.ikm(supervisor, DAY)
+    assert data["ikm"] == 86.11 and data["grade"] == "B" and data["kinerja"] == "Baik"
+    assert data["respondents"] == 3 and data["incomplete"] == 0
+    assert data["population"] == 4 and data["required_sample"] == 4
+    assert data["sample_sufficient"] is False
+    assert data["nrr"]["U1"] == 3.67 and data["nrr"]["U4"] == 4.0 and data["nrr"]["U3"] == 3.33
+    assert data["totals"]["U1"] == 11
+    assert data["element_index"]["U4"] == 100.0
+    by = {r["service"]: r for r in data["by_service"]}
+    assert by["KTP"]["ikm"] == 79.17 and by["KTP"]["grade"] == "B" and by["KTP"]["respondents"] == 2
+    assert by["KTP"]["population"] == 3
+    assert by["PASPOR"]["ikm"] == 100.0 and by["PASPOR"]["population"] == 1
+    agencies = {r["agency"]: r for r in data["by_agency"]}
+    assert agencies["DUKCAPIL"]["ikm"] == 79.17
+    counters = {r["counter"]: r for r in data["by_counter"]}
+    assert counters["L01"]["respondents"] == 2 and counters["L03"]["ikm"] == 100.0
+    assert json.loads(json.dumps(data)) == data  # JSON-ready
+
+    only = survey.ikm(supervisor, DAY, service="ktp")
+    assert only["ikm"] == 79.17 and only["population"] == 3 and only["filter"]["service"] == "KTP"
+    assert survey.ikm(supervisor, DAY, counter="L03")["respondents"] == 1
+    assert survey.ikm(supervisor, DAY, agency="DUKCAPIL")["respondents"] == 2
+    assert survey.ikm(supervisor, DAY + timedelta(days=1))["ikm"] is None
+    text = survey.summary_text(data, "id")
+    assert "IKM 86,11 — mutu B (Baik)" in text and "U1 3,67" in text
+
+
+def test_ikm_checks_its_inputs_and_who_asks(ctx: Context, supervisor: Context) -> None:
+    with pytest.raises(NotFound):
+        survey.ikm(supervisor, DAY, service="NOPE")
+    with pytest.raises(NotFound):
+        survey.ikm(supervisor, DAY, agency="NOPE")
+    with pytest.raises(NotFound):
+        survey.ikm(supervisor, DAY, counter="L99")
+    with pytest.raises(ValidationError):
+        survey.ikm(supervisor, DAY, DAY - timedelta(days=1))
+    with pytest.raises(NotAllowed):
+        survey.ikm(replace(ctx, actor=Actor("petugas1", Role.STAFF, 2)), DAY)
+
+
+# ---- paper forms ------------------------------------------------------------------------
+
+GOOD_CSV = """tanggal,U1,U2,U3,U4,U5,U6,U7,U8,U9,layanan,usia,jenis_kelamin,pendidikan,pekerjaan,saran
+2026-11-27,4,4,3,4,3,3,4,3,3,KTP,34,P,S1,wiraswasta,Ruang tunggu nyaman
+27-11-2026,3,3,3,4,3,3,3,3,2,paspor,21-30,L,SMA,pelajar,
+2026-11-28,d,c,c,d,c,c,d,c,c,,,,,,
+2026-11-28,3,3,,4,3,3,3,3,3,KK,,,,,"Mohon tambah kursi, terima kasih"
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "survei.csv", encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def test_import_paper_forms(supervisor: Context, tmp_path: Path) -> None:
+    result = survey.import_csv(supervisor, write(tmp_path, GOOD_CSV))
+    assert result.imported == 4 and result.incomplete == 1
+    assert (result.first_day, result.last_day) == (date(2026, 11, 27), date(2026, 11, 28))
+    rows = list(SurveyResponse.select().order_by(SurveyResponse.day, SurveyResponse.service))
+    assert all(r.source == "paper" and r.ticket_id is None and r.counter is None for r in rows)
+    first = next(r for r in rows if r.service_id == "KTP")
+    assert (first.age_band, first.sex, first.education, first.occupation) == ("31_40", "P", "s1", "wirausaha")
+    assert first.suggestions == "Ruang tunggu nyaman"
+    letters = next(r for r in rows if r.service_id is None)
+    assert letters.answers() == answers(4, 3, 3, 4, 3, 3, 4, 3, 3)
+    assert next(r for r in rows if r.service_id == "PASPOR").age_band == "21_30"
+    assert Outbox.select().where(Outbox.entity == "survey").count() == 4
+    audit = AuditLog.select().where(AuditLog.action == "survey.import").get()
+    assert audit.detail["rows"] == 4 and audit.detail["sha256"] == result.sha256
+    # incomplete row kept but not counted
+    data = survey.ikm(supervisor, date(2026, 11, 27), date(2026, 11, 28))
+    assert data["respondents"] == 3 and data["incomplete"] == 1
+
+
+def test_semicolons_bom_and_upper_case_headers(supervisor: Context, tmp_path: Path) -> None:
+    text = "\ufeffTANGGAL;u1;U2;U3;U4;U5;U6;U7;U8;U9\r\n30/11/2026;4;4;4;4;4;4;4;4;4\r\n\r\n;;;;;;;;;\r\n"
+    result = survey.import_csv(supervisor, write(tmp_path, text))
+    assert result.imported == 1 and SurveyResponse.get().day == DAY
+
+
+def test_a_file_with_one_bad_row_imports_nothing(supervisor: Context, tmp_path: Path) -> None:
+    bad = GOOD_CSV + "2026-11-29,4,4,5,4,4,4,4,4,4,KTP,,X,,,\n" + "2026-13-01,4,4,4,4,4,4,4,4,4,,,,,,\n"
+    with pytest.raises(survey.CsvRejected) as info:
+        survey.import_csv(supervisor, write(tmp_path, bad))
+    assert SurveyResponse.select().count() == 0
+    assert not Outbox.select().where(Outbox.entity == "survey").exists()
+    assert not AuditLog.select().where(AuditLog.action == "survey.import").exists()
+    texts = [e.text() for e in info.value.errors]
+    assert texts == [
+        'Baris 6, kolom U3: nilai harus 1–4 atau a–d, tertulis "5"',
+        'Baris 6, kolom jenis_kelamin: jenis kelamin "X" tidak dikenal (L atau P)',
+        'Baris 7, kolom tanggal: tanggal tidak valid "2026-13-01" (pakai TTTT-BB-HH atau HH-BB-TTTT)',
+    ]
+    message = info.value.message()
+    assert message.startswith("Berkas ") and "ditolak: 3 kesalahan. Tidak ada data yang diimpor" in message
+    assert info.value.exit_code == 2
+    assert [e.text("en") for e in info.value.errors][0] == 'Row 6, column U3: score must be 1–4 or a–d, got "5"'
+
+
+def test_every_kind_of_row_error(supervisor: Context, tmp_path: Path) -> None:
+    rows = [
+        "tanggal,U1,U2,U3,U4,U5,U6,U7,U8,U9,layanan,usia,jenis_kelamin,pendidikan,pekerjaan,saran",
+        ",4,4,4,4,4,4,4,4,4,,,,,,",  # 2 missing date
+        "2099-01-01,4,4,4,4,4,4,4,4,4,,,,,,",  # 3 future
+        "2026-11-30,,,,,,,,,,KTP,,,,,",  # 4 no answers
+        "2026-11-30,4,4,4,4,4,4,4,4,4,SIM,,,,,",  # 5 unknown service
+        "2026-11-30,4,4,4,4,4,4,4,4,4,,200,,,,",  # 6 bad age
+        "2026-11-30,4,4,4,4,4,4,4,4,4,,,,TK,,",  # 7 education
+        "2026-11-30,4,4,4,4,4,4,4,4,4,,,,,nelayan,",  # 8 occupation
+        "2026-11-30,4,4,4,4,4,4,4,4,4,,,,,," + "x" * 1001,  # 9 long suggestion
+        "2026-11-30,4,4,4,4,4,4,4,4,4,,,,,,,extra",  # 10 extra cell
+    ]
+    with pytest.raises(survey.CsvRejected) as info:
+        survey.import_csv(supervisor, write(tmp_path, "\n".join(rows) + "\n"))
+    got = [(e.row, e.column, e.key) for e in info.value.errors]
+    assert got == [
+        (2, "tanggal", "required"), (3, "tanggal", "future_date"), (4, "", "no_answers"),
+        (5, "layanan", "unknown_service"), (6, "usia", "bad_age"), (7, "pendidikan", "bad_education"),
+        (8, "pekerjaan", "bad_occupation"), (9, "saran", "long_suggestion"), (10, "", "extra_cells"),
+    ]
+    assert info.value.errors[2].text() == "Baris 4: tidak ada satu pun jawaban U1–U9"
+    assert SurveyResponse.select().count() == 0
+
+
+def test_header_problems(supervisor: Context, tmp_path: Path) -> None:
+    text = "tanggal,U1,U2,U3,U4,U5,U6,U7,U8,pendidkan,U1\n2026-11-30,4,4,4,4,4,4,4,4,SMA,4\n"
+    with pytest.raises(survey.CsvRejected) as info:
+        survey.import_csv(supervisor, write(tmp_path, text))
+    assert [(e.row, e.column, e.key) for e in info.value.errors] == [
+        (1, "pendidkan", "unknown_column"), (1, "U1", "duplicate_column"), (1, "U9", "missing_column"),
+    ]
+
+
+def test_file_level_problems(supervisor: Context, tmp_path: Path) -> None:
+    with pytest.raises(ValidationError) as info:
+        survey.import_csv(supervisor, tmp_path / "tidak-ada.csv")
+    assert info.value.key == "survey.csv.unreadable"
+    with pytest.raises(ValidationError) as info:
+        survey.import_csv(supervisor, write(tmp_path, "tanggal;U1\n30-11-2026;Ä\n", encoding="latin-1"))
+    assert info.value.key == "survey.csv.encoding"
+    with pytest.raises(ValidationError) as info:
+        survey.import_csv(supervisor, write(tmp_path, "tanggal,U1,U2,U3,U4,U5,U6,U7,U8,U9\n"))
+    assert info.value.key == "survey.csv.empty"
+
+
+def test_the_same_file_twice_is_refused(supervisor: Context, tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD_CSV)
+    survey.import_csv(supervisor, path)
+    with pytest.raises(ValidationError) as info:
+        survey.import_csv(supervisor, path)
+    assert info.value.key == "survey.csv.duplicate"
+    assert SurveyResponse.select().count() == 4
+    survey.import_csv(supervisor, path, allow_duplicate=True)
+    assert SurveyResponse.select().count() == 8
+
+
+def test_staff_cannot_import(ctx: Context, tmp_path: Path) -> None:
+    with pytest.raises(NotAllowed):
+        survey.import_csv(replace(ctx, actor=Actor("petugas1", Role.STAFF, 2)), write(tmp_path, GOOD_CSV))
+
+
+# ---- the daily summary and the SKM report -----------------------------------------------
+
+
+def pdf_text(pdf: bytes) -> str:
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    return " ".join(" ".join((p.extract_text() or "") for p in reader.pages).split())
+
+
+def test_daily_summary_has_survey_and_complaints(ctx: Context, clock: FixedClock, supervisor: Context) -> None:
+    from counter_app.services import complaints
+
+    k1, k2 = serve(ctx, clock), serve(ctx, clock)
+    survey.record(ctx, k1.id, answers(4, 3, 2, 4, 3, 3, 3, 3, 3))
+    survey.record(ctx, k2.id, answers(3, 3, 4, 4, 3, 3, 3, 3, 3))
+    complaints.add(ctx, channel="langsung", category="waktu", classification="ringan", text="Lama.")
+    figures = daily_report.daily_figures(supervisor, DAY)
+    assert figures.survey is not None and figures.survey["ikm"] == 79.17
+    assert figures.survey["respondents"] == 2 and figures.survey["nrr"]["U3"] == 3.0
+    assert figures.complaints is not None and figures.complaints["received"] == 1
+    data = figures.to_json()
+    assert data["survey"]["grade"] == "B" and data["complaints"]["open_in_time"] == 1
+    text = pdf_text(daily_report.report_pdf(figures))
+    assert "Survei kepuasan masyarakat (SKM)" in text and "IKM 79,17 — mutu B (Baik)" in text
+    assert "Pengaduan" in text and "Selesai tepat waktu" in text
+    wb = openpyxl.load_workbook(io.BytesIO(daily_report.report_xlsx(figures)))
+    summary = {r[0]: r[1] for r in wb["Ringkasan"].iter_rows(min_row=2, values_only=True)}
+    assert summary["IKM (survei kepuasan)"] == pytest.approx(79.17)
+    assert summary["NRR U3 Waktu Penyelesaian"] == pytest.approx(3.0)
+    assert summary["Pengaduan diterima"] == 1
+    english = pdf_text(daily_report.report_pdf(figures, "en"))
+    assert "IKM 79.17 — grade B (Good)" in english
+
+
+def test_skm_report_snapshot_and_pdf(ctx: Context, clock: FixedClock, supervisor: Context, tmp_path: Path) -> None:
+    ticket = serve(ctx, clock)
+    survey.record(ctx, ticket.id, answers(4, 3, 2, 4, 3, 3, 3, 3, 3),
+                  {"age_band": "21_30", "sex": "L"}, consent=True, suggestions="Parkir sempit")
+    survey.import_csv(supervisor, write(tmp_path, GOOD_CSV))
+    snap = survey.report_snapshot(supervisor, date(2026, 11, 1), DAY)
+    assert snap["respondents"] == 4 and snap["incomplete"] == 1 and snap["responses"] == 5
+    assert snap["sources"] == {"kiosk": 1, "paper": 4}
+    sexes = {e["code"]: e["count"] for e in snap["profile"]["sex"]}
+    assert sexes == {"L": 2, "P": 1} and snap["profile_unknown"]["sex"] == 2
+    assert [s["text"] for s in snap["suggestions"]] == [
+        "Ruang tunggu nyaman", "Mohon tambah kursi, terima kasih", "Parkir sempit"]
+    assert len(snap["weakest"]) == 3
+    assert snap["nrr_weighted_total"] == pytest.approx(float(Decimal(snap["ikm"]) / 25), abs=0.001)
+    text = pdf_text(survey.report_pdf(supervisor, date(2026, 11, 1), DAY))
+    assert "Laporan Hasil Survei Kepuasan Masyarakat" in text
+    assert "Parkir sempit" in text and "Rencana tindak lanjut" in text
+
+
+# ---- demo -------------------------------------------------------------------------------
+
+
+def test_demo_responses(ctx: Context) -> None:
+    day = date(2026, 11, 25)
+    demo.run_demo(ctx, day, 120, seed=3)
+    served = Ticket.select().where((Ticket.day == day) & (Ticket.status == "done")).count()
+    result = survey.demo_responses(ctx, day, seed=5)
+    assert result.responses == SurveyResponse.select().count()
+    assert 0.2 * served <= result.responses <= 0.4 * served
+    assert result.complaints == Complaint.select().count()
+    for row in SurveyResponse.select():
+        ticket = Ticket.get_by_id(row.ticket_id)
+        assert row.day == day and ticket.status == "done"
+        assert row.created_at > ticket.finished_at
+    again = survey.demo_responses(ctx, day, seed=5)  # tickets already answered are skipped
+    assert SurveyResponse.select().count() == result.responses + again.responses
+    data = survey.ikm(ctx, day)
+    assert data["grade"] in ("A", "B") and data["population"] == served
