@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
 
 from PySide6.QtCore import Qt, QTimer
@@ -90,6 +91,8 @@ class MainWindow(QMainWindow):
         self.status.show_database(None)
         self.status.show_printer(ctx.setting("printer") or None, None)
         self.status.show_sync(site_settings.stored_text(site_settings.LAST_SYNC_KEY))
+        self._complaints_checked: float = 0.0
+        self.refresh_complaints()
         self.retranslate()
         self.tick()
 
@@ -229,6 +232,15 @@ class MainWindow(QMainWindow):
             self.status.show_database(exc.message())
             return
         self.status.show_database(None)
+        if time.monotonic() - self._complaints_checked > 60:  # deadlines pass with the clock
+            self.refresh_complaints()
+
+    def refresh_complaints(self) -> None:
+        from counter_app.services import complaints
+
+        self._complaints_checked = time.monotonic()
+        if self.ctx.actor.can(Permission.COMPLAINT):
+            self.status.show_complaints(complaints.overdue_count(self.ctx))
 
     def check_printer(self) -> None:
         from counter_app.printing.qt_print import PrintError, available_printers, default_printer

@@ -20,10 +20,13 @@ class StatusBar(QStatusBar):
         self.printer_label = QLabel()
         self.sync_label = QLabel()
         self.clock_label = QLabel()
+        self.complaints_label = QLabel()
+        self.complaints_label.hide()
         font = self.clock_label.font()
         font.setBold(True)
         self.clock_label.setFont(font)
         for label in (
+            self.complaints_label,
             self.officer_label,
             self.database_label,
             self.printer_label,
@@ -67,6 +70,15 @@ class StatusBar(QStatusBar):
         self._state["sync"] = last
         self.sync_label.setText(t("gui.status.sync", when=last or t("gui.status.sync_never")))
 
+    def show_complaints(self, overdue: int) -> None:
+        """Overdue complaints in red on every screen: they must be impossible to miss."""
+        self._state["complaints"] = overdue
+        self.complaints_label.setVisible(overdue > 0)
+        self.complaints_label.setText(t("gui.status.complaints_overdue", count=overdue))
+        self.complaints_label.setStyleSheet(
+            f"background: {theme.ERROR}; color: white; font-weight: bold; padding: 0 6px;"
+        )
+
     def tick(self, now: datetime, tz: str) -> None:
         self.clock_label.setText(local_time_text(now, tz, "%d-%m-%Y  %H:%M:%S"))
 
@@ -77,5 +89,7 @@ class StatusBar(QStatusBar):
             self.show_database(self._state["database"])  # type: ignore[arg-type]
         if "printer" in self._state:
             self.show_printer(*self._state["printer"])  # type: ignore[misc]
+        if "complaints" in self._state:
+            self.show_complaints(self._state["complaints"])  # type: ignore[arg-type]
         if "sync" in self._state:
             self.show_sync(self._state["sync"])  # type: ignore[arg-type]

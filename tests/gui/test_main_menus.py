@@ -47,3 +47,20 @@ def test_staff_see_no_report_or_settings(
     assert not win.settings_action.isVisible()
     assert win.complaints_action.isVisible()  # every complaint is recorded, by anyone
     win.close()
+
+
+def test_overdue_complaints_show_on_the_status_bar(
+    window: Any, ctx: Context, clock: FixedClock, prompts: Any
+) -> None:
+    from counter_app.services import complaints
+
+    window.refresh_complaints()
+    assert not window.status.complaints_label.isVisibleTo(window)
+    complaints.add(
+        ctx, channel="langsung", category="waktu", classification="ringan",
+        text="Antrian terlalu lama",
+    )
+    clock.advance(hours=4)  # a minor complaint is due within 3 hours
+    window.refresh_complaints()
+    assert window.status.complaints_label.isVisibleTo(window)
+    assert "1 pengaduan TERLAMBAT" in window.status.complaints_label.text()
