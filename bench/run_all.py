@@ -5,7 +5,6 @@
 
 Every benchmark prints its own table with RATIOS against a bare sqlite3 baseline measured in the
 same run (the machine is shared and noisy: compare ratios between runs, not absolute times).
-bench_receipt.py (written separately) is run too when present.
 """
 
 from __future__ import annotations
@@ -22,21 +21,18 @@ FULL = {
     "bench_register.py": ["--n", "1000"],
     "bench_lookup.py": ["--days", "1825", "--store", "/tmp/loket-bench-4m"],
     "bench_demo.py": ["--visits", "3000", "--repeat", "3"],
+    "bench_receipt.py": [],
+    "bench_report.py": ["--days", "90"],
+    "bench_gui.py": [],
 }
 QUICK = {
     "bench_register.py": ["--n", "200"],
     "bench_lookup.py": ["--days", "30", "--store", "/tmp/loket-bench-30d", "--iters", "50", "--calls", "50"],
     "bench_demo.py": ["--visits", "500", "--repeat", "1"],
+    "bench_receipt.py": ["--quick"],
+    "bench_report.py": ["--days", "7", "--per-day", "500", "--reps", "2"],
+    "bench_gui.py": ["--runs", "3", "--visits", "300", "--samples", "20"],
 }
-OPTIONAL = "bench_receipt.py"
-
-
-def _supports(script: Path, flag: str) -> bool:
-    try:
-        out = subprocess.run([sys.executable, str(script), "--help"], capture_output=True, text=True, timeout=60)
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return out.returncode == 0 and flag in out.stdout
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,9 +42,6 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     plan = dict(QUICK if args.quick else FULL)
-    receipt = HERE / OPTIONAL
-    if receipt.exists():
-        plan[OPTIONAL] = ["--quick"] if args.quick and _supports(receipt, "--quick") else []
     if args.only:
         plan = {k: v for k, v in plan.items() if k in args.only}
 
