@@ -24,6 +24,7 @@ FULL = {
     "bench_receipt.py": [],
     "bench_report.py": ["--days", "90"],
     "bench_gui.py": [],
+    "bench_sync.py": [],
 }
 QUICK = {
     "bench_register.py": ["--n", "200"],
@@ -32,6 +33,7 @@ QUICK = {
     "bench_receipt.py": ["--quick"],
     "bench_report.py": ["--days", "7", "--per-day", "500", "--reps", "2"],
     "bench_gui.py": ["--runs", "3", "--visits", "300", "--samples", "20"],
+    "bench_sync.py": ["--quick"],
 }
 
 

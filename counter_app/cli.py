@@ -217,6 +217,16 @@ def build_parser() -> ArgParser:
     p.add_argument("--out", metavar="FILE.pdf")
     p.add_argument("--xlsx", metavar="FILE.xlsx")
     p.add_argument("--csv", metavar="FILE.csv")
+    p.add_argument("--server", metavar="URL", help=t("cli.help.report_server"))
+
+    p = sub.add_parser("sync", parents=[common], help=t("cli.help.sync"))
+    p.add_argument("--server", metavar="URL", help=t("cli.help.sync_server"))
+    p.add_argument("--token", help=t("cli.help.sync_token"))
+
+    from counter_app.server.command import add_arguments as server_arguments  # no FastAPI yet
+
+    p = sub.add_parser("server", parents=[common], help=t("cli.help.server"))
+    server_arguments(p)
 
     p = sub.add_parser("audit", parents=[common], help=t("cli.help.audit"))
     p.add_argument("action", choices=["verify"])
@@ -475,6 +485,17 @@ def cmd_report(args: argparse.Namespace, s: Session) -> int:
 
     ctx = s.context()
     lang = i18n.language()
+    if args.server:
+        from counter_app.services import sync
+
+        if args.out or args.xlsx or args.csv or args.counter:
+            raise UsageError("cli.report_server_only")
+        day_to = parse_date(args.to).isoformat() if args.to else None
+        data = sync.server_daily_report(
+            ctx, parse_date(args.date).isoformat(), day_to, server=args.server
+        )
+        s.emit(data, lambda: sync.consolidated_text(data, lang))
+        return 0
     figures = daily_report.daily_figures(
         ctx, parse_date(args.date), parse_date(args.to) if args.to else None, counter=args.counter
     )
@@ -489,6 +510,22 @@ def cmd_report(args: argparse.Namespace, s: Session) -> int:
     data["files"] = written
     s.emit(data, lambda: "\n".join([daily_report.summary_text(figures, lang), *written.values()]))
     return 0
+
+
+@command("sync")
+def cmd_sync(args: argparse.Namespace, s: Session) -> int:
+    from counter_app.services.sync import run_sync
+
+    result = run_sync(s.context(), args.server, args.token)
+    s.emit(result.to_json(), result.text)
+    return 0
+
+
+@command("server")
+def cmd_server(args: argparse.Namespace, s: Session) -> int:
+    from counter_app.server.command import run
+
+    return run(args, s.data_dir, as_json=bool(args.json))
 
 
 @command("audit")

@@ -36,10 +36,18 @@ WATCH_MS = 3000
 
 class MainWindow(QMainWindow):
     def __init__(
-        self, ctx: Context, *, print_receipts: bool = True, check_printers: bool = True
+        self,
+        ctx: Context,
+        *,
+        print_receipts: bool = True,
+        check_printers: bool = True,
+        nightly_sync: bool = True,
     ) -> None:
         super().__init__()
         self.ctx = ctx
+        from counter_app.gui.nightly_sync import NightlySync
+
+        self.nightly = NightlySync(ctx, self)
         self.print_receipts = print_receipts
         self.setWindowIcon(app_icon())
         self.background = Background(self)
@@ -93,6 +101,11 @@ class MainWindow(QMainWindow):
         self.status.show_sync(site_settings.stored_text(site_settings.LAST_SYNC_KEY))
         self._complaints_checked: float = 0.0
         self.refresh_complaints()
+        self.nightly.progress.connect(lambda text: self.status.showMessage(text))
+        self.nightly.finished.connect(self.sync_finished)
+        self.nightly.bug.connect(lambda exc: error_dialog.report(exc, self))
+        if nightly_sync:
+            self.nightly.start()
         self.retranslate()
         self.tick()
 
@@ -124,6 +137,9 @@ class MainWindow(QMainWindow):
         self.complaints_action.setShortcut(QKeySequence("Ctrl+K"))
         self.complaints_action.triggered.connect(self.open_complaints)
         self.complaints_action.setVisible(self.ctx.actor.can(Permission.COMPLAINT))
+        self.sync_action = QAction(self)
+        self.sync_action.triggered.connect(self.sync_now)
+        self.sync_action.setVisible(self.ctx.actor.can(Permission.SYNC))
         self.survey_action = QAction(self)
         self.survey_action.setShortcut(QKeySequence("F11"))
         self.survey_action.triggered.connect(self.open_survey)
@@ -133,6 +149,7 @@ class MainWindow(QMainWindow):
         self.file_menu.addAction(self.preview_action)
         self.file_menu.addAction(self.report_action)
         self.file_menu.addAction(self.complaints_action)
+        self.file_menu.addAction(self.sync_action)
         self.file_menu.addAction(self.settings_action)
         self.file_menu.addSeparator()
         self.file_menu.addAction(self.quit_action)
@@ -179,6 +196,7 @@ class MainWindow(QMainWindow):
         self.preview_action.setText(t("gui.menu.preview"))
         self.report_action.setText(t("gui.menu.daily_report"))
         self.complaints_action.setText(t("gui.menu.complaints"))
+        self.sync_action.setText(t("gui.menu.sync_now"))
         self.survey_action.setText(t("gui.menu.survey"))
         self.quit_action.setText(t("gui.menu.quit"))
         self.queue_menu.setTitle(t("gui.menu.queue"))
@@ -313,6 +331,18 @@ class MainWindow(QMainWindow):
 
         self.report_dialog = open_daily_report(self, self.ctx)
 
+    def sync_now(self) -> None:
+        """A supervisor runs tonight's sync now (off the UI thread; the status bar follows)."""
+        if not self.nightly.sync_now():
+            if self.nightly.running:
+                self.status.showMessage(t("gui.sync.already_running"), 8000)
+            else:
+                prompts.inform(self, t("gui.menu.sync_now"), self.nightly.last_text)
+
+    def sync_finished(self, ok: bool, text: str) -> None:
+        self.status.show_sync(site_settings.stored_text(site_settings.LAST_SYNC_KEY))
+        self.status.showMessage(text, 15000)
+
     def open_complaints(self) -> None:
         from counter_app.gui.complaints_window import open_complaints
 
@@ -348,6 +378,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API)
         self.tick_timer.stop()
         self.watch_timer.stop()
+        self.nightly.stop()
+        self.nightly.wait(30000)  # a sync under way finishes: it only ever adds a backup
         # A receipt being printed is finished first: its ticket is already issued.
         self.background.wait(30000)
         super().closeEvent(event)

@@ -46,6 +46,7 @@ def test_staff_see_no_report_or_settings(
     assert not win.report_action.isVisible()
     assert not win.settings_action.isVisible()
     assert win.complaints_action.isVisible()  # every complaint is recorded, by anyone
+    assert not win.sync_action.isVisible()
     win.close()
 
 
@@ -64,3 +65,9 @@ def test_overdue_complaints_show_on_the_status_bar(
     window.refresh_complaints()
     assert window.status.complaints_label.isVisibleTo(window)
     assert "1 pengaduan TERLAMBAT" in window.status.complaints_label.text()
+
+
+def test_sync_now_without_a_server_says_so(window: Any, prompts: Any) -> None:
+    assert window.sync_action.isVisible()
+    window.sync_action.trigger()
+    assert any("belum diatur" in text for text in prompts.messages())

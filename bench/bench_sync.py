@@ -1,0 +1,335 @@
+"""Sync throughput: the counter's outbox → HTTP → sync server → PostgreSQL, end to end.
+
+    .venv/bin/python bench/bench_sync.py                  # throwaway PostgreSQL cluster
+    .venv/bin/python bench/bench_sync.py --db-url postgresql://user@host/db   # an existing one
+    .venv/bin/python bench/bench_sync.py --quick
+
+1. Push of N outbox rows (default 100,000; 4 rows per ticket, as a real day makes them) by
+   `push_outbox` to the server running as its own process (`python -m counter_app.server`,
+   uvicorn on loopback) storing into PostgreSQL, against a bare `COPY` of the same rows into a
+   table of the same columns in the same run. Target: ≤ 3×. The server keeps the latest row of
+   each record (a quarter of the rows here), so a `COPY` of just those rows into the server's
+   keyed table is shown too; and a second data set with one row per record (all distinct).
+2. A typical night: a 3,000-visit demo day (`run_demo`) synced by `run_sync` (backup, keys,
+   push, pull, reconciliation), to PostgreSQL and to the SQLite default. Target: < 5 s.
+
+Each measurement uses a fresh database; the table prints medians and the ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pwd
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+import psycopg  # noqa: E402
+
+from counter_app.core.clock import FixedClock  # noqa: E402
+from counter_app.core.roles import Actor, Role  # noqa: E402
+from counter_app.server.store import open_store  # noqa: E402
+from counter_app.services.context import Context  # noqa: E402
+from counter_app.services.demo import run_demo  # noqa: E402
+from counter_app.services.setup import initialise  # noqa: E402
+from counter_app.services.sync import run_sync  # noqa: E402
+from counter_app.store.connection import DB_NAME, close_db, open_database  # noqa: E402
+from counter_app.store.models import db, dump_json  # noqa: E402
+from counter_app.sync import outbox  # noqa: E402
+from counter_app.sync.client import SyncClient, push_outbox  # noqa: E402
+from counter_app.sync.protocol import BATCH_ROWS  # noqa: E402
+
+WIB = ZoneInfo("Asia/Pontianak")
+STATUSES = ("waiting", "called", "serving", "done")
+
+
+# ---- PostgreSQL ---------------------------------------------------------------------------
+
+
+@contextmanager
+def throwaway_cluster() -> Iterator[str]:
+    """initdb + pg_ctl start in a temporary folder (as `postgres` when root); yields an admin
+    URL. Default durability settings: this is what a real server pays."""
+    bindir = next((Path(p) for p in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
+                   if (Path(p) / "initdb").exists()), None)
+    if bindir is None:
+        sys.exit("no PostgreSQL binaries under /usr/lib/postgresql/*/bin: pass --db-url")
+    folder = Path(tempfile.mkdtemp(prefix="loket-bench-pg-"))
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        owner = pwd.getpwnam("postgres")
+        os.chown(folder, owner.pw_uid, owner.pw_gid)
+        prefix = ["runuser", "-u", "postgres", "--"]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    data = folder / "data"
+
+    def run(*cmd: str) -> None:
+        subprocess.run([*prefix, str(bindir / cmd[0]), *cmd[1:]], check=True, capture_output=True, cwd=folder)
+
+    run("initdb", "-D", str(data), "-A", "trust", "-U", "loket", "-E", "UTF8", "--locale=C")
+    run("pg_ctl", "-D", str(data), "-l", str(folder / "log"), "-w", "-o",
+        f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c max_connections=100", "start")
+    try:
+        yield f"postgresql://loket@127.0.0.1:{port}/postgres"
+    finally:
+        run("pg_ctl", "-D", str(data), "-m", "fast", "-w", "stop")
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+class Databases:
+    """Fresh databases on one cluster, dropped afterwards."""
+
+    def __init__(self, admin_url: str) -> None:
+        self.admin_url = admin_url
+        self.made: list[str] = []
+
+    def fresh(self) -> str:
+        name = f"bench_sync_{os.getpid()}_{len(self.made)}"
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        self.made.append(name)
+        return self.admin_url.rsplit("/", 1)[0] + "/" + name
+
+    def drop_all(self) -> None:
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            for name in self.made:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# ---- a counter with N outbox rows ---------------------------------------------------------
+
+
+def synthetic_counter(folder: Path, rows: int, per_ticket: int) -> None:
+    """A counter store whose outbox holds `rows` rows: each ticket's register / call / start /
+    finish (ticket payloads shaped as tickets.sync_payload makes them)."""
+    clock = FixedClock(datetime(2026, 11, 30, 8, 0, tzinfo=WIB))
+    initialise(folder, counter="L01", by="bench", clock=clock)
+    start = datetime(2026, 11, 30, 1, 0)
+    values = []
+    ticket = 0
+    while len(values) < rows:
+        ticket += 1
+        tid = str(uuid.uuid4())
+        arrived = start + timedelta(seconds=ticket)
+        code = f"A{ticket % 1000:03d}"
+        for step in range(per_ticket):
+            if len(values) >= rows:
+                break
+            at = arrived + timedelta(minutes=5 * step)
+            payload = {
+                "id": tid, "day": "2026-11-30", "code": code,
+                "receipt_no": f"PTK-L01-20261130-{code}-{ticket}", "service": "KTP", "device": "L01",
+                "counter": "L01" if step else None, "priority": "", "status": STATUSES[min(step, 3)],
+                "name_masked": "Siti A*****", "arrived_at": arrived.isoformat() + "+00:00",
+                "registered_at": arrived.isoformat() + "+00:00",
+                "first_called_at": (arrived + timedelta(minutes=5)).isoformat() + "+00:00" if step >= 1 else None,
+                "started_at": (arrived + timedelta(minutes=10)).isoformat() + "+00:00" if step >= 2 else None,
+                "finished_at": (arrived + timedelta(minutes=15)).isoformat() + "+00:00" if step >= 3 else None,
+                "call_count": 1 if step else 0, "served_by": "petugas" if step else None,
+                "transferred_from": None, "transferred_to": None,
+            }
+            values.append(("ticket", tid, "upsert", dump_json(payload), str(at)))
+    with db.atomic():
+        db.execute_sql('DELETE FROM "outbox"')
+        db.cursor().executemany(
+            'INSERT INTO "outbox" ("entity", "uuid", "op", "payload", "created_at") VALUES (?, ?, ?, ?, ?)',
+            values,
+        )
+    close_db()
+
+
+def reset_outbox(folder: Path) -> None:
+    database = open_database(folder / DB_NAME)
+    database.execute_sql('UPDATE "outbox" SET "sent_at" = NULL')
+    database.close()
+
+
+# ---- measurements -------------------------------------------------------------------------
+
+
+@contextmanager
+def server_process(url: str) -> Iterator[str]:
+    """`python -m counter_app.server` on a free loopback port, as it runs in production."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "counter_app.server", "--db-url", url, "--port", str(port)],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(base + "/api/v1/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                sys.exit("the sync server did not start")
+            time.sleep(0.05)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def push_end_to_end(folder: Path, url: str, batch_rows: int) -> tuple[float, int]:
+    store = open_store(url)
+    token = store.add_device("PTK-L01")
+    database = open_database(folder / DB_NAME)
+    try:
+        with server_process(url) as server, SyncClient(server, token) as client:
+            t0 = time.perf_counter()
+            result = push_outbox(client, database, "PTK-L01", batch_rows=batch_rows)
+            elapsed = time.perf_counter() - t0
+        stored = len(store.records())
+    finally:
+        database.close()
+        store.close()
+    assert result.pushed > 0 and outbox.pending_count(open_database(folder / DB_NAME)) == 0
+    return elapsed, stored
+
+
+def bare_copy(folder: Path, url: str, *, latest_only: bool) -> tuple[float, int]:
+    """COPY the outbox rows into PostgreSQL: all of them into a bare table of the same columns
+    (no key: several rows per record), or the latest row per record into the server's own
+    sync_record table (same key and indexes, made by the server's schema)."""
+    open_store(url).close()
+    table = "sync_record"
+    if not latest_only:
+        table = "bare_rows"
+        with psycopg.connect(url) as conn:
+            conn.execute("CREATE TABLE bare_rows (LIKE sync_record INCLUDING DEFAULTS)")
+    database = open_database(folder / DB_NAME)
+    rows = database.execute_sql(
+        'SELECT "entity", "uuid", "seq", "op", "payload", "created_at" FROM "outbox" ORDER BY "seq"'
+    ).fetchall()
+    database.close()
+    if latest_only:
+        rows = list({(r[0], r[1]): r for r in rows}.values())
+    now = datetime.now().isoformat()
+    with psycopg.connect(url) as conn:
+        t0 = time.perf_counter()
+        with conn.cursor() as cur, cur.copy(
+            f"COPY {table} (device, entity, uuid, seq, op, payload, created_at, day, received_at) FROM STDIN"
+        ) as copy:
+            for entity, uid, seq, op, payload, created in rows:
+                copy.write_row(("PTK-L01", entity, uid, seq, op, payload, created, "2026-11-30", now))
+        conn.commit()
+        elapsed = time.perf_counter() - t0
+    return elapsed, len(rows)
+
+
+def typical_night(tmp: Path, url: str, visits: int) -> tuple[float, dict[str, Any]]:
+    folder = tmp / f"night-{uuid.uuid4().hex[:6]}"
+    clock = FixedClock(datetime(2026, 11, 30, 8, 0, tzinfo=WIB))
+    initialise(folder, counter="L01", admin="admin", admin_password="rahasia-admin-1", by="bench", clock=clock)
+    ctx = Context(folder, Actor("admin", Role.ADMIN, 1), clock)
+    run_demo(ctx, date(2026, 11, 27), visits, seed=7)
+    store = open_store(url)
+    token = store.add_device("PTK-L01", publisher=True)
+    try:
+        with server_process(url) as server:
+            ctx = Context(folder, Actor("admin", Role.ADMIN, 1), clock)
+            t0 = time.perf_counter()
+            result = run_sync(ctx, server, token)
+            elapsed = time.perf_counter() - t0
+    finally:
+        store.close()
+        close_db()
+    return elapsed, result.to_json()
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--db-url", help="admin URL of an existing PostgreSQL (databases are created in it)")
+    ap.add_argument("--rows", type=int, default=100_000)
+    ap.add_argument("--batch", type=int, default=BATCH_ROWS)
+    ap.add_argument("--visits", type=int, default=3000)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--quick", action="store_true", help="20,000 rows, 1,000 visits, once")
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.rows, args.visits, args.repeat = 20_000, 1000, 1
+
+    tmp = Path(tempfile.mkdtemp(prefix="loket-bench-sync-"))
+    cluster = throwaway_cluster() if not args.db_url else contextmanager(lambda: iter([args.db_url]))()
+    report: dict[str, Any] = {}
+    try:
+        with cluster as admin_url:
+            dbs = Databases(admin_url)
+            try:
+                print(f"PostgreSQL: {admin_url.rsplit('@', 1)[-1]}   rows: {args.rows:,}   batch: {args.batch}")
+                for label, per_ticket in (("4 rows per ticket", 4), ("all rows distinct", 1)):
+                    folder = tmp / f"counter-{per_ticket}"
+                    synthetic_counter(folder, args.rows, per_ticket)
+                    e2e, copy_all, copy_latest, stored = [], [], [], 0
+                    for _ in range(args.repeat):  # interleaved: the machine is noisy
+                        reset_outbox(folder)
+                        seconds, stored = push_end_to_end(folder, dbs.fresh(), args.batch)
+                        e2e.append(seconds)
+                        copy_all.append(bare_copy(folder, dbs.fresh(), latest_only=False)[0])
+                        copy_latest.append(bare_copy(folder, dbs.fresh(), latest_only=True)[0])
+                    row = {
+                        "end_to_end_s": round(median(e2e), 3),
+                        "copy_all_rows_s": round(median(copy_all), 3),
+                        "copy_latest_rows_s": round(median(copy_latest), 3),
+                        "rows_stored": stored,
+                        "ratio_vs_copy_all": round(median(e2e) / median(copy_all), 2),
+                        "ratio_vs_copy_latest": round(median(e2e) / median(copy_latest), 2),
+                        "rows_per_s": round(args.rows / median(e2e)),
+                    }
+                    report[label] = row
+                    print(f"\n{label}: push {args.rows:,} rows end to end {row['end_to_end_s']:.2f} s "
+                          f"({row['rows_per_s']:,} rows/s), {stored:,} records kept")
+                    print(f"  bare COPY of the {args.rows:,} rows     {row['copy_all_rows_s']:.2f} s   "
+                          f"ratio {row['ratio_vs_copy_all']:.2f}×  (target ≤ 3×)")
+                    print(f"  bare COPY of the {stored:,} kept rows  {row['copy_latest_rows_s']:.2f} s   "
+                          f"ratio {row['ratio_vs_copy_latest']:.2f}×")
+
+                for store_label, url_of in (("PostgreSQL", lambda: dbs.fresh()),
+                                            ("SQLite", lambda: f"sqlite:///{tmp / uuid.uuid4().hex / 'server.sqlite3'}")):
+                    times, last = [], {}
+                    for _ in range(args.repeat):
+                        seconds, last = typical_night(tmp, url_of(), args.visits)
+                        times.append(seconds)
+                    report[f"night_{store_label}"] = {"seconds": round(median(times), 3), "pushed": last["pushed"]}
+                    print(f"\ntypical night ({args.visits:,} visits, {last['pushed']:,} outbox rows) "
+                          f"→ {store_label}: run_sync {median(times):.2f} s  (target < 5 s)")
+            finally:
+                dbs.drop_all()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("\n" + json.dumps(report, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

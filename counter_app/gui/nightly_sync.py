@@ -1,0 +1,215 @@
+"""The nightly sync in the window: a timer for the setting `sync_time`, a catch-up at start-up,
+and `run_sync` on a worker thread with progress and the outcome coming back by signal.
+
+Self-contained: the window connects `progress` and `finished` to its status bar and a
+"Sinkronkan sekarang" action to `sync_now()`. Scheduled runs act as the machine
+(`system:nightly-sync`, supervisor rights: the admin who set the server up chose this); a run
+started by hand acts as the given user, whose role must allow syncing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
+
+from counter_app.core.errors import LoketError
+from counter_app.core.i18n import t
+from counter_app.core.roles import Actor, Role
+from counter_app.services import sync as sync_service
+from counter_app.services.context import Context
+from counter_app.store.connection import close_db
+
+NIGHTLY_ACTOR = Actor("system:nightly-sync", Role.SUPERVISOR)
+DEFAULT_TIME = time(21, 0)
+MAX_WAIT_MS = 15 * 60 * 1000  # re-check at least this often (sleep, clock changes)
+RETRY_AFTER = timedelta(minutes=30)  # after a failed scheduled run …
+RETRIES = 3  # … this many times, then wait for the next night
+
+Runner = Callable[..., Any]
+
+
+class _Signals(QObject):
+    """One run's messages from the worker thread to the UI thread."""
+
+    progress = Signal(str, int, int)
+    done = Signal(object)
+    failed = Signal(object)
+
+
+class _Job(QRunnable):
+    def __init__(self, fn: Callable[[Callable[[str, int, int], None]], Any], signals: _Signals) -> None:
+        super().__init__()
+        self.fn = fn
+        self.signals = signals
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        try:
+            result = self.fn(lambda stage, done, total: self.signals.progress.emit(stage, done, total))
+        except BaseException as exc:  # noqa: BLE001 - handed to the UI thread
+            self.signals.failed.emit(exc)
+        else:
+            self.signals.done.emit(result)
+        finally:
+            close_db()  # this thread's own SQLite connection
+
+
+class NightlySync(QObject):
+    started = Signal()
+    progress = Signal(str)  # a line for the status bar
+    finished = Signal(bool, str)  # ok, the outcome in words
+    bug = Signal(object)  # an unexpected exception, for the window's error path
+
+    def __init__(
+        self,
+        ctx: Context,
+        parent: QObject | None = None,
+        *,
+        run: Runner = sync_service.run_sync,
+        catch_up_delay_ms: int = 60_000,
+        pool: QThreadPool | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self._run = run
+        self.catch_up_delay_ms = catch_up_delay_ms
+        self.pool = pool or QThreadPool(self)
+        self.pool.setMaxThreadCount(1)
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.timeout.connect(self._tick)
+        self._due: datetime | None = None
+        self._retries = 0
+        self._signals: _Signals | None = None
+        self.last_text = ""
+
+    # -- the schedule --
+
+    def now(self) -> datetime:
+        return self.ctx.clock.now()
+
+    def sync_time(self) -> time:
+        try:
+            hours, minutes = str(self.ctx.setting("sync_time")).split(":")
+            return time(int(hours), int(minutes))
+        except (ValueError, KeyError):
+            return DEFAULT_TIME
+
+    def last_scheduled(self, now: datetime | None = None) -> datetime:
+        """The latest scheduled moment at or before `now` (aware)."""
+        local = (now or self.now()).astimezone(ZoneInfo(self.ctx.tz))
+        at = datetime.combine(local.date(), self.sync_time(), local.tzinfo)
+        return at if at <= local else at - timedelta(days=1)
+
+    def next_scheduled(self, now: datetime | None = None) -> datetime:
+        return self.last_scheduled(now) + timedelta(days=1)
+
+    def is_configured(self) -> bool:
+        has_token = sync_service.saved_token(self.ctx.data_dir) is not None
+        return bool(self.ctx.setting("sync_server")) and has_token
+
+    def catch_up_due(self, now: datetime | None = None) -> bool:
+        """The PC was off (or the program closed) at the last scheduled time."""
+        ok_at = sync_service.last_sync(self.ctx).ok_at
+        return ok_at is None or ok_at < self.last_scheduled(now)
+
+    @property
+    def running(self) -> bool:
+        return self._signals is not None
+
+    @property
+    def due(self) -> datetime | None:
+        return self._due
+
+    def start(self) -> None:
+        """Arm the timer; run soon if last night's sync was missed."""
+        self.ctx.reload_settings()
+        now = self.now()
+        self._due = self.next_scheduled(now)
+        if self.is_configured() and self.catch_up_due(now):
+            self._due = now + timedelta(milliseconds=self.catch_up_delay_ms)
+        self._arm()
+
+    def stop(self) -> None:
+        self.timer.stop()
+        self._due = None
+
+    def _arm(self) -> None:
+        if self._due is None:
+            return
+        wait = (self._due - self.now()).total_seconds() * 1000
+        self.timer.start(int(min(max(wait, 0), MAX_WAIT_MS)))
+
+    def _tick(self) -> None:
+        now = self.now()
+        if self._due is not None and now >= self._due and not self.running:
+            self.ctx.reload_settings()
+            if self.is_configured():
+                self._start_job(NIGHTLY_ACTOR, scheduled=True)
+            self._due = self.next_scheduled(now)
+        self._arm()
+
+    # -- running --
+
+    def sync_now(self, actor: Actor | None = None) -> bool:
+        """Start a sync by hand; False if one is already running or sync is not set up."""
+        if self.running:
+            return False
+        self.ctx.reload_settings()
+        if not self.is_configured():
+            self.last_text = t("gui.sync.not_configured")
+            self.finished.emit(False, self.last_text)
+            return False
+        self._start_job(actor or self.ctx.actor, scheduled=False)
+        return True
+
+    def _start_job(self, actor: Actor, *, scheduled: bool) -> None:
+        ctx = replace(self.ctx, actor=actor, _settings=None)
+        # A child of this object, living in the UI thread (its slots run there) and deleted
+        # there: the worker may drop the last Python reference to it, which must not delete it.
+        signals = _Signals(self)
+        self._signals = signals
+        signals.progress.connect(self._on_progress)
+        signals.done.connect(lambda result: self._on_done(result, scheduled))
+        signals.failed.connect(lambda exc: self._on_failed(exc, scheduled))
+        self.started.emit()
+        self.progress.emit(t("sync.stage.backup"))
+        self.pool.start(_Job(lambda progress: self._run(ctx, progress=progress), signals))
+
+    def _release(self) -> None:
+        if self._signals is not None:
+            self._signals.deleteLater()
+        self._signals = None
+
+    def _on_progress(self, stage: str, done: int, total: int) -> None:
+        self.progress.emit(t(f"sync.stage.{stage}", done=done, total=total))
+
+    def _on_done(self, result: Any, scheduled: bool) -> None:
+        self._release()
+        self._retries = 0
+        self.ctx.reload_settings()
+        self.last_text = result.text() if hasattr(result, "text") else str(result)
+        self.finished.emit(True, self.last_text)
+
+    def _on_failed(self, exc: BaseException, scheduled: bool) -> None:
+        self._release()
+        self.ctx.reload_settings()
+        if isinstance(exc, LoketError):
+            self.last_text = t("sync.failed", message=exc.message())
+        else:
+            self.last_text = t("sync.failed", message=t("sync.failed_bug"))
+            self.bug.emit(exc)
+        if scheduled and self._retries < RETRIES:
+            self._retries += 1
+            self._due = min(self._due or self.next_scheduled(), self.now() + RETRY_AFTER)
+            self._arm()
+        self.finished.emit(False, self.last_text)
+
+    def wait(self, msecs: int = 30_000) -> bool:
+        """Block until the running sync is over (closing the window, tests)."""
+        return self.pool.waitForDone(msecs)

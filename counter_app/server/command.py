@@ -1,0 +1,117 @@
+"""`counter-app server …`: run the sync server, or manage its devices from the terminal.
+
+    counter-app server [--db-url URL] [--host H] [--port P] [--admin-token-file F]
+    counter-app server add-device NAME [--publisher] [--replace]   → the token, alone on stdout
+    counter-app server revoke-device NAME
+    counter-app server devices
+
+The store is `--db-url` (or `$COUNTER_APP_SERVER_DB_URL`), by default a SQLite file in the data
+folder. The admin token (for `POST /api/v1/devices` over HTTP) comes from `--admin-token-file`
+or `$COUNTER_APP_SERVER_ADMIN_TOKEN`; without one, devices are managed from this command only.
+Nothing here imports FastAPI until the server actually starts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from counter_app.core.errors import ValidationError
+from counter_app.core.i18n import t
+
+ENV_DB_URL = "COUNTER_APP_SERVER_DB_URL"
+ENV_ADMIN_TOKEN = "COUNTER_APP_SERVER_ADMIN_TOKEN"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8470
+ACTIONS = ("serve", "add-device", "revoke-device", "devices")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The `server` sub-command's options (for the CLI's parser)."""
+    parser.add_argument("action", nargs="?", default="serve", choices=ACTIONS)
+    parser.add_argument("name", nargs="?", help=t("cli.help.server_name"))
+    parser.add_argument("--db-url", metavar="URL", help=t("cli.help.server_db_url"))
+    parser.add_argument("--host", default=DEFAULT_HOST)
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+    parser.add_argument("--admin-token-file", metavar="FILE", help=t("cli.help.server_admin_token"))
+    parser.add_argument("--publisher", action="store_true", help=t("cli.help.server_publisher"))
+    parser.add_argument("--replace", action="store_true", help=t("cli.help.server_replace"))
+
+
+def db_url(args: argparse.Namespace, data_dir: Path) -> str:
+    from counter_app.server.store import default_url
+
+    return getattr(args, "db_url", None) or os.environ.get(ENV_DB_URL) or default_url(data_dir)
+
+
+def admin_token(args: argparse.Namespace) -> str | None:
+    path = getattr(args, "admin_token_file", None)
+    if path:
+        try:
+            text = Path(path).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ValidationError("server.admin_token_file", field="admin_token_file",
+                                  path=str(path), error=exc.strerror or str(exc)) from None
+        return text or None
+    return os.environ.get(ENV_ADMIN_TOKEN) or None
+
+
+def run(args: argparse.Namespace, data_dir: Path, *, as_json: bool = False, out: TextIO | None = None) -> int:
+    """Carry out `counter-app server …`; returns the exit code (LoketErrors propagate)."""
+    out = out or sys.stdout
+    from counter_app.server.store import open_store
+
+    action = args.action
+    if action in ("add-device", "revoke-device") and not args.name:
+        raise ValidationError("server.device_name_required", field="name")
+    store = open_store(db_url(args, data_dir))
+    try:
+        if action == "add-device":
+            token = store.add_device(args.name, publisher=args.publisher, replace=args.replace)
+            _emit(out, as_json, {"device": args.name, "token": token}, token)
+        elif action == "revoke-device":
+            store.revoke_device(args.name)
+            _emit(out, as_json, {"device": args.name, "revoked": True},
+                  t("server.device_revoked_done", name=args.name))
+        elif action == "devices":
+            devices = store.devices()
+            lines = [
+                f"{d.name:<24}{'publisher' if d.publisher else '':<11}"
+                f"{'REVOKED' if d.revoked else 'active':<9}{d.stored_through:>10}  {d.last_push_at or '-'}"
+                for d in devices
+            ]
+            _emit(out, as_json, [d.to_json() for d in devices], "\n".join(lines))
+        else:
+            return serve(store, host=args.host, port=args.port, admin_token=admin_token(args))
+    finally:
+        store.close()
+    return 0
+
+
+def _emit(out: TextIO, as_json: bool, data: Any, text: str) -> None:
+    if as_json:
+        json.dump(data, out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    elif text:
+        out.write(text + "\n")
+    out.flush()
+
+
+def serve(store: Any, *, host: str, port: int, admin_token: str | None = None) -> int:
+    """Run uvicorn in the foreground until interrupted."""
+    try:
+        import uvicorn
+
+        from counter_app.server.app import create_app
+    except ImportError as exc:  # installed without the `server` extra
+        raise ValidationError("server.missing_extra", detail=str(exc)) from None
+
+    app = create_app(store, admin_token=admin_token)
+    print(t("server.listening", url=f"http://{host}:{port}", store=store.display_url), file=sys.stderr)
+    uvicorn.run(app, host=host, port=port, log_level="info", ws="none", lifespan="off",
+                server_header=False, proxy_headers=True)
+    return 0

@@ -1,0 +1,661 @@
+"""The sync server's central store: plain SQL behind a small adapter for two dialects.
+
+`open_store("postgresql://…")` (psycopg 3) for a city's many sites; `open_store("sqlite:///…")`
+(the default: a file in the data folder) for a single small MPP. The same SQL serves both: the
+statements are written with `?` placeholders and the few differences (JSON column type, row
+locks, booleans) live in `Dialect`. The schema is created on start, idempotently, so any number
+of stateless server copies may share one PostgreSQL database.
+
+Tables
+    server_meta    name → value: `schema_version`, `reference_version` (bumped, under a row
+                   lock, by every change of reference data or keyring: commit order = version
+                   order, so a pull never skips a change).
+    device         one row per counter PC: sha256 of its token, publisher flag, revoked_at,
+                   stored_through (highest outbox seq committed).
+    sync_record    the latest row of each (device, entity, uuid): seq, op, payload, day.
+    sync_batch     batch ids already stored (a replayed batch changes nothing).
+    reference_doc  catalogue and staff documents (kind, code) with the version that last
+                   changed them.
+    keyring_key    public keys of every device (kid → entry).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import queue
+import re
+import secrets
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from counter_app.core.errors import LoketError, NotFound, ValidationError
+from counter_app.sync.protocol import DEVICE_NAME, REFERENCE_KINDS, TOKEN_BYTES
+
+SCHEMA_VERSION = 1
+SERVER_DB_NAME = "loket-server.sqlite3"
+POOL_SIZE = 16
+LOCK_TIMEOUT_S = 30.0
+_PG_SCHEMA_LOCK = 0x4C4F4B45  # advisory lock id ("LOKE"): copies starting at once queue up
+
+
+class StoreUnavailable(LoketError):
+    """The central database cannot be reached or opened."""
+
+
+class DeviceGone(LoketError):
+    """The device was revoked (or removed) while its request was on the way."""
+
+
+@dataclass(frozen=True)
+class Dialect:
+    name: str
+    json_type: str
+    json_param: str
+    bool_type: str
+    lock: str  # row lock suffix for SELECTs that precede a write
+
+    def sql(self, text: str) -> str:
+        return _pg_sql(text) if self.name == "postgresql" else text
+
+    def load_json(self, value: Any) -> Any:
+        return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+POSTGRESQL = Dialect("postgresql", "jsonb", "CAST(? AS jsonb)", "BOOLEAN", " FOR UPDATE")
+SQLITE = Dialect("sqlite", "TEXT", "?", "INTEGER", "")
+
+
+@lru_cache(maxsize=256)
+def _pg_sql(text: str) -> str:
+    return text.replace("%", "%%").replace("?", "%s")
+
+
+def _schema(d: Dialect) -> list[str]:
+    j, b = d.json_type, d.bool_type
+    return [
+        "CREATE TABLE IF NOT EXISTS server_meta (name VARCHAR(64) PRIMARY KEY, value BIGINT NOT NULL)",
+        f"""CREATE TABLE IF NOT EXISTS device (
+            name VARCHAR(64) PRIMARY KEY,
+            token_hash CHAR(64) NOT NULL UNIQUE,
+            publisher {b} NOT NULL,
+            created_at VARCHAR(40) NOT NULL,
+            revoked_at VARCHAR(40),
+            stored_through BIGINT NOT NULL,
+            last_push_at VARCHAR(40))""",
+        f"""CREATE TABLE IF NOT EXISTS sync_record (
+            device VARCHAR(64) NOT NULL,
+            entity VARCHAR(32) NOT NULL,
+            uuid VARCHAR(64) NOT NULL,
+            seq BIGINT NOT NULL,
+            op VARCHAR(16) NOT NULL,
+            payload {j} NOT NULL,
+            created_at VARCHAR(40) NOT NULL,
+            day VARCHAR(10),
+            received_at VARCHAR(40) NOT NULL,
+            PRIMARY KEY (device, entity, uuid))""",
+        "CREATE INDEX IF NOT EXISTS sync_record_entity_day ON sync_record (entity, day)",
+        """CREATE TABLE IF NOT EXISTS sync_batch (
+            device VARCHAR(64) NOT NULL,
+            batch_id VARCHAR(36) NOT NULL,
+            first_seq BIGINT NOT NULL,
+            last_seq BIGINT NOT NULL,
+            row_count INTEGER NOT NULL,
+            received_at VARCHAR(40) NOT NULL,
+            PRIMARY KEY (device, batch_id))""",
+        f"""CREATE TABLE IF NOT EXISTS reference_doc (
+            kind VARCHAR(16) NOT NULL,
+            code VARCHAR(64) NOT NULL,
+            doc {j} NOT NULL,
+            version BIGINT NOT NULL,
+            device VARCHAR(64) NOT NULL,
+            updated_at VARCHAR(40) NOT NULL,
+            PRIMARY KEY (kind, code))""",
+        "CREATE INDEX IF NOT EXISTS reference_doc_version ON reference_doc (version)",
+        f"""CREATE TABLE IF NOT EXISTS keyring_key (
+            kid VARCHAR(32) PRIMARY KEY,
+            device VARCHAR(64) NOT NULL,
+            entry {j} NOT NULL,
+            version BIGINT NOT NULL,
+            received_at VARCHAR(40) NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS keyring_key_version ON keyring_key (version)",
+        "INSERT INTO server_meta (name, value) VALUES ('schema_version', 1) ON CONFLICT (name) DO NOTHING",
+        "INSERT INTO server_meta (name, value) VALUES ('reference_version', 0) ON CONFLICT (name) DO NOTHING",
+    ]
+
+
+# ---- connections --------------------------------------------------------------------------
+
+
+class _Pool:
+    """A handful of open connections reused across requests (opening one per request would
+    cost more than most requests do). Broken connections are dropped, not returned."""
+
+    def __init__(self, connect: Callable[[], Any], healthy: Callable[[Any], bool], size: int) -> None:
+        self._connect = connect
+        self._healthy = healthy
+        self._idle: queue.LifoQueue[Any] = queue.LifoQueue()
+        self._slots = threading.BoundedSemaphore(size)
+
+    @contextmanager
+    def connection(self) -> Iterator[Any]:
+        if not self._slots.acquire(timeout=LOCK_TIMEOUT_S):
+            raise StoreUnavailable("server.store_busy")
+        try:
+            try:
+                conn = self._idle.get_nowait()
+            except queue.Empty:
+                conn = self._connect()
+            try:
+                yield conn
+            finally:
+                if self._healthy(conn):
+                    self._idle.put(conn)
+                else:
+                    _close_quietly(conn)
+        finally:
+            self._slots.release()
+
+    def close(self) -> None:
+        while True:
+            try:
+                _close_quietly(self._idle.get_nowait())
+            except queue.Empty:
+                return
+
+
+def _close_quietly(conn: Any) -> None:
+    try:
+        conn.close()
+    except Exception:  # noqa: BLE001 - a broken connection may fail to close; it is gone anyway
+        pass
+
+
+class Tx:
+    """One transaction: `?`-placeholder SQL in, rows out."""
+
+    def __init__(self, cursor: Any, dialect: Dialect) -> None:
+        self.cur = cursor
+        self.d = dialect
+
+    def run(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        self.cur.execute(self.d.sql(sql), params)
+        return self.cur
+
+    def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self.cur.executemany(self.d.sql(sql), rows)
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return self.run(sql, params).fetchone()
+
+    def all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        return list(self.run(sql, params).fetchall())
+
+
+# ---- results ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Device:
+    name: str
+    publisher: bool
+    revoked: bool
+    stored_through: int
+    created_at: str = ""
+    revoked_at: str | None = None
+    last_push_at: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "device": self.name,
+            "publisher": self.publisher,
+            "revoked": self.revoked,
+            "stored_through": self.stored_through,
+            "created_at": self.created_at,
+            "revoked_at": self.revoked_at,
+            "last_push_at": self.last_push_at,
+        }
+
+
+def token_hash(token: str) -> str:
+    """Tokens are 32 random bytes: a plain sha256 is enough (no password to stretch)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+_dump_fast = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # payloads: as sent
+
+# A pushed row as the store takes it: the protocol's dict (seq, entity, uuid, op, payload,
+# created_at), validated by the API.
+PushedRow = Mapping[str, Any]
+
+
+def _day_of(entity: str, payload: dict[str, Any]) -> str | None:
+    day = payload.get("day") if entity == "ticket" else None
+    return day if isinstance(day, str) and len(day) == 10 else None
+
+
+_DEVICE_COLUMNS = "name, publisher, revoked_at, stored_through, created_at, last_push_at"
+
+
+def _device(row: Sequence[Any]) -> Device:
+    name, publisher, revoked_at, through, created, last = row
+    return Device(name, bool(publisher), revoked_at is not None, int(through), created, revoked_at, last)
+
+
+# ---- the store ----------------------------------------------------------------------------
+
+
+class Store:
+    def __init__(self, dialect: Dialect, pool: _Pool, url: str) -> None:
+        self.d = dialect
+        self._pool = pool
+        self.url = url
+
+    @property
+    def display_url(self) -> str:
+        """The URL without its password (for logs and the terminal)."""
+        return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", self.url)
+
+    # -- transactions --
+
+    @contextmanager
+    def transaction(self, *, write: bool = True) -> Iterator[Tx]:
+        with self._pool.connection() as conn:
+            if self.d is POSTGRESQL:
+                with conn.transaction():
+                    with conn.cursor() as cur:
+                        yield Tx(cur, self.d)
+            else:
+                conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                try:
+                    yield Tx(conn.cursor(), self.d)
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+
+    def close(self) -> None:
+        self._pool.close()
+
+    def create_schema(self) -> None:
+        with self.transaction() as tx:
+            if self.d is POSTGRESQL:
+                tx.run("SELECT pg_advisory_xact_lock(?)", (_PG_SCHEMA_LOCK,))
+            for statement in _schema(self.d):
+                tx.run(statement)
+            version = tx.one("SELECT value FROM server_meta WHERE name = 'schema_version'")[0]
+        if version > SCHEMA_VERSION:
+            raise StoreUnavailable("server.store_newer", version=version, supported=SCHEMA_VERSION)
+
+    def ping(self) -> bool:
+        with self.transaction(write=False) as tx:
+            return tx.one("SELECT 1")[0] == 1
+
+    # -- devices --
+
+    def add_device(self, name: str, *, publisher: bool = False, replace: bool = False) -> str:
+        """Register a device (or with `replace`, give it a new token); returns the token,
+        which is shown once and stored only as its hash."""
+        if not DEVICE_NAME.fullmatch(name or ""):
+            raise ValidationError("server.device_name", field="name", name=name)
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+        with self.transaction() as tx:
+            row = tx.one(f"SELECT revoked_at FROM device WHERE name = ?{self.d.lock}", (name,))
+            if row is None:
+                tx.run(
+                    "INSERT INTO device (name, token_hash, publisher, created_at, revoked_at, "
+                    "stored_through, last_push_at) VALUES (?, ?, ?, ?, NULL, 0, NULL)",
+                    (name, token_hash(token), publisher, _now()),
+                )
+            elif row[0] is not None or replace:
+                tx.run(
+                    "UPDATE device SET token_hash = ?, publisher = ?, revoked_at = NULL WHERE name = ?",
+                    (token_hash(token), publisher, name),
+                )
+            else:
+                raise ValidationError("server.device_exists", field="name", name=name)
+        return token
+
+    def revoke_device(self, name: str) -> None:
+        with self.transaction() as tx:
+            row = tx.one(f"SELECT revoked_at FROM device WHERE name = ?{self.d.lock}", (name,))
+            if row is None:
+                raise NotFound("server.device_unknown", name=name)
+            if row[0] is None:
+                tx.run("UPDATE device SET revoked_at = ? WHERE name = ?", (_now(), name))
+
+    def devices(self) -> list[Device]:
+        with self.transaction(write=False) as tx:
+            rows = tx.all(f"SELECT {_DEVICE_COLUMNS} FROM device ORDER BY name")
+        return [_device(r) for r in rows]
+
+    def device_for_token(self, token: str) -> Device | None:
+        with self.transaction(write=False) as tx:
+            row = tx.one(f"SELECT {_DEVICE_COLUMNS} FROM device WHERE token_hash = ?", (token_hash(token),))
+        return None if row is None else _device(row)
+
+    # -- push --
+
+    def store_batch(
+        self,
+        device: str,
+        batch_id: str,
+        rows: Sequence[PushedRow],
+        *,
+        after_commit: Callable[[str, str], None] | None = None,
+    ) -> int:
+        """Keep the latest row of each record, all in one transaction; returns the device's
+        stored_through. A batch id seen before changes nothing."""
+        if not rows:
+            return self._stored_through(device)
+        latest: dict[tuple[str, str], PushedRow] = {}
+        for row in rows:  # seq order: the last one of a record wins
+            latest[(row["entity"], row["uuid"])] = row
+        now = _now()
+        values = [
+            (device, r["entity"], r["uuid"], r["seq"], r["op"], _dump_fast(r["payload"]), r["created_at"],
+             _day_of(r["entity"], r["payload"]), now)
+            for r in latest.values()
+        ]
+        with self.transaction() as tx:
+            current = tx.one(
+                f"SELECT stored_through, revoked_at FROM device WHERE name = ?{self.d.lock}", (device,)
+            )
+            if current is None or current[1] is not None:
+                raise DeviceGone("server.device_revoked", name=device)
+            through = int(current[0])
+            if tx.one("SELECT 1 FROM sync_batch WHERE device = ? AND batch_id = ?", (device, batch_id)):
+                return through
+            self._upsert_records(tx, values)
+            tx.run(
+                "INSERT INTO sync_batch (device, batch_id, first_seq, last_seq, row_count, received_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (device, batch_id, rows[0]["seq"], rows[-1]["seq"], len(rows), now),
+            )
+            through = max(through, rows[-1]["seq"])
+            tx.run(
+                "UPDATE device SET stored_through = ?, last_push_at = ? WHERE name = ?",
+                (through, now, device),
+            )
+        if after_commit is not None:
+            after_commit(device, batch_id)
+        return through
+
+    _UPSERT_SET = (
+        "ON CONFLICT (device, entity, uuid) DO UPDATE SET seq = excluded.seq, "
+        "op = excluded.op, payload = excluded.payload, created_at = excluded.created_at, "
+        "day = excluded.day, received_at = excluded.received_at "
+        "WHERE excluded.seq > sync_record.seq"
+    )
+
+    def _upsert_records(self, tx: Tx, values: list[tuple[Any, ...]]) -> None:
+        if self.d is not POSTGRESQL:
+            tx.many(
+                "INSERT INTO sync_record (device, entity, uuid, seq, op, payload, created_at, day, "
+                f"received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) {self._UPSERT_SET}",
+                values,
+            )
+            return
+        # PostgreSQL: COPY into the connection's scratch table (made on connect), then one
+        # INSERT … SELECT: several times faster than a statement per row. Keys are unique
+        # within `values`, as one INSERT … ON CONFLICT requires.
+        cur = tx.cur
+        with cur.copy(
+            "COPY incoming_record (device, entity, uuid, seq, op, payload, created_at, day, "
+            "received_at) FROM STDIN"
+        ) as copy:
+            for row in values:
+                copy.write_row(row)
+        cur.execute(
+            "INSERT INTO sync_record (device, entity, uuid, seq, op, payload, created_at, day, "
+            "received_at) SELECT device, entity, uuid, seq, op, payload, created_at, day, "
+            f"received_at FROM incoming_record {self._UPSERT_SET}"
+        )
+
+    def _stored_through(self, device: str) -> int:
+        with self.transaction(write=False) as tx:
+            row = tx.one("SELECT stored_through FROM device WHERE name = ?", (device,))
+        return 0 if row is None else int(row[0])
+
+    def records(self, device: str | None = None) -> list[dict[str, Any]]:
+        """Every stored record (tests, exports), optionally of one device."""
+        sql = "SELECT device, entity, uuid, seq, op, payload, created_at, day FROM sync_record"
+        params: tuple[Any, ...] = ()
+        if device is not None:
+            sql += " WHERE device = ?"
+            params = (device,)
+        with self.transaction(write=False) as tx:
+            rows = tx.all(sql + " ORDER BY device, entity, uuid", params)
+        return [
+            {"device": r[0], "entity": r[1], "uuid": r[2], "seq": int(r[3]), "op": r[4],
+             "payload": self.d.load_json(r[5]), "created_at": r[6], "day": r[7]}
+            for r in rows
+        ]
+
+    def ticket_counts(self, device: str) -> dict[str, int]:
+        """Tickets per local day of one device (the daily reconciliation)."""
+        with self.transaction(write=False) as tx:
+            rows = tx.all(
+                "SELECT day, COUNT(*) FROM sync_record WHERE device = ? AND entity = 'ticket' "
+                "AND op = 'upsert' AND day IS NOT NULL GROUP BY day ORDER BY day",
+                (device,),
+            )
+        return {r[0]: int(r[1]) for r in rows}
+
+    def tickets(self, day_from: str, day_to: str) -> list[tuple[str, dict[str, Any]]]:
+        """(device, payload) of every ticket of the days, all devices."""
+        with self.transaction(write=False) as tx:
+            rows = tx.all(
+                "SELECT device, payload FROM sync_record WHERE entity = 'ticket' AND op = 'upsert' "
+                "AND day >= ? AND day <= ?",
+                (day_from, day_to),
+            )
+        return [(r[0], self.d.load_json(r[1])) for r in rows]
+
+    # -- reference data and keys --
+
+    def _bump(self, tx: Tx) -> int:
+        """Take the version lock (held to commit) and return the next version."""
+        sql = f"SELECT value FROM server_meta WHERE name = 'reference_version'{self.d.lock}"
+        version = int(tx.one(sql)[0])
+        return version + 1
+
+    def store_reference(self, device: str, docs: Iterable[tuple[str, str, dict[str, Any]]]) -> int:
+        """Upsert catalogue/staff documents that changed; returns how many did."""
+        docs = list(docs)
+        with self.transaction() as tx:
+            version = self._bump(tx)
+            existing = {
+                (r[0], r[1]): self.d.load_json(r[2])
+                for r in tx.all("SELECT kind, code, doc FROM reference_doc")
+            }
+            changed = [(k, c, doc) for k, c, doc in docs if existing.get((k, c)) != doc]
+            if changed:
+                now = _now()
+                tx.many(
+                    "INSERT INTO reference_doc (kind, code, doc, version, device, updated_at) "
+                    f"VALUES (?, ?, {self.d.json_param}, ?, ?, ?) ON CONFLICT (kind, code) DO UPDATE "
+                    "SET doc = excluded.doc, version = excluded.version, device = excluded.device, "
+                    "updated_at = excluded.updated_at",
+                    [(k, c, _dump(doc), version, device, now) for k, c, doc in changed],
+                )
+                tx.run("UPDATE server_meta SET value = ? WHERE name = 'reference_version'", (version,))
+        return len(changed)
+
+    def store_keys(self, device: str, entries: Iterable[dict[str, Any]]) -> int:
+        """Add public keys not known yet (a kid keeps its first owner); returns how many."""
+        entries = list(entries)
+        with self.transaction() as tx:
+            version = self._bump(tx)
+            known = {r[0] for r in tx.all("SELECT kid FROM keyring_key")}
+            new = {e["kid"]: e for e in entries if e["kid"] not in known}
+            if new:
+                now = _now()
+                tx.many(
+                    "INSERT INTO keyring_key (kid, device, entry, version, received_at) "
+                    f"VALUES (?, ?, {self.d.json_param}, ?, ?)",
+                    [(kid, device, _dump(e), version, now) for kid, e in new.items()],
+                )
+                tx.run("UPDATE server_meta SET value = ? WHERE name = 'reference_version'", (version,))
+        return len(new)
+
+    def keyring(self) -> dict[str, Any]:
+        with self.transaction(write=False) as tx:
+            rows = tx.all("SELECT entry FROM keyring_key ORDER BY kid")
+        return {"version": 1, "keys": [self.d.load_json(r[0]) for r in rows]}
+
+    def reference(self, kind: str) -> dict[str, dict[str, Any]]:
+        with self.transaction(write=False) as tx:
+            rows = tx.all("SELECT code, doc FROM reference_doc WHERE kind = ? ORDER BY code", (kind,))
+        return {r[0]: self.d.load_json(r[1]) for r in rows}
+
+    def pull(self, since: int) -> dict[str, Any]:
+        """Reference data changed after `since`, and the version it brings the client to.
+
+        The version is read first and the documents bounded by it: every change up to that
+        version is committed (versions are taken under a lock held to commit)."""
+        with self.transaction(write=False) as tx:
+            version = int(tx.one("SELECT value FROM server_meta WHERE name = 'reference_version'")[0])
+            if since > version:
+                since = 0  # the server's store was replaced: start over
+            docs = tx.all(
+                "SELECT kind, code, doc FROM reference_doc WHERE version > ? AND version <= ? "
+                "ORDER BY kind, code",
+                (since, version),
+            )
+            keys_changed = tx.one(
+                "SELECT COUNT(*) FROM keyring_key WHERE version > ? AND version <= ?", (since, version)
+            )[0]
+            keys = (
+                tx.all("SELECT entry FROM keyring_key WHERE version <= ? ORDER BY kid", (version,))
+                if keys_changed else None
+            )
+        out: dict[str, Any] = {"version": version, **{kind: [] for kind in REFERENCE_KINDS}}
+        for kind, _code, doc in docs:
+            if kind in out:
+                out[kind].append(self.d.load_json(doc))
+        out["keyring"] = (
+            None if keys is None else {"version": 1, "keys": [self.d.load_json(r[0]) for r in keys]}
+        )
+        return out
+
+
+# ---- opening ------------------------------------------------------------------------------
+
+
+def default_url(data_dir: Path) -> str:
+    """`sqlite:///` + the absolute path of the server's file in the data folder."""
+    path = (Path(data_dir) / "server" / SERVER_DB_NAME).resolve()
+    return "sqlite:///" + path.as_posix().lstrip("/")
+
+
+def sqlite_path(url: str) -> Path:
+    """`sqlite:///srv/loket/x.sqlite3` → /srv/loket/x.sqlite3 (also `sqlite:////srv/…`, and
+    `sqlite:///C:/loket/x.sqlite3` on Windows)."""
+    rest = url[len("sqlite://"):]
+    if rest.startswith("//"):
+        rest = rest[1:]
+    if re.match(r"/[A-Za-z]:[/\\]", rest):  # sqlite:///C:/data/server.sqlite3
+        rest = rest[1:]
+    if not rest.strip("/"):
+        raise ValidationError("server.db_url", field="db_url", url=url)
+    return Path(rest)
+
+
+def open_store(url: str, *, pool_size: int = POOL_SIZE, create: bool = True) -> Store:
+    """Open the store at `url` (and create its schema)."""
+    if url.startswith(("postgresql://", "postgres://")):
+        store = _open_postgresql(url, pool_size)
+    elif url.startswith("sqlite://"):
+        store = _open_sqlite(url, pool_size)
+    else:
+        raise ValidationError("server.db_url", field="db_url", url=url)
+    if create:
+        try:
+            store.create_schema()
+        except BaseException:
+            store.close()
+            raise
+    return store
+
+
+# Each connection's scratch table for COPY (see Store._upsert_records).
+_PG_SCRATCH = (
+    "CREATE TEMP TABLE incoming_record (device text, entity text, uuid text, seq bigint, op text, "
+    "payload jsonb, created_at text, day text, received_at text) ON COMMIT DELETE ROWS"
+)
+
+
+def _open_postgresql(url: str, pool_size: int) -> Store:
+    try:
+        import psycopg
+    except ImportError as exc:  # installed without the `server` extra
+        raise ValidationError("server.missing_extra", detail=str(exc)) from None
+
+    def connect() -> Any:
+        try:
+            conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
+        except psycopg.OperationalError as exc:
+            raise StoreUnavailable(
+                "server.store_unavailable", url=_hide(url), detail=str(exc).strip()
+            ) from None
+        conn.execute(_PG_SCRATCH)
+        return conn
+
+    def healthy(conn: Any) -> bool:
+        return not conn.closed and not conn.broken and conn.info.transaction_status == 0  # IDLE
+
+    store = Store(POSTGRESQL, _Pool(connect, healthy, pool_size), url)
+    with store._pool.connection():  # fail now, with the message, if it cannot be reached
+        pass
+    return store
+
+
+def _open_sqlite(url: str, pool_size: int) -> Store:
+    path = sqlite_path(url)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreUnavailable("server.store_unavailable", url=url, detail=str(exc)) from None
+
+    def connect() -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(
+                str(path), isolation_level=None, check_same_thread=False, timeout=LOCK_TIMEOUT_S
+            )
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute(f"PRAGMA busy_timeout = {int(LOCK_TIMEOUT_S * 1000)}")
+        except sqlite3.Error as exc:
+            raise StoreUnavailable("server.store_unavailable", url=url, detail=str(exc)) from None
+        return conn
+
+    def healthy(conn: sqlite3.Connection) -> bool:
+        if conn.in_transaction:
+            try:
+                conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                return False
+        return True
+
+    return Store(SQLITE, _Pool(connect, healthy, pool_size), url)
+
+
+def _hide(url: str) -> str:
+    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)

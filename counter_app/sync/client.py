@@ -1,0 +1,285 @@
+"""The sync client: HTTP to the central server (httpx), and the push of the outbox.
+
+Every request has timeouts; network failures, 5xx and 429 answers are retried with bounded
+exponential back-off; anything else comes back as a `SyncError` with a message for the user.
+A push may be interrupted anywhere: rows are marked sent only up to the `stored_through` the
+server answered, so the next run simply sends the rest again (the server ignores what it
+already has).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from counter_app import __version__
+from counter_app.core.clock import Clock, SystemClock
+from counter_app.core.errors import LoketError
+from counter_app.sync import outbox
+from counter_app.store.models import dump_json
+from counter_app.sync.protocol import (
+    API,
+    BATCH_ROWS,
+    MAX_BODY_BYTES,
+    PROTOCOL,
+    digits_problem,
+    personal_data_problem,
+    push_body,
+    redact,
+)
+
+Progress = Callable[[str, int, int], None]  # stage, done, total
+
+
+class SyncError(LoketError):
+    """The sync could not be done (server unreachable, token refused, data rejected …)."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 5  # tries per request, the first included
+    base_delay: float = 0.5  # seconds before the second try; doubled each time
+    max_delay: float = 8.0
+    sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
+
+    def delay(self, attempt: int, retry_after: float | None = None) -> float:
+        wait = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
+        if retry_after is not None:
+            wait = min(self.max_delay, max(wait, retry_after))
+        return wait
+
+
+DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=120.0, write=60.0, pool=10.0)
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        detail = response.json().get("detail")
+    except (ValueError, AttributeError):
+        return response.text[:200]
+    return detail if isinstance(detail, str) else str(detail)[:500]
+
+
+class SyncClient:
+    """One server, one device token."""
+
+    def __init__(
+        self,
+        server: str,
+        token: str,
+        *,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.server = server.rstrip("/")
+        self.retry = retry or RetryPolicy()
+        self._http = httpx.Client(
+            base_url=self.server + API,
+            timeout=timeout,
+            transport=transport,
+            headers={
+                "Authorization": f"Bearer {token}",
+                "User-Agent": f"counter-app/{__version__} {PROTOCOL}",
+                "Accept": "application/json",
+            },
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> SyncClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- one request, retried --
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                response = self._http.request(method, path, **kwargs)
+            except httpx.TransportError as exc:  # refused, reset, timed out, cut mid-way …
+                if attempt >= self.retry.attempts:
+                    raise SyncError("sync.unreachable", server=self.server,
+                                    detail=type(exc).__name__) from None
+                self.retry.sleep(self.retry.delay(attempt))
+                continue
+            status = response.status_code
+            if status >= 500 or status == 429:
+                if attempt >= self.retry.attempts:
+                    raise SyncError("sync.server_error", server=self.server, status=status)
+                self.retry.sleep(self.retry.delay(attempt, _retry_after(response)))
+                continue
+            if status == 401:
+                raise SyncError("sync.unauthorized", server=self.server)
+            if status == 403:
+                detail = _detail(response)
+                raise SyncError("sync.revoked" if detail == "revoked" else "sync.forbidden",
+                                server=self.server, detail=detail)
+            if status == 413:
+                raise SyncError("sync.too_large", server=self.server)
+            if status == 422:
+                raise SyncError("sync.rejected", server=self.server, detail=_detail(response))
+            if status >= 400:
+                raise SyncError("sync.protocol", server=self.server, detail=f"{status} {_detail(response)}")
+            try:
+                return response.json()
+            except ValueError:
+                raise SyncError("sync.protocol", server=self.server, detail="not JSON") from None
+
+    # -- the protocol --
+
+    def health(self) -> dict[str, Any]:
+        return self.request("GET", "/health")
+
+    def whoami(self) -> dict[str, Any]:
+        answer = self.request("GET", "/device")
+        if answer.get("protocol") != PROTOCOL or not isinstance(answer.get("device"), str):
+            raise SyncError("sync.protocol", server=self.server, detail="device")
+        return answer
+
+    def push(self, body: bytes) -> int:
+        answer = self.request("POST", "/push", content=body,
+                              headers={"Content-Type": "application/json"})
+        through = answer.get("stored_through") if isinstance(answer, dict) else None
+        if not isinstance(through, int):
+            raise SyncError("sync.protocol", server=self.server, detail="stored_through")
+        return through
+
+    def push_keys(self, device: str, entries: list[dict[str, Any]]) -> int:
+        answer = self.request("POST", "/keys", json={"protocol": PROTOCOL, "device": device, "keys": entries})
+        return int(answer.get("added", 0))
+
+    def push_reference(self, device: str, docs: dict[str, list[dict[str, Any]]]) -> int:
+        answer = self.request("POST", "/reference", json={"protocol": PROTOCOL, "device": device, **docs})
+        return int(answer.get("changed", 0))
+
+    def pull(self, since: int) -> dict[str, Any]:
+        answer = self.request("GET", "/pull", params={"since": since})
+        if answer.get("protocol") != PROTOCOL or not isinstance(answer.get("version"), int):
+            raise SyncError("sync.protocol", server=self.server, detail="pull")
+        return answer
+
+    def reconcile(self, device: str) -> dict[str, int]:
+        answer = self.request("GET", "/reconcile", params={"device": device})
+        return {str(d["day"]): int(d["tickets"]) for d in answer.get("days", [])}
+
+    def daily_report(self, day: str, to: str | None = None) -> dict[str, Any]:
+        params = {"date": day}
+        if to:
+            params["to"] = to
+        return self.request("GET", "/reports/daily", params=params)
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class PushResult:
+    pushed: int  # rows marked sent by this run
+    stored_through: int  # the server's answer for this device (0 if nothing was sent)
+    batches: int
+    redacted: int = 0  # rows sent with a NIK or phone number masked
+
+
+def push_outbox(
+    client: SyncClient,
+    database: Any,
+    device: str,
+    *,
+    batch_rows: int = BATCH_ROWS,
+    max_body: int = MAX_BODY_BYTES,
+    clock: Clock | None = None,
+    progress: Progress | None = None,
+) -> PushResult:
+    """Send every unsent outbox row in seq order, batch by batch, marking each batch sent up to
+    what the server stored. Stops at the first failure (what was stored stays marked).
+
+    The local work (reading the next batch, marking the previous one) runs on a helper thread
+    with its own SQLite connection while the current batch is on the wire."""
+    clock = clock or SystemClock()
+    total = outbox.pending_count(database)
+
+    def prepare(after: int) -> tuple[list[outbox.OutboxRow], bytes, int]:
+        rows = outbox.pending(database, batch_rows, after)
+        if not rows:
+            return rows, b"", 0
+        batch_id = str(uuid.uuid4())
+        body = push_body(device, batch_id, rows)
+        redacted = 0
+        if digits_problem(body):  # e.g. a phone number typed into a complaint (quick check)
+            rows, redacted = _redacted(rows)
+            body = push_body(device, batch_id, rows)
+        while len(body) > max_body and len(rows) > 1:  # large payloads: fewer rows per batch
+            rows = rows[: len(rows) // 2]
+            body = push_body(device, batch_id, rows)
+        return rows, body, redacted
+
+    marks: list[Future[int]] = []
+    sent = batches = through = redacted = 0
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox") as local:
+        try:
+            upcoming = local.submit(prepare, 0)
+            while True:
+                rows, body, masked = upcoming.result()
+                if not rows:
+                    break
+                if len(body) > max_body:
+                    raise SyncError("sync.too_large", server=client.server)
+                first, last = rows[0][0], rows[-1][0]
+                upcoming = local.submit(prepare, last)  # read ahead while this batch travels
+                # A retried request re-sends this very body, batch id included: the server
+                # recognises it and answers without storing anything twice.
+                try:
+                    through = client.push(body)
+                except SyncError as exc:
+                    if exc.key != "sync.rejected" or not str(exc.params.get("detail", "")).startswith(
+                        "personal_data"
+                    ):
+                        raise
+                    # Refused for something the quick check does not see (a phone-like field):
+                    # mask this batch the thorough way and send it once more.
+                    rows, extra = _redacted(rows)
+                    masked += extra
+                    through = client.push(push_body(device, str(uuid.uuid4()), rows))
+                marks.append(local.submit(outbox.mark_sent, database, first, min(last, through), clock.now()))
+                batches += 1
+                if through < last:
+                    raise SyncError("sync.incomplete", server=client.server, stored=through, sent=last)
+                sent += len(rows)
+                redacted += masked
+                if progress:
+                    progress("push", sent, max(total, sent))
+        finally:
+            pushed = sum(mark.result() for mark in marks)  # what was stored is marked, always
+            local.submit(database.close).result()  # the helper thread's own connection
+    return PushResult(pushed, through, batches, redacted)
+
+
+def _redacted(rows: list[outbox.OutboxRow]) -> tuple[list[outbox.OutboxRow], int]:
+    """The rows with any full NIK or phone number (or phone-like field) in their payload
+    masked: the server would refuse the whole batch, every night, and such a number must not
+    leave the PC anyway. Thorough (each payload decoded): only for the rare batch that needs it."""
+    out, count = [], 0
+    for seq, entity, record, op, payload, created_at in rows:
+        if personal_data_problem(payload.encode("utf-8")):
+            payload = dump_json(redact(json.loads(payload))) or "{}"
+            count += 1
+        out.append((seq, entity, record, op, payload, created_at))
+    return out, count
