@@ -548,8 +548,9 @@ def story(snapshot: Mapping[str, Any], lang: str = "id") -> list[Flowable]:
     return flow
 
 
-def render(snapshot: Mapping[str, Any], lang: str = "id") -> bytes:
-    """The A4 PDF of the daily summary, as bytes."""
+def build_a4(flow: list[Flowable], *, title: str, author: str, on_page: Any, lang: str) -> bytes:
+    """An A4 document in the house style (fonts, margins, "page X of Y"): shared by the daily
+    summary and the SKM report."""
     register_fonts()
     buf = io.BytesIO()
     doc = BaseDocTemplate(
@@ -559,8 +560,8 @@ def render(snapshot: Mapping[str, Any], lang: str = "id") -> bytes:
         rightMargin=MARGIN_X,
         topMargin=MARGIN_TOP,
         bottomMargin=MARGIN_BOTTOM,
-        title=f"{t('report.title', lang)} {exports.period_text(snapshot, lang)}",
-        author=snapshot["site"]["name"],
+        title=title,
+        author=author,
         creator="Loket",
         invariant=1,
         initialFontName=FONT,  # no stray Helvetica reference on every page
@@ -568,6 +569,18 @@ def render(snapshot: Mapping[str, Any], lang: str = "id") -> bytes:
     )
     frame = Frame(MARGIN_X, MARGIN_BOTTOM, BODY_W, PAGE_H - MARGIN_TOP - MARGIN_BOTTOM, id="body",
                   leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
-    doc.addPageTemplates([PageTemplate("page", [frame], onPage=_on_page(snapshot, lang))])
-    doc.build(story(snapshot, lang), canvasmaker=_numbered_canvas(lang))
+    doc.addPageTemplates([PageTemplate("page", [frame], onPage=on_page)])
+    doc.build(flow, canvasmaker=_numbered_canvas(lang))
     return buf.getvalue()
+
+
+def render(snapshot: Mapping[str, Any], lang: str = "id") -> bytes:
+    """The A4 PDF of the daily summary, as bytes."""
+    register_fonts()
+    return build_a4(
+        story(snapshot, lang),
+        title=f"{t('report.title', lang)} {exports.period_text(snapshot, lang)}",
+        author=snapshot["site"]["name"],
+        on_page=_on_page(snapshot, lang),
+        lang=lang,
+    )

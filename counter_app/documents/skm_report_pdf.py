@@ -10,7 +10,6 @@ method; the signature block. `element_chart` is shared with the daily summary.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
@@ -20,16 +19,13 @@ from zoneinfo import ZoneInfo
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.units import mm
 from reportlab.platypus import (
     BaseDocTemplate,
     CondPageBreak,
     Flowable,
-    Frame,
     KeepTogether,
-    PageTemplate,
     Paragraph,
     Spacer,
     Table,
@@ -43,8 +39,6 @@ from counter_app.documents.daily_report_pdf import (
     FONT_BOLD,
     HEAD_BG,
     INK,
-    MARGIN_BOTTOM,
-    MARGIN_TOP,
     MARGIN_X,
     MUTED,
     PAGE_H,
@@ -53,8 +47,8 @@ from counter_app.documents.daily_report_pdf import (
     STRIPE,
     TILE_BG,
     P,
+    build_a4,
     _fit,
-    _numbered_canvas,
     _style,
     register_fonts,
     stylesheet,
@@ -467,26 +461,13 @@ def _on_page(snapshot: Mapping[str, Any], lang: str):  # type: ignore[no-untyped
 def render(snapshot: Mapping[str, Any], lang: str = "id") -> bytes:
     """The A4 PDF of the SKM report, as bytes."""
     register_fonts()
-    buf = io.BytesIO()
-    doc = BaseDocTemplate(
-        buf,
-        pagesize=A4,
-        leftMargin=MARGIN_X,
-        rightMargin=MARGIN_X,
-        topMargin=MARGIN_TOP,
-        bottomMargin=MARGIN_BOTTOM,
+    return build_a4(
+        story(snapshot, lang),
         title=f"{t('skm.short_title', lang)} {period_text(snapshot, lang)}",
         author=snapshot["site"]["name"],
-        creator="Loket",
-        invariant=1,
-        initialFontName=FONT,
-        initialFontSize=8.5,
+        on_page=_on_page(snapshot, lang),
+        lang=lang,
     )
-    frame = Frame(MARGIN_X, MARGIN_BOTTOM, BODY_W, PAGE_H - MARGIN_TOP - MARGIN_BOTTOM, id="body",
-                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
-    doc.addPageTemplates([PageTemplate("page", [frame], onPage=_on_page(snapshot, lang))])
-    doc.build(story(snapshot, lang), canvasmaker=_numbered_canvas(lang))
-    return buf.getvalue()
 
 
 def file_stem(snapshot: Mapping[str, Any]) -> str:
