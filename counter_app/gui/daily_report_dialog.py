@@ -28,6 +28,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import (
+    QPlainTextEdit,
     QComboBox,
     QDateEdit,
     QDialog,
@@ -251,9 +252,24 @@ class DailyReportDialog(QDialog):
         self._pdf_data: QByteArray | None = None
         self._pdf_buffer: QBuffer | None = None
 
+        # the whole site: every counter's synced figures, from the central server
+        site_tab = QWidget(self)
+        sl = QVBoxLayout(site_tab)
+        self.site_button = QPushButton(self)
+        self.site_button.clicked.connect(self.fetch_site)
+        self.site_text = QPlainTextEdit(self)
+        self.site_text.setReadOnly(True)
+        self.site_text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        site_row = QHBoxLayout()
+        site_row.addWidget(self.site_button)
+        site_row.addStretch(1)
+        sl.addLayout(site_row)
+        sl.addWidget(self.site_text, 1)
+
         self.tabs = QTabWidget(self)
         self.tabs.addTab(figures_tab, "")
         self.tabs.addTab(self.preview, "")
+        self.tabs.addTab(site_tab, "")
 
         self.progress = QProgressBar(self)
         self.progress.setRange(0, 0)  # busy, no percentage
@@ -305,6 +321,8 @@ class DailyReportDialog(QDialog):
         self.show_button.setText(t("report.dialog.show"))
         self.tabs.setTabText(0, t("report.dialog.tab_figures"))
         self.tabs.setTabText(1, t("report.dialog.tab_preview"))
+        self.tabs.setTabText(2, t("report.dialog.tab_site"))
+        self.site_button.setText(t("report.dialog.site_fetch"))
         self.table_label.setText(t("report.dialog.table"))
         for i, name in enumerate(TABLES):
             self.table_combo.setItemText(i, t(f"report.table.{name}"))
@@ -341,6 +359,29 @@ class DailyReportDialog(QDialog):
             lambda result: self._loaded(generation, result),
             lambda exc: self._failed(generation, exc),
         )
+
+    def fetch_site(self) -> None:
+        """The consolidated figures of all counters for the chosen dates (server, background)."""
+        from counter_app.services import sync
+
+        day_from, day_to = self.period()
+        ctx, lang = self.ctx, self.lang
+
+        def work() -> str:
+            data = sync.server_daily_report(ctx, day_from.isoformat(), day_to.isoformat())
+            return sync.consolidated_text(data, lang)
+
+        def done(text: str) -> None:
+            self.site_text.setPlainText(text)
+            self._idle(t("report.dialog.site_ready"))
+
+        def failed(exc: BaseException) -> None:
+            message = exc.message() if isinstance(exc, LoketError) else str(exc)
+            self.site_text.setPlainText(message)
+            self._idle(t("report.dialog.failed", message=message))
+
+        self._busy(t("report.dialog.site_working"))
+        self.background.submit(work, done, failed)
 
     def _loaded(self, generation: int, result: tuple[DailyFigures, bytes]) -> None:
         if generation != self._generation:

@@ -172,3 +172,43 @@ def test_service_refuses_even_if_the_dialog_were_bypassed(
     qtbot.waitUntil(lambda: bool(failures), timeout=15000)
     assert isinstance(failures[0], NotAllowed)
     assert dlg.show_button.isEnabled() and dlg.progress.isHidden()
+
+
+def test_whole_site_tab_shows_the_servers_consolidated_figures(
+    qtbot, ctx, clock, prompts, tmp_path
+) -> None:
+    """A supervisor fetches every counter's synced figures from a real (loopback) server."""
+    from counter_app.gui.daily_report_dialog import DailyReportDialog
+    from counter_app.server.app import create_app
+    from counter_app.server.embedded import ServerThread
+    from counter_app.server.store import open_store
+    from counter_app.services import sync, tickets
+
+    t1 = tickets.register(ctx, service="KTP", name="Siti Aminah").ticket
+    tickets.call_next(ctx)
+    tickets.start(ctx, t1.id)
+    clock.advance(minutes=5)
+    tickets.finish(ctx, t1.id)
+    store = open_store(f"sqlite:///{tmp_path / 'central.sqlite3'}")
+    token = store.add_device("PTK-L01", publisher=True)
+    with ServerThread(create_app(store)) as server:
+        sync.run_sync(ctx, server.url, token)
+        dialog = DailyReportDialog(ctx)
+        qtbot.addWidget(dialog)
+        qtbot.waitUntil(lambda: dialog.figures is not None, timeout=20000)
+        dialog.fetch_site()
+        qtbot.waitUntil(lambda: "PTK-L01" in dialog.site_text.toPlainText(), timeout=20000)
+    store.close()
+    text = dialog.site_text.toPlainText()
+    assert "Terdaftar 1" in text and "selesai 1" in text
+
+
+def test_whole_site_tab_without_a_server_says_so(qtbot, ctx, prompts) -> None:
+    from counter_app.gui.daily_report_dialog import DailyReportDialog
+
+    dialog = DailyReportDialog(ctx)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.figures is not None, timeout=20000)
+    dialog.fetch_site()
+    qtbot.waitUntil(lambda: dialog.site_text.toPlainText() != "", timeout=20000)
+    assert "server" in dialog.site_text.toPlainText().lower()
