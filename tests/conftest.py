@@ -14,6 +14,7 @@ from datetime import datetime  # noqa: E402
 from pathlib import Path  # noqa: E402
 from zoneinfo import ZoneInfo  # noqa: E402
 
+import gc  # noqa: E402
 import sys  # noqa: E402
 
 import pytest  # noqa: E402
@@ -86,3 +87,21 @@ def _qt_teardown() -> Iterator[None]:
     QThreadPool.globalInstance().waitForDone(10_000)
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     QCoreApplication.processEvents()
+
+
+@pytest.fixture
+def qt_garbage_on_the_main_thread() -> Iterator[None]:
+    """For tests that run server or worker threads: Qt objects left unreachable by earlier (GUI)
+    tests must be destroyed on the main thread; a garbage collection that happens to start in
+    another thread would destroy them there and crash the interpreter (seen: SIGSEGV in the
+    uvicorn thread). So collect here, and freeze what is left for the test's duration."""
+    if "PySide6" not in sys.modules:
+        yield
+        return
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        gc.collect()

@@ -175,7 +175,7 @@ def test_service_refuses_even_if_the_dialog_were_bypassed(
 
 
 def test_whole_site_tab_shows_the_servers_consolidated_figures(
-    qtbot, ctx, clock, prompts, tmp_path
+    qtbot, ctx, clock, prompts, tmp_path, qt_garbage_on_the_main_thread
 ) -> None:
     """A supervisor fetches every counter's synced figures from a real (loopback) server."""
     from counter_app.gui.daily_report_dialog import DailyReportDialog

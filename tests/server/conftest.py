@@ -9,14 +9,12 @@ binaries the PostgreSQL cases are skipped, except in CI (`CI` set), where they f
 
 from __future__ import annotations
 
-import gc
 import glob
 import os
 import pwd
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -189,18 +187,5 @@ def stations(tmp_path: Path) -> Iterator[Callable[..., Station]]:
 
 
 @pytest.fixture(autouse=True)
-def _qt_garbage_on_the_main_thread() -> Iterator[None]:
-    """Qt objects left unreachable by earlier (GUI) tests must be destroyed on the main thread:
-    a garbage collection that happens to start in a server or worker thread of these tests
-    would destroy them there and crash the interpreter (seen: SIGSEGV in the uvicorn thread).
-    So collect here, and freeze what is left for the test's duration."""
-    if "PySide6" not in sys.modules:
-        yield
-        return
-    gc.collect()
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
-        gc.collect()
+def _qt_garbage(qt_garbage_on_the_main_thread: None) -> None:
+    """Server and worker threads run here: see tests/conftest.py."""

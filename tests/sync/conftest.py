@@ -3,8 +3,6 @@ counter (site PTK, counter L01: the `ctx` fixture) registered as device PTK-L01.
 
 from __future__ import annotations
 
-import gc
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,18 +38,5 @@ def central(tmp_path: Path) -> Iterator[Central]:
 
 
 @pytest.fixture(autouse=True)
-def _qt_garbage_on_the_main_thread() -> Iterator[None]:
-    """Qt objects left unreachable by earlier (GUI) tests must be destroyed on the main thread:
-    a garbage collection that happens to start in a server or worker thread of these tests
-    would destroy them there and crash the interpreter (seen: SIGSEGV in the uvicorn thread).
-    So collect here, and freeze what is left for the test's duration."""
-    if "PySide6" not in sys.modules:
-        yield
-        return
-    gc.collect()
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
-        gc.collect()
+def _qt_garbage(qt_garbage_on_the_main_thread: None) -> None:
+    """Server and worker threads run here: see tests/conftest.py."""
