@@ -327,3 +327,20 @@ def test_private_key_file_is_owner_only_even_with_a_loose_umask(tmp_path: Path) 
     finally:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "keys" / "station.key").stat().st_mode) == 0o600
+
+
+def test_backup_keeps_a_copy_of_the_station_keys(ctx, data_dir) -> None:
+    """Losing the private key would leave printed receipts unverifiable: backups carry it."""
+    import stat
+
+    from counter_app.services.backup import backup
+
+    backup(ctx)
+    copy = data_dir / "backups" / "keys"
+    originals = sorted(p.name for p in (data_dir / "keys").iterdir() if p.is_file())
+    assert sorted(p.name for p in copy.iterdir()) == originals
+    for name in originals:
+        assert (copy / name).read_bytes() == (data_dir / "keys" / name).read_bytes()
+    private = [p for p in copy.iterdir() if p.suffix == ".key"]
+    assert private and all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in private)
+    assert stat.S_IMODE(copy.stat().st_mode) == 0o700
