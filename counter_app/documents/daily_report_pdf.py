@@ -158,6 +158,12 @@ def _on_page(snapshot: Mapping[str, Any], lang: str):  # type: ignore[no-untyped
         period = f"{exports.day_text(snapshot['date'], lang)} – {exports.day_text(snapshot['date_to'], lang)}"
     head = f"{t('report.title', lang)} · {period}"
     generated = exports.generated_text(snapshot, lang)
+    return page_furniture(site, head, generated)
+
+
+def page_furniture(site: str, head: str, generated: str):  # type: ignore[no-untyped-def]
+    """The running head (site left, document and period right) and the generated-at foot line,
+    for every A4 document in the house style."""
 
     def draw(c: rl_canvas.Canvas, doc: BaseDocTemplate) -> None:
         c.saveState()

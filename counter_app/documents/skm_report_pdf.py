@@ -22,7 +22,6 @@ from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.units import mm
 from reportlab.platypus import (
-    BaseDocTemplate,
     CondPageBreak,
     Flowable,
     KeepTogether,
@@ -39,15 +38,13 @@ from counter_app.documents.daily_report_pdf import (
     FONT_BOLD,
     HEAD_BG,
     INK,
-    MARGIN_X,
     MUTED,
-    PAGE_H,
-    PAGE_W,
     RULE,
     STRIPE,
     TILE_BG,
     P,
     build_a4,
+    page_furniture,
     _fit,
     _style,
     register_fonts,
@@ -438,24 +435,7 @@ def _on_page(snapshot: Mapping[str, Any], lang: str):  # type: ignore[no-untyped
     head = f"{t('skm.short_title', lang)} · {period_text(snapshot, lang)}"
     when = datetime.fromisoformat(snapshot["generated_at"]).astimezone(ZoneInfo(snapshot["timezone"]))
     generated = t("report.generated", lang, when=when.strftime("%d-%m-%Y %H:%M"), tz=snapshot["timezone"])
-
-    def draw(c: Any, doc: BaseDocTemplate) -> None:
-        c.saveState()
-        c.setFillColor(MUTED)
-        y = PAGE_H - 11 * mm
-        c.setFont(FONT_BOLD, 7.5)
-        c.drawString(MARGIN_X, y, _fit(site, FONT_BOLD, 7.5, BODY_W * 0.5))
-        c.setFont(FONT, 7.5)
-        c.drawRightString(PAGE_W - MARGIN_X, y, _fit(head, FONT, 7.5, BODY_W * 0.48))
-        c.setStrokeColor(RULE)
-        c.setLineWidth(0.5)
-        c.line(MARGIN_X, y - 2 * mm, PAGE_W - MARGIN_X, y - 2 * mm)
-        c.line(MARGIN_X, 12.5 * mm, PAGE_W - MARGIN_X, 12.5 * mm)
-        c.setFont(FONT, 7)
-        c.drawString(MARGIN_X, 9 * mm, generated)
-        c.restoreState()
-
-    return draw
+    return page_furniture(site, head, generated)
 
 
 def render(snapshot: Mapping[str, Any], lang: str = "id") -> bytes:
