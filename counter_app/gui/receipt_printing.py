@@ -39,11 +39,11 @@ class ReceiptPrinting(QObject):
         self.outcomes: deque = deque(maxlen=100)  # the latest PrintOutcomes, newest last
         self.last_preview: ReceiptPreview | None = None
         self._failing = False
+        background.busy_changed.connect(self.busy_changed)
 
     @property
     def last_outcome(self):  # noqa: ANN201 - a PrintOutcome or None
         return self.outcomes[-1] if self.outcomes else None
-        background.busy_changed.connect(self.busy_changed)
 
     # ---- jobs (run in the worker thread) ----------------------------------------------
 

@@ -7,10 +7,8 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QFormLayout,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
@@ -27,7 +25,7 @@ from counter_app.core.i18n import t
 from counter_app.gui import error_dialog
 from counter_app.gui.error_dialog import guarded
 from counter_app.gui.register_panel import rupiah
-from counter_app.gui.widgets.field_message import FieldMessage, mark_invalid
+from counter_app.gui.widgets.field_message import FieldMessage, field_form, mark_invalid
 from counter_app.gui.widgets.rows_model import KEY_ROLE, RowsModel
 from counter_app.services import catalogue_edit
 from counter_app.services.catalogue_edit import ServiceDraft
@@ -92,18 +90,7 @@ class CataloguePage(QWidget):
             "target_minutes": self.target_spin, "completion_id": self.completion_id_edit,
             "completion_en": self.completion_en_edit, "active": self.active_check,
         }
-        self.labels: dict[str, QLabel] = {}
-        self.messages: dict[str, FieldMessage] = {}
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        for key in FORM_FIELDS:
-            self.labels[key] = QLabel()
-            self.messages[key] = FieldMessage(collapse=True)
-            box = QVBoxLayout()
-            box.setSpacing(0)
-            box.addWidget(self.editors[key])
-            box.addWidget(self.messages[key])
-            form.addRow(self.labels[key], box)
+        form, self.labels, self.messages = field_form(FORM_FIELDS, self.editors)
         self.new_button = QPushButton()
         self.new_button.clicked.connect(self.new_service)
         self.save_button = QPushButton()

@@ -31,7 +31,7 @@ from counter_app.gui import error_dialog
 from counter_app.gui.settings_catalogue import CataloguePage
 from counter_app.gui.settings_counters import CountersPage
 from counter_app.gui.settings_staff import StaffPage
-from counter_app.gui.widgets.field_message import FieldMessage, mark_invalid
+from counter_app.gui.widgets.field_message import field_form, mark_invalid
 from counter_app.services import site_settings
 from counter_app.services.context import Context
 from counter_app.store.connection import DB_NAME, store_errors
@@ -49,21 +49,10 @@ class SettingsForm(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.keys = list(keys)
-        self.editors: dict[str, QWidget] = {}
-        self.labels: dict[str, QLabel] = {}
-        self.messages: dict[str, FieldMessage] = {}
-        self.form = QFormLayout(self)
-        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        for key in self.keys:
-            editor = self._editor(key)
-            self.editors[key] = editor
-            self.labels[key] = QLabel()
-            self.messages[key] = FieldMessage(collapse=True)
-            box = QVBoxLayout()
-            box.setSpacing(1)
-            box.addWidget(editor)
-            box.addWidget(self.messages[key])
-            self.form.addRow(self.labels[key], box)
+        self.editors: dict[str, QWidget] = {key: self._editor(key) for key in self.keys}
+        self.form, self.labels, self.messages = field_form(
+            self.keys, self.editors, QFormLayout(self)
+        )
         self.load()
         self.retranslate()
 

@@ -5,11 +5,9 @@ from __future__ import annotations
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QPushButton,
     QTableView,
@@ -23,7 +21,7 @@ from counter_app.core.roles import Role
 from counter_app.gui import error_dialog
 from counter_app.gui.error_dialog import guarded
 from counter_app.gui.widgets import prompts
-from counter_app.gui.widgets.field_message import FieldMessage, mark_invalid
+from counter_app.gui.widgets.field_message import FieldMessage, field_form, mark_invalid
 from counter_app.gui.widgets.rows_model import RowsModel
 from counter_app.services import accounts, staff
 from counter_app.services.context import Context
@@ -85,18 +83,7 @@ class StaffPage(QWidget):
             "username": self.username_edit, "full_name": self.full_name_edit,
             "role": self.new_role_combo, "password": self.password_edit,
         }
-        self.new_labels: dict[str, QLabel] = {}
-        self.new_messages: dict[str, FieldMessage] = {}
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        for key in NEW_FIELDS:
-            self.new_labels[key] = QLabel()
-            self.new_messages[key] = FieldMessage(collapse=True)
-            box = QVBoxLayout()
-            box.setSpacing(0)
-            box.addWidget(self.new_editors[key])
-            box.addWidget(self.new_messages[key])
-            form.addRow(self.new_labels[key], box)
+        form, self.new_labels, self.new_messages = field_form(NEW_FIELDS, self.new_editors)
         self.add_button = QPushButton()
         self.add_button.setProperty("primary", True)
         self.add_button.clicked.connect(self.add_staff)

@@ -8,7 +8,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
-    QFormLayout,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -26,7 +25,7 @@ from counter_app.core.roles import Actor, Role
 from counter_app.core.settings import SETTINGS
 from counter_app.gui import error_dialog
 from counter_app.gui.icon import app_icon
-from counter_app.gui.widgets.field_message import FieldMessage, mark_invalid
+from counter_app.gui.widgets.field_message import field_form, mark_invalid
 from counter_app.services import catalogue, catalogue_edit, site_settings, staff
 from counter_app.services.context import Context
 from counter_app.services.setup import initialise
@@ -75,19 +74,7 @@ class SetupDialog(QDialog):
             "password": self.password_edit,
             "password2": self.password2_edit,
         }
-        self.labels: dict[str, QLabel] = {}
-        self.messages: dict[str, FieldMessage] = {}
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        for key in FIELDS:
-            label = QLabel()
-            self.labels[key] = label
-            self.messages[key] = FieldMessage(collapse=True)
-            box = QVBoxLayout()
-            box.setSpacing(1)
-            box.addWidget(self.inputs[key])
-            box.addWidget(self.messages[key])
-            form.addRow(label, box)
+        form, self.labels, self.messages = field_form(FIELDS, self.inputs)
         self.create_button = QPushButton()
         self.create_button.setProperty("primary", True)
         self.create_button.setDefault(True)

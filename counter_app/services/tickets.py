@@ -22,7 +22,7 @@ from counter_app.core.roles import Permission
 from counter_app.core.ticket_rules import ACTIVE, Priority, Status, can, target
 from counter_app.services import catalogue, journal
 from counter_app.services.context import Context
-from counter_app.store.models import CounterService, QueueSequence, Service, Ticket, db
+from counter_app.store.models import CounterService, Service, Ticket, db
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ from peewee import (
     CharField,
     CompositeKey,
     DatabaseProxy,
-    DateField,
     ForeignKeyField,
     IntegerField,
     Model,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QWidget
+from collections.abc import Iterable, Mapping
+
+from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
 
 
 def _repolish(widget: QWidget) -> None:
@@ -66,3 +68,23 @@ class FieldMessage(QLabel):
     def clear(self) -> None:  # type: ignore[override]
         self.kind = ""
         self._set("", "field-hint")
+
+
+def field_form(
+    keys: Iterable[str], editors: Mapping[str, QWidget], form: QFormLayout | None = None
+) -> tuple[QFormLayout, dict[str, QLabel], dict[str, FieldMessage]]:
+    """A form whose every field has its label and, under the editor, its own message line
+    (validation messages appear beside the field they are about)."""
+    form = form or QFormLayout()
+    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+    labels: dict[str, QLabel] = {}
+    messages: dict[str, FieldMessage] = {}
+    for key in keys:
+        labels[key] = QLabel()
+        messages[key] = FieldMessage(collapse=True)
+        box = QVBoxLayout()
+        box.setSpacing(1)
+        box.addWidget(editors[key])
+        box.addWidget(messages[key])
+        form.addRow(labels[key], box)
+    return form, labels, messages
