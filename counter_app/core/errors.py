@@ -7,15 +7,25 @@ GUI shows it beside the field or in a dialog. Every other exception is a bug.
 
 from __future__ import annotations
 
+from enum import IntEnum
 from typing import Any
 
 from counter_app.core.i18n import t
 
 
+class Exit(IntEnum):
+    """The command line's exit codes (DESIGN.md §7), named once."""
+
+    DONE = 0  # it happened
+    NO = 1  # the answer is "no" (an invalid receipt, a print that did not happen)
+    BAD_INPUT = 2  # bad input, usage or an expected failure: nothing was written
+    BUG = 3  # an unexpected error: a bug, logged with its traceback
+
+
 class LoketError(Exception):
     """A problem the user can understand; `key` names the message in resources/i18n."""
 
-    exit_code = 2
+    exit_code: int = Exit.BAD_INPUT
 
     def __init__(self, key: str, /, **params: Any) -> None:
         self.key = key
@@ -60,4 +70,4 @@ class StoreError(LoketError):
 class NoAnswer(LoketError):
     """The answer is "no" (e.g. an invalid receipt): exit code 1, not a usage error."""
 
-    exit_code = 1
+    exit_code = Exit.NO
