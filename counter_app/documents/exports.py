@@ -14,6 +14,11 @@ UTF-8 (no BOM), comma separated, CRLF line ends, a header row of stable column n
 keys: `service`, `registered`, …, `wait_mean_s`, `within_target_pct`), times in seconds with a
 decimal point, empty cells where a figure does not exist. The first three columns repeat the
 period and scope (`date`, `date_to`, `counter`; `counter` empty = the whole store).
+
+Both formats neutralise formula injection (OWASP "CSV injection"): a text cell that starts with
+`=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'` (`neutralise`), so a service,
+agency or officer name typed as `=HYPERLINK(…)` stays text in every spreadsheet; real numbers
+(negative ones too) are not text and stay numbers.
 """
 
 from __future__ import annotations
@@ -31,6 +36,17 @@ from counter_app.core.i18n import t
 Snapshot = Mapping[str, Any]
 
 # ---- words and numbers --------------------------------------------------------------------
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: Any) -> Any:
+    """A text that a spreadsheet would run as a formula gets a leading `'`; anything else
+    (numbers, dates, None, ordinary text) is returned as it is."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
 
 
 def number(value: float | int | None, lang: str, decimals: int = 0) -> str:
@@ -429,8 +445,8 @@ def _xlsx_value(value: Any, kind: str) -> Any:
         try:
             return date.fromisoformat(value)
         except ValueError:
-            return value
-    return value
+            pass
+    return neutralise(value)
 
 
 def xlsx_bytes(snapshot: Snapshot, lang: str = "id") -> bytes:
@@ -509,9 +525,21 @@ def xlsx_bytes(snapshot: Snapshot, lang: str = "id") -> bytes:
     notes.column_dimensions["A"].width = 120
     notes.freeze_panes = "A2"
 
+    _no_formulas(wb)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def _no_formulas(wb: Any) -> None:
+    """Every text cell as text: openpyxl makes any string that starts with `=` a formula, so
+    neutralise each one (labels and names alike) and pin its type to string."""
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    cell.value = neutralise(cell.value)
+                    cell.data_type = "s"
 
 
 # ---- CSV ----------------------------------------------------------------------------------
@@ -535,7 +563,7 @@ def csv_bytes(snapshot: Snapshot) -> bytes:
         "date_to": snapshot["date_to"],
         "counter": (snapshot.get("scope") or {}).get("counter") or "",
     }
-    cell: Callable[[Any], Any] = lambda v: "" if v is None else v  # noqa: E731
+    cell: Callable[[Any], Any] = lambda v: "" if v is None else neutralise(v)  # noqa: E731
     for row in snapshot["by_service"]:
         values = {**common, **row}
         writer.writerow([cell(values.get(k)) for k in CSV_COLUMNS])
