@@ -6,16 +6,18 @@ from counter_app.core.errors import ValidationError
 from counter_app.core.roles import Permission, Role
 from counter_app.services import journal, staff
 from counter_app.services.context import Context
+from counter_app.services.views import StaffView
 from counter_app.store.models import Staff, db
 
 
-def list_staff(ctx: Context) -> list[Staff]:
+def list_staff(ctx: Context) -> list[StaffView]:
     ctx.actor.require(Permission.MANAGE_STAFF)
-    return list(Staff.select().order_by(Staff.username))
+    return [StaffView.from_row(row) for row in Staff.select().order_by(Staff.username)]
 
 
 def set_role(ctx: Context, username: str, role: str) -> None:
     ctx.actor.require(Permission.MANAGE_STAFF)
+    username = staff.normalise_username(username)
     try:
         new = Role(role)
     except ValueError:
@@ -31,7 +33,9 @@ def set_role(ctx: Context, username: str, role: str) -> None:
 
 
 def set_password(ctx: Context, username: str, password: str) -> None:
+    """A new password also lifts a lock-out (the admin vouches for the member)."""
     ctx.actor.require(Permission.MANAGE_STAFF)
+    username = staff.normalise_username(username)
     if len(password) < staff.PASSWORD_MIN:
         raise ValidationError("staff.password_short", field="password", min=staff.PASSWORD_MIN)
     with db.atomic():

@@ -176,3 +176,32 @@ def test_a_successful_login_resets_the_failure_count(ctx: Context) -> None:
             staff.authenticate(ctx, "admin", "salah-sandi")
     staff.authenticate(ctx, "admin", ADMIN_PASSWORD)
     assert Staff.get(Staff.username == "admin").failed_attempts == 0
+
+
+@pytest.mark.parametrize(
+    "username",
+    ["\u0430dmin", "budi\u00e9", "x", "x" * 33, "a b", "ad\u200bmin", "admin!", "\u0456van", "ad\nmin"],
+)
+def test_usernames_are_ascii(ctx: Context, username: str) -> None:
+    before = Staff.select().count()
+    with pytest.raises(ValidationError) as info:
+        staff.create_staff(ctx, username, "kata-sandi-5", "staff")
+    assert info.value.field == "username"
+    assert info.value.message("en") == "Username must be ASCII letters, digits, . _ - (2–32 characters)."
+    assert Staff.select().count() == before
+
+
+def test_usernames_are_nfkc_normalised_and_lower_case(ctx: Context) -> None:
+    staff.create_staff(ctx, "\uff22\uff55\uff44\uff49.Santoso_2 ", "kata-sandi-5", "staff")  # full-width Budi
+    assert Staff.select().where(Staff.username == "budi.santoso_2").exists()
+    assert staff.authenticate(ctx, "BUDI.santoso_2", "kata-sandi-5", source="t").username == "budi.santoso_2"
+    staff.create_staff(ctx, "x" * 32, "kata-sandi-5", "staff")
+    staff.create_staff(ctx, "ab", "kata-sandi-5", "staff")
+
+
+def test_a_look_alike_name_never_logs_in_as_admin(ctx: Context) -> None:
+    with pytest.raises(AuthError) as info:
+        staff.authenticate(ctx, "\u0430dmin", ADMIN_PASSWORD, source="t")  # Cyrillic а
+    assert info.value.key == "auth.failed"
+    # full-width ＡＤＭＩＮ is the same name after NFKC: that is the account
+    assert staff.authenticate(ctx, "\uff21\uff24\uff2d\uff29\uff2e", ADMIN_PASSWORD, source="t").username == "admin"
