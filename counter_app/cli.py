@@ -1,12 +1,19 @@
 """`counter-app`: the same use cases as the window, from a terminal or a scheduler (DESIGN.md §7).
 
-Exit codes: 0 done, 1 the answer is "no", 2 bad input or usage (message on stderr, nothing
-written). Messages follow `--lang` (Indonesian by default).
+Exit codes (`core.errors.Exit`): 0 done; 1 the answer is "no" (an invalid receipt, nobody
+waiting, a print that did not happen); 2 bad input, usage or an expected failure such as a full
+disk or a locked store — a clear message on stderr and *nothing written*; 3 a bug — the message
+says so and names the log file holding the traceback (`core/logs.py`); 130 interrupted (Ctrl+C).
+Every argument is checked once at the entry (text that is not UTF-8 is refused with exit 2).
+An output file (`--out`, `--receipt`) is checked before anything is committed and written before
+the commit, so a command that fails to write it has stored nothing. Messages follow `--lang`
+(Indonesian by default).
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import getpass
 import json
 import os
@@ -19,7 +26,8 @@ from typing import Any
 from counter_app import __version__
 from counter_app.core import i18n
 from counter_app.core.clock import SystemClock, from_db, local_time_text
-from counter_app.core.errors import LoketError, ValidationError
+from counter_app.core.errors import Exit, LoketError, ValidationError
+from counter_app.core.files import atomic_write, check_target
 from counter_app.core.i18n import t
 from counter_app.core.paths import default_data_dir
 from counter_app.core.person import mask_name
@@ -61,7 +69,7 @@ class Session:
 
                 password = os.environ.get("COUNTER_APP_PASSWORD")
                 if password is None:
-                    password = getpass.getpass(t("cli.password_prompt", user=self.args.user))
+                    password = read_password(self.args.user, "COUNTER_APP_PASSWORD")
                 actor: Actor = staff.authenticate(ctx, self.args.user, password)
                 ctx = Context(self.data_dir, actor, ctx.clock)
             self._ctx = ctx
@@ -73,6 +81,16 @@ class Session:
             sys.stdout.write("\n")
         else:
             print(text() if callable(text) else text)
+
+
+def read_password(user: str, env: str) -> str:
+    """Ask on the terminal; with no terminal (a script, a scheduler) say how to give it."""
+    if not sys.stdin or not sys.stdin.isatty():
+        raise ValidationError("cli.password_no_tty", field="password", user=user, env=env)
+    try:
+        return getpass.getpass(t("cli.password_prompt", user=user))
+    except EOFError:
+        raise ValidationError("cli.password_no_tty", field="password", user=user, env=env) from None
 
 
 def command(name: str) -> Callable[[Handler], Handler]:
@@ -235,7 +253,7 @@ def build_parser() -> ArgParser:
     p.add_argument("--out")
 
     p = sub.add_parser("staff", parents=[common], help=t("cli.help.staff"))
-    p.add_argument("action", choices=["add", "list", "disable", "enable", "unlock"])
+    p.add_argument("action", choices=["add", "list", "disable", "enable"])
     p.add_argument("username", nargs="?")
     p.add_argument("--role", default="staff")
     p.add_argument("--full-name", default="")
@@ -263,7 +281,7 @@ def cmd_init(args: argparse.Namespace, s: Session) -> int:
     )
     msg = t("cli.init.done" if fresh else "cli.init.exists", path=str(s.data_dir))
     s.emit({"data_dir": str(s.data_dir), "created": fresh}, msg)
-    return 0
+    return Exit.DONE
 
 
 @command("services")
@@ -288,7 +306,7 @@ def cmd_services(args: argparse.Namespace, s: Session) -> int:
         data,
         lambda: "\n".join(f"{r.letter}  {r.code:<11}{r.name(lang)}  ({r.agency.name})" for r in rows),
     )
-    return 0
+    return Exit.DONE
 
 
 @command("demo")
@@ -311,16 +329,18 @@ def cmd_demo(args: argparse.Namespace, s: Session) -> int:
     extra = demo_responses(ctx, parse_date(args.date), args.seed)
     data.update(surveys=extra.responses, complaints=extra.complaints)
     s.emit(data, t("cli.demo.done", **data))
-    return 0
+    return Exit.DONE
 
 
 @command("register")
 def cmd_register(args: argparse.Namespace, s: Session) -> int:
-    from counter_app.services import tickets
+    from counter_app.services import receipts, tickets
 
+    # The receipt's target is checked before the store is touched; the ticket, its receipt
+    # and the file are then one act (nothing is committed when the file cannot be written).
+    out = check_out(args.receipt, "receipt") if args.receipt is not None else None
     ctx = s.context()
-    reg = tickets.register(
-        ctx,
+    visitor = dict(
         service=args.service,
         name=args.name,
         nik=args.nik,
@@ -328,43 +348,61 @@ def cmd_register(args: argparse.Namespace, s: Session) -> int:
         priority=args.priority,
         notes=args.notes,
     )
+    if out is not None:
+        reg = receipts.register_with_receipt(ctx, out, None, **visitor)
+    else:
+        reg = tickets.register(ctx, **visitor)
     data = ticket_json(reg.ticket, ctx.tz)
     data["warnings"] = [t(w) for w in reg.warnings]
-    if args.receipt:
-        data["receipt"] = str(write_receipt(ctx, reg.ticket.id, Path(args.receipt), None))
+    if out is not None:
+        data["receipt"] = str(out)
     for w in reg.warnings:
         print(t(w), file=sys.stderr)
     s.emit(data, t("cli.register.done", code=reg.ticket.code, receipt_no=reg.ticket.receipt_no))
-    return 0
+    return Exit.DONE
 
 
-def write_receipt(
-    ctx: Context, ticket_id: str, out: Path, paper: str | None, reprint: bool = False
-) -> Path:
-    from counter_app.services import receipts
-
-    pdf = receipts.receipt_pdf(ctx, ticket_id, paper=paper, reprint=reprint)
-    write_file(out, pdf)
+def check_out(text: str | Path, field: str = "out") -> Path:
+    """An output file this command may write: a name in an existing folder we can write to,
+    and not a folder, a symbolic link or a device (refused, never followed or replaced)."""
+    raw = str(text)
+    if not raw.strip():
+        raise ValidationError("cli.out_empty", field=field)
+    out = Path(raw).expanduser()
+    folder = out.parent
+    if not folder.is_dir():
+        raise ValidationError("cli.out_no_folder", field=field, path=str(folder))
+    if not os.access(folder, os.W_OK):
+        raise ValidationError("cli.out_not_writable", field=field, path=str(folder))
+    try:
+        check_target(out)
+    except OSError:
+        raise ValidationError("cli.out_unsafe", field=field, path=str(out)) from None
     return out
 
 
 def write_file(out: Path, data: bytes) -> None:
-    """Write whole or not at all: a half-written PDF is worse than none."""
+    """Write whole or not at all (fsynced, owner-only): a half-written PDF is worse than none."""
+    out = check_out(out)
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(out.name + ".part")
-        tmp.write_bytes(data)
-        tmp.replace(out)
+        atomic_write(out, data)
     except OSError as exc:
-        raise ValidationError("cli.write_failed", field="out", path=str(out), detail=exc.strerror) from exc
+        if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+            raise  # the one error path says "disk full"
+        raise ValidationError(
+            "cli.write_failed", field="out", path=str(out), detail=exc.strerror or str(exc)
+        ) from exc
 
 
 @command("receipt")
 def cmd_receipt(args: argparse.Namespace, s: Session) -> int:
+    from counter_app.services import receipts
+
+    out = check_out(args.out)
     ctx = s.context()
-    path = write_receipt(ctx, args.id, Path(args.out), args.paper, args.reprint)
+    path = receipts.save_receipt(ctx, args.id, out, args.paper, args.reprint)
     s.emit({"path": str(path)}, t("cli.receipt.done", path=str(path)))
-    return 0
+    return Exit.DONE
 
 
 @command("print")
@@ -393,7 +431,7 @@ def cmd_print(args: argparse.Namespace, s: Session) -> int:
         "message": outcome.message,
     }
     s.emit(data, outcome.message)
-    return 0 if outcome.printed else 1
+    return Exit.DONE if outcome.printed else Exit.NO
 
 
 @command("verify")
@@ -404,7 +442,7 @@ def cmd_verify(args: argparse.Namespace, s: Session) -> int:
     ctx = None if args.keyring else s.context()  # with --keyring no store is needed
     report = receipts.verify_report(args.text, ctx, ring)
     s.emit(report, report["message"])
-    return 0 if report["valid"] else 1
+    return Exit.DONE if report["valid"] else Exit.NO
 
 
 @command("keys")
@@ -430,7 +468,7 @@ def cmd_queue(args: argparse.Namespace, s: Session) -> int:
     from counter_app.services import tickets
 
     ctx = s.context()
-    day = parse_date(args.date) if args.date else None
+    day = parse_date(args.date) if args.date is not None else None  # "" is refused, not today
     rows = tickets.queue(ctx, day, args.status, args.service)
     s.emit(
         [ticket_json(r, ctx.tz) for r in rows],
@@ -438,7 +476,7 @@ def cmd_queue(args: argparse.Namespace, s: Session) -> int:
         if rows
         else t("cli.queue.empty"),
     )
-    return 0
+    return Exit.DONE
 
 
 @command("call-next")
@@ -449,9 +487,9 @@ def cmd_call_next(args: argparse.Namespace, s: Session) -> int:
     ticket = tickets.call_next(ctx, args.counter)
     if ticket is None:
         s.emit(None, t("cli.call_next.none"))
-        return 1
+        return Exit.NO
     s.emit(ticket_json(ticket, ctx.tz), t("cli.call_next.done", code=ticket.code))
-    return 0
+    return Exit.DONE
 
 
 def _mover(name: str, fn_name: str, **extra: str) -> None:
@@ -465,7 +503,7 @@ def _mover(name: str, fn_name: str, **extra: str) -> None:
             ticket_json(ticket, ctx.tz),
             t("cli.moved", code=ticket.code, status=status_word(ticket.status)),
         )
-        return 0
+        return Exit.DONE
 
     COMMANDS[name] = handler
 
@@ -495,7 +533,7 @@ def cmd_report(args: argparse.Namespace, s: Session) -> int:
             ctx, parse_date(args.date).isoformat(), day_to, server=args.server
         )
         s.emit(data, lambda: sync.consolidated_text(data, lang))
-        return 0
+        return Exit.DONE
     figures = daily_report.daily_figures(
         ctx, parse_date(args.date), parse_date(args.to) if args.to else None, counter=args.counter
     )
@@ -509,7 +547,7 @@ def cmd_report(args: argparse.Namespace, s: Session) -> int:
     data = figures.to_json()
     data["files"] = written
     s.emit(data, lambda: "\n".join([daily_report.summary_text(figures, lang), *written.values()]))
-    return 0
+    return Exit.DONE
 
 
 @command("sync")
@@ -552,26 +590,24 @@ def cmd_backup(args: argparse.Namespace, s: Session) -> int:
 
 @command("staff")
 def cmd_staff(args: argparse.Namespace, s: Session) -> int:
-    from counter_app.services import accounts, staff
+    from counter_app.core.roles import Permission
+    from counter_app.services import staff
+    from counter_app.store.models import Staff
 
     ctx = s.context()
     if args.action == "list":
-        rows = accounts.list_staff(ctx)
-        data = [{"username": r.username, "role": r.role, "active": r.active,
-                 "locked": staff.is_locked(ctx, r)} for r in rows]
-        s.emit(data, lambda: "\n".join(
-            f"{d['username']:<20}{d['role']:<12}{'aktif' if d['active'] else '-':<7}"
-            f"{t('cli.staff.locked') if d['locked'] else ''}".rstrip() for d in data))
+        ctx.actor.require(Permission.MANAGE_STAFF)
+        rows = list(Staff.select().order_by(Staff.username))
+        data = [{"username": r.username, "role": r.role, "active": r.active} for r in rows]
+        s.emit(data, lambda: "\n".join(f"{r.username:<20}{r.role:<12}{'aktif' if r.active else '-'}" for r in rows))
         return 0
     if not args.username:
         raise ValidationError("cli.username_required", field="username")
     if args.action == "add":
-        password = args.password or os.environ.get("COUNTER_APP_NEW_PASSWORD")
+        password = args.password if args.password is not None else os.environ.get("COUNTER_APP_NEW_PASSWORD")
         if password is None:
-            password = getpass.getpass(t("cli.password_prompt", user=args.username))
+            password = read_password(args.username, "COUNTER_APP_NEW_PASSWORD")
         staff.create_staff(ctx, args.username, password, args.role, args.full_name)
-    elif args.action == "unlock":
-        staff.unlock(ctx, args.username)
     else:
         staff.set_active(ctx, args.username, args.action == "enable")
     s.emit({"username": args.username, "action": args.action}, t("cli.done"))
@@ -660,7 +696,7 @@ def cmd_ikm(args: argparse.Namespace, s: Session) -> int:
         service=args.service, agency=args.agency, counter=args.counter,
     )
     s.emit(data, lambda: survey.summary_text(data, i18n.language()))
-    return 0
+    return Exit.DONE
 
 
 @command("complaint")
@@ -677,13 +713,13 @@ def cmd_complaint(args: argparse.Namespace, s: Session) -> int:
         view = complaints.detail(ctx, row.id)
         s.emit(view.to_json(), t("complaint.cli.added", number=view.number,
                                  deadline=local_time_text(view.deadline_at, ctx.tz)))
-        return 0
+        return Exit.DONE
     if args.complaint == "respond":
         row = complaints.respond(ctx, args.ref, args.action, args.status)
         view = complaints.detail(ctx, row.id)
         s.emit(view.to_json(), t("complaint.cli.responded", number=view.number,
                                  status=t(f"complaint.status.{view.status}")))
-        return 0
+        return Exit.DONE
     views = complaints.list_complaints(
         ctx, status=args.status, open_only=args.open, overdue_only=args.overdue,
         date_from=parse_date(args.date_from) if args.date_from else None,
@@ -699,7 +735,7 @@ def cmd_complaint(args: argparse.Namespace, s: Session) -> int:
     s.emit([v.to_json() for v in views],
            lambda: "\n".join([t("complaint.cli.header")] + [line(v) for v in views])
            if views else t("complaint.cli.empty"))
-    return 0
+    return Exit.DONE
 
 
 # ---- entry ----------------------------------------------------------------------------
@@ -708,10 +744,15 @@ def cmd_complaint(args: argparse.Namespace, s: Session) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     _early_language(argv)
+    bad = _not_utf8(argv)
+    if bad is not None:  # before anything parses, prints or stores it
+        print(t("cli.error", message=bad), file=sys.stderr)
+        return Exit.BAD_INPUT
     if not argv or argv == ["gui"]:
         return _gui()
     from counter_app.store.connection import close_db, store_errors
 
+    data_dir: Path | None = None
     try:
         args = build_parser().parse_args(argv)
         if args.lang:
@@ -719,19 +760,73 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.command:
             return _gui(args.data_dir)
         session = Session(args)
+        data_dir = session.data_dir
         with store_errors(session.data_dir):
-            return COMMANDS[args.command](args, session)
+            return int(COMMANDS[args.command](args, session))
     except LoketError as exc:
         print(t("cli.error", message=exc.message()), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        return 130
+        return Exit.INTERRUPTED
     except BrokenPipeError:
         # `counter-app queue | head`: the reader left; not an error worth a traceback.
         sys.stderr.close()
-        return 0
+        return Exit.DONE
+    except OSError as exc:
+        # A file the command was given or writes (a full disk was made a StoreError above).
+        detail = exc.strerror or type(exc).__name__
+        print(t("cli.error", message=t("cli.os_error", path=exc.filename or "", detail=detail)),
+              file=sys.stderr)
+        return Exit.BAD_INPUT
+    except Exception as exc:  # noqa: BLE001 - the one place a bug is reported as a bug
+        return _bug(exc, data_dir)
     finally:
         close_db()
+
+
+def _bug(exc: BaseException, data_dir: Path | None) -> int:
+    """Exit 3: say it is a bug and where its traceback is; the traceback stays off the screen
+    (it is for the maintainer, and may hold personal data) unless no log could be written."""
+    from counter_app.core import logs
+
+    path = logs.log_exception(exc, data_dir)
+    detail = type(exc).__name__
+    if path is None:
+        import traceback
+
+        traceback.print_exception(exc, file=sys.stderr)
+        print(t("cli.bug_nolog", detail=detail), file=sys.stderr)
+    else:
+        print(t("cli.bug", detail=detail, path=str(path)), file=sys.stderr)
+    return Exit.BUG
+
+
+def _shown(text: str) -> str:
+    """`KT\\xffP` for an argument Python decoded with surrogate escapes."""
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a lone surrogate from elsewhere (Windows)
+        return text.encode("utf-8", "backslashreplace").decode("ascii")
+
+
+def _not_utf8(argv: list[str]) -> str | None:
+    """The message for the first argument (or COUNTER_APP_* variable) that is not UTF-8 text.
+
+    Python hands such bytes over as lone surrogates, which fail later wherever the text is
+    printed or stored (a traceback, exit 1); refusing them once here keeps exit 2's promise.
+    """
+    for n, arg in enumerate(argv, 1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            return t("cli.not_utf8", n=n, arg=_shown(arg))
+    for name, value in os.environ.items():
+        if name.startswith("COUNTER_APP_"):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return t("cli.env_not_utf8", name=name)
+    return None
 
 
 def _early_language(argv: list[str]) -> None:
@@ -751,5 +846,5 @@ def _gui(data_dir: str | None = None) -> int:
         from counter_app.gui.app import run
     except ImportError as exc:
         print(t("cli.no_gui", detail=str(exc)), file=sys.stderr)
-        return 2
+        return Exit.BAD_INPUT
     return run(Path(data_dir) if data_dir else None)

@@ -20,6 +20,7 @@ class Exit(IntEnum):
     NO = 1  # the answer is "no" (an invalid receipt, a print that did not happen)
     BAD_INPUT = 2  # bad input, usage or an expected failure: nothing was written
     BUG = 3  # an unexpected error: a bug, logged with its traceback
+    INTERRUPTED = 130  # Ctrl+C (128 + SIGINT, as shells report it)
 
 
 class LoketError(Exception):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import sys
 import threading
 from collections.abc import Callable
@@ -27,8 +26,6 @@ from counter_app.gui.widgets import prompts
 from counter_app.store.connection import DB_NAME, store_errors
 
 log = logging.getLogger("loket")
-LOG_NAME = "loket.log"
-LOG_MAX_BYTES = 1_000_000  # at start, a bigger log becomes loket.log.1 (one old copy kept)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -41,29 +38,11 @@ def log_path() -> Path | None:
 
 
 def setup_logging(data_dir: Path | None) -> Path | None:
-    """Log to `<data_dir>/logs/loket.log`; nothing is logged when the folder is unusable.
+    """The program's one log (`core/logs.py`): `<data_dir>/logs/loket.log`, owner-only, else
+    the user's state folder when the data folder is unusable."""
+    from counter_app.core import logs
 
-    Rotated once at start rather than by logging.handlers (whose import slows the start).
-    """
-    if data_dir is None:
-        return None
-    folder = Path(data_dir) / "logs"
-    path = folder / LOG_NAME
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        if path.exists() and path.stat().st_size > LOG_MAX_BYTES:
-            os.replace(path, path.with_name(LOG_NAME + ".1"))
-        handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
-    except OSError:
-        return None
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    for old in [h for h in log.handlers if getattr(h, "_loket", False)]:
-        log.removeHandler(old)
-        old.close()
-    handler._loket = True  # type: ignore[attr-defined]
-    log.addHandler(handler)
-    log.setLevel(logging.INFO)
-    _state["log_path"] = path
+    _state["log_path"] = logs.setup_logging(data_dir)
     return _state["log_path"]
 
 

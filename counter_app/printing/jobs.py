@@ -2,21 +2,20 @@
 
 The caller has already committed whatever the printout records (a ticket, a receipt snapshot):
 nothing here touches the database. The PDF is first saved under
-`<data_dir>/printouts/<YYYYMMDD>/<name>.pdf`, then sent to the printer; if there is no printer
+`<data_dir>/printouts/<YYYYMMDD>/<name>.pdf` (owner-only), then sent to the printer; if there is no printer
 or printing fails, the saved file is the printout and the user is told where it is. So a ticket
 is never lost, nor issued twice, because the printer was off.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from counter_app.core.clock import DEFAULT_TZ, SystemClock, local_day
+from counter_app.core.files import atomic_write, make_private_dir
 from counter_app.core.i18n import t
 from counter_app.printing.qt_print import PrintError, print_pdf
 
@@ -69,30 +68,19 @@ def print_or_keep(
 
 
 def keep_pdf(pdf: bytes, folder: Path, name: str) -> Path:
-    """Write `pdf` atomically as `folder/<name>.pdf` (a `.part` file, then a rename)."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """Write `pdf` as `folder/<name>.pdf`, all or nothing and durably (`core.files.atomic_write`:
+    owner-only, fsync of file and folder, no symlink or device replaced)."""
+    make_private_dir(folder)
     stem = _safe_stem(name)
     for n in range(1, 1000):
         path = folder / (f"{stem}.pdf" if n == 1 else f"{stem}-{n}.pdf")
-        if not path.exists():
+        if not path.exists() and not path.is_symlink():
             break
-        if path.read_bytes() == pdf:
+        if path.is_file() and not path.is_symlink() and path.read_bytes() == pdf:
             return path  # the very same printout, saved before
     else:  # pragma: no cover - a thousand different printouts under one name in one day
         raise FileExistsError(folder / f"{stem}.pdf")
-
-    fd, part = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(pdf)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(part, path)
-    except BaseException:
-        Path(part).unlink(missing_ok=True)
-        raise
-    _fsync_dir(folder)
-    return path
+    return atomic_write(path, pdf)
 
 
 def _safe_stem(name: str) -> str:
@@ -100,13 +88,3 @@ def _safe_stem(name: str) -> str:
     stem = name[:-4] if name.lower().endswith(".pdf") else name
     stem = re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._") or "printout"
     return stem[:120]
-
-
-def _fsync_dir(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

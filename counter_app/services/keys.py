@@ -245,5 +245,7 @@ def load_keyring_file(path: Path) -> dict[str, Any]:
             doc = json.load(fh)
     except (OSError, ValueError) as exc:
         raise tokens.KeyringError(f"{path}: {exc}") from None
+    except RecursionError:  # JSON nested thousands deep: not a keyring
+        raise tokens.KeyringError(f"{path}: JSON nested too deeply") from None
     tokens.load_keyring(doc)
     return doc

@@ -8,6 +8,11 @@ number; the visitor's name only masked.
 from __future__ import annotations
 
 import math
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,8 +20,10 @@ from counter_app.core import i18n, person
 from counter_app.core import token as tokens
 from counter_app.core.clock import from_db, to_db
 from counter_app.core.errors import ValidationError
+from counter_app.core.files import atomic_write, check_target, fsync_dir
 from counter_app.core.roles import Permission
 from counter_app.services import journal, keys, tickets
+from counter_app.services.tickets import Registration
 from counter_app.services.context import Context
 from counter_app.store.models import Counter, CounterService, Receipt, Service, Ticket, db
 
@@ -199,6 +206,86 @@ def receipt_pdf(
     from counter_app.documents.receipt import render_receipt  # heavy: ReportLab, on demand
 
     return render_receipt(receipt.snapshot, chosen, reprint=marked)
+
+
+Render = Callable[..., bytes]
+
+
+def _renderer() -> Render:
+    """ReportLab, imported before a transaction takes the write lock (the import is slow)."""
+    from counter_app.documents.receipt import render_receipt
+
+    return render_receipt
+
+
+@contextmanager
+def _staged(out: Path) -> Iterator[Callable[[bytes], None]]:
+    """Put a file in place only if the transaction inside this block commits.
+
+    `stage(data)` writes the bytes durably beside `out` under a hidden name (so a full disk or
+    a bad folder fails *before* the commit and rolls it back); after a clean exit the file is
+    renamed over `out`, after a failure it is removed. The rename is the one step after the
+    commit, and a rename in one folder needs no free space.
+    """
+    check_target(out)
+    staged = out.with_name(f".{out.name}.{uuid.uuid4().hex}.staged")
+    written = False
+
+    def stage(data: bytes) -> None:
+        nonlocal written
+        try:
+            atomic_write(staged, data)
+        except OSError as exc:  # name the file the user gave, not our hidden one
+            raise OSError(exc.errno, exc.strerror, str(out)) from exc
+        written = True
+
+    try:
+        yield stage
+        if written:
+            check_target(out)
+            os.replace(staged, out)
+            fsync_dir(out.parent)
+    finally:
+        if staged.exists():
+            staged.unlink(missing_ok=True)
+
+
+def save_receipt(
+    ctx: Context, ticket_ref: str, out: Path, paper: str | None = None, reprint: bool = False
+) -> Path:
+    """The ticket's receipt written to `out`, all or nothing (`receipt ID --out FILE`).
+
+    The first save issues the receipt (row and audit entry); with `reprint` the reprint is
+    counted and the paper marked CETAK ULANG. The file is written before the commit: a target
+    that cannot be written stores nothing, so the next print is not wrongly a reprint.
+    """
+    chosen = check_paper(paper, ctx)
+    render = _renderer()
+    with _staged(Path(out)) as stage:
+        with db.atomic():
+            if reprint:
+                receipt = record_reprint(ctx, ticket_ref)
+                marked = receipt.reprint_count > 0
+            else:
+                receipt, marked = issue_receipt(ctx, ticket_ref), False
+            stage(render(receipt.snapshot, chosen, reprint=marked))
+    return Path(out)
+
+
+def register_with_receipt(
+    ctx: Context, out: Path, paper: str | None = None, **visitor: Any
+) -> Registration:
+    """Register a visitor and write the new ticket's receipt to `out` as one act
+    (`register --receipt FILE`): either the ticket, its receipt and the file all exist, or
+    none of them does, so an operator retrying after a full disk makes no duplicate."""
+    chosen = check_paper(paper, ctx)
+    render = _renderer()
+    with _staged(Path(out)) as stage:
+        with db.atomic():
+            reg = tickets.register(ctx, **visitor)
+            receipt = issue_receipt(ctx, reg.ticket.id)
+            stage(render(receipt.snapshot, chosen, reprint=False))
+    return reg
 
 
 def receipt_for(ticket_ref: str, ctx: Context) -> Receipt | None:

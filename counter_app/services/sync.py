@@ -169,7 +169,11 @@ def _server_url(ctx: Context, server: str | None) -> str:
     url = (server or ctx.setting("sync_server") or "").strip()
     if not url:
         raise ValidationError("sync.no_server", field="server")
-    parsed = urlparse(url)
+    try:
+        parsed = urlparse(url)
+        parsed.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:  # e.g. "http://[::1": an unclosed IPv6 bracket
+        raise ValidationError("settings.url", field="server") from None
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise ValidationError("settings.url", field="server")
     return url.rstrip("/")

@@ -7,6 +7,8 @@ become `StoreError`s with a clear message, never a traceback.
 
 from __future__ import annotations
 
+import errno
+import shutil
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,32 +25,103 @@ DB_NAME = "loket.sqlite3"
 BUSY_TIMEOUT_MS = 5000
 
 
+# SQLite's primary result codes (the low byte of the extended code) and what they mean here.
+_BY_CODE: dict[int, str] = {
+    sqlite3.SQLITE_BUSY: "store.locked",
+    sqlite3.SQLITE_LOCKED: "store.locked",
+    sqlite3.SQLITE_CORRUPT: "store.corrupt",
+    sqlite3.SQLITE_NOTADB: "store.corrupt",
+    sqlite3.SQLITE_FULL: "store.full",
+    sqlite3.SQLITE_READONLY: "store.readonly",
+    sqlite3.SQLITE_CANTOPEN: "store.readonly",
+    sqlite3.SQLITE_PERM: "store.readonly",
+    sqlite3.SQLITE_AUTH: "store.readonly",
+    sqlite3.SQLITE_IOERR: "store.io",
+}
+_DISK_FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
+_READ_ONLY = {errno.EACCES, errno.EPERM, errno.EROFS}
+# Below this much free space SQLite cannot grow its -shm (32 KiB steps) or WAL, and reports
+# the failed write as SQLITE_IOERR_SHMSIZE/_WRITE rather than SQLITE_FULL: on such a disk an
+# I/O error is the disk being full.
+_NEARLY_FULL = 1 << 20
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """`exc` and what lies under it: peewee wraps the driver's exception (as its first arg and
+    its context), and a failed ROLLBACK after SQLite already rolled back hides the real error
+    in `__context__` ("cannot rollback - no transaction is active" over SQLITE_FULL)."""
+    seen: set[int] = set()
+    todo = [exc]
+    while todo:
+        e = todo.pop(0)
+        if id(e) in seen:
+            continue
+        seen.add(id(e))
+        yield e
+        todo += [a for a in e.args[:1] if isinstance(a, BaseException)]
+        todo += [c for c in (e.__cause__, e.__context__) if c is not None]
+
+
+def _nearly_full(path: Path | str | None) -> bool:
+    if not path:
+        return False
+    folder = Path(path)
+    while not folder.is_dir() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        return shutil.disk_usage(folder).free < _NEARLY_FULL
+    except OSError:
+        return False
+
+
+def classify(exc: BaseException, path: Path | str | None = None) -> str | None:
+    """The message key for a failure of the database file or the disk, by SQLite's error code
+    (`sqlite_errorcode`, Python 3.11+) or the OS's errno, never by message text; None when the
+    exception is not about the file or the disk."""
+    for e in _causes(exc):
+        if isinstance(e, OSError) and e.errno is not None:
+            if e.errno in _DISK_FULL:
+                return "store.full"
+            if e.errno in _READ_ONLY:
+                return "store.readonly"
+            continue
+        code = getattr(e, "sqlite_errorcode", None)
+        if code is None:
+            continue
+        key = _BY_CODE.get(code & 0xFF)
+        if key == "store.io" and _nearly_full(path):
+            key = "store.full"
+        if key is not None:
+            return key
+        # SQLITE_ERROR and friends: look further down (a failed rollback over the real error)
+    return None
+
+
 def translate(exc: BaseException, path: Path | str | None = None) -> StoreError:
-    """Turn an SQLite failure about the file into the user's message for it."""
-    text = str(exc).lower()
+    """Turn an SQLite (or disk) failure about the file into the user's message for it."""
     where = str(path) if path else ""
-    if "locked" in text or "busy" in text:
-        return StoreError("store.locked", path=where)
-    if "not a database" in text or "malformed" in text or "corrupt" in text:
-        return StoreError("store.corrupt", path=where)
-    if "full" in text:
-        return StoreError("store.full", path=where)
-    if "readonly" in text or "read-only" in text or "unable to open" in text:
-        return StoreError("store.readonly", path=where)
-    if "disk i/o" in text:
-        return StoreError("store.io", path=where)
-    return StoreError("store.error", path=where, detail=str(exc))
+    key = classify(exc, path)
+    if key is None:
+        return StoreError("store.error", path=where, detail=str(exc))
+    if key == "store.full" and not where:
+        where = next((str(e.filename) for e in _causes(exc) if isinstance(e, OSError) and e.filename), "")
+    return StoreError(key, path=where)
 
 
 @contextmanager
 def store_errors(path: Path | str | None = None) -> Iterator[None]:
-    """Re-raise database file failures as StoreError (other exceptions pass through)."""
+    """Re-raise database file failures, and a full disk anywhere, as StoreError (other
+    exceptions pass through)."""
     try:
         yield
     except (peewee.OperationalError, peewee.DatabaseError, sqlite3.DatabaseError) as exc:
         if isinstance(exc, peewee.IntegrityError | sqlite3.IntegrityError):
             raise
         raise translate(exc, path) from exc
+    except OSError as exc:
+        if exc.errno not in _DISK_FULL:
+            raise
+        raise translate(exc, exc.filename or path) from exc
 
 
 def open_database(path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> peewee.SqliteDatabase:
