@@ -253,7 +253,7 @@ def build_parser() -> ArgParser:
     p.add_argument("--out")
 
     p = sub.add_parser("staff", parents=[common], help=t("cli.help.staff"))
-    p.add_argument("action", choices=["add", "list", "disable", "enable"])
+    p.add_argument("action", choices=["add", "list", "disable", "enable", "unlock"])
     p.add_argument("username", nargs="?")
     p.add_argument("--role", default="staff")
     p.add_argument("--full-name", default="")
@@ -590,16 +590,16 @@ def cmd_backup(args: argparse.Namespace, s: Session) -> int:
 
 @command("staff")
 def cmd_staff(args: argparse.Namespace, s: Session) -> int:
-    from counter_app.core.roles import Permission
-    from counter_app.services import staff
-    from counter_app.store.models import Staff
+    from counter_app.services import accounts, staff
 
     ctx = s.context()
     if args.action == "list":
-        ctx.actor.require(Permission.MANAGE_STAFF)
-        rows = list(Staff.select().order_by(Staff.username))
-        data = [{"username": r.username, "role": r.role, "active": r.active} for r in rows]
-        s.emit(data, lambda: "\n".join(f"{r.username:<20}{r.role:<12}{'aktif' if r.active else '-'}" for r in rows))
+        rows = accounts.list_staff(ctx)
+        data = [{"username": r.username, "role": r.role, "active": r.active,
+                 "locked": staff.is_locked(ctx, r)} for r in rows]
+        s.emit(data, lambda: "\n".join(
+            f"{d['username']:<20}{d['role']:<12}{'aktif' if d['active'] else '-':<7}"
+            f"{t('cli.staff.locked') if d['locked'] else ''}".rstrip() for d in data))
         return 0
     if not args.username:
         raise ValidationError("cli.username_required", field="username")
@@ -608,6 +608,8 @@ def cmd_staff(args: argparse.Namespace, s: Session) -> int:
         if password is None:
             password = read_password(args.username, "COUNTER_APP_NEW_PASSWORD")
         staff.create_staff(ctx, args.username, password, args.role, args.full_name)
+    elif args.action == "unlock":
+        staff.unlock(ctx, args.username)
     else:
         staff.set_active(ctx, args.username, args.action == "enable")
     s.emit({"username": args.username, "action": args.action}, t("cli.done"))
