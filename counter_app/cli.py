@@ -58,12 +58,18 @@ class Session:
         self.data_dir = Path(args.data_dir) if args.data_dir else default_data_dir()
         self._ctx: Context | None = None
 
-    def context(self) -> Context:
+    def context(self, *, check_keys: bool = True) -> Context:
+        """`check_keys=False` only for `backup`: a damaged key must not stop saving the data."""
         if self._ctx is None:
+            from counter_app.services.keys import check_keys as check_key_files
             from counter_app.store.connection import init_db
 
+            # operator mode only for the data folder's owner; checked before the store is touched
+            operator = cli_actor() if self.args.user else cli_actor(self.data_dir)
             init_db(self.data_dir)
-            ctx = Context(self.data_dir, cli_actor(), SystemClock())
+            if check_keys:
+                check_key_files(self.data_dir)
+            ctx = Context(self.data_dir, operator, SystemClock())
             if self.args.user:
                 from counter_app.services import staff
 
@@ -277,7 +283,7 @@ def cmd_init(args: argparse.Namespace, s: Session) -> int:
         admin=args.admin,
         admin_password=args.admin_password,
         site_name=args.site_name,
-        by=cli_actor().username,
+        by=cli_actor(s.data_dir).username,  # another account's folder: refused, nothing made
     )
     msg = t("cli.init.done" if fresh else "cli.init.exists", path=str(s.data_dir))
     s.emit({"data_dir": str(s.data_dir), "created": fresh}, msg)
@@ -450,6 +456,9 @@ def cmd_keys(args: argparse.Namespace, s: Session) -> int:
     from counter_app.core.verify_page import render_verify_page
     from counter_app.services import keys
 
+    for target in (args.out, args.page):
+        if target is not None:
+            check_out(target)  # before anything is made: no folder, link or device
     ring = keys.export_keyring(s.context())
     text = json.dumps(ring, ensure_ascii=False, indent=2)
     if args.out:
@@ -569,21 +578,26 @@ def cmd_server(args: argparse.Namespace, s: Session) -> int:
 @command("audit")
 def cmd_audit(args: argparse.Namespace, s: Session) -> int:
     from counter_app.core.roles import Permission
-    from counter_app.services.journal import verify_chain
+    from counter_app.services.journal import check_chain
 
     ctx = s.context()
     ctx.actor.require(Permission.AUDIT)
-    ok, broken, count = verify_chain()
-    data = {"intact": ok, "entries": count, "broken_at": broken}
-    s.emit(data, t("cli.audit.ok" if ok else "cli.audit.broken", count=count, id=broken))
-    return 0 if ok else 1
+    result = check_chain()  # a damaged row is reported with its sequence number, never raised
+    text = (t("cli.audit.ok", count=result.entries) if result.intact else
+            t("cli.audit.damaged", count=result.entries, id=result.broken_at,
+              reason=t(f"audit.reason.{result.reason}")))
+    s.emit(result.to_json(), text)
+    return Exit.DONE if result.intact else Exit.NO
 
 
 @command("backup")
 def cmd_backup(args: argparse.Namespace, s: Session) -> int:
-    from counter_app.services.backup import backup
+    from counter_app.services.backup import backup, check_out as check_backup_out
 
-    path = backup(s.context(), Path(args.out) if args.out else None)
+    out = Path(args.out) if args.out else None
+    if out is not None:
+        check_backup_out(out)  # a folder, link or device: refused before the store is opened
+    path = backup(s.context(check_keys=False), out)
     s.emit({"path": str(path)}, t("cli.backup.done", path=str(path)))
     return 0
 

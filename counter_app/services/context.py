@@ -5,12 +5,15 @@ from __future__ import annotations
 import getpass
 import os
 import secrets
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from counter_app.core import settings as settings_def
 from counter_app.core.clock import Clock, SystemClock
+from counter_app.core.errors import LoketError, NotAllowed
+from counter_app.core.files import PRIVATE_FILE, check_target, fsync_dir, make_private_dir
 from counter_app.core.roles import Actor, Role
 from counter_app.store.models import Setting
 
@@ -22,6 +25,9 @@ class Context:
     clock: Clock = field(default_factory=SystemClock)
     _settings: dict[str, Any] | None = None
     _nik_key: bytes | None = None
+    # The site hub link (sync.live.LiveLink) while this counter works live; None = local work
+    # only (no server configured, or `--offline`). See services/live_queue.py.
+    live: Any = None
 
     def setting(self, key: str) -> Any:
         if self._settings is None:
@@ -46,8 +52,20 @@ class Context:
         return self._nik_key
 
 
-def cli_actor() -> Actor:
-    """The machine's operator at the command line: admin rights, named `cli:<os user>`."""
+def cli_actor(data_dir: Path | None = None) -> Actor:
+    """The machine's operator at the command line: admin rights, named `cli:<os user>`.
+
+    With `data_dir`, only for the OS account that owns the data folder (DESIGN.md §7): that
+    folder is owner-only, so its owner could read the database anyway; anyone else (even root
+    acting on another account's folder) must say who they are with `--user`.
+    """
+    if data_dir is not None and hasattr(os, "getuid"):
+        try:
+            owner = os.stat(data_dir).st_uid
+        except OSError:
+            owner = None  # no folder yet: `init` makes it, owned by whoever runs it
+        if owner is not None and owner != os.getuid():
+            raise NotAllowed("cli.operator_not_owner", path=str(data_dir), owner=_account(owner))
     try:
         user = getpass.getuser()
     except (KeyError, OSError):
@@ -55,22 +73,75 @@ def cli_actor() -> Actor:
     return Actor(username=f"cli:{user}", role=Role.ADMIN)
 
 
+def _account(uid: int) -> str:
+    try:
+        import pwd
+
+        return pwd.getpwuid(uid).pw_name
+    except (ImportError, KeyError):
+        return str(uid)
+
+
+SECRET_SIZE = 32
+
+
 def secret_path(data_dir: Path, name: str) -> Path:
     return Path(data_dir) / "secrets" / name
 
 
-def ensure_secret(data_dir: Path, name: str, size: int = 32) -> bytes:
+def create_exclusive(path: Path, data: bytes, mode: int = PRIVATE_FILE) -> bool:
+    """Create `path` holding `data`, whole and durably (fsync of file and folder), only if it
+    does not exist yet: False when someone else made it first (theirs is kept, not replaced).
+    The bytes go to a temporary file that is linked to the name, so the name never shows an
+    empty or half-written file, even after a kill or a power cut."""
+    path = Path(path)
+    check_target(path)
+    fd, part_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    part = Path(part_name)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            if os.name == "posix":
+                os.fchmod(fh.fileno(), mode)
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            os.link(part, path)
+        except FileExistsError:
+            return False
+        except OSError:
+            if os.name != "nt":
+                raise
+            try:
+                os.rename(part, path)  # Windows: rename never replaces an existing file
+            except FileExistsError:
+                return False
+    finally:
+        part.unlink(missing_ok=True)
+    fsync_dir(path.parent)
+    return True
+
+
+def ensure_secret(data_dir: Path, name: str, size: int = SECRET_SIZE) -> bytes:
     """Create a random secret readable only by its owner, once; return it."""
     path = secret_path(data_dir, name)
-    if path.exists():
-        return path.read_bytes()
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    value = secrets.token_bytes(size)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(value)
+    if not path.exists():
+        make_private_dir(path.parent)
+        create_exclusive(path, secrets.token_bytes(size))
+    return read_secret(data_dir, name, size)
+
+
+def read_secret(data_dir: Path, name: str, size: int = SECRET_SIZE) -> bytes:
+    """The secret, checked: missing, empty or the wrong size is a clear error naming the file
+    and its copy in backups/keys/ — never silently an empty (brute-forceable) HMAC key."""
+    path = secret_path(data_dir, name)
+    backup = Path(data_dir) / "backups" / "secrets" / name
+    try:
+        value = path.read_bytes()
+    except FileNotFoundError:
+        raise LoketError("secret.missing", path=str(path), backup=str(backup)) from None
+    except OSError as exc:
+        raise LoketError("secret.unreadable", path=str(path), backup=str(backup), detail=exc.strerror) from None
+    if len(value) != size:
+        raise LoketError("secret.damaged", path=str(path), backup=str(backup), size=len(value))
     return value
-
-
-def read_secret(data_dir: Path, name: str) -> bytes:
-    return secret_path(data_dir, name).read_bytes()

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,9 @@ from cryptography.hazmat.primitives.serialization import (
 
 from counter_app.core import token as tokens
 from counter_app.core.clock import Clock, SystemClock
-from counter_app.services.context import Context
+from counter_app.core.errors import LoketError
+from counter_app.core.files import atomic_write, make_private_dir
+from counter_app.services.context import Context, create_exclusive, read_secret
 
 KEYS_DIR = "keys"
 PRIVATE_FILE = "station.key"
@@ -37,6 +38,10 @@ PUBLIC_FILE = "station.pub"
 META_FILE = "station.json"
 RETIRED_FILE = "retired.json"
 KEYRING_FILE = "keyring.json"
+
+
+class KeyFileError(LoketError):
+    """The station key file is missing, empty or damaged (exit 2, names the file)."""
 
 
 @dataclass(frozen=True)
@@ -62,26 +67,13 @@ def keys_dir(data_dir: Path) -> Path:
 
 
 def _write_exclusive(path: Path, data: bytes, mode: int) -> bool:
-    """Create `path` with `data`; False if it already exists (someone else made it first)."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    except FileExistsError:
-        return False
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())  # a lost key would orphan every receipt it signed
-    return True
+    """Create `path` with `data` whole and durably; False if it already exists (someone else
+    made it first). A kill or power cut can leave no empty or half-written key."""
+    return create_exclusive(path, data, mode)
 
 
 def _write_replace(path: Path, data: bytes, mode: int = 0o644) -> None:
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.part")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    atomic_write(path, data, mode=mode)
 
 
 def _json_bytes(doc: Any) -> bytes:
@@ -96,21 +88,30 @@ def _read_json(path: Path) -> Any:
         return None
 
 
-def _load_private(path: Path) -> Ed25519PrivateKey:
-    # Another process may have created the file a moment ago and still be writing it.
-    for attempt in range(20):
-        data = path.read_bytes()
-        try:
-            key = load_pem_private_key(data, password=None)
-        except ValueError:
-            if attempt == 19:
-                raise
-            time.sleep(0.05)
-            continue
-        if not isinstance(key, Ed25519PrivateKey):
-            raise ValueError(f"{path} is not an Ed25519 key")
-        return key
-    raise AssertionError("unreachable")
+def load_private_file(path: Path) -> Ed25519PrivateKey:
+    """The station's private key; a missing, empty or malformed file is a clear error naming
+    it and the copy in backups/keys/, never a PEM traceback or a silently new key."""
+    backup = Path(path).parent.parent / "backups" / "keys" / Path(path).name
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise KeyFileError("keys.missing", path=str(path), backup=str(backup)) from None
+    except OSError as exc:
+        raise KeyFileError("keys.unreadable", path=str(path), backup=str(backup), detail=exc.strerror) from None
+    try:
+        key = load_pem_private_key(data, password=None)
+    except (ValueError, TypeError):
+        key = None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise KeyFileError("keys.damaged", path=str(path), backup=str(backup))
+    return key
+
+
+def check_keys(data_dir: Path) -> None:
+    """At start: the NIK secret and the station key are there and sound. Missing, empty or
+    malformed is a clear error (exit 2) naming the file and its copy under backups/."""
+    read_secret(data_dir, "nik.key")
+    load_private_file(keys_dir(data_dir) / PRIVATE_FILE)
 
 
 def _private_pem(key: Ed25519PrivateKey) -> bytes:
@@ -143,12 +144,16 @@ def ensure_keys(
         stamp, key = cached
         if stamp == _stamp(private_path) and (key.site, key.counter) == (site, counter):
             return key
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    make_private_dir(folder)
     clock = clock or SystemClock()
 
     if not private_path.exists():
+        if meta_path.exists():
+            # the key this station has signed with is gone: making a new one silently would
+            # orphan every receipt already printed (restore it from backups/keys/ instead)
+            load_private_file(private_path)
         _write_exclusive(private_path, _private_pem(Ed25519PrivateKey.generate()), 0o600)
-    private_key = _load_private(private_path)
+    private_key = load_private_file(private_path)
     kid = tokens.key_id(private_key.public_key())
 
     meta = _read_json(meta_path)
@@ -198,7 +203,7 @@ def local_keyring(data_dir: Path) -> dict[str, Any]:
     entries: list[dict[str, Any]] = []
     meta = _read_json(folder / META_FILE)
     if (folder / PRIVATE_FILE).exists() and isinstance(meta, dict):
-        key = _load_private(folder / PRIVATE_FILE)
+        key = load_private_file(folder / PRIVATE_FILE)
         entries.append(
             tokens.keyring_entry(
                 key.public_key(), str(meta["site"]), str(meta["counter"]), meta["created_at"]
@@ -226,8 +231,7 @@ def _usable_entries(doc: Any) -> list[dict[str, Any]]:
 def store_keyring(data_dir: Path, doc: dict[str, Any]) -> int:
     """Replace the pulled keyring (for sync) after validating it; returns the number of keys."""
     index = tokens.load_keyring(doc)
-    folder = keys_dir(data_dir)
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    folder = make_private_dir(keys_dir(data_dir))
     _write_replace(folder / KEYRING_FILE, _json_bytes(tokens.make_keyring(doc["keys"])))
     return len(index)
 

@@ -8,8 +8,11 @@ become `StoreError`s with a clear message, never a traceback.
 from __future__ import annotations
 
 import errno
+import os
 import shutil
 import sqlite3
+import stat
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -18,11 +21,13 @@ from pathlib import Path
 import peewee
 
 from counter_app.core.errors import StoreError
+from counter_app.core.files import PRIVATE_DIR, PRIVATE_FILE, check_target, fsync_dir, make_private_dir
 from counter_app.store import migrations
 from counter_app.store.models import db
 
 DB_NAME = "loket.sqlite3"
 BUSY_TIMEOUT_MS = 5000
+BACKUPS_DIR = "backups"
 
 
 # SQLite's primary result codes (the low byte of the extended code) and what they mean here.
@@ -144,16 +149,56 @@ def schema_version(database: peewee.SqliteDatabase) -> int:
 
 
 def backup_file(database: peewee.SqliteDatabase, target: Path) -> Path:
-    """A consistent copy through SQLite's online backup API (safe while others write)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(target.suffix + ".part")
-    dest = sqlite3.connect(str(tmp))
+    """A consistent, verified, owner-only copy through SQLite's online backup API (safe while
+    others write). The copy is made under a temporary name and checked (integrity, a Loket
+    schema) before it takes the target's name: a damaged source gives no copy at all."""
+    target = Path(target)
+    check_target(target)
+    if not target.parent.is_dir():
+        make_private_dir(target.parent)
+    fd, part_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    part = Path(part_name)
     try:
-        database.connection().backup(dest)
-    finally:
-        dest.close()
-    tmp.replace(target)
+        os.close(fd)
+        os.chmod(part, PRIVATE_FILE)  # before SQLite writes a byte (its journal takes this mode)
+        dest = sqlite3.connect(str(part))
+        try:
+            database.connection().backup(dest)
+            # the copy takes the source's WAL mode: make it one self-contained file instead
+            dest.execute("PRAGMA journal_mode = DELETE").fetchone()
+        finally:
+            dest.close()
+        if not copy_is_good(part):
+            raise StoreError("store.damaged", path=str(database.database), backups=_backups_hint(database))
+        with open(part, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(part, target)
+    except BaseException:
+        for leftover in (part, *(Path(f"{part}{s}") for s in ("-journal", "-wal", "-shm"))):
+            leftover.unlink(missing_ok=True)
+        raise
+    fsync_dir(target.parent)
     return target
+
+
+def _backups_hint(database: peewee.SqliteDatabase) -> str:
+    return str(Path(database.database).parent / BACKUPS_DIR)
+
+
+def copy_is_good(path: Path) -> bool:
+    """A usable Loket store: an SQLite file whose integrity check passes, with a schema."""
+    try:
+        _check_header(path)
+        uri = Path(path).resolve().as_uri() + "?mode=ro"
+        con = sqlite3.connect(uri, uri=True)
+        try:
+            ok = con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            version = con.execute("PRAGMA user_version").fetchone()[0]
+        finally:
+            con.close()
+    except (StoreError, OSError, sqlite3.Error):
+        return False
+    return ok and 0 < version
 
 
 def init_db(
@@ -162,21 +207,31 @@ def init_db(
     create: bool = False,
     busy_timeout_ms: int = BUSY_TIMEOUT_MS,
 ) -> peewee.SqliteDatabase:
-    """Open (and with `create`, make) the store in `data_dir`; migrate it to the current schema."""
-    path = Path(data_dir) / DB_NAME
-    if not path.exists() and not create:
-        raise StoreError("store.missing", path=str(path))
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise StoreError("store.readonly", path=str(path.parent)) from exc
-    if path.exists():
-        # Look before opening for real: opening switches the file to WAL, and a file from a
-        # newer program must be left exactly as it was.
+    """Open the store in `data_dir` and migrate it to the current schema.
+
+    Only `create` (the `init` use case) makes a store, and it makes it whole or not at all: a
+    missing, empty or non-SQLite file is otherwise refused as missing or damaged, pointing to
+    the backups, so a truncated file never silently becomes a new empty store.
+    """
+    data_dir = Path(data_dir)
+    path = data_dir / DB_NAME
+    if create and not os.path.lexists(path):
         try:
-            _refuse_newer(path)
+            _create_store(path)
         except OSError as exc:
             raise translate(exc, path) from exc
+    # Look before opening for real: opening switches the file to WAL, and a file from a
+    # newer program (or a damaged one) must be left exactly as it was.
+    try:
+        header_version = _check_header(path)
+    except FileNotFoundError:
+        raise StoreError("store.missing", path=str(path), backups=str(data_dir / BACKUPS_DIR)) from None
+    except OSError as exc:
+        raise translate(exc, path) from exc
+    if header_version == 0 and not _wal_has_content(path):
+        # a valid SQLite file but no Loket schema anywhere (e.g. made by `sqlite3 loket.sqlite3`)
+        raise StoreError("store.damaged", path=str(path), backups=str(data_dir / BACKUPS_DIR))
+    tighten_data_dir(data_dir)
     database = open_database(path, busy_timeout_ms=busy_timeout_ms)
     with store_errors(path):
         database.connect(reuse_if_open=True)
@@ -186,33 +241,111 @@ def init_db(
                 raise StoreError(
                     "store.newer", path=str(path), version=version, supported=migrations.LATEST
                 )
+            if version == 0:
+                raise StoreError("store.damaged", path=str(path), backups=str(data_dir / BACKUPS_DIR))
             if version < migrations.LATEST:
-                has_data = version > 0
-                if has_data:
-                    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-                    backup_file(
-                        database, Path(data_dir) / "backups" / f"pre-migrate-v{version}-{stamp}.sqlite3"
-                    )
+                stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+                backup_file(
+                    database, data_dir / BACKUPS_DIR / f"pre-migrate-v{version}-{stamp}.sqlite3"
+                )
                 migrations.migrate(database, version)
         except BaseException:
             database.close()
             raise
+    tighten_data_dir(data_dir)  # the -wal/-shm SQLite has just made
     db.initialize(database)
     return database
 
 
-def _refuse_newer(path: Path) -> None:
-    """Read the schema version straight from the file header (bytes 60–63), touching nothing:
-    even a read-only SQLite open would leave -shm/-wal files beside a WAL database."""
+def _create_store(path: Path) -> None:
+    """Make a migrated store under a temporary name, then give it the store's name only if
+    none exists (a link cannot replace): a kill at any point leaves no half-made store."""
+    make_private_dir(path.parent)
+    fd, part_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".new")
+    part = Path(part_name)
+    try:
+        os.close(fd)
+        # owner-only before WAL starts: SQLite gives the -wal and -shm the main file's mode
+        os.chmod(part, PRIVATE_FILE)
+        database = open_database(part)
+        try:
+            database.connect()
+            migrations.migrate(database, 0)
+        finally:
+            database.close()  # the last close checkpoints and removes the -wal
+        with open(part, "rb") as fh:
+            os.fsync(fh.fileno())
+        try:
+            os.link(part, path)
+        except FileExistsError:
+            pass  # another `init` made it first: use theirs
+        except OSError:
+            if os.name != "nt":
+                raise
+            os.rename(part, path)  # Windows: rename does not replace an existing file either
+        fsync_dir(path.parent)
+    finally:
+        for leftover in (part, Path(f"{part}-wal"), Path(f"{part}-shm")):
+            leftover.unlink(missing_ok=True)
+
+
+def _check_header(path: Path) -> int:
+    """The schema version from the file header (bytes 60–63), touching nothing: even a
+    read-only SQLite open would leave -shm/-wal files beside a WAL database. An empty,
+    short or non-SQLite file is a damaged store."""
     with open(path, "rb") as fh:
         header = fh.read(100)
-    if len(header) == 0:
-        return  # an empty file is a database with nothing in it yet
     if len(header) < 100 or not header.startswith(b"SQLite format 3\x00"):
-        raise StoreError("store.corrupt", path=str(path))
+        raise StoreError(
+            "store.damaged", path=str(path), backups=str(Path(path).parent / BACKUPS_DIR)
+        )
     version = int.from_bytes(header[60:64], "big", signed=True)
     if version > migrations.LATEST:
         raise StoreError("store.newer", path=str(path), version=version, supported=migrations.LATEST)
+    return version
+
+
+def _wal_has_content(path: Path) -> bool:
+    try:
+        return os.path.getsize(f"{path}-wal") > 0
+    except OSError:
+        return False
+
+
+def tighten_data_dir(data_dir: Path) -> None:
+    """Owner-only on POSIX (DESIGN.md §10): the folder, its sub-folders, the store with its
+    -wal/-shm, the backups and the secrets. Folders made by older versions are tightened here;
+    the folder itself being 0700 is what keeps other accounts out of everything below it."""
+    if os.name != "posix":
+        return  # Windows: the user's profile ACL is inherited
+    folder = Path(data_dir)
+    _chmod(folder, PRIVATE_DIR)
+    try:
+        children = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in children:
+        if entry.is_dir(follow_symlinks=False):
+            _chmod(Path(entry.path), PRIVATE_DIR)
+        elif entry.is_file(follow_symlinks=False) and entry.name.startswith(DB_NAME):
+            _chmod(Path(entry.path), PRIVATE_FILE)
+    for sub in (BACKUPS_DIR, f"{BACKUPS_DIR}/keys", "secrets"):
+        try:
+            entries = list(os.scandir(folder / sub))
+        except OSError:
+            continue
+        for entry in entries:
+            kind = PRIVATE_DIR if entry.is_dir(follow_symlinks=False) else PRIVATE_FILE
+            if entry.is_dir(follow_symlinks=False) or entry.is_file(follow_symlinks=False):
+                _chmod(Path(entry.path), kind)
+
+
+def _chmod(path: Path, mode: int) -> None:
+    try:
+        if stat.S_IMODE(os.lstat(path).st_mode) != mode:
+            os.chmod(path, mode)
+    except OSError:
+        pass  # not ours to change (another account's folder): the open decides what follows
 
 
 def close_db() -> None:

@@ -152,10 +152,29 @@ CREATE TRIGGER "complaint_action_no_update" BEFORE UPDATE ON "complaint_action"
   BEGIN SELECT RAISE(ABORT, 'complaint actions are append-only'); END;
 """
 
+# v4: nothing recorded is deleted behind the audit's back. Audit rows are never deleted (nor
+# updated: v1). Tickets and their events may be deleted only while a row sits in
+# "purge_permit", which only `services.journal.purge_permit` writes — after its own audit entry,
+# inside its one transaction, removed again before the commit (the retention purge of a later
+# issue goes through it). Anyone who can write the file can drop a trigger too: the anchors
+# outside the file (the server's heads, the signed daily paper) are what catch that.
+V4 = """
+CREATE TABLE "purge_permit" ("reason" TEXT NOT NULL);
+CREATE TRIGGER "audit_log_no_delete" BEFORE DELETE ON "audit_log"
+  BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+CREATE TRIGGER "ticket_no_delete" BEFORE DELETE ON "ticket"
+  WHEN NOT EXISTS (SELECT 1 FROM "purge_permit")
+  BEGIN SELECT RAISE(ABORT, 'tickets are kept: only the audited retention purge removes them'); END;
+CREATE TRIGGER "ticket_event_no_delete" BEFORE DELETE ON "ticket_event"
+  WHEN NOT EXISTS (SELECT 1 FROM "purge_permit")
+  BEGIN SELECT RAISE(ABORT, 'ticket events are append-only'); END;
+"""
+
 STEPS: dict[int, Callable[[peewee.SqliteDatabase], None]] = {
     1: _script(V1),
     2: _script(V2),
     3: _script(V3),
+    4: _script(V4),
 }
 LATEST = max(STEPS)
 
