@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -16,6 +17,18 @@ def test_import_linter_contracts_hold() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 broken" in result.stdout
+
+
+def test_the_gui_store_boundary_is_a_declared_contract() -> None:
+    """The screens see services only: a contract forbids gui → store and gui → peewee (the
+    linter run above then keeps it); dropping or weakening it fails here."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
+    assert config["include_external_packages"] is True  # else peewee could not be named
+    forbidding = [
+        c for c in config["contracts"]
+        if c["type"] == "forbidden" and "counter_app.gui" in c["source_modules"]
+    ]
+    assert any({"counter_app.store", "peewee"} <= set(c["forbidden_modules"]) for c in forbidding)
 
 
 def test_cli_queue_does_not_load_qt_or_reportlab(tmp_path: Path) -> None:

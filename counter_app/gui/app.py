@@ -22,7 +22,7 @@ from counter_app.gui import error_dialog, theme
 from counter_app.gui.icon import app_icon
 from counter_app.gui.login_dialog import NOBODY, LoginDialog, preload_staff_service
 from counter_app.services.context import Context
-from counter_app.store.connection import DB_NAME, init_db, store_errors
+from counter_app.services import usecase
 
 if TYPE_CHECKING:
     from counter_app.gui.main_window import MainWindow
@@ -42,7 +42,7 @@ def make_app(argv: list[str] | None = None) -> QApplication:
 
 def open_store(data_dir: Path, clock: Clock) -> Context | None:
     """The store opened (made first if this is the first run), or None if the user gave up."""
-    if not (data_dir / DB_NAME).exists():
+    if not usecase.store_exists(data_dir):
         from counter_app.gui.setup_dialog import SetupDialog
 
         setup = SetupDialog(data_dir, clock)
@@ -50,8 +50,7 @@ def open_store(data_dir: Path, clock: Clock) -> Context | None:
             return None
         return Context(data_dir, setup.actor, clock)
     try:
-        with store_errors(data_dir / DB_NAME):
-            init_db(data_dir)
+        usecase.open_store(data_dir)
     except LoketError as exc:
         error_dialog.report(exc)
         return None

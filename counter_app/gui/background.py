@@ -7,7 +7,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from counter_app.store.connection import close_db
+from counter_app.services.usecase import close_thread_store
 
 
 class _Signals(QObject):
@@ -31,7 +31,7 @@ class _Job(QRunnable):
             self.signals.done.emit(result)
         finally:
             # Each thread has its own SQLite connection (peewee keeps them per thread).
-            close_db()
+            close_thread_store()
 
 
 class Background(QObject):

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from counter_app.core.errors import LoketError
 from counter_app.core.i18n import t
 from counter_app.gui.widgets import prompts
-from counter_app.store.connection import DB_NAME, store_errors
+from counter_app.services.usecase import usecase
 
 log = logging.getLogger("loket")
 
@@ -110,10 +110,8 @@ def guarded(method: Callable[P, R]) -> Callable[P, R | None]:
     @functools.wraps(method)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | None:
         owner = args[0] if args else None
-        ctx = getattr(owner, "ctx", None)
-        path = Path(ctx.data_dir) / DB_NAME if ctx is not None else None
         try:
-            with store_errors(path):
+            with usecase(getattr(owner, "ctx", None)):
                 return method(*args, **kwargs)
         except LoketError as exc:
             report(exc, owner if isinstance(owner, QWidget) else None)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import importlib
 import threading
 from dataclasses import replace
-from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -29,7 +28,7 @@ from counter_app.gui import error_dialog
 from counter_app.gui.icon import app_icon
 from counter_app.gui.widgets.field_message import FieldMessage
 from counter_app.services.context import Context
-from counter_app.store.connection import DB_NAME, store_errors
+from counter_app.services.usecase import usecase
 
 # Who is "acting" while nobody is logged in: only reads settings and checks a password.
 NOBODY = Actor(username="login", role=Role.STAFF)
@@ -105,7 +104,7 @@ class LoginDialog(QDialog):
             return None
         staff = importlib.import_module(STAFF_SERVICE)
         try:
-            with store_errors(Path(self.ctx.data_dir) / DB_NAME):
+            with usecase(self.ctx):
                 actor = staff.authenticate(self.ctx, username, self.password_edit.text())
         except AuthError as exc:
             self.message.show_error(exc.message())

@@ -27,8 +27,8 @@ from counter_app.gui.status_bar import StatusBar
 from counter_app.gui.widgets import prompts
 from counter_app.services import catalogue, queue_view, site_settings, store_watch, tickets
 from counter_app.services.context import Context
-from counter_app.store.connection import DB_NAME, store_errors
-from counter_app.store.models import Ticket
+from counter_app.services.usecase import usecase
+from counter_app.services.views import TicketView
 
 TICK_MS = 1000
 WATCH_MS = 3000
@@ -239,13 +239,13 @@ class MainWindow(QMainWindow):
     def check_store(self) -> None:
         """Every few seconds: is the store healthy, and did another program change it?"""
         try:
-            with store_errors(self.ctx.data_dir / DB_NAME):
+            with usecase(self.ctx):
                 version = store_watch.data_version()
                 if version != self._data_version:
                     self.queue_table.model.replace_all(queue_view.queue_entries(self.ctx))
                     self._data_version = version
                     if self.serving_panel.ticket is not None:
-                        self.serving_panel.show_ticket(tickets.get(self.serving_panel.ticket.id))
+                        self.serving_panel.show_ticket(tickets.find(self.serving_panel.ticket.id))
         except LoketError as exc:
             self.status.show_database(exc.message())
             return
@@ -299,18 +299,18 @@ class MainWindow(QMainWindow):
             self.register_panel.print_message.show_warning(outcome.message)
         self.status.show_printer(self.ctx.setting("printer") or None, outcome.printed)
 
-    def _changed(self, ticket: Ticket) -> None:
+    def _changed(self, ticket: TicketView) -> None:
         self.queue_table.model.upsert([ticket])
         self.queue_table.select_ticket(ticket.id)
 
-    def _open(self, ticket: Ticket) -> None:
+    def _open(self, ticket: TicketView) -> None:
         self.serving_panel.show_ticket(ticket)
         self.queue_table.select_ticket(ticket.id)
 
     def open_ticket(self, ticket_id: str) -> None:
         self.serving_panel.open_ticket(ticket_id)
 
-    def _print_requested(self, ticket: Ticket, reprint: bool) -> None:
+    def _print_requested(self, ticket: TicketView, reprint: bool) -> None:
         if reprint:
             self.receipts.preview(ticket, reprint=True)
         elif self.print_receipts:

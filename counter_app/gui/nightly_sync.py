@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
@@ -21,14 +20,13 @@ from counter_app.core.errors import LoketError
 from counter_app.core.i18n import t
 from counter_app.core.roles import Actor, Role
 from counter_app.services import sync as sync_service
+from counter_app.services import sync_schedule as schedule
 from counter_app.services.context import Context
-from counter_app.store.connection import close_db
+from counter_app.services.sync_schedule import RETRIES
+from counter_app.services.usecase import close_thread_store
 
 NIGHTLY_ACTOR = Actor("system:nightly-sync", Role.SUPERVISOR)
-DEFAULT_TIME = time(21, 0)
 MAX_WAIT_MS = 15 * 60 * 1000  # re-check at least this often (sleep, clock changes)
-RETRY_AFTER = timedelta(minutes=30)  # after a failed scheduled run …
-RETRIES = 3  # … this many times, then wait for the next night
 
 Runner = Callable[..., Any]
 
@@ -56,7 +54,7 @@ class _Job(QRunnable):
         else:
             self.signals.done.emit(result)
         finally:
-            close_db()  # this thread's own SQLite connection
+            close_thread_store()  # this thread's own SQLite connection
 
 
 class NightlySync(QObject):
@@ -88,35 +86,27 @@ class NightlySync(QObject):
         self._signals: _Signals | None = None
         self.last_text = ""
 
-    # -- the schedule --
+    # -- the schedule (the rules are services.sync_schedule; this object only waits) --
 
     def now(self) -> datetime:
         return self.ctx.clock.now()
 
     def sync_time(self) -> time:
-        try:
-            hours, minutes = str(self.ctx.setting("sync_time")).split(":")
-            return time(int(hours), int(minutes))
-        except (ValueError, KeyError):
-            return DEFAULT_TIME
+        return schedule.sync_time(self.ctx)
 
     def last_scheduled(self, now: datetime | None = None) -> datetime:
         """The latest scheduled moment at or before `now` (aware)."""
-        local = (now or self.now()).astimezone(ZoneInfo(self.ctx.tz))
-        at = datetime.combine(local.date(), self.sync_time(), local.tzinfo)
-        return at if at <= local else at - timedelta(days=1)
+        return schedule.last_scheduled(self.ctx, now or self.now())
 
     def next_scheduled(self, now: datetime | None = None) -> datetime:
-        return self.last_scheduled(now) + timedelta(days=1)
+        return schedule.next_scheduled(self.ctx, now or self.now())
 
     def is_configured(self) -> bool:
-        has_token = sync_service.saved_token(self.ctx.data_dir) is not None
-        return bool(self.ctx.setting("sync_server")) and has_token
+        return schedule.is_configured(self.ctx)
 
     def catch_up_due(self, now: datetime | None = None) -> bool:
         """The PC was off (or the program closed) at the last scheduled time."""
-        ok_at = sync_service.last_sync(self.ctx).ok_at
-        return ok_at is None or ok_at < self.last_scheduled(now)
+        return schedule.catch_up_due(self.ctx, now or self.now())
 
     @property
     def running(self) -> bool:
@@ -130,9 +120,9 @@ class NightlySync(QObject):
         """Arm the timer; run soon if last night's sync was missed."""
         self.ctx.reload_settings()
         now = self.now()
-        self._due = self.next_scheduled(now)
-        if self.is_configured() and self.catch_up_due(now):
-            self._due = now + timedelta(milliseconds=self.catch_up_delay_ms)
+        self._due = schedule.due_at_start(
+            self.ctx, now, timedelta(milliseconds=self.catch_up_delay_ms)
+        )
         self._arm()
 
     def stop(self) -> None:
@@ -206,7 +196,7 @@ class NightlySync(QObject):
             self.bug.emit(exc)
         if scheduled and self._retries < RETRIES:
             self._retries += 1
-            self._due = min(self._due or self.next_scheduled(), self.now() + RETRY_AFTER)
+            self._due = schedule.retry_at(self.ctx, self._due, self.now())
             self._arm()
         self.finished.emit(False, self.last_text)
 

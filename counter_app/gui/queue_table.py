@@ -34,7 +34,7 @@ from counter_app.core.i18n import t
 from counter_app.core.ticket_rules import ACTIVE, Status
 from counter_app.gui import theme
 from counter_app.services.queue_view import QueueEntry, entry_of
-from counter_app.store.models import Service, Ticket
+from counter_app.services.views import ServiceView, TicketView
 
 Index = QModelIndex | QPersistentModelIndex
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -48,7 +48,7 @@ COL_CODE, COL_TIME, COL_NAME, COL_SERVICE, COL_PRIORITY, COL_STATUS, COL_WAITING
 QueueRow = QueueEntry
 
 
-def as_row(item: Ticket | QueueEntry) -> QueueEntry:
+def as_row(item: TicketView | QueueEntry) -> QueueEntry:
     return item if isinstance(item, QueueEntry) else entry_of(item)
 
 
@@ -80,7 +80,7 @@ class QueueModel(QAbstractTableModel):
         self.rows: list[QueueRow] = []
         self._where: dict[str, int] = {}
         self._waiting: set[int] = set()  # rows whose waiting time still runs
-        self.services: dict[str, Service] = {}
+        self.services: dict[str, ServiceView] = {}
         self.now = now
         self.tz = tz
         self._bold = QFont()
@@ -154,7 +154,7 @@ class QueueModel(QAbstractTableModel):
 
     # ---- updates ----------------------------------------------------------------------
 
-    def upsert(self, tickets: Iterable[Ticket | QueueRow]) -> int:
+    def upsert(self, tickets: Iterable[TicketView | QueueRow]) -> int:
         """Add new tickets at the end, change known ones in place; returns rows touched."""
         touched = 0
         new: list[QueueRow] = []
@@ -180,7 +180,7 @@ class QueueModel(QAbstractTableModel):
             touched += len(new)
         return touched
 
-    def replace_all(self, tickets: Sequence[Ticket | QueueRow]) -> int:
+    def replace_all(self, tickets: Sequence[TicketView | QueueRow]) -> int:
         """Make the table show exactly `tickets`: upsert when only changes/additions, else reset."""
         rows = [as_row(r) for r in tickets]
         ids = {r.id for r in rows}
@@ -343,7 +343,7 @@ class QueueTable(QGroupBox):
         layout.addWidget(self.view, 1)
         self.retranslate()
 
-    def set_services(self, services: Sequence[Service]) -> None:
+    def set_services(self, services: Sequence[ServiceView]) -> None:
         self.model.services = {s.code: s for s in services}
         keep = self.service_combo.currentData()
         self.service_combo.blockSignals(True)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
@@ -19,8 +18,8 @@ from counter_app.gui.background import Background
 from counter_app.gui.receipt_preview import ReceiptPreview
 from counter_app.gui.widgets import prompts
 from counter_app.services.context import Context
-from counter_app.store.connection import DB_NAME, store_errors
-from counter_app.store.models import Ticket
+from counter_app.services.usecase import usecase
+from counter_app.services.views import TicketView
 
 
 class ReceiptPrinting(QObject):
@@ -50,7 +49,7 @@ class ReceiptPrinting(QObject):
     def _pdf(self, ticket_id: str, reprint: bool) -> bytes:
         from counter_app.services import receipts
 
-        with store_errors(Path(self.ctx.data_dir) / DB_NAME):
+        with usecase(self.ctx):
             return receipts.receipt_pdf(self.ctx, ticket_id, reprint=reprint)
 
     def _print_pdf(self, pdf: bytes, name: str):  # noqa: ANN202 - a PrintOutcome
@@ -68,7 +67,7 @@ class ReceiptPrinting(QObject):
 
     # ---- from the UI thread -----------------------------------------------------------
 
-    def print_ticket(self, ticket: Ticket, *, reprint: bool = False) -> None:
+    def print_ticket(self, ticket: TicketView, *, reprint: bool = False) -> None:
         """Make the receipt and print it (or keep the PDF and say where)."""
         name = self._name(ticket, reprint)
         reprint_flag = reprint
@@ -78,7 +77,7 @@ class ReceiptPrinting(QObject):
             self._failed,
         )
 
-    def preview(self, ticket: Ticket, *, reprint: bool = True) -> None:
+    def preview(self, ticket: TicketView, *, reprint: bool = True) -> None:
         """Make the receipt, then show it; the preview's Print button sends it."""
         code, name = ticket.code, self._name(ticket, reprint)
         self.background.submit(
@@ -98,7 +97,7 @@ class ReceiptPrinting(QObject):
     # ---- results (back on the UI thread) ----------------------------------------------
 
     @staticmethod
-    def _name(ticket: Ticket, reprint: bool) -> str:
+    def _name(ticket: TicketView, reprint: bool) -> str:
         return f"{ticket.receipt_no}{'-ulang' if reprint else ''}"
 
     def _show_preview(self, pdf: bytes, code: str, name: str, reprint: bool) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -32,8 +31,8 @@ from counter_app.gui.widgets.field_message import FieldMessage, mark_invalid
 from counter_app.gui.widgets.service_picker import ServicePicker
 from counter_app.services import tickets
 from counter_app.services.context import Context
-from counter_app.store.connection import DB_NAME, store_errors
-from counter_app.store.models import Service
+from counter_app.services.usecase import usecase
+from counter_app.services.views import ServiceView
 
 FIELDS = ("name", "nik", "phone", "service", "priority", "notes")
 SUBMIT_KEY = "F2"
@@ -55,7 +54,7 @@ class RegisterPanel(QGroupBox):
     def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self._services: dict[str, Service] = {}
+        self._services: dict[str, ServiceView] = {}
 
         self.name_edit = QLineEdit()
         self.nik_edit = QLineEdit()
@@ -153,7 +152,7 @@ class RegisterPanel(QGroupBox):
 
     # ---- services ---------------------------------------------------------------------
 
-    def set_services(self, services: Sequence[Service]) -> None:
+    def set_services(self, services: Sequence[ServiceView]) -> None:
         self._services = {s.code: s for s in services}
         self.service_picker.set_services(services, i18n.language())
         if len(services) == 1:
@@ -319,7 +318,7 @@ class RegisterPanel(QGroupBox):
             self.inputs[bad[0]].setFocus(Qt.FocusReason.OtherFocusReason)
             return None
         try:
-            with store_errors(Path(self.ctx.data_dir) / DB_NAME):
+            with usecase(self.ctx):
                 registration = tickets.register(
                     self.ctx,
                     service=service or "",

@@ -16,7 +16,7 @@ from counter_app.gui.error_dialog import guarded
 from counter_app.gui.widgets.field_message import FieldMessage
 from counter_app.services import keys, tickets
 from counter_app.services.context import Context
-from counter_app.store.models import Ticket
+from counter_app.services.views import TicketView
 
 
 _TOKEN = re.compile(r"(?:\S*#)?[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{40,}")
@@ -33,7 +33,7 @@ def _looks_like_reference(text: str) -> bool:
 
 
 class ScanField(QGroupBox):
-    ticket_found = Signal(object)  # Ticket
+    ticket_found = Signal(object)  # TicketView
 
     def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -57,14 +57,14 @@ class ScanField(QGroupBox):
         self.scan(text)
 
     @guarded
-    def scan(self, text: str) -> Ticket | None:
+    def scan(self, text: str) -> TicketView | None:
         """Open the ticket a receipt (or a typed code) names; say clearly when it cannot."""
         text = text.strip()
         if not text:
             return None
         if _looks_like_reference(text):
             try:
-                ticket = tickets.get(text, self.ctx)
+                ticket = tickets.find(text, self.ctx)
             except NotFound as exc:
                 self.result.show_error(exc.message())
                 return None
@@ -87,7 +87,7 @@ class ScanField(QGroupBox):
             )
             return None
         try:
-            ticket = tickets.get(receipt.receipt_no)
+            ticket = tickets.find(receipt.receipt_no)
         except NotFound:
             self.result.show_error(t("gui.scan.not_here", code=receipt.code, counter=receipt.counter))
             return None

@@ -34,7 +34,7 @@ from counter_app.gui.queue_table import duration_text, status_text
 from counter_app.gui.widgets import prompts
 from counter_app.services import catalogue, tickets
 from counter_app.services.context import Context
-from counter_app.store.models import Service, Ticket
+from counter_app.services.views import ServiceView, TicketView
 
 
 @dataclass(frozen=True)
@@ -62,16 +62,16 @@ MOVES: tuple[Move, ...] = (
 class ServingPanel(QGroupBox):
     """Holds one ticket (called, scanned or opened from the queue) and moves it."""
 
-    ticket_changed = Signal(object)  # Ticket: a move happened (the queue updates its row)
-    ticket_added = Signal(object)  # Ticket: a new one (a transfer's linked ticket)
-    print_requested = Signal(object, bool)  # Ticket, reprint?
+    ticket_changed = Signal(object)  # TicketView: a move happened (the queue updates its row)
+    ticket_added = Signal(object)  # TicketView: a new one (a transfer's linked ticket)
+    print_requested = Signal(object, bool)  # TicketView, reprint?
     notice = Signal(str)  # a short message for the status bar
 
     def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.ticket: Ticket | None = None
-        self._services: dict[str, Service] = {}
+        self.ticket: TicketView | None = None
+        self._services: dict[str, ServiceView] = {}
 
         self.code_label = QLabel("—")
         self.code_label.setProperty("role", "code")
@@ -179,12 +179,12 @@ class ServingPanel(QGroupBox):
             action.setIconText(f"{label} ({move.shortcut})" if move.shortcut else label)
         self.show_ticket(self.ticket)
 
-    def set_services(self, services: Sequence[Service]) -> None:
+    def set_services(self, services: Sequence[ServiceView]) -> None:
         self._services = {s.code: s for s in services}
 
     # ---- showing ----------------------------------------------------------------------
 
-    def show_ticket(self, ticket: Ticket | None) -> None:
+    def show_ticket(self, ticket: TicketView | None) -> None:
         self.ticket = ticket
         if ticket is None:
             self.code_label.setText("—")
@@ -225,7 +225,7 @@ class ServingPanel(QGroupBox):
         self.tick(self.ctx.clock.now())
         self.update_actions()
 
-    def _hint(self, ticket: Ticket) -> str:
+    def _hint(self, ticket: TicketView) -> str:
         status = Status(ticket.status)
         if status is Status.CALLED:
             needed = self.ctx.setting("no_show_after_calls")
@@ -266,7 +266,7 @@ class ServingPanel(QGroupBox):
             self.actions[move.name].setEnabled(allowed)
         self.actions["reprint"].setEnabled(serve and ticket is not None)
 
-    def _mine(self, ticket: Ticket | None) -> bool:
+    def _mine(self, ticket: TicketView | None) -> bool:
         return ticket is not None and ticket.counter in (None, self.ctx.setting("counter_code"))
 
     # ---- finding the ticket in hand ---------------------------------------------------
@@ -283,26 +283,26 @@ class ServingPanel(QGroupBox):
                 return
 
     @guarded
-    def open_ticket(self, ref: str) -> Ticket | None:
-        ticket = tickets.get(ref, self.ctx)
+    def open_ticket(self, ref: str) -> TicketView | None:
+        ticket = tickets.find(ref, self.ctx)
         self.show_ticket(ticket)
         return ticket
 
     # ---- moves ------------------------------------------------------------------------
 
-    def _moved(self, ticket: Ticket, notice_key: str) -> Ticket:
+    def _moved(self, ticket: TicketView, notice_key: str) -> TicketView:
         self.show_ticket(ticket)
         self.ticket_changed.emit(ticket)
         self.notice.emit(t(notice_key, code=ticket.code, status=t(f"status.{ticket.status}")))
         return ticket
 
-    def _require_ticket(self) -> Ticket:
+    def _require_ticket(self) -> TicketView:
         if self.ticket is None:
             raise NotFound("gui.serving.no_ticket")
         return self.ticket
 
     @guarded
-    def call_next(self) -> Ticket | None:
+    def call_next(self) -> TicketView | None:
         ticket = tickets.call_next(self.ctx)
         if ticket is None:
             self.notice.emit(t("gui.serving.nobody"))
@@ -311,15 +311,15 @@ class ServingPanel(QGroupBox):
         return self._moved(ticket, "gui.serving.calling")
 
     @guarded
-    def recall(self) -> Ticket | None:
+    def recall(self) -> TicketView | None:
         return self._moved(tickets.recall(self.ctx, self._require_ticket().id), "gui.serving.calling")
 
     @guarded
-    def start(self) -> Ticket | None:
+    def start(self) -> TicketView | None:
         return self._moved(tickets.start(self.ctx, self._require_ticket().id), "gui.serving.moved")
 
     @guarded
-    def finish(self) -> Ticket | None:
+    def finish(self) -> TicketView | None:
         ticket = self._require_ticket()
         note = prompts.ask_text(
             self, t("gui.serving.finish_title", code=ticket.code), t("gui.serving.finish_prompt")
@@ -329,7 +329,7 @@ class ServingPanel(QGroupBox):
         return self._moved(tickets.finish(self.ctx, ticket.id, note), "gui.serving.moved")
 
     @guarded
-    def no_show(self) -> Ticket | None:
+    def no_show(self) -> TicketView | None:
         ticket = self._require_ticket()
         needed = self.ctx.setting("no_show_after_calls")
         if ticket.call_count < needed:
@@ -339,7 +339,7 @@ class ServingPanel(QGroupBox):
         return self._moved(tickets.no_show(self.ctx, ticket.id), "gui.serving.moved")
 
     @guarded
-    def cancel(self) -> Ticket | None:
+    def cancel(self) -> TicketView | None:
         ticket = self._require_ticket()
         reason = prompts.ask_text(
             self, t("gui.serving.cancel_title", code=ticket.code), t("gui.serving.cancel_prompt")
@@ -349,12 +349,12 @@ class ServingPanel(QGroupBox):
         return self._moved(tickets.cancel(self.ctx, ticket.id, reason), "gui.serving.moved")
 
     @guarded
-    def requeue(self) -> Ticket | None:
+    def requeue(self) -> TicketView | None:
         ticket = self._require_ticket()
         return self._moved(tickets.requeue(self.ctx, ticket.id), "gui.serving.moved")
 
     @guarded
-    def transfer(self) -> Ticket | None:
+    def transfer(self) -> TicketView | None:
         ticket = self._require_ticket()
         lang = i18n.language()
         others = [s for s in catalogue.active_services() if s.code != ticket.service_id]
@@ -368,7 +368,7 @@ class ServingPanel(QGroupBox):
             return None
         target = others[choice]
         new = tickets.transfer(self.ctx, ticket.id, target.code)
-        old = tickets.get(ticket.id)
+        old = tickets.find(ticket.id)
         self.ticket_changed.emit(old)
         self.ticket_added.emit(new)
         self.show_ticket(old)
@@ -381,9 +381,9 @@ class ServingPanel(QGroupBox):
             self.print_requested.emit(self.ticket, True)
 
 
-def _service_or_none(code: str) -> Service | None:
+def _service_or_none(code: str) -> ServiceView | None:
     try:
-        return catalogue.get_service(code)
+        return catalogue.service_view(code)
     except NotFound:
         return None
 

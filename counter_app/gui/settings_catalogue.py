@@ -30,8 +30,8 @@ from counter_app.gui.widgets.rows_model import KEY_ROLE, RowsModel
 from counter_app.services import catalogue_edit
 from counter_app.services.catalogue_edit import ServiceDraft
 from counter_app.services.context import Context
-from counter_app.store.connection import DB_NAME, store_errors
-from counter_app.store.models import Service
+from counter_app.services.usecase import usecase
+from counter_app.services.views import ServiceView
 
 FORM_FIELDS = (
     "code", "letter", "agency", "name_id", "name_en", "requirements", "fee", "target_minutes",
@@ -123,7 +123,7 @@ class CataloguePage(QWidget):
         layout.addWidget(splitter)
         self.reload()
 
-    def _cells(self, s: Service) -> list[str]:
+    def _cells(self, s: ServiceView) -> list[str]:
         return [
             s.code, f"{s.letter} · {s.name(i18n.language())}", rupiah(s.fee),
             t("gui.common.yes") if s.active else t("gui.common.no"),
@@ -161,7 +161,7 @@ class CataloguePage(QWidget):
         if service is not None:
             self.show_service(service)
 
-    def show_service(self, s: Service) -> None:
+    def show_service(self, s: ServiceView) -> None:
         self._clear_messages()
         self.code_edit.setText(s.code)
         self.code_edit.setReadOnly(True)
@@ -182,7 +182,7 @@ class CataloguePage(QWidget):
         self.active_check.setChecked(bool(s.active))
         self._toggle_text()
 
-    def selected(self) -> Service | None:
+    def selected(self) -> ServiceView | None:
         rows = self.view.selectionModel().selectedRows()
         return self.model.items[rows[0].row()] if rows else None
 
@@ -239,7 +239,7 @@ class CataloguePage(QWidget):
     def save_service(self) -> bool:
         self._clear_messages()
         try:
-            with store_errors(self.ctx.data_dir / DB_NAME):
+            with usecase(self.ctx):
                 service = catalogue_edit.save_service(self.ctx, self.draft())
         except ValidationError as exc:
             key = exc.field if exc.field in self.editors else None

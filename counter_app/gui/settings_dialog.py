@@ -34,7 +34,7 @@ from counter_app.gui.settings_staff import StaffPage
 from counter_app.gui.widgets.field_message import field_form, mark_invalid
 from counter_app.services import site_settings
 from counter_app.services.context import Context
-from counter_app.store.connection import DB_NAME, store_errors
+from counter_app.services.usecase import usecase
 
 SITE_KEYS = ("site_code", "site_name", "site_address", "site_contact", "verify_base_url", "timezone", "language")
 COUNTER_KEYS = ("counter_code", "priority_cap", "no_show_after_calls", "one_active_ticket_per_nik")
@@ -238,7 +238,7 @@ class SettingsDialog(QDialog):
             form.clear_errors()
             values.update(form.values())
         try:
-            with store_errors(self.ctx.data_dir / DB_NAME):
+            with usecase(self.ctx):
                 changed = site_settings.set_settings(self.ctx, values)
         except ValidationError as exc:
             for form in self.forms:

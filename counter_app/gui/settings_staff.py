@@ -25,8 +25,8 @@ from counter_app.gui.widgets.field_message import FieldMessage, field_form, mark
 from counter_app.gui.widgets.rows_model import RowsModel
 from counter_app.services import accounts, staff
 from counter_app.services.context import Context
-from counter_app.store.connection import DB_NAME, store_errors
-from counter_app.store.models import Staff
+from counter_app.services.usecase import usecase
+from counter_app.services.views import StaffView
 
 NEW_FIELDS = ("username", "full_name", "role", "password")
 
@@ -123,7 +123,7 @@ class StaffPage(QWidget):
             self.view.selectRow(row)
         self._selected()
 
-    def selected(self) -> Staff | None:
+    def selected(self) -> StaffView | None:
         rows = self.view.selectionModel().selectedRows()
         return self.model.items[rows[0].row()] if rows else None
 
@@ -176,7 +176,7 @@ class StaffPage(QWidget):
             self.new_messages[key].clear()
             mark_invalid(self.new_editors[key], False)
         try:
-            with store_errors(self.ctx.data_dir / DB_NAME):
+            with usecase(self.ctx):
                 member = staff.create_staff(
                     self.ctx,
                     self.username_edit.text(),

@@ -29,7 +29,7 @@ from counter_app.gui.widgets.field_message import field_form, mark_invalid
 from counter_app.services import catalogue, catalogue_edit, site_settings, staff
 from counter_app.services.context import Context
 from counter_app.services.setup import initialise
-from counter_app.store.connection import DB_NAME, store_errors
+from counter_app.services.usecase import usecase
 
 FIELDS = ("site", "site_name", "counter", "services", "admin", "password", "password2")
 
@@ -132,7 +132,7 @@ class SetupDialog(QDialog):
                   "counter_code": "counter", "site_name": "site_name", "username": "admin",
                   "password": "password", "admin": "admin"}
         try:
-            with store_errors(self.data_dir / DB_NAME):
+            with usecase(self.data_dir):
                 initialise(
                     self.data_dir,
                     site=self.site_edit.text(),

@@ -41,7 +41,7 @@ from counter_app.services import catalogue, survey, tickets
 from counter_app.services.context import Context
 
 if TYPE_CHECKING:
-    from counter_app.store.models import SurveyResponse, Ticket
+    from counter_app.services.views import TicketView
 
 THANKS_MS = 5000  # the thank-you page closes itself after this long
 SCORES = (1, 2, 3, 4)
@@ -76,7 +76,7 @@ def open_survey(
     """For the main window, after *selesai*: the survey for that ticket, or a message why not
     (not served yet, already answered)."""
     try:
-        ticket = tickets.get(ticket_id, ctx)
+        ticket = tickets.find(ticket_id, ctx)
         if ticket.status != Status.DONE.value:
             raise ValidationError("survey.not_served", field="ticket", code=ticket.code)
         if survey.has_response(ticket.id):
@@ -100,15 +100,15 @@ def open_survey(
 class SurveyKiosk(QWidget):
     """The questionnaire for one served ticket. Child widgets tests drive are public."""
 
-    submitted = Signal(object)  # the stored SurveyResponse
+    submitted = Signal(object)  # the stored survey response (from survey.record)
     closed = Signal()
 
-    def __init__(self, ctx: Context, ticket: Ticket, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: Context, ticket: TicketView, parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.ctx = ctx
         self.ticket = ticket
         self.lang = i18n.language()
-        self.response: SurveyResponse | None = None
+        self.response: object | None = None  # what survey.record stored (tests read its id)
         self.setObjectName("kiosk")
         self.setStyleSheet(KIOSK_STYLE)
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
@@ -270,7 +270,7 @@ class SurveyKiosk(QWidget):
 
     def _service_name(self) -> str:
         try:
-            return catalogue.get_service(self.ticket.service_id).name(self.lang)
+            return catalogue.service_view(self.ticket.service_id).name(self.lang)
         except LoketError:
             return self.ticket.service_id
 
@@ -345,7 +345,7 @@ class SurveyKiosk(QWidget):
 
     # ---- actions --------------------------------------------------------------------------
 
-    def submit(self) -> SurveyResponse | None:
+    def submit(self) -> object | None:
         consent = self.consent_check.isChecked()
         try:
             row = survey.record(

@@ -1,4 +1,8 @@
-"""The service catalogue: agencies, services and which counter serves what."""
+"""The service catalogue: agencies, services and which counter serves what.
+
+What leaves this module for a front end is a view (`services.views`); `get_service` keeps
+handing the row to the other services, which read it inside their own transactions.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from typing import Any
 
 from counter_app.core.errors import NotFound
 from counter_app.core.paths import resource
+from counter_app.services.views import CounterView, ServiceView
 from counter_app.store.models import Agency, Counter, CounterService, Service
 
 
@@ -46,24 +51,26 @@ def load_file(path: Path) -> None:
         load(json.load(fh))
 
 
-def active_services() -> list[Service]:
-    return list(
-        Service.select(Service, Agency)
+def active_services() -> list[ServiceView]:
+    return [
+        ServiceView.from_row(row)
+        for row in Service.select(Service, Agency)
         .join(Agency)
         .where(Service.active == True)  # noqa: E712 (peewee expression)
         .order_by(Service.letter, Service.code)
-    )
+    ]
 
 
-def services_of_counter(counter_code: str) -> list[Service]:
-    return list(
-        Service.select(Service, Agency)
+def services_of_counter(counter_code: str) -> list[ServiceView]:
+    return [
+        ServiceView.from_row(row)
+        for row in Service.select(Service, Agency)
         .join(Agency)
         .switch(Service)
         .join(CounterService)
         .where((CounterService.counter == counter_code) & (Service.active == True))  # noqa: E712
         .order_by(Service.letter, Service.code)
-    )
+    ]
 
 
 def get_service(code: str) -> Service:
@@ -75,8 +82,13 @@ def get_service(code: str) -> Service:
     return service
 
 
-def get_counter(code: str) -> Counter:
+def service_view(code: str) -> ServiceView:
+    """A service by code, for a screen (NotFound if there is none)."""
+    return ServiceView.from_row(get_service(code))
+
+
+def get_counter(code: str) -> CounterView:
     counter = Counter.get_or_none(Counter.code == code)
     if counter is None:
         raise NotFound("counter.unknown", code=code)
-    return counter
+    return CounterView.from_row(counter)

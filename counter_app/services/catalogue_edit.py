@@ -10,6 +10,7 @@ from counter_app.core.errors import ValidationError
 from counter_app.core.roles import Permission
 from counter_app.services import journal
 from counter_app.services.context import Context
+from counter_app.services.views import AgencyView, CounterView, ServiceView
 from counter_app.store.models import Agency, Counter, CounterService, Service, db
 
 _CODE = re.compile(r"[A-Z0-9]{1,12}")
@@ -33,17 +34,18 @@ class ServiceDraft:
     active: bool = True
 
 
-def all_services() -> list[Service]:
+def all_services() -> list[ServiceView]:
     """The whole catalogue, inactive services included."""
-    return list(Service.select(Service, Agency).join(Agency).order_by(Service.letter, Service.code))
+    query = Service.select(Service, Agency).join(Agency).order_by(Service.letter, Service.code)
+    return [ServiceView.from_row(row) for row in query]
 
 
-def agencies() -> list[Agency]:
-    return list(Agency.select().order_by(Agency.name))
+def agencies() -> list[AgencyView]:
+    return [AgencyView.from_row(row) for row in Agency.select().order_by(Agency.name)]
 
 
-def counters() -> list[Counter]:
-    return list(Counter.select().order_by(Counter.code))
+def counters() -> list[CounterView]:
+    return [CounterView.from_row(row) for row in Counter.select().order_by(Counter.code)]
 
 
 def services_served(counter_code: str) -> list[str]:
@@ -63,7 +65,7 @@ def _requirements(lines: Sequence[str]) -> list[dict[str, str]]:
     return out
 
 
-def save_service(ctx: Context, draft: ServiceDraft) -> Service:
+def save_service(ctx: Context, draft: ServiceDraft) -> ServiceView:
     """Add a service or change one (matched by code)."""
     ctx.actor.require(Permission.MANAGE_CATALOGUE)
     code = draft.code.strip().upper()
@@ -104,7 +106,7 @@ def save_service(ctx: Context, draft: ServiceDraft) -> Service:
             ctx.clock, ctx.actor.username, "catalogue.edit" if exists else "catalogue.add", code,
             {k: v for k, v in values.items() if k != "requirements"},
         )
-    return Service.get_by_id(code)
+    return ServiceView.from_row(Service.get_by_id(code))
 
 
 def set_service_active(ctx: Context, code: str, active: bool) -> None:
@@ -116,7 +118,7 @@ def set_service_active(ctx: Context, code: str, active: bool) -> None:
         journal.audit(ctx.clock, ctx.actor.username, "catalogue.active", code, {"active": active})
 
 
-def save_counter(ctx: Context, code: str, name: str, services: Sequence[str]) -> Counter:
+def save_counter(ctx: Context, code: str, name: str, services: Sequence[str]) -> CounterView:
     """Add or rename a counter and set the services it serves."""
     ctx.actor.require(Permission.MANAGE_CATALOGUE)
     code = code.strip().upper()
@@ -136,4 +138,4 @@ def save_counter(ctx: Context, code: str, name: str, services: Sequence[str]) ->
         for svc in wanted:
             CounterService.create(counter=code, service=svc)
         journal.audit(ctx.clock, ctx.actor.username, "counter.save", code, {"services": wanted})
-    return Counter.get_by_id(code)
+    return CounterView.from_row(Counter.get_by_id(code))

@@ -13,6 +13,7 @@ from counter_app.core.clock import from_db, local_day
 from counter_app.core.person import mask_name
 from counter_app.core.roles import Permission
 from counter_app.services.context import Context
+from counter_app.services.views import TicketView
 from counter_app.store.models import Ticket
 
 
@@ -31,7 +32,7 @@ class QueueEntry:
     call_count: int
 
 
-def entry_of(ticket: Ticket) -> QueueEntry:
+def entry_of(ticket: Ticket | TicketView) -> QueueEntry:
     return QueueEntry(
         ticket.id,
         ticket.code,

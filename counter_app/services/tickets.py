@@ -22,12 +22,13 @@ from counter_app.core.roles import Permission
 from counter_app.core.ticket_rules import ACTIVE, Priority, Status, can, target
 from counter_app.services import catalogue, journal
 from counter_app.services.context import Context
+from counter_app.services.views import TicketView
 from counter_app.store.models import CounterService, Service, Ticket, db
 
 
 @dataclass(frozen=True)
 class Registration:
-    ticket: Ticket
+    ticket: TicketView
     warnings: tuple[str, ...] = ()
 
 
@@ -83,7 +84,7 @@ def register(
         journal.audit(
             ctx.clock, ctx.actor.username, "ticket.register", ticket.id, {"code": ticket.code}
         )
-    return Registration(ticket, parsed.warnings if parsed else ())
+    return Registration(TicketView.from_row(ticket), parsed.warnings if parsed else ())
 
 
 def _check_one_active(ctx: Context, nik_hash: str | None, day: date, service: str) -> None:
@@ -252,9 +253,14 @@ def get(ticket_ref: str, ctx: Context | None = None) -> Ticket:
     return ticket
 
 
+def find(ticket_ref: str, ctx: Context | None = None) -> TicketView:
+    """`get` for the screens and the command line: the ticket as a view."""
+    return TicketView.from_row(get(ticket_ref, ctx))
+
+
 def queue(
     ctx: Context, day: date | None = None, status: str | None = None, service: str | None = None
-) -> list[Ticket]:
+) -> list[TicketView]:
     ctx.actor.require(Permission.VIEW_QUEUE)
     day = day or local_day(ctx.clock.now(), ctx.tz)
     query = Ticket.select().where(Ticket.day == day)
@@ -265,10 +271,10 @@ def queue(
             raise ValidationError("status.unknown", field="status", value=status) from None
     if service:
         query = query.where(Ticket.service == service.upper())
-    return list(query.order_by(Ticket.registered_at, Ticket.seq))
+    return [TicketView.from_row(row) for row in query.order_by(Ticket.registered_at, Ticket.seq)]
 
 
-def people_ahead(ticket: Ticket) -> int:
+def people_ahead(ticket: Ticket | TicketView) -> int:
     """Waiting tickets of the same service that will be called before this one (FIFO)."""
     return (
         Ticket.select()
@@ -322,7 +328,7 @@ def _check_rules(ctx: Context, ticket: Ticket, action: str, before: Status) -> N
             )
 
 
-def call_next(ctx: Context, counter: str | None = None) -> Ticket | None:
+def call_next(ctx: Context, counter: str | None = None) -> TicketView | None:
     """Call the next visitor for the counter's services: priority first, within a cap."""
     ctx.actor.require(Permission.SERVE)
     counter = counter or ctx.setting("counter_code")
@@ -337,7 +343,7 @@ def call_next(ctx: Context, counter: str | None = None) -> Ticket | None:
             return None
         if chosen.priority and _priority_streak(today, counter, ctx) >= ctx.setting("priority_cap"):
             chosen = _one("next_general", str(today), counter) or chosen
-        return _move(
+        return _view(_move(
             ctx,
             chosen,
             "call",
@@ -347,7 +353,11 @@ def call_next(ctx: Context, counter: str | None = None) -> Ticket | None:
             first_called_at=chosen.first_called_at or to_db(now),
             called_at=to_db(now),
             served_by=ctx.actor.username,
-        )
+        ))
+
+
+def _view(ticket: Ticket) -> TicketView:
+    return TicketView.from_row(ticket)
 
 
 def _priority_streak(today: date, counter: str, ctx: Context) -> int:
@@ -371,51 +381,51 @@ def _priority_streak(today: date, counter: str, ctx: Context) -> int:
     return streak
 
 
-def recall(ctx: Context, ticket_ref: str) -> Ticket:
+def recall(ctx: Context, ticket_ref: str) -> TicketView:
     with db.atomic():
         ticket = get(ticket_ref, ctx)
-        return _move(
+        return _view(_move(
             ctx, ticket, "recall", {"call": ticket.call_count + 1},
             call_count=ticket.call_count + 1, called_at=to_db(ctx.clock.now()),
-        )
+        ))
 
 
-def start(ctx: Context, ticket_ref: str) -> Ticket:
-    return _move(
+def start(ctx: Context, ticket_ref: str) -> TicketView:
+    return _view(_move(
         ctx, ticket_ref, "start", None,
         started_at=to_db(ctx.clock.now()), served_by=ctx.actor.username,
-    )
+    ))
 
 
-def finish(ctx: Context, ticket_ref: str, outcome: str = "") -> Ticket:
+def finish(ctx: Context, ticket_ref: str, outcome: str = "") -> TicketView:
     note = person.clean_notes(outcome)
-    return _move(
+    return _view(_move(
         ctx, ticket_ref, "finish", {"outcome": note} if note else None,
         finished_at=to_db(ctx.clock.now()), outcome=note,
-    )
+    ))
 
 
-def no_show(ctx: Context, ticket_ref: str) -> Ticket:
-    return _move(ctx, ticket_ref, "no_show", None, finished_at=to_db(ctx.clock.now()))
+def no_show(ctx: Context, ticket_ref: str) -> TicketView:
+    return _view(_move(ctx, ticket_ref, "no_show", None, finished_at=to_db(ctx.clock.now())))
 
 
-def cancel(ctx: Context, ticket_ref: str, reason: str = "") -> Ticket:
+def cancel(ctx: Context, ticket_ref: str, reason: str = "") -> TicketView:
     note = person.clean_notes(reason)
-    return _move(
+    return _view(_move(
         ctx, ticket_ref, "cancel", {"reason": note} if note else None,
         finished_at=to_db(ctx.clock.now()), outcome=note,
-    )
+    ))
 
 
-def requeue(ctx: Context, ticket_ref: str) -> Ticket:
+def requeue(ctx: Context, ticket_ref: str) -> TicketView:
     """Back to waiting at the end of its class (e.g. a missing document being fetched)."""
-    return _move(
+    return _view(_move(
         ctx, ticket_ref, "requeue", None,
         queued_at=to_db(ctx.clock.now()), started_at=None,
-    )
+    ))
 
 
-def transfer(ctx: Context, ticket_ref: str, to_service: str, note: str = "") -> Ticket:
+def transfer(ctx: Context, ticket_ref: str, to_service: str, note: str = "") -> TicketView:
     """Close this ticket as transferred and issue a linked one in the other service.
 
     The new ticket keeps the visitor's arrival time and place, so nobody queues twice.
@@ -453,17 +463,17 @@ def transfer(ctx: Context, ticket_ref: str, to_service: str, note: str = "") -> 
             ctx, old.id, "transfer", {"to": svc.code, "new_code": new.code},
             transferred_to=new.id, finished_at=to_db(now),
         )
-    return new
+    return _view(new)
 
 
-def waiting_seconds(ticket: Ticket) -> float | None:
+def waiting_seconds(ticket: Ticket | TicketView) -> float | None:
     """First call − arrival (DESIGN.md §4); None while not called yet."""
     if ticket.first_called_at is None:
         return None
     return (ticket.first_called_at - ticket.arrived_at).total_seconds()
 
 
-def service_seconds(ticket: Ticket) -> float | None:
+def service_seconds(ticket: Ticket | TicketView) -> float | None:
     if ticket.started_at is None or ticket.finished_at is None:
         return None
     return (ticket.finished_at - ticket.started_at).total_seconds()

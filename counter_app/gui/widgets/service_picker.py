@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QCompleter, QWidget
 
-from counter_app.store.models import Service
+from counter_app.services.views import ServiceView
 
 
-def service_label(service: Service, lang: str) -> str:
+def service_label(service: ServiceView, lang: str) -> str:
     return f"{service.letter} · {service.name(lang)}"
 
 
@@ -27,7 +27,7 @@ class ServicePicker(QComboBox):
         self.setCompleter(completer)
         self._codes: list[str] = []
 
-    def set_services(self, services: Sequence[Service], lang: str) -> None:
+    def set_services(self, services: Sequence[ServiceView], lang: str) -> None:
         keep = self.code()
         self.blockSignals(True)
         self.clear()

@@ -1,0 +1,164 @@
+"""What the screens and the command line see of the store: plain, frozen view objects.
+
+Each view has ONE mapping from its store row (`from_row`), used by the GUI, the CLI and JSON
+output alike, so no front end touches a peewee row (DESIGN.md §2). Attribute names are those of
+the models, so code written against a row reads the same against its view. Times stay as the
+store keeps them (naive UTC; `core.clock.from_db` makes them aware).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class AgencyView:
+    code: str
+    name: str
+
+    @classmethod
+    def from_row(cls, row: Any) -> AgencyView:
+        return cls(row.code, row.name)
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceView:
+    """A service of the catalogue; `agency` carries the agency's name too."""
+
+    code: str
+    letter: str
+    name_id: str
+    name_en: str
+    agency: AgencyView
+    target_minutes: int
+    completion_id: str
+    completion_en: str
+    fee: int  # whole Rupiah; 0 = free
+    requirements: tuple[dict[str, str], ...]  # ({"id": ..., "en": ...}, ...)
+    active: bool
+
+    @property
+    def agency_id(self) -> str:
+        return self.agency.code
+
+    def name(self, lang: str = "id") -> str:
+        return self.name_en if lang == "en" else self.name_id
+
+    @classmethod
+    def from_row(cls, row: Any) -> ServiceView:
+        """From a Service row; its agency is read too (join it in the query to save a look-up)."""
+        return cls(
+            code=row.code,
+            letter=row.letter,
+            name_id=row.name_id,
+            name_en=row.name_en,
+            agency=AgencyView.from_row(row.agency),
+            target_minutes=row.target_minutes,
+            completion_id=row.completion_id,
+            completion_en=row.completion_en,
+            fee=row.fee,
+            requirements=tuple(dict(r) for r in row.requirements or ()),
+            active=bool(row.active),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CounterView:
+    code: str
+    name: str
+    active: bool
+
+    @classmethod
+    def from_row(cls, row: Any) -> CounterView:
+        return cls(row.code, row.name, bool(row.active))
+
+
+@dataclass(frozen=True, slots=True)
+class StaffView:
+    """A staff account without its password hash."""
+
+    id: int
+    username: str
+    full_name: str
+    role: str
+    active: bool
+    failed_attempts: int
+    locked_until: datetime | None
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: Any) -> StaffView:
+        return cls(
+            row.id, row.username, row.full_name, row.role, bool(row.active),
+            row.failed_attempts, row.locked_until, row.created_at,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TicketView:
+    """A ticket as the screens and the CLI see it: every column but the NIK's keyed hash.
+
+    `phone` is the full E.164 number: it is shown masked, and only the masked form leaves the PC.
+    """
+
+    id: str
+    day: date
+    seq: int
+    letter: str
+    code: str
+    receipt_no: str
+    service_id: str
+    device: str
+    counter: str | None
+    priority: str
+    status: str
+    name: str
+    nik_masked: str | None
+    phone: str | None
+    notes: str
+    arrived_at: datetime
+    queued_at: datetime
+    registered_at: datetime
+    first_called_at: datetime | None
+    called_at: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    call_count: int
+    served_by: str | None
+    outcome: str
+    transferred_from: str | None
+    transferred_to: str | None
+
+    @classmethod
+    def from_row(cls, row: Any) -> TicketView:
+        return cls(
+            id=row.id,
+            day=row.day,
+            seq=row.seq,
+            letter=row.letter,
+            code=row.code,
+            receipt_no=row.receipt_no,
+            service_id=row.service_id,
+            device=row.device,
+            counter=row.counter,
+            priority=row.priority or "",
+            status=row.status,
+            name=row.name,
+            nik_masked=row.nik_masked,
+            phone=row.phone,
+            notes=row.notes or "",
+            arrived_at=row.arrived_at,
+            queued_at=row.queued_at,
+            registered_at=row.registered_at,
+            first_called_at=row.first_called_at,
+            called_at=row.called_at,
+            started_at=row.started_at,
+            finished_at=row.finished_at,
+            call_count=row.call_count,
+            served_by=row.served_by,
+            outcome=row.outcome or "",
+            transferred_from=row.transferred_from,
+            transferred_to=row.transferred_to,
+        )
