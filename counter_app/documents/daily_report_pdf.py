@@ -550,7 +550,9 @@ def story(snapshot: Mapping[str, Any], lang: str = "id") -> list[Flowable]:
     else:
         flow.append(P(t("report.notes_none", lang), "Body"))
     flow += _section(t("report.definitions", lang), *_definitions(lang, snapshot))
-    flow.append(KeepTogether([Spacer(1, 8 * mm), _signature(lang)]))
+    head = snapshot.get("audit_head")  # segel audit: the signed paper anchors the audit chain
+    seal = [P(t("report.segel", lang, seq=head["seq"], hash=str(head["hash"])[:8]), "Small")] if head else []
+    flow.append(KeepTogether([Spacer(1, 8 * mm), *seal, _signature(lang)]))
     return flow
 
 

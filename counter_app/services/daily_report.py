@@ -300,6 +300,9 @@ class DailyFigures:
     # complaints received in it (services/complaints.counts); None when not computed.
     survey: dict[str, Any] | None = None
     complaints: dict[str, Any] | None = None
+    # The *segel audit*: the audit chain's head at the end of the period (`seq`, `hash`), printed
+    # above the signature so the signed paper anchors the chain outside the file.
+    audit_head: dict[str, Any] | None = None
 
     @property
     def days(self) -> int:
@@ -345,6 +348,7 @@ class DailyFigures:
             "notes": [{"kind": n.kind, **n.params} for n in self.notes],
             **({"survey": self.survey} if self.survey is not None else {}),
             **({"complaints": self.complaints} if self.complaints is not None else {}),
+            **({"audit_head": self.audit_head} if self.audit_head is not None else {}),
         }
 
 
@@ -649,7 +653,19 @@ def daily_figures(
         notes=notes,
         survey=survey_block,
         complaints=complaints_block,
+        audit_head=audit_head(day_to, tz),
     )
+
+
+def audit_head(day: date, tz: str) -> dict[str, Any] | None:
+    """The last audit entry written before the end of local `day` (the whole chain: the seal
+    vouches for the file, whatever the report's scope)."""
+    from counter_app.core.clock import day_bounds_utc
+    from counter_app.services.journal import chain_head
+
+    end = day_bounds_utc(day, tz)[1].isoformat(timespec="microseconds") + "+00:00"
+    head = chain_head(before=end)
+    return None if head is None else {"seq": head[0], "hash": head[1]}
 
 
 def _survey_and_complaints(
