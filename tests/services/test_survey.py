@@ -376,3 +376,120 @@ def test_demo_responses(ctx: Context) -> None:
     assert SurveyResponse.select().count() == result.responses + again.responses
     data = survey.ikm(ctx, day)
     assert data["grade"] in ("A", "B") and data["population"] == served
+
+
+# ---- paper forms: limits and the write lock (issue 10) --------------------------------------
+
+REGISTER_LOOP = r"""
+import sys, pathlib
+from counter_app.core.clock import SystemClock
+from counter_app.core.errors import LoketError
+from counter_app.core.roles import Actor, Role
+from counter_app.services import tickets
+from counter_app.services.context import Context
+from counter_app.store.connection import init_db
+
+data_dir, stop = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+init_db(data_dir)
+ctx = Context(data_dir, Actor("petugas.loket2", Role.STAFF), SystemClock())
+while not stop.exists():
+    try:
+        tickets.register(ctx, service="KTP", name="Budi Santoso")
+        print("ok", flush=True)
+    except LoketError as exc:
+        print("refused", exc.key, exc.message("en").replace("\n", " "), flush=True)
+"""
+
+
+def big_csv(tmp_path: Path, rows: int) -> Path:
+    head = "tanggal,U1,U2,U3,U4,U5,U6,U7,U8,U9,layanan,usia,jenis_kelamin,pendidikan,pekerjaan,saran\n"
+    lines = [f"2026-11-{1 + i % 28:02d},4,3,4,3,4,3,4,3,4,KTP,{20 + i % 50},P,S1,swasta,Antrean cepat {i}\n"
+             for i in range(rows)]
+    path = tmp_path / "besar.csv"
+    path.write_text(head + "".join(lines), encoding="utf-8")
+    return path
+
+
+@pytest.mark.slow
+def test_registrations_go_on_during_a_100k_form_import(supervisor: Context, data_dir: Path, tmp_path: Path) -> None:
+    """Another process registers visitors in a loop all through the import; none is refused as
+    "locked". Its outbox rows before and after the import's (contiguous) rows prove that it was
+    registering the whole time, including while the import's transaction held the write lock."""
+    import subprocess
+    import sys
+
+    path = big_csv(tmp_path, survey.MAX_IMPORT_ROWS)
+    stop = tmp_path / "stop"
+    worker = subprocess.Popen([sys.executable, "-c", REGISTER_LOOP, str(data_dir), str(stop)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert worker.stdout is not None
+        first = worker.stdout.readline()  # the worker is registering before the import starts
+        assert first.startswith("ok"), first + worker.stderr.read() if worker.stderr else first
+        result = survey.import_csv(supervisor, path)
+        assert result.imported == survey.MAX_IMPORT_ROWS
+        # one more registration after the import finished
+        line = worker.stdout.readline()
+        stop.touch()
+        out, err = worker.communicate(timeout=120)
+    finally:
+        stop.touch()
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+    lines = [first, line] + out.splitlines()
+    refused = [x for x in lines if x.strip() and not x.startswith("ok")]
+    assert not refused, refused[:3]
+    assert worker.returncode == 0, err
+    seqs = [o.seq for o in Outbox.select(Outbox.seq).where(Outbox.entity == "survey")]
+    assert len(seqs) == survey.MAX_IMPORT_ROWS and max(seqs) - min(seqs) == len(seqs) - 1
+    tickets_before = Outbox.select().where((Outbox.entity == "ticket") & (Outbox.seq < min(seqs))).count()
+    tickets_after = Outbox.select().where((Outbox.entity == "ticket") & (Outbox.seq > max(seqs))).count()
+    assert tickets_before >= 1 and tickets_after >= 1
+
+
+def test_a_field_over_the_csv_limit_names_its_line(supervisor: Context, tmp_path: Path) -> None:
+    huge = "x" * 131_073
+    text = GOOD_CSV + f'2026-11-28,4,4,4,4,4,4,4,4,4,,,,,,"{huge}"\n'
+    with pytest.raises(ValidationError) as info:
+        survey.import_csv(supervisor, write(tmp_path, text))
+    assert info.value.key == "survey.csv.field_too_long" and info.value.exit_code == 2
+    assert info.value.params["line"] == 6
+    assert "line 6" in info.value.message("en") and "131072" in info.value.message("en").replace(",", "")
+    assert "baris 6" in info.value.message("id").lower()
+    assert SurveyResponse.select().count() == 0
+
+
+def test_a_field_too_long_through_the_cli_is_exit_2(data_dir: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from counter_app.store.connection import close_db
+
+    close_db()
+    path = write(tmp_path, GOOD_CSV + "2026-11-28,4,4,4,4,4,4,4,4,4,,,,,," + "y" * 140_000 + "\n")
+    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("COUNTER_APP_")}
+    proc = subprocess.run([sys.executable, "-m", "counter_app", "--lang", "en", "--data-dir", str(data_dir),
+                           "survey", "import", str(path)], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert "line 6" in proc.stderr and "too long" in proc.stderr
+    assert "Traceback" not in proc.stderr and "_csv.Error" not in proc.stderr
+
+
+def test_a_huge_file_is_refused_unread(supervisor: Context, tmp_path: Path) -> None:
+    path = tmp_path / "raksasa.csv"
+    with path.open("wb") as fh:  # sparse: costs no disk
+        fh.truncate(survey.MAX_IMPORT_BYTES + 1)
+    with pytest.raises(ValidationError) as info:
+        survey.import_csv(supervisor, path)
+    assert info.value.key == "survey.csv.too_big" and info.value.exit_code == 2
+    assert "64 MB" in info.value.message("en")
+    assert SurveyResponse.select().count() == 0
+
+
+def test_too_many_rows_are_refused_while_reading(supervisor: Context, tmp_path: Path) -> None:
+    path = big_csv(tmp_path, survey.MAX_IMPORT_ROWS + 1)
+    with pytest.raises(ValidationError) as info:
+        survey.import_csv(supervisor, path)
+    assert info.value.key == "survey.csv.too_many"
+    assert SurveyResponse.select().count() == 0
