@@ -1,195 +1,74 @@
 """The daily summary (rekap harian) as an A4 PDF: ReportLab platypus, from the plain snapshot.
 
 `render(snapshot, lang)` lays out `DailyFigures.to_json()` (services/daily_report.py defines
-every figure; `exports.report_tables` defines the tables, shared with the XLSX): a header with
+every figure; `tables.report_tables` defines the tables, shared with the XLSX): a header with
 the site, period and scope; the key figures; arrivals per hour and mean waiting time per service
 as bar charts; the tables; the satisfaction survey of the period (IKM, a bar per element) and
 the complaints (received, answered in time or late, overdue) when the snapshot carries them;
 the notes; how the figures are defined; the coordinator's signature block. Every page carries the site and period at the top, and the generation time and
 "Halaman X dari Y" at the bottom.
 
-All text that goes into a Paragraph is escaped first (a service or officer name like
-`<b>&amp;` prints literally). The DejaVu fonts in resources/fonts are embedded, so names in any
-script print the same everywhere.
+Built on the A4 base (`documents.base`: fonts, styles, numbered canvas, head and foot,
+sections, signature) and the charts (`documents.charts`), like its sibling the SKM report; the
+tables and words come from `documents.tables`, shared with the XLSX. All text that goes into a
+Paragraph is escaped first (a service or officer name like `<b>&amp;` prints literally).
 """
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping, Sequence
-from functools import cache
 from typing import Any
 from xml.sax.saxutils import escape
 
-from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
-from reportlab.graphics.shapes import Drawing, String
+from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle, StyleSheet1
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.pdfgen import canvas as rl_canvas
 from reportlab.platypus import (
-    BaseDocTemplate,
-    CondPageBreak,
     Flowable,
-    Frame,
     KeepTogether,
-    PageTemplate,
     Paragraph,
     Spacer,
     Table,
-    TableStyle,
 )
 
 from counter_app.core.i18n import t
-from counter_app.core.paths import resource
-from counter_app.documents import exports
-from counter_app.documents.exports import format_cell, minutes, number
-
-FONT = "DejaVuSans"
-FONT_BOLD = "DejaVuSans-Bold"
-
-PAGE_W, PAGE_H = A4
-MARGIN_X = 16 * mm
-MARGIN_TOP = 20 * mm
-MARGIN_BOTTOM = 17 * mm
-BODY_W = PAGE_W - 2 * MARGIN_X
-
-INK = colors.HexColor("#1F2933")
-MUTED = colors.HexColor("#5F6B7A")
-RULE = colors.HexColor("#B8C2CC")
-HEAD_BG = colors.HexColor("#DDE4EE")
-STRIPE = colors.HexColor("#F4F6F9")
-BAR = colors.HexColor("#2F6DB5")
-BAR_2 = colors.HexColor("#D9822B")
-TILE_BG = colors.HexColor("#F1F4F8")
-
-
-@cache
-def register_fonts() -> None:
-    """Embed DejaVu (subset) once per process; <b> in Paragraphs maps to the bold face."""
-    registered = pdfmetrics.getRegisteredFontNames()
-    if FONT not in registered:
-        pdfmetrics.registerFont(TTFont(FONT, str(resource("fonts", "DejaVuSans.ttf"))))
-    if FONT_BOLD not in registered:
-        pdfmetrics.registerFont(TTFont(FONT_BOLD, str(resource("fonts", "DejaVuSans-Bold.ttf"))))
-    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD)
-
-
-@cache
-def stylesheet() -> StyleSheet1:
-    register_fonts()
-    ss = StyleSheet1()
-    base = ParagraphStyle("Body", fontName=FONT, fontSize=8.5, leading=11, textColor=INK)
-    ss.add(base)
-    ss.add(ParagraphStyle("Title", parent=base, fontName=FONT_BOLD, fontSize=15, leading=19,
-                          spaceAfter=1 * mm))
-    ss.add(ParagraphStyle("Site", parent=base, fontName=FONT_BOLD, fontSize=10.5, leading=13))
-    ss.add(ParagraphStyle("Meta", parent=base, fontSize=9, leading=12, textColor=MUTED))
-    ss.add(ParagraphStyle("H2", parent=base, fontName=FONT_BOLD, fontSize=10.5, leading=13,
-                          spaceBefore=4 * mm, spaceAfter=1.5 * mm))
-    ss.add(ParagraphStyle("Cell", parent=base, fontSize=7.2, leading=8.6))
-    ss.add(ParagraphStyle("CellBold", parent=base, fontName=FONT_BOLD, fontSize=7.2, leading=8.6))
-    ss.add(ParagraphStyle("Head", parent=base, fontName=FONT_BOLD, fontSize=6.3, leading=7.6))
-    ss.add(ParagraphStyle("HeadNum", parent=base, fontName=FONT_BOLD, fontSize=6.3, leading=7.6,
-                          alignment=TA_RIGHT))
-    ss.add(ParagraphStyle("TileValue", parent=base, fontName=FONT_BOLD, fontSize=15, leading=18,
-                          alignment=TA_CENTER))
-    ss.add(ParagraphStyle("TileLabel", parent=base, fontSize=7.2, leading=8.8, alignment=TA_CENTER,
-                          textColor=MUTED))
-    ss.add(ParagraphStyle("Note", parent=base, fontSize=8, leading=10.5, leftIndent=4 * mm,
-                          bulletIndent=0))
-    ss.add(ParagraphStyle("Small", parent=base, fontSize=7, leading=9, textColor=MUTED))
-    ss.add(ParagraphStyle("Sign", parent=base, fontSize=9, leading=12, alignment=TA_LEFT))
-    ss.add(ParagraphStyle("Empty", parent=base, fontSize=9, leading=12, textColor=MUTED,
-                          alignment=TA_CENTER, spaceBefore=6 * mm, spaceAfter=6 * mm))
-    return ss
-
-
-def _style(commands: list[tuple[Any, ...]]) -> TableStyle:
-    """A table style whose cells default to DejaVu (platypus' default would be Helvetica)."""
-    return TableStyle([("FONT", (0, 0), (-1, -1), FONT, 7.2), *commands])
-
-
-def P(text: str, style: str) -> Paragraph:  # noqa: N802 (platypus idiom)
-    """A Paragraph of plain text: always escaped."""
-    return Paragraph(escape(str(text)), stylesheet()[style])
+from counter_app.documents import tables
+from counter_app.documents.base import (
+    BODY_W,
+    FONT,
+    FONT_BOLD,
+    HEAD_BG,
+    INK,
+    MUTED,
+    RULE,
+    STRIPE,
+    TILE_BG,
+    P,
+    PageHook,
+    build_a4,
+    page_furniture,
+    register_fonts,
+    section,
+    signature,
+    stylesheet,
+)
+from counter_app.documents.base import table_style as _style
+from counter_app.documents.charts import element_chart, hour_chart, wait_chart
+from counter_app.documents.tables import format_cell, minutes, number
 
 
 # ---- page furniture -----------------------------------------------------------------------
 
 
-def _numbered_canvas(label: str) -> type[rl_canvas.Canvas]:
-    """A canvas that holds every page until the end, so each can say "Halaman X dari Y"."""
-
-    class NumberedCanvas(rl_canvas.Canvas):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self._pages: list[dict[str, Any]] = []
-
-        def showPage(self) -> None:  # noqa: N802 (ReportLab API)
-            self._pages.append(dict(self.__dict__))
-            self._startPage()
-
-        def save(self) -> None:
-            total = len(self._pages)
-            for state in self._pages:
-                self.__dict__.update(state)
-                self.setFont(FONT, 7)
-                self.setFillColor(MUTED)
-                self.drawRightString(
-                    PAGE_W - MARGIN_X, 9 * mm,
-                    t("report.page", label, page=self._pageNumber, pages=total),
-                )
-                super().showPage()
-            super().save()
-
-    return NumberedCanvas
-
-
-def _on_page(snapshot: Mapping[str, Any], lang: str):  # type: ignore[no-untyped-def]
+def _on_page(snapshot: Mapping[str, Any], lang: str) -> PageHook:
     site = snapshot["site"]["name"]
     if snapshot["date"] == snapshot["date_to"]:
-        period = exports.period_text(snapshot, lang)
+        period = tables.period_text(snapshot, lang)
     else:
-        period = f"{exports.day_text(snapshot['date'], lang)} – {exports.day_text(snapshot['date_to'], lang)}"
+        period = f"{tables.day_text(snapshot['date'], lang)} – {tables.day_text(snapshot['date_to'], lang)}"
     head = f"{t('report.title', lang)} · {period}"
-    generated = exports.generated_text(snapshot, lang)
+    generated = tables.generated_text(snapshot, lang)
     return page_furniture(site, head, generated)
-
-
-def page_furniture(site: str, head: str, generated: str):  # type: ignore[no-untyped-def]
-    """The running head (site left, document and period right) and the generated-at foot line,
-    for every A4 document in the house style."""
-
-    def draw(c: rl_canvas.Canvas, doc: BaseDocTemplate) -> None:
-        c.saveState()
-        c.setFont(FONT_BOLD, 7.5)
-        c.setFillColor(MUTED)
-        y = PAGE_H - 11 * mm
-        c.drawString(MARGIN_X, y, _fit(site, FONT_BOLD, 7.5, BODY_W * 0.5))
-        c.setFont(FONT, 7.5)
-        c.drawRightString(PAGE_W - MARGIN_X, y, _fit(head, FONT, 7.5, BODY_W * 0.48))
-        c.setStrokeColor(RULE)
-        c.setLineWidth(0.5)
-        c.line(MARGIN_X, y - 2 * mm, PAGE_W - MARGIN_X, y - 2 * mm)
-        c.line(MARGIN_X, 12.5 * mm, PAGE_W - MARGIN_X, 12.5 * mm)
-        c.setFont(FONT, 7)
-        c.drawString(MARGIN_X, 9 * mm, generated)
-        c.restoreState()
-
-    return draw
-
-
-def _fit(text: str, font: str, size: float, width: float) -> str:
-    if pdfmetrics.stringWidth(text, font, size) <= width:
-        return text
-    while text and pdfmetrics.stringWidth(text + "…", font, size) > width:
-        text = text[:-1]
-    return text + "…"
 
 
 # ---- blocks -------------------------------------------------------------------------------
@@ -235,7 +114,7 @@ def _key_tiles(snapshot: Mapping[str, Any], lang: str) -> Table:
 
 
 def _time_lines(snapshot: Mapping[str, Any], lang: str) -> Table:
-    rows = [[P(label, "CellBold"), P(text, "Cell")] for label, text in exports.summary_lines(snapshot, lang)]
+    rows = [[P(label, "CellBold"), P(text, "Cell")] for label, text in tables.summary_lines(snapshot, lang)]
     table = Table(rows, colWidths=[42 * mm, BODY_W - 42 * mm])
     table.setStyle(_style([
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -248,92 +127,12 @@ def _time_lines(snapshot: Mapping[str, Any], lang: str) -> Table:
 
 
 def _hour_chart(snapshot: Mapping[str, Any], lang: str) -> Drawing | None:
-    hours = snapshot["arrivals_by_hour"]
-    used = [h["hour"] for h in hours if h["count"]]
-    if not used:
-        return None
-    lo, hi = min(min(used), 8), max(max(used), 15)
-    data = [h["count"] for h in hours[lo : hi + 1]]
-    height = 58 * mm
-    d = Drawing(BODY_W, height, initialFontName=FONT, initialFontSize=7)
-    chart = VerticalBarChart()
-    chart.x, chart.y = 12 * mm, 9 * mm
-    chart.width, chart.height = BODY_W - 16 * mm, height - 16 * mm
-    chart.data = [data]
-    chart.bars[0].fillColor = BAR
-    chart.bars[0].strokeColor = None
-    chart.barSpacing = 1
-    chart.groupSpacing = 4
-    chart.categoryAxis.categoryNames = [f"{h:02d}" for h in range(lo, hi + 1)]
-    chart.categoryAxis.labels.fontName = FONT
-    chart.categoryAxis.labels.fontSize = 7
-    chart.categoryAxis.labels.dy = -2
-    chart.categoryAxis.strokeColor = RULE
-    chart.valueAxis.valueMin = 0
-    chart.valueAxis.labels.fontName = FONT
-    chart.valueAxis.labels.fontSize = 7
-    chart.valueAxis.strokeColor = RULE
-    chart.valueAxis.gridStrokeColor = colors.HexColor("#E4E8ED")
-    chart.valueAxis.visibleGrid = 1
-    chart.valueAxis.labelTextFormat = lambda v: number(v, lang)
-    top = max(data)
-    if top < 5:
-        chart.valueAxis.valueMax = 5
-        chart.valueAxis.valueStep = 1
-    chart.barLabelFormat = lambda v: number(v, lang) if v else ""
-    chart.barLabels.fontName = FONT
-    chart.barLabels.fontSize = 6.3
-    chart.barLabels.nudge = 5
-    chart.barLabels.fillColor = INK
-    d.add(chart)
-    d.add(String(12 * mm, 1.5 * mm, t("report.chart.hour_axis", lang), fontName=FONT, fontSize=7,
-                 fillColor=MUTED))
-    return d
+    return hour_chart(snapshot["arrivals_by_hour"], lang)
 
 
 def _wait_chart(snapshot: Mapping[str, Any], lang: str) -> Drawing | None:
     rows = [r for r in snapshot["by_service"] if r["wait_mean_s"] is not None]
-    if not rows:
-        return None
-    names = [_fit(exports.service_name(r, lang), FONT, 7, 52 * mm) for r in rows]
-    values = [round(minutes(r["wait_mean_s"]) or 0, 1) for r in rows]
-    bar_h = 10.5
-    height = len(rows) * bar_h + 16 * mm
-    d = Drawing(BODY_W, height, initialFontName=FONT, initialFontSize=7)
-    chart = HorizontalBarChart()
-    chart.x, chart.y = 56 * mm, 9 * mm
-    chart.width, chart.height = BODY_W - 70 * mm, height - 12 * mm
-    chart.data = [values]
-    chart.bars[0].fillColor = BAR_2
-    chart.bars[0].strokeColor = None
-    chart.barSpacing = 0
-    chart.groupSpacing = 3
-    chart.categoryAxis.categoryNames = names
-    chart.categoryAxis.reverseDirection = 1
-    chart.categoryAxis.labels.fontName = FONT
-    chart.categoryAxis.labels.fontSize = 7
-    chart.categoryAxis.labels.boxAnchor = "e"
-    chart.categoryAxis.labels.dx = -3
-    chart.categoryAxis.strokeColor = RULE
-    chart.valueAxis.valueMin = 0
-    if max(values) < 1:
-        chart.valueAxis.valueMax = 1
-    chart.valueAxis.labels.fontName = FONT
-    chart.valueAxis.labels.fontSize = 7
-    chart.valueAxis.strokeColor = RULE
-    chart.valueAxis.visibleGrid = 1
-    chart.valueAxis.gridStrokeColor = colors.HexColor("#E4E8ED")
-    chart.valueAxis.labelTextFormat = lambda v: number(v, lang, 0 if float(v).is_integer() else 1)
-    chart.barLabelFormat = lambda v: number(v, lang, 1)
-    chart.barLabels.fontName = FONT
-    chart.barLabels.fontSize = 6.3
-    chart.barLabels.boxAnchor = "w"
-    chart.barLabels.dx = 2
-    chart.barLabels.fillColor = INK
-    d.add(chart)
-    d.add(String(chart.x, 1.5 * mm, t("report.chart.wait_axis", lang), fontName=FONT, fontSize=7,
-                 fillColor=MUTED))
-    return d
+    return wait_chart([(tables.service_name(r, lang), minutes(r["wait_mean_s"])) for r in rows], lang)
 
 
 # What the PDF shows of each table: (table, title key, [(column, relative width)]). The XLSX
@@ -367,7 +166,7 @@ PDF_TABLES: list[tuple[str, str, list[tuple[str, float]]]] = [
 ]
 
 
-def _table(table: exports.Table, layout: Sequence[tuple[str, float]], lang: str) -> Table:
+def _table(table: tables.Table, layout: Sequence[tuple[str, float]], lang: str) -> Table:
     idx = [table.column(key) for key, _ in layout]
     columns = [table.columns[i] for i in idx]
     weights = [w for _, w in layout]
@@ -410,7 +209,7 @@ def _table(table: exports.Table, layout: Sequence[tuple[str, float]], lang: str)
     return out
 
 
-def _cell(value: Any, column: exports.Column, lang: str, *, bold: bool) -> Any:
+def _cell(value: Any, column: tables.Column, lang: str, *, bold: bool) -> Any:
     text = format_cell(value, column.kind, lang) if value is not None or column.kind != "text" else ""
     if column.kind == "text":
         return P(text, "CellBold" if bold else "Cell")  # wraps long names
@@ -419,24 +218,12 @@ def _cell(value: Any, column: exports.Column, lang: str, *, bold: bool) -> Any:
 
 def _section(title: str, *flowables: Flowable) -> list[Flowable]:
     """A heading kept with the start of what follows it."""
-    return [CondPageBreak(35 * mm), P(title, "H2"), *flowables]
+    return section(title, *flowables)
 
 
 def _signature(lang: str) -> Table:
-    lines = [
-        P(t("report.sign.known", lang), "Sign"),
-        P(t("report.sign.role", lang), "Sign"),
-        Spacer(1, 20 * mm),
-        P("(" + "." * 60 + ")", "Sign"),
-        P(t("report.sign.nip", lang) + " " + "." * 48, "Sign"),
-    ]
-    block = Table([[""], *[[x] for x in lines]], colWidths=[72 * mm])
-    block.setStyle(_style([("LEFTPADDING", (0, 0), (-1, -1), 0),
-                               ("TOPPADDING", (0, 0), (-1, -1), 0),
-                               ("BOTTOMPADDING", (0, 0), (-1, -1), 1)]))
-    outer = Table([["", block]], colWidths=[BODY_W - 72 * mm, 72 * mm])
-    outer.setStyle(_style([("LEFTPADDING", (0, 0), (-1, -1), 0)]))
-    return outer
+    return signature([t("report.sign.known", lang), t("report.sign.role", lang)], lang,
+                     width=72 * mm, gap_above=True)
 
 
 def _definitions(lang: str, snapshot: Mapping[str, Any] | None = None) -> list[Flowable]:
@@ -460,8 +247,6 @@ def _survey_section(snapshot: Mapping[str, Any], lang: str) -> list[Flowable]:
     if not survey["respondents"]:
         body.append(P(t("report.survey.none", lang), "Body"))
     else:
-        from counter_app.documents.skm_report_pdf import element_chart
-
         body.append(P(t("report.survey.line", lang, ikm=number(survey["ikm"], lang, 2),
                         grade=survey["grade"], kinerja=t(f"survey.kinerja.{survey['grade']}", lang)),
                       "Site"))
@@ -509,14 +294,14 @@ def story(snapshot: Mapping[str, Any], lang: str = "id") -> list[Flowable]:
     flow: list[Flowable] = [
         P(t("report.title", lang), "Title"),
         P(snapshot["site"]["name"], "Site"),
-        P(exports.period_text(snapshot, lang), "Meta"),
-        P(t("report.scope", lang) + ": " + exports.scope_text(snapshot, lang), "Meta"),
+        P(tables.period_text(snapshot, lang), "Meta"),
+        P(t("report.scope", lang) + ": " + tables.scope_text(snapshot, lang), "Meta"),
         Spacer(1, 4 * mm),
         _key_tiles(snapshot, lang),
         Spacer(1, 2.5 * mm),
         _time_lines(snapshot, lang),
     ]
-    tables = {tb.name: tb for tb in exports.report_tables(snapshot, lang)}
+    by_name = {tb.name: tb for tb in tables.report_tables(snapshot, lang)}
     if not tot["registered"]:
         flow.append(P(t("report.empty", lang), "Empty"))
     else:
@@ -531,7 +316,7 @@ def story(snapshot: Mapping[str, Any], lang: str = "id") -> list[Flowable]:
             flow += [KeepTogether(_section(t("report.chart.wait", lang), chart))]
         multi = snapshot["days"] > 1
         for name, title_key, layout in PDF_TABLES:
-            tb = tables[name]
+            tb = by_name[name]
             if not tb.rows or (name == "day" and not multi):
                 continue
             if not multi:
@@ -544,7 +329,7 @@ def story(snapshot: Mapping[str, Any], lang: str = "id") -> list[Flowable]:
     if notes:
         limit = 60
         for note in notes[:limit]:
-            flow.append(Paragraph(escape(exports.note_text(note, lang)), stylesheet()["Note"], bulletText="•"))
+            flow.append(Paragraph(escape(tables.note_text(note, lang)), stylesheet()["Note"], bulletText="•"))
         if len(notes) > limit:
             flow.append(P(t("report.notes_more", lang, count=len(notes) - limit), "Note"))
     else:
@@ -556,38 +341,12 @@ def story(snapshot: Mapping[str, Any], lang: str = "id") -> list[Flowable]:
     return flow
 
 
-def build_a4(flow: list[Flowable], *, title: str, author: str, on_page: Any, lang: str) -> bytes:
-    """An A4 document in the house style (fonts, margins, "page X of Y"): shared by the daily
-    summary and the SKM report."""
-    register_fonts()
-    buf = io.BytesIO()
-    doc = BaseDocTemplate(
-        buf,
-        pagesize=A4,
-        leftMargin=MARGIN_X,
-        rightMargin=MARGIN_X,
-        topMargin=MARGIN_TOP,
-        bottomMargin=MARGIN_BOTTOM,
-        title=title,
-        author=author,
-        creator="Loket",
-        invariant=1,
-        initialFontName=FONT,  # no stray Helvetica reference on every page
-        initialFontSize=8.5,
-    )
-    frame = Frame(MARGIN_X, MARGIN_BOTTOM, BODY_W, PAGE_H - MARGIN_TOP - MARGIN_BOTTOM, id="body",
-                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
-    doc.addPageTemplates([PageTemplate("page", [frame], onPage=on_page)])
-    doc.build(flow, canvasmaker=_numbered_canvas(lang))
-    return buf.getvalue()
-
-
 def render(snapshot: Mapping[str, Any], lang: str = "id") -> bytes:
     """The A4 PDF of the daily summary, as bytes."""
     register_fonts()
     return build_a4(
         story(snapshot, lang),
-        title=f"{t('report.title', lang)} {exports.period_text(snapshot, lang)}",
+        title=f"{t('report.title', lang)} {tables.period_text(snapshot, lang)}",
         author=snapshot["site"]["name"],
         on_page=_on_page(snapshot, lang),
         lang=lang,

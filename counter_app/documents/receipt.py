@@ -26,14 +26,12 @@ from qrcode.constants import ERROR_CORRECT_M
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as rl_canvas
 
 from counter_app.core.i18n import t
-from counter_app.core.paths import resource
 
-FONT = "DejaVuSans"
-FONT_BOLD = "DejaVuSans-Bold"
+# The house fonts (DejaVu, embedded as a subset so any Unicode name prints the same on every PC).
+from counter_app.documents.base import FONT, FONT_BOLD, register_fonts
 
 PRINTER_DPI = 203  # thermal receipt printers: 8 dots per mm
 DOT = 72.0 / PRINTER_DPI  # one printer dot, in points
@@ -62,15 +60,6 @@ PAPERS: dict[str, Paper] = {
 DEFAULT_PAPER = "80mm"
 TOP = 4 * mm
 BOTTOM = 6 * mm  # roll: room for the cutter
-
-
-@cache
-def register_fonts() -> None:
-    """Embed DejaVu (subset) so any Unicode name prints the same on every PC; once per process."""
-    known = set(pdfmetrics.getRegisteredFontNames())  # the report module may have done it
-    for name, file in ((FONT, "DejaVuSans.ttf"), (FONT_BOLD, "DejaVuSans-Bold.ttf")):
-        if name not in known:
-            pdfmetrics.registerFont(TTFont(name, str(resource("fonts", file))))
 
 
 def text_width(text: str, font: str, size: float) -> float:

@@ -5,7 +5,9 @@ publish: the index, its grade and the unit's performance; the sample against Kre
 the table of elements (sum of scores, NRR, weighted NRR, converted value, grade) and a chart
 of the NRR per element; results per service; the respondents' profile; the suggestions; a
 follow-up plan with the weakest elements filled in and the rest left blank to write on; the
-method; the signature block. `element_chart` is shared with the daily summary.
+method; the signature block. Built on the A4 base (`documents.base`) and the charts
+(`documents.charts`, whose `element_chart` the daily summary's survey section shares), like its
+sibling the daily summary.
 """
 
 from __future__ import annotations
@@ -16,13 +18,10 @@ from typing import Any
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
-from reportlab.graphics.charts.barcharts import VerticalBarChart
-from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.units import mm
 from reportlab.platypus import (
-    CondPageBreak,
     Flowable,
     KeepTogether,
     Paragraph,
@@ -31,8 +30,8 @@ from reportlab.platypus import (
 )
 
 from counter_app.core.i18n import t
-from counter_app.documents import exports
-from counter_app.documents.daily_report_pdf import (
+from counter_app.documents import tables
+from counter_app.documents.base import (
     BODY_W,
     FONT,
     FONT_BOLD,
@@ -43,22 +42,18 @@ from counter_app.documents.daily_report_pdf import (
     STRIPE,
     TILE_BG,
     P,
+    PageHook,
     build_a4,
     page_furniture,
-    _fit,
-    _style,
     register_fonts,
+    section,
+    signature,
     stylesheet,
 )
-from counter_app.documents.exports import number
+from counter_app.documents.base import table_style as _style
+from counter_app.documents.charts import ELEMENTS, GRADE_COLOURS, element_chart
+from counter_app.documents.tables import number
 
-ELEMENTS = ("U1", "U2", "U3", "U4", "U5", "U6", "U7", "U8", "U9")
-GRADE_COLOURS = {
-    "A": colors.HexColor("#0B6E4F"),
-    "B": colors.HexColor("#2F6DB5"),
-    "C": colors.HexColor("#D9822B"),
-    "D": colors.HexColor("#B42318"),
-}
 PLAN_ROWS = 5
 SUGGESTIONS_SHOWN = 200
 
@@ -82,7 +77,7 @@ def short_day(value: str, lang: str) -> str:
 
 def period_text(snapshot: Mapping[str, Any], lang: str) -> str:
     if snapshot["date_from"] == snapshot["date_to"]:
-        return exports.long_day_text(snapshot["date_from"], lang)
+        return tables.long_day_text(snapshot["date_from"], lang)
     return f"{short_day(snapshot['date_from'], lang)} – {short_day(snapshot['date_to'], lang)}"
 
 
@@ -93,59 +88,6 @@ def scope_text(snapshot: Mapping[str, Any], lang: str) -> str:
         if flt.get(kind):
             return t(f"skm.scope.{kind}", lang, code=flt[kind], name=name)
     return t("skm.scope.all", lang)
-
-
-# ---- shared chart -------------------------------------------------------------------------
-
-
-def element_chart(
-    nrr: Mapping[str, float],
-    grades: Mapping[str, str],
-    lang: str,
-    *,
-    width: float = BODY_W,
-    height: float = 62 * mm,
-) -> Drawing:
-    """Vertical bars of the NRR per element on the 1–4 scale, each coloured by its grade,
-    with the value on top and the element's code and short name below."""
-    register_fonts()
-    d = Drawing(width, height, initialFontName=FONT, initialFontSize=7)
-    chart = VerticalBarChart()
-    chart.x, chart.y = 10 * mm, 14 * mm
-    chart.width, chart.height = width - 14 * mm, height - 20 * mm
-    values = [float(nrr.get(c) or 0) for c in ELEMENTS]
-    chart.data = [values]
-    chart.bars[0].strokeColor = None
-    for i, code in enumerate(ELEMENTS):
-        chart.bars[(0, i)].fillColor = GRADE_COLOURS.get(grades.get(code, ""), colors.HexColor("#2F6DB5"))
-    chart.barSpacing = 2
-    chart.groupSpacing = 8
-    chart.categoryAxis.categoryNames = list(ELEMENTS)
-    chart.categoryAxis.labels.fontName = FONT_BOLD
-    chart.categoryAxis.labels.fontSize = 7.5
-    chart.categoryAxis.labels.dy = -2
-    chart.categoryAxis.strokeColor = RULE
-    chart.valueAxis.valueMin = 0
-    chart.valueAxis.valueMax = 4
-    chart.valueAxis.valueStep = 1
-    chart.valueAxis.labels.fontName = FONT
-    chart.valueAxis.labels.fontSize = 7
-    chart.valueAxis.strokeColor = RULE
-    chart.valueAxis.visibleGrid = 1
-    chart.valueAxis.gridStrokeColor = colors.HexColor("#E4E8ED")
-    chart.valueAxis.labelTextFormat = lambda v: number(v, lang)
-    chart.barLabelFormat = lambda v: number(v, lang, 2) if v else ""
-    chart.barLabels.fontName = FONT_BOLD
-    chart.barLabels.fontSize = 7
-    chart.barLabels.nudge = 6
-    chart.barLabels.fillColor = INK
-    d.add(chart)
-    step = chart.width / len(ELEMENTS)
-    for i, code in enumerate(ELEMENTS):
-        label = _fit(t(f"survey.element_short.{code}", lang), FONT, 6, step - 2)
-        d.add(String(chart.x + step * (i + 0.5), chart.y - 9.5 * mm + 2, label, fontName=FONT,
-                     fontSize=6, fillColor=MUTED, textAnchor="middle"))
-    return d
 
 
 # ---- blocks -------------------------------------------------------------------------------
@@ -331,7 +273,7 @@ def _suggestions(snapshot: Mapping[str, Any], lang: str) -> list[Flowable]:
                                        bulletFontSize=8, bulletIndent=0)
     out: list[Flowable] = []
     for i, s in enumerate(items[:SUGGESTIONS_SHOWN], start=1):
-        where = exports.day_text(s["day"], lang) + (f" · {s['service']}" if s.get("service") else "")
+        where = tables.day_text(s["day"], lang) + (f" · {s['service']}" if s.get("service") else "")
         text = escape(s["text"]).replace("\n", "<br/>")
         out.append(Paragraph(f"{text} <font color='#5F6B7A' size='7'>({escape(where)})</font>",
                              style, bulletText=f"{i}."))
@@ -370,23 +312,11 @@ def _method(lang: str) -> list[Flowable]:
 
 
 def _signature(snapshot: Mapping[str, Any], lang: str) -> Table:
-    lines = [
-        P(t("skm.sign.place", lang), "Sign"),
-        P(t("skm.sign.role", lang), "Sign"),
-        Spacer(1, 20 * mm),
-        P("(" + "." * 60 + ")", "Sign"),
-        P(t("report.sign.nip", lang) + " " + "." * 48, "Sign"),
-    ]
-    block = Table([[x] for x in lines], colWidths=[76 * mm])
-    block.setStyle(_style([("LEFTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 0),
-                           ("BOTTOMPADDING", (0, 0), (-1, -1), 1)]))
-    outer = Table([["", block]], colWidths=[BODY_W - 76 * mm, 76 * mm])
-    outer.setStyle(_style([("LEFTPADDING", (0, 0), (-1, -1), 0)]))
-    return outer
+    return signature([t("skm.sign.place", lang), t("skm.sign.role", lang)], lang, width=76 * mm)
 
 
 def _section(title: str, *flowables: Flowable, need: float = 35 * mm) -> list[Flowable]:
-    return [CondPageBreak(need), P(title, "H2"), *flowables]
+    return section(title, *flowables, need=need)
 
 
 # ---- the document -------------------------------------------------------------------------
@@ -430,7 +360,7 @@ def story(snapshot: Mapping[str, Any], lang: str = "id") -> list[Flowable]:
     return flow
 
 
-def _on_page(snapshot: Mapping[str, Any], lang: str):  # type: ignore[no-untyped-def]
+def _on_page(snapshot: Mapping[str, Any], lang: str) -> PageHook:
     site = snapshot["site"]["name"]
     head = f"{t('skm.short_title', lang)} · {period_text(snapshot, lang)}"
     when = datetime.fromisoformat(snapshot["generated_at"]).astimezone(ZoneInfo(snapshot["timezone"]))
