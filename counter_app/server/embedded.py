@@ -31,7 +31,8 @@ class ServerThread:
         self.port = sock.getsockname()[1]
         self._socket = sock
         config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off",
-                                ws="none", timeout_keep_alive=5, server_header=False)
+                                ws="none", timeout_keep_alive=5, server_header=False,
+                                timeout_graceful_shutdown=3)  # open event streams end by then
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]},
                                         name=f"sync-server-{self.port}", daemon=True)
@@ -44,6 +45,9 @@ class ServerThread:
         return self.url
 
     def stop(self, timeout: float = 10.0) -> None:
+        closing = getattr(getattr(self.app, "state", None), "live_closing", None)
+        if closing is not None:  # the hub's event streams end now rather than at the timeout
+            closing.set()
         if self._server is not None:
             self._server.should_exit = True
         if self._thread is not None:
