@@ -28,6 +28,7 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen import canvas as rl_canvas
 
+from counter_app.core import paper as paper_sizes
 from counter_app.core.i18n import t
 
 # The house fonts (DejaVu, embedded as a subset so any Unicode name prints the same on every PC).
@@ -52,12 +53,20 @@ class Paper:
     side_qr: bool = False  # QR beside the details (A6: a fixed page, so save height)
 
 
+def _paper(name: str, margin: float, scale: float, qr_width: float, *, side_qr: bool = False) -> Paper:
+    """The receipt layout on one paper of the table in core/paper.py (its size in points)."""
+    size = paper_sizes.PAPERS[name]
+    height = None if size.height_mm is None else size.height_mm * mm
+    return Paper(name, size.width_mm * mm, height, margin, scale, qr_width, side_qr)
+
+
+# One layout per receipt paper of the table (tests check the two lists agree).
 PAPERS: dict[str, Paper] = {
-    "80mm": Paper("80mm", 80 * mm, None, 4 * mm, 1.0, 40 * mm),
-    "58mm": Paper("58mm", 58 * mm, None, 5 * mm, 0.82, 34 * mm),
-    "a6": Paper("a6", 105 * mm, 148 * mm, 7 * mm, 0.92, 30 * mm, side_qr=True),
+    "80mm": _paper("80mm", 4 * mm, 1.0, 40 * mm),
+    "58mm": _paper("58mm", 5 * mm, 0.82, 34 * mm),
+    "a6": _paper("a6", 7 * mm, 0.92, 30 * mm, side_qr=True),
 }
-DEFAULT_PAPER = "80mm"
+DEFAULT_PAPER = paper_sizes.DEFAULT_RECEIPT_PAPER
 TOP = 4 * mm
 BOTTOM = 6 * mm  # roll: room for the cutter
 

@@ -19,6 +19,7 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from counter_app.core import paper as paper_sizes
 from counter_app.core.errors import LoketError
 from counter_app.core.i18n import t
 
@@ -33,9 +34,10 @@ if TYPE_CHECKING:
 # pixels; at the 1200 dpi Qt reports for a CUPS queue it would be 550 MB.
 MAX_DPI = 300
 
-# Paper names as the documents layer and the CLI spell them (`--paper 80mm|58mm|a6`).
-ROLL_PAPERS = ("80mm", "58mm")
-SHEET_PAPERS = ("a6", "a5", "a4")
+# Paper names as the documents layer and the CLI spell them (`--paper 80mm|58mm|a6`), from the
+# one paper table (core/paper.py).
+ROLL_PAPERS = paper_sizes.ROLLS
+SHEET_PAPERS = paper_sizes.SHEETS
 PAPERS = ROLL_PAPERS + SHEET_PAPERS
 
 _POINTS_PER_MM = 72 / 25.4

@@ -21,6 +21,7 @@ from counter_app.core import token as tokens
 from counter_app.core.clock import from_db, to_db
 from counter_app.core.errors import ValidationError
 from counter_app.core.files import atomic_write, check_target, fsync_dir
+from counter_app.core.paper import DEFAULT_RECEIPT_PAPER, RECEIPT_PAPERS
 from counter_app.core.roles import Permission
 from counter_app.services import journal, keys, tickets
 from counter_app.services.tickets import Registration
@@ -28,7 +29,7 @@ from counter_app.services.context import Context
 from counter_app.store.models import Counter, CounterService, Receipt, Service, Ticket, db
 
 SNAPSHOT_VERSION = 1
-PAPERS = ("80mm", "58mm", "a6")
+PAPERS = RECEIPT_PAPERS  # the one paper table: core/paper.py
 
 _DAYS = {
     "id": ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),
@@ -182,7 +183,7 @@ def record_reprint(ctx: Context, ticket_ref: str) -> Receipt:
 
 
 def check_paper(paper: str | None, ctx: Context) -> str:
-    value = (paper or ctx.setting("paper") or "80mm").strip().lower()
+    value = (paper or ctx.setting("paper") or DEFAULT_RECEIPT_PAPER).strip().lower()
     if value not in PAPERS:
         raise ValidationError("receipt.paper", field="paper", value=paper)
     return value

@@ -9,13 +9,14 @@ from urllib.parse import urlparse
 
 from counter_app.core import i18n
 from counter_app.core.errors import ValidationError
+from counter_app.core.paper import RECEIPT_PAPERS
 from counter_app.core.settings import SETTINGS, coerce
 from counter_app.core.roles import Permission
 from counter_app.services import journal
 from counter_app.services.context import Context
 from counter_app.store.models import Setting, db
 
-PAPERS = ("80mm", "58mm", "a6")
+PAPERS = RECEIPT_PAPERS  # the one paper table: core/paper.py
 # Written by the sync client after a successful nightly push; not a setting a user edits.
 LAST_SYNC_KEY = "last_sync"
 
