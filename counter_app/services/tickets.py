@@ -117,10 +117,19 @@ def _next_number(day: date, letter: str) -> int:
     return number
 
 
+def _live_queue() -> Any:
+    from counter_app.services import live_queue  # it builds on this module
+
+    return live_queue
+
+
 def _issue(ctx: Context, svc: Service, day: date, **fields: Any) -> Ticket:
     """A new waiting ticket with the day's next code for the service's letter (in the caller's
     transaction, so a failure anywhere leaves no gap in the numbering)."""
-    number = _next_number(day, svc.letter)
+    if _live_queue().networked(ctx):  # a site hub: its code, or one of the offline range
+        number = _live_queue().next_number(ctx, day, svc.letter)
+    else:
+        number = _next_number(day, svc.letter)
     code = ticket_code(svc.letter, number)
     device = ctx.setting("counter_code")
     return _insert(
@@ -201,6 +210,7 @@ def sync_payload(ticket: Ticket) -> dict[str, Any]:
         "name_masked": person.mask_name(ticket.name),
         "arrived_at": iso(ticket.arrived_at),
         "registered_at": iso(ticket.registered_at),
+        "queued_at": iso(ticket.queued_at),  # the FIFO key at the hub and in other replicas
         "first_called_at": iso(ticket.first_called_at),
         "started_at": iso(ticket.started_at),
         "finished_at": iso(ticket.finished_at),
@@ -334,6 +344,8 @@ def call_next(ctx: Context, counter: str | None = None) -> TicketView | None:
     counter = counter or ctx.setting("counter_code")
     now = ctx.clock.now()
     today = local_day(now, ctx.tz)
+    if _live_queue().networked(ctx):  # the site's queue: a claim at the hub, or the offline rule
+        return _live_queue().call_next(ctx, counter, today, now)
     with db.atomic():
         # Priority classes first, FIFO inside; one query in the common case.
         chosen = _one("next", str(today), counter)
