@@ -141,6 +141,8 @@ class Subscriber:
         self.inbox: queue.Queue[dict[str, Any]] = queue.Queue()
         self.raw: list[str] = []
         self.connected = threading.Event()
+        self.ready = threading.Event()  # the first line came: the server's generator is running
+        self._response: httpx.Response | None = None
         params = {} if since is None else {"since": since}
         self._client = httpx.Client(base_url=device.url, timeout=httpx.Timeout(30, read=None),
                                     headers={"Authorization": f"Bearer {device.token}", **(headers or {})})
@@ -149,15 +151,18 @@ class Subscriber:
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
         assert self.connected.wait(20)
+        if self.status == 200:
+            assert self.ready.wait(20)
 
     def _run(self) -> None:
         try:
-            response = self._client.send(self._request, stream=True)
+            response = self._response = self._client.send(self._request, stream=True)
             self.status = response.status_code
             self.connected.set()
             fields: dict[str, str] = {}
             for line in response.iter_lines():
                 self.raw.append(line)
+                self.ready.set()
                 if line == "":
                     if "data" in fields:
                         event = json.loads(fields["data"])
@@ -167,8 +172,8 @@ class Subscriber:
                 elif not line.startswith(":"):
                     key, _, value = line.partition(":")
                     fields[key] = value.lstrip(" ")
-        except httpx.HTTPError:
-            pass
+        except (httpx.HTTPError, OSError, ValueError, AttributeError):
+            pass  # closed under it by close()
         finally:
             self.connected.set()
 
@@ -185,6 +190,8 @@ class Subscriber:
                 return out
 
     def close(self) -> None:
+        if self._response is not None:
+            self._response.close()  # the connection itself: the server sees the client go
         self._client.close()
 
 
@@ -495,3 +502,67 @@ def test_report_counts_each_ticket_once(live: Live, devices: Any) -> None:
     assert report["totals"]["registered"] == 2
     assert report["totals"]["served"] == 1 and report["totals"]["waiting"] == 1
     assert {r["device"]: r["registered"] for r in report["by_device"]} == {"PTK-FD": 2}
+
+
+def test_a_stream_ends_when_its_client_goes_away(devices: Any) -> None:
+    watcher = devices("PTK-L03")
+    stream = Subscriber(watcher)
+    waiters = live_store.notifier()._waiters
+    assert len(waiters.get("PTK", ())) == 1
+    stream.close()
+    stream._thread.join(20)
+    deadline = datetime.now(UTC) + timedelta(seconds=20)
+    while waiters.get("PTK") and datetime.now(UTC) < deadline:
+        threading.Event().wait(0.05)
+    assert not waiters.get("PTK")  # the generator ran its `finally`: it is not polling any more
+
+
+def test_the_server_command_stops_on_sigint_with_an_open_stream(tmp_path: Any) -> None:
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from counter_app.server.store import default_url, open_store
+
+    store = open_store(default_url(tmp_path))
+    try:
+        token = bind(store, "PTK-L03", "PTK", "L03")
+    finally:
+        store.close()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    root = Path(__file__).resolve().parents[2]
+    process = subprocess.Popen([sys.executable, "-m", "counter_app.server", "--data-dir", str(tmp_path),
+                                "--port", str(port)], cwd=root, env=dict(os.environ),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(600):
+            try:
+                httpx.get(url + "/api/v1/health", timeout=1)
+                break
+            except httpx.TransportError:
+                assert process.poll() is None
+                threading.Event().wait(0.05)
+
+        class Remote:
+            pass
+
+        remote = Remote()
+        remote.url, remote.token = url, token  # type: ignore[attr-defined]
+        stream = Subscriber(remote)  # type: ignore[arg-type]
+        assert stream.status == 200
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)  # ends: the open stream does not hold it
+        stream._thread.join(20)
+        assert not stream._thread.is_alive()
+        stream.close()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode in (0, 130), err
