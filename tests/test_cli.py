@@ -235,13 +235,21 @@ def test_queue_call_start_finish(store: Path) -> None:
     assert [t["code"] for t in ok_json(store, "queue", "--status", "waiting")] == ["C001"]
     assert ok_json(store, "call-next", "--counter", "L03")["id"] == b["id"]
 
+    # L01 still holds A001: call-next is refused, names it, exits 2 and writes nothing.
+    before = ok_json(store, "queue")
+    held = run(store, "call-next")
+    assert held.returncode == 2
+    assert "A001" in held.stderr and "Sedang dilayani" in held.stderr
+    assert ok_json(store, "queue") == before
+    ok_json(store, "finish", "A001")
+
     # Nothing left for L01: the answer is "no".
     empty = run(store, "call-next")
     assert empty.returncode == 1
     assert "Tidak ada pengunjung" in empty.stdout
 
     statuses = {t["code"]: t["status"] for t in ok_json(store, "queue")}
-    assert statuses == {"A001": "serving", "C001": "called", "A002": "done"}
+    assert statuses == {"A001": "done", "C001": "called", "A002": "done"}
 
 
 def test_call_next_on_an_empty_queue_exits_1(store: Path) -> None:

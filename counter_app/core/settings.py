@@ -38,6 +38,18 @@ SETTINGS: dict[str, SettingDef] = {
         SettingDef("priority_cap", int, 3, "Priority calls in a row before a general one."),
         SettingDef("no_show_after_calls", int, 3, "Calls before a ticket may be marked no-show."),
         SettingDef(
+            "no_show_grace_minutes",
+            int,
+            3,
+            "Minutes after the first call before a ticket may be marked no-show.",
+        ),
+        SettingDef(
+            "idle_lock_minutes",
+            int,
+            10,
+            "Lock the counter window after this many idle minutes (0 = never).",
+        ),
+        SettingDef(
             "one_active_ticket_per_nik",
             bool,
             True,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 
@@ -38,9 +39,30 @@ TRANSITIONS: dict[str, tuple[frozenset[Status], Status]] = {
     "finish": (frozenset({Status.SERVING}), Status.DONE),
     "no_show": (frozenset({Status.CALLED}), Status.NO_SHOW),
     "cancel": (frozenset({Status.WAITING, Status.CALLED}), Status.CANCELLED),
-    "requeue": (frozenset({Status.CALLED, Status.SERVING}), Status.WAITING),
+    # A no-show visitor who comes back late goes back in the queue (same day, audited).
+    "requeue": (frozenset({Status.CALLED, Status.SERVING, Status.NO_SHOW}), Status.WAITING),
     "transfer": (frozenset({Status.WAITING, Status.CALLED, Status.SERVING}), Status.TRANSFERRED),
 }
+
+
+IN_HAND = frozenset({Status.CALLED, Status.SERVING})  # at most one per counter
+
+
+def no_show_ready(
+    call_count: int,
+    first_called_at: datetime | None,
+    now: datetime,
+    *,
+    calls_needed: int,
+    grace_minutes: int,
+) -> bool:
+    """No-show only after N calls AND a grace time since the first call: a visitor walking
+    over from the far end of the hall must not lose the place in three seconds."""
+    if call_count < calls_needed:
+        return False
+    if first_called_at is None:
+        return grace_minutes <= 0
+    return now - first_called_at >= timedelta(minutes=grace_minutes)
 
 
 def can(action: str, status: str) -> bool:

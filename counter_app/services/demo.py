@@ -90,6 +90,12 @@ def _phone(rng: random.Random) -> str:
     return f"08{rng.choice(['11', '12', '13', '21', '52', '77', '95'])}{rng.randrange(10**7, 10**8)}"
 
 
+def _recall_gap(ctx: Context) -> float:
+    """Hours between calls of an absent visitor: the last call lands after the grace time."""
+    calls = max(1, ctx.setting("no_show_after_calls") - 1)
+    return max(1.0, ctx.setting("no_show_grace_minutes") / calls) / 60
+
+
 def run_demo(
     ctx: Context, day: date, visits: int, seed: int = 1, until: time | None = None
 ) -> DemoResult:
@@ -121,6 +127,7 @@ def run_demo(
 
     # Desks per counter from expected workload: visitors × target minutes over ~6 h of service.
     desks: dict[str, list[Context]] = {}
+    desk_counter: dict[str, str] = {}  # officer → the counter code of the desk
     total_w = sum(weights)
     for code, svcs in counters.items():
         work = sum(
@@ -131,6 +138,15 @@ def run_demo(
             replace(base, actor=Actor(f"petugas.{code.lower()}.{i + 1}", Role.STAFF))
             for i in range(n)
         ]
+        # A counter holds one ticket at a time (DESIGN.md §4): each further desk is a counter
+        # of its own (L01-2, L01-3…) serving the same services, so they share one queue.
+        for i, desk in enumerate(desks[code]):
+            desk_counter[desk.actor.username] = code if i == 0 else f"{code}-{i + 1}"
+            if i and not Counter.select().where(Counter.code == f"{code}-{i + 1}").exists():
+                name = Counter.get_by_id(code).name
+                Counter.create(code=f"{code}-{i + 1}", name=f"{name} ({i + 1})")
+                for svc in svcs:
+                    CounterService.create(counter=f"{code}-{i + 1}", service=svc)
 
     events: list[tuple[float, int, str, object]] = []
     order = itertools.count()
@@ -184,12 +200,12 @@ def run_demo(
                 if brk and brk[0] <= h < brk[1] and day.weekday() == 4:
                     push(brk[1], "free", (code, desk))
                     continue
-                called = tickets.call_next(desk, code)
+                called = tickets.call_next(desk, desk_counter[desk.actor.username])
                 if called is None:
                     idle[code].append(desk)
                     continue
-                if rng.random() < 0.04:
-                    push(h + 1 / 60, "absent", (code, desk, called.id))
+                if rng.random() < 0.04:  # recalled each grace/N minutes, then no-show
+                    push(h + _recall_gap(base), "absent", (code, desk, called.id))
                 else:
                     push(h + rng.uniform(0.3, 1.5) / 60, "start", (code, desk, called.id))
             elif kind == "absent":
@@ -198,7 +214,7 @@ def run_demo(
                 ticket = Ticket.get_by_id(tid)
                 if ticket.call_count < needed:
                     tickets.recall(desk, tid)
-                    push(h + 1 / 60, "absent", data)
+                    push(h + _recall_gap(base), "absent", data)
                 else:
                     tickets.no_show(desk, tid)
                     result.no_show += 1

@@ -23,7 +23,7 @@ from counter_app.core.errors import ValidationError
 from counter_app.core.files import atomic_write, check_target, fsync_dir
 from counter_app.core.paper import DEFAULT_RECEIPT_PAPER, RECEIPT_PAPERS
 from counter_app.core.roles import Permission
-from counter_app.services import journal, keys, tickets
+from counter_app.services import journal, keys, tickets, waiting
 from counter_app.services.tickets import Registration
 from counter_app.services.context import Context
 from counter_app.store.models import Counter, CounterService, Receipt, Service, Ticket, db
@@ -76,6 +76,15 @@ def estimated_wait_minutes(ahead: int, service: Service) -> int:
     return max(0, math.ceil(ahead * service.target_minutes / max(1, counters)))
 
 
+def wait_text(place: waiting.Position, lang: str | None = None) -> str:
+    """"segera dipanggil" when nobody is ahead, else "± 20 menit" (the receipt and screens)."""
+    if place.soon:
+        return i18n.t("receipt.wait_soon", lang)
+    if place.minutes is None:
+        return ""
+    return i18n.t("receipt.wait_value", lang, minutes=place.minutes)
+
+
 def build_snapshot(ctx: Context, ticket: Ticket, *, lang: str | None = None) -> dict[str, Any]:
     """Everything the receipt shows, as plain JSON-able data, with a freshly signed token."""
     lang = lang or i18n.language()
@@ -94,7 +103,9 @@ def build_snapshot(ctx: Context, ticket: Ticket, *, lang: str | None = None) -> 
             issued_at=issued,
         ),
     )
-    ahead = tickets.people_ahead(ticket)
+    # From the order call-next will take at the counters serving this service (priority
+    # first within the cap, all their services), not "earlier tickets of the same service".
+    place = waiting.position(ctx, ticket)
     requirements = [
         str(r.get(lang) or r.get("id") or "") if isinstance(r, dict) else str(r)
         for r in (svc.requirements or [])
@@ -121,8 +132,10 @@ def build_snapshot(ctx: Context, ticket: Ticket, *, lang: str | None = None) -> 
         "name_masked": person.mask_name(ticket.name),
         "priority": ticket.priority or "",
         "priority_label": i18n.t(f"priority.{ticket.priority}", lang) if ticket.priority else "",
-        "people_ahead": ahead,
-        "wait_minutes": estimated_wait_minutes(ahead, svc),
+        "people_ahead": place.ahead,
+        # None when nobody is ahead: a receipt never says "± 0 menit" (wait_text says "segera").
+        "wait_minutes": place.minutes if place.ahead else None,
+        "wait_text": wait_text(place, lang),
         "requirements": [r for r in requirements if r],
         "completion": svc.completion_en if lang == "en" else svc.completion_id,
         "fee": int(svc.fee or 0),

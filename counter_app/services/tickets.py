@@ -19,7 +19,16 @@ from counter_app.core.clock import from_db, local_day, to_db
 from counter_app.core.errors import IllegalTransition, NotFound, ValidationError
 from counter_app.core.numbering import MAX_PER_DAY, receipt_number, ticket_code
 from counter_app.core.roles import Permission
-from counter_app.core.ticket_rules import ACTIVE, Priority, Status, can, target
+from counter_app.core.i18n import t
+from counter_app.core.ticket_rules import (
+    ACTIVE,
+    IN_HAND,
+    Priority,
+    Status,
+    can,
+    no_show_ready,
+    target,
+)
 from counter_app.services import catalogue, journal
 from counter_app.services.context import Context
 from counter_app.services.views import TicketView
@@ -336,6 +345,32 @@ def _check_rules(ctx: Context, ticket: Ticket, action: str, before: Status) -> N
             raise IllegalTransition(
                 "ticket.no_show_early", code=ticket.code, calls=ticket.call_count, needed=needed
             )
+        grace = ctx.setting("no_show_grace_minutes")
+        if not no_show_ready(
+            ticket.call_count, from_db(ticket.first_called_at), ctx.clock.now(),
+            calls_needed=needed, grace_minutes=grace,
+        ):
+            raise IllegalTransition("ticket.no_show_grace", code=ticket.code, minutes=grace)
+    if action == "requeue" and before is Status.NO_SHOW:
+        if ticket.day != local_day(ctx.clock.now(), ctx.tz):  # only the same day
+            raise IllegalTransition("ticket.requeue_other_day", code=ticket.code)
+
+
+def in_hand(ctx: Context, counter: str | None = None) -> TicketView | None:
+    """The ticket this counter is calling or serving now (at most one, DESIGN.md §4)."""
+    counter = counter or ctx.setting("counter_code")
+    today = local_day(ctx.clock.now(), ctx.tz)
+    row = (
+        Ticket.select()
+        .where(
+            (Ticket.day == today)
+            & (Ticket.counter == counter)
+            & (Ticket.status.in_([s.value for s in IN_HAND]))
+        )
+        .order_by(Ticket.called_at.desc())
+        .first()
+    )
+    return None if row is None else _view(row)
 
 
 def call_next(ctx: Context, counter: str | None = None) -> TicketView | None:
@@ -344,6 +379,11 @@ def call_next(ctx: Context, counter: str | None = None) -> TicketView | None:
     counter = counter or ctx.setting("counter_code")
     now = ctx.clock.now()
     today = local_day(now, ctx.tz)
+    held = in_hand(ctx, counter)
+    if held is not None:  # one ticket in hand per counter: finish, requeue or no-show it first
+        raise IllegalTransition(
+            "ticket.in_hand", code=held.code, status=t(f"status.{held.status}"), counter=counter
+        )
     if _live_queue().networked(ctx):  # the site's queue: a claim at the hub, or the offline rule
         return _live_queue().call_next(ctx, counter, today, now)
     with db.atomic():
@@ -433,7 +473,7 @@ def requeue(ctx: Context, ticket_ref: str) -> TicketView:
     """Back to waiting at the end of its class (e.g. a missing document being fetched)."""
     return _view(_move(
         ctx, ticket_ref, "requeue", None,
-        queued_at=to_db(ctx.clock.now()), started_at=None,
+        queued_at=to_db(ctx.clock.now()), started_at=None, finished_at=None,
     ))
 
 

@@ -42,7 +42,7 @@ MODEL: dict[str, tuple[set[str], str]] = {
     "finish": ({"serving"}, "done"),
     "no_show": ({"called"}, "no_show"),
     "cancel": ({"waiting", "called"}, "cancelled"),
-    "requeue": ({"called", "serving"}, "waiting"),
+    "requeue": ({"called", "serving", "no_show"}, "waiting"),  # no_show: same day, audited
     "transfer": ({"waiting", "called", "serving"}, "transferred"),
 }
 ALL_STATUSES = ["waiting", "called", "serving", "done", "no_show", "cancelled", "transferred"]
@@ -159,6 +159,7 @@ def _ticket_in(ctx: Context, clock: FixedClock, status: str) -> Ticket:
     if status == "no_show":
         tickets.recall(ctx, t.id)
         tickets.recall(ctx, t.id)
+        clock.advance(minutes=3)  # the grace time since the first call
         tickets.no_show(ctx, t.id)
         return fresh(t)
     if status == "cancelled":
@@ -229,14 +230,21 @@ def test_no_show_refused_before_three_calls(ctx: Context, clock: FixedClock) -> 
         assert counts() == before
         tickets.recall(ctx, t.id)
     clock.advance(minutes=1)
+    # Three calls, but only a minute since the first: the grace time is not over.
+    with pytest.raises(IllegalTransition) as info:
+        tickets.no_show(ctx, t.id)
+    assert info.value.key == "ticket.no_show_grace"
+    assert fresh(t).status == "called"
+    clock.advance(minutes=2)
     tickets.no_show(ctx, t.id)
     t = fresh(t)
     assert t.status == "no_show"
-    assert t.finished_at == datetime(2026, 11, 30, 1, 1)
+    assert t.finished_at == datetime(2026, 11, 30, 1, 3)
 
 
 def test_no_show_threshold_is_a_setting(ctx: Context) -> None:
     set_setting(ctx, "no_show_after_calls", "1")
+    set_setting(ctx, "no_show_grace_minutes", "0")
     t = called_to(ctx, reg(ctx))
     tickets.no_show(ctx, t.id)
     assert fresh(t).status == "no_show"
@@ -273,6 +281,8 @@ def test_requeue_puts_the_ticket_at_the_end(ctx: Context, clock: FixedClock) -> 
         got = tickets.call_next(ctx)
         assert got is not None
         order.append(got.id)
+        tickets.start(ctx, got.id)  # one ticket in hand: this one is served before the next
+        tickets.finish(ctx, got.id)
     assert order == [b.id, c.id, a.id]
     assert tickets.call_next(ctx) is None
 
@@ -326,6 +336,8 @@ def test_transfer_creates_a_linked_ticket_keeping_the_arrival(ctx: Context, cloc
     # Nobody queues twice: at the passport counter the transferred visitor keeps her place.
     clock.advance(minutes=1)
     assert tickets.call_next(ctx, "L03").id == new.id
+    tickets.start(ctx, new.id)
+    tickets.finish(ctx, new.id)
     clock.advance(minutes=1)
     assert tickets.call_next(ctx, "L03").id == later.id
 
@@ -442,6 +454,7 @@ def test_counter_only_calls_its_own_services(ctx: Context, clock: FixedClock) ->
         clock.advance(minutes=1)
     assert _drain(ctx, clock, ids) == ["KTP", "KK", "AKTALAHIR", "PINDAH"]
     assert tickets.call_next(ctx, "L03").id == ids["PASPOR"]
+    tickets.cancel(ctx, ids["PASPOR"])
     assert tickets.call_next(ctx, "L03") is None
     assert tickets.call_next(ctx, "L02").service_id == "NIB"
     waiting = {t.service_id for t in tickets.queue(ctx, status="waiting")}
@@ -527,6 +540,17 @@ class QueueMachine(RuleBasedStateMachine):
     def call_next(self, counter: str) -> None:
         self._tick()
         mine = [i for i, s in self.status.items() if s == "waiting" and COUNTER_OF[self.service[i]] == counter]
+        held = [
+            i for i, s in self.status.items()
+            if s in ("called", "serving") and COUNTER_OF[self.service[i]] == counter
+        ]
+        if held:  # one ticket in hand per counter: refused, naming it, nothing written
+            before = counts()
+            with pytest.raises(IllegalTransition) as info:
+                tickets.call_next(self.ctx, counter)
+            assert info.value.key == "ticket.in_hand"
+            assert counts() == before
+            return
         expected = self._expected_call(counter, mine)
         got = tickets.call_next(self.ctx, counter)
         assert (got.id if got else None) == expected
@@ -577,7 +601,9 @@ class QueueMachine(RuleBasedStateMachine):
         self._tick()
         sources, dest = MODEL[action]
         legal = self.status[t] in sources
-        if action == "no_show" and legal and self.calls[t] < 3:
+        if action == "no_show" and legal and (
+            self.calls[t] < 3 or self.clock.now() - self.first_called[t] < timedelta(minutes=3)
+        ):
             legal = False
         before = counts()
         if not legal:

@@ -71,15 +71,22 @@ def audits(action: str) -> list[AuditLog]:
 
 def test_register_print_scan_verify(ctx: Context, clock: FixedClock) -> None:
     for _ in range(3):
-        reg(ctx)
+        third = reg(ctx)
         clock.advance(minutes=1)
+    text = pdf_text(receipts.receipt_pdf(ctx, third.id))
+    for expected in ("A003", "2 orang", "± 20 menit"):
+        assert expected in text, expected
     ticket = reg(ctx, name="Siti Aminah Rahayu", nik=NIK, phone=PHONE, priority="lansia")
 
     pdf = receipts.receipt_pdf(ctx, ticket.id)
     text = pdf_text(pdf)
-    shown = ("A004", "KTP-el (Rekam/Cetak)", "Siti A***** R*****", "3 orang", "± 30 menit")
+    # The priority visitor is called first (issue 14, point 2): nobody ahead, never "± 0 menit".
+    shown = ("A004", "KTP-el (Rekam/Cetak)", "Siti A***** R*****", "0 orang")
     for expected in shown:
         assert expected in text, expected
+    assert "± 0" not in text
+    snap = receipts.issue_receipt(ctx, ticket.id).snapshot
+    assert (snap["people_ahead"], snap["wait_minutes"], snap["wait_text"]) == (0, None, "segera dipanggil")
     assert "Layanan khusus: Lansia" in text
     assert "Senin, 30 November 2026 08:03 WIB" in text
 

@@ -1,0 +1,155 @@
+"""Where a waiting visitor stands: the order call-next will really take, for the receipt and
+the screens ("Di depan Anda", "Perkiraan tunggu", the queue list's call order).
+
+Call-next (services/tickets.py) takes, for one counter, the waiting tickets of all the services
+that counter serves: priority classes first, FIFO inside, but after `priority_cap` priority
+calls in a row a general visitor. This module replays that rule instead of counting "earlier
+tickets of the same service", which ignored priority and the counter's other services.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+
+from counter_app.core.clock import local_day
+from counter_app.core.ticket_rules import Status
+from counter_app.services.context import Context
+from counter_app.store.models import Counter, CounterService, Service, Ticket
+
+
+@dataclass(frozen=True)
+class Position:
+    """`ahead` people will be called before this ticket; `minutes` is None when unknown (no
+    counter serves the service) and 0 means "segera dipanggil"."""
+
+    ahead: int
+    minutes: int | None
+
+    @property
+    def soon(self) -> bool:
+        return self.ahead == 0
+
+
+@dataclass(frozen=True)
+class _Waiting:
+    id: str
+    service: str
+    priority: str
+
+
+def _counters_of(service: str) -> list[str]:
+    return [
+        row.counter_id
+        for row in CounterService.select(CounterService.counter)
+        .join(Counter)
+        .where((CounterService.service == service) & (Counter.active == True))  # noqa: E712
+    ]
+
+
+def _services_of(counters: list[str]) -> set[str]:
+    return {
+        row.service_id
+        for row in CounterService.select(CounterService.service).where(
+            CounterService.counter.in_(counters)
+        )
+    }
+
+
+def _streak(day: date, counter: str, cap: int) -> int:
+    """The counter's latest calls in a row that went to priority visitors (as call-next)."""
+    recent = (
+        Ticket.select(Ticket.priority)
+        .where(
+            (Ticket.day == day) & (Ticket.counter == counter) & Ticket.first_called_at.is_null(False)
+        )
+        .order_by(Ticket.first_called_at.desc())
+        .limit(cap)
+    )
+    streak = 0
+    for row in recent:
+        if not row.priority:
+            break
+        streak += 1
+    return streak
+
+
+def _ordered(day: date, services: set[str], cap: int, streak: int) -> list[_Waiting]:
+    rows = (
+        Ticket.select(Ticket.id, Ticket.service, Ticket.priority)
+        .where(
+            (Ticket.day == day)
+            & (Ticket.status == Status.WAITING.value)
+            & (Ticket.service.in_(sorted(services)))
+        )
+        .order_by(Ticket.queued_at, Ticket.seq)
+        .tuples()
+    )
+    priority: list[_Waiting] = []
+    general: list[_Waiting] = []
+    for tid, service, prio in rows:
+        (priority if prio else general).append(_Waiting(tid, service, prio or ""))
+    order: list[_Waiting] = []
+    p = g = 0
+    while p < len(priority) or g < len(general):
+        take_priority = p < len(priority) and (streak < cap or g >= len(general))
+        if take_priority:
+            order.append(priority[p])
+            p += 1
+            streak += 1
+        else:
+            order.append(general[g])
+            g += 1
+            streak = 0
+    return order
+
+
+def call_order(ctx: Context, counter: str | None = None, day: date | None = None) -> list[str]:
+    """Ticket ids in the order call-next at `counter` (default this PC's) will call them."""
+    counter = counter or ctx.setting("counter_code")
+    day = day or local_day(ctx.clock.now(), ctx.tz)
+    services = _services_of([counter])
+    if not services:
+        return []
+    cap = ctx.setting("priority_cap")
+    return [w.id for w in _ordered(day, services, cap, _streak(day, counter, cap))]
+
+
+def position(ctx: Context, ticket: Ticket | object) -> Position:
+    """People ahead of a waiting ticket and the wait, from the order call-next will take at the
+    counters that serve its service (all their services, priority first within the cap).
+
+    With several counters the queue they share is served in parallel: the wait is the work
+    ahead (each ticket's target minutes) divided by the number of those counters.
+    """
+    service: str = ticket.service_id  # type: ignore[attr-defined]
+    day: date = ticket.day  # type: ignore[attr-defined]
+    counters = _counters_of(service)
+    if not counters:
+        ahead = (
+            Ticket.select()
+            .where(
+                (Ticket.day == day)
+                & (Ticket.service == service)
+                & (Ticket.status == Status.WAITING.value)
+                & (Ticket.queued_at < ticket.queued_at)  # type: ignore[attr-defined]
+            )
+            .count()
+        )
+        return Position(ahead, None)
+    cap = ctx.setting("priority_cap")
+    streak = min(_streak(day, c, cap) for c in counters)
+    order = _ordered(day, _services_of(counters), cap, streak)
+    ids = [w.id for w in order]
+    tid = ticket.id  # type: ignore[attr-defined]
+    at = ids.index(tid) if tid in ids else len(ids)
+    ahead = order[:at]
+    targets = {
+        s.code: s.target_minutes
+        for s in Service.select(Service.code, Service.target_minutes).where(
+            Service.code.in_(sorted({w.service for w in ahead}))
+        )
+    } if ahead else {}
+    work = sum(targets.get(w.service, 10) for w in ahead)
+    return Position(len(ahead), math.ceil(work / len(counters)))
