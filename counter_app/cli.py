@@ -37,6 +37,9 @@ from counter_app.services.context import Context, cli_actor
 
 Handler = Callable[[argparse.Namespace, "Session"], int]
 COMMANDS: dict[str, Handler] = {}
+# Commands that work on the site's live queue when a hub is configured (DESIGN.md §9)
+LIVE_COMMANDS = frozenset({"register", "queue", "call-next", "recall", "start", "finish", "no-show",
+                           "cancel", "requeue", "transfer", "status"})
 
 
 class UsageError(ValidationError):
@@ -78,8 +81,20 @@ class Session:
                     password = read_password(self.args.user, "COUNTER_APP_PASSWORD")
                 actor: Actor = staff.authenticate(ctx, self.args.user, password)
                 ctx = Context(self.data_dir, actor, ctx.clock)
+            if self.args.command in LIVE_COMMANDS and not getattr(self.args, "offline", False):
+                from counter_app.services import live_queue
+
+                ctx.live = live_queue.open_link(ctx)  # the site hub, caught up; None = offline
             self._ctx = ctx
         return self._ctx
+
+    def close(self) -> None:
+        """Push what a live command wrote to the hub, and close the link."""
+        if self._ctx is not None and self._ctx.live is not None:
+            from counter_app.services import live_queue
+
+            live_queue.close_link(self._ctx.live)
+            self._ctx.live = None
 
     def emit(self, data: Any, text: str | Callable[[], str]) -> None:
         if self.args.json:
@@ -124,6 +139,7 @@ def ticket_json(ticket: Any, tz: str = "Asia/Pontianak") -> dict[str, Any]:
         "nik_masked": ticket.nik_masked,
         "phone_masked": mask_phone(ticket.phone) if ticket.phone else None,
         "counter": ticket.counter,
+        "device": ticket.device,  # the PC that registered it (the site's queue has them all)
         "call_count": ticket.call_count,
         "arrived_at": iso(ticket.arrived_at),
         "first_called_at": iso(ticket.first_called_at),
@@ -164,6 +180,7 @@ def build_parser() -> ArgParser:
     parser.add_argument("--data-dir", help=t("cli.help.data_dir"))
     parser.add_argument("--lang", choices=i18n.LANGUAGES, help=t("cli.help.lang"))
     parser.add_argument("--user", help=t("cli.help.user"))
+    parser.add_argument("--offline", action="store_true", help=t("cli.help.offline"))
     parser.add_argument("--version", action="version", version=f"counter-app {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=ArgParser)
 
@@ -190,6 +207,8 @@ def build_parser() -> ArgParser:
     p.add_argument("--priority", default="")
     p.add_argument("--notes", default="")
     p.add_argument("--receipt", metavar="FILE.pdf")
+
+    sub.add_parser("status", parents=[common], help=t("cli.help.status"))
 
     p = sub.add_parser("queue", parents=[common], help=t("cli.help.queue"))
     p.add_argument("--date")
@@ -488,6 +507,16 @@ def cmd_queue(args: argparse.Namespace, s: Session) -> int:
     return Exit.DONE
 
 
+@command("status")
+def cmd_status(args: argparse.Namespace, s: Session) -> int:
+    from counter_app.services import live_queue
+
+    doc = live_queue.status(s.context())
+    s.emit(doc, lambda: t(f"cli.status.{doc['mode']}", hub=doc["hub"] or "", last=doc["last_event"],
+                          backlog=doc["backlog"]))
+    return Exit.DONE
+
+
 @command("call-next")
 def cmd_call_next(args: argparse.Namespace, s: Session) -> int:
     from counter_app.services import tickets
@@ -778,7 +807,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         session = Session(args)
         data_dir = session.data_dir
         with store_errors(session.data_dir):
-            return int(COMMANDS[args.command](args, session))
+            try:
+                return int(COMMANDS[args.command](args, session))
+            finally:
+                session.close()
     except LoketError as exc:
         print(t("cli.error", message=exc.message()), file=sys.stderr)
         return exc.exit_code

@@ -249,5 +249,5 @@ def status(ctx: Context) -> dict[str, Any]:
         "device": device.get("device") or replica.raw_setting(replica.DEVICE_KEY),
         "site": device.get("site") or replica.raw_setting(replica.SITE_KEY) or ctx.setting("site_code"),
         "counter": device.get("counter") or replica.raw_setting(replica.COUNTER_KEY) or ctx.setting("counter_code"),
-        "offline_block": replica.raw_setting(replica.BLOCK_KEY),
+        "offline_block": int(block) if (block := replica.raw_setting(replica.BLOCK_KEY) or "").isdigit() else None,
     }
