@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from counter_app.core.errors import ValidationError
+from counter_app.core.i18n import t
 
 # Province codes in use (DOMAIN.md). Others are rejected: they are not a region at all.
 PROVINCES: frozenset[str] = frozenset(
@@ -46,10 +47,26 @@ class Nik:
     def masked(self) -> str:
         return mask(self.digits)
 
+    def decoded_text(self, lang: str | None = None) -> str:
+        """"menurut NIK: perempuan, lahir 01-01-1990" — what the number says, not a proven fact
+        (a NIK is not reissued when a birth date is corrected)."""
+        sex = t("gui.register.sex_f" if self.sex == "P" else "gui.register.sex_m", lang)
+        return t("nik.decoded", lang, sex=sex, born=self.birth_date.strftime("%d-%m-%Y"))
+
+
+# What people type between the groups of a NIK (`6171-0101-0190-0001`, `6171 0101 0190 0001`):
+# spaces and dashes (a word processor's en dash too). Nothing else is taken out.
+_SEPARATORS = frozenset("-\u2010\u2011\u2012\u2013")
+
+
+def digits_of(text: str) -> str:
+    """The NIK's characters without the separators people type between groups."""
+    return "".join(ch for ch in text if ch not in _SEPARATORS and not ch.isspace())
+
 
 def parse(text: str, *, today: date | None = None) -> Nik:
     """Validate a NIK; raise ValidationError (field "nik") when it cannot be one."""
-    digits = "".join(text.split())
+    digits = digits_of(text)
     if not digits.isascii() or not digits.isdigit() or len(digits) != 16:
         raise ValidationError("nik.format", field="nik")
     province, regency = digits[0:2], digits[2:4]
@@ -62,16 +79,7 @@ def parse(text: str, *, today: date | None = None) -> Nik:
     if day > 40:
         day -= 40
         sex = "P"
-    today = today or date.today()
-    # Two-digit year: the latest century that does not put the birth in the future.
-    year = 2000 + yy if 2000 + yy <= today.year else 1900 + yy
-    try:
-        born = date(year, month, day)
-    except ValueError:
-        raise ValidationError("nik.date", field="nik") from None
-    if born > today:
-        year -= 100
-        born = date(year, month, day) if _valid(year, month, day) else born
+    born = _birth_date(day, month, yy, today or date.today())
     if digits[12:16] == "0000":
         raise ValidationError("nik.serial", field="nik")
     warnings: list[str] = []
@@ -79,6 +87,16 @@ def parse(text: str, *, today: date | None = None) -> Nik:
     if known is not None and regency not in known:
         warnings.append("nik.unknown_region")
     return Nik(digits=digits, birth_date=born, sex=sex, warnings=tuple(warnings))
+
+
+def _birth_date(day: int, month: int, yy: int, today: date) -> date:
+    """The two-digit year in the latest century that gives a real date not after `today`.
+    No such date (29 February 2000 read on 15 January 2000: 1900 was no leap year) is refused,
+    never answered with a birth in the future."""
+    for year in (2000 + yy, 1900 + yy):
+        if _valid(year, month, day) and date(year, month, day) <= today:
+            return date(year, month, day)
+    raise ValidationError("nik.date", field="nik")
 
 
 def _valid(year: int, month: int, day: int) -> bool:

@@ -1,4 +1,12 @@
-"""Indonesian phone numbers: normalised to E.164 with `phonenumbers`, shown masked."""
+"""Indonesian phone numbers: normalised to E.164 with `phonenumbers`, shown masked.
+
+`62…` without a `+` is read as the country code (nationally every number starts with 0, so a
+leading 62 can only be Indonesia's code): `62561734567` is Pontianak's `0561 734567`, never
+`+6262561734567`. An area code that does not exist is refused with its own message.
+
+The mask hides at least 5 digits and shows at most the operator or area prefix (up to 4 digits,
+with its 0) and the last 3: `0812*****890`; a 10-digit number keeps less (`081*****78`).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +20,20 @@ _ACCEPTED = {
     PhoneNumberType.FIXED_LINE,
     PhoneNumberType.FIXED_LINE_OR_MOBILE,
 }
+MIN_HIDDEN = 5
+MAX_PREFIX = 4
+MAX_TAIL = 3
+_SEPARATORS = " -.()/"
+
+
+def _international(raw: str) -> str:
+    """`62…` and `0062…` (no `+`) as `+62…`; anything else unchanged."""
+    digits = "".join(ch for ch in raw if ch not in _SEPARATORS)
+    if digits.startswith("0062"):
+        return "+" + digits[2:]
+    if digits.startswith("62") and digits.isdigit():
+        return "+" + digits
+    return raw
 
 
 def normalise(text: str) -> str:
@@ -22,14 +44,22 @@ def normalise(text: str) -> str:
     if len(raw) > 32 or any(ch.isalpha() for ch in raw):
         raise ValidationError("phone.format", field="phone")
     try:
-        number = phonenumbers.parse(raw, "ID")
+        number = phonenumbers.parse(_international(raw), "ID")
     except NumberParseException:
         raise ValidationError("phone.format", field="phone") from None
     if not phonenumbers.is_valid_number(number):
-        raise ValidationError("phone.invalid", field="phone")
+        raise _invalid(number)
     if phonenumbers.number_type(number) not in _ACCEPTED:
         raise ValidationError("phone.invalid", field="phone")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _invalid(number: phonenumbers.PhoneNumber) -> ValidationError:
+    """A landline-shaped Indonesian number whose area code does not exist says so."""
+    national_digits = str(number.national_number)
+    if number.country_code == 62 and not national_digits.startswith("8") and len(national_digits) >= 8:
+        return ValidationError("phone.area_unknown", field="phone", area="0" + national_digits[:3])
+    return ValidationError("phone.invalid", field="phone")
 
 
 def national(e164: str) -> str:
@@ -39,9 +69,28 @@ def national(e164: str) -> str:
     return e164
 
 
+def _prefix_length(e164: str) -> int:
+    """Digits shown in front: the real operator or area prefix with its 0 (`0812`, `021`,
+    `0561`), never more than 4; for another country its `+` and code."""
+    number = phonenumbers.parse(e164, "ID")
+    if number.country_code != 62:
+        return len(str(number.country_code)) + 1
+    try:
+        known = phonenumbers.length_of_national_destination_code(number)
+    except Exception:  # noqa: BLE001 (metadata gaps: show no prefix rather than fail)
+        known = 0
+    return min(MAX_PREFIX, 1 + known) if known else 1
+
+
 def mask(e164: str) -> str:
-    """`+6281234567890` → `0812****7890`: enough to recognise, not enough to call."""
+    """`+6281234567890` → `0812*****890`: enough to recognise, not enough to call."""
     text = national(e164)
-    if len(text) <= 8:
-        return text[:2] + "*" * (len(text) - 2)
-    return text[:4] + "*" * (len(text) - 8) + text[-4:]
+    prefix, tail = _prefix_length(e164), MAX_TAIL
+    # Give back shown digits, the longer side first, until at least MIN_HIDDEN are hidden.
+    while len(text) - prefix - tail < MIN_HIDDEN and (prefix or tail):
+        if prefix > tail:
+            prefix -= 1
+        else:
+            tail -= 1
+    hidden = len(text) - prefix - tail
+    return text[:prefix] + "*" * hidden + (text[-tail:] if tail else "")

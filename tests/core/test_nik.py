@@ -109,7 +109,7 @@ def test_zero_regency_or_district_is_rejected(text: str) -> None:
         "617101010190000",  # 15 digits
         "61710101019000011",  # 17 digits
         "617101010190000A",
-        "6171-0101-0190-0001",
+        "6171_0101_0190_0001",
         "６１７１０１０１０１９００００１",  # full-width digits
         "٦١٧١٠١٠١٠١٩٠٠٠٠١",  # Arabic-Indic digits
         "+171010101900001",
@@ -122,6 +122,37 @@ def test_malformed_text_is_rejected(text: str) -> None:
 
 def test_spaces_between_groups_are_ignored() -> None:
     assert parse(" 6171 0101 0190 0001 ").digits == "6171010101900001"
+
+
+# Issue 15, point 6: dashes between the groups, as printed on many forms.
+@pytest.mark.parametrize("text", ["6171-0101-0190-0001", "6171 - 0101 - 0190 - 0001", "6171\u20130101\u201301900001"])
+def test_dashes_between_groups_are_ignored(text: str) -> None:
+    n = parse(text)
+    assert n.digits == "6171010101900001" and n.birth_date == date(1990, 1, 1) and n.sex == "L"
+
+
+def test_leap_day_of_2000_read_before_it_happened_is_refused_not_in_the_future() -> None:
+    # On 15 January 2000, 29-02-00 cannot be 2000 (the future) nor 1900 (no leap year).
+    with pytest.raises(ValidationError) as info:
+        nik.parse("6171012902000001", today=date(2000, 1, 15))
+    assert info.value.key == "nik.date"
+
+
+@settings(max_examples=300, deadline=None)
+@given(day=st.integers(1, 31), month=st.integers(1, 12), yy=st.integers(0, 99),
+       today=st.dates(min_value=date(1990, 1, 1), max_value=date(2099, 12, 31)))
+def test_no_decoded_birth_is_ever_after_today(day: int, month: int, yy: int, today: date) -> None:
+    try:
+        n = nik.parse(f"617101{day:02d}{month:02d}{yy:02d}0001", today=today)
+    except ValidationError as exc:
+        assert exc.key == "nik.date"
+        return
+    assert n.birth_date <= today
+
+
+def test_decoded_details_say_they_come_from_the_nik() -> None:
+    assert parse("6171014101900001").decoded_text("id") == "menurut NIK: Perempuan, lahir 01-01-1990"
+    assert parse("6171010101900001").decoded_text("en") == "according to the NIK: Male, born 01-01-1990"
 
 
 def test_unknown_regency_in_west_kalimantan_only_warns() -> None:

@@ -32,7 +32,7 @@ def test_mobile_number_forms_normalise_to_the_same_e164(text: str) -> None:
 
 
 def test_masked_mobile_number() -> None:
-    assert phone.mask("+6281234567890") == "0812****7890"
+    assert phone.mask("+6281234567890") == "0812*****890"
     assert phone.national("+6281234567890") == "081234567890"
 
 
@@ -40,8 +40,49 @@ def test_pontianak_fixed_line_is_accepted() -> None:
     e164 = phone.normalise("0561-123456")
     assert e164 == "+62561123456"
     masked = phone.mask(e164)
-    assert masked.startswith("0561")
+    assert masked == "056*****56"
     assert "123456" not in masked
+
+
+# Issue 15, point 5: DOMAIN.md "Phone numbers" — 62… without + is the country code.
+@pytest.mark.parametrize(
+    ("text", "e164"),
+    [
+        ("62561734567", "+62561734567"),  # a Pontianak landline, not +6262561734567
+        ("62 561 734567", "+62561734567"),
+        ("6281234567890", "+6281234567890"),
+        ("0062812345678", "+62812345678"),
+        ("0062 21 12345678", "+622112345678"),
+    ],
+)
+def test_62_without_plus_is_the_country_code(text: str, e164: str) -> None:
+    assert phone.normalise(text) == e164
+
+
+# Issue 15, point 5: at least 5 digits hidden; at most the real prefix (≤ 4) and the last 3.
+@pytest.mark.parametrize(
+    ("e164", "masked"),
+    [
+        ("+6281234567890", "0812*****890"),  # 12 digits: the DOMAIN.md vector
+        ("+628123456789", "081*****789"),  # 11 digits
+        ("+62812345678", "081*****78"),  # 10 digits: the DOMAIN.md vector
+        ("+62812345678901", "0812******901"),  # 13 digits
+        ("+622112345678", "021*****678"),  # Jakarta: its area code is 021, not "0211"
+        ("+62561734567", "056*****67"),  # Pontianak 0561, 10 digits
+        ("+625617345678", "056*****678"),  # Pontianak, 11 digits: 5 hidden leaves 6 to show
+    ],
+)
+def test_mask_hides_at_least_five_digits(e164: str, masked: str) -> None:
+    assert phone.mask(e164) == masked
+
+
+@pytest.mark.parametrize("text", ["0599 1234567", "0509-1234567", "62599 1234567"])
+def test_an_area_code_that_does_not_exist_is_refused_by_name(text: str) -> None:
+    with pytest.raises(ValidationError) as info:
+        phone.normalise(text)
+    assert info.value.field == "phone"
+    assert info.value.key == "phone.area_unknown"
+    assert info.value.params["area"] == "0" + "".join(ch for ch in text if ch.isdigit()).removeprefix("62").removeprefix("0")[:3]
 
 
 @pytest.mark.parametrize("text", ["0812-3456-789O", "0812abc67890", "nol delapan", "0812 3456 7890 ext"])
@@ -109,5 +150,7 @@ def test_mobile_numbers_round_trip_through_mask(prefix: str, rest: int) -> None:
     assert e164 == "+62" + text[1:]
     assert phone.national(e164) == text
     masked = phone.mask(e164)
-    assert masked[:4] == text[:4] and masked[-4:] == text[-4:]
-    assert set(masked[4:-4]) == {"*"}
+    assert len(masked) == len(text) and masked.count("*") >= 5
+    shown = masked.replace("*", "")
+    assert masked.startswith(text[: len(masked) - len(masked.lstrip("0123456789"))])
+    assert len(shown) <= 7 and text[:3] == masked[:3] and masked[-2:] == text[-2:]
