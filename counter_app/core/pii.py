@@ -203,8 +203,9 @@ def _blank_clock(match: re.Match[str]) -> str:
     return _blank(match) if int(match.group(1)) <= 24 else match.group()
 
 
-def find(text: str) -> list[Finding]:
-    """Every full NIK and phone number in a free text, in order, not overlapping."""
+def find(text: str, first: bool = False) -> list[Finding]:
+    """Every full NIK and phone number in a free text, in order, not overlapping (`first`: stop
+    at the first one found, for a check that only needs to know)."""
     folded = fold(text)
     if not _ENOUGH_DIGITS.search(folded):
         return []
@@ -215,6 +216,8 @@ def find(text: str) -> list[Finding]:
     found: list[Finding] = []
     for span in _SPAN.finditer(folded):
         found.extend(_in_span(span))
+        if first and found:
+            return found
     if _ENOUGH_DIGITS.search(folded):
         # a second opinion: libphonenumber's own matcher (unusual groupings, foreign numbers)
         for match in PhoneNumberMatcher(folded, "ID", leniency=Leniency.VALID, max_tries=200):
@@ -286,7 +289,7 @@ def _disjoint(found: list[Finding]) -> list[Finding]:
 
 def text_problem(text: str, where: str = "") -> str | None:
     """Why a free text may not leave the PC (a full NIK or phone number), or None."""
-    for finding in find(text):
+    for finding in find(text, first=True):
         what = "NIK-like number" if finding.kind == "nik" else "phone number"
         return f"{what} in {where or 'text'}"
     return None
