@@ -336,7 +336,7 @@ def cmd_services(args: argparse.Namespace, s: Session) -> int:
 
 @command("demo")
 def cmd_demo(args: argparse.Namespace, s: Session) -> int:
-    from counter_app.services.demo import run_demo
+    from counter_app.services import demo
 
     if not 1 <= args.visits <= 10000:
         raise ValidationError("cli.visits_range", field="visits")
@@ -346,13 +346,7 @@ def cmd_demo(args: argparse.Namespace, s: Session) -> int:
             until = time.fromisoformat(args.until)
         except ValueError:
             raise ValidationError("cli.bad_time", field="until", value=args.until) from None
-    ctx = s.context()
-    result = run_demo(ctx, parse_date(args.date), args.visits, args.seed, until)
-    data = {k: (str(v) if k == "day" else v) for k, v in vars(result).items()}
-    from counter_app.services.survey import demo_responses
-
-    extra = demo_responses(ctx, parse_date(args.date), args.seed)
-    data.update(surveys=extra.responses, complaints=extra.complaints)
+    data = demo.fill_day(s.context(), parse_date(args.date), args.visits, args.seed, until).to_json()
     s.emit(data, t("cli.demo.done", **data))
     return Exit.DONE
 
@@ -557,7 +551,7 @@ _mover("transfer", "transfer", to_service="to", note="note")
 
 @command("report")
 def cmd_report(args: argparse.Namespace, s: Session) -> int:
-    from counter_app.services import daily_report
+    from counter_app.services import daily_report, report_files, report_text
 
     ctx = s.context()
     lang = i18n.language()
@@ -575,7 +569,7 @@ def cmd_report(args: argparse.Namespace, s: Session) -> int:
     figures = daily_report.daily_figures(
         ctx, parse_date(args.date), parse_date(args.to) if args.to else None, counter=args.counter
     )
-    written = daily_report.write_files(
+    written = report_files.write_files(
         figures,
         pdf=Path(args.out) if args.out else None,
         xlsx=Path(args.xlsx) if args.xlsx else None,
@@ -584,7 +578,7 @@ def cmd_report(args: argparse.Namespace, s: Session) -> int:
     )
     data = figures.to_json()
     data["files"] = written
-    s.emit(data, lambda: "\n".join([daily_report.summary_text(figures, lang), *written.values()]))
+    s.emit(data, lambda: "\n".join([report_text.format_text(figures, lang), *written.values()]))
     return Exit.DONE
 
 
@@ -707,20 +701,20 @@ def _add_survey_commands(sub: Any, common: ArgParser) -> None:
 
 @command("survey")
 def cmd_survey(args: argparse.Namespace, s: Session) -> int:
-    from counter_app.services import survey
+    from counter_app.services import skm_report, survey_import
 
     ctx = s.context()
     if args.survey == "import":
-        # a bad file raises survey.CsvRejected (a ValidationError): every row error goes to
-        # stderr through main()'s one error path, exit 2, nothing imported
-        result = survey.import_csv(ctx, Path(args.file), allow_duplicate=args.allow_duplicate)
+        # a bad file raises survey_import.CsvRejected (a ValidationError): every row error goes
+        # to stderr through main()'s one error path, exit 2, nothing imported
+        result = survey_import.import_csv(ctx, Path(args.file), allow_duplicate=args.allow_duplicate)
         data = result.to_json()
         s.emit(data, t("survey.cli.imported", imported=result.imported, incomplete=result.incomplete,
                        first=data["first_day"], last=data["last_day"]))
         return 0
     from counter_app.documents.skm_report_pdf import render
 
-    snapshot = survey.report_snapshot(
+    snapshot = skm_report.report_snapshot(
         ctx, parse_date(args.date_from), parse_date(args.date_to),
         service=args.service, agency=args.agency, counter=args.counter,
     )
@@ -733,14 +727,14 @@ def cmd_survey(args: argparse.Namespace, s: Session) -> int:
 
 @command("ikm")
 def cmd_ikm(args: argparse.Namespace, s: Session) -> int:
-    from counter_app.services import survey
+    from counter_app.services import report_text, skm_report
 
     ctx = s.context()
-    data = survey.ikm(
+    data = skm_report.ikm(
         ctx, parse_date(args.date_from), parse_date(args.date_to),
         service=args.service, agency=args.agency, counter=args.counter,
     )
-    s.emit(data, lambda: survey.summary_text(data, i18n.language()))
+    s.emit(data, lambda: report_text.format_ikm(data, i18n.language()))
     return Exit.DONE
 
 

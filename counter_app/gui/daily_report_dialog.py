@@ -55,7 +55,7 @@ from counter_app.documents import exports
 from counter_app.gui import error_dialog
 from counter_app.gui.background import Background
 from counter_app.gui.widgets import prompts
-from counter_app.services import daily_report
+from counter_app.services import daily_report, report_files
 from counter_app.services.context import Context
 from counter_app.services.daily_report import DailyFigures
 
@@ -493,7 +493,7 @@ class DailyReportDialog(QDialog):
                 from counter_app.printing.jobs import print_or_keep
             except ImportError:  # no printing bridge in this build: keep the file, say where
                 path = Path(ctx.data_dir) / "printouts" / f"{name}.pdf"
-                daily_report.write_atomic(path, pdf)
+                report_files.save(path, pdf)
                 return path
             return print_or_keep(
                 pdf, data_dir=ctx.data_dir, name=name, printer=printer, paper="a4",
@@ -537,7 +537,7 @@ class DailyReportDialog(QDialog):
         if path.suffix.lower() != f".{kind}":
             path = path.with_name(path.name + f".{kind}")
         try:
-            daily_report.write_files(self.figures, lang=self.lang, **{kind: path})
+            report_files.write_files(self.figures, lang=self.lang, **{kind: path})
         except LoketError as exc:
             self._idle(t("report.dialog.failed", message=exc.message()))
             error_dialog.report(exc, self)

@@ -13,12 +13,12 @@ on the same tickets so that they cannot drift apart.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from counter_app.core.statistics import Durations
 from counter_app.core.ticket_rules import ACTIVE, Status
 
 OPEN = frozenset(s.value for s in ACTIVE)
@@ -33,33 +33,9 @@ def _ms(later: str | None, earlier: str | None) -> int | None:
     return (abs(us) + 500) // 1000 * (1 if us >= 0 else -1)
 
 
-def _nearest_rank(ordered: Sequence[int], pct: float) -> int | None:
-    if not ordered:
-        return None
-    return ordered[max(1, math.ceil(pct / 100 * len(ordered))) - 1]
-
-
-def _median(ordered: Sequence[int]) -> float | None:
-    n = len(ordered)
-    if not n:
-        return None
-    mid = n // 2
-    return ordered[mid] if n % 2 else (ordered[mid - 1] + ordered[mid]) / 2
-
-
 def _durations(values: list[int], prefix: str) -> dict[str, Any]:
-    def s(v: float | None) -> float | None:
-        return None if v is None else round(v / 1000, 1)
-
-    ordered = sorted(values)
-    mean = sum(ordered) / len(ordered) if ordered else None
-    return {
-        f"{prefix}_n": len(ordered),
-        f"{prefix}_mean_s": s(mean),
-        f"{prefix}_median_s": s(_median(ordered)),
-        f"{prefix}_p90_s": s(_nearest_rank(ordered, 90)),
-        f"{prefix}_max_s": s(ordered[-1] if ordered else None),
-    }
+    # the counter's own statistics (core/statistics.py): one median, one P90, one rounding
+    return Durations.from_ms(values).to_json(prefix)
 
 
 @dataclass

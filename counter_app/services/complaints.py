@@ -14,23 +14,21 @@ Every change writes the complaint, its action, the audit entry and the outbox ro
 from __future__ import annotations
 
 import json
-import random
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from uuid6 import uuid7
 
 from counter_app.core import deadlines as deadline_rules
 from counter_app.core import phone as phone_rules
-from counter_app.core.clock import FixedClock, from_db, local_day, to_db
+from counter_app.core.clock import from_db, local_day, to_db
 from counter_app.core.deadlines import ComplaintClass, Rules
 from counter_app.core.errors import IllegalTransition, NotFound, ValidationError
-from counter_app.core.roles import Actor, Permission, Role
+from counter_app.core.roles import Permission
 from counter_app.services import catalogue, journal, tickets
 from counter_app.services.context import Context
 from counter_app.store.models import Complaint, ComplaintAction, Setting, Ticket, db
@@ -484,40 +482,3 @@ def overdue_count(ctx: Context) -> int:
         .where((Complaint.status != DONE) & (Complaint.deadline_at < to_db(ctx.clock.now())))
         .count()
     )
-
-
-# ---- demo ---------------------------------------------------------------------------------
-
-DEMO_COMPLAINTS = [
-    ("langsung", "waktu", "ringan", "Antrian KTP lama, sudah 1 jam belum dipanggil."),
-    ("whatsapp", "informasi", "ringan", "Persyaratan paspor di situs web berbeda dengan di loket."),
-    ("kotak_saran", "sarana", "normatif", "AC ruang tunggu lantai 3 mati sejak pagi."),
-    ("telepon", "perilaku", "normatif", "Petugas loket bicara dengan nada tinggi kepada lansia."),
-    ("lapor", "biaya", "tidak_berkadar_pengawasan",
-     "Ada yang menawarkan jasa percepatan berbayar di depan gedung."),
-    ("langsung", "persyaratan", "ringan", "Diminta fotokopi KK padahal sudah ada KTP-el."),
-]
-
-
-def demo_complaints(ctx: Context, day: date, rng: random.Random, served: Sequence[Ticket]) -> int:
-    """Zero to three complaints in the day's opening hours; the minor ones answered the same day."""
-    opening = datetime.combine(day, time(8, 30), ZoneInfo(ctx.tz))
-    clock = FixedClock(opening)
-    desk = replace(ctx, clock=clock, actor=Actor("petugas.pengaduan", Role.STAFF))
-    boss = replace(ctx, clock=clock, actor=Actor("koordinator", Role.SUPERVISOR))
-    n = rng.choice([0, 1, 1, 2, 2, 3])
-    for _ in range(n):
-        channel, category, klass, text = rng.choice(DEMO_COMPLAINTS)
-        clock.set(opening + timedelta(hours=rng.uniform(0, 6)))
-        ticket = rng.choice(served).id if served and channel == "langsung" and rng.random() < 0.6 else None
-        consent = rng.random() < 0.5
-        contact = f"08{rng.choice(['11', '12', '13', '52'])}{rng.randrange(10**7, 10**8)}" if consent else None
-        row = add(desk, channel=channel, category=category, classification=klass, text=text,
-                  ticket=ticket, contact=contact, contact_consent=consent)
-        if klass == "ringan":
-            clock.advance(minutes=rng.uniform(20, 200))
-            respond(boss, row.id, "Sudah dijelaskan kepada pelapor dan ditindaklanjuti di loket.", DONE)
-        elif rng.random() < 0.5:
-            clock.advance(minutes=rng.uniform(30, 120))
-            respond(boss, row.id, "Diteruskan kepada instansi terkait untuk ditindaklanjuti.", IN_PROGRESS)
-    return n

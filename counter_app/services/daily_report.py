@@ -2,7 +2,11 @@
 
 `daily_figures(ctx, day_from, day_to=None, *, counter=None)` is the only place the figures are
 computed; the PDF, the XLSX/CSV exports, the report dialog and `counter-app report daily --json`
-all show the `DailyFigures` it returns (the documents layer gets its `to_json()` snapshot).
+all show the `DailyFigures` it returns (the documents layer gets its `to_json()` snapshot;
+`report_pdf`, `report_xlsx`, `report_csv` render it). The statistics themselves (median, P90,
+durations, shares, arrivals per hour) are core/statistics.py, shared with the server's report;
+the period rule is core/period.py; saving the documents is services/report_files.py and the
+terminal lines are services/report_text.py.
 
 Period and scope
     The tickets whose local issue day (`Ticket.day`) lies in [day_from, day_to] (one day when
@@ -70,22 +74,19 @@ in ~1.5-2 s, about 4× the bare SQL `COUNT/AVG … GROUP BY service` of the same
 from __future__ import annotations
 
 import heapq
-import math
-import os
 import re
-import tempfile
-import collections
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from counter_app.core.clock import local_day
-from counter_app.core.errors import NotFound, ValidationError
+from counter_app.core.errors import NotFound
 from counter_app.core.numbering import ticket_code
+from counter_app.core.period import check_period
 from counter_app.core.roles import Permission
+from counter_app.core.statistics import Durations, Tally, hour_counts, share_pct
 from counter_app.core.ticket_rules import ACTIVE, Status
 from counter_app.services.context import Context
 from counter_app.store.models import (
@@ -98,7 +99,6 @@ from counter_app.store.models import (
     db,
 )
 
-MAX_DAYS = 366
 TOP_WAITS = 10
 OPEN = frozenset(s.value for s in ACTIVE)
 _DIGITS = re.compile(r"(\d+)")
@@ -118,67 +118,6 @@ SELECT "service_id" || char(31) || "priority" || char(31) || ifnull("counter", '
        CAST(ROUND((julianday("finished_at") - julianday("first_called_at")) * 86400000.0) AS INTEGER)
 FROM "ticket" WHERE "day" >= ? AND "day" <= ?
 """
-
-
-# ---- statistics ---------------------------------------------------------------------------
-
-
-def nearest_rank(ordered: Sequence[float], pct: float) -> float | None:
-    """The nearest-rank percentile of already sorted values: rank ⌈pct/100 · n⌉ (1-based)."""
-    if not ordered:
-        return None
-    rank = max(1, math.ceil(pct / 100 * len(ordered)))
-    return ordered[rank - 1]
-
-
-def median(ordered: Sequence[float]) -> float | None:
-    n = len(ordered)
-    if not n:
-        return None
-    mid = n // 2
-    return ordered[mid] if n % 2 else (ordered[mid - 1] + ordered[mid]) / 2
-
-
-@dataclass(frozen=True)
-class Durations:
-    """Summary of a set of durations, in seconds (None when there are none)."""
-
-    n: int = 0
-    mean: float | None = None
-    median: float | None = None
-    p90: float | None = None
-    max: float | None = None
-
-    ordered: bool = True  # median and p90 computed (breakdowns that show only means skip them)
-
-    @classmethod
-    def from_ms(cls, values: list[int], *, order_stats: bool = True) -> Durations:
-        if not values:
-            return cls(ordered=order_stats)
-        mean = sum(values) / len(values) / 1000
-        if not order_stats:
-            return cls(n=len(values), mean=mean, max=max(values) / 1000, ordered=False)
-        ordered = sorted(values)  # cheap when already sorted or made of sorted runs
-        mid = median(ordered)
-        p90 = nearest_rank(ordered, 90)
-        return cls(
-            n=len(ordered),
-            mean=mean,
-            median=None if mid is None else mid / 1000,
-            p90=None if p90 is None else p90 / 1000,
-            max=ordered[-1] / 1000,
-        )
-
-    def to_json(self, prefix: str) -> dict[str, Any]:
-        def s(v: float | None) -> float | None:
-            return None if v is None else round(v, 1)
-
-        out = {f"{prefix}_n": self.n, f"{prefix}_mean_s": s(self.mean)}
-        if self.ordered:
-            out[f"{prefix}_median_s"] = s(self.median)
-            out[f"{prefix}_p90_s"] = s(self.p90)
-        out[f"{prefix}_max_s"] = s(self.max)
-        return out
 
 
 def natural_key(text: str) -> list[Any]:
@@ -226,9 +165,7 @@ class Group:
 
     @property
     def within_target_pct(self) -> float | None:
-        if not self.target_measured:
-            return None
-        return 100.0 * self.within_target / self.target_measured
+        return share_pct(self.within_target, self.target_measured)
 
     def to_json(self, key_name: str | None, count_name: str = "registered") -> dict[str, Any]:
         pct = self.within_target_pct
@@ -296,7 +233,7 @@ class DailyFigures:
     arrivals_by_hour: list[int]  # 24 counts, local hours 0..23
     longest_waits: list[LongWait]
     notes: list[Note]
-    # The satisfaction survey of the period's respondents (services/survey.day_section) and the
+    # The satisfaction survey of the period's respondents (services/skm_report.day_section) and the
     # complaints received in it (services/complaints.counts); None when not computed.
     survey: dict[str, Any] | None = None
     complaints: dict[str, Any] | None = None
@@ -382,29 +319,14 @@ class _Cell:
         self.measured = 0
 
 
-@dataclass
-class _Acc:
-    tickets: int = 0
-    counts: dict[str, int] = field(default_factory=dict)
-    waits: list[int] = field(default_factory=list)
-    services: list[int] = field(default_factory=list)
-    within: int = 0
-    measured: int = 0
-
-
-def _accumulate(cells: Iterable[_Cell]) -> _Acc:
-    acc = _Acc()
+def _accumulate(cells: Iterable[_Cell]) -> Tally:
+    acc = Tally()
     for c in cells:
-        acc.tickets += c.tickets
-        acc.counts[c.status] = acc.counts.get(c.status, 0) + c.tickets
-        acc.waits.extend(c.waits)
-        acc.services.extend(c.services)
-        acc.within += c.within
-        acc.measured += c.measured
+        acc.add(c.status, c.tickets, c.waits, c.services, c.within, c.measured)
     return acc
 
 
-def _group(key: str, acc: _Acc, *, wait_stats: bool = True, service_stats: bool = True,
+def _group(key: str, acc: Tally, *, wait_stats: bool = True, service_stats: bool = True,
            **labels: Any) -> Group:
     return Group(
         key=key,
@@ -416,15 +338,6 @@ def _group(key: str, acc: _Acc, *, wait_stats: bool = True, service_stats: bool 
         target_measured=acc.measured,
         **labels,
     )
-
-
-def _period(day_from: date, day_to: date | None) -> tuple[date, date]:
-    day_to = day_to or day_from
-    if day_to < day_from:
-        raise ValidationError("report.range_order", field="to", start=str(day_from), end=str(day_to))
-    if (day_to - day_from).days + 1 > MAX_DAYS:
-        raise ValidationError("report.range_too_long", field="to", max=MAX_DAYS)
-    return day_from, day_to
 
 
 def _days(day_from: date, day_to: date) -> list[date]:
@@ -440,7 +353,7 @@ def daily_figures(
 ) -> DailyFigures:
     """Every figure of the daily summary for a day (or a range of days) and a scope."""
     ctx.actor.require(Permission.REPORT)
-    day_from, day_to = _period(day_from, day_to)
+    day_from, day_to = check_period(day_from, day_to)
     tz = ctx.tz
     zone = ZoneInfo(tz)
     now = ctx.clock.now()
@@ -527,7 +440,7 @@ def daily_figures(
         if s.active and (scope_services is None or code in scope_services)
     } | set(per_service)
     ordered = sorted(shown, key=lambda c: (services[c].letter if c in services else "", c))
-    service_acc: dict[str, _Acc] = {}
+    service_acc: dict[str, Tally] = {}
     for code in ordered:
         acc = _accumulate(per_service.get(code, []))
         acc.waits.sort()
@@ -541,25 +454,13 @@ def daily_figures(
 
     by_service = [_group(code, service_acc[code], **label(code)) for code in ordered]
 
-    def combine(accs: Iterable[_Acc]) -> _Acc:
-        out = _Acc()
-        for a in accs:
-            out.tickets += a.tickets
-            for status, n in a.counts.items():
-                out.counts[status] = out.counts.get(status, 0) + n
-            out.waits.extend(a.waits)
-            out.services.extend(a.services)
-            out.within += a.within
-            out.measured += a.measured
-        return out
-
     agency_order = list(dict.fromkeys(services[c].agency_id for c in ordered))
     by_agency = [
-        _group(a, combine(service_acc[c] for c in ordered if services[c].agency_id == a),
+        _group(a, Tally.merged(service_acc[c] for c in ordered if services[c].agency_id == a),
                service_stats=False, name=agencies.get(a, a))
         for a in agency_order
     ]
-    totals = _group("", combine(service_acc.values()))
+    totals = _group("", Tally.merged(service_acc.values()))
 
     per_priority = by("priority")
     by_priority = [
@@ -598,9 +499,7 @@ def daily_figures(
     hours = [0] * 24
     for c in scoped:
         if c.minutes:
-            off = offsets[c.day]
-            for minute, n in collections.Counter(c.minutes).items():
-                hours[(minute + off) // 60 % 24] += n
+            hour_counts(c.minutes, offsets[c.day], into=hours)
 
     longest = [
         LongWait(
@@ -673,9 +572,9 @@ def _survey_and_complaints(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The survey block (IKM of the period's respondents, in the report's scope) and the
     complaints block (received in the period, whole store; overdue judged by the clock)."""
-    from counter_app.services import complaints, survey
+    from counter_app.services import complaints, skm_report
 
-    block = survey.day_section(ctx, day_from, day_to, counter)
+    block = skm_report.day_section(ctx, day_from, day_to, counter)
     counted = complaints.counts(ctx, day_from, day_to).to_json()
     return block, counted
 
@@ -738,97 +637,3 @@ def file_stem(figures: DailyFigures) -> str:
     if figures.counter:
         stem += f"-{figures.counter}"
     return stem
-
-
-def write_files(
-    figures: DailyFigures,
-    *,
-    pdf: Path | None = None,
-    xlsx: Path | None = None,
-    csv: Path | None = None,
-    lang: str = "id",
-) -> dict[str, str]:
-    """Render every requested document first, then write each atomically (`.part`, rename).
-    All or nothing: if rendering or any write fails, no file of this call is left behind (a
-    file that cannot be written is a `ValidationError`, `report.write_failed`).
-    Returns {"pdf"|"xlsx"|"csv": path}."""
-    rendered: list[tuple[str, Path, bytes]] = []
-    if pdf is not None:
-        rendered.append(("pdf", Path(pdf), report_pdf(figures, lang)))
-    if xlsx is not None:
-        rendered.append(("xlsx", Path(xlsx), report_xlsx(figures, lang)))
-    if csv is not None:
-        rendered.append(("csv", Path(csv), report_csv(figures)))
-    written: dict[str, str] = {}
-    created: list[Path] = []  # rolled back on failure (a replaced file cannot be restored)
-    for kind, path, data in rendered:
-        existed = path.exists()
-        try:
-            write_atomic(path, data)
-        except OSError as exc:
-            for done in created:
-                done.unlink(missing_ok=True)
-            raise ValidationError(
-                "report.write_failed", field=kind, path=str(path), error=exc.strerror or str(exc)
-            ) from exc
-        written[kind] = str(path)
-        if not existed:
-            created.append(path)
-    return written
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, part = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(part, path)
-    except BaseException:
-        Path(part).unlink(missing_ok=True)
-        raise
-
-
-def summary_text(figures: DailyFigures, lang: str = "id") -> str:
-    """A few plain lines for the terminal (the CLI without --json)."""
-    from counter_app.core.i18n import t
-    from counter_app.documents.exports import number, period_text
-
-    tot = figures.totals
-
-    def minutes(v: float | None) -> str:
-        return number(None if v is None else v / 60, lang, 1)
-
-    snapshot = {"date": str(figures.day_from), "date_to": str(figures.day_to), "days": figures.days}
-    lines = [
-        t("report.cli.title", lang, site=figures.site_name, period=period_text(snapshot, lang)),
-        t(
-            "report.cli.counts",
-            lang,
-            registered=number(tot.tickets, lang),
-            served=number(tot.served, lang),
-            no_show=number(tot.no_show, lang),
-            cancelled=number(tot.cancelled, lang),
-            transferred=number(tot.transferred, lang),
-            waiting=number(tot.waiting, lang),
-        ),
-        t(
-            "report.cli.times",
-            lang,
-            wait_mean=minutes(tot.wait.mean),
-            wait_p90=minutes(tot.wait.p90),
-            service_mean=minutes(tot.service.mean),
-            within=number(tot.within_target_pct, lang, 1),
-        ),
-    ]
-    head = t("report.cli.header", lang).split("|")
-    lines.append("  " + head[0].ljust(11) + "".join(h.rjust(14) for h in head[1:]))
-    for g in figures.by_service:
-        if g.tickets:
-            cells = [number(g.tickets, lang), number(g.served, lang), number(g.no_show, lang),
-                     minutes(g.wait.mean), minutes(g.service.mean)]
-            lines.append("  " + g.key.ljust(11) + "".join(c.rjust(14) for c in cells))
-    if figures.notes:
-        lines.append(t("report.cli.notes", lang, count=len(figures.notes)))
-    return "\n".join(lines)

@@ -3,6 +3,11 @@
 Arrivals peak mid-morning; Friday has the midday prayer break; each counter has as many desks
 as its demand needs; service times scatter around each service's target; some visitors are
 priority, some do not answer their call, some leave, some are sent to another service.
+
+`fill_day` is the whole demo day (`counter-app demo`): `run_demo` (the queue), then
+`demo_responses` (survey answers of about a third of the served visitors) and
+`demo_complaints` (a few complaints, some answered), all through the real use cases.
+Every generator of demo data lives here.
 """
 
 from __future__ import annotations
@@ -11,16 +16,20 @@ import heapq
 import itertools
 import math
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from counter_app.core.clock import FixedClock
+from counter_app.core import ikm as ikm_rules
+from counter_app.core.clock import FixedClock, from_db
+from counter_app.core.ikm import ELEMENTS
 from counter_app.core.roles import Actor, Permission, Role
 from counter_app.core.ticket_rules import ACTIVE, Priority, Status
-from counter_app.services import catalogue, tickets
+from counter_app.services import catalogue, complaints, survey, tickets
 from counter_app.services.context import Context
-from counter_app.store.models import Counter, CounterService, Ticket, db
+from counter_app.store.models import Counter, CounterService, Service, Ticket, db
 
 # Share of visitors by service (MPP Pontianak: Disdukcapil, DPMPTSP, Imigrasi, Bank, Samsat).
 DEMAND = {
@@ -251,3 +260,141 @@ def run_demo(
             .count()
         )
     return result
+
+
+# ---- survey answers -----------------------------------------------------------------------
+
+DEMO_SUGGESTIONS = [
+    "Ruang tunggu kurang sejuk siang hari.",
+    "Petugas ramah, terima kasih.",
+    "Mohon tambah kursi di ruang tunggu.",
+    "Informasi persyaratan di papan pengumuman kurang jelas.",
+    "Antrian cepat, pelayanan memuaskan.",
+    "Toilet perlu lebih sering dibersihkan.",
+    "Sebaiknya ada layanan pada hari Sabtu.",
+    "Parkir sempit dan panas.",
+    "Nomor antrian di layar kadang tidak terdengar.",
+]
+
+
+@dataclass
+class DemoSurveyResult:
+    day: date
+    responses: int
+    complaints: int
+
+
+def _demo_score(rng: random.Random, mood: float, fee_free: bool, code: str) -> int:
+    if code == ikm_rules.FEE_ELEMENT and fee_free:
+        return 4 if rng.random() < 0.93 else 3
+    r = rng.random() + mood
+    if r < 0.03:
+        return 1
+    if r < 0.15:
+        return 2
+    if r < 0.72:
+        return 3
+    return 4
+
+
+def demo_responses(ctx: Context, day: date, seed: int = 1, share: float = 0.3) -> DemoSurveyResult:
+    """Realistic answers for about `share` of the day's served tickets (a few minutes after
+    each finished), and a few complaints, some already followed up. One transaction."""
+    ctx.actor.require(Permission.MANAGE_SETTINGS)
+    rng = random.Random(seed)
+    clock = FixedClock(ctx.clock.now())
+    done = list(
+        Ticket.select()
+        .where((Ticket.day == day) & (Ticket.status == Status.DONE.value))
+        .order_by(Ticket.finished_at)
+    )
+    fees = {s.code: s.fee for s in Service.select(Service.code, Service.fee)}
+    answered = 0
+    filed = 0
+    with db.atomic():
+        for ticket in done:
+            if rng.random() >= share or survey.has_response(ticket.id):
+                continue
+            clock.set(from_db(ticket.finished_at) + timedelta(minutes=rng.uniform(0.5, 4)))  # type: ignore[operator]
+            desk = replace(ctx, clock=clock, actor=Actor(ticket.served_by or "petugas", Role.STAFF))
+            mood = rng.gauss(0, 0.12)
+            answers = {c: _demo_score(rng, mood, fees.get(ticket.service_id, 0) == 0, c) for c in ELEMENTS}
+            consent = rng.random() < 0.8
+            respondent = {}
+            if consent:
+                respondent = {
+                    "age_band": rng.choices(ikm_rules.AGE_BANDS, [8, 30, 28, 20, 14])[0],
+                    "sex": rng.choice(ikm_rules.SEXES),
+                    "education": rng.choices(ikm_rules.EDUCATION, [5, 10, 42, 12, 26, 4, 1])[0],
+                    "occupation": rng.choices(ikm_rules.OCCUPATIONS, [12, 2, 2, 34, 26, 12, 12])[0],
+                }
+            note = rng.choice(DEMO_SUGGESTIONS) if rng.random() < 0.15 else ""
+            survey.record(desk, ticket.id, answers, respondent, consent, note)
+            answered += 1
+        filed = demo_complaints(replace(ctx, clock=clock), day, rng, done)
+    return DemoSurveyResult(day, answered, filed)
+
+
+# ---- complaints ---------------------------------------------------------------------------
+
+DEMO_COMPLAINTS = [
+    ("langsung", "waktu", "ringan", "Antrian KTP lama, sudah 1 jam belum dipanggil."),
+    ("whatsapp", "informasi", "ringan", "Persyaratan paspor di situs web berbeda dengan di loket."),
+    ("kotak_saran", "sarana", "normatif", "AC ruang tunggu lantai 3 mati sejak pagi."),
+    ("telepon", "perilaku", "normatif", "Petugas loket bicara dengan nada tinggi kepada lansia."),
+    ("lapor", "biaya", "tidak_berkadar_pengawasan",
+     "Ada yang menawarkan jasa percepatan berbayar di depan gedung."),
+    ("langsung", "persyaratan", "ringan", "Diminta fotokopi KK padahal sudah ada KTP-el."),
+]
+
+
+def demo_complaints(ctx: Context, day: date, rng: random.Random, served: Sequence[Ticket]) -> int:
+    """Zero to three complaints in the day's opening hours; the minor ones answered the same day."""
+    opening = datetime.combine(day, time(8, 30), ZoneInfo(ctx.tz))
+    clock = FixedClock(opening)
+    desk = replace(ctx, clock=clock, actor=Actor("petugas.pengaduan", Role.STAFF))
+    boss = replace(ctx, clock=clock, actor=Actor("koordinator", Role.SUPERVISOR))
+    n = rng.choice([0, 1, 1, 2, 2, 3])
+    for _ in range(n):
+        channel, category, klass, text = rng.choice(DEMO_COMPLAINTS)
+        clock.set(opening + timedelta(hours=rng.uniform(0, 6)))
+        ticket = rng.choice(served).id if served and channel == "langsung" and rng.random() < 0.6 else None
+        consent = rng.random() < 0.5
+        contact = f"08{rng.choice(['11', '12', '13', '52'])}{rng.randrange(10**7, 10**8)}" if consent else None
+        row = complaints.add(desk, channel=channel, category=category, classification=klass, text=text,
+                             ticket=ticket, contact=contact, contact_consent=consent)
+        if klass == "ringan":
+            clock.advance(minutes=rng.uniform(20, 200))
+            complaints.respond(boss, row.id, "Sudah dijelaskan kepada pelapor dan ditindaklanjuti di loket.",
+                               complaints.DONE)
+        elif rng.random() < 0.5:
+            clock.advance(minutes=rng.uniform(30, 120))
+            complaints.respond(boss, row.id, "Diteruskan kepada instansi terkait untuk ditindaklanjuti.",
+                               complaints.IN_PROGRESS)
+    return n
+
+
+# ---- the whole day ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoDay:
+    """What `fill_day` made: the queue's outcome, the survey answers and the complaints."""
+
+    queue: DemoResult
+    surveys: int
+    complaints: int
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {k: (str(v) if k == "day" else v) for k, v in vars(self.queue).items()}
+        data.update(surveys=self.surveys, complaints=self.complaints)
+        return data
+
+
+def fill_day(
+    ctx: Context, day: date, visits: int, seed: int = 1, until: time | None = None
+) -> DemoDay:
+    """A believable day: the queue (`run_demo`), then survey answers and complaints."""
+    queue = run_demo(ctx, day, visits, seed, until)
+    extra = demo_responses(ctx, day, seed)
+    return DemoDay(queue, extra.responses, extra.complaints)

@@ -17,9 +17,11 @@ import pytest
 from counter_app.core.clock import FixedClock
 from counter_app.core.errors import NotAllowed, NotFound, ValidationError
 from counter_app.core.roles import Actor, Role
-from counter_app.services import daily_report, tickets
+from counter_app.core.period import MAX_PERIOD_DAYS
+from counter_app.core.statistics import Durations, median, nearest_rank
+from counter_app.services import daily_report, report_files, report_text, tickets
 from counter_app.services.context import Context
-from counter_app.services.daily_report import daily_figures, median, nearest_rank
+from counter_app.services.daily_report import daily_figures
 from counter_app.store.models import QueueSequence, Service, Ticket, db
 
 DAY = date(2026, 11, 30)  # the clock fixture's Monday
@@ -369,7 +371,7 @@ def test_empty_day(ctx: Context) -> None:
     f = daily_figures(ctx, date(2026, 11, 29))
     tot = f.totals
     assert (tot.tickets, tot.served, tot.waiting, f.visitors) == (0, 0, 0, 0)
-    assert tot.wait == daily_report.Durations() and tot.within_target_pct is None
+    assert tot.wait == Durations() and tot.within_target_pct is None
     assert f.longest_waits == [] and f.notes == [] and sum(f.arrivals_by_hour) == 0
     assert f.by_officer == [] and f.by_counter == [] and f.by_priority == []
     data = json.loads(json.dumps(f.to_json()))
@@ -418,12 +420,12 @@ def test_ranges(hand: HandDay, clock: FixedClock) -> None:
     with pytest.raises(ValidationError):
         daily_figures(hand.ctx, DAY, DAY - timedelta(days=1))
     with pytest.raises(ValidationError):
-        daily_figures(hand.ctx, DAY, DAY + timedelta(days=daily_report.MAX_DAYS))
+        daily_figures(hand.ctx, DAY, DAY + timedelta(days=MAX_PERIOD_DAYS))
 
 
 def test_write_files_is_all_or_nothing(hand: HandDay, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     f = daily_figures(hand.ctx, DAY)
-    out = daily_report.write_files(
+    out = report_files.write_files(
         f, pdf=tmp_path / "r.pdf", xlsx=tmp_path / "sub" / "r.xlsx", csv=tmp_path / "r.csv"
     )
     assert set(out) == {"pdf", "xlsx", "csv"}
@@ -435,18 +437,18 @@ def test_write_files_is_all_or_nothing(hand: HandDay, tmp_path, monkeypatch) -> 
 
     # a file that cannot be written: a clear error, and the files of this call are removed
     with pytest.raises(ValidationError) as err:
-        daily_report.write_files(f, pdf=tmp_path / "new.pdf", csv=tmp_path / "r.pdf" / "x.csv")
+        report_files.write_files(f, pdf=tmp_path / "new.pdf", csv=tmp_path / "r.pdf" / "x.csv")
     assert err.value.key == "report.write_failed" and "x.csv" in err.value.message()
     assert not (tmp_path / "new.pdf").exists()
 
     monkeypatch.setattr(daily_report, "report_csv", broken)
     with pytest.raises(RuntimeError):
-        daily_report.write_files(f, pdf=tmp_path / "again.pdf", csv=tmp_path / "again.csv")
+        report_files.write_files(f, pdf=tmp_path / "again.pdf", csv=tmp_path / "again.csv")
     assert not (tmp_path / "again.pdf").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
 
 
 def test_summary_text(hand: HandDay) -> None:
-    text = daily_report.summary_text(daily_figures(hand.ctx, DAY))
+    text = report_text.format_text(daily_figures(hand.ctx, DAY))
     assert "Terdaftar 8 · selesai 4 · tidak hadir 1 · batal 1 · dialihkan 1 · masih terbuka 1" in text
     assert re.search(r"KTP\s+4\s+2\s+1", text)

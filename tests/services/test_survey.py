@@ -17,7 +17,9 @@ import pytest
 from counter_app.core.clock import FixedClock
 from counter_app.core.errors import NotAllowed, NotFound, ValidationError
 from counter_app.core.roles import Actor, Role
-from counter_app.services import daily_report, demo, journal, survey, tickets
+from counter_app.services import (
+    daily_report, demo, journal, report_text, skm_report, survey, survey_import, tickets,
+)
 from counter_app.services.context import Context
 from counter_app.store.models import AuditLog, Complaint, Outbox, SurveyResponse, Ticket
 
@@ -142,7 +144,7 @@ def test_ikm_of_a_day_by_hand(ctx: Context, clock: FixedClock, supervisor: Conte
     survey.record(ctx, k1.id, answers(4, 3, 2, 4, 3, 3, 3, 3, 3))
     survey.record(ctx, k2.id, answers(3, 3, 4, 4, 3, 3, 3, 3, 3))
     survey.record(ctx, p1.id, ALL)
-    data = survey.ikm(supervisor, DAY)
+    data = skm_report.ikm(supervisor, DAY)
     assert data["ikm"] == 86.11 and data["grade"] == "B" and data["kinerja"] == "Baik"
     assert data["respondents"] == 3 and data["incomplete"] == 0
     assert data["population"] == 4 and data["required_sample"] == 4
@@ -160,26 +162,37 @@ def test_ikm_of_a_day_by_hand(ctx: Context, clock: FixedClock, supervisor: Conte
     assert counters["L01"]["respondents"] == 2 and counters["L03"]["ikm"] == 100.0
     assert json.loads(json.dumps(data)) == data  # JSON-ready
 
-    only = survey.ikm(supervisor, DAY, service="ktp")
+    only = skm_report.ikm(supervisor, DAY, service="ktp")
     assert only["ikm"] == 79.17 and only["population"] == 3 and only["filter"]["service"] == "KTP"
-    assert survey.ikm(supervisor, DAY, counter="L03")["respondents"] == 1
-    assert survey.ikm(supervisor, DAY, agency="DUKCAPIL")["respondents"] == 2
-    assert survey.ikm(supervisor, DAY + timedelta(days=1))["ikm"] is None
-    text = survey.summary_text(data, "id")
+    assert skm_report.ikm(supervisor, DAY, counter="L03")["respondents"] == 1
+    assert skm_report.ikm(supervisor, DAY, agency="DUKCAPIL")["respondents"] == 2
+    assert skm_report.ikm(supervisor, DAY + timedelta(days=1))["ikm"] is None
+    text = report_text.format_ikm(data, "id")
     assert "IKM 86,11 — mutu B (Baik)" in text and "U1 3,67" in text
 
 
 def test_ikm_checks_its_inputs_and_who_asks(ctx: Context, supervisor: Context) -> None:
     with pytest.raises(NotFound):
-        survey.ikm(supervisor, DAY, service="NOPE")
+        skm_report.ikm(supervisor, DAY, service="NOPE")
     with pytest.raises(NotFound):
-        survey.ikm(supervisor, DAY, agency="NOPE")
+        skm_report.ikm(supervisor, DAY, agency="NOPE")
     with pytest.raises(NotFound):
-        survey.ikm(supervisor, DAY, counter="L99")
+        skm_report.ikm(supervisor, DAY, counter="L99")
     with pytest.raises(ValidationError):
-        survey.ikm(supervisor, DAY, DAY - timedelta(days=1))
+        skm_report.ikm(supervisor, DAY, DAY - timedelta(days=1))
     with pytest.raises(NotAllowed):
-        survey.ikm(replace(ctx, actor=Actor("petugas1", Role.STAFF, 2)), DAY)
+        skm_report.ikm(replace(ctx, actor=Actor("petugas1", Role.STAFF, 2)), DAY)
+
+
+def test_ikm_and_the_skm_report_keep_the_one_period_rule(supervisor: Context) -> None:
+    """A report covers at most a year (core/period.py), the daily summary and the IKM alike;
+    the IKM used to allow five."""
+    year_ago = DAY - timedelta(days=365)
+    assert skm_report.ikm(supervisor, year_ago, DAY)["date_from"] == year_ago.isoformat()  # 366 days
+    for report in (skm_report.ikm, skm_report.report_snapshot, daily_report.daily_figures):
+        with pytest.raises(ValidationError) as err:
+            report(supervisor, year_ago - timedelta(days=1), DAY)
+        assert err.value.key == "report.range_too_long" and err.value.params["max"] == 366
 
 
 # ---- paper forms ------------------------------------------------------------------------
@@ -199,7 +212,7 @@ def write(tmp_path: Path, text: str, name: str = "survei.csv", encoding: str = "
 
 
 def test_import_paper_forms(supervisor: Context, tmp_path: Path) -> None:
-    result = survey.import_csv(supervisor, write(tmp_path, GOOD_CSV))
+    result = survey_import.import_csv(supervisor, write(tmp_path, GOOD_CSV))
     assert result.imported == 4 and result.incomplete == 1
     assert (result.first_day, result.last_day) == (date(2026, 11, 27), date(2026, 11, 28))
     rows = list(SurveyResponse.select().order_by(SurveyResponse.day, SurveyResponse.service))
@@ -214,20 +227,20 @@ def test_import_paper_forms(supervisor: Context, tmp_path: Path) -> None:
     audit = AuditLog.select().where(AuditLog.action == "survey.import").get()
     assert audit.detail["rows"] == 4 and audit.detail["sha256"] == result.sha256
     # incomplete row kept but not counted
-    data = survey.ikm(supervisor, date(2026, 11, 27), date(2026, 11, 28))
+    data = skm_report.ikm(supervisor, date(2026, 11, 27), date(2026, 11, 28))
     assert data["respondents"] == 3 and data["incomplete"] == 1
 
 
 def test_semicolons_bom_and_upper_case_headers(supervisor: Context, tmp_path: Path) -> None:
     text = "\ufeffTANGGAL;u1;U2;U3;U4;U5;U6;U7;U8;U9\r\n30/11/2026;4;4;4;4;4;4;4;4;4\r\n\r\n;;;;;;;;;\r\n"
-    result = survey.import_csv(supervisor, write(tmp_path, text))
+    result = survey_import.import_csv(supervisor, write(tmp_path, text))
     assert result.imported == 1 and SurveyResponse.get().day == DAY
 
 
 def test_a_file_with_one_bad_row_imports_nothing(supervisor: Context, tmp_path: Path) -> None:
     bad = GOOD_CSV + "2026-11-29,4,4,5,4,4,4,4,4,4,KTP,,X,,,\n" + "2026-13-01,4,4,4,4,4,4,4,4,4,,,,,,\n"
-    with pytest.raises(survey.CsvRejected) as info:
-        survey.import_csv(supervisor, write(tmp_path, bad))
+    with pytest.raises(survey_import.CsvRejected) as info:
+        survey_import.import_csv(supervisor, write(tmp_path, bad))
     assert SurveyResponse.select().count() == 0
     assert not Outbox.select().where(Outbox.entity == "survey").exists()
     assert not AuditLog.select().where(AuditLog.action == "survey.import").exists()
@@ -256,8 +269,8 @@ def test_every_kind_of_row_error(supervisor: Context, tmp_path: Path) -> None:
         "2026-11-30,4,4,4,4,4,4,4,4,4,,,,,," + "x" * 1001,  # 9 long suggestion
         "2026-11-30,4,4,4,4,4,4,4,4,4,,,,,,,extra",  # 10 extra cell
     ]
-    with pytest.raises(survey.CsvRejected) as info:
-        survey.import_csv(supervisor, write(tmp_path, "\n".join(rows) + "\n"))
+    with pytest.raises(survey_import.CsvRejected) as info:
+        survey_import.import_csv(supervisor, write(tmp_path, "\n".join(rows) + "\n"))
     got = [(e.row, e.column, e.key) for e in info.value.errors]
     assert got == [
         (2, "tanggal", "required"), (3, "tanggal", "future_date"), (4, "", "no_answers"),
@@ -270,8 +283,8 @@ def test_every_kind_of_row_error(supervisor: Context, tmp_path: Path) -> None:
 
 def test_header_problems(supervisor: Context, tmp_path: Path) -> None:
     text = "tanggal,U1,U2,U3,U4,U5,U6,U7,U8,pendidkan,U1\n2026-11-30,4,4,4,4,4,4,4,4,SMA,4\n"
-    with pytest.raises(survey.CsvRejected) as info:
-        survey.import_csv(supervisor, write(tmp_path, text))
+    with pytest.raises(survey_import.CsvRejected) as info:
+        survey_import.import_csv(supervisor, write(tmp_path, text))
     assert [(e.row, e.column, e.key) for e in info.value.errors] == [
         (1, "pendidkan", "unknown_column"), (1, "U1", "duplicate_column"), (1, "U9", "missing_column"),
     ]
@@ -279,30 +292,30 @@ def test_header_problems(supervisor: Context, tmp_path: Path) -> None:
 
 def test_file_level_problems(supervisor: Context, tmp_path: Path) -> None:
     with pytest.raises(ValidationError) as info:
-        survey.import_csv(supervisor, tmp_path / "tidak-ada.csv")
+        survey_import.import_csv(supervisor, tmp_path / "tidak-ada.csv")
     assert info.value.key == "survey.csv.unreadable"
     with pytest.raises(ValidationError) as info:
-        survey.import_csv(supervisor, write(tmp_path, "tanggal;U1\n30-11-2026;Ä\n", encoding="latin-1"))
+        survey_import.import_csv(supervisor, write(tmp_path, "tanggal;U1\n30-11-2026;Ä\n", encoding="latin-1"))
     assert info.value.key == "survey.csv.encoding"
     with pytest.raises(ValidationError) as info:
-        survey.import_csv(supervisor, write(tmp_path, "tanggal,U1,U2,U3,U4,U5,U6,U7,U8,U9\n"))
+        survey_import.import_csv(supervisor, write(tmp_path, "tanggal,U1,U2,U3,U4,U5,U6,U7,U8,U9\n"))
     assert info.value.key == "survey.csv.empty"
 
 
 def test_the_same_file_twice_is_refused(supervisor: Context, tmp_path: Path) -> None:
     path = write(tmp_path, GOOD_CSV)
-    survey.import_csv(supervisor, path)
+    survey_import.import_csv(supervisor, path)
     with pytest.raises(ValidationError) as info:
-        survey.import_csv(supervisor, path)
+        survey_import.import_csv(supervisor, path)
     assert info.value.key == "survey.csv.duplicate"
     assert SurveyResponse.select().count() == 4
-    survey.import_csv(supervisor, path, allow_duplicate=True)
+    survey_import.import_csv(supervisor, path, allow_duplicate=True)
     assert SurveyResponse.select().count() == 8
 
 
 def test_staff_cannot_import(ctx: Context, tmp_path: Path) -> None:
     with pytest.raises(NotAllowed):
-        survey.import_csv(replace(ctx, actor=Actor("petugas1", Role.STAFF, 2)), write(tmp_path, GOOD_CSV))
+        survey_import.import_csv(replace(ctx, actor=Actor("petugas1", Role.STAFF, 2)), write(tmp_path, GOOD_CSV))
 
 
 # ---- the daily summary and the SKM report -----------------------------------------------
@@ -342,8 +355,8 @@ def test_skm_report_snapshot_and_pdf(ctx: Context, clock: FixedClock, supervisor
     ticket = serve(ctx, clock)
     survey.record(ctx, ticket.id, answers(4, 3, 2, 4, 3, 3, 3, 3, 3),
                   {"age_band": "21_30", "sex": "L"}, consent=True, suggestions="Parkir sempit")
-    survey.import_csv(supervisor, write(tmp_path, GOOD_CSV))
-    snap = survey.report_snapshot(supervisor, date(2026, 11, 1), DAY)
+    survey_import.import_csv(supervisor, write(tmp_path, GOOD_CSV))
+    snap = skm_report.report_snapshot(supervisor, date(2026, 11, 1), DAY)
     assert snap["respondents"] == 4 and snap["incomplete"] == 1 and snap["responses"] == 5
     assert snap["sources"] == {"kiosk": 1, "paper": 4}
     sexes = {e["code"]: e["count"] for e in snap["profile"]["sex"]}
@@ -352,7 +365,7 @@ def test_skm_report_snapshot_and_pdf(ctx: Context, clock: FixedClock, supervisor
         "Ruang tunggu nyaman", "Mohon tambah kursi, terima kasih", "Parkir sempit"]
     assert len(snap["weakest"]) == 3
     assert snap["nrr_weighted_total"] == pytest.approx(float(Decimal(snap["ikm"]) / 25), abs=0.001)
-    text = pdf_text(survey.report_pdf(supervisor, date(2026, 11, 1), DAY))
+    text = pdf_text(skm_report.report_pdf(supervisor, date(2026, 11, 1), DAY))
     assert "Laporan Hasil Survei Kepuasan Masyarakat" in text
     assert "Parkir sempit" in text and "Rencana tindak lanjut" in text
 
@@ -364,7 +377,7 @@ def test_demo_responses(ctx: Context) -> None:
     day = date(2026, 11, 25)
     demo.run_demo(ctx, day, 120, seed=3)
     served = Ticket.select().where((Ticket.day == day) & (Ticket.status == "done")).count()
-    result = survey.demo_responses(ctx, day, seed=5)
+    result = demo.demo_responses(ctx, day, seed=5)
     assert result.responses == SurveyResponse.select().count()
     assert 0.2 * served <= result.responses <= 0.4 * served
     assert result.complaints == Complaint.select().count()
@@ -372,9 +385,9 @@ def test_demo_responses(ctx: Context) -> None:
         ticket = Ticket.get_by_id(row.ticket_id)
         assert row.day == day and ticket.status == "done"
         assert row.created_at > ticket.finished_at
-    again = survey.demo_responses(ctx, day, seed=5)  # tickets already answered are skipped
+    again = demo.demo_responses(ctx, day, seed=5)  # tickets already answered are skipped
     assert SurveyResponse.select().count() == result.responses + again.responses
-    data = survey.ikm(ctx, day)
+    data = skm_report.ikm(ctx, day)
     assert data["grade"] in ("A", "B") and data["population"] == served
 
 
@@ -418,7 +431,7 @@ def test_registrations_go_on_during_a_100k_form_import(supervisor: Context, data
     import subprocess
     import sys
 
-    path = big_csv(tmp_path, survey.MAX_IMPORT_ROWS)
+    path = big_csv(tmp_path, survey_import.MAX_IMPORT_ROWS)
     stop = tmp_path / "stop"
     worker = subprocess.Popen([sys.executable, "-c", REGISTER_LOOP, str(data_dir), str(stop)],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -426,8 +439,8 @@ def test_registrations_go_on_during_a_100k_form_import(supervisor: Context, data
         assert worker.stdout is not None
         first = worker.stdout.readline()  # the worker is registering before the import starts
         assert first.startswith("ok"), first + worker.stderr.read() if worker.stderr else first
-        result = survey.import_csv(supervisor, path)
-        assert result.imported == survey.MAX_IMPORT_ROWS
+        result = survey_import.import_csv(supervisor, path)
+        assert result.imported == survey_import.MAX_IMPORT_ROWS
         # one more registration after the import finished
         line = worker.stdout.readline()
         stop.touch()
@@ -442,7 +455,7 @@ def test_registrations_go_on_during_a_100k_form_import(supervisor: Context, data
     assert not refused, refused[:3]
     assert worker.returncode == 0, err
     seqs = [o.seq for o in Outbox.select(Outbox.seq).where(Outbox.entity == "survey")]
-    assert len(seqs) == survey.MAX_IMPORT_ROWS and max(seqs) - min(seqs) == len(seqs) - 1
+    assert len(seqs) == survey_import.MAX_IMPORT_ROWS and max(seqs) - min(seqs) == len(seqs) - 1
     tickets_before = Outbox.select().where((Outbox.entity == "ticket") & (Outbox.seq < min(seqs))).count()
     tickets_after = Outbox.select().where((Outbox.entity == "ticket") & (Outbox.seq > max(seqs))).count()
     assert tickets_before >= 1 and tickets_after >= 1
@@ -452,7 +465,7 @@ def test_a_field_over_the_csv_limit_names_its_line(supervisor: Context, tmp_path
     huge = "x" * 131_073
     text = GOOD_CSV + f'2026-11-28,4,4,4,4,4,4,4,4,4,,,,,,"{huge}"\n'
     with pytest.raises(ValidationError) as info:
-        survey.import_csv(supervisor, write(tmp_path, text))
+        survey_import.import_csv(supervisor, write(tmp_path, text))
     assert info.value.key == "survey.csv.field_too_long" and info.value.exit_code == 2
     assert info.value.params["line"] == 6
     assert "line 6" in info.value.message("en") and "131072" in info.value.message("en").replace(",", "")
@@ -479,17 +492,17 @@ def test_a_field_too_long_through_the_cli_is_exit_2(data_dir: Path, tmp_path: Pa
 def test_a_huge_file_is_refused_unread(supervisor: Context, tmp_path: Path) -> None:
     path = tmp_path / "raksasa.csv"
     with path.open("wb") as fh:  # sparse: costs no disk
-        fh.truncate(survey.MAX_IMPORT_BYTES + 1)
+        fh.truncate(survey_import.MAX_IMPORT_BYTES + 1)
     with pytest.raises(ValidationError) as info:
-        survey.import_csv(supervisor, path)
+        survey_import.import_csv(supervisor, path)
     assert info.value.key == "survey.csv.too_big" and info.value.exit_code == 2
     assert "64 MB" in info.value.message("en")
     assert SurveyResponse.select().count() == 0
 
 
 def test_too_many_rows_are_refused_while_reading(supervisor: Context, tmp_path: Path) -> None:
-    path = big_csv(tmp_path, survey.MAX_IMPORT_ROWS + 1)
+    path = big_csv(tmp_path, survey_import.MAX_IMPORT_ROWS + 1)
     with pytest.raises(ValidationError) as info:
-        survey.import_csv(supervisor, path)
+        survey_import.import_csv(supervisor, path)
     assert info.value.key == "survey.csv.too_many"
     assert SurveyResponse.select().count() == 0

@@ -1,0 +1,374 @@
+"""Paper survey forms from a CSV file: every row checked first, then one short transaction.
+
+`import_csv` brings in paper forms: every row is checked first and a file with any bad row
+imports nothing (`CsvRejected` lists row, column and reason). The file is bounded before it
+is kept (MAX_IMPORT_BYTES unread, MAX_IMPORT_ROWS counted while parsing, a field over the csv
+module's limit named by its line); the rows are built with no lock held and written by two
+prepared bulk inserts in one transaction, with one audit entry and an outbox row per form.
+The rows have the shape of services/survey.py (`new_row`, `sync_payload`).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from counter_app.core import ikm as ikm_rules
+from counter_app.core.clock import local_day, to_db
+from counter_app.core.errors import ValidationError
+from counter_app.core.i18n import t
+from counter_app.core.ikm import ELEMENTS, PROFILE
+from counter_app.core.roles import Permission
+from counter_app.services import journal, survey
+from counter_app.services.context import Context
+from counter_app.store.models import AuditLog, Service, SurveyResponse, db, db_time, dump_json
+
+MAX_IMPORT_ROWS = 100_000
+MAX_IMPORT_BYTES = 64 * 1024 * 1024  # 100,000 forms with long suggestions stay well below
+SHOWN_ERRORS = 30
+
+# ---- paper forms (CSV) --------------------------------------------------------------------
+
+CSV_REQUIRED = ("tanggal", *ELEMENTS)
+CSV_OPTIONAL = ("layanan", "usia", "jenis_kelamin", "pendidikan", "pekerjaan", "saran")
+_LETTER_SCORES = {"a": 1, "b": 2, "c": 3, "d": 4}
+_SEX = {"l": "L", "lk": "L", "laki-laki": "L", "laki laki": "L", "pria": "L", "p": "P",
+        "pr": "P", "perempuan": "P", "wanita": "P"}
+_EDUCATION = {
+    "sd": "sd", "mi": "sd", "smp": "smp", "sltp": "smp", "mts": "smp", "sma": "sma", "smk": "sma",
+    "slta": "sma", "ma": "sma", "d1": "diploma", "d2": "diploma", "d3": "diploma",
+    "diploma": "diploma", "d4": "s1", "s1": "s1", "d4/s1": "s1", "s2": "s2", "s3": "s3",
+}
+_OCCUPATION = {
+    "pns": "pns", "asn": "pns", "pppk": "pns", "tni": "tni", "polri": "polri", "swasta": "swasta",
+    "pegawai swasta": "swasta", "karyawan swasta": "swasta", "wirausaha": "wirausaha",
+    "wiraswasta": "wirausaha", "pelajar": "pelajar", "mahasiswa": "pelajar",
+    "pelajar/mahasiswa": "pelajar", "lainnya": "lainnya", "lain-lain": "lainnya",
+}
+_AGE = {"le_20": "le_20", "<=20": "le_20", "≤20": "le_20", "<20": "le_20", "21_30": "21_30",
+        "21-30": "21_30", "31_40": "31_40", "31-40": "31_40", "41_50": "41_50", "41-50": "41_50",
+        "gt_50": "gt_50", ">50": "gt_50", "51+": "gt_50", "51_plus": "gt_50"}
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One reason a CSV row is refused; row 1 is the header, the first form is row 2."""
+
+    row: int
+    column: str
+    key: str  # message survey.csv.<key>
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def text(self, lang: str | None = None) -> str:
+        reason = t(f"survey.csv.{self.key}", lang, **self.params)
+        if self.column:
+            return t("survey.csv.at_column", lang, row=self.row, column=self.column, reason=reason)
+        return t("survey.csv.at_row", lang, row=self.row, reason=reason)
+
+
+class CsvRejected(ValidationError):
+    """The file has bad rows: nothing was imported. `errors` lists every one."""
+
+    def __init__(self, path: str, errors: Sequence[RowError]) -> None:
+        super().__init__("survey.csv.rejected", field="file", path=path, count=len(errors))
+        self.errors = list(errors)
+
+    def message(self, lang: str | None = None) -> str:
+        lines = [super().message(lang)]
+        lines += [e.text(lang) for e in self.errors[:SHOWN_ERRORS]]
+        if len(self.errors) > SHOWN_ERRORS:
+            lines.append(t("survey.csv.more", lang, count=len(self.errors) - SHOWN_ERRORS))
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    imported: int
+    incomplete: int  # forms with an element left blank: kept, but not counted in the IKM
+    first_day: date | None
+    last_day: date | None
+    sha256: str
+    path: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "imported": self.imported,
+            "incomplete": self.incomplete,
+            "first_day": None if self.first_day is None else self.first_day.isoformat(),
+            "last_day": None if self.last_day is None else self.last_day.isoformat(),
+            "sha256": self.sha256,
+            "path": self.path,
+        }
+
+
+def _parse_day(text: str) -> date | None:
+    text = text.strip()
+    for parse in (
+        date.fromisoformat,
+        lambda s: datetime.strptime(s, "%d-%m-%Y").date(),
+        lambda s: datetime.strptime(s, "%d/%m/%Y").date(),
+    ):
+        try:
+            return parse(text)
+        except ValueError:
+            continue
+    return None
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.strip().casefold().split())
+
+
+def _read_table(path: Path) -> tuple[bytes, list[str], list[tuple[int, list[str]]]]:
+    """The file's bytes, its header and its non-blank rows (numbered: the header is row 1).
+
+    Bounded before anything is kept: a file over MAX_IMPORT_BYTES is refused unread, rows are
+    counted as they are parsed (blank lines cost nothing), and a CSV-level fault such as a
+    field over the csv module's limit (131,072 characters) is refused naming its line."""
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(MAX_IMPORT_BYTES + 1)  # read(): a device or a FIFO has no size
+    except OSError as exc:
+        raise ValidationError("survey.csv.unreadable", field="file", path=str(path),
+                              detail=exc.strerror or str(exc)) from exc
+    if len(data) > MAX_IMPORT_BYTES:
+        raise ValidationError("survey.csv.too_big", field="file", path=str(path),
+                              max_mb=MAX_IMPORT_BYTES // (1024 * 1024))
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationError("survey.csv.encoding", field="file", path=str(path)) from None
+    first = text.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=first.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header: list[str] = []
+    body: list[tuple[int, list[str]]] = []
+    try:
+        for number, row in enumerate(reader, start=1):
+            if number == 1:
+                header = row
+            elif any(c.strip() for c in row):
+                if len(body) >= MAX_IMPORT_ROWS:
+                    raise ValidationError("survey.csv.too_many", field="file", max=MAX_IMPORT_ROWS)
+                body.append((number, row))
+    except csv.Error as exc:
+        # the csv module names no error kinds: its message is all there is to tell them apart
+        key = "field_too_long" if "field larger than field limit" in str(exc) else "bad_csv"
+        raise ValidationError(f"survey.csv.{key}", field="file", path=str(path),
+                              line=reader.line_num, max=csv.field_size_limit(), detail=str(exc)) from None
+    return data, header, body
+
+
+def _check_header(header: Sequence[str]) -> tuple[dict[str, int], list[RowError]]:
+    errors: list[RowError] = []
+    index: dict[str, int] = {}
+    known = {c.casefold(): c for c in (*CSV_REQUIRED, *CSV_OPTIONAL)}
+    for i, raw in enumerate(header):
+        name = raw.strip()
+        if not name:
+            continue
+        canonical = known.get(name.casefold())
+        if canonical is None:
+            errors.append(RowError(1, name, "unknown_column"))
+        elif canonical in index:
+            errors.append(RowError(1, name, "duplicate_column"))
+        else:
+            index[canonical] = i
+    for name in CSV_REQUIRED:
+        if name not in index:
+            errors.append(RowError(1, name, "missing_column"))
+    return index, errors
+
+
+def _check_row(
+    number: int,
+    cells: Mapping[str, str],
+    services: Mapping[str, str],
+    today: date,
+) -> tuple[dict[str, Any] | None, list[RowError]]:
+    errors: list[RowError] = []
+
+    def bad(column: str, key: str, **params: Any) -> None:
+        errors.append(RowError(number, column, key, params))
+
+    raw_day = cells.get("tanggal", "").strip()
+    day = _parse_day(raw_day) if raw_day else None
+    if not raw_day:
+        bad("tanggal", "required")
+    elif day is None:
+        bad("tanggal", "bad_date", value=raw_day)
+    elif day > today:
+        bad("tanggal", "future_date", value=raw_day)
+    elif day.year < 2000:
+        bad("tanggal", "old_date", value=raw_day)
+
+    scores: dict[str, int | None] = {}
+    for code in ELEMENTS:
+        raw = cells.get(code, "").strip()
+        if not raw:
+            scores[code] = None
+        elif raw in ("1", "2", "3", "4"):
+            scores[code] = int(raw)
+        elif raw.casefold() in _LETTER_SCORES:
+            scores[code] = _LETTER_SCORES[raw.casefold()]
+        else:
+            bad(code, "bad_score", value=raw)
+            scores[code] = None
+    if all(v is None for v in scores.values()) and not any(e.column in ELEMENTS for e in errors):
+        bad("", "no_answers")
+
+    service = None
+    raw = cells.get("layanan", "").strip()
+    if raw:
+        service = services.get(_fold(raw))
+        if service is None:
+            bad("layanan", "unknown_service", value=raw)
+
+    profile: dict[str, str | None] = dict.fromkeys(PROFILE)
+    raw = cells.get("usia", "").strip()
+    if raw:
+        if raw.isdigit():
+            age = int(raw)
+            if 10 <= age <= 120:
+                profile["age_band"] = ikm_rules.age_band(age)
+            else:
+                bad("usia", "bad_age", value=raw)
+        elif raw.replace(" ", "").casefold() in _AGE:
+            profile["age_band"] = _AGE[raw.replace(" ", "").casefold()]
+        else:
+            bad("usia", "bad_age", value=raw)
+    for column, target, table in (
+        ("jenis_kelamin", "sex", _SEX),
+        ("pendidikan", "education", _EDUCATION),
+        ("pekerjaan", "occupation", _OCCUPATION),
+    ):
+        raw = cells.get(column, "").strip()
+        if raw:
+            value = table.get(_fold(raw))
+            if value is None:
+                bad(column, f"bad_{target}", value=raw)
+            profile[target] = value
+
+    note = ""
+    try:
+        note = survey.clean_suggestions(cells.get("saran", ""))
+    except ValidationError:
+        bad("saran", "long_suggestion", max=survey.SUGGESTIONS_MAX)
+
+    if errors:
+        return None, errors
+    return {"day": day, "scores": scores, "service": service, "profile": profile, "saran": note}, []
+
+
+def import_csv(ctx: Context, path: Path | str, *, allow_duplicate: bool = False) -> ImportResult:
+    """Paper forms from a CSV (columns tanggal, U1…U9, optional layanan, usia, jenis_kelamin,
+    pendidikan, pekerjaan, saran; comma, semicolon or tab separated; UTF-8). Every row is checked
+    first: any error rejects the whole file (`CsvRejected`, listing row, column and reason) and
+    nothing is imported. The same file twice is refused unless `allow_duplicate`."""
+    ctx.actor.require(Permission.SURVEY_IMPORT)
+    path = Path(path)
+    data, header, body = _read_table(path)
+    digest = hashlib.sha256(data).hexdigest()
+    del data
+    if not any(cell.strip() for cell in header):
+        raise ValidationError("survey.csv.empty", field="file", path=str(path))
+    index, errors = _check_header(header)
+    if errors:
+        raise CsvRejected(str(path), errors)
+    if not body:
+        raise ValidationError("survey.csv.empty", field="file", path=str(path))
+
+    services: dict[str, str] = {}
+    for s in Service.select(Service.code, Service.name_id, Service.name_en):
+        for name in (s.code, s.name_id, s.name_en):
+            services.setdefault(_fold(name), s.code)
+    today = local_day(ctx.clock.now(), ctx.tz)
+    parsed: list[dict[str, Any]] = []
+    for number, row in body:
+        if len(row) > len(header) and any(c.strip() for c in row[len(header):]):
+            errors.append(RowError(number, "", "extra_cells"))
+            continue
+        cells = {name: (row[i] if i < len(row) else "") for name, i in index.items()}
+        form, row_errors = _check_row(number, cells, services, today)
+        errors += row_errors
+        if form is not None:
+            parsed.append(form)
+    if errors:
+        raise CsvRejected(str(path), errors)
+
+    # Everything is built before the write lock is taken: the transaction below only runs two
+    # prepared bulk inserts, so a 100,000-form file keeps other counters waiting for about a
+    # second, not for the whole import (all or nothing still: one transaction).
+    survey_sql, survey_rows, outbox_rows = _prepared_rows(ctx, parsed)
+    with db.atomic():
+        if not allow_duplicate:
+            earlier = next(
+                (a for a in AuditLog.select(AuditLog.at, AuditLog.detail)
+                 .where(AuditLog.action == "survey.import")
+                 if (a.detail or {}).get("sha256") == digest),
+                None,
+            )
+            if earlier is not None:
+                raise ValidationError("survey.csv.duplicate", field="file", path=str(path),
+                                      when=earlier.at[:16].replace("T", " "))
+        cursor = db.cursor()
+        cursor.executemany(survey_sql, survey_rows)
+        cursor.executemany(_OUTBOX_SQL, outbox_rows)
+        journal.audit(ctx.clock, ctx.actor.username, "survey.import", path.name,
+                      {"sha256": digest, "rows": len(parsed)})
+    days = [f["day"] for f in parsed]
+    return ImportResult(
+        imported=len(parsed),
+        incomplete=sum(1 for f in parsed if not ikm_rules.is_complete(f["scores"])),
+        first_day=min(days),
+        last_day=max(days),
+        sha256=digest,
+        path=str(path),
+    )
+
+
+_OUTBOX_SQL = ('INSERT INTO "outbox" ("entity", "uuid", "op", "payload", "created_at") '
+               "VALUES (?, ?, ?, ?, ?)")  # as journal.outbox writes one row
+
+
+def _prepared_rows(
+    ctx: Context, parsed: Sequence[Mapping[str, Any]]
+) -> tuple[str, list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The INSERT of survey rows and the parameters of every form and its outbox row."""
+    fields = SurveyResponse._meta.sorted_fields
+    columns = ", ".join(f'"{f.column_name}"' for f in fields)
+    sql = f'INSERT INTO "survey_response" ({columns}) VALUES ({", ".join("?" * len(fields))})'
+    assert SurveyResponse._meta.table_name == "survey_response"
+    created = db_time(to_db(ctx.clock.now()))
+    survey_rows: list[tuple[Any, ...]] = []
+    outbox_rows: list[tuple[Any, ...]] = []
+    for form in parsed:
+        row = survey.new_row(
+            ctx,
+            ticket=None,
+            day=form["day"],
+            service=form["service"],
+            counter=None,
+            scores=form["scores"],
+            profile=form["profile"],
+            suggestions=form["saran"],
+            source="paper",
+            consent=True,  # the respondent wrote the profile on the form themselves
+        )
+        survey_rows.append(tuple(_sql_value(f.db_value(row.__data__.get(f.name))) for f in fields))
+        outbox_rows.append(("survey", row.id, "upsert", dump_json(survey.sync_payload(row)), created))
+    return sql, survey_rows, outbox_rows
+
+
+def _sql_value(value: Any) -> Any:
+    """Dates and times as the text peewee stores them (sqlite3's own adapters are deprecated)."""
+    if isinstance(value, (date, datetime)):
+        return str(value)
+    return value
+
