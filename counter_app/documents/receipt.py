@@ -24,7 +24,6 @@ import qrcode
 from PIL import Image
 from qrcode.constants import ERROR_CORRECT_M
 from reportlab.lib.units import mm
-from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen import canvas as rl_canvas
 
@@ -36,7 +35,9 @@ from counter_app.documents.base import FONT, FONT_BOLD, register_fonts
 
 PRINTER_DPI = 203  # thermal receipt printers: 8 dots per mm
 DOT = 72.0 / PRINTER_DPI  # one printer dot, in points
-MIN_MODULE_DOTS = 3  # below 3 dots a module smears on thermal paper and phones misread it
+# 4 dots (0.5 mm): 3 dots smear on thermal paper, and a 3-dot module is 1.8 pixels when the PDF is
+# rendered at 120 dpi (a preview, a cheap printer) — too few to decode reliably (A040 did not).
+MIN_MODULE_DOTS = 4
 QR_BORDER = 4  # quiet zone, in modules (the QR standard's minimum)
 
 LAPOR = "SP4N-LAPOR! lapor.go.id"
@@ -260,10 +261,13 @@ class _Flow:
         self.y += size + 1 * mm
 
     def image(self, image: Image.Image, side: float) -> None:
+        """Centred; its corner on the printer's dot grid (counted from the page's top left, where
+        a printer starts its raster), so each module covers whole dots, none split in two."""
         self.need(side)
-        x = self.left + (self.width - side) / 2
-        self.ops.append(Op("image", self.page, x, self.y + side, side, side, image=image))
-        self.y += side
+        x = round((self.left + (self.width - side) / 2) / DOT) * DOT
+        y = math.ceil(self.y / DOT - 1e-9) * DOT
+        self.ops.append(Op("image", self.page, x, y + side, side, side, image=image))
+        self.y = y + side
 
 
 _RUN = re.compile(r"0{5,}|1{5,}")
@@ -379,9 +383,12 @@ def qr_matrix_image(text: str) -> Image.Image:
     return Image.frombytes("L", (side, side), b"".join(rows))
 
 
-def qr_side(modules: int, paper: Paper) -> float:
-    """Whole printer dots per module (crisp on 203 dpi), never fewer than 3, near the target."""
+def qr_side(modules: int, paper: Paper, room: float | None = None) -> float:
+    """Whole printer dots per module (crisp on 203 dpi), never fewer than MIN_MODULE_DOTS, near
+    the target width; a very long text shrinks the modules to fit `room` rather than overflow."""
     dots = max(MIN_MODULE_DOTS, math.floor(paper.qr_width / (modules * DOT)))
+    if room is not None:
+        dots = max(1, min(dots, math.floor(room / (modules * DOT))))
     return modules * dots * DOT
 
 
@@ -441,7 +448,7 @@ def layout(
 
     url = snapshot.get("verify_url") or snapshot.get("token")
     qr = qr_matrix_image(str(url)) if url else None
-    side = qr_side(qr.width, p) if qr is not None else 0.0
+    side = qr_side(qr.width, p, p.width - 2 * p.margin) if qr is not None else 0.0
     caption_size = 7.5 * s
 
     def details() -> None:
@@ -501,7 +508,9 @@ def layout(
     f.lines(complaint, 7 * s, align="center")
 
     pages = f.page + 1
-    height = p.height if p.height is not None else f.y + BOTTOM
+    # a roll feeds whole dot lines: a page of whole dots keeps the QR on the dot grid whether a
+    # renderer counts rows from the top or from the bottom
+    height = p.height if p.height is not None else math.ceil((f.y + BOTTOM) / DOT - 1e-9) * DOT
     return Layout(p, p.width, height, pages, f.ops)
 
 
@@ -523,6 +532,31 @@ def _draw_emblem(c: rl_canvas.Canvas, x: float, y: float, size: float) -> None:
         c.rect(x + s * col, y + s * 0.32, s * 0.07, s * 0.27, stroke=0, fill=1)
     c.rect(x + s * 0.22, y + s * 0.25, s * 0.56, s * 0.05, stroke=0, fill=1)
     c.rect(x + s * 0.18, y + s * 0.19, s * 0.64, s * 0.04, stroke=0, fill=1)
+
+
+def _draw_modules(c: rl_canvas.Canvas, image: Image.Image, x: float, y: float, module: float) -> None:
+    """The QR's dark modules as filled rectangles, one per horizontal run (`y`: the bottom edge).
+
+    Why not drawImage: a renderer samples an upscaled bitmap by its own rounding (pdfium, which
+    QtPdf prints with, makes some 4-dot modules 3 or 5 dots wide); rectangles whose edges lie on
+    the dot grid fill whole dots at 203 dpi and still cover the right area at any lower dpi."""
+    width, rows = image.width, image.height
+    data = image.tobytes()
+    path = c.beginPath()
+    for row in range(rows):
+        line = data[row * width : (row + 1) * width]
+        top = y + (rows - row) * module
+        col = 0
+        while col < width:
+            if line[col] >= 128:
+                col += 1
+                continue
+            start = col
+            while col < width and line[col] < 128:
+                col += 1
+            path.rect(x + start * module, top - module, (col - start) * module, module)
+    c.setFillGray(0)
+    c.drawPath(path, stroke=0, fill=1)
 
 
 def draw(lay: Layout, title: str = "") -> bytes:
@@ -561,7 +595,7 @@ def draw(lay: Layout, title: str = "") -> bytes:
         c.rect(op.x, height - op.y, op.w, op.h, stroke=1, fill=1 if op.style == "fill" else 0)
 
     def image(op: Op) -> None:
-        c.drawImage(ImageReader(op.image), op.x, height - op.y, op.w, op.h)
+        _draw_modules(c, op.image, op.x, height - op.y, op.w / op.image.width)
 
     def emblem(op: Op) -> None:
         _draw_emblem(c, op.x, height - op.y, op.w)
