@@ -273,6 +273,7 @@ def build_parser() -> ArgParser:
 
     p = sub.add_parser("audit", parents=[common], help=t("cli.help.audit"))
     p.add_argument("action", choices=["verify"])
+    p.add_argument("--server", nargs="?", const="", metavar="URL", help=t("cli.help.audit_server"))
 
     p = sub.add_parser("backup", parents=[common], help=t("cli.help.backup"))
     p.add_argument("--out")
@@ -609,8 +610,14 @@ def cmd_audit(args: argparse.Namespace, s: Session) -> int:
     text = (t("cli.audit.ok", count=result.entries) if result.intact else
             t("cli.audit.damaged", count=result.entries, id=result.broken_at,
               reason=t(f"audit.reason.{result.reason}")))
-    s.emit(result.to_json(), text)
-    return Exit.DONE if result.intact else Exit.NO
+    if args.server is None:
+        s.emit(result.to_json(), text)
+        return Exit.DONE if result.intact else Exit.NO
+    from counter_app.services.sync import check_audit_anchor
+
+    anchor = check_audit_anchor(ctx, args.server or None)  # the heads the server kept
+    s.emit(result.to_json() | {"anchor": anchor.to_json()}, f"{text}\n{anchor.text()}")
+    return Exit.DONE if result.intact and anchor.intact else Exit.NO
 
 
 @command("backup")

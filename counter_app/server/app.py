@@ -3,8 +3,9 @@
 Stateless: everything lives in the store, so several copies may run behind a proxy. Device
 requests carry `Authorization: Bearer <device token>`; device administration takes the admin
 token of the server's configuration. Every request body is capped (413 above the cap) and
-validated; a push holding a full NIK or a phone number is refused whole (422) and nothing of it
-is stored.
+validated; a push holding a full NIK or a phone number, a malformed record or a NUL character
+is refused whole (422) and nothing of it is stored. Failed authentication is rate-limited per
+client address (429). The OpenAPI schema and its /docs, /redoc pages are off unless asked for.
 """
 
 from __future__ import annotations
@@ -26,25 +27,29 @@ from counter_app import __version__
 from counter_app.core import token as tokens
 from counter_app.core.errors import LoketError, NotFound
 from counter_app.core.verify_page import render_verify_page
-from counter_app.server import schemas
+from counter_app.server import live_store, schemas
+from counter_app.server.live import register_live
 from counter_app.server.report import consolidated_daily
-from counter_app.server.store import Device, DeviceGone, Store, StoreUnavailable, token_hash
+from counter_app.server.limits import FailedAuth
+from counter_app.server.store import Device, DeviceGone, KeysRefused, Store, StoreUnavailable, token_hash
 from counter_app.sync.protocol import (
     API,
+    DEVICE_NAME,
     MAX_BODY_BYTES,
     PROTOCOL,
-    digits_problem,
     document_problem,
-    keys_problem,
+    rows_problem,
 )
 
 MAX_REPORT_DAYS = 366
+_DEVICE = f"^{DEVICE_NAME.pattern}$"
 # Fields that are no one's personal data but random-looking material (skipped by the check).
 _NOT_TEXT: dict[Any, Any] = {
     schemas.KeysRequest: {"keys": {"__all__": {"kid", "public_key"}}},
     schemas.ReferenceRequest: {"staff": {"__all__": {"password_hash"}}},
 }
 AfterCommit = Callable[[str, str], None]
+_NUL = b"\\u0000"  # how JSON spells U+0000 (a raw one is not JSON at all)
 
 
 class BodyLimit:
@@ -112,13 +117,19 @@ def create_app(
     admin_token: str | None = None,
     max_body: int = MAX_BODY_BYTES,
     after_commit: AfterCommit | None = None,
+    api_docs: bool = False,
+    auth_limit: FailedAuth | None = None,
 ) -> FastAPI:
     """The API over `store`. `after_commit(device, batch_id)` runs after each push batch is
-    committed and before it is answered (tests use it to die at exactly that point)."""
+    committed and before it is answered (tests use it to die at exactly that point).
+    `api_docs`: serve the OpenAPI schema and /docs, /redoc (off by default: they map the
+    whole attack surface for anyone). `auth_limit`: the failed-authentication counter."""
     admin_hash = token_hash(admin_token) if admin_token else None
-    app = FastAPI(title="Loket sync server", version=__version__, docs_url=None, redoc_url=None,
-                  openapi_url=f"{API}/openapi.json")
+    app = FastAPI(title="Loket sync server", version=__version__,
+                  docs_url="/docs" if api_docs else None, redoc_url="/redoc" if api_docs else None,
+                  openapi_url=f"{API}/openapi.json" if api_docs else None)
     app.state.store = store
+    limiter = auth_limit or FailedAuth()
 
     @app.exception_handler(StoreUnavailable)
     async def _unavailable(request: Request, exc: StoreUnavailable) -> JSONResponse:
@@ -128,6 +139,11 @@ def create_app(
     async def _gone(request: Request, exc: DeviceGone) -> JSONResponse:
         return JSONResponse({"detail": "revoked"}, status_code=403)
 
+    @app.exception_handler(KeysRefused)
+    async def _keys_refused(request: Request, exc: KeysRefused) -> JSONResponse:
+        status = 409 if exc.reason == "too_many_keys" else 403
+        return JSONResponse({"detail": exc.reason, "message": exc.message("en")}, status_code=status)
+
     @app.exception_handler(LoketError)
     async def _expected(request: Request, exc: LoketError) -> JSONResponse:
         status = 404 if isinstance(exc, NotFound) else 400
@@ -135,17 +151,26 @@ def create_app(
 
     # -- who is calling --
 
+    def refused(request: Request, status: int, detail: str) -> HTTPException:
+        """A failed authentication: counted for the client's address; past the limit the
+        answer is 429 (and the client waits Retry-After seconds) instead of `status`."""
+        wait = limiter.failed(request.client.host if request.client else "")
+        if wait is not None:
+            return HTTPException(429, "too_many_failed_logins", headers={"Retry-After": str(wait)})
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return HTTPException(status, detail, headers=headers)
+
     def caller(request: Request) -> Caller:
         token = _bearer(request)
         if token is None:
-            raise HTTPException(401, "unauthorized", headers={"WWW-Authenticate": "Bearer"})
+            raise refused(request, 401, "unauthorized")
         if admin_hash is not None and hmac.compare_digest(token_hash(token), admin_hash):
             return Caller(None, admin=True)
         device = store.device_for_token(token)
         if device is None:
-            raise HTTPException(401, "unauthorized", headers={"WWW-Authenticate": "Bearer"})
+            raise refused(request, 401, "unauthorized")
         if device.revoked:
-            raise HTTPException(403, "revoked")
+            raise refused(request, 403, "revoked")
         return Caller(device)
 
     def device_caller(who: Caller = Depends(caller)) -> Device:
@@ -158,7 +183,7 @@ def create_app(
         if admin_hash is None:
             raise HTTPException(403, "admin_api_disabled")
         if token is None or not hmac.compare_digest(token_hash(token), admin_hash):
-            raise HTTPException(401, "unauthorized", headers={"WWW-Authenticate": "Bearer"})
+            raise refused(request, 401, "unauthorized")
         return Caller(None, admin=True)
 
     def same_device(device: Device, claimed: str) -> None:
@@ -168,20 +193,27 @@ def create_app(
     def parse(body: bytes, model: Any) -> Any:
         """Validate a body: no personal data (checked before and after decoding), then the
         model (a pydantic model, or a TypeAdapter). Runs off the event loop."""
-        # Key ids, public keys and password hashes may hold long runs of digits by chance:
-        # other bodies are checked field by field once decoded, without those.
-        problem = digits_problem(body) if model is schemas.PUSH else None
+        # Checked once decoded, field by field (escapes and floats decoded); key ids, public
+        # keys and password hashes may hold long runs of digits by chance and are skipped.
+        problem = None
         if problem is None:
             try:
                 doc = model.validate_json(body) if model is schemas.PUSH else model.model_validate_json(body)
             except PydanticError as exc:
                 # loc and message only: the input may be anything and must not be echoed
+                if model is schemas.PUSH:
+                    raise HTTPException(422, schemas.push_errors(body, exc)) from None
                 errors = [{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()[:20]]
                 raise HTTPException(422, errors) from None
+            if _NUL in body and schemas.holds_nul(body):  # PostgreSQL cannot store it: refused here
+                raise HTTPException(422, "nul_character: text may not contain U+0000")
             if model is schemas.PUSH:
                 if not schemas.in_seq_order(doc["rows"]):
                     raise HTTPException(422, "rows must be in strictly increasing seq order")
-                problem = keys_problem(body, [r["payload"] for r in doc["rows"]])
+                mismatch = schemas.id_mismatch(doc["rows"])
+                if mismatch:
+                    raise HTTPException(422, [mismatch])
+                problem = rows_problem(doc["rows"])
             else:
                 problem = document_problem(doc.model_dump(exclude=_NOT_TEXT.get(model)))
         if problem:
@@ -204,7 +236,7 @@ def create_app(
     @app.get(f"{API}/device")
     def whoami(device: Device = Depends(device_caller)) -> dict[str, Any]:
         return {"protocol": PROTOCOL, "device": device.name, "publisher": device.publisher,
-                "stored_through": device.stored_through}
+                "stored_through": device.stored_through, **live_store.identity(store, device.name)}
 
     @app.post(f"{API}/push")
     async def push(request: Request, device: Device = Depends(device_caller)) -> dict[str, Any]:
@@ -224,8 +256,22 @@ def create_app(
             tokens.load_keyring({"version": tokens.KEYRING_VERSION, "keys": entries})
         except tokens.KeyringError as exc:
             raise HTTPException(422, f"keyring: {exc}") from None
+        # only for the device's own site and counter, a bounded number (KeysRefused: 403/409)
         added = await run_in_threadpool(store.store_keys, device.name, entries)
         return {"protocol": PROTOCOL, "added": added}
+
+    @app.post(f"{API}/audit/head")
+    async def audit_head(request: Request, device: Device = Depends(device_caller)) -> dict[str, Any]:
+        doc: schemas.AuditHeadRequest = await validated(request, schemas.AuditHeadRequest)
+        same_device(device, doc.device)
+        new = await run_in_threadpool(store.store_audit_head, device.name, doc.seq, doc.hash)
+        return {"protocol": PROTOCOL, "new": new}
+
+    @app.get(f"{API}/audit/heads")
+    def audit_heads(device: str = Query(..., pattern=_DEVICE), who: Caller = Depends(caller)) -> dict[str, Any]:
+        if not who.admin and (who.device is None or who.device.name != device):
+            raise HTTPException(403, "other_device")
+        return {"protocol": PROTOCOL, "device": device, "heads": store.audit_heads(device)}
 
     @app.post(f"{API}/reference")
     async def reference(request: Request, device: Device = Depends(device_caller)) -> dict[str, Any]:
@@ -246,7 +292,7 @@ def create_app(
         return {"protocol": PROTOCOL, **store.pull(since)}
 
     @app.get(f"{API}/reconcile")
-    def reconcile(device: str = Query(..., max_length=64), who: Caller = Depends(caller)) -> dict[str, Any]:
+    def reconcile(device: str = Query(..., pattern=_DEVICE), who: Caller = Depends(caller)) -> dict[str, Any]:
         if not who.admin and (who.device is None or who.device.name != device):
             raise HTTPException(403, "other_device")
         counts = store.ticket_counts(device)
@@ -262,15 +308,24 @@ def create_app(
         day_to = to or day
         if day_to < day or (day_to - day).days + 1 > MAX_REPORT_DAYS:
             raise HTTPException(422, "bad_period")
-        tickets = store.tickets(day.isoformat(), day_to.isoformat())
+        tickets = live_store.report_tickets(store, day.isoformat(), day_to.isoformat())  # each uuid once
         return consolidated_daily(tickets, store.reference("service"), day, day_to)
 
     # -- device administration (admin token) --
 
     @app.post(f"{API}/devices", status_code=201)
     def add_device(body: schemas.DeviceRequest, who: Caller = Depends(admin_caller)) -> dict[str, Any]:
-        token = store.add_device(body.name, publisher=body.publisher, replace=body.replace)
+        if body.site is None and body.counter is None and not body.replace:
+            raise HTTPException(422, "binding_required: a new device needs its site and counter")
+        token = store.add_device(body.name, site=body.site, counter=body.counter,
+                                 publisher=body.publisher, replace=body.replace)
         return {"device": body.name, "token": token}
+
+    @app.patch(f"{API}/devices/{{name}}")
+    def bind_device(name: str, body: schemas.BindRequest, who: Caller = Depends(admin_caller)) -> dict[str, Any]:
+        if not DEVICE_NAME.fullmatch(name):
+            raise HTTPException(404, "server.device_unknown")
+        return store.bind_device(name, body.site, body.counter).to_json()
 
     @app.get(f"{API}/devices")
     def list_devices(who: Caller = Depends(admin_caller)) -> list[dict[str, Any]]:
@@ -278,8 +333,10 @@ def create_app(
 
     @app.delete(f"{API}/devices/{{name}}")
     def revoke_device(name: str, who: Caller = Depends(admin_caller)) -> dict[str, Any]:
-        store.revoke_device(name)
-        return {"device": name, "revoked": True}
+        if not DEVICE_NAME.fullmatch(name):  # e.g. a NUL: never sent to the database
+            raise HTTPException(404, "server.device_unknown")
+        revoked = store.revoke_device(name)  # and its keys: off the keyring and the verify page
+        return {"device": name, "revoked": True, "keys_revoked": revoked}
 
     # -- public: the keyring and the visitors' verify page --
 
@@ -296,5 +353,6 @@ def create_app(
     app.get("/verify", response_class=HTMLResponse)(verify_page)
     app.get("/verifikasi", response_class=HTMLResponse)(verify_page)
 
+    register_live(app, store, caller)  # /api/v1/live/…: the site hub
     app.add_middleware(BodyLimit, limit=max_body)
     return app

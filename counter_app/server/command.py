@@ -1,8 +1,10 @@
 """`counter-app server …`: run the sync server, or manage its devices from the terminal.
 
-    counter-app server [--db-url URL] [--host H] [--port P] [--admin-token-file F]
-    counter-app server add-device NAME [--publisher] [--replace]   → the token, alone on stdout
-    counter-app server revoke-device NAME
+    counter-app server [--db-url URL] [--host H] [--port P] [--admin-token-file F] [--api-docs]
+    counter-app server add-device NAME --site CODE --counter CODE [--publisher] [--replace]
+                                                                  → the token, alone on stdout
+    counter-app server bind-device NAME --site CODE --counter CODE   (a device of an old store)
+    counter-app server revoke-device NAME                             (and its keys)
     counter-app server devices
 
 The store is `--db-url` (or `$COUNTER_APP_SERVER_DB_URL`), by default a SQLite file in the data
@@ -25,9 +27,10 @@ from counter_app.core.i18n import t
 
 ENV_DB_URL = "COUNTER_APP_SERVER_DB_URL"
 ENV_ADMIN_TOKEN = "COUNTER_APP_SERVER_ADMIN_TOKEN"
+ENV_API_DOCS = "COUNTER_APP_SERVER_API_DOCS"  # "1": serve /docs, /redoc and the OpenAPI schema
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8470
-ACTIONS = ("serve", "add-device", "revoke-device", "devices")
+ACTIONS = ("serve", "add-device", "bind-device", "revoke-device", "devices")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -40,6 +43,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--admin-token-file", metavar="FILE", help=t("cli.help.server_admin_token"))
     parser.add_argument("--publisher", action="store_true", help=t("cli.help.server_publisher"))
     parser.add_argument("--replace", action="store_true", help=t("cli.help.server_replace"))
+    parser.add_argument("--site", metavar="CODE", help=t("cli.help.server_site"))
+    parser.add_argument("--counter", metavar="CODE", help=t("cli.help.server_counter"))
+    parser.add_argument("--api-docs", action="store_true", default=None, help=t("cli.help.server_api_docs"))
 
 
 def db_url(args: argparse.Namespace, data_dir: Path) -> str:
@@ -60,33 +66,52 @@ def admin_token(args: argparse.Namespace) -> str | None:
     return os.environ.get(ENV_ADMIN_TOKEN) or None
 
 
+def api_docs(args: argparse.Namespace) -> bool:
+    if getattr(args, "api_docs", None):
+        return True
+    return os.environ.get(ENV_API_DOCS, "").strip().lower() in ("1", "true", "yes")
+
+
 def run(args: argparse.Namespace, data_dir: Path, *, as_json: bool = False, out: TextIO | None = None) -> int:
     """Carry out `counter-app server …`; returns the exit code (LoketErrors propagate)."""
     out = out or sys.stdout
     from counter_app.server.store import open_store
 
     action = args.action
-    if action in ("add-device", "revoke-device") and not args.name:
+    site, counter = getattr(args, "site", None), getattr(args, "counter", None)
+    if action in ("add-device", "bind-device", "revoke-device") and not args.name:
         raise ValidationError("server.device_name_required", field="name")
+    # A new device is bound to its site and counter (the only keys it may publish);
+    # with --replace the binding it has is kept.
+    needs_binding = action == "bind-device" or (action == "add-device" and (not args.replace or site or counter))
+    if needs_binding and not (site and counter):
+        raise ValidationError("server.binding_required", field="counter" if site else "site")
     store = open_store(db_url(args, data_dir))
     try:
         if action == "add-device":
-            token = store.add_device(args.name, publisher=args.publisher, replace=args.replace)
+            token = store.add_device(args.name, site=site, counter=counter, publisher=args.publisher,
+                                     replace=args.replace)
             _emit(out, as_json, {"device": args.name, "token": token}, token)
+        elif action == "bind-device":
+            device = store.bind_device(args.name, site, counter)
+            _emit(out, as_json, device.to_json(),
+                  t("server.device_bound_done", name=args.name, site=device.site, counter=device.counter))
         elif action == "revoke-device":
-            store.revoke_device(args.name)
-            _emit(out, as_json, {"device": args.name, "revoked": True},
-                  t("server.device_revoked_done", name=args.name))
+            revoked = store.revoke_device(args.name)
+            _emit(out, as_json, {"device": args.name, "revoked": True, "keys_revoked": revoked},
+                  t("server.device_revoked_done", name=args.name, keys=revoked))
         elif action == "devices":
             devices = store.devices()
             lines = [
-                f"{d.name:<24}{'publisher' if d.publisher else '':<11}"
+                f"{d.name:<24}{(d.site or '?') + '/' + (d.counter or '?'):<16}"
+                f"{'publisher' if d.publisher else '':<11}"
                 f"{'REVOKED' if d.revoked else 'active':<9}{d.stored_through:>10}  {d.last_push_at or '-'}"
                 for d in devices
             ]
             _emit(out, as_json, [d.to_json() for d in devices], "\n".join(lines))
         else:
-            return serve(store, host=args.host, port=args.port, admin_token=admin_token(args))
+            return serve(store, host=args.host, port=args.port, admin_token=admin_token(args),
+                         api_docs=api_docs(args))
     finally:
         store.close()
     return 0
@@ -101,7 +126,7 @@ def _emit(out: TextIO, as_json: bool, data: Any, text: str) -> None:
     out.flush()
 
 
-def serve(store: Any, *, host: str, port: int, admin_token: str | None = None) -> int:
+def serve(store: Any, *, host: str, port: int, admin_token: str | None = None, api_docs: bool = False) -> int:
     """Run uvicorn in the foreground until interrupted."""
     try:
         import uvicorn
@@ -110,8 +135,8 @@ def serve(store: Any, *, host: str, port: int, admin_token: str | None = None) -
     except ImportError as exc:  # installed without the `server` extra
         raise ValidationError("server.missing_extra", detail=str(exc)) from None
 
-    app = create_app(store, admin_token=admin_token)
+    app = create_app(store, admin_token=admin_token, api_docs=api_docs)
     print(t("server.listening", url=f"http://{host}:{port}", store=store.display_url), file=sys.stderr)
     uvicorn.run(app, host=host, port=port, log_level="info", ws="none", lifespan="off",
-                server_header=False, proxy_headers=True)
+                server_header=False, proxy_headers=True, timeout_graceful_shutdown=3)  # open event streams
     return 0

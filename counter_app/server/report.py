@@ -9,6 +9,10 @@ milliseconds, mean / median / nearest-rank P90 / max in seconds rounded to 0.1. 
 one row per device. The server computes them again from the payloads rather than importing the
 counter's services (which read the counter's own peewee store); tests/server compare the two
 on the same tickets so that they cannot drift apart.
+
+A stored ticket the report cannot read (not an object, an unknown status, a time that is not
+ISO 8601 with its offset, times of mixed kinds …) is left out and counted in `skipped`: one bad
+record must never make the report fail for everyone.
 """
 
 from __future__ import annotations
@@ -38,6 +42,50 @@ def _durations(values: list[int], prefix: str) -> dict[str, Any]:
     return Durations.from_ms(values).to_json(prefix)
 
 
+_STATUSES = frozenset(s.value for s in Status)
+_UNREADABLE = (ValueError, TypeError, KeyError, AttributeError, OverflowError)
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """What the report takes from one ticket, all read before any of it is counted."""
+
+    service_code: str
+    status: str
+    transferred: bool
+    wait: int | None
+    service: int | None
+    within: int | None  # 1 or 0 when measured against the target
+
+
+def _aware_ms(later: Any, earlier: Any) -> int | None:
+    for value in (later, earlier):
+        if value is not None and (not isinstance(value, str) or datetime.fromisoformat(value).tzinfo is None):
+            raise ValueError("a time without its offset")
+    return _ms(later, earlier)
+
+
+def _facts(t: Any, services: dict[str, dict[str, Any]]) -> _Facts:
+    """Raises one of _UNREADABLE for a ticket the report cannot read."""
+    if not isinstance(t, dict):
+        raise TypeError("not an object")
+    status, code = t["status"], t["service"]
+    if status not in _STATUSES or not isinstance(code, str):
+        raise ValueError("unknown status or service")
+    if not isinstance(t["arrived_at"], str):
+        raise ValueError("no arrival time")
+    doc = services.get(code)
+    target = int(doc["target_minutes"]) * 60_000 if doc and "target_minutes" in doc else None
+    wait = _aware_ms(t.get("first_called_at"), t["arrived_at"])
+    service = within = None
+    if status == Status.DONE.value:
+        service = _aware_ms(t.get("finished_at"), t.get("started_at"))
+        call_to_finish = _aware_ms(t.get("finished_at"), t.get("first_called_at"))
+        if call_to_finish is not None and target is not None:
+            within = int(call_to_finish <= target)
+    return _Facts(code, status, bool(t.get("transferred_from")), wait, service, within)
+
+
 @dataclass
 class _Acc:
     tickets: int = 0
@@ -48,24 +96,18 @@ class _Acc:
     within: int = 0
     measured: int = 0
 
-    def add(self, t: dict[str, Any], target_ms: int | None) -> None:
-        status = str(t.get("status"))
+    def add(self, f: _Facts) -> None:
         self.tickets += 1
-        self.counts[status] = self.counts.get(status, 0) + 1
-        if t.get("transferred_from"):
+        self.counts[f.status] = self.counts.get(f.status, 0) + 1
+        if f.transferred:
             self.via_transfer += 1
-        wait = _ms(t.get("first_called_at"), t.get("arrived_at"))
-        if wait is not None:
-            self.waits.append(wait)
-        if status == Status.DONE.value:
-            service = _ms(t.get("finished_at"), t.get("started_at"))
-            if service is not None:
-                self.services.append(service)
-            call_to_finish = _ms(t.get("finished_at"), t.get("first_called_at"))
-            if call_to_finish is not None and target_ms is not None:
-                self.measured += 1
-                if call_to_finish <= target_ms:
-                    self.within += 1
+        if f.wait is not None:
+            self.waits.append(f.wait)
+        if f.service is not None:
+            self.services.append(f.service)
+        if f.within is not None:
+            self.measured += 1
+            self.within += f.within
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -97,13 +139,16 @@ def consolidated_daily(
     totals = _Acc()
     per_service: dict[str, _Acc] = {}
     per_device: dict[str, _Acc] = {}
+    skipped = 0
     for device, t in tickets:
-        code = str(t.get("service"))
-        doc = services.get(code)
-        target = int(doc["target_minutes"]) * 60_000 if doc and "target_minutes" in doc else None
-        totals.add(t, target)
-        per_service.setdefault(code, _Acc()).add(t, target)
-        per_device.setdefault(device, _Acc()).add(t, target)
+        try:
+            facts = _facts(t, services)
+        except _UNREADABLE:
+            skipped += 1  # left out, and said so
+            continue
+        totals.add(facts)
+        per_service.setdefault(facts.service_code, _Acc()).add(facts)
+        per_device.setdefault(device, _Acc()).add(facts)
 
     shown = {code for code, doc in services.items() if doc.get("active", True)} | set(per_service)
 
@@ -136,4 +181,5 @@ def consolidated_daily(
         "totals": total,
         "by_service": by_service,
         "by_device": [{"device": d, **per_device[d].to_json()} for d in sorted(per_device)],
+        "skipped": skipped,  # stored tickets that could not be read (left out of every figure)
     }

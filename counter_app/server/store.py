@@ -11,12 +11,18 @@ Tables
                    lock, by every change of reference data or keyring: commit order = version
                    order, so a pull never skips a change).
     device         one row per counter PC: sha256 of its token, publisher flag, revoked_at,
-                   stored_through (highest outbox seq committed).
+                   stored_through (highest outbox seq committed), and the site and counter
+                   it is bound to (NULL in stores made before schema 2: such a device may
+                   not publish keys until an admin binds it).
     sync_record    the latest row of each (device, entity, uuid): seq, op, payload, day.
     sync_batch     batch ids already stored (a replayed batch changes nothing).
     reference_doc  catalogue and staff documents (kind, code) with the version that last
                    changed them.
-    keyring_key    public keys of every device (kid → entry).
+    keyring_key    public keys of every device (kid → entry): the device that published it,
+                   when, and revoked_at (set when the device is revoked; a revoked key leaves
+                   the served keyring but keeps its kid, so no one can publish it again).
+    audit_head     every audit chain head (sequence, hash) a device sent, with when it was
+                   first and last received: the anchor of its audit log outside its PC.
 """
 
 from __future__ import annotations
@@ -37,9 +43,11 @@ from pathlib import Path
 from typing import Any
 
 from counter_app.core.errors import LoketError, NotFound, ValidationError
+from counter_app.server import live_store
 from counter_app.sync.protocol import DEVICE_NAME, REFERENCE_KINDS, TOKEN_BYTES
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+MAX_KEYS_PER_DEVICE = 8  # active keys: a station key and a few retired ones
 SERVER_DB_NAME = "loket-server.sqlite3"
 POOL_SIZE = 16
 LOCK_TIMEOUT_S = 30.0
@@ -52,6 +60,15 @@ class StoreUnavailable(LoketError):
 
 class DeviceGone(LoketError):
     """The device was revoked (or removed) while its request was on the way."""
+
+
+class KeysRefused(LoketError):
+    """Keys a device may not publish: `reason` is `device_unbound` (no site/counter binding
+    yet), `key_not_bound` (a key for another site or counter) or `too_many_keys`."""
+
+    def __init__(self, reason: str, /, **params: Any) -> None:
+        super().__init__(f"server.{reason}", **params)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -89,7 +106,9 @@ def _schema(d: Dialect) -> list[str]:
             created_at VARCHAR(40) NOT NULL,
             revoked_at VARCHAR(40),
             stored_through BIGINT NOT NULL,
-            last_push_at VARCHAR(40))""",
+            last_push_at VARCHAR(40),
+            site VARCHAR(64),
+            counter VARCHAR(64))""",
         f"""CREATE TABLE IF NOT EXISTS sync_record (
             device VARCHAR(64) NOT NULL,
             entity VARCHAR(32) NOT NULL,
@@ -124,11 +143,29 @@ def _schema(d: Dialect) -> list[str]:
             device VARCHAR(64) NOT NULL,
             entry {j} NOT NULL,
             version BIGINT NOT NULL,
-            received_at VARCHAR(40) NOT NULL)""",
+            received_at VARCHAR(40) NOT NULL,
+            revoked_at VARCHAR(40))""",
         "CREATE INDEX IF NOT EXISTS keyring_key_version ON keyring_key (version)",
-        "INSERT INTO server_meta (name, value) VALUES ('schema_version', 1) ON CONFLICT (name) DO NOTHING",
+        "CREATE INDEX IF NOT EXISTS keyring_key_device ON keyring_key (device)",
+        """CREATE TABLE IF NOT EXISTS audit_head (
+            device VARCHAR(64) NOT NULL,
+            seq BIGINT NOT NULL,
+            hash VARCHAR(64) NOT NULL,
+            received_at VARCHAR(40) NOT NULL,
+            last_received_at VARCHAR(40) NOT NULL,
+            PRIMARY KEY (device, seq, hash))""",
+        f"INSERT INTO server_meta (name, value) VALUES ('schema_version', {SCHEMA_VERSION}) "
+        "ON CONFLICT (name) DO NOTHING",
         "INSERT INTO server_meta (name, value) VALUES ('reference_version', 0) ON CONFLICT (name) DO NOTHING",
     ]
+
+
+# Columns added after schema 1 (a store made by an older server gets them on start).
+_ADDED_COLUMNS = (
+    ("device", "site", "VARCHAR(64)"),
+    ("device", "counter", "VARCHAR(64)"),
+    ("keyring_key", "revoked_at", "VARCHAR(40)"),
+)
 
 
 # ---- connections --------------------------------------------------------------------------
@@ -212,6 +249,12 @@ class Device:
     created_at: str = ""
     revoked_at: str | None = None
     last_push_at: str | None = None
+    site: str | None = None  # the binding: the only site and counter it may publish keys for
+    counter: str | None = None
+
+    @property
+    def bound(self) -> bool:
+        return bool(self.site and self.counter)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -222,7 +265,21 @@ class Device:
             "created_at": self.created_at,
             "revoked_at": self.revoked_at,
             "last_push_at": self.last_push_at,
+            "site": self.site,
+            "counter": self.counter,
         }
+
+
+# Site and counter codes as a station has them (setup upper-cases them).
+SITE_CODE = re.compile(r"[A-Z0-9][A-Z0-9_-]{0,15}")
+
+
+def binding_code(value: str | None, field: str) -> str:
+    """A site or counter code for a device binding, upper-cased as the stations keep them."""
+    code = (value or "").strip().upper()
+    if not SITE_CODE.fullmatch(code):
+        raise ValidationError("server.binding_code", field=field, value=value or "")
+    return code
 
 
 def token_hash(token: str) -> str:
@@ -250,12 +307,13 @@ def _day_of(entity: str, payload: dict[str, Any]) -> str | None:
     return day if isinstance(day, str) and len(day) == 10 else None
 
 
-_DEVICE_COLUMNS = "name, publisher, revoked_at, stored_through, created_at, last_push_at"
+_DEVICE_COLUMNS = "name, publisher, revoked_at, stored_through, created_at, last_push_at, site, counter"
 
 
 def _device(row: Sequence[Any]) -> Device:
-    name, publisher, revoked_at, through, created, last = row
-    return Device(name, bool(publisher), revoked_at is not None, int(through), created, revoked_at, last)
+    name, publisher, revoked_at, through, created, last, site, counter = row
+    return Device(name, bool(publisher), revoked_at is not None, int(through), created, revoked_at, last,
+                  site or None, counter or None)
 
 
 # ---- the store ----------------------------------------------------------------------------
@@ -300,8 +358,21 @@ class Store:
             for statement in _schema(self.d):
                 tx.run(statement)
             version = tx.one("SELECT value FROM server_meta WHERE name = 'schema_version'")[0]
+            if version < SCHEMA_VERSION:  # a store of an older server: add what it lacks
+                for table, column, kind in _ADDED_COLUMNS:
+                    if column not in self._columns(tx, table):
+                        tx.run(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+                tx.run("UPDATE server_meta SET value = ? WHERE name = 'schema_version'", (SCHEMA_VERSION,))
+            live_store.create_schema(tx)  # the site hub's tables (server/live_store.py)
         if version > SCHEMA_VERSION:
             raise StoreUnavailable("server.store_newer", version=version, supported=SCHEMA_VERSION)
+
+    def _columns(self, tx: Tx, table: str) -> set[str]:
+        if self.d is POSTGRESQL:
+            rows = tx.all("SELECT column_name FROM information_schema.columns "
+                          "WHERE table_schema = current_schema() AND table_name = ?", (table,))
+            return {r[0] for r in rows}
+        return {r[1] for r in tx.all(f"PRAGMA table_info({table})")}
 
     def ping(self) -> bool:
         with self.transaction(write=False) as tx:
@@ -309,36 +380,84 @@ class Store:
 
     # -- devices --
 
-    def add_device(self, name: str, *, publisher: bool = False, replace: bool = False) -> str:
-        """Register a device (or with `replace`, give it a new token); returns the token,
-        which is shown once and stored only as its hash."""
+    def add_device(
+        self,
+        name: str,
+        *,
+        site: str | None = None,
+        counter: str | None = None,
+        publisher: bool = False,
+        replace: bool = False,
+    ) -> str:
+        """Register a device bound to `site` and `counter` (or with `replace`, give it a new
+        token); returns the token, which is shown once and stored only as its hash.
+
+        The binding is what the keyring trusts: the device may publish keys for that site and
+        counter only. It is set once; a device added without one (the store API allows it,
+        for old stores) publishes no key until `bind_device`. A revoked device added again
+        gets a new token, but its keys stay revoked."""
         if not DEVICE_NAME.fullmatch(name or ""):
             raise ValidationError("server.device_name", field="name", name=name)
+        if (site is None) != (counter is None):
+            raise ValidationError("server.binding_required", field="site" if site is None else "counter")
+        if site is not None:
+            site, counter = binding_code(site, "site"), binding_code(counter, "counter")
         token = secrets.token_urlsafe(TOKEN_BYTES)
         with self.transaction() as tx:
-            row = tx.one(f"SELECT revoked_at FROM device WHERE name = ?{self.d.lock}", (name,))
+            row = tx.one(f"SELECT revoked_at, site, counter FROM device WHERE name = ?{self.d.lock}", (name,))
             if row is None:
                 tx.run(
                     "INSERT INTO device (name, token_hash, publisher, created_at, revoked_at, "
-                    "stored_through, last_push_at) VALUES (?, ?, ?, ?, NULL, 0, NULL)",
-                    (name, token_hash(token), publisher, _now()),
+                    "stored_through, last_push_at, site, counter) VALUES (?, ?, ?, ?, NULL, 0, NULL, ?, ?)",
+                    (name, token_hash(token), publisher, _now(), site, counter),
                 )
             elif row[0] is not None or replace:
+                if site is not None and row[1] and (row[1], row[2]) != (site, counter):
+                    raise ValidationError("server.device_bound", field="site", name=name,
+                                          site=row[1], counter=row[2])
                 tx.run(
-                    "UPDATE device SET token_hash = ?, publisher = ?, revoked_at = NULL WHERE name = ?",
-                    (token_hash(token), publisher, name),
+                    "UPDATE device SET token_hash = ?, publisher = ?, revoked_at = NULL, "
+                    "site = COALESCE(site, ?), counter = COALESCE(counter, ?) WHERE name = ?",
+                    (token_hash(token), publisher, site, counter, name),
                 )
             else:
                 raise ValidationError("server.device_exists", field="name", name=name)
+            live_store.assign_offline_block(tx, name)  # lowest free in its site (bound devices)
         return token
 
-    def revoke_device(self, name: str) -> None:
+    def bind_device(self, name: str, site: str, counter: str) -> Device:
+        """Bind a device added without a binding (a store of schema 1) to its site and
+        counter. A binding is never changed: a PC that moves gets a new device name."""
+        site, counter = binding_code(site, "site"), binding_code(counter, "counter")
+        with self.transaction() as tx:
+            row = tx.one(f"SELECT site, counter FROM device WHERE name = ?{self.d.lock}", (name,))
+            if row is None:
+                raise NotFound("server.device_unknown", name=name)
+            if row[0] and (row[0], row[1]) != (site, counter):
+                raise ValidationError("server.device_bound", field="site", name=name, site=row[0],
+                                      counter=row[1])
+            tx.run("UPDATE device SET site = ?, counter = ? WHERE name = ?", (site, counter, name))
+            device = _device(tx.one(f"SELECT {_DEVICE_COLUMNS} FROM device WHERE name = ?", (name,)))
+        return device
+
+    def revoke_device(self, name: str) -> int:
+        """Refuse the device from now on and revoke its keys: they leave the served keyring
+        (and so the verify page and every counter's keyring at its next pull). Returns how
+        many keys were revoked."""
         with self.transaction() as tx:
             row = tx.one(f"SELECT revoked_at FROM device WHERE name = ?{self.d.lock}", (name,))
             if row is None:
                 raise NotFound("server.device_unknown", name=name)
+            now = _now()
             if row[0] is None:
-                tx.run("UPDATE device SET revoked_at = ? WHERE name = ?", (_now(), name))
+                tx.run("UPDATE device SET revoked_at = ? WHERE name = ?", (now, name))
+            live = tx.one("SELECT COUNT(*) FROM keyring_key WHERE device = ? AND revoked_at IS NULL", (name,))[0]
+            if live:
+                version = self._bump(tx)  # the keyring changed: every pull after this gets it
+                tx.run("UPDATE keyring_key SET revoked_at = ?, version = ? WHERE device = ? AND revoked_at IS NULL",
+                       (now, version, name))
+                tx.run("UPDATE server_meta SET value = ? WHERE name = 'reference_version'", (version,))
+        return int(live)
 
     def devices(self) -> list[Device]:
         with self.transaction(write=False) as tx:
@@ -382,6 +501,8 @@ class Store:
             through = int(current[0])
             if tx.one("SELECT 1 FROM sync_batch WHERE device = ? AND batch_id = ?", (device, batch_id)):
                 return through
+            # before the upsert: the stored seqs tell the hub which rows it applied already
+            live_store.apply_push(tx, device, list(latest.values()))
             self._upsert_records(tx, values)
             tx.run(
                 "INSERT INTO sync_batch (device, batch_id, first_seq, last_seq, row_count, received_at) "
@@ -498,14 +619,34 @@ class Store:
                 tx.run("UPDATE server_meta SET value = ? WHERE name = 'reference_version'", (version,))
         return len(changed)
 
-    def store_keys(self, device: str, entries: Iterable[dict[str, Any]]) -> int:
-        """Add public keys not known yet (a kid keeps its first owner); returns how many."""
+    def store_keys(self, device: str, entries: Iterable[dict[str, Any]],
+                   *, limit: int = MAX_KEYS_PER_DEVICE) -> int:
+        """Add the device's public keys not known yet; returns how many.
+
+        Every key must be for the site and counter the device is bound to (KeysRefused
+        `device_unbound` / `key_not_bound` otherwise, and nothing is stored); a device holds
+        at most `limit` active keys (`too_many_keys`). A kid keeps its first owner, and a
+        revoked kid stays revoked."""
         entries = list(entries)
         with self.transaction() as tx:
+            row = tx.one(f"SELECT site, counter, revoked_at FROM device WHERE name = ?{self.d.lock}", (device,))
+            if row is None or row[2] is not None:
+                raise DeviceGone("server.device_revoked", name=device)
+            site, counter = row[0], row[1]
+            if not site or not counter:
+                raise KeysRefused("device_unbound", name=device)
+            for e in entries:
+                if (e["site"], e["counter"]) != (site, counter):
+                    raise KeysRefused("key_not_bound", name=device, site=site, counter=counter)
             version = self._bump(tx)
             known = {r[0] for r in tx.all("SELECT kid FROM keyring_key")}
             new = {e["kid"]: e for e in entries if e["kid"] not in known}
             if new:
+                active = tx.one(
+                    "SELECT COUNT(*) FROM keyring_key WHERE device = ? AND revoked_at IS NULL", (device,)
+                )[0]
+                if int(active) + len(new) > limit:
+                    raise KeysRefused("too_many_keys", name=device, limit=limit)
                 now = _now()
                 tx.many(
                     "INSERT INTO keyring_key (kid, device, entry, version, received_at) "
@@ -515,10 +656,55 @@ class Store:
                 tx.run("UPDATE server_meta SET value = ? WHERE name = 'reference_version'", (version,))
         return len(new)
 
+    _KEY_COLUMNS = "entry, device, received_at"
+
+    def _served(self, row: Sequence[Any]) -> dict[str, Any]:
+        """A keyring entry as served: the key as published, who published it and when."""
+        entry = dict(self.d.load_json(row[0]))
+        entry["device"], entry["published_at"] = row[1], row[2]
+        return entry
+
     def keyring(self) -> dict[str, Any]:
+        """The keys in force (a revoked device's keys are not)."""
         with self.transaction(write=False) as tx:
-            rows = tx.all("SELECT entry FROM keyring_key ORDER BY kid")
-        return {"version": 1, "keys": [self.d.load_json(r[0]) for r in rows]}
+            rows = tx.all(f"SELECT {self._KEY_COLUMNS} FROM keyring_key WHERE revoked_at IS NULL ORDER BY kid")
+        return {"version": 1, "keys": [self._served(r) for r in rows]}
+
+    def keys(self, device: str | None = None) -> list[dict[str, Any]]:
+        """Every key, revoked ones too (administration): entry, device, published_at, revoked_at."""
+        sql = f"SELECT {self._KEY_COLUMNS}, revoked_at FROM keyring_key"
+        params: tuple[Any, ...] = ()
+        if device is not None:
+            sql, params = sql + " WHERE device = ?", (device,)
+        with self.transaction(write=False) as tx:
+            rows = tx.all(sql + " ORDER BY device, kid", params)
+        return [{**self._served(r), "revoked_at": r[3]} for r in rows]
+
+    # -- audit anchors --
+
+    def store_audit_head(self, device: str, seq: int, hash_: str) -> bool:
+        """Keep a head of the device's audit chain (every distinct one; the same head sent
+        again only updates when it was last seen). Returns True for a head not seen before."""
+        now = _now()
+        with self.transaction() as tx:
+            row = tx.one(f"SELECT revoked_at FROM device WHERE name = ?{self.d.lock}", (device,))
+            if row is None or row[0] is not None:
+                raise DeviceGone("server.device_revoked", name=device)
+            known = tx.one("SELECT 1 FROM audit_head WHERE device = ? AND seq = ? AND hash = ?", (device, seq, hash_))
+            if known:
+                tx.run("UPDATE audit_head SET last_received_at = ? WHERE device = ? AND seq = ? AND hash = ?",
+                       (now, device, seq, hash_))
+            else:
+                tx.run("INSERT INTO audit_head (device, seq, hash, received_at, last_received_at) "
+                       "VALUES (?, ?, ?, ?, ?)", (device, seq, hash_, now, now))
+        return not known
+
+    def audit_heads(self, device: str) -> list[dict[str, Any]]:
+        """Every head the device sent, in chain order."""
+        with self.transaction(write=False) as tx:
+            rows = tx.all("SELECT seq, hash, received_at, last_received_at FROM audit_head WHERE device = ? "
+                          "ORDER BY seq, received_at", (device,))
+        return [{"seq": int(r[0]), "hash": r[1], "received_at": r[2], "last_received_at": r[3]} for r in rows]
 
     def reference(self, kind: str) -> dict[str, dict[str, Any]]:
         with self.transaction(write=False) as tx:
@@ -542,8 +728,9 @@ class Store:
             keys_changed = tx.one(
                 "SELECT COUNT(*) FROM keyring_key WHERE version > ? AND version <= ?", (since, version)
             )[0]
-            keys = (
-                tx.all("SELECT entry FROM keyring_key WHERE version <= ? ORDER BY kid", (version,))
+            keys = (  # revocations bump the version too, so a pull after one brings the new keyring
+                tx.all(f"SELECT {self._KEY_COLUMNS} FROM keyring_key WHERE version <= ? AND revoked_at IS NULL "
+                       "ORDER BY kid", (version,))
                 if keys_changed else None
             )
         out: dict[str, Any] = {"version": version, **{kind: [] for kind in REFERENCE_KINDS}}
@@ -551,7 +738,7 @@ class Store:
             if kind in out:
                 out[kind].append(self.d.load_json(doc))
         out["keyring"] = (
-            None if keys is None else {"version": 1, "keys": [self.d.load_json(r[0]) for r in keys]}
+            None if keys is None else {"version": 1, "keys": [self._served(r) for r in keys]}
         )
         return out
 

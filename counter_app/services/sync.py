@@ -13,6 +13,11 @@ Where things are kept on this PC
                                    "mismatches": …} or {"ok": false, "error": key, "message": …}
     setting `sync_last_ok_at`      when a sync last succeeded (the GUI's catch-up uses it)
     setting `last_sync`            local time text of the last success (the status bar's)
+
+Each sync also sends the head of the audit chain (the last AuditLog row's sequence number and
+hash); the server keeps every head it was sent. `check_audit_anchor` compares the local chain
+with those heads: a head the server has that the chain no longer contains means rows were
+deleted, rewritten or the chain cut short.
 """
 
 from __future__ import annotations
@@ -35,9 +40,9 @@ from counter_app.core.roles import Permission
 from counter_app.services import journal, keys, site_settings
 from counter_app.services.backup import backup
 from counter_app.services.context import Context, secret_path
-from counter_app.store.models import Setting, db
+from counter_app.store.models import AuditLog, Complaint, Setting, Ticket, db
 from counter_app.sync import outbox, reference
-from counter_app.sync.client import Progress, RetryPolicy, SyncClient, SyncError, push_outbox
+from counter_app.sync.client import KEYS_REFUSED, Progress, RetryPolicy, SyncClient, SyncError, push_outbox
 from counter_app.sync.protocol import BATCH_ROWS, personal_data_problem, redact
 
 TOKEN_FILE = "sync.token"
@@ -49,8 +54,8 @@ BACKUP_KEEP = 14
 KEEP_SENT_DAYS = 30  # sent outbox rows are kept this long (diagnostics), then deleted
 
 __all__ = [
-    "SyncError", "SyncResult", "LastSync", "run_sync", "server_daily_report", "last_sync",
-    "saved_token", "save_token",
+    "SyncError", "SyncResult", "LastSync", "AnchorCheck", "run_sync", "server_daily_report", "last_sync",
+    "saved_token", "save_token", "check_audit_anchor", "audit_head",
 ]
 
 
@@ -68,9 +73,15 @@ class SyncResult:
     keys_added: int = 0
     reference_published: int | None = None  # documents changed on the server (publisher only)
     redacted: int = 0  # outbox rows sent with a NIK or phone number masked
+    keys_refused: str | None = None  # why the server took none of this PC's keys (a warning)
+    audit_head: tuple[int, str] | None = None  # the chain head the server now holds
 
     def to_json(self) -> dict[str, Any]:
+        head = None if self.audit_head is None else {"seq": self.audit_head[0], "hash": self.audit_head[1]}
         return {
+            "keys_added": self.keys_added,
+            "keys_refused": self.keys_refused,
+            "audit_head": head,
             "server": self.server,
             "device": self.device,
             "pushed": self.pushed,
@@ -91,6 +102,8 @@ class SyncResult:
                 for m in self.mismatches
             )
             line += "\n" + t("sync.result_mismatch", lang, count=len(self.mismatches), days=days)
+        if self.keys_refused:
+            line += "\n" + t("sync.keys_refused", lang, detail=self.keys_refused)
         return line
 
 
@@ -190,8 +203,12 @@ def _token(ctx: Context, token: str | None) -> str:
 
 
 def own_key_entries(ctx: Context) -> list[dict[str, Any]]:
-    """This station's public key and its retired ones (receipts they signed must verify)."""
-    entries = [keys.station_key(ctx).entry()]
+    """This station's public key and its retired ones (receipts they signed must verify) —
+    those of its present site and counter only: the server takes a device's keys for the
+    site and counter it was bound to, nothing else (a key of an earlier counter code would
+    have the whole request refused)."""
+    own = keys.station_key(ctx).entry()
+    entries = [own]
     retired = keys.keys_dir(ctx.data_dir) / keys.RETIRED_FILE
     try:
         doc = json.loads(retired.read_text(encoding="utf-8"))
@@ -203,8 +220,16 @@ def own_key_entries(ctx: Context) -> list[dict[str, Any]]:
                 tokens.load_keyring({"version": tokens.KEYRING_VERSION, "keys": [entry]})
             except tokens.KeyringError:
                 continue
-            entries.append(dict(entry))
+            if (entry.get("site"), entry.get("counter")) == (own["site"], own["counter"]):
+                entries.append({k: entry[k] for k in ("kid", "site", "counter", "public_key", "created_at")
+                                if k in entry})
     return tokens.make_keyring(entries)["keys"]
+
+
+def audit_head() -> tuple[int, str] | None:
+    """(sequence, hash) of the audit chain's last row, None for an empty chain."""
+    row = AuditLog.select(AuditLog.id, AuditLog.hash).order_by(AuditLog.id.desc()).limit(1).tuples().first()
+    return None if row is None else (int(row[0]), str(row[1]))
 
 
 def _publishable(docs: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
@@ -214,6 +239,28 @@ def _publishable(docs: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[s
     if personal_data_problem(json.dumps(catalogue, ensure_ascii=False).encode("utf-8")):
         catalogue = redact(catalogue)
     return {**catalogue, "staff": docs.get("staff", [])}
+
+
+def _visitor_names(docs: list[tuple[str, str, dict[str, Any]]]) -> dict[str, list[str]]:
+    """The names on the visitor's own record (the ticket's name; a complaint's e-mail contact)
+    for each outbox row, by row uuid: masked in the row's free texts before it leaves."""
+    ticket_of = {uuid: (doc.get("id") if entity == "ticket" else doc.get("ticket_id")) for entity, uuid, doc in docs}
+    wanted = sorted({t for t in ticket_of.values() if isinstance(t, str)})
+    names: dict[str, str] = {}
+    for i in range(0, len(wanted), 500):
+        names.update(Ticket.select(Ticket.id, Ticket.name).where(Ticket.id.in_(wanted[i : i + 500])).tuples())
+    complaints = [uuid for entity, uuid, _doc in docs if entity == "complaint"]
+    contacts: dict[str, str] = {}
+    for i in range(0, len(complaints), 500):
+        query = Complaint.select(Complaint.id, Complaint.contact).where(Complaint.id.in_(complaints[i : i + 500]))
+        contacts.update((k, v) for k, v in query.tuples() if v and "@" in v)
+    out: dict[str, list[str]] = {}
+    for _entity, uuid, _doc in docs:
+        known = [n for n in (names.get(ticket_of[uuid]) if isinstance(ticket_of[uuid], str) else None,
+                             contacts.get(uuid)) if n]
+        if known:
+            out[uuid] = known
+    return out
 
 
 def run_sync(
@@ -249,6 +296,9 @@ def run_sync(
     if token and token.strip() != saved_token(ctx.data_dir):
         save_token(ctx.data_dir, token)
     ctx.reload_settings()
+    from counter_app.services import privacy  # the daily retention purge (UU PDP), after the sync
+
+    privacy.purge_if_due(ctx)
     return result
 
 
@@ -272,13 +322,23 @@ def _run(
         step("connect")
         me = client.whoami()
         device = me["device"]
-        added = client.push_keys(device, own_key_entries(ctx))
+        keys_refused = None
+        try:
+            added = client.push_keys(device, own_key_entries(ctx))
+        except SyncError as exc:  # e.g. a device of an old server not bound yet: the data still goes
+            if exc.detail not in KEYS_REFUSED:
+                raise
+            added, keys_refused = 0, exc.detail
         published = None
         if me.get("publisher"):
             published = client.push_reference(device, _publishable(reference.snapshot(db)))
 
         step("push", 0, outbox.pending_count(db))
-        pushed = push_outbox(client, db, device, batch_rows=batch_rows, clock=ctx.clock, progress=progress)
+        pushed = push_outbox(client, db, device, batch_rows=batch_rows, clock=ctx.clock, progress=progress,
+                             names=_visitor_names)
+        head = audit_head()  # the anchor: the server keeps every head it is sent
+        if head is not None:
+            client.push_audit_head(device, *head)
 
         step("pull")
         pulled_doc = client.pull(reference.stored_version(db))
@@ -318,6 +378,8 @@ def _run(
         keys_added=added,
         reference_published=published,
         redacted=pushed.redacted,
+        keys_refused=keys_refused,
+        audit_head=head,
     )
 
 
@@ -343,6 +405,57 @@ def _record_failure(ctx: Context, started: datetime, exc: BaseException) -> None
                                              ensure_ascii=False))
     except Exception:  # noqa: BLE001 - the store itself may be what failed; keep the first error
         pass
+
+
+# ---- the audit anchor ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnchorCheck:
+    """The local audit chain against the heads the server kept for this device."""
+
+    server: str
+    device: str
+    heads: int  # heads the server holds
+    missing: list[tuple[int, str]]  # those the local chain no longer contains
+
+    @property
+    def intact(self) -> bool:
+        return not self.missing
+
+    def to_json(self) -> dict[str, Any]:
+        return {"server": self.server, "device": self.device, "heads": self.heads, "intact": self.intact,
+                "missing": [{"seq": seq, "hash": hash_} for seq, hash_ in self.missing]}
+
+    def text(self, lang: str | None = None) -> str:
+        if self.intact:
+            return t("sync.audit_ok", lang, heads=self.heads)
+        return t("sync.audit_tampered", lang, missing=len(self.missing), heads=self.heads, seq=self.missing[0][0])
+
+
+def check_audit_anchor(
+    ctx: Context,
+    server: str | None = None,
+    token: str | None = None,
+    *,
+    retry: RetryPolicy | None = None,
+    transport: httpx.BaseTransport | None = None,
+) -> AnchorCheck:
+    """Compare the local audit chain with every head the server received from this device:
+    each must still be in the chain, at its sequence number with its hash. One that is not
+    means rows were deleted or rewritten, or the chain was cut short (or emptied)."""
+    ctx.actor.require(Permission.AUDIT)
+    url = _server_url(ctx, server)
+    with SyncClient(url, _token(ctx, token), retry=retry, transport=transport) as client:
+        device = client.whoami()["device"]
+        heads = client.audit_heads(device)
+    local: dict[int, str] = {}
+    seqs = sorted({seq for seq, _hash in heads})
+    for i in range(0, len(seqs), 500):
+        query = AuditLog.select(AuditLog.id, AuditLog.hash).where(AuditLog.id.in_(seqs[i : i + 500]))
+        local.update((int(k), str(v)) for k, v in query.tuples())
+    missing = [(seq, hash_) for seq, hash_ in sorted(heads) if local.get(seq) != hash_]
+    return AnchorCheck(url, device, len(heads), missing)
 
 
 # ---- consolidated reports -----------------------------------------------------------------

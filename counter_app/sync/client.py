@@ -29,17 +29,27 @@ from counter_app.sync.protocol import (
     BATCH_ROWS,
     MAX_BODY_BYTES,
     PROTOCOL,
-    digits_problem,
-    personal_data_problem,
+    document_problem,
     push_body,
     redact,
 )
 
 Progress = Callable[[str, int, int], None]  # stage, done, total
+# (entity, uuid, decoded payload) of a batch's rows → the visitor names to mask, by row uuid
+Names = Callable[[list[tuple[str, str, dict[str, Any]]]], dict[str, list[str]]]
 
 
 class SyncError(LoketError):
     """The sync could not be done (server unreachable, token refused, data rejected …)."""
+
+    @property
+    def detail(self) -> str:
+        """The server's reason (`detail` of its answer), when it gave one."""
+        return str(self.params.get("detail", ""))
+
+
+# The server's reasons for refusing a device's keys (it may still push and pull).
+KEYS_REFUSED = frozenset({"device_unbound", "key_not_bound", "too_many_keys"})
 
 
 @dataclass(frozen=True)
@@ -131,6 +141,8 @@ class SyncClient:
                 raise SyncError("sync.too_large", server=self.server)
             if status == 422:
                 raise SyncError("sync.rejected", server=self.server, detail=_detail(response))
+            if status == 409 and _detail(response) in KEYS_REFUSED:
+                raise SyncError("sync.forbidden", server=self.server, detail=_detail(response))
             if status >= 400:
                 raise SyncError("sync.protocol", server=self.server, detail=f"{status} {_detail(response)}")
             try:
@@ -160,6 +172,25 @@ class SyncClient:
     def push_keys(self, device: str, entries: list[dict[str, Any]]) -> int:
         answer = self.request("POST", "/keys", json={"protocol": PROTOCOL, "device": device, "keys": entries})
         return int(answer.get("added", 0))
+
+    def push_audit_head(self, device: str, seq: int, hash_: str) -> bool:
+        """Send the head of this PC's audit chain: the server keeps every head it is sent."""
+        answer = self.request("POST", "/audit/head",
+                              json={"protocol": PROTOCOL, "device": device, "seq": seq, "hash": hash_})
+        return bool(answer.get("new")) if isinstance(answer, dict) else False
+
+    def audit_heads(self, device: str) -> list[tuple[int, str]]:
+        """Every head of this device's audit chain the server kept, as (seq, hash)."""
+        answer = self.request("GET", "/audit/heads", params={"device": device})
+        heads = answer.get("heads") if isinstance(answer, dict) else None
+        if not isinstance(heads, list):
+            raise SyncError("sync.protocol", server=self.server, detail="audit heads")
+        out = []
+        for head in heads:
+            if not (isinstance(head, dict) and isinstance(head.get("seq"), int) and isinstance(head.get("hash"), str)):
+                raise SyncError("sync.protocol", server=self.server, detail="audit heads")
+            out.append((head["seq"], head["hash"]))
+        return out
 
     def push_reference(self, device: str, docs: dict[str, list[dict[str, Any]]]) -> int:
         answer = self.request("POST", "/reference", json={"protocol": PROTOCOL, "device": device, **docs})
@@ -207,6 +238,7 @@ def push_outbox(
     max_body: int = MAX_BODY_BYTES,
     clock: Clock | None = None,
     progress: Progress | None = None,
+    names: Names | None = None,
 ) -> PushResult:
     """Send every unsent outbox row in seq order, batch by batch, marking each batch sent up to
     what the server stored. Stops at the first failure (what was stored stays marked).
@@ -222,9 +254,9 @@ def push_outbox(
             return rows, b"", 0
         batch_id = str(uuid.uuid4())
         body = push_body(device, batch_id, rows)
-        redacted = 0
-        if digits_problem(body):  # e.g. a phone number typed into a complaint (quick check)
-            rows, redacted = _redacted(rows)
+        # e.g. a phone number or the visitor's name typed into a complaint: masked here
+        rows, redacted = _redacted(rows, names)
+        if redacted:
             body = push_body(device, batch_id, rows)
         while len(body) > max_body and len(rows) > 1:  # large payloads: fewer rows per batch
             rows = rows[: len(rows) // 2]
@@ -255,7 +287,7 @@ def push_outbox(
                         raise
                     # Refused for something the quick check does not see (a phone-like field):
                     # mask this batch the thorough way and send it once more.
-                    rows, extra = _redacted(rows)
+                    rows, extra = _redacted(rows, names)
                     masked += extra
                     through = client.push(push_body(device, str(uuid.uuid4()), rows))
                 marks.append(local.submit(outbox.mark_sent, database, first, min(last, through), clock.now()))
@@ -272,14 +304,26 @@ def push_outbox(
     return PushResult(pushed, through, batches, redacted)
 
 
-def _redacted(rows: list[outbox.OutboxRow]) -> tuple[list[outbox.OutboxRow], int]:
+def _redacted(rows: list[outbox.OutboxRow], names: Names | None = None) -> tuple[list[outbox.OutboxRow], int]:
     """The rows with any full NIK or phone number (or phone-like field) in their payload
-    masked: the server would refuse the whole batch, every night, and such a number must not
-    leave the PC anyway. Thorough (each payload decoded): only for the rare batch that needs it."""
+    masked, and the visitor's own names (from `names`) masked in their texts: the server would
+    refuse the whole batch, every night, and such data must not leave the PC anyway. Each
+    payload is decoded and checked by the same rules the server applies."""
+    docs: list[Any] = []
+    for _seq, _entity, _record, _op, payload, _at in rows:
+        try:
+            docs.append(json.loads(payload))
+        except ValueError:
+            docs.append(None)  # not ours to fix: the server refuses it with a reason
+    known = names([(r[1], r[2], d) for r, d in zip(rows, docs) if isinstance(d, dict)]) if names else {}
     out, count = [], 0
-    for seq, entity, record, op, payload, created_at in rows:
-        if personal_data_problem(payload.encode("utf-8")):
-            payload = dump_json(redact(json.loads(payload))) or "{}"
-            count += 1
+    for row, doc in zip(rows, docs):
+        seq, entity, record, op, payload, created_at = row
+        visitor = known.get(record, ())
+        if doc is not None and (visitor or document_problem(doc)):
+            clean = redact(doc, visitor)
+            if clean != doc:
+                payload = dump_json(clean) or "{}"
+                count += 1
         out.append((seq, entity, record, op, payload, created_at))
     return out, count

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -24,6 +26,45 @@ PASSWORD = "rahasia-admin-1"
 ADMIN_TOKEN = "admin-token-for-tests-0123456789abcdef"
 FAST_RETRY = RetryPolicy(attempts=4, base_delay=0.01, max_delay=0.05)
 NO_RETRY = RetryPolicy(attempts=1)
+
+
+def ticket_doc(**changes: Any) -> dict[str, Any]:
+    """A ticket payload as a counter sends it (services/tickets.py `sync_payload`)."""
+    doc: dict[str, Any] = {
+        "id": str(uuid.uuid4()), "day": "2026-11-30", "code": "A001", "receipt_no": "PTK-L01-20261130-A001",
+        "service": "KTP", "device": "L01", "counter": "L01", "priority": "", "status": "done",
+        "name_masked": "Siti A*****", "arrived_at": "2026-11-30T08:00:00+07:00",
+        "registered_at": "2026-11-30T08:00:00+07:00", "first_called_at": "2026-11-30T08:10:00+07:00",
+        "started_at": "2026-11-30T08:11:00+07:00", "finished_at": "2026-11-30T08:20:00+07:00",
+        "call_count": 1, "served_by": "admin", "transferred_from": None, "transferred_to": None,
+    }
+    doc.update(changes)
+    return doc
+
+
+def complaint_doc(**changes: Any) -> dict[str, Any]:
+    """A complaint payload as a counter sends it (services/complaints.py `sync_payload`)."""
+    doc: dict[str, Any] = {
+        "id": str(uuid.uuid4()), "number": "PTK-L01-20261130-P01", "received_at": "2026-11-30T09:00:00+07:00",
+        "day": "2026-11-30", "channel": "langsung", "category": "waktu", "classification": "ringan",
+        "text": "Antrean lama sekali", "ticket_id": None, "service": "KTP", "contact_given": False,
+        "status": "baru", "deadline_at": "2026-12-03T09:00:00+07:00", "closed_at": None,
+        "received_by": "admin", "device": "L01", "actions": [],
+    }
+    doc.update(changes)
+    return doc
+
+
+def row(seq: int, entity: str, payload: dict[str, Any], op: str = "upsert") -> tuple[int, str, str, str, str, str]:
+    """An outbox row (for `push_body`) carrying `payload`, its uuid the payload's id."""
+    record = str(payload.get("id") or uuid.uuid4())
+    return (seq, entity, record, op, json.dumps(payload), "2026-11-30T01:00:00+00:00")
+
+
+def bound(device: str) -> dict[str, str]:
+    """The binding of a device named SITE-COUNTER (`PTK-L01` → site PTK, counter L01)."""
+    site, counter = device.split("-", 1)
+    return {"site": site, "counter": counter}
 
 
 @dataclass

@@ -14,6 +14,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from counter_app.core import token as tokens
+from counter_app.server import schemas
 from counter_app.server.app import create_app
 from counter_app.server.embedded import ServerThread
 from counter_app.server.store import Store
@@ -23,7 +24,7 @@ from counter_app.services.sync import run_sync
 from counter_app.store.models import Service, Staff, db
 from counter_app.sync import outbox, reference
 from counter_app.sync.protocol import MAX_BODY_BYTES, PROTOCOL, push_body
-from server.helpers import FAST_RETRY, Live, Station
+from server.helpers import FAST_RETRY, Live, Station, bound, complaint_doc, row, ticket_doc
 
 MakeStation = Callable[..., Station]
 
@@ -43,15 +44,22 @@ def test_devices_through_the_admin_api(live: Live) -> None:
     api = live.url + "/api/v1/devices"
     assert httpx.post(api, json={"name": "PTK-L01"}).status_code == 401
     assert httpx.post(api, json={"name": "PTK-L01"}, headers=auth("wrong")).status_code == 401
-    made = httpx.post(api, json={"name": "PTK-L01"}, headers=auth(live.admin_token or ""))
+    # a new device is bound to its site and counter: without them, refused
+    unbound = httpx.post(api, json={"name": "PTK-L01"}, headers=auth(live.admin_token or ""))
+    assert unbound.status_code == 422 and "binding_required" in unbound.json()["detail"]
+    made = httpx.post(api, json={"name": "PTK-L01", "site": "PTK", "counter": "L01"},
+                      headers=auth(live.admin_token or ""))
     assert made.status_code == 201
     token = made.json()["token"]
     assert len(token) >= 43
 
     me = httpx.get(live.url + "/api/v1/device", headers=auth(token)).json()
-    assert me == {"protocol": PROTOCOL, "device": "PTK-L01", "publisher": False, "stored_through": 0}
+    assert {k: me[k] for k in ("protocol", "device", "publisher", "stored_through", "site", "counter")} == {
+        "protocol": PROTOCOL, "device": "PTK-L01", "publisher": False, "stored_through": 0,
+        "site": "PTK", "counter": "L01"}
     # the same name again: refused unless a new token is asked for
-    assert httpx.post(api, json={"name": "PTK-L01"}, headers=auth(live.admin_token or "")).status_code == 400
+    assert httpx.post(api, json={"name": "PTK-L01", "site": "PTK", "counter": "L01"},
+                      headers=auth(live.admin_token or "")).status_code == 400
     again = httpx.post(api, json={"name": "PTK-L01", "replace": True}, headers=auth(live.admin_token or ""))
     assert again.status_code == 201
     assert httpx.get(live.url + "/api/v1/device", headers=auth(token)).status_code == 401
@@ -63,7 +71,7 @@ def test_devices_through_the_admin_api(live: Live) -> None:
     assert httpx.delete(f"{api}/PTK-L99", headers=auth(live.admin_token or "")).status_code == 404
     assert httpx.get(live.url + "/api/v1/device", headers=auth(token)).status_code == 403
     # a device token is not an admin token
-    other = live.store.add_device("PTK-L02")
+    other = live.store.add_device("PTK-L02", site="PTK", counter="L02")
     assert httpx.post(api, json={"name": "X"}, headers=auth(other)).status_code == 401
     # bad names never reach the store
     assert httpx.post(api, json={"name": "../etc"}, headers=auth(live.admin_token or "")).status_code == 422
@@ -80,7 +88,7 @@ def test_admin_api_is_off_without_an_admin_token(store: Store) -> None:
 
 
 def test_request_size_limit(store: Store) -> None:
-    token = store.add_device("PTK-L01")
+    token = store.add_device("PTK-L01", site="PTK", counter="L01")
     big = b'{"protocol":"loket-sync/1","pad":"' + b"x" * (MAX_BODY_BYTES + 10) + b'"}'
 
     def chunks() -> Iterator[bytes]:  # no Content-Length: counted while read
@@ -119,7 +127,7 @@ def asgi_post(app: Any, chunks: list[bytes], token: str, length: int | None = No
 def test_request_size_limit_over_the_network(live: Live) -> None:
     """Refused before the body is read: a client still sending may see the connection
     closed instead of the 413, but nothing is stored either way."""
-    token = live.store.add_device("PTK-L01")
+    token = live.store.add_device("PTK-L01", site="PTK", counter="L01")
     big = b'{"protocol":"loket-sync/1","pad":"' + b"x" * (MAX_BODY_BYTES + 10) + b'"}'
     try:
         answer = httpx.post(live.url + "/api/v1/push", content=big, headers=auth(token))
@@ -132,20 +140,20 @@ def test_request_size_limit_over_the_network(live: Live) -> None:
 
 
 @pytest.mark.parametrize(
-    "payload",
+    "entity, payload",
     [
-        {"id": "t1", "nik": "6171010101900001"},
-        {"id": "t1", "note": "nik 6171 0101 0190 0001"},
-        {"id": "t1", "phone": "+6281234567890"},
-        {"id": "t1", "no_hp": "081234567890"},
-        {"id": "t1", "visitor": {"telepon": "0812 3456 7890"}},
-        {"id": "t1", "note": "WA 081234567890"},
+        ("ticket", ticket_doc(nik="6171010101900001")),  # a field no ticket has
+        ("complaint", complaint_doc(text="nik 6171 0101 0190 0001")),
+        ("ticket", ticket_doc(phone="+6281234567890")),
+        ("ticket", ticket_doc(no_hp="081234567890")),
+        ("ticket", ticket_doc(visitor={"telepon": "0812 3456 7890"})),
+        ("complaint", complaint_doc(text="WA 081234567890")),
     ],
 )
-def test_personal_data_is_refused(live: Live, payload: dict[str, object]) -> None:
-    token = live.store.add_device("PTK-L01")
-    row = (1, "ticket", str(uuid.uuid4()), "upsert", json.dumps(payload), "2026-11-30T01:00:00+00:00")
-    answer = httpx.post(live.url + "/api/v1/push", content=push_body("PTK-L01", str(uuid.uuid4()), [row]),
+def test_personal_data_is_refused(live: Live, entity: str, payload: dict[str, object]) -> None:
+    token = live.store.add_device("PTK-L01", site="PTK", counter="L01")
+    answer = httpx.post(live.url + "/api/v1/push", content=push_body("PTK-L01", str(uuid.uuid4()),
+                                                                     [row(1, entity, payload)]),
                         headers=auth(token))
     assert answer.status_code == 422
     assert "6171" not in answer.text and "3456" not in answer.text  # never echoed back
@@ -153,15 +161,14 @@ def test_personal_data_is_refused(live: Live, payload: dict[str, object]) -> Non
 
 
 def test_masked_data_and_uuids_are_accepted(live: Live) -> None:
-    token = live.store.add_device("PTK-L01")
-    payload = {"id": "01a22996-0016-70bc-bdfe-081234567890", "name_masked": "Siti A*****",
-               "phone_masked": "0812****7890", "nik_masked": "6171**********01",
-               "receipt_no": "PTK-L01-20261130-A001"}
-    row = (1, "ticket", payload["id"], "upsert", json.dumps(payload), "2026-11-30 01:00:00.5")
-    answer = httpx.post(live.url + "/api/v1/push", content=push_body("PTK-L01", str(uuid.uuid4()), [row]),
+    token = live.store.add_device("PTK-L01", site="PTK", counter="L01")
+    ticket = ticket_doc(id="01a22996-0016-70bc-bdfe-081234567890")
+    complaint = complaint_doc(text="HP 0812****7890, NIK 6171**********01", ticket_id=ticket["id"])
+    rows = [row(1, "ticket", ticket), row(2, "complaint", complaint)]
+    answer = httpx.post(live.url + "/api/v1/push", content=push_body("PTK-L01", str(uuid.uuid4()), rows),
                         headers=auth(token))
     assert answer.status_code == 200, answer.text
-    assert answer.json()["stored_through"] == 1
+    assert answer.json()["stored_through"] == 2
 
 
 @pytest.mark.parametrize(
@@ -178,9 +185,10 @@ def test_masked_data_and_uuids_are_accepted(live: Live) -> None:
     ],
 )
 def test_malformed_pushes_are_refused(live: Live, mutate: Callable[[dict[str, object]], None]) -> None:
-    token = live.store.add_device("PTK-L01")
-    rows = [(i, "ticket", f"u{i}", "upsert", '{"id":"x"}', "2026-11-30T01:00:00+00:00") for i in (1, 2)]
+    token = live.store.add_device("PTK-L01", site="PTK", counter="L01")
+    rows = [row(i, "ticket", ticket_doc()) for i in (1, 2)]
     doc = json.loads(push_body("PTK-L01", str(uuid.uuid4()), rows))
+    schemas.PUSH.validate_json(json.dumps(doc))  # as made, it passes: the mutation is what is refused
     mutate(doc)
     answer = httpx.post(live.url + "/api/v1/push", json=doc, headers=auth(token))
     assert answer.status_code == 422
@@ -190,8 +198,8 @@ def test_malformed_pushes_are_refused(live: Live, mutate: Callable[[dict[str, ob
 def test_pull_brings_catalogue_staff_and_keyring(live: Live, stations: MakeStation) -> None:
     admin_pc = stations("L01")
     counter_pc = stations("L02")
-    admin_pc.token = live.store.add_device(admin_pc.device, publisher=True)
-    counter_pc.token = live.store.add_device(counter_pc.device)
+    admin_pc.token = live.store.add_device(admin_pc.device, **bound(admin_pc.device), publisher=True)
+    counter_pc.token = live.store.add_device(counter_pc.device, **bound(counter_pc.device))
 
     ctx = admin_pc.use()
     staff.create_staff(ctx, "petugas9", "kata-sandi-9", "supervisor", "Petugas Sembilan")
@@ -230,7 +238,7 @@ def test_pull_brings_catalogue_staff_and_keyring(live: Live, stations: MakeStati
 
 def test_only_a_publisher_sends_reference_data(live: Live, stations: MakeStation) -> None:
     station = stations("L02")
-    token = live.store.add_device(station.device)
+    token = live.store.add_device(station.device, **bound(station.device))
     docs = reference.snapshot(db)
     answer = httpx.post(live.url + "/api/v1/reference", headers=auth(token),
                         json={"protocol": PROTOCOL, "device": station.device, **docs})
@@ -245,7 +253,7 @@ def test_consolidated_report_matches_each_counters_own(live: Live, stations: Mak
     for i, pc in enumerate(pcs):
         ctx = pc.use()
         run_demo(ctx, day, 150 + 50 * i, seed=5 + i)
-        pc.token = live.store.add_device(pc.device, publisher=(i == 0))
+        pc.token = live.store.add_device(pc.device, **bound(pc.device), publisher=(i == 0))
         run_sync(ctx, live.url, pc.token, retry=FAST_RETRY)
         figures.append(daily_report.daily_figures(ctx, day).to_json())
 
@@ -276,8 +284,8 @@ def test_consolidated_report_matches_each_counters_own(live: Live, stations: Mak
 
 def test_reports_and_reconcile_need_a_token(live: Live) -> None:
     assert httpx.get(live.url + "/api/v1/reports/daily", params={"date": "2026-11-30"}).status_code == 401
-    token = live.store.add_device("PTK-L01")
-    live.store.add_device("PTK-L02")
+    token = live.store.add_device("PTK-L01", site="PTK", counter="L01")
+    live.store.add_device("PTK-L02", site="PTK", counter="L02")
     ok = httpx.get(live.url + "/api/v1/reconcile", params={"device": "PTK-L01"}, headers=auth(token))
     assert ok.json() == {"protocol": PROTOCOL, "device": "PTK-L01", "days": []}
     other = httpx.get(live.url + "/api/v1/reconcile", params={"device": "PTK-L02"}, headers=auth(token))
@@ -291,7 +299,7 @@ def test_reports_and_reconcile_need_a_token(live: Live) -> None:
 
 
 def test_pull_version_never_skips_a_change(store: Store) -> None:
-    store.add_device("PTK-L01", publisher=True)
+    store.add_device("PTK-L01", site="PTK", counter="L01", publisher=True)
     service = {"code": "KTP", "name": "x"}
     assert store.store_reference("PTK-L01", [("agency", "DUKCAPIL", service)]) == 1
     assert store.store_reference("PTK-L01", [("agency", "DUKCAPIL", service)]) == 0  # unchanged
@@ -314,7 +322,7 @@ def test_outbox_rows_in_the_store_match_the_counter(live: Live, stations: MakeSt
     tickets.finish(ctx, ticket.id)
     rows = outbox.pending(db, 100)
     assert [r[0] for r in rows] == [1, 2, 3, 4]
-    token = live.store.add_device(pc.device)
+    token = live.store.add_device(pc.device, **bound(pc.device))
     run_sync(ctx, live.url, token, retry=FAST_RETRY)
     (record,) = live.store.records()
     assert record["seq"] == 4 and record["payload"] == json.loads(rows[-1][4])
@@ -328,8 +336,9 @@ def test_random_looking_key_material_is_not_taken_for_a_nik(live: Live) -> None:
         if tokens.key_id(public).isdigit():
             break
     entry = tokens.keyring_entry(public, "PTK", "L01", "2026-11-30T08:00:00+07:00")
-    token = live.store.add_device("PTK-L01")
+    token = live.store.add_device("PTK-L01", site="PTK", counter="L01")
     answer = httpx.post(live.url + "/api/v1/keys", headers=auth(token),
                         json={"protocol": PROTOCOL, "device": "PTK-L01", "keys": [entry]})
     assert answer.status_code == 200, answer.text
-    assert live.store.keyring()["keys"] == [entry]
+    (served,) = live.store.keyring()["keys"]
+    assert served | {"device": "PTK-L01"} == entry | {"device": "PTK-L01", "published_at": served["published_at"]}

@@ -34,11 +34,11 @@ def server_cli(data_dir: Path, *argv: str, as_json: bool = False) -> str:
 
 
 def test_add_device_prints_the_token_alone(tmp_path: Path) -> None:
-    out = server_cli(tmp_path, "add-device", "PTK-L01")
+    out = server_cli(tmp_path, "add-device", "PTK-L01", "--site", "PTK", "--counter", "L01")
     assert TOKEN.fullmatch(out.strip()) and out.endswith("\n") and out.count("\n") == 1
     assert (tmp_path / "server" / SERVER_DB_NAME).exists()  # the default store
 
-    doc = json.loads(server_cli(tmp_path, "add-device", "PTK-L02", "--publisher", as_json=True))
+    doc = json.loads(server_cli(tmp_path, "add-device", "PTK-L02", "--site", "PTK", "--counter", "L02", "--publisher", as_json=True))
     assert doc["device"] == "PTK-L02" and TOKEN.fullmatch(doc["token"])
 
     store = open_store(f"sqlite:///{tmp_path / 'server' / SERVER_DB_NAME}")
@@ -49,7 +49,7 @@ def test_add_device_prints_the_token_alone(tmp_path: Path) -> None:
         store.close()
 
     with pytest.raises(ValidationError) as twice:
-        server_cli(tmp_path, "add-device", "PTK-L01")
+        server_cli(tmp_path, "add-device", "PTK-L01", "--site", "PTK", "--counter", "L01")
     assert twice.value.key == "server.device_exists"
     renewed = server_cli(tmp_path, "add-device", "PTK-L01", "--replace").strip()
     assert renewed != out.strip()
@@ -67,7 +67,7 @@ def test_add_device_prints_the_token_alone(tmp_path: Path) -> None:
 
 def test_db_url_option_and_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     url = f"sqlite:///{tmp_path / 'elsewhere.sqlite3'}"
-    server_cli(tmp_path, "add-device", "PTK-L01", "--db-url", url)
+    server_cli(tmp_path, "add-device", "PTK-L01", "--site", "PTK", "--counter", "L01", "--db-url", url)
     assert (tmp_path / "elsewhere.sqlite3").exists()
     monkeypatch.setenv("COUNTER_APP_SERVER_DB_URL", url)
     assert "PTK-L01" in server_cli(tmp_path / "other", "devices")
@@ -76,7 +76,7 @@ def test_db_url_option_and_environment(tmp_path: Path, monkeypatch: pytest.Monke
 
 
 def test_postgresql_url(pg_url: str, tmp_path: Path) -> None:
-    token = server_cli(tmp_path, "add-device", "PTK-L01", "--db-url", pg_url).strip()
+    token = server_cli(tmp_path, "add-device", "PTK-L01", "--site", "PTK", "--counter", "L01", "--db-url", pg_url).strip()
     assert TOKEN.fullmatch(token)
     assert not (tmp_path / "server").exists()
 
@@ -90,7 +90,7 @@ def _free_port() -> int:
 def test_python_m_server_serves_until_interrupted(tmp_path: Path) -> None:
     base = [sys.executable, "-m", "counter_app.server", "--data-dir", str(tmp_path)]
     env = {**os.environ, "COUNTER_APP_SERVER_ADMIN_TOKEN": "a" * 43}
-    added = subprocess.run([*base, "add-device", "PTK-L01"], capture_output=True, text=True,
+    added = subprocess.run([*base, "add-device", "PTK-L01", "--site", "PTK", "--counter", "L01"], capture_output=True, text=True,
                            timeout=60, cwd=ROOT, env=env)
     assert added.returncode == 0, added.stderr
     token = added.stdout.strip()
@@ -108,7 +108,7 @@ def test_python_m_server_serves_until_interrupted(tmp_path: Path) -> None:
                 assert process.poll() is None and time.monotonic() < deadline
                 time.sleep(0.05)
         assert answer.json()["device"] == "PTK-L01"
-        made = httpx.post(url + "/devices", json={"name": "PTK-L02"},
+        made = httpx.post(url + "/devices", json={"name": "PTK-L02", "site": "PTK", "counter": "L02"},
                           headers={"Authorization": "Bearer " + "a" * 43})
         assert made.status_code == 201
     finally:

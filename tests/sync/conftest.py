@@ -29,7 +29,7 @@ class Central:
 @pytest.fixture
 def central(tmp_path: Path) -> Iterator[Central]:
     store = open_store(f"sqlite:///{tmp_path / 'central' / 'server.sqlite3'}")
-    token = store.add_device("PTK-L01")
+    token = store.add_device("PTK-L01", site="PTK", counter="L01")
     thread = ServerThread(create_app(store))
     thread.start()
     yield Central(store, thread, token)
