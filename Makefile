@@ -31,6 +31,7 @@ $(DEMO_DIR)/loket.sqlite3: | $(STAMP)
 demo-data: $(DEMO_DIR)/loket.sqlite3
 
 run: $(STAMP) demo-data
+	@echo "The command line on this demo: $(VENV)/bin/counter-app --data-dir $(DEMO_DIR) COMMAND (or export COUNTER_APP_DATA_DIR=$(abspath $(DEMO_DIR)))"
 	$(PY) -m counter_app --data-dir $(DEMO_DIR)
 
 # pytest exits 5 when it collected nothing: that must fail, not pass.

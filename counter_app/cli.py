@@ -461,6 +461,21 @@ def cmd_verify(args: argparse.Namespace, s: Session) -> int:
     ring = keys.load_keyring_file(Path(args.keyring)) if args.keyring else None
     ctx = None if args.keyring else s.context()  # with --keyring no store is needed
     report = receipts.verify_report(args.text, ctx, ring)
+    if report["valid"] and "issued_local" not in report:
+        # --keyring needs no store, but people read the site's time (WIB), not UTC ISO: the
+        # store's zone when there is one, else the default zone
+        from datetime import datetime
+
+        from counter_app.core.clock import DEFAULT_TZ
+
+        tz = DEFAULT_TZ
+        try:
+            tz = s.context().tz
+        except LoketError:
+            pass
+        issued = datetime.fromisoformat(report["issued_at"])
+        report["issued_local"] = receipts.local_text(issued, tz, i18n.language())
+        report["message"] = receipts.verify_message(report)
     s.emit(report, report["message"])
     return Exit.DONE if report["valid"] else Exit.NO
 
