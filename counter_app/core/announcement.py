@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
 
 from counter_app.core.number_words import number_word_list, split_code
+from counter_app.core.paths import RESOURCES
 
 CHIME = "chime"
 OPENING = "nomor-antrean"
@@ -37,6 +40,13 @@ GAP_MS = 120
 GAP_COMMA_MS = 250
 
 _WORD = re.compile(r"[a-z]+|\d+")
+
+# The default pack (espeak-ng, tools/make_voice_pack.py); a site's folder overrides clip by clip.
+DEFAULT_PACK = RESOURCES / "voice" / "id"
+# What a site's own recordings may be, in the order they are looked for, with their media type.
+AUDIO_TYPES = {".ogg": "audio/ogg", ".opus": "audio/ogg", ".mp3": "audio/mpeg", ".wav": "audio/wav",
+               ".flac": "audio/flac"}
+_CLIP_NAME = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 
 
 class UnknownWord(ValueError):
@@ -97,3 +107,54 @@ def gaps_ms(sequence: list[str]) -> list[int]:
         else:
             pauses.append(GAP_MS)
     return pauses
+
+
+def clip_file(name: str, folder: str | Path | None = None) -> Path | None:
+    """The file that says clip `name`: the site's own recording in `folder` if it has one
+    (any of AUDIO_TYPES), else the default pack's; None for a name that is no clip."""
+    if not _CLIP_NAME.fullmatch(name):
+        return None
+    if folder:
+        for ext in AUDIO_TYPES:
+            own = Path(folder) / f"{name}{ext}"
+            if own.is_file():
+                return own
+    default = DEFAULT_PACK / f"{name}.ogg"
+    return default if default.is_file() else None
+
+
+def pack_clips(folder: str | Path | None = None) -> frozenset[str]:
+    """The clip names a pack can say: the default pack's, plus any extra word a site recorded
+    in its own folder (e.g. "kependudukan" for "loket kependudukan satu")."""
+    names = {p.stem for p in DEFAULT_PACK.glob("*.ogg")} | set(CLIPS)
+    if folder and Path(folder).is_dir():
+        names |= {p.stem for p in Path(folder).iterdir()
+                  if p.suffix in AUDIO_TYPES and _CLIP_NAME.fullmatch(p.stem)}
+    return frozenset(names)
+
+
+def counter_words(counter_code: str, spoken: str | None = None,
+                  available: Iterable[str] = CLIPS) -> list[str]:
+    """The clips for a counter: its configured spoken name, else "loket" and its number."""
+    if spoken:
+        return spoken_name_words(spoken, available)
+    return default_counter_words(counter_code)
+
+
+@dataclass(frozen=True)
+class Announcement:
+    """Exactly what the hall plays for one call: clips in order and the pause after each."""
+
+    clips: list[str]
+    gaps_ms: list[int]
+
+    def to_json(self) -> dict[str, list[str] | list[int]]:
+        return {"clips": self.clips, "gaps_ms": self.gaps_ms}
+
+
+def announcement(code: str, counter_code: str, spoken: str | None = None, *, chime: bool = True,
+                 available: Iterable[str] = CLIPS) -> Announcement:
+    """The announcement of `code` called to `counter_code` (shared by the display and
+    `counter-app voice`)."""
+    clips = call_sequence(code, counter_words(counter_code, spoken, available), chime=chime)
+    return Announcement(clips, gaps_ms(clips))
