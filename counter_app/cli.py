@@ -286,6 +286,7 @@ def build_parser() -> ArgParser:
     p.add_argument("--password")
 
     _add_survey_commands(sub, common)
+    _add_display_commands(sub, common)
     return parser
 
 
@@ -673,6 +674,70 @@ def cmd_staff(args: argparse.Namespace, s: Session) -> int:
         staff.set_active(ctx, args.username, args.action == "enable")
     s.emit({"username": args.username, "action": args.action}, t("cli.done"))
     return 0
+
+
+def _add_display_commands(sub: Any, common: ArgParser) -> None:
+    """`voice`, `display-url`, `display …`: the hall display and its voice (issue 13)."""
+    from counter_app.server.display_command import add_arguments as display_arguments  # no FastAPI
+
+    p = sub.add_parser("voice", parents=[common], help=t("cli.help.voice"))
+    p.add_argument("--code", required=True, metavar="A023")
+    p.add_argument("--counter", required=True, metavar="L03")
+    p.add_argument("--spoken", metavar="WORDS", help=t("cli.help.voice_spoken"))
+    p.add_argument("--voice-dir", metavar="DIR", help=t("cli.help.voice_dir"))
+    p.add_argument("--no-chime", action="store_true")
+    p.add_argument("--out", metavar="FILE.wav")
+    p = sub.add_parser("display-url", parents=[common], help=t("cli.help.display_url"))
+    p.add_argument("--hub", metavar="URL")
+    p.add_argument("--profile", metavar="NAME")
+    p.add_argument("--qr", metavar="FILE.png")
+    p = sub.add_parser("display", parents=[common], help=t("cli.help.display"))
+    display_arguments(p)
+
+
+@command("voice")
+def cmd_voice(args: argparse.Namespace, s: Session) -> int:
+    from counter_app.server.display_settings import voice_folder
+    from counter_app.services import voice
+
+    folder = voice_folder(args.voice_dir) if args.voice_dir else None
+    chime = not args.no_chime
+    if args.out is None:
+        said, files = voice.plan(args.code, args.counter, args.spoken, chime=chime, voice_dir=folder)
+        s.emit(said.to_json() | {"files": [str(f) for f in files]}, " ".join(said.clips))
+        return Exit.DONE
+    out = check_out(args.out)
+    rendered = voice.render(args.code, args.counter, args.spoken, chime=chime, voice_dir=folder)
+    write_file(out, rendered.wav)
+    s.emit(rendered.announcement.to_json() | {"files": [str(f) for f in rendered.files], "out": str(out),
+           "rate": rendered.rate, "frames": rendered.frames, "seconds": round(rendered.seconds, 3)},
+           t("voice.written", path=str(out), seconds=f"{rendered.seconds:.2f}"))
+    return Exit.DONE
+
+
+@command("display-url")
+def cmd_display_url(args: argparse.Namespace, s: Session) -> int:
+    from counter_app.services import display_link
+
+    url = display_link.display_url(s.context(), hub=args.hub, profile=args.profile)
+    lines = [url]
+    if display_link.is_loopback(url):
+        lines.append(t("display.loopback_note"))
+    data: dict[str, Any] = {"url": url, "loopback": display_link.is_loopback(url)}
+    if args.qr:
+        out = check_out(args.qr, "qr")
+        write_file(out, display_link.qr_png(url))
+        data["qr"] = str(out)
+        lines.append(t("display.qr_written", path=str(out)))
+    s.emit(data, "\n".join(lines))
+    return Exit.DONE
+
+
+@command("display")
+def cmd_display(args: argparse.Namespace, s: Session) -> int:
+    from counter_app.server.display_command import run as run_display
+
+    return run_display(args, s.data_dir, as_json=bool(args.json), out=sys.stdout)
 
 
 def _add_survey_commands(sub: Any, common: ArgParser) -> None:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import subprocess
-import shutil
+from pathlib import Path
 
 import pytest
 
 from counter_app.core.announcement import (
     CHIME,
     CLIPS,
+    DEFAULT_PACK,
     UnknownWord,
+    announcement,
+    clip_file,
+    pack_clips,
     call_sequence,
     default_counter_words,
     gaps_ms,
@@ -57,17 +60,42 @@ def test_every_sequence_word_has_a_clip() -> None:
             assert clip in CLIPS
 
 
-@pytest.mark.skipif(shutil.which("sox") is None, reason="sox measures the clips")
 @pytest.mark.parametrize("clip", CLIPS)
 def test_default_pack_clip_is_sound(clip: str) -> None:
-    """Every committed clip exists, is not silent, and is a sane length to say one word."""
+    """Every committed clip exists, decodes, is not silent, and is a sane length for a word
+    (decoded in Python with libsndfile: no sox needed)."""
+    soundfile = pytest.importorskip("soundfile")
+    np = pytest.importorskip("numpy")
     path = resource("voice", "id", f"{clip}.ogg")
     assert path.is_file(), f"missing clip {path}"
-    seconds = float(subprocess.run(["soxi", "-D", str(path)], capture_output=True, text=True,
-                                   check=True).stdout)
-    assert 0.1 <= seconds <= (2.0 if clip != CHIME else 2.5)
-    stats = subprocess.run(["sox", str(path), "-n", "stat"], capture_output=True, text=True,
-                           check=True).stderr
-    rms = float(next(line for line in stats.splitlines() if line.startswith("RMS     amplitude"))
-                .split(":")[1])
+    data, rate = soundfile.read(str(path), always_2d=True)
+    seconds = len(data) / rate
+    assert 0.1 <= seconds <= (2.0 if clip != CHIME else 2.5), f"{clip}: {seconds:.2f} s"
+    rms = float(np.sqrt(np.mean(data**2)))
     assert rms > 0.02, f"{clip} is (nearly) silent: RMS {rms}"
+    # trimmed: the sound starts and ends within 60 ms of the file's ends (no dead air)
+    loud = np.flatnonzero(np.abs(data).max(axis=1) > 0.01)
+    assert loud[0] / rate < 0.06 and (len(data) - loud[-1]) / rate < 0.06, clip
+
+
+def test_announcement_is_the_sequence_and_its_gaps() -> None:
+    said = announcement("A023", "L03", "Loket Imigrasi 2")
+    assert said.clips == "chime nomor-antrean a dua puluh tiga silakan-menuju loket imigrasi dua".split()
+    assert said.gaps_ms == gaps_ms(said.clips)
+    assert announcement("A023", "L03").clips[-2:] == ["loket", "tiga"]
+    assert announcement("A023", "L03", chime=False).clips[0] == "nomor-antrean"
+    with pytest.raises(UnknownWord):
+        announcement("A023", "L03", "loket kapuas")
+
+
+def test_a_sites_folder_overrides_clip_by_clip(tmp_path: Path) -> None:
+    (tmp_path / "loket.wav").write_bytes(b"RIFF")
+    (tmp_path / "kapuas.mp3").write_bytes(b"ID3")
+    (tmp_path / "Not-A-Clip.ogg").write_bytes(b"")
+    assert clip_file("loket", tmp_path) == tmp_path / "loket.wav"
+    assert clip_file("tiga", tmp_path) == DEFAULT_PACK / "tiga.ogg"
+    assert clip_file("../etc/passwd", tmp_path) is None
+    assert clip_file("kapuas") is None
+    available = pack_clips(tmp_path)
+    assert "kapuas" in available and set(CLIPS) <= available
+    assert announcement("A001", "L01", "loket kapuas 1", available=available).clips[-3:] == ["loket", "kapuas", "satu"]
