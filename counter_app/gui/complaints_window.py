@@ -20,7 +20,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor, QFont, QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -45,6 +45,7 @@ from counter_app.core.i18n import t
 from counter_app.core.roles import Permission
 from counter_app.gui import error_dialog, theme
 from counter_app.gui.error_dialog import guarded
+from counter_app.gui.screen_fit import fit_to_screen
 from counter_app.gui.widgets.field_message import FieldMessage, mark_invalid
 from counter_app.services import complaints
 from counter_app.services.complaints import ComplaintView
@@ -189,6 +190,11 @@ class ComplaintsWindow(QWidget):
         self.respond_button.clicked.connect(self.respond)
         self.refresh_button = QPushButton(self)
         self.refresh_button.clicked.connect(self.refresh)
+        # why the follow-up button is grey, in words (a tooltip alone is found by nobody)
+        self.respond_reason = QLabel(self)
+        self.respond_reason.setProperty("role", "muted")
+        self.respond_reason.setWordWrap(True)
+        self.respond_reason.setVisible(not ctx.actor.can(Permission.COMPLAINT_RESPOND))
         self.close_button = QPushButton(self)
         self.close_button.clicked.connect(self.close)
         bar = QHBoxLayout()
@@ -227,14 +233,14 @@ class ComplaintsWindow(QWidget):
         split.setStretchFactor(1, 1)
 
         bottom = QHBoxLayout()
-        bottom.addStretch(1)
+        bottom.addWidget(self.respond_reason, 1)
         bottom.addWidget(self.close_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
         layout.addLayout(bar)
         layout.addWidget(split, 1)
         layout.addLayout(bottom)
-        self.resize(1400, 760)
+        fit_to_screen(self, 1280, 680)  # a 1366×768 laptop with a taskbar: the whole window shows
 
         self.timer = QTimer(self)
         self.timer.setInterval(REFRESH_MS)
@@ -256,6 +262,7 @@ class ComplaintsWindow(QWidget):
         self.close_button.setText(t("gui.complaints.close"))
         if not self.ctx.actor.can(Permission.COMPLAINT_RESPOND):
             self.respond_button.setToolTip(t("gui.complaints.respond_only_supervisor"))
+            self.respond_reason.setText(t("gui.complaints.respond_only_supervisor"))
         self.model.retranslate()
         self._show_banner()
         self._show_detail()
@@ -359,6 +366,12 @@ class ComplaintsWindow(QWidget):
             self.refresh()
             self.select(c.id)
             self.changed.emit()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt API)
+        if event.key() == Qt.Key.Key_Escape:  # as in every dialog: Esc closes
+            self.close()
+            return
+        super().keyPressEvent(event)
 
     def closeEvent(self, event) -> None:  # noqa: ANN001, N802 (Qt API)
         self.timer.stop()

@@ -54,6 +54,7 @@ from counter_app.core.roles import Permission
 from counter_app.documents import exports
 from counter_app.gui import error_dialog
 from counter_app.gui.background import Background
+from counter_app.gui.screen_fit import StatusLine, fit_to_screen
 from counter_app.gui.widgets import prompts
 from counter_app.services import daily_report, report_files
 from counter_app.services.context import Context
@@ -80,6 +81,14 @@ def open_daily_report(parent: QWidget | None, ctx: Context) -> DailyReportDialog
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
     dialog.show()
     return dialog
+
+
+def gui_message(exc: BaseException) -> str:
+    """The message for this window: where to set the sync server in the program, not the CLI's
+    --server flag that the shared message names."""
+    if isinstance(exc, LoketError) and exc.key == "sync.no_server":
+        return t("gui.sync.no_server")
+    return exc.message() if isinstance(exc, LoketError) else str(exc)
 
 
 def _ask_save_path(parent: QWidget) -> AskSavePath:
@@ -275,9 +284,9 @@ class DailyReportDialog(QDialog):
         self.progress.setRange(0, 0)  # busy, no percentage
         self.progress.setMaximumWidth(160)
         self.progress.setVisible(False)
-        self.status_label = QLabel(self)
+        # one line, elided, the whole message on hover: a long path or error never widens the window
+        self.status_label = StatusLine(self)
         self.status_label.setProperty("role", "muted")
-        self.status_label.setTextFormat(Qt.TextFormat.PlainText)
         self.status_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.printer_combo = QComboBox(self)
         self._fill_printers()
@@ -303,7 +312,7 @@ class DailyReportDialog(QDialog):
         layout.addLayout(top)
         layout.addWidget(self.tabs, 1)
         layout.addLayout(bottom)
-        self.resize(1100, 760)
+        fit_to_screen(self, 1100, 680)
         self.retranslate()
         self._set_ready(False)
         self.refresh()
@@ -376,7 +385,7 @@ class DailyReportDialog(QDialog):
             self._idle(t("report.dialog.site_ready"))
 
         def failed(exc: BaseException) -> None:
-            message = exc.message() if isinstance(exc, LoketError) else str(exc)
+            message = gui_message(exc)
             self.site_text.setPlainText(message)
             self._idle(t("report.dialog.failed", message=message))
 

@@ -3,11 +3,28 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, QUrl
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QDesktopServices,
+    QGuiApplication,
+    QKeySequence,
+)
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QMainWindow,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from counter_app import __version__
 from counter_app.core import i18n
@@ -18,6 +35,7 @@ from counter_app.core.roles import Permission
 from counter_app.gui import error_dialog
 from counter_app.gui.background import Background
 from counter_app.gui.icon import app_icon
+from counter_app.gui.lock_screen import LockDialog, LockPage
 from counter_app.gui.queue_table import QueueTable
 from counter_app.gui.receipt_printing import ReceiptPrinting
 from counter_app.gui.register_panel import RegisterPanel
@@ -25,13 +43,23 @@ from counter_app.gui.scan_field import ScanField
 from counter_app.gui.serving_panel import ServingPanel
 from counter_app.gui.status_bar import StatusBar
 from counter_app.gui.widgets import prompts
-from counter_app.services import catalogue, queue_view, site_settings, store_watch, tickets
+from counter_app.gui.widgets.notice import Notice
+from counter_app.services import (
+    catalogue,
+    queue_view,
+    site_settings,
+    store_watch,
+    tickets,
+    waiting,
+)
 from counter_app.services.context import Context
 from counter_app.services.usecase import usecase
 from counter_app.services.views import TicketView
 
 TICK_MS = 1000
 WATCH_MS = 3000
+IDLE_CHECK_MS = 15000
+TASKBAR = 40  # px a desktop's panel takes (1366×768 laptops: the window gets 1366×728)
 
 
 class MainWindow(QMainWindow):
@@ -53,12 +81,24 @@ class MainWindow(QMainWindow):
         self.background = Background(self)
         self.receipts = ReceiptPrinting(ctx, self.background, self)
 
+        self.prefs = QSettings(str(Path(ctx.data_dir) / "window-prefs.ini"), QSettings.Format.IniFormat)
         self.register_panel = RegisterPanel(ctx)
         self.scan_field = ScanField(ctx)
         self.serving_panel = ServingPanel(ctx)
-        self.queue_table = QueueTable(ctx.clock.now(), ctx.tz)
-        self.status = StatusBar()
+        self.queue_table = QueueTable(ctx.clock.now(), ctx.tz, prefs=self.prefs)
+        self.status = StatusBar(now=ctx.clock.now, tz=ctx.tz)
         self.setStatusBar(self.status)
+        # A receipt that did not print: a notice between the panel and the queue list (only
+        # the list gives it room: the form, the scan field and the F-key buttons never move),
+        # with Coba lagi / Buka PDF; gone when the next one prints.
+        self.print_notice = Notice()
+        self.retry_button = self.print_notice.add_button(self.retry_print)
+        self.open_pdf_button = self.print_notice.add_button(self.open_failed_pdf)
+        self.print_notice.hide()
+        self.failed_print = None  # the PrintOutcome shown in the notice
+        self.open_file: Callable[[Path], object] = lambda path: QDesktopServices.openUrl(
+            QUrl.fromLocalFile(str(path))
+        )
 
         left = QVBoxLayout()
         left.addWidget(self.register_panel)
@@ -66,16 +106,24 @@ class MainWindow(QMainWindow):
         left.addStretch(1)
         right = QVBoxLayout()
         right.addWidget(self.serving_panel)
+        right.addWidget(self.print_notice)
         right.addWidget(self.queue_table, 1)
         body = QHBoxLayout()
         body.addLayout(left, 0)
         body.addLayout(right, 1)
         body.setContentsMargins(10, 8, 10, 6)
         body.setSpacing(10)
-        central = QWidget()
-        central.setLayout(body)
-        self.setCentralWidget(central)
-        self.register_panel.setFixedWidth(max(400, self.register_panel.sizeHint().width()))
+        self.work_page = QWidget()
+        self.work_page.setLayout(body)
+        self.lock_page = LockPage()
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.work_page)
+        self.pages.addWidget(self.lock_page)
+        self.setCentralWidget(self.pages)
+        self.lock_dialog: LockDialog | None = None
+        # The form's width is set, not taken from its texts: a long label or hint wraps inside
+        # it and never widens the window past a 1366 px screen (it did, to 1377 and 1520 px).
+        self.register_panel.setFixedWidth(400)
         self.scan_field.setFixedWidth(self.register_panel.width())
 
         self.register_panel.setVisible(ctx.actor.can(Permission.REGISTER))
@@ -87,6 +135,7 @@ class MainWindow(QMainWindow):
         self.serving_panel.ticket_added.connect(self._changed)
         self.serving_panel.print_requested.connect(self._print_requested)
         self.serving_panel.notice.connect(lambda text: self.status.showMessage(text, 8000))
+        self.serving_panel.ticket_changed.connect(lambda _t: self.refresh_order())
         self.receipts.printed.connect(self._printed)
 
         self._build_menus()
@@ -117,7 +166,29 @@ class MainWindow(QMainWindow):
         self.watch_timer.start(WATCH_MS)
         if check_printers:
             QTimer.singleShot(0, self.check_printer)
-        self.resize(1366, 768)
+
+        # Idle lock: any key or click counts as activity (the injected `idle_clock` in tests).
+        self.idle_clock: Callable[[], float] = time.monotonic
+        self._last_input = self.idle_clock()
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
+        self.idle_timer = QTimer(self)
+        self.idle_timer.timeout.connect(self.check_idle)
+        self.idle_timer.start(IDLE_CHECK_MS)
+        self.fit_to_screen()
+
+    def fit_to_screen(self) -> None:
+        """1366×768 less a taskbar at most, and never more than the screen gives."""
+        for layout in (self.work_page.layout(), self.layout()):
+            layout.invalidate()  # sizes cached before the form's width was fixed: stale
+            layout.activate()
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        room = screen.availableGeometry()
+        frame = self.frameGeometry().size() - self.geometry().size()  # title bar, borders
+        width = min(1366, room.width()) - max(0, frame.width())
+        height = min(768 - TASKBAR, room.height()) - max(0, frame.height())
+        self.resize(width, height)
 
     # ---- menus ------------------------------------------------------------------------
 
@@ -146,12 +217,23 @@ class MainWindow(QMainWindow):
         self.quit_action = QAction(self)
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         self.quit_action.triggered.connect(self.close)
+        self.switch_action = QAction(self)
+        self.switch_action.triggered.connect(lambda: self.lock(switch=True))
+        self.logout_action = QAction(self)
+        self.logout_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.logout_action.triggered.connect(lambda: self.lock())
+        self.history_action = QAction(self)
+        self.history_action.setShortcut(QKeySequence("Ctrl+H"))
+        self.history_action.triggered.connect(self.status.messages.open_history)
         self.file_menu.addAction(self.preview_action)
         self.file_menu.addAction(self.report_action)
         self.file_menu.addAction(self.complaints_action)
         self.file_menu.addAction(self.sync_action)
         self.file_menu.addAction(self.settings_action)
+        self.file_menu.addAction(self.history_action)
         self.file_menu.addSeparator()
+        self.file_menu.addAction(self.switch_action)
+        self.file_menu.addAction(self.logout_action)
         self.file_menu.addAction(self.quit_action)
 
         self.queue_menu = bar.addMenu("")
@@ -199,6 +281,11 @@ class MainWindow(QMainWindow):
         self.sync_action.setText(t("gui.menu.sync_now"))
         self.survey_action.setText(t("gui.menu.survey"))
         self.quit_action.setText(t("gui.menu.quit"))
+        self.switch_action.setText(t("gui.menu.switch_officer"))
+        self.logout_action.setText(t("gui.menu.log_out"))
+        self.history_action.setText(t("gui.menu.messages"))
+        self.retry_button.setText(t("gui.print.retry"))
+        self.open_pdf_button.setText(t("gui.print.open_pdf"))
         self.queue_menu.setTitle(t("gui.menu.queue"))
         self.register_action.setText(t("gui.register.submit", key="F2").replace("&", "&&"))
         self.register_action.setShortcut(QKeySequence())  # F2 belongs to the panel's shortcut
@@ -234,7 +321,16 @@ class MainWindow(QMainWindow):
     @error_dialog.guarded
     def reload_queue(self) -> None:
         self.queue_table.model.replace_all(queue_view.queue_entries(self.ctx))
+        self.refresh_order()
         self._data_version = store_watch.data_version()
+
+    def refresh_order(self) -> None:
+        """The queue list's # column: the order call-next at this counter will take."""
+        try:
+            with usecase(self.ctx):
+                self.queue_table.model.set_order(waiting.call_order(self.ctx))
+        except LoketError as exc:
+            self.status.show_database(exc.message())
 
     def check_store(self) -> None:
         """Every few seconds: is the store healthy, and did another program change it?"""
@@ -243,9 +339,9 @@ class MainWindow(QMainWindow):
                 version = store_watch.data_version()
                 if version != self._data_version:
                     self.queue_table.model.replace_all(queue_view.queue_entries(self.ctx))
+                    self.queue_table.model.set_order(waiting.call_order(self.ctx))
                     self._data_version = version
-                    if self.serving_panel.ticket is not None:
-                        self.serving_panel.show_ticket(tickets.find(self.serving_panel.ticket.id))
+                    self.serving_panel.refresh()
         except LoketError as exc:
             self.status.show_database(exc.message())
             return
@@ -287,28 +383,59 @@ class MainWindow(QMainWindow):
         ticket = registration.ticket
         self.queue_table.model.upsert([ticket])
         self.queue_table.select_ticket(ticket.id)
-        self.status.showMessage(self.register_panel.last_label.text(), 8000)
+        self.refresh_order()
+        self.status.showMessage(self.register_panel.last_label.full_text(), 8000)
         if self.print_receipts:
             self.receipts.print_ticket(ticket)
 
     def _printed(self, outcome) -> None:  # noqa: ANN001 - a PrintOutcome
         self.status.showMessage(outcome.message, 15000)
         if outcome.printed:
-            self.register_panel.print_message.clear()
+            self.failed_print = None
+            self.print_notice.hide()
         else:
-            self.register_panel.print_message.show_warning(outcome.message)
+            self.failed_print = outcome
+            self.print_notice.setText(outcome.message)
+            self.print_notice.show()
         self.status.show_printer(self.ctx.setting("printer") or None, outcome.printed)
+
+    def retry_print(self) -> None:
+        """Coba lagi: the same kept PDF to the printer again (no new receipt is issued)."""
+        outcome = self.failed_print
+        if outcome is None:
+            return
+        try:
+            pdf = Path(outcome.pdf_path).read_bytes()
+        except OSError as exc:
+            self.status.showMessage(t("gui.print.pdf_gone", path=str(outcome.pdf_path), error=exc.strerror or ""))
+            return
+        self.receipts.print_pdf(pdf, Path(outcome.pdf_path).stem)
+
+    def open_failed_pdf(self) -> None:
+        """Buka PDF: the kept copy in the system's viewer (it can be printed from there)."""
+        if self.failed_print is not None:
+            self.open_file(Path(self.failed_print.pdf_path))
 
     def _changed(self, ticket: TicketView) -> None:
         self.queue_table.model.upsert([ticket])
         self.queue_table.select_ticket(ticket.id)
 
     def _open(self, ticket: TicketView) -> None:
+        """A scanned or typed ticket: shown; the one in hand stays in hand (read-only view)."""
         self.serving_panel.show_ticket(ticket)
         self.queue_table.select_ticket(ticket.id)
+        self._say_viewing()
 
     def open_ticket(self, ticket_id: str) -> None:
         self.serving_panel.open_ticket(ticket_id)
+        self._say_viewing()
+
+    def _say_viewing(self) -> None:
+        held = self.serving_panel.in_hand
+        if self.serving_panel.viewing and held is not None:
+            self.status.showMessage(
+                t("gui.serving.viewing", held=held.code, status=t(f"status.{held.status}")), 8000
+            )
 
     def _print_requested(self, ticket: TicketView, reprint: bool) -> None:
         if reprint:
@@ -375,7 +502,75 @@ class MainWindow(QMainWindow):
     def about(self) -> None:
         prompts.inform(self, t("gui.menu.about"), t("gui.about.text", version=__version__))
 
+    # ---- officers: lock, switch, idle -------------------------------------------------
+
+    @property
+    def locked(self) -> bool:
+        return self.lock_dialog is not None
+
+    def lock(self, *, switch: bool = False) -> LockDialog:
+        """Keluar akun (Ctrl+L) / Ganti petugas / idle: hide the work, ask for a login."""
+        if self.lock_dialog is not None:
+            return self.lock_dialog
+        held = self.serving_panel.in_hand
+        self.lock_page.show_locked(self.ctx.setting("counter_code"), held.code if held else None)
+        self.pages.setCurrentWidget(self.lock_page)
+        self.menuBar().setEnabled(False)
+        dialog = LockDialog(self.ctx, self, previous=self.ctx.actor, held=held.code if held else None)
+        if switch:
+            dialog.username_edit.clear()
+            dialog.username_edit.setFocus()
+        dialog.unlocked.connect(self._unlocked)
+        self.lock_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _unlocked(self, actor) -> None:  # noqa: ANN001 - an Actor
+        self.lock_dialog = None
+        self.menuBar().setEnabled(True)
+        self.pages.setCurrentWidget(self.work_page)
+        if actor is not None and actor != self.ctx.actor:
+            self.set_actor(actor)
+        self._last_input = self.idle_clock()
+        self.register_panel.name_edit.setFocus()
+
+    def set_actor(self, actor) -> None:  # noqa: ANN001 - an Actor
+        """Another officer carries on at this window (a shift change): every part acts as them."""
+        ctx = replace(self.ctx, actor=actor)
+        self.ctx = ctx
+        for part in (self.register_panel, self.scan_field, self.serving_panel, self.receipts, self.nightly):
+            part.ctx = ctx
+        self.register_panel.setVisible(actor.can(Permission.REGISTER))
+        self.settings_action.setVisible(actor.can(Permission.MANAGE_SETTINGS))
+        self.report_action.setVisible(actor.can(Permission.REPORT))
+        self.complaints_action.setVisible(actor.can(Permission.COMPLAINT))
+        self.sync_action.setVisible(actor.can(Permission.SYNC))
+        self.status.show_officer(ctx.setting("counter_code"), actor)
+        self.serving_panel.update_actions()
+        self.status.showMessage(t("gui.lock.switched", user=actor.username), 8000)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
+        if event.type() in (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress):
+            self._last_input = self.idle_clock()
+        return False
+
+    def check_idle(self) -> None:
+        minutes = self.ctx.setting("idle_lock_minutes")
+        if minutes and not self.locked and self.idle_clock() - self._last_input >= minutes * 60:
+            self.lock()
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API)
+        held = self.serving_panel.in_hand
+        # Asked once, of a window on screen (closing it again later asks nothing).
+        if held is not None and self.isVisible() and not prompts.confirm(
+            self, t("gui.menu.quit"), t("gui.quit.in_hand", code=held.code, status=t(f"status.{held.status}"))
+        ):
+            event.ignore()
+            return
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+        self.idle_timer.stop()
         self.tick_timer.stop()
         self.watch_timer.stop()
         self.nightly.stop()

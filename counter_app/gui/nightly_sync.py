@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from counter_app.core.errors import LoketError
 from counter_app.core.i18n import t
@@ -23,38 +23,12 @@ from counter_app.services import sync as sync_service
 from counter_app.services import sync_schedule as schedule
 from counter_app.services.context import Context
 from counter_app.services.sync_schedule import RETRIES
-from counter_app.services.usecase import close_thread_store
+from counter_app.gui.background import Background
 
 NIGHTLY_ACTOR = Actor("system:nightly-sync", Role.SUPERVISOR)
 MAX_WAIT_MS = 15 * 60 * 1000  # re-check at least this often (sleep, clock changes)
 
 Runner = Callable[..., Any]
-
-
-class _Signals(QObject):
-    """One run's messages from the worker thread to the UI thread."""
-
-    progress = Signal(str, int, int)
-    done = Signal(object)
-    failed = Signal(object)
-
-
-class _Job(QRunnable):
-    def __init__(self, fn: Callable[[Callable[[str, int, int], None]], Any], signals: _Signals) -> None:
-        super().__init__()
-        self.fn = fn
-        self.signals = signals
-        self.setAutoDelete(True)
-
-    def run(self) -> None:
-        try:
-            result = self.fn(lambda stage, done, total: self.signals.progress.emit(stage, done, total))
-        except BaseException as exc:  # noqa: BLE001 - handed to the UI thread
-            self.signals.failed.emit(exc)
-        else:
-            self.signals.done.emit(result)
-        finally:
-            close_thread_store()  # this thread's own SQLite connection
 
 
 class NightlySync(QObject):
@@ -70,20 +44,18 @@ class NightlySync(QObject):
         *,
         run: Runner = sync_service.run_sync,
         catch_up_delay_ms: int = 60_000,
-        pool: QThreadPool | None = None,
     ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self._run = run
         self.catch_up_delay_ms = catch_up_delay_ms
-        self.pool = pool or QThreadPool(self)
-        self.pool.setMaxThreadCount(1)
+        self.background = Background(self)  # the GUI's one worker (gui/background.py)
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.timeout.connect(self._tick)
         self._due: datetime | None = None
         self._retries = 0
-        self._signals: _Signals | None = None
+        self._running = False
         self.last_text = ""
 
     # -- the schedule (the rules are services.sync_schedule; this object only waits) --
@@ -110,7 +82,7 @@ class NightlySync(QObject):
 
     @property
     def running(self) -> bool:
-        return self._signals is not None
+        return self._running
 
     @property
     def due(self) -> datetime | None:
@@ -160,21 +132,18 @@ class NightlySync(QObject):
 
     def _start_job(self, actor: Actor, *, scheduled: bool) -> None:
         ctx = replace(self.ctx, actor=actor, _settings=None)
-        # A child of this object, living in the UI thread (its slots run there) and deleted
-        # there: the worker may drop the last Python reference to it, which must not delete it.
-        signals = _Signals(self)
-        self._signals = signals
-        signals.progress.connect(self._on_progress)
-        signals.done.connect(lambda result: self._on_done(result, scheduled))
-        signals.failed.connect(lambda exc: self._on_failed(exc, scheduled))
+        self._running = True
         self.started.emit()
         self.progress.emit(t("sync.stage.backup"))
-        self.pool.start(_Job(lambda progress: self._run(ctx, progress=progress), signals))
+        self.background.submit(
+            lambda progress: self._run(ctx, progress=progress),
+            lambda result: self._on_done(result, scheduled),
+            lambda exc: self._on_failed(exc, scheduled),
+            self._on_progress,
+        )
 
     def _release(self) -> None:
-        if self._signals is not None:
-            self._signals.deleteLater()
-        self._signals = None
+        self._running = False
 
     def _on_progress(self, stage: str, done: int, total: int) -> None:
         self.progress.emit(t(f"sync.stage.{stage}", done=done, total=total))
@@ -202,4 +171,4 @@ class NightlySync(QObject):
 
     def wait(self, msecs: int = 30_000) -> bool:
         """Block until the running sync is over (closing the window, tests)."""
-        return self.pool.waitForDone(msecs)
+        return self.background.wait(msecs)

@@ -10,6 +10,7 @@ from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
+    QSettings,
     QSortFilterProxyModel,
     Qt,
     Signal,
@@ -40,8 +41,9 @@ Index = QModelIndex | QPersistentModelIndex
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 ID_ROLE = Qt.ItemDataRole.UserRole + 2
 
-COLUMNS = ("code", "time", "name", "service", "priority", "status", "waiting")
-COL_CODE, COL_TIME, COL_NAME, COL_SERVICE, COL_PRIORITY, COL_STATUS, COL_WAITING = range(7)
+COLUMNS = ("order", "code", "time", "name", "service", "priority", "status", "waiting")
+COL_ORDER, COL_CODE, COL_TIME, COL_NAME, COL_SERVICE, COL_PRIORITY, COL_STATUS, COL_WAITING = range(8)
+NOT_IN_ORDER = 10**6  # sorts after every place in the call order
 
 
 # A row of the table: the queue service's small, immutable view of a ticket.
@@ -59,6 +61,14 @@ def waiting_seconds(row: QueueEntry, now: datetime) -> float:
     if row.first_called_at is None:
         return 0.0
     return max(0.0, (row.first_called_at - row.arrived_at).total_seconds())
+
+
+def wait_text(seconds: float) -> str:
+    """A wait as people read it: "43 mnt", "1 j 5 mnt" — never like a clock time (11:01)."""
+    minutes = int(seconds) // 60
+    if minutes < 60:
+        return t("gui.queue.wait_minutes", m=minutes)
+    return t("gui.queue.wait_hours", h=minutes // 60, m=minutes % 60)
 
 
 def duration_text(seconds: float) -> str:
@@ -81,6 +91,8 @@ class QueueModel(QAbstractTableModel):
         self._where: dict[str, int] = {}
         self._waiting: set[int] = set()  # rows whose waiting time still runs
         self.services: dict[str, ServiceView] = {}
+        # Ticket id → place in the order call-next at this counter will take (1 = next).
+        self.order: dict[str, int] = {}
         self.now = now
         self.tz = tz
         self._bold = QFont()
@@ -119,13 +131,16 @@ class QueueModel(QAbstractTableModel):
                 return theme.status_foreground(row.status)
         if role == Qt.ItemDataRole.FontRole and col == COL_CODE:
             return self._bold
-        if role == Qt.ItemDataRole.TextAlignmentRole and col in (COL_WAITING, COL_TIME):
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in (COL_WAITING, COL_TIME, COL_ORDER):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole and col == COL_SERVICE:
             return row.service
         return None
 
     def _text(self, row: QueueRow, col: int) -> str:
+        if col == COL_ORDER:
+            place = self.order.get(row.id)
+            return str(place) if place else ""
         if col == COL_CODE:
             return row.code
         if col == COL_TIME:
@@ -139,9 +154,12 @@ class QueueModel(QAbstractTableModel):
             return t(f"priority.{row.priority}") if row.priority else "–"
         if col == COL_STATUS:
             return status_text(row.status)
-        return duration_text(waiting_seconds(row, self.now))
+        return wait_text(waiting_seconds(row, self.now))
 
     def _sort_key(self, row: QueueRow, col: int) -> Any:
+        if col == COL_ORDER:  # the call order, then everything else by registration
+            place = self.order.get(row.id)  # a number: Qt cannot compare Python tuples
+            return float(place) if place else NOT_IN_ORDER + row.registered_at.timestamp()
         if col == COL_CODE:
             return row.code
         if col == COL_TIME:
@@ -198,6 +216,18 @@ class QueueModel(QAbstractTableModel):
             self._waiting.add(at)
         else:
             self._waiting.discard(at)
+
+    def set_order(self, ids: Sequence[str]) -> None:
+        """The order call-next will take (services.waiting.call_order)."""
+        order = {tid: i + 1 for i, tid in enumerate(ids)}
+        if order == self.order:
+            return
+        self.order = order
+        if self.rows:
+            self.dataChanged.emit(
+                self.index(0, COL_ORDER), self.index(len(self.rows) - 1, COL_ORDER),
+                [Qt.ItemDataRole.DisplayRole, SORT_ROLE],
+            )
 
     def row_of(self, ticket_id: str) -> int | None:
         return self._where.get(ticket_id)
@@ -279,16 +309,25 @@ class QueueTable(QGroupBox):
     """The table with its filters. Enter or a double click opens a ticket."""
 
     ticket_opened = Signal(str)  # ticket id
+    DEFAULT_FILTER = "waiting"  # a busy counter opens on the people waiting, in call order
 
-    def __init__(self, now: datetime, tz: str = DEFAULT_TZ, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        now: datetime,
+        tz: str = DEFAULT_TZ,
+        parent: QWidget | None = None,
+        *,
+        prefs: QSettings | None = None,
+    ) -> None:
         super().__init__(parent)
+        self.prefs = prefs  # where the officer's filter is kept (this PC's window-prefs.ini)
         self.model = QueueModel(now, tz, self)
         self.proxy = QueueFilter(self)
         self.proxy.setSourceModel(self.model)
         self.view = QTableView()
         self.view.setModel(self.proxy)
         self.view.setSortingEnabled(True)
-        self.view.sortByColumn(COL_TIME, Qt.SortOrder.AscendingOrder)
+        self.view.sortByColumn(COL_ORDER, Qt.SortOrder.AscendingOrder)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -300,7 +339,10 @@ class QueueTable(QGroupBox):
         header.setHighlightSections(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(COL_SERVICE, QHeaderView.ResizeMode.Stretch)
-        widths = {COL_CODE: 72, COL_TIME: 58, COL_NAME: 160, COL_PRIORITY: 118, COL_STATUS: 146, COL_WAITING: 118}
+        widths = {
+            COL_ORDER: 40, COL_CODE: 66, COL_TIME: 52, COL_NAME: 150, COL_PRIORITY: 104,
+            COL_STATUS: 132, COL_WAITING: 92,
+        }
         em = self.fontMetrics().horizontalAdvance("M") / 11  # scale with the font (HiDPI, big fonts)
         for col, width in widths.items():
             header.resizeSection(col, int(width * max(1.0, em)))
@@ -310,6 +352,10 @@ class QueueTable(QGroupBox):
         self.status_combo = QComboBox()
         for key, _ in STATUS_FILTERS:
             self.status_combo.addItem("", key)
+        self.status_combo.setMinimumContentsLength(12)
+        self.status_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         self.service_combo = QComboBox()
         self.service_combo.addItem("", None)
         self.search_edit = QLineEdit()
@@ -321,6 +367,8 @@ class QueueTable(QGroupBox):
         self.service_label = QLabel()
         self.count_label = QLabel()
         self.count_label.setProperty("role", "muted")
+        self.count_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.status_combo.currentIndexChanged.connect(self._apply_filters)
         self.service_combo.currentIndexChanged.connect(self._apply_filters)
         self.search_edit.textChanged.connect(self._apply_filters)
@@ -342,10 +390,33 @@ class QueueTable(QGroupBox):
         layout.addLayout(bar)
         layout.addWidget(self.view, 1)
         self.retranslate()
+        self._restore_filter()
+
+    def _restore_filter(self) -> None:
+        """The filter the officer chose last time (kept per PC), else the people waiting."""
+        key = self.DEFAULT_FILTER
+        service = None
+        if self.prefs is not None:
+            key = str(self.prefs.value("queue/status", key))
+            service = self.prefs.value("queue/service", None) or None
+        index = self.status_combo.findData(key)
+        self.status_combo.setCurrentIndex(index if index >= 0 else self.status_combo.findData(self.DEFAULT_FILTER))
+        self._wanted_service = service
+        found = self.service_combo.findData(service)
+        if found >= 0:
+            self.service_combo.setCurrentIndex(found)
+        self._apply_filters()
+
+    def _keep_filter(self) -> None:
+        if self.prefs is None:
+            return
+        self.prefs.setValue("queue/status", self.status_combo.currentData())
+        self.prefs.setValue("queue/service", self.service_combo.currentData() or "")
+        self.prefs.sync()
 
     def set_services(self, services: Sequence[ServiceView]) -> None:
         self.model.services = {s.code: s for s in services}
-        keep = self.service_combo.currentData()
+        keep = self.service_combo.currentData() or getattr(self, "_wanted_service", None)
         self.service_combo.blockSignals(True)
         self.service_combo.clear()
         self.service_combo.addItem(t("gui.queue.all_services"), None)
@@ -354,6 +425,8 @@ class QueueTable(QGroupBox):
         found = self.service_combo.findData(keep)
         self.service_combo.setCurrentIndex(max(0, found))
         self.service_combo.blockSignals(False)
+        if self.service_combo.currentData() != self.proxy.service:
+            self._apply_filters()  # the kept service filter, once the services are known
         self.model.retranslate()
 
     def retranslate(self) -> None:
@@ -371,6 +444,8 @@ class QueueTable(QGroupBox):
         statuses = STATUS_FILTERS[max(0, self.status_combo.currentIndex())][1]
         self.proxy.set_filters(statuses, self.service_combo.currentData(), self.search_edit.text())
         self._count()
+        if self.sender() in (self.status_combo, self.service_combo):
+            self._keep_filter()
 
     def set_status_filter(self, key: str) -> None:
         self.status_combo.setCurrentIndex(self.status_combo.findData(key))

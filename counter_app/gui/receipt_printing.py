@@ -12,20 +12,18 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
 from counter_app.core.clock import local_day
-from counter_app.core.i18n import t
 from counter_app.gui import error_dialog
 from counter_app.gui.background import Background
 from counter_app.gui.receipt_preview import ReceiptPreview
-from counter_app.gui.widgets import prompts
 from counter_app.services.context import Context
 from counter_app.services.usecase import usecase
 from counter_app.services.views import TicketView
 
 
 class ReceiptPrinting(QObject):
-    """Printing from the window. When the printer fails, the first failure says so in a
-    dialog; while it keeps failing, each receipt's message goes to the window only (a dialog
-    per visitor would stop the counter), until a receipt prints again."""
+    """Printing from the window. A failure is never a dialog (it took the officer's next key
+    press): the outcome goes to the window, which shows a notice with Coba lagi / Buka PDF
+    until a receipt prints again."""
 
     printed = Signal(object)  # printing.jobs.PrintOutcome
     busy_changed = Signal(bool)
@@ -37,7 +35,6 @@ class ReceiptPrinting(QObject):
         self.window = window
         self.outcomes: deque = deque(maxlen=100)  # the latest PrintOutcomes, newest last
         self.last_preview: ReceiptPreview | None = None
-        self._failing = False
         background.busy_changed.connect(self.busy_changed)
 
     @property
@@ -116,11 +113,6 @@ class ReceiptPrinting(QObject):
     def _printed(self, outcome) -> None:  # noqa: ANN001 - a PrintOutcome
         self.outcomes.append(outcome)
         self.printed.emit(outcome)
-        if outcome.printed:
-            self._failing = False
-        elif not self._failing:
-            self._failing = True
-            prompts.warn(self.window, t("gui.print.not_printed_title"), outcome.message)
 
     def _failed(self, exc: BaseException) -> None:
         error_dialog.report(exc, self.window)

@@ -27,7 +27,7 @@ from counter_app.core.i18n import t
 from counter_app.core.ticket_rules import Priority
 from counter_app.gui import error_dialog
 from counter_app.gui.scan_field import looks_like_scan
-from counter_app.gui.widgets.field_message import FieldMessage, mark_invalid
+from counter_app.gui.widgets.field_message import FieldMessage, mark_invalid, show_field_error
 from counter_app.gui.widgets.service_picker import ServicePicker
 from counter_app.services import tickets
 from counter_app.services.context import Context
@@ -35,6 +35,9 @@ from counter_app.services.usecase import usecase
 from counter_app.services.views import ServiceView
 
 FIELDS = ("name", "nik", "phone", "service", "priority", "notes")
+# The room kept under each field (never more, never less: the form does not jump). NIK and
+# service messages can be long; the others fit one line or are elided (whole on hover).
+MESSAGE_LINES = {"name": 1, "nik": 2, "phone": 1, "service": 2, "priority": 1, "notes": 1}
 SUBMIT_KEY = "F2"
 SCAN_MAX = 2048
 
@@ -72,12 +75,10 @@ class RegisterPanel(QGroupBox):
         self.submit_button.setProperty("primary", True)
         self.submit_button.setAutoDefault(True)
         self.submit_button.clicked.connect(self.submit)
-        self.last_label = QLabel()
+        # The latest registration: one line kept for it (whole on hover and in the status
+        # bar's history), so the form below never moves.
+        self.last_label = FieldMessage(lines=1)
         self.last_label.setProperty("role", "muted")
-        self.last_label.setWordWrap(True)
-        # The latest receipt that did not print, and where its PDF is (cleared when one prints).
-        self.print_message = FieldMessage(collapse=True)
-        self.print_message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.inputs: dict[str, QWidget] = {
             "name": self.name_edit,
@@ -95,7 +96,7 @@ class RegisterPanel(QGroupBox):
         for row, key in enumerate(FIELDS):
             label = QLabel()
             label.setBuddy(self.inputs[key])
-            message = FieldMessage()
+            message = FieldMessage(lines=MESSAGE_LINES[key])
             self.labels[key] = label
             self.messages[key] = message
             grid.addWidget(label, row * 2, 0, Qt.AlignmentFlag.AlignVCenter)
@@ -107,7 +108,6 @@ class RegisterPanel(QGroupBox):
         layout.addSpacing(4)
         layout.addWidget(self.submit_button)
         layout.addWidget(self.last_label)
-        layout.addWidget(self.print_message)
 
         # Enter moves from field to field; on the last one it registers.
         for key in ("name", "nik", "phone", "notes"):
@@ -329,11 +329,7 @@ class RegisterPanel(QGroupBox):
                     notes=self.notes_edit.text(),
                 )
         except ValidationError as exc:
-            if exc.field in self.inputs:
-                self._show(exc.field, exc)
-                self.inputs[exc.field].setFocus(Qt.FocusReason.OtherFocusReason)
-            else:
-                error_dialog.report(exc, self)
+            show_field_error(exc, self.inputs, self.messages, self)
             return None
         except LoketError as exc:
             error_dialog.report(exc, self)
@@ -341,7 +337,7 @@ class RegisterPanel(QGroupBox):
         ticket = registration.ticket
         done = t("gui.register.done", code=ticket.code, name=person.mask_name(ticket.name))
         # A registration with a warning (an unknown NIK region) still goes through; say so.
-        self.last_label.setText(" ".join([done, *(t(w) for w in registration.warnings)]))
+        self.last_label.show_hint(" ".join([done, *(t(w) for w in registration.warnings)]))
         self.clear_form()
         self.name_edit.setFocus(Qt.FocusReason.OtherFocusReason)
         self.registered.emit(registration)

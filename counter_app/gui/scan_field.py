@@ -41,7 +41,7 @@ class ScanField(QGroupBox):
         self.edit = QLineEdit()
         self.edit.setClearButtonEnabled(True)
         self.edit.returnPressed.connect(self._scanned)
-        self.result = FieldMessage()
+        self.result = FieldMessage(lines=1)  # one line kept; a long verdict whole on hover
         layout = QVBoxLayout(self)
         layout.addWidget(self.edit)
         layout.addWidget(self.result)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -21,18 +21,19 @@ from PySide6.QtWidgets import (
 )
 
 from counter_app.core import i18n
-from counter_app.core.clock import from_db
+from counter_app.core.clock import from_db, local_time_text
 from counter_app.core.errors import IllegalTransition, NotFound
 from counter_app.core.i18n import t
 from counter_app.core.person import mask_name
 from counter_app.core.phone import mask as mask_phone
 from counter_app.core.roles import Permission
-from counter_app.core.ticket_rules import Status, can
+from counter_app.core.ticket_rules import Status, can, no_show_ready
 from counter_app.gui import theme
 from counter_app.gui.error_dialog import guarded
 from counter_app.gui.queue_table import duration_text, status_text
 from counter_app.gui.widgets import prompts
-from counter_app.services import catalogue, tickets
+from counter_app.gui.widgets.notice import NOTICE_BG
+from counter_app.services import catalogue, tickets, waiting
 from counter_app.services.context import Context
 from counter_app.services.views import ServiceView, TicketView
 
@@ -70,8 +71,12 @@ class ServingPanel(QGroupBox):
     def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.ticket: TicketView | None = None
+        self.ticket: TicketView | None = None  # the ticket shown
+        # The ticket this counter is calling or serving: opening another one (scan, table)
+        # shows that one read-only and never drops this one (issue 14, point 1).
+        self.in_hand: TicketView | None = None
         self._services: dict[str, ServiceView] = {}
+        self._no_show_ready = False
 
         self.code_label = QLabel("—")
         self.code_label.setProperty("role", "code")
@@ -101,6 +106,31 @@ class ServingPanel(QGroupBox):
         self.hint_label = QLabel()
         self.hint_label.setProperty("role", "muted")
         self.hint_label.setWordWrap(True)
+        for label in (self.code_label, self.status_label, self.timer_label, self.service_label,
+                      self.hint_label):
+            label.setTextFormat(Qt.TextFormat.PlainText)  # user text is never markup
+        # While another ticket is only being looked at: which one is in hand, and the way back.
+        self.viewing_bar = QFrame()
+        self.viewing_bar.setProperty("role", "notice")
+        self.viewing_bar.setStyleSheet(f"QFrame {{ background: {NOTICE_BG}; border-radius: 4px; }}")
+        self.viewing_label = QLabel()
+        self.viewing_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.viewing_label.setWordWrap(True)
+        self.back_button = QToolButton()
+        self.back_button.clicked.connect(self.back_to_hand)
+        self.back_action = QAction(self)
+        self.back_action.setShortcut(QKeySequence("Esc"))
+        self.back_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.back_action.triggered.connect(self.back_to_hand)
+        self.addAction(self.back_action)
+        bar = QHBoxLayout(self.viewing_bar)
+        bar.setContentsMargins(8, 2, 4, 2)
+        bar.addWidget(self.viewing_label, 1)
+        bar.addWidget(self.back_button)
+        self.viewing_bar.setVisible(False)
+        policy = self.viewing_bar.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)  # the panel does not jump when it shows
+        self.viewing_bar.setSizePolicy(policy)
 
         self.actions: dict[str, QAction] = {}
         self.buttons: dict[str, QToolButton] = {}
@@ -162,6 +192,7 @@ class ServingPanel(QGroupBox):
         top.addSpacing(6)
         top.addLayout(middle, 1)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.viewing_bar)
         layout.addLayout(top)
         layout.addSpacing(4)
         layout.addLayout(grid)
@@ -184,8 +215,31 @@ class ServingPanel(QGroupBox):
 
     # ---- showing ----------------------------------------------------------------------
 
+    def _holds(self, ticket: TicketView | None) -> bool:
+        """Called or serving at this counter: the ticket in hand."""
+        return (
+            ticket is not None
+            and ticket.status in (Status.CALLED, Status.SERVING)
+            and ticket.counter == self.ctx.setting("counter_code")
+        )
+
+    @property
+    def viewing(self) -> bool:
+        """Another ticket than the one in hand is shown (read-only)."""
+        return (
+            self.in_hand is not None and self.ticket is not None and self.ticket.id != self.in_hand.id
+        )
+
     def show_ticket(self, ticket: TicketView | None) -> None:
+        """Show a ticket. One in hand stays in hand: another is shown read-only beside it."""
+        if self._holds(ticket):
+            self.in_hand = ticket
+        elif ticket is not None and self.in_hand is not None and ticket.id == self.in_hand.id:
+            self.in_hand = None  # it left our hands (finished, requeued, moved elsewhere)
+        if ticket is None and self.in_hand is not None:
+            ticket = self.in_hand
         self.ticket = ticket
+        self._show_viewing()
         if ticket is None:
             self.code_label.setText("—")
             self.code_label.setStyleSheet(f"color: {theme.LINE};")
@@ -225,17 +279,59 @@ class ServingPanel(QGroupBox):
         self.tick(self.ctx.clock.now())
         self.update_actions()
 
+    def _show_viewing(self) -> None:
+        held = self.in_hand
+        self.viewing_bar.setVisible(self.viewing)
+        if held is not None and self.viewing:
+            self.viewing_label.setText(
+                t("gui.serving.viewing", held=held.code, status=t(f"status.{held.status}"))
+            )
+            self.back_button.setText(t("gui.serving.back_to", code=held.code, key="Esc"))
+
+    def back_to_hand(self) -> None:
+        """Esc: back to the ticket in hand after looking at another."""
+        if self.viewing and self.in_hand is not None:
+            self.show_ticket(self.in_hand)
+
+    def refresh(self) -> None:
+        """Another program changed the store: read the shown and the in-hand ticket again."""
+        if self.in_hand is not None:
+            held = tickets.find(self.in_hand.id)
+            self.in_hand = held if self._holds(held) else None
+        if self.ticket is not None:
+            self.show_ticket(tickets.find(self.ticket.id))
+
+    def _no_show_allowed(self, ticket: TicketView) -> bool:
+        return no_show_ready(
+            ticket.call_count,
+            from_db(ticket.first_called_at),
+            self.ctx.clock.now(),
+            calls_needed=self.ctx.setting("no_show_after_calls"),
+            grace_minutes=self.ctx.setting("no_show_grace_minutes"),
+        )
+
     def _hint(self, ticket: TicketView) -> str:
         status = Status(ticket.status)
         if status is Status.CALLED:
             needed = self.ctx.setting("no_show_after_calls")
             if ticket.call_count < needed:
                 return t("gui.serving.hint_called", n=needed - ticket.call_count)
+            if not self._no_show_allowed(ticket) and ticket.first_called_at is not None:
+                grace = timedelta(minutes=self.ctx.setting("no_show_grace_minutes"))
+                at = local_time_text(from_db(ticket.first_called_at) + grace, self.ctx.tz, "%H:%M")
+                return t("gui.serving.hint_grace", time=at)
             return t("gui.serving.hint_no_show")
         if status is Status.SERVING:
             return t("gui.serving.hint_serving", key="F9")
         if status is Status.WAITING:
-            return t("gui.serving.hint_waiting", n=tickets.people_ahead(ticket))
+            place = waiting.position(self.ctx, ticket)
+            if place.soon:
+                return t("gui.serving.hint_waiting_soon")
+            if place.minutes is None:
+                return t("gui.serving.hint_waiting", n=place.ahead)
+            return t("gui.serving.hint_waiting_wait", n=place.ahead, minutes=place.minutes)
+        if status is Status.NO_SHOW:
+            return t("gui.serving.hint_came_back")
         return ""
 
     def tick(self, now: datetime) -> None:
@@ -249,25 +345,35 @@ class ServingPanel(QGroupBox):
             elif ticket.status == Status.WAITING:
                 since = from_db(ticket.arrived_at)
         self.timer_label.setText(duration_text((now - since).total_seconds()) if since else "")
+        if ticket is not None and ticket.status == Status.CALLED:
+            ready = self._no_show_allowed(ticket)
+            if ready != self._no_show_ready:  # the grace time just ran out: F10 is possible
+                self.hint_label.setText(self._hint(ticket))
+                self.update_actions()
 
     def update_actions(self) -> None:
         ticket = self.ticket
         serve = self.ctx.actor.can(Permission.SERVE)
         status = ticket.status if ticket is not None else None
-        busy = status in (Status.CALLED, Status.SERVING) and self._mine(ticket)
-        self.actions["call_next"].setEnabled(serve and not busy)
-        self.actions["call_next"].setToolTip(t("gui.serving.busy") if busy else "")
+        held = self.in_hand
+        self.actions["call_next"].setEnabled(serve and held is None)
+        self.actions["call_next"].setToolTip(
+            t("gui.serving.busy", code=held.code) if held is not None else ""
+        )
+        # Looking at another ticket while one is in hand: nothing moves it from here.
+        read_only = self.viewing
+        self._no_show_ready = bool(
+            ticket is not None and status == Status.CALLED and self._no_show_allowed(ticket)
+        )
         for move in MOVES:
             if move.rule is None:
                 continue
-            allowed = serve and status is not None and can(move.rule, status)
-            if move.name == "no_show" and allowed and ticket is not None:
-                allowed = ticket.call_count >= self.ctx.setting("no_show_after_calls")
+            allowed = serve and not read_only and status is not None and can(move.rule, status)
+            if move.name == "no_show" and allowed:
+                allowed = self._no_show_ready
             self.actions[move.name].setEnabled(allowed)
         self.actions["reprint"].setEnabled(serve and ticket is not None)
-
-    def _mine(self, ticket: TicketView | None) -> bool:
-        return ticket is not None and ticket.counter in (None, self.ctx.setting("counter_code"))
+        self.back_action.setEnabled(read_only)
 
     # ---- finding the ticket in hand ---------------------------------------------------
 
@@ -275,11 +381,9 @@ class ServingPanel(QGroupBox):
         """After a restart: the ticket this counter was calling or serving, if any."""
         counter = self.ctx.setting("counter_code")
         for status in (Status.SERVING, Status.CALLED):
-            mine = [
-                tk for tk in tickets.queue(self.ctx, status=status.value) if tk.counter == counter
-            ]
-            if mine:
-                self.show_ticket(max(mine, key=lambda tk: tk.called_at or tk.registered_at))
+            held = tickets.in_hand(self.ctx, counter)
+            if held is not None:
+                self.show_ticket(held)
                 return
 
     @guarded
@@ -291,6 +395,8 @@ class ServingPanel(QGroupBox):
     # ---- moves ------------------------------------------------------------------------
 
     def _moved(self, ticket: TicketView, notice_key: str) -> TicketView:
+        if self.in_hand is not None and self.in_hand.id == ticket.id and not self._holds(ticket):
+            self.in_hand = None  # finished, requeued, no-show: the hands are free again
         self.show_ticket(ticket)
         self.ticket_changed.emit(ticket)
         self.notice.emit(t(notice_key, code=ticket.code, status=t(f"status.{ticket.status}")))
@@ -369,6 +475,8 @@ class ServingPanel(QGroupBox):
         target = others[choice]
         new = tickets.transfer(self.ctx, ticket.id, target.code)
         old = tickets.find(ticket.id)
+        if self.in_hand is not None and self.in_hand.id == old.id:
+            self.in_hand = None
         self.ticket_changed.emit(old)
         self.ticket_added.emit(new)
         self.show_ticket(old)

@@ -28,11 +28,13 @@ from counter_app.core.i18n import t
 from counter_app.core.roles import Permission
 from counter_app.core.settings import SETTINGS
 from counter_app.gui import error_dialog
+from counter_app.gui.screen_fit import fit_to_screen
 from counter_app.gui.settings_catalogue import CataloguePage
 from counter_app.gui.settings_counters import CountersPage
 from counter_app.gui.settings_staff import StaffPage
+from counter_app.gui.widgets import prompts
 from counter_app.gui.widgets.field_message import field_form, mark_invalid
-from counter_app.services import site_settings
+from counter_app.services import site_settings, sync
 from counter_app.services.context import Context
 from counter_app.services.usecase import usecase
 
@@ -40,6 +42,9 @@ SITE_KEYS = ("site_code", "site_name", "site_address", "site_contact", "verify_b
 COUNTER_KEYS = ("counter_code", "priority_cap", "no_show_after_calls", "one_active_ticket_per_nik")
 PRINTER_KEYS = ("printer", "paper")
 SYNC_KEYS = ("sync_server", "sync_time")
+# Indonesia's zones (DOMAIN.md: Pontianak is WIB, Asia/Pontianak), offered by their short names;
+# stored by IANA name, as the setting's check wants. Another valid stored zone is kept in the list.
+TIMEZONES = ("Asia/Pontianak", "Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura")
 
 
 class SettingsForm(QWidget):
@@ -62,6 +67,11 @@ class SettingsForm(QWidget):
             combo = QComboBox()
             for lang in i18n.LANGUAGES:
                 combo.addItem(t(f"gui.lang.{lang}"), lang)
+            return combo
+        if key == "timezone":  # the zones of Indonesia (WIB, WITA, WIT), stored by IANA name
+            combo = QComboBox()
+            for zone in TIMEZONES:
+                combo.addItem("", zone)
             return combo
         if key == "paper":
             combo = QComboBox()
@@ -104,6 +114,9 @@ class SettingsForm(QWidget):
             value = self.ctx.setting(key)
             if isinstance(editor, QComboBox):
                 index = editor.findData(value)
+                if index < 0 and key == "timezone" and value:  # another valid IANA zone: kept
+                    editor.addItem(str(value), value)
+                    index = editor.count() - 1
                 if index < 0 and editor.isEditable():
                     editor.addItem(str(value), value)
                     index = editor.count() - 1
@@ -153,6 +166,12 @@ class SettingsForm(QWidget):
         if isinstance(paper, QComboBox):
             for i in range(paper.count()):
                 paper.setItemText(i, t(f"gui.settings.paper.{paper.itemData(i)}"))
+        zone = self.editors.get("timezone")
+        if isinstance(zone, QComboBox):
+            for i in range(zone.count()):
+                name = zone.itemData(i)
+                key = f"gui.settings.tz.{name}"
+                zone.setItemText(i, t(key) if name in TIMEZONES else str(name))
 
 
 class SettingsDialog(QDialog):
@@ -164,6 +183,17 @@ class SettingsDialog(QDialog):
         self.counter_form = SettingsForm(ctx, COUNTER_KEYS)
         self.printer_form = SettingsForm(ctx, PRINTER_KEYS)
         self.sync_form = SettingsForm(ctx, SYNC_KEYS)
+        # the device token (from `server add-device` on the server): a secret, so masked, never
+        # shown back; kept in the data folder's secrets/ (services/sync.py), not in the database
+        self.token_label = QLabel()
+        self.token_edit = QLineEdit()
+        self.token_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.token_edit.setObjectName("sync_token")
+        self.token_hint = QLabel()
+        self.token_hint.setProperty("role", "muted")
+        self.token_hint.setWordWrap(True)
+        self.sync_form.form.addRow(self.token_label, self.token_edit)
+        self.sync_form.form.addRow("", self.token_hint)
         self.last_sync_label = QLabel()
         self.last_sync_label.setProperty("role", "muted")
         self.sync_form.form.addRow("", self.last_sync_label)
@@ -194,7 +224,7 @@ class SettingsDialog(QDialog):
         self.save_button.clicked.connect(self.save)
         self.save_button.setVisible(can_settings)
         self.close_button = QPushButton()
-        self.close_button.clicked.connect(self.accept)
+        self.close_button.clicked.connect(self.reject)  # asks first when something is unsaved
         self.saved_label = QLabel()
         self.saved_label.setProperty("role", "muted")
         buttons = QHBoxLayout()
@@ -204,9 +234,10 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs, 1)
         layout.addLayout(buttons)
-        self.resize(1040, 680)
+        fit_to_screen(self, 1040, 660)
         self.retranslate()
         self._load_printers()
+        self._saved_values = self._values()
 
     def _load_printers(self) -> None:
         try:
@@ -223,6 +254,10 @@ class SettingsDialog(QDialog):
             self.tabs.setTabText(index, t(key).replace("&", "&&"))
         for form in self.forms:
             form.retranslate()
+        self.token_label.setText(t("gui.settings.key.sync_token"))
+        has_token = sync.saved_token(self.ctx.data_dir) is not None
+        self.token_edit.setPlaceholderText(t("gui.settings.token_saved") if has_token else "")
+        self.token_hint.setText(t("gui.settings.token_hint"))
         last = site_settings.stored_text(site_settings.LAST_SYNC_KEY)
         self.last_sync_label.setText(t("gui.status.sync", when=last or t("gui.status.sync_never")))
         self.save_button.setText(t("gui.settings.save"))
@@ -231,16 +266,47 @@ class SettingsDialog(QDialog):
         self.catalogue_page.retranslate()
         self.staff_page.retranslate()
 
+    def _values(self) -> dict[str, str]:
+        values: dict[str, str] = {}
+        for form in self.forms:
+            values.update(form.values())
+        return values
+
+    def unsaved(self) -> bool:
+        """A value differs from what was loaded or last saved, or a new token was typed."""
+        return self._values() != self._saved_values or bool(self.token_edit.text().strip())
+
+    def reject(self) -> None:
+        """Tutup, Esc and the window's ✕: unsaved changes are not dropped without asking."""
+        if self.unsaved() and not prompts.confirm(
+            self, t("gui.settings.title"), t("gui.settings.discard_question")
+        ):
+            return
+        super().reject()
+
     def save(self) -> bool:
         """Store the settings pages' values (all or none); a problem is shown by its field."""
         values: dict[str, str] = {}
         for form in self.forms:
             form.clear_errors()
             values.update(form.values())
+        mark_invalid(self.token_edit, False)
+        token = self.token_edit.text().strip()
         try:
+            if any(ch.isspace() for ch in token):  # checked first: all or nothing is saved
+                raise ValidationError("gui.settings.token_invalid", field="token")
             with usecase(self.ctx):
                 changed = site_settings.set_settings(self.ctx, values)
+                if token:
+                    sync.save_token(self.ctx.data_dir, token)  # secrets/sync.token, owner-only
+                    changed["sync_token"] = "***"
         except ValidationError as exc:
+            if exc.field == "token":
+                self.tabs.setCurrentWidget(self.sync_form)
+                mark_invalid(self.token_edit, True)
+                self.token_edit.setFocus()
+                self.saved_label.setText(exc.message())
+                return False
             for form in self.forms:
                 if exc.field in form.editors:
                     self.tabs.setCurrentWidget(form)
@@ -254,4 +320,8 @@ class SettingsDialog(QDialog):
         self.saved_label.setText(
             t("gui.settings.saved", n=len(changed)) if changed else t("gui.settings.unchanged")
         )
+        self._saved_values = self._values()
+        if token:
+            self.token_edit.clear()
+            self.token_edit.setPlaceholderText(t("gui.settings.token_saved"))
         return True

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from counter_app.core.clock import from_db, local_time_text
 from counter_app.core.errors import LoketError, ValidationError
 from counter_app.core.i18n import t
 from counter_app.core.roles import Role
@@ -37,10 +38,11 @@ class StaffPage(QWidget):
         self.ctx = ctx
         self.model = RowsModel(
             ["gui.staff.col.username", "gui.staff.col.full_name", "gui.staff.col.role",
-             "gui.staff.col.active"],
+             "gui.staff.col.active", "gui.staff.col.locked"],
             lambda s: [
                 s.username, s.full_name, t(f"gui.role.{s.role}"),
                 t("gui.common.yes") if s.active else t("gui.common.no"),
+                self._locked_text(s),
             ],
             lambda s: s.username,
             self,
@@ -61,6 +63,8 @@ class StaffPage(QWidget):
         self.active_button.clicked.connect(self.toggle_active)
         self.password_button = QPushButton()
         self.password_button.clicked.connect(self.reset_password)
+        self.unlock_button = QPushButton()
+        self.unlock_button.clicked.connect(self.unlock)
         self.result = FieldMessage(collapse=True)
         actions = QHBoxLayout()
         actions.addWidget(self.role_combo)
@@ -68,6 +72,7 @@ class StaffPage(QWidget):
         actions.addSpacing(12)
         actions.addWidget(self.active_button)
         actions.addWidget(self.password_button)
+        actions.addWidget(self.unlock_button)
         actions.addStretch(1)
 
         self.new_box = QGroupBox()
@@ -106,6 +111,7 @@ class StaffPage(QWidget):
                 combo.setItemText(i, t(f"gui.role.{combo.itemData(i)}"))
         self.role_button.setText(t("gui.staff.change_role"))
         self.password_button.setText(t("gui.staff.reset_password"))
+        self.unlock_button.setText(t("gui.staff.unlock"))
         self.new_box.setTitle(t("gui.staff.new"))
         for key in NEW_FIELDS:
             self.new_labels[key].setText(t(f"gui.staff.{key}"))
@@ -133,6 +139,9 @@ class StaffPage(QWidget):
             widget.setEnabled(member is not None)
         if member is not None:
             self.role_combo.setCurrentIndex(max(0, self.role_combo.findData(member.role)))
+        locked = member is not None and self.locked_until(member) is not None
+        self.unlock_button.setEnabled(locked)
+        self.unlock_button.setToolTip("" if locked else t("gui.staff.unlock_not_locked"))
         active = member is None or member.active
         self.active_button.setText(t("gui.staff.deactivate" if active else "gui.staff.activate"))
 
@@ -156,6 +165,27 @@ class StaffPage(QWidget):
         staff.set_active(self.ctx, member.username, not member.active)
         self.reload(select=member.username)
         self.result.show_ok(t("gui.staff.saved", username=member.username))
+
+    def locked_until(self, member: StaffView):  # noqa: ANN201 (datetime | None)
+        """When the member's lock-out after failed log-ins ends, if it has not yet."""
+        until = from_db(member.locked_until) if member.locked_until else None
+        return until if until is not None and until > self.ctx.clock.now() else None
+
+    def _locked_text(self, member: StaffView) -> str:
+        until = self.locked_until(member)
+        if until is None:
+            return ""
+        return t("gui.staff.locked_until", time=local_time_text(until, self.ctx.tz, "%H:%M"))
+
+    @guarded
+    def unlock(self) -> None:
+        """Lift a lock-out now (audited), e.g. for an officer who mistyped at the start of a shift."""
+        member = self.selected()
+        if member is None:
+            return
+        staff.unlock(self.ctx, member.username)
+        self.reload(select=member.username)
+        self.result.show_ok(t("gui.staff.unlocked", username=member.username))
 
     @guarded
     def reset_password(self) -> None:

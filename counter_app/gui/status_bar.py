@@ -2,39 +2,72 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
-from counter_app.core.clock import local_time_text
+from counter_app.core.clock import DEFAULT_TZ, local_time_text
 from counter_app.core.i18n import t
 from counter_app.core.roles import Actor
 from counter_app.gui import theme
+from counter_app.gui.message_history import MessageLine
+from counter_app.gui.widgets.elided_label import ElidedLabel
 
 
 class StatusBar(QStatusBar):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    """Every part is elided to the room it gets (the whole text on hover), so the bar never
+    widens the window; messages go to a line with a history instead of QStatusBar's own."""
+
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        now: Callable[[], datetime] | None = None,
+        tz: str = DEFAULT_TZ,
+    ) -> None:
         super().__init__(parent)
-        self.officer_label = QLabel()
-        self.database_label = QLabel()
-        self.printer_label = QLabel()
-        self.sync_label = QLabel()
-        self.clock_label = QLabel()
-        self.complaints_label = QLabel()
+        self.setSizeGripEnabled(False)
+        self.tz = tz
+        self.messages = MessageLine(
+            now or (lambda: datetime.now(UTC)),
+            lambda when: local_time_text(when, self.tz, "%H:%M:%S"),
+        )
+        self.officer_label = ElidedLabel(min_chars=10)
+        self.database_label = ElidedLabel(min_chars=6)
+        self.printer_label = ElidedLabel(min_chars=8)
+        self.sync_label = ElidedLabel(min_chars=8)
+        self.clock_label = QLabel()  # never elided: the time is always whole
+        self.complaints_label = ElidedLabel(min_chars=8)
         self.complaints_label.hide()
         font = self.clock_label.font()
         font.setBold(True)
         self.clock_label.setFont(font)
-        for label in (
-            self.complaints_label,
-            self.officer_label,
-            self.database_label,
-            self.printer_label,
-            self.sync_label,
+        self.clock_label.setMinimumWidth(
+            self.clock_label.fontMetrics().horizontalAdvance("00-00-0000  00:00:00") + 6
+        )
+        self.addWidget(self.messages, 4)
+        for label, stretch in (
+            (self.complaints_label, 0),
+            (self.officer_label, 2),
+            (self.database_label, 1),
+            (self.printer_label, 2),
+            (self.sync_label, 2),
         ):
-            self.addPermanentWidget(label)
+            self.addPermanentWidget(label, stretch)
         self.addPermanentWidget(self.clock_label)
         self._state: dict[str, object] = {}
+
+    # ---- messages ---------------------------------------------------------------------
+
+    def showMessage(self, text: str, timeout: int = 0) -> None:  # noqa: N802 (Qt API)
+        self.messages.show_message(text, timeout)
+
+    def currentMessage(self) -> str:  # noqa: N802 (Qt API)
+        return self.messages.label.full_text()
+
+    def clearMessage(self) -> None:  # noqa: N802 (Qt API)
+        self.messages.show_message("")
 
     def show_officer(self, counter: str, actor: Actor) -> None:
         self._state["officer"] = (counter, actor)
@@ -80,9 +113,11 @@ class StatusBar(QStatusBar):
         )
 
     def tick(self, now: datetime, tz: str) -> None:
+        self.tz = tz
         self.clock_label.setText(local_time_text(now, tz, "%d-%m-%Y  %H:%M:%S"))
 
     def retranslate(self) -> None:
+        self.messages.retranslate()
         if "officer" in self._state:
             self.show_officer(*self._state["officer"])  # type: ignore[misc]
         if "database" in self._state:

@@ -36,6 +36,7 @@ from counter_app.core.i18n import t
 from counter_app.core.ikm import ELEMENTS, FEE_ELEMENT, PROFILE
 from counter_app.core.ticket_rules import Status
 from counter_app.gui import error_dialog, theme
+from counter_app.gui.screen_fit import fit_to_screen
 from counter_app.gui.widgets.field_message import FieldMessage
 from counter_app.services import catalogue, survey, tickets
 from counter_app.services.context import Context
@@ -92,7 +93,7 @@ def open_survey(
     if full_screen:
         kiosk.showFullScreen()
     else:
-        kiosk.resize(1100, 900)
+        fit_to_screen(kiosk, 1100, 900)  # the questions scroll; the window never leaves the screen
         kiosk.show()
     return kiosk
 

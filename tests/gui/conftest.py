@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import os
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from pathlib import Path
 
 import pytest
 from PySide6.QtWidgets import QInputDialog, QMessageBox
@@ -15,6 +20,19 @@ from counter_app.services import site_settings
 from counter_app.services.context import Context
 
 MISSING_PRINTER = "Printer-Yang-Tidak-Ada"
+
+# The GUI tests see the screen of the counters' laptops: 1366×768 (offscreen's own is 800×800).
+# Set before the QApplication exists; the window tests also allow for a 40 px taskbar.
+SCREEN = (1366, 768)
+if os.environ.get("QT_QPA_PLATFORM") == "offscreen":
+    _screen_file = Path(tempfile.gettempdir()) / f"loket-test-screen-{os.getuid()}.json"
+    _screen_file.write_text(json.dumps({
+        "synchronousWindowSystemEvents": False,
+        "windowFrameMargins": False,
+        "screens": [{"name": "laptop", "x": 0, "y": 0, "width": SCREEN[0], "height": SCREEN[1],
+                     "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}],
+    }))
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={_screen_file}"
 
 
 @dataclass

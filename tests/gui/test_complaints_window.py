@@ -81,6 +81,20 @@ def test_staff_record_but_cannot_follow_up(qtbot: Any, staff: Context, prompts: 
     assert "tidak diizinkan" in prompts.messages("warn")[-1]
 
 
+
+def test_staff_see_why_follow_up_is_disabled(qtbot: Any, staff: Context, boss: Context, prompts: Any) -> None:
+    add(staff)
+    win = window_for(qtbot, staff)
+    win.show()
+    win.table.selectRow(0)
+    assert not win.respond_button.isEnabled()
+    assert win.respond_reason.isVisible()  # in words beside the buttons, not only on hover
+    assert "koordinator" in win.respond_reason.text()
+    chief = window_for(qtbot, boss)
+    chief.show()
+    assert not chief.respond_reason.isVisible()
+
+
 def test_add_dialog(qtbot: Any, staff: Context, ctx: Context, prompts: Any) -> None:
     ticket = tickets.register(ctx, service="PASPOR", name="Dewi Lestari").ticket
     dialog = AddComplaintDialog(staff)

@@ -1,4 +1,4 @@
-"""The "Laporan" dialog: opens for a supervisor, shows the figures and the PDF, exports and
+"""The "Rekap harian" dialog: opens for a supervisor, shows the figures and the PDF, exports and
 prints; refuses staff."""
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def dialog(qtbot: Any, supervisor_ctx: Context, clock: FixedClock, prompts: Any)
 
 
 def test_opens_for_a_supervisor_and_shows_the_figures(dialog: DailyReportDialog, qtbot: Any) -> None:
-    assert dialog.windowTitle() == "Laporan"
+    assert dialog.windowTitle() == "Rekap harian"  # as the menu item that opens it
     assert dialog.tiles["registered"].text() == "3"
     assert dialog.tiles["served"].text() == "2"
     assert dialog.tiles["waiting"].text() == "1"
@@ -212,3 +212,20 @@ def test_whole_site_tab_without_a_server_says_so(qtbot, ctx, prompts) -> None:
     dialog.fetch_site()
     qtbot.waitUntil(lambda: dialog.site_text.toPlainText() != "", timeout=20000)
     assert "server" in dialog.site_text.toPlainText().lower()
+
+
+def test_the_title_is_the_menu_item_that_opens_it(window: Any, qtbot: Any, prompts: Any) -> None:
+    for lang in ("id", "en"):
+        window.set_language(lang)
+        dialog = window.report_action.trigger() or _open_report(window)
+        assert dialog is not None
+        assert dialog.windowTitle() == window.report_action.text().replace("&", "").rstrip("…")
+        dialog.reject()
+    window.set_language("id")
+
+
+def _open_report(window: Any) -> DailyReportDialog | None:
+    from PySide6.QtWidgets import QApplication
+
+    found = [w for w in QApplication.topLevelWidgets() if isinstance(w, DailyReportDialog) and w.isVisible()]
+    return found[-1] if found else None

@@ -8,6 +8,7 @@ from counter_app.core import i18n
 from counter_app.core.clock import FixedClock
 from counter_app.core.ticket_rules import Status
 from counter_app.gui.main_window import MainWindow
+from counter_app.gui.queue_table import COL_STATUS
 from counter_app.services import tickets
 from counter_app.services.context import Context
 from counter_app.store.models import Ticket
@@ -26,13 +27,13 @@ def test_moves_follow_the_ticket_rules(window: Any, ctx: Context, clock: FixedCl
     assert enabled() == ["cancel", "recall", "reprint", "requeue", "start", "transfer"]
     serving.start()
     assert enabled() == ["finish", "reprint", "requeue", "transfer"]
-    assert serving.actions["call_next"].toolTip() == i18n.t("gui.serving.busy")
+    assert serving.actions["call_next"].toolTip() == i18n.t("gui.serving.busy", code="A001")
 
     serving.requeue()
     ticket = Ticket.get_by_id(serving.ticket.id)
     assert ticket.status == Status.WAITING
     assert enabled() == ["call_next", "cancel", "reprint", "transfer"]
-    assert serving.hint_label.text() == i18n.t("gui.serving.hint_waiting", n=0)
+    assert serving.hint_label.text() == i18n.t("gui.serving.hint_waiting_soon")
 
     prompts.texts.append(None)  # the officer changes their mind
     serving.cancel()
@@ -42,7 +43,7 @@ def test_moves_follow_the_ticket_rules(window: Any, ctx: Context, clock: FixedCl
     cancelled = Ticket.get_by_id(ticket.id)
     assert cancelled.status == Status.CANCELLED and cancelled.outcome == "Berkas tertinggal di rumah"
     assert enabled() == ["call_next", "reprint"]
-    assert "Batal" in window.queue_table.model.data(window.queue_table.model.index(0, 5))
+    assert "Batal" in window.queue_table.model.data(window.queue_table.model.index(0, COL_STATUS))
 
 
 def test_the_ticket_in_hand_survives_a_restart(

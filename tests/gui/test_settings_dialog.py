@@ -5,14 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from datetime import timedelta
+
 from PySide6.QtCore import QTime
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit
 
 from counter_app.core import i18n
 from counter_app.core.errors import NotAllowed
 from counter_app.core.roles import Role
 from counter_app.gui.main_window import MainWindow
 from counter_app.gui.settings_dialog import SettingsDialog
-from counter_app.services import catalogue, site_settings, staff
+from counter_app.services import catalogue, site_settings, staff, sync
 from counter_app.services.context import Context
 from counter_app.store.models import AuditLog, Service, Staff
 
@@ -52,9 +56,9 @@ def test_a_bad_value_is_shown_beside_its_field(qtbot: Any, ctx: Context, prompts
     assert dialog.tabs.currentWidget() is dialog.site_form
     assert ctx.setting("site_name") != "Nama Baru"  # all or nothing
     dialog.site_form.editors["verify_base_url"].setText("https://mpp.example.id/v")
-    dialog.site_form.editors["timezone"].setText("Asia/Pontiana")
+    dialog.site_form.editors["site_name"].setText("  ")
     assert not dialog.save()
-    assert dialog.site_form.messages["timezone"].text() == i18n.t("settings.timezone")
+    assert dialog.site_form.messages["site_name"].text() != ""
 
 
 def test_catalogue_add_edit_deactivate(qtbot: Any, ctx: Context, prompts: Any) -> None:
@@ -161,3 +165,94 @@ def test_the_window_follows_saved_settings(window: Any, ctx: Context, prompts: A
     site_settings.set_settings(ctx, {"site_name": "MPP Uji"})
     window.settings_changed()
     assert "MPP Uji" in window.windowTitle()
+
+
+# ---- issue 14, point 13 -------------------------------------------------------------------
+
+
+def test_time_zone_is_a_list_of_wib_wita_wit(qtbot: Any, ctx: Context, prompts: Any) -> None:
+    dialog = make(qtbot, ctx)
+    combo = dialog.site_form.editors["timezone"]
+    assert isinstance(combo, QComboBox) and not combo.isEditable()
+    items = [combo.itemText(i) for i in range(combo.count())]
+    assert [i.split(" ")[0] for i in items] == ["WIB", "WIB", "WITA", "WIT"]
+    assert combo.currentData() == "Asia/Pontianak" and "Asia/Pontianak" in combo.currentText()
+    combo.setCurrentIndex(combo.findData("Asia/Makassar"))
+    assert dialog.save()
+    assert ctx.setting("timezone") == "Asia/Makassar"
+
+
+def test_device_token_field_is_masked_and_kept_in_the_token_file(qtbot: Any, ctx: Context, prompts: Any) -> None:
+    dialog = make(qtbot, ctx)
+    field = dialog.token_edit
+    assert field.echoMode() == QLineEdit.EchoMode.Password
+    assert dialog.token_label.text() == "Token perangkat"
+    assert sync.saved_token(ctx.data_dir) is None
+    field.setText("bad token")
+    assert not dialog.save()
+    assert dialog.tabs.currentWidget() is dialog.sync_form and sync.saved_token(ctx.data_dir) is None
+    field.setText("  tok-PTK-L01-9f8e7d6c5b4a  ")
+    assert dialog.save()
+    assert sync.saved_token(ctx.data_dir) == "tok-PTK-L01-9f8e7d6c5b4a"
+    assert oct((ctx.data_dir / "secrets" / sync.TOKEN_FILE).stat().st_mode & 0o777) == "0o600"
+    assert field.text() == "" and "tersimpan" in field.placeholderText()  # never shown back
+    again = make(qtbot, ctx)
+    assert again.token_edit.text() == "" and "tersimpan" in again.token_edit.placeholderText()
+
+
+def test_close_asks_before_dropping_changes(qtbot: Any, ctx: Context, prompts: Any) -> None:
+    dialog = make(qtbot, ctx)
+    dialog.show()
+    dialog.close_button.click()  # nothing changed: closes without a question
+    assert prompts.asked == [] and not dialog.isVisible()
+
+    dialog = make(qtbot, ctx)
+    dialog.show()
+    dialog.site_form.editors["site_name"].setText("MPP Baru")
+    prompts.confirm_answer = False
+    dialog.close_button.click()
+    assert prompts.asked == [("confirm", i18n.t("gui.settings.discard_question"))]
+    assert dialog.isVisible()  # stays, the typing kept
+    assert dialog.site_form.editors["site_name"].text() == "MPP Baru"
+    assert dialog.save()
+    dialog.close_button.click()  # saved: no second question
+    assert len(prompts.asked) == 1 and not dialog.isVisible()
+
+    dialog = make(qtbot, ctx)
+    dialog.show()
+    dialog.token_edit.setText("tok-baru")
+    prompts.confirm_answer = True
+    dialog.reject()  # Esc, the window's close button
+    assert len(prompts.asked) == 2 and not dialog.isVisible()
+    assert sync.saved_token(ctx.data_dir) is None
+
+
+def test_sync_not_set_up_says_where_to_set_it(qtbot: Any, ctx: Context) -> None:
+    from counter_app.gui.nightly_sync import NightlySync
+
+    nightly = NightlySync(ctx)
+    assert not nightly.sync_now()
+    assert "Pengaturan → Sinkronisasi" in nightly.last_text and "Token perangkat" in nightly.last_text
+    # the message box is as wide as its text: now wider than its title, which is no longer cut
+    metrics = QFontMetrics(QApplication.font())
+    assert metrics.horizontalAdvance(nightly.last_text) > 2 * metrics.horizontalAdvance(i18n.t("gui.menu.sync_now"))
+
+
+def test_a_locked_account_can_be_unlocked(qtbot: Any, ctx: Context, prompts: Any) -> None:
+    member = staff.create_staff(ctx, "petugas.b", "kata-sandi-budi", "staff", "Budi")
+    Staff.update(failed_attempts=5, locked_until=ctx.clock.now() + timedelta(minutes=15)).where(
+        Staff.username == "petugas.b").execute()
+    dialog = make(qtbot, ctx)
+    page = dialog.staff_page
+    page.reload(select="admin")
+    assert not page.unlock_button.isEnabled() and page.unlock_button.toolTip() != ""
+    page.reload(select=member.username)
+    row = page.model.row_of(member.username)
+    locked = page.model.data(page.model.index(row, 4))
+    assert locked == "terkunci s.d. 08:15"
+    assert page.unlock_button.isEnabled() and page.unlock_button.text() == "Buka kunci"
+    page.unlock_button.click()
+    assert Staff.get(Staff.username == "petugas.b").locked_until is None
+    assert page.model.data(page.model.index(row, 4)) == "" and not page.unlock_button.isEnabled()
+    assert AuditLog.select().where(AuditLog.action == "staff.unlock").count() == 1
+    assert staff.authenticate(ctx, "petugas.b", "kata-sandi-budi").username == "petugas.b"

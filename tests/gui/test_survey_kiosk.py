@@ -75,7 +75,7 @@ def test_all_nine_are_needed_then_one_response_is_stored(qtbot: Any, ctx: Contex
 
     # a second survey for the same ticket is refused before anything is shown
     assert open_survey(None, ctx, ticket.id, full_screen=False) is None
-    assert "sudah mengisi survei" in prompts.messages("warn")[-1]
+    assert prompts.messages("warn")[-1].startswith(f"Survei untuk nomor {ticket.code} sudah diisi")
 
 
 def test_profile_only_with_consent(qtbot: Any, ctx: Context, clock: FixedClock, prompts: Any) -> None:
@@ -127,7 +127,7 @@ def test_a_response_made_elsewhere_meanwhile_is_shown_in_place(qtbot: Any, ctx: 
     for code in ELEMENTS:
         kiosk.answer(code, 4)
     assert kiosk.submit() is None
-    assert "sudah mengisi survei" in kiosk.message.text()
+    assert kiosk.message.text().startswith(f"Survei untuk nomor {ticket.code} sudah diisi")  # not "Tiket … mengisi"
     assert kiosk.stack.currentIndex() == 0 and prompts.shown == []
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
+
+from counter_app.core.errors import ValidationError
 
 
 def _repolish(widget: QWidget) -> None:
@@ -27,21 +30,62 @@ def mark_invalid(widget: QWidget, invalid: bool) -> None:
 
 
 class FieldMessage(QLabel):
-    """Empty until a field has something to say. By default it keeps its line so a form being
-    typed into does not jump; `collapse=True` hides it while empty (long settings forms)."""
+    """Empty until a field has something to say. By default it keeps the room of `lines` lines
+    whether empty or not, so a form being typed into never jumps (a click lands on the field
+    the officer aimed at); a longer text is cut there and whole in the tooltip.
+    `collapse=True` hides it while empty (long settings forms)."""
 
-    def __init__(self, parent: QWidget | None = None, *, collapse: bool = False) -> None:
+    def __init__(
+        self, parent: QWidget | None = None, *, collapse: bool = False, lines: int = 2
+    ) -> None:
         super().__init__(parent)
         self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.PlainText)  # messages quote what was typed
+        self.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.kind = ""
         self.collapse = collapse
+        self.lines = lines
+        self._full = ""
         self._role = ""
-        self._set("", "field-hint")
         if not collapse:
-            self.setMinimumHeight(self.fontMetrics().height())
+            self.setFixedHeight(self.fontMetrics().lineSpacing() * lines + 2)
+            if lines == 1:  # one line kept: a longer text is elided (whole in the tooltip)
+                self.setWordWrap(False)
+        self._set("", "field-hint")
+
+    def full_text(self) -> str:
+        return self._full
+
+    def text(self) -> str:  # type: ignore[override]
+        """The whole message, also when the line shows it elided."""
+        return self._full
+
+    def _render(self) -> None:
+        text = self._full
+        if not self.collapse and self.lines == 1 and self.width() > 0:
+            text = self.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, self.width())
+        super().setText(text)
+
+    def resizeEvent(self, event) -> None:  # noqa: ANN001, N802 (Qt API)
+        super().resizeEvent(event)
+        self._render()
+
+    def minimumSizeHint(self):  # noqa: ANN201, N802 (Qt API)
+        hint = super().minimumSizeHint()
+        if not self.collapse and self.lines == 1:
+            hint.setWidth(0)  # elided: never widens its form
+        return hint
+
+    def sizeHint(self):  # noqa: ANN201, N802 (Qt API)
+        hint = super().sizeHint()
+        if not self.collapse and self.lines == 1:
+            hint.setWidth(0)
+        return hint
 
     def _set(self, text: str, role: str) -> None:
-        self.setText(text)
+        self._full = text
+        self._render()
+        self.setToolTip(text)
         if self.collapse:
             self.setVisible(bool(text))
         if self._role != role:
@@ -88,3 +132,28 @@ def field_form(
         box.addWidget(messages[key])
         form.addRow(labels[key], box)
     return form, labels, messages
+
+
+def show_field_error(
+    exc: ValidationError,
+    editors: Mapping[str, QWidget],
+    messages: Mapping[str, FieldMessage],
+    parent: QWidget | None = None,
+    *,
+    aliases: Mapping[str, str] | None = None,
+) -> bool:
+    """The one way a form shows a refused value: beside its field (message, red border,
+    focus there), or in the error dialog when the error names no field of this form.
+    `aliases` maps a service's field name to the form's (`username` → `user`). True if the
+    error went to a field."""
+    key = exc.field or ""
+    key = (aliases or {}).get(key, key)
+    if key in editors and key in messages:
+        messages[key].show_error(exc.message())
+        mark_invalid(editors[key], True)
+        editors[key].setFocus(Qt.FocusReason.OtherFocusReason)
+        return True
+    from counter_app.gui import error_dialog  # the window's error path (loaded with the GUI)
+
+    error_dialog.report(exc, parent)
+    return False

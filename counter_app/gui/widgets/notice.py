@@ -1,0 +1,47 @@
+"""A non-modal notice bar: a plain-text message and its buttons, in the window's flow of work
+(a dialog would take the next key press; this never takes the focus)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
+
+from counter_app.gui import theme
+
+NOTICE_BG = "#fff4e0"
+NOTICE_LINE = "#e8b35a"
+
+
+class Notice(QFrame):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("notice")
+        self.setStyleSheet(
+            f"QFrame#notice {{ background: {NOTICE_BG}; border: 1px solid {NOTICE_LINE};"
+            f" border-radius: 4px; }} QFrame#notice QLabel {{ color: {theme.WARNING}; }}"
+        )
+        self.label = QLabel()
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.buttons: list[QPushButton] = []
+        self._row = QHBoxLayout(self)
+        self._row.setContentsMargins(8, 4, 4, 4)
+        self._row.addWidget(self.label, 1)
+
+    def add_button(self, slot: Callable[[], object]) -> QPushButton:
+        button = QPushButton()
+        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # F5 and typing stay where they were
+        button.clicked.connect(lambda _=False: slot())
+        self._row.addWidget(button, 0, Qt.AlignmentFlag.AlignVCenter)
+        self.buttons.append(button)
+        return button
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt API)
+        self.label.setText(text)
+        self.label.setToolTip(text)
+
+    def text(self) -> str:
+        return self.label.text()
