@@ -286,6 +286,7 @@ def build_parser() -> ArgParser:
     p.add_argument("--password")
 
     _add_survey_commands(sub, common)
+    _add_privacy_commands(sub, common)
     _add_display_commands(sub, common)
     return parser
 
@@ -784,6 +785,23 @@ def _add_survey_commands(sub: Any, common: ArgParser) -> None:
     p.add_argument("ref", metavar="ID|NUMBER")
     p.add_argument("--action", required=True)
     p.add_argument("--status", help="baru|diproses|selesai")
+    # issue 15, point 4: the SP4N-LAPOR! verification, the deadline rules, the closed days
+    p = acts.add_parser("verify", parents=[common], help=t("cli.help.complaint_verify"))
+    p.add_argument("ref", metavar="ID|NUMBER")
+    p.add_argument("--note")
+    p = acts.add_parser("deadlines", parents=[common], help=t("cli.help.complaint_deadlines"))
+    p.add_argument("--set", dest="set_days", action="append", default=[], metavar="RULE=DAYS",
+                   help=t("cli.help.deadlines_set"))
+    p.add_argument("--hours", dest="set_hours", action="append", default=[], metavar="CLASS=HOURS")
+    p.add_argument("--reset", action="append", default=[], metavar="RULE")
+    p.add_argument("--cuti-bersama", choices=["on", "off"], help=t("cli.help.deadlines_cuti"))
+    p = sub.add_parser("closed-days", parents=[common], help=t("cli.help.closed_days"))
+    p.add_argument("action", choices=["add", "remove", "list"])
+    p.add_argument("dates", nargs="*", metavar="YYYY-MM-DD")
+    p.add_argument("--year", type=int)
+    p = sub.add_parser("service-standard", parents=[common], help=t("cli.help.service_standard"))
+    p.add_argument("codes", nargs="*", metavar="CODE")
+    p.add_argument("--out", metavar="FILE.pdf")
 
 
 @command("survey")
@@ -837,9 +855,20 @@ def cmd_complaint(args: argparse.Namespace, s: Session) -> int:
             contact_consent=args.consent,
         )
         view = complaints.detail(ctx, row.id)
+        if view.estimated_years:
+            from counter_app.services import site_calendar
+
+            print(site_calendar.estimate_text(list(view.estimated_years)), file=sys.stderr)
         s.emit(view.to_json(), t("complaint.cli.added", number=view.number,
                                  deadline=local_time_text(view.deadline_at, ctx.tz)))
         return Exit.DONE
+    if args.complaint == "verify":
+        row = complaints.verify(ctx, args.ref, args.note)
+        view = complaints.detail(ctx, row.id)
+        s.emit(view.to_json(), t("complaint.cli.verified", number=view.number))
+        return Exit.DONE
+    if args.complaint == "deadlines":
+        return _complaint_deadlines(args, s)
     if args.complaint == "respond":
         row = complaints.respond(ctx, args.ref, args.action, args.status)
         view = complaints.detail(ctx, row.id)
@@ -854,6 +883,11 @@ def cmd_complaint(args: argparse.Namespace, s: Session) -> int:
 
     def line(v: Any) -> str:
         flag = f"  {t('complaint.overdue')}" if v.overdue else (f"  ({t('complaint.late')})" if v.late else "")
+        # each SP4N-LAPOR! milestone overdue on its own
+        if v.verification_overdue:
+            flag += f"  {t('complaint.verification_overdue')}"
+        if v.first_response_overdue:
+            flag += f"  {t('complaint.first_response_overdue')}"
         return (f"{v.number:<25}{local_time_text(v.received_at, ctx.tz):<18}"
                 f"{local_time_text(v.deadline_at, ctx.tz):<18}{t(f'complaint.status.{v.status}'):<10}"
                 f"{t(f'complaint.class.{v.classification}')}{flag}")
@@ -862,6 +896,167 @@ def cmd_complaint(args: argparse.Namespace, s: Session) -> int:
            lambda: "\n".join([t("complaint.cli.header")] + [line(v) for v in views])
            if views else t("complaint.cli.empty"))
     return Exit.DONE
+
+
+def _rule_pairs(items: list[str]) -> list[tuple[str, int]]:
+    out = []
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not value.strip().isdigit():
+            raise ValidationError("cli.rule_pair", field="set", value=item)
+        out.append((name.strip().lower(), int(value)))
+    return out
+
+
+def _complaint_deadlines(args: argparse.Namespace, s: Session) -> int:
+    """Show the deadline rules; with options, change them first (all checked before any is kept)."""
+    from counter_app.core.deadlines import ComplaintClass, Milestone
+    from counter_app.services import site_calendar
+
+    ctx = s.context()
+    days, hours = _rule_pairs(args.set_days), _rule_pairs(args.set_hours)
+    if days or hours or args.reset or args.cuti_bersama:  # all kept, or none
+        site_calendar.change_rules(
+            ctx, working_days=days, hours=hours, reset=[r.strip().lower() for r in args.reset],
+            cuti_bersama=None if args.cuti_bersama is None else args.cuti_bersama == "on",
+        )
+    rules = site_calendar.rules_of(ctx)
+    data = rules.to_json()
+
+    def text() -> str:
+        def rule(r: Any) -> str:
+            return (t("complaint.cli.rule_hours", n=r.hours) if r.hours is not None
+                    else t("complaint.cli.rule_days", n=r.working_days))
+
+        lines = [f"{t(f'complaint.class.{c.value}'):<32}{rule(rules.by_class[c])}" for c in ComplaintClass]
+        lines += [f"{t(f'complaint.milestone.{m.value}'):<32}{rule(rules.milestones[m])}" for m in Milestone]
+        lines.append(t("complaint.cli.cuti_on" if rules.cuti_bersama else "complaint.cli.cuti_off"))
+        return "\n".join(lines)
+
+    s.emit(data, text)
+    return Exit.DONE
+
+
+@command("closed-days")
+def cmd_closed_days(args: argparse.Namespace, s: Session) -> int:
+    """`closed-days add|remove DATE…` (all checked before any is kept) and `closed-days list`."""
+    from counter_app.services import site_calendar
+
+    ctx = s.context()
+    if args.action != "list":
+        if not args.dates:
+            raise ValidationError("cli.dates_required", field="dates")
+        days = [parse_date(d) for d in args.dates]
+        site_calendar.change_closed_days(ctx, args.action, days)  # all kept, or none
+        s.emit({"action": args.action, "dates": [d.isoformat() for d in days]}, t("cli.done"))
+        return Exit.DONE
+    from counter_app.core.clock import local_day
+
+    year = args.year or local_day(ctx.clock.now(), ctx.tz).year
+    listed = site_calendar.closed_days(ctx, year)
+    estimated = site_calendar.estimated_years(ctx, date(year, 1, 1), date(year, 12, 31))
+    if estimated:
+        print(site_calendar.estimate_text(estimated), file=sys.stderr)
+
+    def text() -> str:
+        return "\n".join(
+            f"{d.day.isoformat()}  {site_calendar.date_text(d.day):<28}"
+            f"{t('calendar.source.' + d.source):<10}{d.name}"
+            + (f"  ({t('calendar.removed')})" if d.is_open else "")
+            for d in listed
+        ) or t("calendar.none")
+
+    s.emit({"year": year, "estimated": bool(estimated), "days": [d.to_json() for d in listed]}, text)
+    return Exit.DONE
+
+
+@command("service-standard")
+def cmd_service_standard(args: argparse.Namespace, s: Session) -> int:
+    """The service standard of CODE… (all active services when none): `--out F.pdf` prints it
+    (A4, one page per service); without it the parts are shown (`--json`: a list)."""
+    from counter_app.services import service_standard
+
+    ctx = s.context()
+    codes = [c.strip().upper() for c in args.codes if c.strip()]
+    if args.out:
+        out = check_out(args.out)
+        write_file(out, service_standard.render_pdf(ctx, codes or None))
+        s.emit({"path": str(out), "services": codes}, t("standard.cli.written", path=str(out)))
+        return Exit.DONE
+    from counter_app.services import catalogue
+
+    data = [service_standard.standard(c) for c in (codes or [v.code for v in catalogue.active_services()])]
+
+    def text() -> str:
+        blocks = []
+        for d in data:
+            rows = [f"{d['code']} — {d['name']} ({d['agency']})"]
+            for key in ("legal_basis", "requirements", "procedure"):
+                rows.append(f"  {t('standard.' + key)}: " + "; ".join(d[key]) if d[key] else f"  {t('standard.' + key)}: —")
+            rows.append(f"  {t('standard.completion')}: {d['completion'] or '—'}")
+            rows.append(f"  {t('standard.fee')}: {d['fee_text']}")
+            rows.append(f"  {t('standard.product')}: {d['product'] or '—'}")
+            rows.append(f"  {t('standard.hours')}: {d['hours'] or '—'}")
+            quota = t("standard.quota_value", n=d["daily_quota"]) if d["daily_quota"] else t("standard.no_quota")
+            rows.append(f"  {t('standard.quota')}: {quota}")
+            blocks.append("\n".join(rows))
+        return "\n\n".join(blocks)
+
+    s.emit(data, text)
+    return Exit.DONE
+
+
+def _add_privacy_commands(sub: Any, common: ArgParser) -> None:
+    """`privacy purge|export|erase|notice` (UU PDP 27/2022, DESIGN.md §7)."""
+    p = sub.add_parser("privacy", parents=[common], help=t("cli.help.privacy"))
+    acts = p.add_subparsers(dest="privacy", parser_class=ArgParser, required=True)
+    p = acts.add_parser("purge", parents=[common], help=t("cli.help.privacy_purge"))
+    p.add_argument("--dry-run", action="store_true", help=t("cli.help.privacy_dry_run"))
+    for name in ("export", "erase"):
+        p = acts.add_parser(name, parents=[common], help=t(f"cli.help.privacy_{name}"))
+        who = p.add_mutually_exclusive_group(required=True)
+        who.add_argument("--nik")
+        who.add_argument("--phone")
+        who.add_argument("--ticket", metavar="ID|RECEIPT|CODE")
+        if name == "export":
+            p.add_argument("--out", required=True, metavar="DIR")
+        else:
+            p.add_argument("--reason", required=True)
+    p = acts.add_parser("notice", parents=[common], help=t("cli.help.privacy_notice"))
+    p.add_argument("--out", required=True, metavar="FILE.pdf")
+
+
+@command("privacy")
+def cmd_privacy(args: argparse.Namespace, s: Session) -> int:
+    from counter_app.services import privacy
+
+    if args.privacy == "notice":
+        out = check_out(args.out)
+        write_file(out, privacy.notice_pdf(s.context(), i18n.language()))
+        s.emit({"path": str(out)}, t("privacy.cli.notice", path=str(out)))
+        return Exit.DONE
+    if args.privacy == "export" and not Path(args.out).expanduser().is_dir():
+        raise ValidationError("privacy.out_folder", field="out", path=args.out)
+    ctx = s.context()
+    if args.privacy == "purge":
+        result = privacy.purge(ctx, dry_run=args.dry_run)
+        key = "privacy.cli.dry_run" if result.dry_run else "privacy.cli.purged"
+        s.emit(result.to_json(), t(key, cutoff=str(result.cutoff), **result.counts.to_json()))
+        return Exit.DONE
+    who = privacy.subject(ctx, nik=args.nik, phone=args.phone, ticket=args.ticket)
+    if args.privacy == "export":
+        files = privacy.export_files(ctx, who, Path(args.out).expanduser(), i18n.language())
+        if not files:
+            s.emit({"subject": who.shown, "files": []}, t("privacy.nothing", shown=who.shown))
+            return Exit.NO
+        s.emit({"subject": who.shown, "files": [str(f) for f in files]},
+               t("privacy.cli.exported", files=", ".join(str(f) for f in files)))
+        return Exit.DONE
+    erasure = privacy.erase(ctx, who, args.reason)
+    lines = [t("privacy.cli.erased", **erasure.counts.to_json())]
+    lines += [t("privacy.cli.kept", ref=k.ref, reason=t(k.reason)) for k in erasure.kept]
+    s.emit(erasure.to_json() | {"subject": who.shown}, "\n".join(lines))
+    return Exit.NO if erasure.kept else Exit.DONE  # a record that must be kept: said, and exit 1
 
 
 # ---- entry ----------------------------------------------------------------------------

@@ -1,15 +1,19 @@
 """Complaint deadlines by class: clock hours, or working days that skip weekends and holidays.
 
-Defaults follow one published standard: *ringan* 3 hours; *normatif* 5 working days; *tidak
-berkadar pengawasan* 14; *berkadar pengawasan* 60. A site overrides them with the setting
-`complaint_deadlines` (JSON, see `parse_rules`).
+Defaults follow the standard published on SIPPN (DOMAIN.md, "Complaints"): *ringan* 2 working
+days; *normatif* 5; *tidak berkadar pengawasan* 14; *berkadar pengawasan* 60. SP4N-LAPOR! adds
+two milestones for every complaint, each overdue on its own: verification within 3 working days
+and a first response (the follow-up plan) within 5. A site overrides any of them with the
+setting `complaint_deadlines` (JSON, see `parse_rules`).
 
 Counting: an hours rule adds clock hours to the time received (nights and weekends count). A
 working-days rule ends at the end (23:59:59 local) of the N-th working day after the day the
 complaint came in, so a complaint on Thursday before a Friday holiday, with 5 working days,
 is due on the next week's Friday. Closed days: Saturdays, Sundays, Indonesia's national
 holidays from the `holidays` package, its *cuti bersama* (joint leave) days unless switched
-off, and any dates the site lists.
+off, and any dates the site adds — minus the dates the site removes (`open_days`: a revised
+SKB 3 Menteri can cancel a joint-leave day). The package knows a year exactly only once the
+SKB for it is out; `estimated_years` names the years it only guesses, so callers can warn.
 """
 
 from __future__ import annotations
@@ -49,10 +53,23 @@ class Rule:
 
 
 DEFAULT_RULES: dict[ComplaintClass, Rule] = {
-    ComplaintClass.RINGAN: Rule(hours=3),
+    ComplaintClass.RINGAN: Rule(working_days=2),
     ComplaintClass.NORMATIF: Rule(working_days=5),
     ComplaintClass.TIDAK_BERKADAR: Rule(working_days=14),
     ComplaintClass.BERKADAR: Rule(working_days=60),
+}
+
+
+class Milestone(StrEnum):
+    """SP4N-LAPOR! steps every complaint goes through before its final answer."""
+
+    VERIFICATION = "verification"  # checked and passed to the unit responsible
+    FIRST_RESPONSE = "first_response"  # the unit's first answer: what it will do
+
+
+DEFAULT_MILESTONES: dict[Milestone, Rule] = {
+    Milestone.VERIFICATION: Rule(working_days=3),
+    Milestone.FIRST_RESPONSE: Rule(working_days=5),
 }
 
 
@@ -61,17 +78,21 @@ class Rules:
     by_class: dict[ComplaintClass, Rule] = field(default_factory=lambda: dict(DEFAULT_RULES))
     cuti_bersama: bool = True  # joint-leave days count as closed
     closed_days: frozenset[date] = frozenset()  # the site's own closed days
+    open_days: frozenset[date] = frozenset()  # national closed days the site works after all
+    milestones: dict[Milestone, Rule] = field(default_factory=lambda: dict(DEFAULT_MILESTONES))
 
     def rule(self, klass: str) -> Rule:
         return self.by_class[ComplaintClass(klass)]
 
     def calendar(self) -> WorkingCalendar:
-        return WorkingCalendar(self.cuti_bersama, self.closed_days)
+        return WorkingCalendar(self.cuti_bersama, self.closed_days, self.open_days)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {k.value: r.to_json() for k, r in self.by_class.items()}
+        out.update({m.value: r.to_json() for m, r in self.milestones.items()})
         out["cuti_bersama"] = self.cuti_bersama
         out["closed_days"] = sorted(d.isoformat() for d in self.closed_days)
+        out["open_days"] = sorted(d.isoformat() for d in self.open_days)
         return out
 
 
@@ -104,28 +125,37 @@ def parse_rules(text: str | None) -> Rules:
     if not isinstance(raw, Mapping):
         raise _bad("{…}")
     by_class = dict(DEFAULT_RULES)
+    milestones = dict(DEFAULT_MILESTONES)
     cuti_bersama = True
-    closed: set[date] = set()
+    days: dict[str, set[date]] = {"closed_days": set(), "open_days": set()}
     for key, value in raw.items():
         if key == "cuti_bersama":
             if not isinstance(value, bool):
                 raise _bad("cuti_bersama: true/false")
             cuti_bersama = value
-        elif key == "closed_days":
+        elif key in days:
             if not isinstance(value, list):
-                raise _bad("closed_days: [\"YYYY-MM-DD\", …]")
+                raise _bad(f"{key}: [\"YYYY-MM-DD\", …]")
             for item in value:
                 try:
-                    closed.add(date.fromisoformat(str(item)))
+                    days[key].add(date.fromisoformat(str(item)))
                 except ValueError:
-                    raise _bad(f"closed_days: {item!r}") from None
+                    raise _bad(f"{key}: {item!r}") from None
+        elif key in {m.value for m in Milestone}:
+            rule = _rule(key, value)
+            if rule.working_days is None:
+                raise _bad(f"{key}: {{\"working_days\": N}}")
+            milestones[Milestone(key)] = rule
         else:
             try:
                 klass = ComplaintClass(key)
             except ValueError:
                 raise _bad(f"{key}?") from None
             by_class[klass] = _rule(key, value)
-    return Rules(by_class, cuti_bersama, frozenset(closed))
+    if days["closed_days"] & days["open_days"]:
+        raise _bad("closed_days ∩ open_days")
+    return Rules(by_class, cuti_bersama, frozenset(days["closed_days"]), frozenset(days["open_days"]),
+                 milestones)
 
 
 @cache
@@ -140,11 +170,19 @@ def _national(cuti_bersama: bool) -> Any:
 class WorkingCalendar:
     cuti_bersama: bool = True
     closed_days: frozenset[date] = frozenset()
+    open_days: frozenset[date] = frozenset()  # national closed days the site works after all
 
     def is_working_day(self, day: date) -> bool:
         if day.weekday() >= 5 or day in self.closed_days:
             return False
+        if day in self.open_days:
+            return True
         return day not in _national(self.cuti_bersama)
+
+    def is_national_closed_day(self, day: date) -> bool:
+        """Closed by the national list (holiday, or joint leave when it counts), whatever the
+        site says."""
+        return day in _national(self.cuti_bersama)
 
     def add_working_days(self, day: date, n: int) -> date:
         """The n-th working day after `day` (n ≥ 1); `day` itself never counts."""
@@ -165,12 +203,49 @@ class WorkingCalendar:
     def holiday_name(self, day: date) -> str | None:
         return _national(self.cuti_bersama).get(day)
 
+    def next_working_day(self, day: date) -> date:
+        """The first working day after `day`."""
+        return self.add_working_days(day, 1)
+
+
+@cache
+def _estimated(year: int, cuti_bersama: bool) -> bool:
+    import holidays
+
+    found = holidays.country_holidays("ID", years=year, language="en_US",
+                                      categories=("public", "government"))
+    if any("estimated" in name.lower() for name in found.values()):
+        return True
+    # A joint-leave list is part of every SKB: none at all means the year's SKB is not in
+    # this release (the package then knows only the fixed-date holidays).
+    government = holidays.country_holidays("ID", years=year, categories=("government",))
+    return cuti_bersama and not government
+
+
+def estimated_years(start: date, end: date, cuti_bersama: bool = True) -> list[int]:
+    """Years in [start, end] whose holidays the installed `holidays` release only estimates."""
+    return [y for y in range(start.year, end.year + 1) if _estimated(y, cuti_bersama)]
+
+
+def holidays_version() -> str:
+    import holidays
+
+    return str(holidays.__version__)
+
 
 def deadline(received_at: datetime, klass: str, rules: Rules, tz: str) -> datetime:
     """When a complaint of `klass` received at `received_at` (aware) must be answered (aware UTC)."""
+    return _due(received_at, rules.rule(klass), rules, tz)
+
+
+def milestone_due(received_at: datetime, milestone: str, rules: Rules, tz: str) -> datetime:
+    """When an SP4N-LAPOR! milestone of a complaint received at `received_at` falls due (UTC)."""
+    return _due(received_at, rules.milestones[Milestone(milestone)], rules, tz)
+
+
+def _due(received_at: datetime, rule: Rule, rules: Rules, tz: str) -> datetime:
     if received_at.tzinfo is None:
         raise ValueError("deadline needs an aware datetime")
-    rule = rules.rule(klass)
     if rule.hours is not None:
         return received_at.astimezone(UTC) + timedelta(hours=rule.hours)
     zone = ZoneInfo(tz)

@@ -489,7 +489,12 @@ def layout(
     tail = []
     if snapshot.get("completion"):
         tail.append((L("completion"), str(snapshot["completion"])))
-    tail.append((L("fee"), rupiah(int(snapshot.get("fee") or 0), lang)))
+    if snapshot.get("completion_date_text"):  # from working days, by the site's calendar
+        tail.append((L("completion_date"), str(snapshot["completion_date_text"])))
+    # A tax or levy assessed case by case is "sesuai ketetapan", never "Gratis".
+    fee_text = (L("fee_assessed") if snapshot.get("fee_kind") == "assessed"
+                else rupiah(int(snapshot.get("fee") or 0), lang))
+    tail.append((L("fee"), fee_text))
     col = f.label_column([r[0] for r in tail], 7.5 * s)
     for label, value in tail:
         f.pair(label, value, 7.5 * s, col)

@@ -7,13 +7,19 @@ handing the row to the other services, which read it inside their own transactio
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from counter_app.core.errors import NotFound
+from counter_app.core.errors import NotFound, ValidationError
 from counter_app.core.paths import resource
+from counter_app.services import site_calendar
+from counter_app.services.context import Context
 from counter_app.services.views import CounterView, ServiceView
-from counter_app.store.models import Agency, Counter, CounterService, Service
+from counter_app.store.models import Agency, Counter, CounterService, Service, Ticket
+
+# Tickets that no longer hold a place in a service's day: cancelled, or moved to another service.
+_NOT_COUNTED = ("cancelled", "transferred")
 
 
 def default_catalogue() -> dict[str, Any]:
@@ -24,7 +30,7 @@ def default_catalogue() -> dict[str, Any]:
 def load(catalogue: dict[str, Any]) -> None:
     """Insert or update agencies, services and counters (inside the caller's transaction)."""
     for a in catalogue["agencies"]:
-        Agency.insert(code=a["code"], name=a["name"]).on_conflict_replace().execute()
+        Agency.insert(code=a["code"], name=a["name"], maklumat=a.get("maklumat", "")).on_conflict_replace().execute()
     for s in catalogue["services"]:
         Service.insert(
             code=s["code"],
@@ -38,6 +44,15 @@ def load(catalogue: dict[str, Any]) -> None:
             fee=s["fee"],
             requirements=s.get("requirements", []),
             active=s.get("active", True),
+            procedure=s.get("procedure", []),
+            product_id=s.get("product_id", ""),
+            product_en=s.get("product_en", "") or s.get("product_id", ""),
+            legal_basis=s.get("legal_basis", []),
+            hours_id=s.get("hours_id", ""),
+            hours_en=s.get("hours_en", "") or s.get("hours_id", ""),
+            daily_quota=s.get("daily_quota"),
+            fee_kind=s.get("fee_kind", "fixed"),
+            completion_days=s.get("completion_days"),
         ).on_conflict_replace().execute()
     for c in catalogue.get("counters", []):
         Counter.insert(code=c["code"], name=c["name"], active=True).on_conflict_replace().execute()
@@ -92,3 +107,26 @@ def get_counter(code: str) -> CounterView:
     if counter is None:
         raise NotFound("counter.unknown", code=code)
     return CounterView.from_row(counter)
+
+
+def tickets_today(service_code: str, day: date) -> int:
+    """Tickets of a service on a local day that count against its quota."""
+    return (
+        Ticket.select()
+        .where((Ticket.service == service_code) & (Ticket.day == day) & Ticket.status.not_in(_NOT_COUNTED))
+        .count()
+    )
+
+
+def check_quota(ctx: Context, service: Service, day: date) -> None:
+    """Refuse a registration past the service's daily quota (Imigrasi 120, KTP-el recording 60
+    at MPP Pontianak), naming the next open day. Runs inside the registration's transaction
+    (BEGIN IMMEDIATE), so two desks cannot both take the last place."""
+    quota = getattr(service, "daily_quota", None)
+    if not quota or tickets_today(service.code, day) < quota:
+        return
+    reopen = site_calendar.calendar_of(ctx).next_working_day(day)
+    raise ValidationError(
+        "service.quota_full", field="service", code=service.code, quota=quota,
+        next_day=site_calendar.date_text(reopen), next_date=reopen.isoformat(),
+    )

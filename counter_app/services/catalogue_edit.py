@@ -14,6 +14,10 @@ from counter_app.services.views import AgencyView, CounterView, ServiceView
 from counter_app.store.models import Agency, Counter, CounterService, Service, db
 
 _CODE = re.compile(r"[A-Z0-9]{1,12}")
+FEE_FIXED, FEE_ASSESSED = "fixed", "assessed"
+FEE_KINDS = (FEE_FIXED, FEE_ASSESSED)
+MAX_QUOTA = 10_000
+MAX_COMPLETION_DAYS = 365
 _COUNTER = re.compile(r"[A-Z0-9]{1,8}")
 
 
@@ -32,6 +36,16 @@ class ServiceDraft:
     completion_id: str = ""
     completion_en: str = ""
     active: bool = True
+    # The rest of the service standard (UU 25/2009 Pasal 21): lines like `requirements`.
+    procedure: Sequence[str] = field(default_factory=list)
+    product_id: str = ""
+    product_en: str = ""
+    legal_basis: Sequence[str] = field(default_factory=list)
+    hours_id: str = ""
+    hours_en: str = ""
+    daily_quota: int | None = None  # None = no quota
+    fee_kind: str = FEE_FIXED  # FEE_FIXED | FEE_ASSESSED ("sesuai ketetapan")
+    completion_days: int | None = None  # working days; 0 = same visit; None = not published
 
 
 def all_services() -> list[ServiceView]:
@@ -83,6 +97,14 @@ def save_service(ctx: Context, draft: ServiceDraft) -> ServiceView:
         raise ValidationError("catalogue.fee", field="fee")
     if not 1 <= draft.target_minutes <= 600:
         raise ValidationError("catalogue.target", field="target_minutes")
+    if draft.fee_kind not in FEE_KINDS:
+        raise ValidationError("catalogue.fee_kind", field="fee_kind", allowed=", ".join(FEE_KINDS))
+    if draft.fee_kind == FEE_ASSESSED and draft.fee:
+        raise ValidationError("catalogue.fee_assessed", field="fee")  # its amount is set case by case
+    if draft.daily_quota is not None and not 1 <= draft.daily_quota <= MAX_QUOTA:
+        raise ValidationError("catalogue.quota", field="daily_quota", max=MAX_QUOTA)
+    if draft.completion_days is not None and not 0 <= draft.completion_days <= MAX_COMPLETION_DAYS:
+        raise ValidationError("catalogue.completion_days", field="completion_days", max=MAX_COMPLETION_DAYS)
     values = {
         "letter": letter,
         "name_id": name_id[:120],
@@ -95,6 +117,15 @@ def save_service(ctx: Context, draft: ServiceDraft) -> ServiceView:
         "fee": int(draft.fee),
         "requirements": _requirements(draft.requirements),
         "active": bool(draft.active),
+        "procedure": _requirements(draft.procedure),
+        "product_id": " ".join(draft.product_id.split()),
+        "product_en": " ".join(draft.product_en.split()) or " ".join(draft.product_id.split()),
+        "legal_basis": [" ".join(x.split()) for x in draft.legal_basis if x.strip()],
+        "hours_id": " ".join(draft.hours_id.split()),
+        "hours_en": " ".join(draft.hours_en.split()) or " ".join(draft.hours_id.split()),
+        "daily_quota": draft.daily_quota,
+        "fee_kind": draft.fee_kind,
+        "completion_days": draft.completion_days,
     }
     with db.atomic():
         exists = Service.select().where(Service.code == code).exists()
@@ -104,7 +135,7 @@ def save_service(ctx: Context, draft: ServiceDraft) -> ServiceView:
             Service.create(code=code, **values)
         journal.audit(
             ctx.clock, ctx.actor.username, "catalogue.edit" if exists else "catalogue.add", code,
-            {k: v for k, v in values.items() if k != "requirements"},
+            {k: v for k, v in values.items() if k not in ("requirements", "procedure", "legal_basis")},
         )
     return ServiceView.from_row(Service.get_by_id(code))
 

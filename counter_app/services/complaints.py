@@ -13,7 +13,6 @@ Every change writes the complaint, its action, the audit entry and the outbox ro
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -29,9 +28,9 @@ from counter_app.core.clock import from_db, local_day, to_db
 from counter_app.core.deadlines import ComplaintClass, Rules
 from counter_app.core.errors import IllegalTransition, NotFound, ValidationError
 from counter_app.core.roles import Permission
-from counter_app.services import catalogue, journal, tickets
+from counter_app.services import catalogue, journal, site_calendar, tickets
 from counter_app.services.context import Context
-from counter_app.store.models import Complaint, ComplaintAction, Setting, Ticket, db
+from counter_app.store.models import Complaint, ComplaintAction, Ticket, db
 
 CHANNELS = ("langsung", "telepon", "whatsapp", "kotak_saran", "lapor")
 CATEGORIES = (
@@ -56,21 +55,14 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 def deadline_rules_of(ctx: Context) -> Rules:
-    """The site's rules: the defaults with the `complaint_deadlines` setting on top."""
-    row = Setting.get_or_none(Setting.key == deadline_rules.SETTING_KEY)
-    return deadline_rules.parse_rules(row.value if row else None)
+    """The site's rules: the defaults with the `complaint_deadlines` setting on top (kept, with
+    the calendar's add/remove and the per-rule setters, in services/site_calendar.py)."""
+    return site_calendar.rules_of(ctx)
 
 
 def set_deadline_rules(ctx: Context, overrides: Mapping[str, Any] | str) -> Rules:
     """Store the site's overrides (JSON text or a mapping); refused unless they parse."""
-    ctx.actor.require(Permission.MANAGE_SETTINGS)
-    text = overrides if isinstance(overrides, str) else json.dumps(overrides, ensure_ascii=False)
-    rules = deadline_rules.parse_rules(text)
-    with db.atomic():
-        Setting.insert(key=deadline_rules.SETTING_KEY, value=text).on_conflict_replace().execute()
-        journal.audit(ctx.clock, ctx.actor.username, "settings.change", "",
-                      {deadline_rules.SETTING_KEY: rules.to_json()})
-    return rules
+    return site_calendar.set_rules(ctx, dict(overrides) if isinstance(overrides, Mapping) else overrides)
 
 
 # ---- plain views --------------------------------------------------------------------------
@@ -108,6 +100,14 @@ class ComplaintView:
     overdue: bool  # open and past its deadline, by the clock
     late: bool  # closed after its deadline
     actions: tuple[ActionView, ...] = field(default=())
+    # SP4N-LAPOR! milestones, each overdue on its own: verification and first response
+    verification_due_at: datetime | None = None
+    first_response_due_at: datetime | None = None
+    verified_at: datetime | None = None
+    first_response_at: datetime | None = None
+    verification_overdue: bool = False  # not verified, past its due time
+    first_response_overdue: bool = False  # no response yet, past its due time
+    estimated_years: tuple[int, ...] = ()  # deadline years the holidays release only estimates
 
     @property
     def open(self) -> bool:
@@ -133,12 +133,23 @@ class ComplaintView:
             "received_by": self.received_by,
             "overdue": self.overdue,
             "late": self.late,
+            "verification_due_at": _iso(self.verification_due_at),
+            "first_response_due_at": _iso(self.first_response_due_at),
+            "verified_at": _iso(self.verified_at),
+            "first_response_at": _iso(self.first_response_at),
+            "verification_overdue": self.verification_overdue,
+            "first_response_overdue": self.first_response_overdue,
+            "holidays_estimated": list(self.estimated_years),
             "actions": [
                 {"at": a.at.isoformat(), "actor": a.actor, "action": a.action,
                  "status_before": a.status_before, "status_after": a.status_after}
                 for a in self.actions
             ],
         }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
 
 
 def mask_contact(contact: str | None) -> str | None:
@@ -150,10 +161,25 @@ def mask_contact(contact: str | None) -> str | None:
     return (name[:2] + "***@" + domain) if domain else contact[:2] + "***"
 
 
-def _view(c: Complaint, now: datetime, codes: Mapping[str, str], actions: Sequence[ComplaintAction] = ()) -> ComplaintView:
+def _milestones(c: Complaint, rules: Rules, tz: str) -> tuple[datetime, datetime]:
+    """The stored due times; rows from before schema v5 get them from today's rules."""
+    received = from_db(c.received_at)
+    assert received is not None
+    verify = from_db(c.verification_due_at) or deadline_rules.milestone_due(received, "verification", rules, tz)
+    first = from_db(c.first_response_due_at) or deadline_rules.milestone_due(received, "first_response", rules, tz)
+    return verify, first
+
+
+def _view(c: Complaint, now: datetime, codes: Mapping[str, str], actions: Sequence[ComplaintAction] = (),
+          rules: Rules | None = None, tz: str = "Asia/Pontianak",
+          estimated: tuple[int, ...] = ()) -> ComplaintView:
     deadline = from_db(c.deadline_at)
     closed = from_db(c.closed_at)
     assert deadline is not None
+    verify_due, first_due = _milestones(c, rules or Rules(), tz)
+    verified, first = from_db(c.verified_at), from_db(c.first_response_at)
+    # Closing a complaint answers it: neither milestone is overdue after that.
+    done = c.status == DONE
     return ComplaintView(
         id=c.id,
         number=c.number,
@@ -177,6 +203,13 @@ def _view(c: Complaint, now: datetime, codes: Mapping[str, str], actions: Sequen
             ActionView(from_db(a.at), a.actor, a.action, a.status_before, a.status_after)  # type: ignore[arg-type]
             for a in actions
         ),
+        verification_due_at=verify_due,
+        first_response_due_at=first_due,
+        verified_at=verified,
+        first_response_at=first,
+        verification_overdue=verified is None and not done and now > verify_due,
+        first_response_overdue=first is None and not done and now > first_due,
+        estimated_years=estimated,
     )
 
 
@@ -285,6 +318,8 @@ def add(
     now = ctx.clock.now()
     rules = deadline_rules_of(ctx)
     due = deadline_rules.deadline(now, classification, rules, ctx.tz)
+    verify_due = deadline_rules.milestone_due(now, "verification", rules, ctx.tz)
+    first_due = deadline_rules.milestone_due(now, "first_response", rules, ctx.tz)
     with db.atomic():
         linked: Ticket | None = tickets.get(ticket, ctx) if ticket and ticket.strip() else None
         service_code = linked.service_id if linked is not None else None
@@ -311,6 +346,8 @@ def add(
             received_by=ctx.actor.username,
             device=device,
             updated_at=to_db(now),
+            verification_due_at=to_db(verify_due),
+            first_response_due_at=to_db(first_due),
         )
         row.save(force_insert=True)
         journal.outbox(ctx.clock, "complaint", row.id, "upsert", sync_payload(row, []))
@@ -353,11 +390,38 @@ def respond(ctx: Context, ref: str, action: str, status: str | None = None) -> C
         row.updated_at = to_db(now)
         if after == DONE:
             row.closed_at = to_db(now)
+        # The first answer is the SP4N-LAPOR! first response, and answering implies verifying.
+        if row.first_response_at is None:
+            row.first_response_at = to_db(now)
+        if row.verified_at is None:
+            row.verified_at = to_db(now)
         row.save()
         actions = list(row.actions.order_by(ComplaintAction.id))
         journal.outbox(ctx.clock, "complaint", row.id, "upsert", sync_payload(row, actions))
         journal.audit(ctx.clock, ctx.actor.username, "complaint.respond", row.id,
                       {"number": row.number, "from": before, "to": after})
+    return row
+
+
+def verify(ctx: Context, ref: str, note: str | None = None) -> Complaint:
+    """Record the SP4N-LAPOR! verification (the complaint checked and passed to the unit that
+    answers it), with an optional note; the status stays. Refused once it is verified or closed."""
+    ctx.actor.require(Permission.COMPLAINT_RESPOND)
+    text = _clean_text(note, "complaint.action", "action") if note and note.strip() else None
+    with db.atomic():
+        row = get(ref)
+        if row.verified_at is not None or row.status == DONE:
+            raise IllegalTransition("complaint.already_verified", number=row.number)
+        now = ctx.clock.now()
+        ComplaintAction.create(complaint=row.id, at=to_db(now), actor=ctx.actor.username,
+                               action=text or "verifikasi", status_before=row.status,
+                               status_after=row.status)
+        row.verified_at = to_db(now)
+        row.updated_at = to_db(now)
+        row.save()
+        actions = list(row.actions.order_by(ComplaintAction.id))
+        journal.outbox(ctx.clock, "complaint", row.id, "upsert", sync_payload(row, actions))
+        journal.audit(ctx.clock, ctx.actor.username, "complaint.verify", row.id, {"number": row.number})
     return row
 
 
@@ -403,7 +467,8 @@ def list_complaints(
             ComplaintAction.complaint.in_([r.id for r in rows])
         ).order_by(ComplaintAction.id):
             actions.setdefault(a.complaint_id, []).append(a)
-    views = [_view(r, now, codes, actions.get(r.id, [])) for r in rows]
+    rules = deadline_rules_of(ctx)
+    views = [_view(r, now, codes, actions.get(r.id, []), rules, ctx.tz, _estimated(ctx, r)) for r in rows]
     views.sort(key=lambda v: (not v.overdue, not v.open,
                               v.deadline_at.timestamp() if v.open else 0.0,
                               -v.received_at.timestamp()))
@@ -414,7 +479,16 @@ def detail(ctx: Context, ref: str) -> ComplaintView:
     ctx.actor.require(Permission.COMPLAINT)
     row = get(ref)
     actions = list(row.actions.order_by(ComplaintAction.id))
-    return _view(row, ctx.clock.now(), _codes([row.ticket_id] if row.ticket_id else []), actions)
+    return _view(row, ctx.clock.now(), _codes([row.ticket_id] if row.ticket_id else []), actions,
+                 deadline_rules_of(ctx), ctx.tz, _estimated(ctx, row))
+
+
+def _estimated(ctx: Context, row: Complaint) -> tuple[int, ...]:
+    """Years between receipt and deadline whose holidays the installed release only guesses."""
+    due = from_db(row.deadline_at)
+    if row.status == DONE or due is None:
+        return ()
+    return tuple(site_calendar.estimated_years(ctx, row.day, local_day(due, ctx.tz)))
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from counter_app.core.errors import ValidationError
 from counter_app.core.files import atomic_write, check_target, fsync_dir
 from counter_app.core.paper import DEFAULT_RECEIPT_PAPER, RECEIPT_PAPERS
 from counter_app.core.roles import Permission
-from counter_app.services import journal, keys, tickets, waiting
+from counter_app.services import journal, keys, site_calendar, tickets, waiting
 from counter_app.services.tickets import Registration
 from counter_app.services.context import Context
 from counter_app.store.models import Counter, CounterService, Receipt, Service, Ticket, db
@@ -138,11 +138,25 @@ def build_snapshot(ctx: Context, ticket: Ticket, *, lang: str | None = None) -> 
         "wait_text": wait_text(place, lang),
         "requirements": [r for r in requirements if r],
         "completion": svc.completion_en if lang == "en" else svc.completion_id,
+        **_completion_date(ctx, ticket, svc, lang),
         "fee": int(svc.fee or 0),
+        "fee_kind": svc.fee_kind or "fixed",  # "assessed": printed "sesuai ketetapan"
         "kid": station.kid,
         "token": token,
         "verify_url": f"{base_url}#{token}" if base_url else token,
     }
+
+
+def _completion_date(ctx: Context, ticket: Ticket, svc: Service, lang: str) -> dict[str, Any]:
+    """The estimated completion date from the service's working days and the site's calendar
+    (none for a same-visit service or one that publishes no time)."""
+    days = svc.completion_days
+    if not days:
+        return {}
+    ready = site_calendar.completion_date(ctx, ticket.day, days)
+    if ready is None:
+        return {}
+    return {"completion_date": ready.isoformat(), "completion_date_text": site_calendar.date_text(ready, lang)}
 
 
 def _existing(ticket: Ticket) -> Receipt | None:

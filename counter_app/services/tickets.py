@@ -73,6 +73,7 @@ def register(
     nik_hash = nik_rules.keyed_hash(parsed.digits, ctx.nik_key()) if parsed else None
 
     with db.atomic():
+        catalogue.check_quota(ctx, svc, today)  # past the daily quota: refused, next open day named
         _check_one_active(ctx, nik_hash, today, svc.code)
         ticket = _issue(
             ctx,
@@ -529,4 +530,3 @@ def service_seconds(ticket: Ticket | TicketView) -> float | None:
     if ticket.started_at is None or ticket.finished_at is None:
         return None
     return (ticket.finished_at - ticket.started_at).total_seconds()
-

@@ -17,10 +17,11 @@ from typing import Any
 class AgencyView:
     code: str
     name: str
+    maklumat: str = ""  # the unit's maklumat pelayanan (schema v5)
 
     @classmethod
     def from_row(cls, row: Any) -> AgencyView:
-        return cls(row.code, row.name)
+        return cls(row.code, row.name, getattr(row, "maklumat", "") or "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,9 +36,19 @@ class ServiceView:
     target_minutes: int
     completion_id: str
     completion_en: str
-    fee: int  # whole Rupiah; 0 = free
+    fee: int  # whole Rupiah; 0 = free (unless fee_kind is "assessed")
     requirements: tuple[dict[str, str], ...]  # ({"id": ..., "en": ...}, ...)
     active: bool
+    # The rest of the service standard (UU 25/2009 Pasal 21), schema v5.
+    procedure: tuple[dict[str, str], ...] = ()
+    product_id: str = ""
+    product_en: str = ""
+    legal_basis: tuple[str, ...] = ()
+    hours_id: str = ""
+    hours_en: str = ""
+    daily_quota: int | None = None
+    fee_kind: str = "fixed"  # fixed | assessed ("sesuai ketetapan": PKB, PBB, BPHTB)
+    completion_days: int | None = None  # working days; 0 = same visit
 
     @property
     def agency_id(self) -> str:
@@ -61,6 +72,15 @@ class ServiceView:
             fee=row.fee,
             requirements=tuple(dict(r) for r in row.requirements or ()),
             active=bool(row.active),
+            procedure=tuple(dict(r) for r in getattr(row, "procedure", None) or ()),
+            product_id=getattr(row, "product_id", "") or "",
+            product_en=getattr(row, "product_en", "") or "",
+            legal_basis=tuple(str(x) for x in getattr(row, "legal_basis", None) or ()),
+            hours_id=getattr(row, "hours_id", "") or "",
+            hours_en=getattr(row, "hours_en", "") or "",
+            daily_quota=getattr(row, "daily_quota", None),
+            fee_kind=getattr(row, "fee_kind", "fixed") or "fixed",
+            completion_days=getattr(row, "completion_days", None),
         )
 
 

@@ -170,11 +170,34 @@ CREATE TRIGGER "ticket_event_no_delete" BEFORE DELETE ON "ticket_event"
   BEGIN SELECT RAISE(ABORT, 'ticket events are append-only'); END;
 """
 
+# v5: the service standard beyond requirements, time and fee (UU 25/2009 Pasal 21; Perpres
+# 89/2021): procedure, product, legal basis, service hours, daily quota, the fee's kind (a tax
+# assessed case by case prints "sesuai ketetapan", never "Gratis") and the completion time in
+# working days; the agency's maklumat pelayanan; the SP4N-LAPOR! milestones of a complaint
+# (verification and first response due, and when each happened). Older rows keep NULL/empty.
+V5 = """
+ALTER TABLE "agency" ADD COLUMN "maklumat" TEXT NOT NULL DEFAULT '';
+ALTER TABLE "service" ADD COLUMN "procedure" TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE "service" ADD COLUMN "product_id" TEXT NOT NULL DEFAULT '';
+ALTER TABLE "service" ADD COLUMN "product_en" TEXT NOT NULL DEFAULT '';
+ALTER TABLE "service" ADD COLUMN "legal_basis" TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE "service" ADD COLUMN "hours_id" TEXT NOT NULL DEFAULT '';
+ALTER TABLE "service" ADD COLUMN "hours_en" TEXT NOT NULL DEFAULT '';
+ALTER TABLE "service" ADD COLUMN "daily_quota" INTEGER CHECK ("daily_quota" IS NULL OR "daily_quota" > 0);
+ALTER TABLE "service" ADD COLUMN "fee_kind" VARCHAR(255) NOT NULL DEFAULT 'fixed' CHECK ("fee_kind" IN ('fixed', 'assessed'));
+ALTER TABLE "service" ADD COLUMN "completion_days" INTEGER CHECK ("completion_days" IS NULL OR "completion_days" >= 0);
+ALTER TABLE "complaint" ADD COLUMN "verification_due_at" DATETIME;
+ALTER TABLE "complaint" ADD COLUMN "first_response_due_at" DATETIME;
+ALTER TABLE "complaint" ADD COLUMN "verified_at" DATETIME;
+ALTER TABLE "complaint" ADD COLUMN "first_response_at" DATETIME;
+"""
+
 STEPS: dict[int, Callable[[peewee.SqliteDatabase], None]] = {
     1: _script(V1),
     2: _script(V2),
     3: _script(V3),
     4: _script(V4),
+    5: _script(V5),
 }
 LATEST = max(STEPS)
 

@@ -80,6 +80,7 @@ class Setting(BaseModel):
 class Agency(BaseModel):
     code = CharField(primary_key=True)
     name = CharField()
+    maklumat = TextField(default="")  # v5: the unit's public promise (maklumat pelayanan)
 
 
 class Service(BaseModel):
@@ -94,6 +95,16 @@ class Service(BaseModel):
     fee = IntegerField(default=0)  # Rupiah; 0 = Gratis
     requirements = JSONField(default=list)  # [{"id": "...", "en": "..."}]
     active = BooleanField(default=True)
+    # v5: the rest of the service standard (UU 25/2009 Pasal 21) the counter shows and prints
+    procedure = JSONField(default=list)  # steps [{"id": "...", "en": "..."}] (prosedur)
+    product_id = TextField(default="")  # produk layanan
+    product_en = TextField(default="")
+    legal_basis = JSONField(default=list)  # ["UU No. 24 Tahun 2013 …", …] (dasar hukum)
+    hours_id = TextField(default="")  # service hours as published
+    hours_en = TextField(default="")
+    daily_quota = IntegerField(null=True)  # tickets per local day; None = no quota
+    fee_kind = CharField(default="fixed")  # fixed (fee; 0 = Gratis) | assessed (sesuai ketetapan)
+    completion_days = IntegerField(null=True)  # working days to the product; 0 = same visit
 
     def name(self, lang: str = "id") -> str:
         return self.name_en if lang == "en" else self.name_id
@@ -299,6 +310,11 @@ class Complaint(BaseModel):
     received_by = CharField()
     device = CharField()
     updated_at = DateTimeField()
+    # v5: SP4N-LAPOR! milestones, fixed at receipt like the deadline (NULL on older rows)
+    verification_due_at = DateTimeField(null=True)
+    first_response_due_at = DateTimeField(null=True)
+    verified_at = DateTimeField(null=True)
+    first_response_at = DateTimeField(null=True)
 
     class Meta:
         table_name = "complaint"

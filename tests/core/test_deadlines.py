@@ -1,5 +1,6 @@
-"""Complaint deadlines: clock hours for *ringan*, working days (no weekends, no national
-holidays, no *cuti bersama* unless switched off) for the other classes; site overrides."""
+"""Complaint deadlines: working days (no weekends, no national holidays, no *cuti bersama*
+unless switched off) for every class by default, clock hours when a site says so; the
+SP4N-LAPOR! milestones; closed days the site adds and removes; site overrides."""
 
 from __future__ import annotations
 
@@ -28,11 +29,70 @@ def end_of(y: int, m: int, d: int) -> datetime:
     return datetime(y, m, d, 23, 59, 59, tzinfo=WIB)
 
 
-def test_ringan_is_three_clock_hours() -> None:
-    assert deadline(at(2026, 11, 30, 10, 15), "ringan", Rules(), TZ) == at(2026, 11, 30, 13, 15)
-    # clock hours run through the night and the weekend: Friday 22:00 → Saturday 01:00
-    assert local(deadline(at(2026, 12, 4, 22), "ringan", Rules(), TZ)) == at(2026, 12, 5, 1)
+def test_ringan_is_two_working_days() -> None:
+    """Issue 15, point 4 (the SIPPN standard, DOMAIN.md): not 3 clock hours — a complaint at
+    16:30 on Monday 30 Nov 2026 fell due at 19:30, after closing; it is due Wednesday 2 Dec."""
+    assert local(deadline(at(2026, 11, 30, 16, 30), "ringan", Rules(), TZ)) == end_of(2026, 12, 2)
+    # Friday 4 Dec: Mon 7 (1), Tue 8 (2)
+    assert local(deadline(at(2026, 12, 4, 15), "ringan", Rules(), TZ)) == end_of(2026, 12, 8)
     assert deadline(at(2026, 11, 30), "ringan", Rules(), TZ).tzinfo == UTC
+
+
+def test_clock_hours_still_run_through_the_night_when_a_site_sets_them() -> None:
+    hours = parse_rules('{"ringan": {"hours": 3}}')
+    assert deadline(at(2026, 11, 30, 10, 15), "ringan", hours, TZ) == at(2026, 11, 30, 13, 15)
+    assert local(deadline(at(2026, 12, 4, 22), "ringan", hours, TZ)) == at(2026, 12, 5, 1)
+
+
+def test_ringan_across_nyepi_and_idul_fitri_2026() -> None:
+    """SKB 2026: Wed 18 Mar cuti (Nyepi), Thu 19 Nyepi, Fri 20 cuti (Idul Fitri), Sat–Sun 21–22
+    Idul Fitri, Mon 23 and Tue 24 cuti: from Tuesday 17 Mar, Wed 25 (1), Thu 26 (2).
+    Without joint leave: Wed 18 (1), Fri 20 (2)."""
+    assert local(deadline(at(2026, 3, 17), "ringan", Rules(), TZ)) == end_of(2026, 3, 26)
+    assert local(deadline(at(2026, 3, 17), "ringan", Rules(cuti_bersama=False), TZ)) == end_of(2026, 3, 20)
+
+
+def test_a_joint_leave_day_the_site_removes_is_a_working_day_again() -> None:
+    """A revised SKB cancels Thu 24 Dec 2026: normatif from Wed 23 Dec is Thu 24 (1), Mon 28,
+    Tue 29, Wed 30, Thu 31 (5), where with the day closed it runs to Mon 4 Jan 2027."""
+    removed = parse_rules('{"open_days": ["2026-12-24"]}')
+    assert removed.calendar().is_working_day(date(2026, 12, 24))
+    assert removed.calendar().is_national_closed_day(date(2026, 12, 24))
+    assert local(deadline(at(2026, 12, 23), "normatif", removed, TZ)) == end_of(2026, 12, 31)
+    assert local(deadline(at(2026, 12, 23), "normatif", Rules(), TZ)) == end_of(2027, 1, 4)
+    # the same day cannot be both added and removed
+    with pytest.raises(ValidationError):
+        parse_rules('{"open_days": ["2026-12-24"], "closed_days": ["2026-12-24"]}')
+
+
+def test_sp4n_lapor_milestones() -> None:
+    """Verification within 3 working days, a first response within 5 (DOMAIN.md)."""
+    received = at(2026, 11, 30, 9)
+    assert local(deadlines.milestone_due(received, "verification", Rules(), TZ)) == end_of(2026, 12, 3)
+    assert local(deadlines.milestone_due(received, "first_response", Rules(), TZ)) == end_of(2026, 12, 7)
+    # Received on Nyepi, Thu 19 Mar 2026: Wed 25 (1), Thu 26 (2), Fri 27 (3); Mon 30 (4), Tue 31 (5)
+    nyepi = at(2026, 3, 19, 11)
+    assert local(deadlines.milestone_due(nyepi, "verification", Rules(), TZ)) == end_of(2026, 3, 27)
+    assert local(deadlines.milestone_due(nyepi, "first_response", Rules(), TZ)) == end_of(2026, 3, 31)
+    rules = parse_rules('{"verification": {"working_days": 2}}')
+    assert local(deadlines.milestone_due(received, "verification", rules, TZ)) == end_of(2026, 12, 2)
+    with pytest.raises(ValidationError):
+        parse_rules('{"first_response": {"hours": 5}}')
+
+
+def test_years_the_holidays_release_only_estimates() -> None:
+    # The required release (pyproject: holidays>=0.99) has the 2026 SKB day by day.
+    assert deadlines.estimated_years(date(2026, 1, 1), date(2026, 12, 31)) == []
+    assert deadlines.estimated_years(date(2035, 12, 1), date(2036, 2, 1)) == [2035, 2036]
+
+
+def test_the_2026_skb_day_by_day() -> None:
+    """SKB 3 Menteri 2026 (DOMAIN.md; issue 15 checked it): 17 holidays and 8 joint-leave days."""
+    cal = WorkingCalendar()
+    cuti = [date(2026, 2, 16), date(2026, 3, 18), date(2026, 3, 20), date(2026, 3, 23),
+            date(2026, 3, 24), date(2026, 5, 15), date(2026, 5, 28), date(2026, 12, 24)]
+    assert all(not cal.is_working_day(d) for d in cuti)
+    assert all(WorkingCalendar(cuti_bersama=False).is_working_day(d) for d in cuti)
 
 
 def test_normatif_five_working_days_over_a_weekend() -> None:
@@ -120,7 +180,8 @@ def test_bad_overrides_are_refused(text: str) -> None:
 def test_rules_round_trip_as_json() -> None:
     import json
 
-    rules = parse_rules('{"ringan": {"hours": 2}, "closed_days": ["2026-12-31"]}')
+    rules = parse_rules('{"ringan": {"hours": 2}, "closed_days": ["2026-12-31"], '
+                        '"open_days": ["2026-12-24"], "verification": {"working_days": 2}}')
     assert parse_rules(json.dumps(rules.to_json())) == rules
 
 

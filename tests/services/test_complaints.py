@@ -51,7 +51,8 @@ def test_staff_add_with_a_deadline_and_a_number(staff: Context) -> None:
     assert row.received_by == "petugas1" and row.device == "L01"
     second = add(staff, classification="ringan", channel="WhatsApp", category="informasi")
     assert second.number == "PTK-L01-20261130-P02"
-    assert local(second.deadline_at) == datetime(2026, 11, 30, 11, 0, tzinfo=WIB)
+    # ringan: 2 working days (issue 15, point 4), Tue 1 (1), Wed 2 (2) — not 11:00 the same day
+    assert local(second.deadline_at) == datetime(2026, 12, 2, 23, 59, 59, tzinfo=WIB)
     assert second.channel == "whatsapp"
 
 
@@ -149,7 +150,8 @@ def test_actions_are_append_only(staff: Context, boss: Context) -> None:
         db.execute_sql('UPDATE "complaint_action" SET "action" = ?', ("diubah",))
 
 
-def test_overdue_is_computed_from_the_clock(staff: Context, boss: Context, clock: FixedClock) -> None:
+def test_overdue_is_computed_from_the_clock(ctx: Context, staff: Context, boss: Context, clock: FixedClock) -> None:
+    complaints.set_deadline_rules(ctx, {"ringan": {"hours": 3}})  # a site that promises hours
     minor = add(staff, classification="ringan", text="AC mati.")  # due 11:00
     normal = add(staff, text="Lama sekali.")  # due 7 Dec
     quick = add(staff, classification="ringan", text="Formulir habis.")
@@ -191,7 +193,7 @@ def test_site_deadline_rules(ctx: Context, staff: Context) -> None:
     # a later change never moves a deadline already promised
     complaints.set_deadline_rules(ctx, "{}")
     assert Complaint.get_by_id(minor.id).deadline_at == minor.deadline_at
-    assert complaints.deadline_rules_of(ctx).rule("ringan").hours == 3
+    assert complaints.deadline_rules_of(ctx).rule("ringan").working_days == 2
 
 
 def test_thursday_before_a_holiday(ctx: Context, staff: Context, clock: FixedClock) -> None:
@@ -217,3 +219,146 @@ def test_json_view(staff: Context) -> None:
     assert data["number"] == row.number and data["contact_masked"] == "0812*****890"
     assert data["overdue"] is False and data["actions"] == [] and "contact" not in data
     assert (datetime.fromisoformat(data["deadline_at"]) - datetime.fromisoformat(data["received_at"])) > timedelta(days=5)
+
+
+# ---- issue 15, point 4: SP4N-LAPOR! milestones, the site's calendar ------------------------
+
+
+def test_milestones_are_stored_and_each_overdue_on_its_own(staff: Context, boss: Context, clock: FixedClock) -> None:
+    """Monday 30 Nov 2026 08:00: verification by Thu 3 Dec, first response by Mon 7 Dec,
+    berkadar pengawasan answered within 60 working days."""
+    row = add(staff, classification="berkadar_pengawasan", channel="lapor")
+    assert local(row.verification_due_at) == datetime(2026, 12, 3, 23, 59, 59, tzinfo=WIB)
+    assert local(row.first_response_due_at) == datetime(2026, 12, 7, 23, 59, 59, tzinfo=WIB)
+    clock.set(datetime(2026, 12, 4, 9, tzinfo=WIB))  # Friday: verification is late, the rest not
+    view = complaints.detail(staff, row.id)
+    assert view.verification_overdue and not view.first_response_overdue and not view.overdue
+    complaints.verify(boss, row.id, "Diteruskan ke Disdukcapil.")
+    view = complaints.detail(staff, row.id)
+    assert not view.verification_overdue and view.verified_at is not None
+    assert view.status == "baru"  # verifying is a step, not an answer
+    with pytest.raises(IllegalTransition):
+        complaints.verify(boss, row.id)
+    clock.set(datetime(2026, 12, 8, 9, tzinfo=WIB))  # Tuesday: no first response yet
+    view = complaints.detail(staff, row.id)
+    assert view.first_response_overdue and not view.overdue
+    listed = complaints.list_complaints(staff)[0].to_json()
+    assert listed["first_response_overdue"] is True and listed["verification_overdue"] is False
+    assert listed["first_response_due_at"].startswith("2026-12-07T16:59:59")
+    complaints.respond(boss, row.id, "Rencana tindak lanjut: verifikasi lapangan.")
+    view = complaints.detail(staff, row.id)
+    assert not view.first_response_overdue and view.first_response_at is not None
+
+
+def test_the_first_answer_also_verifies(staff: Context, boss: Context) -> None:
+    row = add(staff)
+    complaints.respond(boss, row.id, "Sudah dijelaskan.", "selesai")
+    view = complaints.detail(staff, row.id)
+    assert view.verified_at == view.first_response_at == view.closed_at
+
+
+def test_closed_days_added_and_removed_move_deadlines(ctx: Context, staff: Context, clock: FixedClock) -> None:
+    """Wed 23 Dec 2026, normatif: due Mon 4 Jan 2027 with Thu 24 Dec (cuti bersama) closed;
+    the site removes 24 Dec (a revised SKB): due Thu 31 Dec; it adds Wed 30 Dec: due Mon 4 Jan."""
+    from counter_app.services import site_calendar
+
+    clock.set(datetime(2026, 12, 23, 10, tzinfo=WIB))
+    assert local(add(staff).deadline_at).date() == date(2027, 1, 4)
+    site_calendar.remove_closed_day(ctx, date(2026, 12, 24))
+    assert local(add(staff).deadline_at).date() == date(2026, 12, 31)
+    site_calendar.add_closed_day(ctx, date(2026, 12, 30))
+    assert local(add(staff).deadline_at).date() == date(2027, 1, 4)
+    listed = {d.day: d for d in site_calendar.closed_days(ctx, 2026)}
+    assert listed[date(2026, 12, 24)].is_open and listed[date(2026, 12, 24)].source == "national"
+    assert listed[date(2026, 12, 30)].source == "site"
+    # adding a removed national day back closes it again; removing the site's own day opens it
+    site_calendar.add_closed_day(ctx, date(2026, 12, 24))
+    site_calendar.remove_closed_day(ctx, date(2026, 12, 30))
+    assert local(add(staff).deadline_at).date() == date(2027, 1, 4)
+    for bad, key in [(date(2026, 12, 26), "calendar.weekend"), (date(2026, 12, 29), "calendar.not_closed")]:
+        with pytest.raises(ValidationError) as info:
+            site_calendar.remove_closed_day(ctx, bad)
+        assert info.value.key == key
+    with pytest.raises(ValidationError) as info:
+        site_calendar.add_closed_day(ctx, date(2026, 12, 25))
+    assert info.value.key == "calendar.already_closed"
+    with pytest.raises(NotAllowed):
+        site_calendar.add_closed_day(staff, date(2026, 12, 28))
+    actions = [a.action for a in AuditLog.select().order_by(AuditLog.id)]
+    assert actions.count("calendar.open") == 2 and actions.count("calendar.close") == 2
+
+
+def test_cuti_bersama_switch_and_one_rule(ctx: Context, staff: Context, clock: FixedClock) -> None:
+    from counter_app.services import site_calendar
+
+    clock.set(datetime(2026, 3, 17, 10, tzinfo=WIB))  # Tuesday before Nyepi and Idul Fitri 2026
+    assert local(add(staff, classification="ringan").deadline_at).date() == date(2026, 3, 26)
+    site_calendar.set_cuti_bersama(ctx, False)
+    assert local(add(staff, classification="ringan").deadline_at).date() == date(2026, 3, 20)
+    site_calendar.set_rule(ctx, "ringan", working_days=1)
+    assert local(add(staff, classification="ringan").deadline_at).date() == date(2026, 3, 18)
+    site_calendar.set_rule(ctx, "verification", working_days=1)
+    assert local(add(staff).verification_due_at).date() == date(2026, 3, 18)
+    site_calendar.reset_rule(ctx, "ringan")
+    assert complaints.deadline_rules_of(ctx).rule("ringan").working_days == 2
+    with pytest.raises(ValidationError):
+        site_calendar.set_rule(ctx, "sedang", working_days=2)
+    with pytest.raises(ValidationError):
+        site_calendar.set_rule(ctx, "first_response", hours=4)
+
+
+def test_a_deadline_in_a_year_the_holidays_release_only_estimates_is_flagged(staff: Context, clock: FixedClock) -> None:
+    clock.set(datetime(2026, 11, 30, 9, tzinfo=WIB))
+    assert complaints.detail(staff, add(staff).id).estimated_years == ()
+    clock.set(datetime(2035, 11, 30, 9, tzinfo=WIB))
+    far = complaints.detail(staff, add(staff, classification="berkadar_pengawasan").id)
+    assert far.estimated_years == (2035, 2036)
+    assert far.to_json()["holidays_estimated"] == [2035, 2036]
+
+
+def test_cli_deadlines_closed_days_and_milestones_in_the_list(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`complaint deadlines`, `closed-days add|remove|list`, `complaint verify`, and `complaint
+    list` naming each overdue milestone; a bad value exits 2 and keeps nothing."""
+    import os
+    import subprocess
+    import sys
+
+    from counter_app.services.setup import initialise
+    from counter_app.store.connection import close_db
+
+    folder = tmp_path / "data"
+    initialise(folder, by="test")
+    close_db()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COUNTER_APP_")}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "counter_app", "--data-dir", str(folder), "--lang", "id", *args],
+                              capture_output=True, text=True, env=env, timeout=120)
+
+    shown = json.loads(run("--json", "complaint", "deadlines").stdout)
+    assert shown["ringan"] == {"working_days": 2} and shown["verification"] == {"working_days": 3}
+    assert shown["first_response"] == {"working_days": 5} and shown["cuti_bersama"] is True
+    changed = run("--json", "complaint", "deadlines", "--set", "normatif=7", "--cuti-bersama", "off")
+    assert changed.returncode == 0, changed.stderr
+    assert json.loads(changed.stdout)["normatif"] == {"working_days": 7}
+    bad = run("complaint", "deadlines", "--set", "ringan=3", "--set", "sedang=2")
+    assert bad.returncode == 2 and "sedang" in bad.stderr
+    assert json.loads(run("--json", "complaint", "deadlines").stdout)["ringan"] == {"working_days": 2}
+    assert run("complaint", "deadlines", "--cuti-bersama", "on").returncode == 0
+    assert run("closed-days", "remove", "2026-12-24").returncode == 0
+    assert run("closed-days", "add", "2026-12-30", "2026-12-31").returncode == 0
+    refused = run("closed-days", "remove", "2026-12-29")  # not closed
+    assert refused.returncode == 2 and "bukan hari libur" in refused.stderr
+    listed = json.loads(run("--json", "closed-days", "list", "--year", "2026").stdout)
+    days = {d["date"]: d for d in listed["days"]}
+    assert days["2026-12-24"]["open"] is True and days["2026-12-30"]["source"] == "site"
+    assert listed["estimated"] is False
+    far = run("closed-days", "list", "--year", "2035")
+    assert far.returncode == 0 and "masih perkiraan" in far.stderr
+    added = json.loads(run("--json", "complaint", "add", "--channel", "lapor", "--category", "waktu",
+                           "--class", "berkadar_pengawasan", "--text", "Antrean lama.").stdout)
+    assert added["verification_due_at"] and added["first_response_due_at"]
+    listed_now = run("complaint", "list")
+    assert "TERLAMBAT" not in listed_now.stdout
+    verified = run("--json", "complaint", "verify", added["number"], "--note", "Diteruskan.")
+    assert verified.returncode == 0 and json.loads(verified.stdout)["verified_at"]
