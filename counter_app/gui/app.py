@@ -51,10 +51,15 @@ def open_store(data_dir: Path, clock: Clock) -> Context | None:
         return Context(data_dir, setup.actor, clock)
     try:
         usecase.open_store(data_dir)
+        ctx = Context(data_dir, NOBODY, clock)
+        from counter_app.services import privacy
+
+        with usecase.usecase(ctx):
+            privacy.purge_if_due(ctx)  # daily, and at once on a restored old copy (UU PDP)
     except LoketError as exc:
         error_dialog.report(exc)
         return None
-    return Context(data_dir, NOBODY, clock)
+    return ctx
 
 
 def use_site_language(ctx: Context) -> None:

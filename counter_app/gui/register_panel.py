@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QObject, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QGridLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -75,6 +78,14 @@ class RegisterPanel(QGroupBox):
         self.submit_button.setProperty("primary", True)
         self.submit_button.setAutoDefault(True)
         self.submit_button.clicked.connect(self.submit)
+        # UU PDP: the phone is optional, for calling back, and kept only with the visitor's consent
+        self.phone_consent = QCheckBox()
+        self.privacy_note = QLabel()
+        self.privacy_note.setProperty("role", "muted")
+        self.privacy_note.setWordWrap(True)
+        self.notice_button = QPushButton()
+        self.notice_button.setAutoDefault(False)
+        self.notice_button.clicked.connect(self.show_notice)
         # The latest registration: one line kept for it (whole on hover and in the status
         # bar's history), so the form below never moves.
         self.last_label = FieldMessage(lines=1)
@@ -105,9 +116,15 @@ class RegisterPanel(QGroupBox):
         grid.setColumnStretch(1, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(grid)
+        layout.addWidget(self.phone_consent)
         layout.addSpacing(4)
         layout.addWidget(self.submit_button)
         layout.addWidget(self.last_label)
+        # The note and its button side by side: the left column must fit 768 px less a taskbar.
+        privacy_row = QHBoxLayout()
+        privacy_row.addWidget(self.privacy_note, 1)
+        privacy_row.addWidget(self.notice_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        layout.addLayout(privacy_row)
 
         # Enter moves from field to field; on the last one it registers.
         for key in ("name", "nik", "phone", "notes"):
@@ -130,6 +147,7 @@ class RegisterPanel(QGroupBox):
         self.setTabOrder(self.service_picker, self.priority_combo)
         self.setTabOrder(self.priority_combo, self.notes_edit)
         self.setTabOrder(self.notes_edit, self.submit_button)
+        self.setTabOrder(self.phone_edit, self.phone_consent)  # Tab reaches the consent; Enter skips it
         self.retranslate()
 
     # ---- language ---------------------------------------------------------------------
@@ -140,7 +158,11 @@ class RegisterPanel(QGroupBox):
             self.labels[key].setText(t(f"gui.register.{key}"))
         self.name_edit.setPlaceholderText(t("gui.register.name_hint"))
         self.nik_edit.setPlaceholderText(t("gui.register.optional"))
-        self.phone_edit.setPlaceholderText(t("gui.register.optional"))
+        self.phone_edit.setPlaceholderText(t("privacy.phone_purpose"))
+        self.phone_consent.setText(t("privacy.phone_consent"))
+        years = round(int(self.ctx.setting("retention_days")) / 365)
+        self.privacy_note.setText(t("privacy.notice.short", years=years))
+        self.notice_button.setText(t("privacy.notice.button"))
         self.notes_edit.setPlaceholderText(t("gui.register.optional"))
         self.service_picker.lineEdit().setPlaceholderText(t("gui.register.service_hint"))
         for i in range(self.priority_combo.count()):
@@ -288,6 +310,24 @@ class RegisterPanel(QGroupBox):
         self._clear("notes")
         return True
 
+    # ---- the privacy notice -------------------------------------------------------------
+
+    def show_notice(self) -> Path | None:
+        """The full notice as a PDF in the data folder, opened in the system's viewer to read
+        or print (UU PDP: shown at registration, printed on request)."""
+        from counter_app.core.files import atomic_write
+        from counter_app.services import privacy
+
+        try:
+            with usecase(self.ctx):
+                pdf = privacy.notice_pdf(self.ctx, i18n.language())
+            path = atomic_write(Path(self.ctx.data_dir) / "pemberitahuan-privasi.pdf", pdf)
+        except (LoketError, OSError) as exc:
+            error_dialog.report(exc, self)
+            return None
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+        return path
+
     # ---- registering ------------------------------------------------------------------
 
     def clear_form(self) -> None:
@@ -295,6 +335,7 @@ class RegisterPanel(QGroupBox):
             self.inputs[key].clear()  # type: ignore[attr-defined]
             self._clear(key)
         self.priority_combo.setCurrentIndex(0)
+        self.phone_consent.setChecked(False)
         if len(self._services) != 1:
             self.service_picker.select(None)
         self._service_changed()
@@ -313,6 +354,10 @@ class RegisterPanel(QGroupBox):
             self.messages["service"].show_error(t("gui.register.service_pick"))
             mark_invalid(self.service_picker, True)
             checks.insert(3, ("service", False))
+        if self.phone_edit.text().strip() and not self.phone_consent.isChecked() and checks[2][1]:
+            self.messages["phone"].show_error(t("privacy.phone_consent_needed"))
+            mark_invalid(self.phone_edit, True)
+            checks[2] = ("phone", False)
         bad = [key for key, ok in checks if not ok]
         if bad:
             self.inputs[bad[0]].setFocus(Qt.FocusReason.OtherFocusReason)
@@ -327,6 +372,7 @@ class RegisterPanel(QGroupBox):
                     phone=self.phone_edit.text() or None,
                     priority=self.priority_combo.currentData(),
                     notes=self.notes_edit.text(),
+                    phone_consent=self.phone_consent.isChecked(),
                 )
         except ValidationError as exc:
             show_field_error(exc, self.inputs, self.messages, self)

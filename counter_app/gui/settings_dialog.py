@@ -31,6 +31,7 @@ from counter_app.gui import error_dialog
 from counter_app.gui.screen_fit import fit_to_screen
 from counter_app.gui.settings_catalogue import CataloguePage
 from counter_app.gui.settings_counters import CountersPage
+from counter_app.gui.settings_privacy import PrivacyPage
 from counter_app.gui.settings_staff import StaffPage
 from counter_app.gui.widgets import prompts
 from counter_app.gui.widgets.field_message import field_form, mark_invalid
@@ -214,6 +215,7 @@ class SettingsDialog(QDialog):
             (self.staff_page, "gui.settings.tab.staff", can_staff),
             (self.printer_form, "gui.settings.tab.printer", can_settings),
             (self.sync_form, "gui.settings.tab.sync", can_settings),
+            (PrivacyPage(ctx), "gui.settings.tab.privacy", can_settings),
         ):
             if allowed:
                 self.tabs.addTab(page, "")

@@ -7,12 +7,13 @@ empty or damaged copies can never push out the last good ones.
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 from counter_app.core.clock import Clock
 from counter_app.core.errors import ValidationError
-from counter_app.core.files import UnsafeTarget, atomic_write, check_target, make_private_dir
+from counter_app.core.files import UnsafeTarget, atomic_write, check_target, fsync_dir, make_private_dir
 from counter_app.core.roles import Permission
 from counter_app.services import journal
 from counter_app.services.context import SECRET_SIZE, Context, secret_path
@@ -63,6 +64,53 @@ def prune(folder: Path, prefix: str = "loket", keep: int = KEEP) -> list[Path]:
             removed.append(copy)
         elif copy_is_good(copy):
             good += 1
+    return removed
+
+
+_STAMP = re.compile(r"(\d{8}T\d{6})\d*\.sqlite3$")
+
+
+def taken_at(copy: Path) -> datetime | None:
+    """When a copy in backups/ was made (naive UTC), from the stamp in its name
+    (`loket-…`, `pre-sync-…`, `pre-migrate-vN-…`); None for a name without one."""
+    match = _STAMP.search(copy.name)
+    if match is None:
+        return None
+    try:
+        return datetime.strptime(match.group(1), "%Y%m%dT%H%M%S")
+    except ValueError:
+        return None
+
+
+def older_than(data_dir: Path, when: datetime) -> list[Path]:
+    """The copies in backups/ made before `when` (naive UTC): past the retention period of
+    the personal data they hold (UU PDP). A copy without a stamp goes by its file time."""
+    folder = Path(data_dir) / BACKUPS_DIR
+    if not folder.is_dir():
+        return []
+    old = []
+    for copy in sorted(folder.glob("*.sqlite3")):
+        made = taken_at(copy)
+        if made is None:
+            made = datetime.fromtimestamp(copy.stat().st_mtime, UTC).replace(tzinfo=None)
+        if made < when:
+            old.append(copy)
+    return old
+
+
+def remove(copies: list[Path]) -> list[Path]:
+    """Delete these copies (and any -wal/-journal left beside them); returns what went."""
+    removed = []
+    for copy in copies:
+        for extra in (Path(f"{copy}-wal"), Path(f"{copy}-shm"), Path(f"{copy}-journal")):
+            extra.unlink(missing_ok=True)
+        try:
+            copy.unlink()
+        except FileNotFoundError:
+            continue
+        removed.append(copy)
+    if removed:
+        fsync_dir(removed[0].parent)
     return removed
 
 

@@ -134,12 +134,25 @@ def chain_contains(seq: int, hash_: str) -> bool:
     return row is not None and row[0] == hash_
 
 
+# Free texts an event detail may carry (finish outcome, cancel reason, transfer note): kept in
+# the ticket's events, where the retention purge can empty them, never in the audit chain.
+FREE_TEXTS = ("outcome", "reason", "note", "notes")
+
+
+def without_texts(detail: Any) -> Any:
+    """`detail` for the audit chain: a free text is recorded only as given (True), not its words."""
+    if not isinstance(detail, dict):
+        return detail
+    return {k: (bool(v) if k in FREE_TEXTS else v) for k, v in detail.items()}
+
+
 @contextmanager
 def purge_permit(clock: Clock, actor: str, reason: str, detail: Any = None) -> Iterator[None]:
-    """The one way past the triggers that keep tickets and their events (schema v4): for the
-    retention purge of a later issue. It writes its audit entry first, and the permit row
-    exists only inside this one transaction, so no other connection ever sees it. Audit rows
-    themselves are never deleted, permit or not."""
+    """The one way past the triggers that keep tickets and their events (schema v4): used only
+    by `services.privacy` (the retention purge and a data subject's erasure), which rewrites an
+    event it must pseudonymise by deleting it and putting it back under the same id. It writes
+    its audit entry first, and the permit row exists only inside this one transaction, so no
+    other connection ever sees it. Audit rows themselves are never deleted, permit or not."""
     with db.atomic():
         audit(clock, actor, "retention.purge", reason, detail)
         db.execute_sql('INSERT INTO "purge_permit" ("reason") VALUES (?)', (reason,))

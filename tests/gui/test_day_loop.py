@@ -55,6 +55,8 @@ def register_by_keyboard(
     type_into(qtbot, panel.nik_edit, nik)
     assert focused() is panel.phone_edit
     type_into(qtbot, panel.phone_edit, phone)
+    if phone:  # the visitor agreed to be called back (UU PDP): the officer ticks it
+        panel.phone_consent.setChecked(True)
     picker = panel.service_picker
     assert focused() in (picker, picker.lineEdit())
     type_into(qtbot, picker.lineEdit(), service)
