@@ -57,8 +57,11 @@ def register(
     phone: str | None = None,
     priority: str | None = None,
     notes: str | None = None,
+    phone_consent: bool = False,
 ) -> Registration:
-    """Validate the visitor, then issue the next code for the service's letter, durably."""
+    """Validate the visitor, then issue the next code for the service's letter, durably.
+    `phone_consent`: the visitor agreed to the phone being kept to call back (UU PDP); it is
+    recorded in the register event's detail (`{"phone_consent": true}`)."""
     ctx.actor.require(Permission.REGISTER)
     clean_name = person.clean_name(name)
     clean_notes = person.clean_notes(notes)
@@ -89,7 +92,8 @@ def register(
             queued_at=to_db(now),
             registered_at=to_db(now),
         )
-        _event(ctx, ticket, "register", None, Status.WAITING)
+        _event(ctx, ticket, "register", None, Status.WAITING,
+               {"phone_consent": True} if e164 and phone_consent else None)
         journal.outbox(ctx.clock, "ticket", ticket.id, "upsert", sync_payload(ticket))
         journal.audit(
             ctx.clock, ctx.actor.username, "ticket.register", ticket.id, {"code": ticket.code}
@@ -335,7 +339,9 @@ def _move(
         _save(ticket)
         _event(ctx, ticket, action, before, after, detail)
         journal.outbox(ctx.clock, "ticket", ticket.id, "upsert", sync_payload(ticket))
-        journal.audit(ctx.clock, ctx.actor.username, f"ticket.{action}", ticket.id, detail)
+        # no free texts in the chain: it is never rewritten, and they may name someone (UU PDP)
+        journal.audit(ctx.clock, ctx.actor.username, f"ticket.{action}", ticket.id,
+                      journal.without_texts(detail))
     return ticket
 
 
