@@ -536,3 +536,4 @@ def service_seconds(ticket: Ticket | TicketView) -> float | None:
     if ticket.started_at is None or ticket.finished_at is None:
         return None
     return (ticket.finished_at - ticket.started_at).total_seconds()
+
