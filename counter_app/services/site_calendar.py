@@ -23,8 +23,7 @@ from counter_app.core.errors import ValidationError
 from counter_app.core.roles import Permission
 from counter_app.services import journal
 from counter_app.services.context import Context
-from counter_app.store import settings as setting_table
-from counter_app.store.models import db
+from counter_app.store.models import Setting, db
 
 SETTING_KEY = rules_mod.SETTING_KEY
 
@@ -60,7 +59,8 @@ def completion_date(ctx: Context, day: date, working_days: int | None) -> date |
 
 def rules_of(ctx: Context) -> Rules:
     """The site's rules: the defaults with the `complaint_deadlines` setting on top."""
-    return rules_mod.parse_rules(setting_table.stored(SETTING_KEY))
+    row = Setting.get_or_none(Setting.key == SETTING_KEY)
+    return rules_mod.parse_rules(row.value if row else None)
 
 
 def calendar_of(ctx: Context) -> WorkingCalendar:
@@ -68,17 +68,17 @@ def calendar_of(ctx: Context) -> WorkingCalendar:
 
 
 def _overrides() -> dict[str, Any]:
-    text = setting_table.stored(SETTING_KEY)
-    if text is None or not text.strip():
+    row = Setting.get_or_none(Setting.key == SETTING_KEY)
+    if row is None or not row.value.strip():
         return {}
-    raw = json.loads(text)
+    raw = json.loads(row.value)
     return dict(raw) if isinstance(raw, dict) else {}
 
 
 def _store(ctx: Context, overrides: dict[str, Any], action: str, detail: dict[str, Any]) -> Rules:
     text = json.dumps(overrides, ensure_ascii=False, sort_keys=True)
     rules = rules_mod.parse_rules(text)  # refused whole, before anything is written
-    setting_table.put(SETTING_KEY, text)
+    Setting.insert(key=SETTING_KEY, value=text).on_conflict_replace().execute()
     journal.audit(ctx.clock, ctx.actor.username, action, "", detail)
     return rules
 
@@ -89,7 +89,7 @@ def set_rules(ctx: Context, overrides: dict[str, Any] | str) -> Rules:
     text = overrides if isinstance(overrides, str) else json.dumps(overrides, ensure_ascii=False)
     rules = rules_mod.parse_rules(text)
     with db.atomic():
-        setting_table.put(SETTING_KEY, text)
+        Setting.insert(key=SETTING_KEY, value=text).on_conflict_replace().execute()
         journal.audit(ctx.clock, ctx.actor.username, "settings.change", "", {SETTING_KEY: rules.to_json()})
     return rules
 
