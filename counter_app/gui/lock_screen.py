@@ -24,9 +24,8 @@ class LockPage(QWidget):
         self.label.setProperty("role", "banner")
         self.label.setWordWrap(True)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.label)  # at the top: the login dialog sits in the middle
         layout.addStretch(1)
-        layout.addWidget(self.label)
-        layout.addStretch(2)
 
     def show_locked(self, counter: str, held: str | None) -> None:
         text = t("gui.lock.page", counter=counter)

@@ -515,6 +515,7 @@ class MainWindow(QMainWindow):
         held = self.serving_panel.in_hand
         self.lock_page.show_locked(self.ctx.setting("counter_code"), held.code if held else None)
         self.pages.setCurrentWidget(self.lock_page)
+        self.status.clearMessage()  # messages name visitors (masked): not on a locked screen
         self.menuBar().setEnabled(False)
         dialog = LockDialog(self.ctx, self, previous=self.ctx.actor, held=held.code if held else None)
         if switch:

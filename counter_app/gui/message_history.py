@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
     QListWidget,
+    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -40,6 +41,7 @@ class MessageLine(QWidget):
         self._time_text = time_text
         self.history: deque[Entry] = deque(maxlen=KEEP)
         self.label = ElidedLabel(min_chars=8)
+        self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.button = QToolButton()
         self.button.setAutoRaise(True)
         self.button.setStyleSheet("QToolButton { padding: 0 4px; min-height: 0; }")

@@ -345,7 +345,8 @@ class QueueTable(QGroupBox):
         }
         em = self.fontMetrics().horizontalAdvance("M") / 11  # scale with the font (HiDPI, big fonts)
         for col, width in widths.items():
-            header.resizeSection(col, int(width * max(1.0, em)))
+            title = header.fontMetrics().horizontalAdvance(t(f"gui.queue.col.{COLUMNS[col]}")) + 28
+            header.resizeSection(col, max(int(width * max(1.0, em)), title))  # header whole
         self.view.doubleClicked.connect(self._open_index)
         self.view.activated.connect(self._open_index)
 

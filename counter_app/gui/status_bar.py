@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QStatusBar, QWidget
 
 from counter_app.core.clock import DEFAULT_TZ, local_time_text
 from counter_app.core.i18n import t
@@ -46,15 +46,17 @@ class StatusBar(QStatusBar):
         self.clock_label.setMinimumWidth(
             self.clock_label.fontMetrics().horizontalAdvance("00-00-0000  00:00:00") + 6
         )
-        self.addWidget(self.messages, 4)
-        for label, stretch in (
-            (self.complaints_label, 0),
-            (self.officer_label, 2),
-            (self.database_label, 1),
-            (self.printer_label, 2),
-            (self.sync_label, 2),
+        # The message line takes the room the others leave; they shrink only when they must.
+        self.messages.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.addWidget(self.messages, 1)
+        for label in (
+            self.complaints_label,
+            self.officer_label,
+            self.database_label,
+            self.printer_label,
+            self.sync_label,
         ):
-            self.addPermanentWidget(label, stretch)
+            self.addPermanentWidget(label)
         self.addPermanentWidget(self.clock_label)
         self._state: dict[str, object] = {}
 
