@@ -45,10 +45,13 @@ class Browser:
         self._from_chrome, from_chrome_w = os.pipe()
         cmd = [chromium, *FLAGS, f"--window-size={width},{height}", f"--user-data-dir={self.profile}",
                "--remote-debugging-pipe", "about:blank"]
-        # Chromium wants the pipe on fds 3 and 4 exactly: the shell puts them there.
+        # Chromium wants the pipe on fds 3 and 4 exactly: bash puts them there (dash takes
+        # only one-digit fds). $CDP_LOG: where Chromium's own messages go (for debugging).
         script = f'exec "$@" 3<&{to_chrome_r} 4>&{from_chrome_w}'
-        self.process = subprocess.Popen(["/bin/sh", "-c", script, "sh", *cmd], pass_fds=(to_chrome_r, from_chrome_w),
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        with open(os.environ.get("CDP_LOG", os.devnull), "wb") as log:
+            self.process = subprocess.Popen(["bash", "-c", script, "bash", *cmd],
+                                            pass_fds=(to_chrome_r, from_chrome_w),
+                                            stdout=subprocess.DEVNULL, stderr=log)
         os.close(to_chrome_r)
         os.close(from_chrome_w)
         self._next = 0

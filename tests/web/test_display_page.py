@@ -52,7 +52,7 @@ def text(b: Browser, ident: str) -> str:
 
 
 def waiting(b: Browser) -> dict[str, str]:
-    return b.js("Object.fromEntries([...document.querySelectorAll('#waiting tr')]"
+    return b.js("Object.fromEntries([...document.querySelectorAll('#waiting .tile')]"
                 ".map((tr) => [tr.dataset.service, tr.lastChild.textContent]))")
 
 
@@ -88,7 +88,7 @@ def test_display_shows_and_speaks_calls_and_survives_a_hub_restart(
     browser.send("Network.enable")
     browser.goto(f"{hub.url}/display?site={SITE}")
     browser.wait_js("window.loketDisplay.stats.connected >= 1")
-    browser.wait_js("document.querySelectorAll('#waiting tr').length >= 1")
+    browser.wait_js("document.querySelectorAll('#waiting .tile').length >= 1")
     assert waiting(browser) == {"KTP": "3 orang"}
     assert "now empty" in browser.js("document.getElementById('now').className")
     assert not browser.js("document.body.classList.contains('cut')")
@@ -104,7 +104,7 @@ def test_display_shows_and_speaks_calls_and_survives_a_hub_restart(
     assert text(browser, "now-code") == called["code"] == "A001"
     assert text(browser, "now-counter") == "Loket 3"
     assert recent(browser)[0] == "A001"
-    browser.wait_js("document.querySelector('#waiting tr[data-service=KTP]').lastChild.textContent === '2 orang'", 10)
+    browser.wait_js("document.querySelector('#waiting .tile[data-service=KTP]').lastChild.textContent === '2 orang'", 10)
 
     # the voice said exactly what `counter-app voice` says, once
     spoken = browser.wait_js("window.loketDisplay.stats.spoken.length >= 1 && window.loketDisplay.stats.spoken", 15)
@@ -122,7 +122,7 @@ def test_display_shows_and_speaks_calls_and_survives_a_hub_restart(
     second = run(agent, "call-next")
     browser.wait_js(f"document.getElementById('now-code').textContent === {json.dumps(second['code'])}", 10)
     assert recent(browser)[:2] == ["A002", "A001"]
-    browser.wait_js("document.querySelector('#waiting tr[data-service=KTP]').lastChild.textContent === '1 orang'", 10)
+    browser.wait_js("document.querySelector('#waiting .tile[data-service=KTP]').lastChild.textContent === '1 orang'", 10)
     browser.wait_js("window.loketDisplay.stats.spoken.length >= 3", 15)
 
     # ---- the hub restarts: the banner, then the page recovers ----
