@@ -244,7 +244,9 @@ _SERVED_BY = (
 _WHERE = {
     "id": """"id" = ?""",
     "receipt": """"receipt_no" = ?""",
-    "code": """"day" = ? AND "code" = ? ORDER BY "registered_at" DESC LIMIT 1""",
+    # `+` keeps the ORDER BY off ticket_day_registered (SQLite would walk the whole day in
+    # time order to skip a sort): probe ticket_day_code, sort the one or two rows it finds.
+    "code": """"day" = ? AND "code" = ? ORDER BY +"registered_at" DESC LIMIT 1""",
     # Priority classes first ("priority" = '' sorts 0 before 1), FIFO inside a class.
     "next": f""""day" = ? AND "status" = 'waiting' AND {_SERVED_BY}
         ORDER BY ("priority" = ''), "queued_at", "seq" LIMIT 1""",
@@ -392,7 +394,8 @@ def call_next(ctx: Context, counter: str | None = None) -> TicketView | None:
             "ticket.in_hand", code=held.code, status=t(f"status.{held.status}"), counter=counter
         )
     if _live_queue().networked(ctx):  # the site's queue: a claim at the hub, or the offline rule
-        return _live_queue().call_next(ctx, counter, today, now)
+        called = _live_queue().call_next(ctx, counter, today, now)
+        return None if called is None else _view(called)
     with db.atomic():
         # Priority classes first, FIFO inside; one query in the common case.
         chosen = _one("next", str(today), counter)
