@@ -97,7 +97,7 @@ class View:
         said = None
         # The configured spoken name, else the shown one if the pack can say every word of it
         # ("Loket Imigrasi 2"), else "loket" and the counter's number.
-        for words in (spoken, label, None):
+        for words in [w for w in (spoken, label) if w] + [None]:
             try:
                 said = announcement(code, counter, words, available=self.available)
                 break
