@@ -10,12 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from counter_app.core import settings as settings_def
 from counter_app.core.clock import Clock, SystemClock
 from counter_app.core.errors import LoketError, NotAllowed
 from counter_app.core.files import PRIVATE_FILE, check_target, fsync_dir, make_private_dir
 from counter_app.core.roles import Actor, Role
-from counter_app.store.models import Setting
+from counter_app.store import settings as setting_table
 
 
 @dataclass
@@ -36,11 +35,8 @@ class Context:
         return self._settings[key]
 
     def reload_settings(self) -> None:
-        values = {k: d.default for k, d in settings_def.SETTINGS.items()}
-        for row in Setting.select():
-            if row.key in settings_def.SETTINGS:
-                values[row.key] = settings_def.coerce(row.key, row.value)
-        self._settings = values
+        # the declared settings (core/settings.py), not the program's internal state
+        self._settings = setting_table.load()
 
     @property
     def tz(self) -> str:

@@ -33,7 +33,8 @@ from counter_app.core.numbering import code_number
 from counter_app.core.ticket_rules import Status
 from counter_app.services import journal
 from counter_app.services.context import Context
-from counter_app.store.models import CounterService, Service, Setting, Ticket, db
+from counter_app.store import settings as setting_table
+from counter_app.store.models import CounterService, Service, Ticket, db
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +53,11 @@ _TIMES = ("arrived_at", "registered_at", "queued_at", "first_called_at", "starte
 
 
 def raw_setting(key: str) -> str | None:
-    row = Setting.get_or_none(Setting.key == key)
-    return None if row is None else row.value
+    return setting_table.stored(key)
 
 
 def put_setting(key: str, value: Any) -> None:
-    Setting.insert(key=key, value=str(value)).on_conflict_replace().execute()
+    setting_table.put(key, value)
 
 
 def last_site_event() -> int:

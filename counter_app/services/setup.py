@@ -10,7 +10,8 @@ from counter_app.core.settings import SETTINGS
 from counter_app.services import catalogue, journal, keys, staff
 from counter_app.services.context import ensure_secret
 from counter_app.store.connection import init_db
-from counter_app.store.models import Counter, Setting, Staff, db
+from counter_app.store import settings as setting_table
+from counter_app.store.models import Counter, Staff, db
 
 CODE_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 
@@ -41,17 +42,15 @@ def initialise(
         raise ValidationError("setup.admin_pair", field="admin")
     init_db(data_dir, create=True)
     ensure_secret(data_dir, "nik.key")
-    fresh = not Setting.select().where(Setting.key == "site_code").exists()
+    fresh = setting_table.stored("site_code") is None
     with db.atomic():
         if fresh:
             catalogue.load(catalogue.default_catalogue())
-            Setting.insert_many(
-                [
-                    {"key": "site_code", "value": site_code},
-                    {"key": "counter_code", "value": counter_code},
-                    {"key": "site_name", "value": site_name or SETTINGS["site_name"].default},
-                ]
-            ).on_conflict_replace().execute()
+            setting_table.put_many({
+                "site_code": site_code,
+                "counter_code": counter_code,
+                "site_name": site_name or SETTINGS["site_name"].default,
+            })
             if not Counter.select().where(Counter.code == counter_code).exists():
                 Counter.create(code=counter_code, name=f"Loket {counter_code}", active=True)
             # Only for a fresh store: on an existing one the arguments may differ from the

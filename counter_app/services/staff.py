@@ -39,7 +39,8 @@ from counter_app.core.roles import Actor, Permission, Role
 from counter_app.services import journal
 from counter_app.services.context import Context
 from counter_app.services.views import StaffView
-from counter_app.store.models import Setting, Staff, db
+from counter_app.store import settings as setting_table
+from counter_app.store.models import Staff, db
 
 _hasher = PasswordHasher()
 
@@ -180,9 +181,9 @@ def _when(text: Any) -> datetime | None:
 
 
 def _load_throttle() -> dict[str, dict[str, list[Any]]]:
-    row = Setting.get_or_none(Setting.key == THROTTLE_KEY)
+    text = setting_table.stored(THROTTLE_KEY)
     try:
-        state = json.loads(row.value) if row is not None else {}
+        state = json.loads(text) if text is not None else {}
     except ValueError:  # damaged: start afresh rather than refuse every login
         state = {}
     if not isinstance(state, dict):
@@ -199,7 +200,7 @@ def _save_throttle(state: dict[str, dict[str, list[Any]]], now: datetime, window
             keep = sorted(table, key=lambda k: str(table[k][1]), reverse=True)[:THROTTLE_MAX_ENTRIES]
             for key in set(table) - set(keep):
                 del table[key]
-    Setting.insert(key=THROTTLE_KEY, value=json.dumps(state, sort_keys=True)).on_conflict_replace().execute()
+    setting_table.put(THROTTLE_KEY, json.dumps(state, sort_keys=True))
 
 
 def _stale(entry: list[Any], now: datetime, window: timedelta) -> bool:

@@ -40,7 +40,8 @@ from counter_app.core.roles import Permission
 from counter_app.services import journal, keys, site_settings
 from counter_app.services.backup import backup
 from counter_app.services.context import Context, secret_path
-from counter_app.store.models import AuditLog, Complaint, Setting, Ticket, db
+from counter_app.store import settings as setting_table
+from counter_app.store.models import AuditLog, Complaint, Ticket, db
 from counter_app.sync import outbox, reference
 from counter_app.sync.client import KEYS_REFUSED, Progress, RetryPolicy, SyncClient, SyncError, push_outbox
 from counter_app.sync.protocol import BATCH_ROWS, personal_data_problem, redact
@@ -127,12 +128,11 @@ class LastSync:
 
 
 def _raw(key: str) -> str | None:
-    row = Setting.get_or_none(Setting.key == key)
-    return None if row is None else row.value
+    return setting_table.stored(key)
 
 
 def _put(key: str, value: str) -> None:
-    Setting.insert(key=key, value=value).on_conflict_replace().execute()
+    setting_table.put(key, value)
 
 
 def _aware(text: str | None) -> datetime | None:

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from counter_app.core.clock import to_db
+from counter_app.store import settings as setting_table
 from counter_app.store.models import db_time, dump_json
 
 VERSION_KEY = "sync_pull_version"
@@ -52,9 +53,9 @@ def snapshot(database: Any) -> dict[str, list[dict[str, Any]]]:
 
 
 def stored_version(database: Any) -> int:
-    row = database.execute_sql('SELECT "value" FROM "setting" WHERE "key" = ?', (VERSION_KEY,)).fetchone()
+    text = setting_table.stored(VERSION_KEY, database)
     try:
-        return int(row[0]) if row else 0
+        return int(text) if text is not None else 0
     except ValueError:
         return 0
 
@@ -111,7 +112,5 @@ def apply(database: Any, pulled: dict[str, Any], now: datetime) -> int:
                  bool(st.get("active", True)), created),
             )
             count += 1
-        q('INSERT INTO "setting" ("key", "value") VALUES (?, ?) '
-          'ON CONFLICT ("key") DO UPDATE SET "value" = excluded."value"',
-          (VERSION_KEY, str(int(pulled["version"]))))
+        setting_table.put(VERSION_KEY, int(pulled["version"]), database)
     return count
