@@ -89,3 +89,24 @@ def test_bad_input_is_refused_and_nothing_written(tmp_path: Path, args: list[str
     assert done.returncode == 2, (done.stdout, done.stderr)
     assert not out.exists()
     assert "Traceback" not in done.stderr
+
+
+def test_display_url_and_its_qr_code(tmp_path: Path) -> None:
+    import zxingcpp
+    from PIL import Image
+
+    def app(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "counter_app", "--data-dir", str(tmp_path / "data"), *args],
+                              cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=120, check=False)
+
+    assert app("init", "--site", "PTK", "--counter", "L01", "--admin", "admin",
+               "--admin-password", "rahasia-admin-1").returncode == 0
+    none = app("display-url")
+    assert none.returncode == 2 and "--hub" in none.stderr  # no hub configured yet: said how
+    qr = tmp_path / "tv.png"
+    done = app("--json", "display-url", "--hub", "http://127.0.0.1:8470/", "--profile", "imigrasi", "--qr", str(qr))
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    assert doc["url"] == "http://127.0.0.1:8470/display?site=PTK&profile=imigrasi"
+    assert doc["loopback"] is True
+    assert [r.text for r in zxingcpp.read_barcodes(Image.open(qr))] == [doc["url"]]
