@@ -28,6 +28,7 @@ from counter_app.core import token as tokens
 from counter_app.core.errors import LoketError, NotFound
 from counter_app.core.verify_page import render_verify_page
 from counter_app.server import live_store, schemas
+from counter_app.server.display import register_display
 from counter_app.server.live import register_live
 from counter_app.server.report import consolidated_daily
 from counter_app.server.limits import FailedAuth
@@ -354,5 +355,6 @@ def create_app(
     app.get("/verifikasi", response_class=HTMLResponse)(verify_page)
 
     register_live(app, store, caller)  # /api/v1/live/…: the site hub
+    register_display(app, store, admin_caller)  # /display…: the hall display (issue 13)
     app.add_middleware(BodyLimit, limit=max_body)
     return app
