@@ -534,3 +534,277 @@ def day_rows(
 
 def day_midnight_utc_naive(day: date) -> datetime:
     return datetime.combine(day, datetime.min.time()) - timedelta(hours=WIB_OFFSET_H)
+
+
+# ---- figures, targets and the verdict (every bench/*.py ends with Report.finish) ------------
+
+
+class Report:
+    """The figures of one benchmark: printed as a table, written as JSON when the environment
+    names a file (LOKET_BENCH_JSON, set by run_all.py --json) or `--json` was given, and the
+    exit code: 1 when any target is missed, so `make bench` fails on a FAIL."""
+
+    def __init__(self, bench: str, **context: Any) -> None:
+        self.bench = bench
+        self.context = dict(context)
+        self.figures: list[dict[str, Any]] = []
+
+    def add(
+        self,
+        figure: str,
+        value: float | None,
+        unit: str = "ms",
+        *,
+        target: str = "",
+        ok: bool | None = None,
+        baseline: float | None = None,
+        ratio: float | None = None,
+        **extra: Any,
+    ) -> bool | None:
+        """One figure. `ok` None = information only (no target); False fails the benchmark."""
+        self.figures.append({
+            "figure": figure, "value": _round(value), "unit": unit, "target": target,
+            "baseline": _round(baseline), "ratio": _round(ratio), "pass": ok,
+            **{k: _round(v) if isinstance(v, float) else v for k, v in extra.items()},
+        })
+        return ok
+
+    def failed(self, figure: str, why: str) -> None:
+        """A measurement that could not be made (a crash of the measured use case)."""
+        self.figures.append({"figure": figure, "value": None, "unit": "", "target": "runs",
+                             "baseline": None, "ratio": None, "pass": False, "error": why})
+
+    @property
+    def ok(self) -> bool:
+        return all(f["pass"] is not False for f in self.figures)
+
+    def finish(self, json_path: str | Path | None = None) -> int:
+        import json
+        import os
+
+        print(f"\n=== {self.bench}: figures and targets ===")
+        rows = []
+        for f in self.figures:
+            verdict_ = "info" if f["pass"] is None else verdict(bool(f["pass"]))
+            value = "-" if f["value"] is None else f"{f['value']:g} {f['unit']}".strip()
+            rows.append([f["figure"], value, "-" if f["ratio"] is None else f"{f['ratio']:.2f}x",
+                         f["target"] or "-", verdict_])
+        print_table(["figure", "value", "ratio", "target", "verdict"], rows)
+        for f in self.figures:
+            if f.get("error"):
+                print(f"  !! {f['figure']}: {f['error']}")
+        print(f"{self.bench}: {'PASS' if self.ok else 'FAIL (a target is missed)'}")
+        path = json_path or os.environ.get("LOKET_BENCH_JSON")
+        if path:
+            doc = {"bench": self.bench, "pass": self.ok, "context": self.context, "figures": self.figures}
+            Path(path).write_text(json.dumps(doc, indent=1, default=str), encoding="utf-8")
+        return 0 if self.ok else 1
+
+
+def _round(v: Any) -> Any:
+    if isinstance(v, float):
+        if math.isnan(v) or math.isinf(v):
+            return None
+        return round(v, 4 if abs(v) < 10 else 2)
+    return v
+
+
+def interleave(
+    calls: dict[str, Callable[[], Callable[[], Any]]], rounds: int, warmup: int = 3
+) -> dict[str, Stats]:
+    """Time each named operation `rounds` times, A B A B with the order rotated every round so
+    machine load hits all of them alike. Each value of `calls` makes a fresh zero-arg call."""
+    names = list(calls)
+    out: dict[str, list[float]] = {n: [] for n in names}
+    for i in range(warmup + rounds):
+        k = i % len(names)
+        for name in names[k:] + names[:k]:
+            ms, _ = timed(calls[name]())
+            if i >= warmup:
+                out[name].append(ms)
+    return {n: Stats(n, v) for n, v in out.items()}
+
+
+def no_quotas(folder: Path) -> None:
+    """Lift the catalogue's daily quotas (KTP-el 60 a day …) in a bench store: the benchmarks
+    fill days of thousands of visitors, which a quota would refuse after the first 60."""
+    conn = sqlite3.connect(str(Path(folder) / DB_NAME), isolation_level=None)
+    try:
+        cols = {r[1] for r in conn.execute("PRAGMA table_info(service)")}
+        if "daily_quota" in cols:
+            conn.execute("UPDATE service SET daily_quota = NULL")
+    finally:
+        conn.close()
+
+
+def bench_args(ap: Any) -> None:
+    ap.add_argument("--json", default=None, help="write this benchmark's figures to this JSON file")
+
+
+# ---- bulk-built stores (cached under /tmp; rows copied in SQL, not through the services) ----
+
+BULK_FORMAT = 2
+BULK_META = "bench-meta.json"
+_TS_COLUMNS = ("arrived_at", "queued_at", "registered_at", "first_called_at", "called_at",
+               "started_at", "finished_at")
+
+
+def renumber_big_day(rows: list[tuple[Any, ...]], columns: Sequence[str], site: str, device: str,
+                     day: date) -> dict[str, int]:
+    """Past 9,999 tickets of a letter in a day the hub's range is full: a real day that big
+    has the rest as offline numbers (10000 + 1000 × block + n, n ≤ 999, block = a counter's own),
+    which is what core.numbering allows. Renumbers `rows` in place that way; returns the hub
+    range's last number per letter (what queue_sequence holds)."""
+    from counter_app.core.numbering import MAX_PER_DAY, OFFLINE_PER_BLOCK, offline_number, ticket_code
+
+    ci = {c: i for i, c in enumerate(columns)}
+    count: dict[str, int] = {}
+    for k, row in enumerate(rows):
+        r = list(row)
+        letter = r[ci["letter"]]
+        count[letter] = count.get(letter, 0) + 1
+        j = count[letter]
+        dev = device
+        if j <= MAX_PER_DAY:
+            number = j
+        else:
+            block, n = divmod(j - MAX_PER_DAY - 1, OFFLINE_PER_BLOCK)
+            number, dev = offline_number(block, n + 1), f"X{block:02d}"
+        code = ticket_code(letter, number)
+        r[ci["seq"]], r[ci["code"]], r[ci["device"]] = number, code, dev
+        r[ci["receipt_no"]] = f"{site}-{dev}-{day:%Y%m%d}-{code}"
+        rows[k] = tuple(r)
+    return {letter: min(n, MAX_PER_DAY) for letter, n in count.items()}
+
+
+def bulk_store(store: Path, *, days: int, per_day: int, today_n: int, waiting: int, end_day: date,
+               seed: int = 1, site: str = "PTK", device: str = "L01", rebuild: bool = False) -> dict:
+    """A store of `days - 1` past days of `per_day` tickets and a live `today_n`-ticket today,
+    built once and cached in `store` (bench-meta.json says what it holds). One past day is made
+    in Python; every other past day is the same day copied in SQL with its date, ids, receipt
+    numbers and times moved (a few seconds per million rows, not through the services)."""
+    import json
+    import shutil
+
+    from counter_app.services.setup import initialise
+    from counter_app.store.connection import close_db
+
+    wanted = {"format": BULK_FORMAT, "days": days, "per_day": per_day, "today": today_n,
+              "waiting": waiting, "end_day": end_day.isoformat(), "seed": seed}
+    try:
+        meta = json.loads((store / BULK_META).read_text())
+    except (OSError, ValueError):
+        meta = None
+    if meta and not rebuild and not meta.get("dirty") and all(meta.get(k) == v for k, v in wanted.items()):
+        return meta
+    if store.exists():
+        if meta is None and any(store.iterdir()):
+            raise SystemExit(f"{store} exists and is not a bench store (no {BULK_META})")
+        shutil.rmtree(store)
+    t0 = time.perf_counter()
+    staging = store.with_name(store.name + ".building")
+    shutil.rmtree(staging, ignore_errors=True)
+    first = end_day - timedelta(days=days - 1)
+    from zoneinfo import ZoneInfo
+
+    from counter_app.core.clock import FixedClock
+
+    initialise(staging, site=site, counter=device, by="bench",
+               clock=FixedClock(datetime.combine(first, datetime.min.time().replace(hour=7), ZoneInfo(WIB_TZ))))
+    close_db()
+    no_quotas(staging)
+    conn = sqlite3.connect(str(staging / DB_NAME), isolation_level=None)
+    conn.execute("PRAGMA journal_mode = DELETE")
+    conn.execute("PRAGMA journal_mode = OFF")
+    conn.execute("PRAGMA synchronous = OFF")
+    conn.execute("PRAGMA cache_size = -1000000")
+    conn.execute("PRAGMA temp_store = MEMORY")
+    cat = read_catalogue(conn)
+    columns = ticket_columns(conn)
+    rng = random.Random(seed)
+    print(f"store: building {days - 1} past days x {per_day:,} + today {today_n:,} tickets into {staging}",
+          flush=True)
+    if days > 1:
+        tpl_day = first
+        rows, last = day_rows(tpl_day, per_day, cat, columns, rng, site=site, device=device)
+        if per_day > 9999:
+            last = renumber_big_day(rows, columns, site, device, tpl_day)
+        conn.execute("CREATE TEMP TABLE tpl AS SELECT * FROM ticket WHERE 0")
+        conn.executemany(insert_sql("tpl", columns).replace('"tpl"', "temp.tpl"), rows)
+        conn.execute("CREATE TEMP TABLE tpl_seq (letter TEXT, last INTEGER)")
+        conn.executemany("INSERT INTO temp.tpl_seq VALUES (?, ?)", list(last.items()))
+        tpl_text = tpl_day.isoformat()
+        ymd = f"{tpl_day:%Y%m%d}"
+        exprs = []
+        for c in columns:
+            if c == "id":
+                # uuid7: first 48 bits = unix ms; shift them by whole days (time of day kept)
+                exprs.append("substr(printf('%012x', d.ms0 + tpl.ms), 1, 8) || '-' || "
+                             "substr(printf('%012x', d.ms0 + tpl.ms), 9, 4) || substr(tpl.id, 14)")
+            elif c == "day":
+                exprs.append("d.day")
+            elif c == "receipt_no":
+                exprs.append(f"replace(tpl.receipt_no, '-{ymd}-', '-' || replace(d.day, '-', '') || '-')")
+            elif c in _TS_COLUMNS:
+                exprs.append(f"CASE WHEN tpl.\"{c}\" IS NULL THEN NULL ELSE d.day || substr(tpl.\"{c}\", 11) END")
+            else:
+                exprs.append(f'tpl."{c}"')
+        # the template's uuid ms part, as an integer, once
+        conn.execute("ALTER TABLE temp.tpl ADD COLUMN ms INTEGER")
+        ids = conn.execute("SELECT rowid, id FROM temp.tpl").fetchall()
+        day0_ms = int((datetime.combine(tpl_day, datetime.min.time()) - _EPOCH).total_seconds() * 1000)
+        conn.executemany("UPDATE temp.tpl SET ms = ? WHERE rowid = ?",
+                         [(int(i.replace("-", "")[:12], 16) - day0_ms, r) for r, i in ids])
+        cols = ", ".join(f'"{c}"' for c in columns)
+        chunk = 60
+        conn.execute("BEGIN")
+        conn.executemany(insert_sql("ticket", columns), rows)
+        conn.executemany("INSERT INTO queue_sequence (day, letter, last) VALUES (?, ?, ?)",
+                         [(tpl_text, k, v) for k, v in last.items()])
+        conn.execute("COMMIT")
+        for start in range(1, days - 1, chunk):
+            stop = min(start + chunk, days - 1)
+            conn.execute("BEGIN")
+            conn.execute("CREATE TEMP TABLE IF NOT EXISTS d (day TEXT, ms0 INTEGER)")
+            conn.execute("DELETE FROM temp.d")
+            conn.executemany("INSERT INTO temp.d VALUES (?, ?)",
+                             [((first + timedelta(days=i)).isoformat(), day0_ms + i * 86_400_000)
+                              for i in range(start, stop)])
+            conn.execute(f"INSERT INTO ticket ({cols}) SELECT {', '.join(exprs)} FROM temp.d AS d, temp.tpl AS tpl"
+                         f" ORDER BY d.day, tpl.rowid")
+            conn.execute("INSERT INTO queue_sequence (day, letter, last) SELECT d.day, s.letter, s.last"
+                         " FROM temp.d AS d, temp.tpl_seq AS s")
+            conn.execute("COMMIT")
+            if (stop // chunk) % 6 == 0 or stop == days - 1:
+                print(f"  {stop + 1:5d}/{days} days  {time.perf_counter() - t0:6.1f} s", flush=True)
+    rows, last = day_rows(end_day, today_n, cat, columns, rng, site=site, device=device,
+                          live_waiting=min(waiting, today_n))
+    if today_n > 9999:
+        last = renumber_big_day(rows, columns, site, device, end_day)
+    conn.execute("BEGIN")
+    conn.executemany(insert_sql("ticket", columns), rows)
+    conn.executemany("INSERT INTO queue_sequence (day, letter, last) VALUES (?, ?, ?)",
+                     [(end_day.isoformat(), k, v) for k, v in last.items()])
+    conn.execute("COMMIT")
+    total = conn.execute("SELECT count(*) FROM ticket").fetchone()[0]
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.close()
+    meta = dict(wanted, rows=total, build_seconds=round(time.perf_counter() - t0, 1),
+                file_bytes=(staging / DB_NAME).stat().st_size, dirty=False)
+    (staging / BULK_META).write_text(json.dumps(meta, indent=1))
+    staging.rename(store)
+    print(f"store: built {total:,} tickets, {meta['file_bytes'] / 2**30:.2f} GiB in {meta['build_seconds']:.0f} s",
+          flush=True)
+    return meta
+
+
+def json_meta(store: Path) -> dict:
+    import json
+
+    return json.loads((Path(store) / BULK_META).read_text())
+
+
+def write_meta(store: Path, meta: dict) -> None:
+    import json
+
+    (Path(store) / BULK_META).write_text(json.dumps(meta, indent=1))
