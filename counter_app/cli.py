@@ -31,9 +31,9 @@ from counter_app.core.files import atomic_write, check_target
 from counter_app.core.i18n import t
 from counter_app.core.paths import default_data_dir
 from counter_app.core.person import mask_name
-from counter_app.core.phone import mask as mask_phone
 from counter_app.core.roles import Actor
 from counter_app.services.context import Context, cli_actor
+from counter_app.services.views import TicketView
 
 Handler = Callable[[argparse.Namespace, "Session"], int]
 COMMANDS: dict[str, Handler] = {}
@@ -64,12 +64,12 @@ class Session:
     def context(self, *, check_keys: bool = True) -> Context:
         """`check_keys=False` only for `backup`: a damaged key must not stop saving the data."""
         if self._ctx is None:
+            from counter_app.services import usecase
             from counter_app.services.keys import check_keys as check_key_files
-            from counter_app.store.connection import init_db
 
             # operator mode only for the data folder's owner; checked before the store is touched
             operator = cli_actor() if self.args.user else cli_actor(self.data_dir)
-            init_db(self.data_dir)
+            usecase.open_store(self.data_dir, named=self.data_dir)  # messages name the folder
             if check_keys:
                 check_key_files(self.data_dir)
             ctx = Context(self.data_dir, operator, SystemClock())
@@ -122,32 +122,9 @@ def command(name: str) -> Callable[[Handler], Handler]:
     return wrap
 
 
-def ticket_json(ticket: Any, tz: str = "Asia/Pontianak") -> dict[str, Any]:
-    def iso(value: Any) -> str | None:
-        return None if value is None else from_db(value).isoformat()
-
-    return {
-        "id": ticket.id,
-        "code": ticket.code,
-        "receipt_no": ticket.receipt_no,
-        "service": ticket.service_id,
-        "status": ticket.status,
-        "registered_at": iso(ticket.registered_at),
-        "day": str(ticket.day),
-        "priority": ticket.priority or None,
-        "name_masked": mask_name(ticket.name),
-        "nik_masked": ticket.nik_masked,
-        "phone_masked": mask_phone(ticket.phone) if ticket.phone else None,
-        "counter": ticket.counter,
-        "device": ticket.device,  # the PC that registered it (the site's queue has them all)
-        "call_count": ticket.call_count,
-        "arrived_at": iso(ticket.arrived_at),
-        "first_called_at": iso(ticket.first_called_at),
-        "started_at": iso(ticket.started_at),
-        "finished_at": iso(ticket.finished_at),
-        "transferred_from": ticket.transferred_from,
-        "transferred_to": ticket.transferred_to,
-    }
+def ticket_json(ticket: TicketView, tz: str = "Asia/Pontianak") -> dict[str, Any]:
+    """The one mapping: services/views.TicketView.to_json (`tz` kept for callers)."""
+    return ticket.to_json()
 
 
 def status_word(status: str) -> str:
@@ -618,12 +595,10 @@ def cmd_server(args: argparse.Namespace, s: Session) -> int:
 
 @command("audit")
 def cmd_audit(args: argparse.Namespace, s: Session) -> int:
-    from counter_app.core.roles import Permission
-    from counter_app.services.journal import check_chain
+    from counter_app.services.journal import check_chain_for
 
     ctx = s.context()
-    ctx.actor.require(Permission.AUDIT)
-    result = check_chain()  # a damaged row is reported with its sequence number, never raised
+    result = check_chain_for(ctx.actor)  # a damaged row is reported with its sequence number, never raised
     text = (t("cli.audit.ok", count=result.entries) if result.intact else
             t("cli.audit.damaged", count=result.entries, id=result.broken_at,
               reason=t(f"audit.reason.{result.reason}")))
@@ -1071,7 +1046,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return Exit.BAD_INPUT
     if not argv or argv == ["gui"]:
         return _gui()
-    from counter_app.store.connection import close_db, store_errors
+    from counter_app.services import usecase
 
     data_dir: Path | None = None
     try:
@@ -1082,7 +1057,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _gui(args.data_dir)
         session = Session(args)
         data_dir = session.data_dir
-        with store_errors(session.data_dir):
+        with usecase.store_failures(session.data_dir):  # messages name the data folder
             try:
                 return int(COMMANDS[args.command](args, session))
             finally:
@@ -1105,7 +1080,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the one place a bug is reported as a bug
         return _bug(exc, data_dir)
     finally:
-        close_db()
+        usecase.close_thread_store()
 
 
 def _bug(exc: BaseException, data_dir: Path | None) -> int:

@@ -229,6 +229,8 @@ SETTINGS: dict[str, SettingDef] = {
                "Loket tempat hub mengikat perangkat ini."),
         _state("offline_block", int, "This device's block of offline codes (0–89).",
                "Blok kode luring perangkat ini (0–89).", maximum=89),
+        _state("counter_break", str, "'1' while this counter is on a break (no calls).",
+               "'1' selama loket ini istirahat (tidak memanggil).", choices=("", "1")),
         _state("privacy_last_purge", dict, "The last retention purge: when, the cut-off, counts (JSON).",
                "Pembersihan retensi terakhir: kapan, batas, jumlah (JSON)."),
     ]

@@ -14,6 +14,7 @@ from typing import Any
 
 from counter_app.core.audit_chain import GENESIS, entry_hash
 from counter_app.core.clock import Clock, to_db
+from counter_app.core.roles import Actor, Permission
 from counter_app.store.models import db, db_time, dump_json
 
 
@@ -103,6 +104,12 @@ def check_chain() -> ChainCheck:
                 return ChainCheck(False, count, seq, "altered", chain_head())
             prev = hash_
     return ChainCheck(True, count, None, None, chain_head())
+
+
+def check_chain_for(actor: Actor) -> ChainCheck:
+    """`check_chain` on a person's behalf (the command line's `audit`): the AUDIT right first."""
+    actor.require(Permission.AUDIT)
+    return check_chain()
 
 
 def verify_chain() -> tuple[bool, int | None, int]:

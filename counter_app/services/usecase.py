@@ -51,9 +51,18 @@ def store_exists(data_dir: Path | str) -> bool:
     return store_path(data_dir).exists()
 
 
-def open_store(data_dir: Path | str) -> None:
-    """Open the existing store for this process (migrating it if older); StoreError if not."""
-    with usecase(Path(data_dir)):
+@contextmanager
+def store_failures(name: Path | str | None) -> Iterator[None]:
+    """`usecase`, but a failure names `name` exactly as given: the command line names the data
+    folder (its wording since the first release), the screens the file."""
+    with connection.store_errors(name):
+        yield
+
+
+def open_store(data_dir: Path | str, *, named: Path | str | None = None) -> None:
+    """Open the existing store for this process (migrating it if older); StoreError if not,
+    naming the database file (or `named`)."""
+    with store_failures(store_path(data_dir) if named is None else named):
         connection.init_db(Path(data_dir))
 
 

@@ -12,6 +12,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from counter_app.core.clock import from_db
+from counter_app.core.person import mask_name
+from counter_app.core.phone import mask as mask_phone
+
 
 @dataclass(frozen=True, slots=True)
 class AgencyView:
@@ -182,3 +186,32 @@ class TicketView:
             transferred_from=row.transferred_from,
             transferred_to=row.transferred_to,
         )
+
+    def to_json(self) -> dict[str, Any]:
+        """The ticket in JSON output (`register`, `queue`, the moves: DESIGN.md §7): masked
+        name and phone, aware ISO times; the order of the keys is part of the output."""
+        def iso(value: datetime | None) -> str | None:
+            return None if value is None else from_db(value).isoformat()
+
+        return {
+            "id": self.id,
+            "code": self.code,
+            "receipt_no": self.receipt_no,
+            "service": self.service_id,
+            "status": self.status,
+            "registered_at": iso(self.registered_at),
+            "day": str(self.day),
+            "priority": self.priority or None,
+            "name_masked": mask_name(self.name),
+            "nik_masked": self.nik_masked,
+            "phone_masked": mask_phone(self.phone) if self.phone else None,
+            "counter": self.counter,
+            "device": self.device,  # the PC that registered it (the site's queue has them all)
+            "call_count": self.call_count,
+            "arrived_at": iso(self.arrived_at),
+            "first_called_at": iso(self.first_called_at),
+            "started_at": iso(self.started_at),
+            "finished_at": iso(self.finished_at),
+            "transferred_from": self.transferred_from,
+            "transferred_to": self.transferred_to,
+        }
