@@ -34,7 +34,7 @@ class LoketError(Exception):
         super().__init__(key)
 
     def message(self, lang: str | None = None) -> str:
-        return t(self.key, lang, **self.params)
+        return t(self.key, lang=lang, **self.params)
 
     def __str__(self) -> str:
         return self.message()

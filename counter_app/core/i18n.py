@@ -3,11 +3,18 @@
 Messages live in `resources/i18n/<lang>.json`. Indonesian is the reference language: every key
 must exist there; English falls back to Indonesian, never to the bare key, so a screen never
 shows an internal name.
+
+Keys are static: `t()` and `tn()` take a literal key, or a key looked up in a literal table
+whose name ends in `_KEYS` (`t(STATUS_KEYS[status])`), so tests/test_translations.py can find
+every key the program uses by reading the source.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import os
+import string
 from functools import cache
 from typing import Any
 
@@ -16,7 +23,36 @@ from counter_app.core.paths import resource
 LANGUAGES = ("id", "en")
 DEFAULT_LANGUAGE = "id"
 
+log = logging.getLogger(__name__)
+
 _current = DEFAULT_LANGUAGE
+# Tests set LOKET_I18N_STRICT=1 (tests/conftest.py): a missing parameter then raises instead of
+# being logged, so a message that would show a hole fails the test that renders it.
+_strict = os.environ.get("LOKET_I18N_STRICT") == "1"
+
+# The literal key tables shared by several layers (a ticket's status and priority, languages).
+STATUS_KEYS = {
+    "waiting": "status.waiting",
+    "called": "status.called",
+    "serving": "status.serving",
+    "done": "status.done",
+    "no_show": "status.no_show",
+    "cancelled": "status.cancelled",
+    "transferred": "status.transferred",
+}
+PRIORITY_KEYS = {
+    "": "priority.",  # general (no priority class)
+    "lansia": "priority.lansia",
+    "disabilitas": "priority.disabilitas",
+    "ibu_hamil": "priority.ibu_hamil",
+    "anak": "priority.anak",
+    "korban_bencana": "priority.korban_bencana",
+}
+LANGUAGE_KEYS = {"id": "gui.lang.id", "en": "gui.lang.en"}
+
+
+class MissingParameter(KeyError):
+    """A message was rendered without one of its `{name}` parameters (raised in strict mode)."""
 
 
 @cache
@@ -36,15 +72,74 @@ def language() -> str:
     return _current
 
 
-def t(key: str, lang: str | None = None, /, **params: Any) -> str:
-    """The message `key` in `lang` (default: the current language), with `{name}` filled in."""
-    lang = lang or _current
-    text = catalogue(lang).get(key)
+def set_strict(strict: bool) -> None:
+    """Raise `MissingParameter` (True) or log and show the hole (False) on a missing parameter."""
+    global _strict
+    _strict = strict
+
+
+def template(key: str, *, lang: str | None = None) -> str:
+    """The raw text of `key` in `lang`, falling back to Indonesian, then to the key itself."""
+    text = catalogue(lang or _current).get(key)
     if text is None:
         text = catalogue(DEFAULT_LANGUAGE).get(key, key)
-    if params:
-        try:
-            return text.format(**params)
-        except (KeyError, IndexError, ValueError):
-            return text
     return text
+
+
+def placeholders(text: str) -> set[str]:
+    """The `{name}` fields of a message text."""
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+class _Holes(dict[str, Any]):
+    """Format parameters that render a missing one visibly as `{name}` (after logging it)."""
+
+    def __init__(self, key: str, params: dict[str, Any]) -> None:
+        super().__init__(params)
+        self.key = key
+
+    def __missing__(self, name: str) -> str:
+        if _strict:
+            raise MissingParameter(f"message {self.key!r} needs the parameter {name!r}")
+        log.error("message %r rendered without its parameter %r", self.key, name)
+        return "{" + name + "}"
+
+
+def t(key: str, /, *, lang: str | None = None, **params: Any) -> str:
+    """The message `key` in `lang` (default: the current language), with `{name}` filled in.
+
+    `lang` is keyword-only and never a format parameter. A missing parameter is an error: it
+    raises `MissingParameter` in strict mode (the tests), else it is logged and left visible.
+    """
+    text = template(key, lang=lang)
+    if "{" not in text:
+        return text
+    try:
+        return text.format_map(_Holes(key, params))
+    except (IndexError, ValueError) as exc:  # a broken template (e.g. a stray brace) is a bug
+        if _strict:
+            raise
+        log.error("message %r cannot be formatted: %s", key, exc)
+        return text
+
+
+def plural_form(count: int, *, lang: str | None = None) -> str:
+    """The CLDR plural category of `count`: Indonesian has one form ("other"), English two."""
+    if (lang or _current) == "en" and count == 1:
+        return "one"
+    return "other"
+
+
+def tn(key: str, count: int, /, *, lang: str | None = None, **params: Any) -> str:
+    """The plural message `key.one` / `key.other` for `count` ("1 orang", "3 people").
+
+    `{count}` is filled with the count, written with the language's digit grouping.
+    """
+    from counter_app.core.formats import format_number  # Babel only when a count is shown
+
+    form = plural_form(count, lang=lang)
+    full = f"{key}.{form}"
+    if full not in catalogue(lang or _current) and full not in catalogue(DEFAULT_LANGUAGE):
+        full = f"{key}.other"
+    params.setdefault("count", format_number(count, lang=lang))
+    return t(full, lang=lang, **params)

@@ -50,8 +50,8 @@ class Nik:
     def decoded_text(self, lang: str | None = None) -> str:
         """"menurut NIK: perempuan, lahir 01-01-1990" — what the number says, not a proven fact
         (a NIK is not reissued when a birth date is corrected)."""
-        sex = t("gui.register.sex_f" if self.sex == "P" else "gui.register.sex_m", lang)
-        return t("nik.decoded", lang, sex=sex, born=self.birth_date.strftime("%d-%m-%Y"))
+        sex = t("gui.register.sex_f" if self.sex == "P" else "gui.register.sex_m", lang=lang)
+        return t("nik.decoded", lang=lang, sex=sex, born=self.birth_date.strftime("%d-%m-%Y"))
 
 
 # What people type between the groups of a NIK (`6171-0101-0190-0001`, `6171 0101 0190 0001`):

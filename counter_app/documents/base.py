@@ -150,7 +150,7 @@ def numbered_canvas(label: str) -> type[rl_canvas.Canvas]:
                 self.setFillColor(MUTED)
                 self.drawRightString(
                     PAGE_W - MARGIN_X, 9 * mm,
-                    t("report.page", label, page=self._pageNumber, pages=total),
+                    t("report.page", lang=label, page=self._pageNumber, pages=total),
                 )
                 super().showPage()
             super().save()
@@ -199,7 +199,7 @@ def signature(
         *(P(text, "Sign") for text in heading),
         Spacer(1, 20 * mm),
         P("(" + "." * 60 + ")", "Sign"),
-        P(t("report.sign.nip", lang) + " " + "." * 48, "Sign"),
+        P(t("report.sign.nip", lang=lang) + " " + "." * 48, "Sign"),
     ]
     rows: list[list[Any]] = [[""]] if gap_above else []
     block = Table([*rows, *[[x] for x in lines]], colWidths=[width])

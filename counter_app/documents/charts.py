@@ -78,7 +78,7 @@ def hour_chart(arrivals_by_hour: Sequence[Mapping[str, Any]], lang: str) -> Draw
     chart.barLabels.nudge = 5
     chart.barLabels.fillColor = INK
     d.add(chart)
-    d.add(String(12 * mm, 1.5 * mm, t("report.chart.hour_axis", lang), fontName=FONT, fontSize=7,
+    d.add(String(12 * mm, 1.5 * mm, t("report.chart.hour_axis", lang=lang), fontName=FONT, fontSize=7,
                  fillColor=MUTED))
     return d
 
@@ -124,7 +124,7 @@ def wait_chart(rows: Sequence[tuple[str, float | None]], lang: str) -> Drawing |
     chart.barLabels.dx = 2
     chart.barLabels.fillColor = INK
     d.add(chart)
-    d.add(String(chart.x, 1.5 * mm, t("report.chart.wait_axis", lang), fontName=FONT, fontSize=7,
+    d.add(String(chart.x, 1.5 * mm, t("report.chart.wait_axis", lang=lang), fontName=FONT, fontSize=7,
                  fillColor=MUTED))
     return d
 
@@ -173,7 +173,7 @@ def element_chart(
     d.add(chart)
     step = chart.width / len(ELEMENTS)
     for i, code in enumerate(ELEMENTS):
-        label = fit(t(f"survey.element_short.{code}", lang), FONT, 6, step - 2)
+        label = fit(t(f"survey.element_short.{code}", lang=lang), FONT, 6, step - 2)
         d.add(String(chart.x + step * (i + 0.5), chart.y - 9.5 * mm + 2, label, fontName=FONT,
                      fontSize=6, fillColor=MUTED, textAnchor="middle"))
     return d

@@ -66,7 +66,7 @@ def _on_page(snapshot: Mapping[str, Any], lang: str) -> PageHook:
         period = tables.period_text(snapshot, lang)
     else:
         period = f"{tables.day_text(snapshot['date'], lang)} – {tables.day_text(snapshot['date_to'], lang)}"
-    head = f"{t('report.title', lang)} · {period}"
+    head = f"{t('report.title', lang=lang)} · {period}"
     generated = tables.generated_text(snapshot, lang)
     return page_furniture(site, head, generated)
 
@@ -92,7 +92,7 @@ def _key_tiles(snapshot: Mapping[str, Any], lang: str) -> Table:
         ("report.key.wait_mean", number(minutes(tot["wait_mean_s"]), lang, 1)),
         ("report.key.within_target", format_cell(tot["within_target_pct"], "pct", lang)),
     ]
-    cells = [[P(value, "TileValue"), P(t(label, lang), "TileLabel")] for label, value in tiles]
+    cells = [[P(value, "TileValue"), P(t(label, lang=lang), "TileLabel")] for label, value in tiles]
     grid = [
         [_plain_table([[v], [lab]], [BODY_W / 4 - 3 * mm]) for v, lab in cells[i : i + 4]]
         for i in (0, 4)
@@ -172,7 +172,7 @@ def _table(table: tables.Table, layout: Sequence[tuple[str, float]], lang: str) 
     weights = [w for _, w in layout]
     widths = [BODY_W * w / sum(weights) for w in weights]
     head = [
-        P(t(f"report.pdfcol.{c.key}", lang), "Head" if c.kind in ("text", "date") else "HeadNum")
+        P(t(f"report.pdfcol.{c.key}", lang=lang), "Head" if c.kind in ("text", "date") else "HeadNum")
         for c in columns
     ]
     body: list[list[Any]] = [head]
@@ -222,7 +222,7 @@ def _section(title: str, *flowables: Flowable) -> list[Flowable]:
 
 
 def _signature(lang: str) -> Table:
-    return signature([t("report.sign.known", lang), t("report.sign.role", lang)], lang,
+    return signature([t("report.sign.known", lang=lang), t("report.sign.role", lang=lang)], lang,
                      width=72 * mm, gap_above=True)
 
 
@@ -232,7 +232,7 @@ def _definitions(lang: str, snapshot: Mapping[str, Any] | None = None) -> list[F
         keys.append("survey")
     if snapshot is not None and "complaints" in snapshot:
         keys.append("complaints")
-    return [P("• " + t(f"report.def.{k}", lang), "Small") for k in keys]
+    return [P("• " + t(f"report.def.{k}", lang=lang), "Small") for k in keys]
 
 
 def _survey_section(snapshot: Mapping[str, Any], lang: str) -> list[Flowable]:
@@ -240,21 +240,21 @@ def _survey_section(snapshot: Mapping[str, Any], lang: str) -> list[Flowable]:
     survey = snapshot.get("survey")
     if survey is None:
         return []
-    title = t("report.survey.title", lang)
-    sample = t("report.survey.sample", lang, respondents=number(survey["respondents"], lang),
+    title = t("report.survey.title", lang=lang)
+    sample = t("report.survey.sample", lang=lang, respondents=number(survey["respondents"], lang),
                served=number(survey["population"], lang), required=number(survey["required_sample"], lang))
     body: list[Flowable] = []
     if not survey["respondents"]:
-        body.append(P(t("report.survey.none", lang), "Body"))
+        body.append(P(t("report.survey.none", lang=lang), "Body"))
     else:
-        body.append(P(t("report.survey.line", lang, ikm=number(survey["ikm"], lang, 2),
-                        grade=survey["grade"], kinerja=t(f"survey.kinerja.{survey['grade']}", lang)),
+        body.append(P(t("report.survey.line", lang=lang, ikm=number(survey["ikm"], lang, 2),
+                        grade=survey["grade"], kinerja=t(f"survey.kinerja.{survey['grade']}", lang=lang)),
                       "Site"))
         body.append(P(sample, "Body"))
         body.append(element_chart(survey["nrr"], survey.get("element_grade") or {}, lang,
                                   height=48 * mm))
     if survey.get("incomplete"):
-        body.append(P(t("report.survey.incomplete", lang, count=number(survey["incomplete"], lang)), "Small"))
+        body.append(P(t("report.survey.incomplete", lang=lang, count=number(survey["incomplete"], lang)), "Small"))
     return [KeepTogether(_section(title, *body))]
 
 
@@ -268,7 +268,7 @@ def _complaints_section(snapshot: Mapping[str, Any], lang: str) -> list[Flowable
         return []
     cells = [
         _plain_table([[P(number(counts[k], lang), "TileValue")],
-                      [P(t(f"report.complaints.{k}", lang), "TileLabel")]], [BODY_W / 5 - 3 * mm])
+                      [P(t(f"report.complaints.{k}", lang=lang), "TileLabel")]], [BODY_W / 5 - 3 * mm])
         for k in COMPLAINT_TILES
     ]
     table = Table([cells], colWidths=[BODY_W / 5] * 5)
@@ -283,7 +283,7 @@ def _complaints_section(snapshot: Mapping[str, Any], lang: str) -> list[Flowable
     if counts["overdue"]:
         style.append(("BACKGROUND", (3, 0), (3, 0), colors.HexColor("#FDE8E7")))
     table.setStyle(_style(style))
-    return [KeepTogether(_section(t("report.complaints.title", lang), table))]
+    return [KeepTogether(_section(t("report.complaints.title", lang=lang), table))]
 
 
 # ---- the document -------------------------------------------------------------------------
@@ -292,10 +292,10 @@ def _complaints_section(snapshot: Mapping[str, Any], lang: str) -> list[Flowable
 def story(snapshot: Mapping[str, Any], lang: str = "id") -> list[Flowable]:
     tot = snapshot["totals"]
     flow: list[Flowable] = [
-        P(t("report.title", lang), "Title"),
+        P(t("report.title", lang=lang), "Title"),
         P(snapshot["site"]["name"], "Site"),
         P(tables.period_text(snapshot, lang), "Meta"),
-        P(t("report.scope", lang) + ": " + tables.scope_text(snapshot, lang), "Meta"),
+        P(t("report.scope", lang=lang) + ": " + tables.scope_text(snapshot, lang), "Meta"),
         Spacer(1, 4 * mm),
         _key_tiles(snapshot, lang),
         Spacer(1, 2.5 * mm),
@@ -303,17 +303,17 @@ def story(snapshot: Mapping[str, Any], lang: str = "id") -> list[Flowable]:
     ]
     by_name = {tb.name: tb for tb in tables.report_tables(snapshot, lang)}
     if not tot["registered"]:
-        flow.append(P(t("report.empty", lang), "Empty"))
+        flow.append(P(t("report.empty", lang=lang), "Empty"))
     else:
-        title = t("report.chart.hour", lang)
+        title = t("report.chart.hour", lang=lang)
         if snapshot["days"] > 1:
-            title += " " + t("report.chart.hour_range", lang, days=snapshot["days"])
+            title += " " + t("report.chart.hour_range", lang=lang, days=snapshot["days"])
         chart = _hour_chart(snapshot, lang)
         if chart is not None:
             flow += [KeepTogether(_section(title, chart))]
         chart = _wait_chart(snapshot, lang)
         if chart is not None:
-            flow += [KeepTogether(_section(t("report.chart.wait", lang), chart))]
+            flow += [KeepTogether(_section(t("report.chart.wait", lang=lang), chart))]
         multi = snapshot["days"] > 1
         for name, title_key, layout in PDF_TABLES:
             tb = by_name[name]
@@ -321,22 +321,22 @@ def story(snapshot: Mapping[str, Any], lang: str = "id") -> list[Flowable]:
                 continue
             if not multi:
                 layout = [(k, w) for k, w in layout if not (name == "longest_wait" and k == "date")]
-            flow += _section(t(title_key, lang), _table(tb, layout, lang))
+            flow += _section(t(title_key, lang=lang), _table(tb, layout, lang))
     flow += _survey_section(snapshot, lang)
     flow += _complaints_section(snapshot, lang)
-    flow += _section(t("report.notes", lang))
+    flow += _section(t("report.notes", lang=lang))
     notes = snapshot["notes"]
     if notes:
         limit = 60
         for note in notes[:limit]:
             flow.append(Paragraph(escape(tables.note_text(note, lang)), stylesheet()["Note"], bulletText="•"))
         if len(notes) > limit:
-            flow.append(P(t("report.notes_more", lang, count=len(notes) - limit), "Note"))
+            flow.append(P(t("report.notes_more", lang=lang, count=len(notes) - limit), "Note"))
     else:
-        flow.append(P(t("report.notes_none", lang), "Body"))
-    flow += _section(t("report.definitions", lang), *_definitions(lang, snapshot))
+        flow.append(P(t("report.notes_none", lang=lang), "Body"))
+    flow += _section(t("report.definitions", lang=lang), *_definitions(lang, snapshot))
     head = snapshot.get("audit_head")  # segel audit: the signed paper anchors the audit chain
-    seal = [P(t("report.segel", lang, seq=head["seq"], hash=str(head["hash"])[:8]), "Small")] if head else []
+    seal = [P(t("report.segel", lang=lang, seq=head["seq"], hash=str(head["hash"])[:8]), "Small")] if head else []
     flow.append(KeepTogether([Spacer(1, 8 * mm), *seal, _signature(lang)]))
     return flow
 
@@ -346,7 +346,7 @@ def render(snapshot: Mapping[str, Any], lang: str = "id") -> bytes:
     register_fonts()
     return build_a4(
         story(snapshot, lang),
-        title=f"{t('report.title', lang)} {tables.period_text(snapshot, lang)}",
+        title=f"{t('report.title', lang=lang)} {tables.period_text(snapshot, lang)}",
         author=snapshot["site"]["name"],
         on_page=_on_page(snapshot, lang),
         lang=lang,

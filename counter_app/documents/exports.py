@@ -103,14 +103,14 @@ def xlsx_bytes(snapshot: Snapshot, lang: str = "id") -> bytes:
     head_fill = PatternFill("solid", fgColor="DDE4EE")
     wb = Workbook()
     ws = wb.active
-    ws.title = t("report.sheet.summary", lang)[:31]
+    ws.title = t("report.sheet.summary", lang=lang)[:31]
     info_rows = [
-        (t("report.title", lang), snapshot["site"]["name"]),
-        (t("report.period", lang), period_text(snapshot, lang)),
-        (t("report.scope", lang), scope_text(snapshot, lang)),
-        (t("report.generated_label", lang), generated_text(snapshot, lang)),
+        (t("report.title", lang=lang), snapshot["site"]["name"]),
+        (t("report.period", lang=lang), period_text(snapshot, lang)),
+        (t("report.scope", lang=lang), scope_text(snapshot, lang)),
+        (t("report.generated_label", lang=lang), generated_text(snapshot, lang)),
     ]
-    ws.append([t("report.col.figure", lang), t("report.col.value", lang)])
+    ws.append([t("report.col.figure", lang=lang), t("report.col.value", lang=lang)])
     for cell in ws[1]:
         cell.font = bold
         cell.fill = head_fill
@@ -158,14 +158,14 @@ def xlsx_bytes(snapshot: Snapshot, lang: str = "id") -> bytes:
         if body:
             sh.auto_filter.ref = f"A1:{get_column_letter(len(table.columns))}{1 + len(table.rows)}"
 
-    notes = wb.create_sheet(t("report.sheet.notes", lang)[:31])
-    notes.append([t("report.col.note", lang)])
+    notes = wb.create_sheet(t("report.sheet.notes", lang=lang)[:31])
+    notes.append([t("report.col.note", lang=lang)])
     notes["A1"].font = bold
     notes["A1"].fill = head_fill
     for note in snapshot["notes"]:
         notes.append([note_text(note, lang)])
     if not snapshot["notes"]:
-        notes.append([t("report.notes_none", lang)])
+        notes.append([t("report.notes_none", lang=lang)])
     notes.column_dimensions["A"].width = 120
     notes.freeze_panes = "A2"
 

@@ -62,60 +62,60 @@ def _grid(head: list[str], rows: list[list[Any]], widths: list[float]) -> Table:
 def render_export(doc: dict[str, Any], lang: str | None = None) -> bytes:
     lang = lang or language()
     site = doc["site"]
-    title = t("privacy.export.title", lang)
+    title = t("privacy.export.title", lang=lang)
     flow: list[Flowable] = [
         P(title, "Title"),
         P(site["name"], "Site"),
-        P(t("privacy.export.intro", lang, by=t(f"privacy.by.{doc['subject']['by']}", lang),
+        P(t("privacy.export.intro", lang=lang, by=t(f"privacy.by.{doc['subject']['by']}", lang=lang),
             shown=doc["subject"]["shown"], at=_local(doc["generated_at"])), "Meta"),
         Spacer(1, 3 * mm),
     ]
     if not doc["tickets"]:
-        flow.append(P(t("privacy.export.no_tickets", lang), "Empty"))
+        flow.append(P(t("privacy.export.no_tickets", lang=lang), "Empty"))
     for n, ticket in enumerate(doc["tickets"], 1):
-        flow += section(t("privacy.export.ticket", lang, n=n, code=ticket["code"], day=ticket["day"]), _pairs([
-            (t("privacy.field.name", lang), ticket["name"]),
-            (t("privacy.field.service", lang), ticket["service_name"]),
-            (t("privacy.field.receipt_no", lang), ticket["receipt_no"]),
-            (t("privacy.field.status", lang), t(f"status.{ticket['status']}", lang)),
-            (t("privacy.field.nik", lang), ticket["nik_masked"]),
-            (t("privacy.field.phone", lang), ticket["phone"]),
-            (t("privacy.field.phone_consent", lang), _local(ticket["phone_consent_at"])
+        flow += section(t("privacy.export.ticket", lang=lang, n=n, code=ticket["code"], day=ticket["day"]), _pairs([
+            (t("privacy.field.name", lang=lang), ticket["name"]),
+            (t("privacy.field.service", lang=lang), ticket["service_name"]),
+            (t("privacy.field.receipt_no", lang=lang), ticket["receipt_no"]),
+            (t("privacy.field.status", lang=lang), t(f"status.{ticket['status']}", lang=lang)),
+            (t("privacy.field.nik", lang=lang), ticket["nik_masked"]),
+            (t("privacy.field.phone", lang=lang), ticket["phone"]),
+            (t("privacy.field.phone_consent", lang=lang), _local(ticket["phone_consent_at"])
              if ticket["phone_consent_at"] else None),
-            (t("privacy.field.notes", lang), ticket["notes"]),
-            (t("privacy.field.outcome", lang), ticket["outcome"]),
-            (t("privacy.field.registered", lang), _local(ticket["registered_at"])),
-            (t("privacy.field.finished", lang), _local(ticket["finished_at"])),
+            (t("privacy.field.notes", lang=lang), ticket["notes"]),
+            (t("privacy.field.outcome", lang=lang), ticket["outcome"]),
+            (t("privacy.field.registered", lang=lang), _local(ticket["registered_at"])),
+            (t("privacy.field.finished", lang=lang), _local(ticket["finished_at"])),
         ]))
         if ticket["events"]:
             flow.append(Spacer(1, 2 * mm))
             flow.append(_grid(
-                [t("privacy.field.when", lang), t("privacy.field.action", lang),
-                 t("privacy.field.by", lang), t("privacy.field.detail", lang)],
+                [t("privacy.field.when", lang=lang), t("privacy.field.action", lang=lang),
+                 t("privacy.field.by", lang=lang), t("privacy.field.detail", lang=lang)],
                 [[_local(e["at"]), e["action"], e["actor"], _detail(e["detail"])] for e in ticket["events"]],
                 [30 * mm, 28 * mm, 35 * mm, BODY_W - 93 * mm]))
     for c in doc["complaints"]:
-        flow += section(t("privacy.export.complaint", lang, number=c["number"]), _pairs([
-            (t("privacy.field.received", lang), _local(c["received_at"])),
-            (t("privacy.field.text", lang), c["text"]),
-            (t("privacy.field.contact", lang), c["contact"]),
-            (t("privacy.field.status", lang), c["status"]),
+        flow += section(t("privacy.export.complaint", lang=lang, number=c["number"]), _pairs([
+            (t("privacy.field.received", lang=lang), _local(c["received_at"])),
+            (t("privacy.field.text", lang=lang), c["text"]),
+            (t("privacy.field.contact", lang=lang), c["contact"]),
+            (t("privacy.field.status", lang=lang), c["status"]),
         ]))
         if c["actions"]:
-            flow.append(_grid([t("privacy.field.when", lang), t("privacy.field.by", lang),
-                               t("privacy.field.action", lang)],
+            flow.append(_grid([t("privacy.field.when", lang=lang), t("privacy.field.by", lang=lang),
+                               t("privacy.field.action", lang=lang)],
                               [[_local(a["at"]), a["actor"], a["action"]] for a in c["actions"]],
                               [30 * mm, 35 * mm, BODY_W - 65 * mm]))
     for s in doc["survey_responses"]:
         answers = ", ".join(f"{k}={v}" for k, v in s["answers"].items() if v is not None)
-        flow += section(t("privacy.export.survey", lang, day=s["day"]), _pairs([
-            (t("privacy.field.answers", lang), answers),
-            (t("privacy.field.profile", lang), " / ".join(
+        flow += section(t("privacy.export.survey", lang=lang, day=s["day"]), _pairs([
+            (t("privacy.field.answers", lang=lang), answers),
+            (t("privacy.field.profile", lang=lang), " / ".join(
                 str(x) for x in (s["age_band"], s["sex"], s["education"], s["occupation"]) if x)),
-            (t("privacy.field.suggestions", lang), s["suggestions"]),
+            (t("privacy.field.suggestions", lang=lang), s["suggestions"]),
         ]))
-    flow += section(t("privacy.export.rights", lang), P(t(
-        "privacy.export.rights_text", lang, days=doc["retention_days"],
+    flow += section(t("privacy.export.rights", lang=lang), P(t(
+        "privacy.export.rights_text", lang=lang, days=doc["retention_days"],
         contact=site["contact"]), "Body"))
     return build_a4(flow, title=title, author=site["name"], lang=lang,
                     on_page=page_furniture(site["name"], title, _local(doc["generated_at"])))
@@ -129,12 +129,12 @@ def _detail(detail: Any) -> str:
 
 def render_notice(data: dict[str, Any], lang: str | None = None) -> bytes:
     lang = lang or language()
-    title = t("privacy.notice.title", lang)
+    title = t("privacy.notice.title", lang=lang)
     flow: list[Flowable] = [P(title, "Title"), P(data["site_name"], "Site"),
                             P(data["site_address"], "Meta"), Spacer(1, 3 * mm),
-                            P(t("privacy.notice.lead", lang), "Body")]
+                            P(t("privacy.notice.lead", lang=lang), "Body")]
     for part in NOTICE_PARTS:
-        flow += section(t(f"privacy.notice.{part}.head", lang),
-                        P(t(f"privacy.notice.{part}.text", lang, **data), "Body"), need=20 * mm)
+        flow += section(t(f"privacy.notice.{part}.head", lang=lang),
+                        P(t(f"privacy.notice.{part}.text", lang=lang, **data), "Body"), need=20 * mm)
     return build_a4(flow, title=title, author=data["site_name"], lang=lang,
-                    on_page=page_furniture(data["site_name"], title, t("privacy.notice.basis", lang)))
+                    on_page=page_furniture(data["site_name"], title, t("privacy.notice.basis", lang=lang)))

@@ -117,7 +117,7 @@ def _fit_chars(word: str, font: str, size: float, width: float) -> int:
 def rupiah(amount: int, lang: str = "id") -> str:
     """`350000` → `Rp 350.000`; 0 → `Gratis`."""
     if not amount:
-        return t("receipt.free", lang)
+        return t("receipt.free", lang=lang)
     return "Rp " + f"{int(amount):,}".replace(",", ".")
 
 
@@ -404,7 +404,7 @@ def layout(
     lang = snapshot.get("lang") or "id"
 
     def L(key: str, **params: Any) -> str:  # noqa: N802 (short label helper)
-        return t(f"receipt.{key}", lang, **params)
+        return t(f"receipt.{key}", lang=lang, **params)
 
     f = _Flow(p)
     f.emblem(12 * mm * s)
@@ -623,4 +623,4 @@ def render_receipt(
     """The receipt as PDF bytes; `reprint` adds the CETAK ULANG mark and nothing else."""
     lay = layout(snapshot, paper, reprint)
     lang = snapshot.get("lang") or "id"
-    return draw(lay, f"{t('receipt.title', lang)} {snapshot.get('code', '')}".strip())
+    return draw(lay, f"{t('receipt.title', lang=lang)} {snapshot.get('code', '')}".strip())

@@ -30,7 +30,7 @@ def _list(items: Sequence[str], numbered: bool) -> list[Flowable]:
 
 def _page(std: Mapping[str, Any], lang: str) -> list[Flowable]:
     def L(key: str) -> str:  # noqa: N802 (short label helper)
-        return t(f"standard.{key}", lang)
+        return t(f"standard.{key}", lang=lang)
 
     quota = std.get("daily_quota")
     rows: list[tuple[str, list[Flowable]]] = [
@@ -41,7 +41,7 @@ def _page(std: Mapping[str, Any], lang: str) -> list[Flowable]:
         (L("fee"), [P(str(std.get("fee_text") or "—"), "Cell")]),
         (L("product"), [P(str(std.get("product") or "—"), "Cell")]),
         (L("hours"), [P(str(std.get("hours") or "—"), "Cell")]),
-        (L("quota"), [P(t("standard.quota_value", lang, n=quota) if quota else L("no_quota"), "Cell")]),
+        (L("quota"), [P(t("standard.quota_value", lang=lang, n=quota) if quota else L("no_quota"), "Cell")]),
     ]
     table = Table(
         [[P(f"{i}. {label}", "CellBold"), cell] for i, (label, cell) in enumerate(rows, 1)],
@@ -76,6 +76,6 @@ def render(standards: Sequence[Mapping[str, Any]], *, site: str, generated: str,
             flow.append(PageBreak())
         flow.extend(_page(std, lang))
     if not flow:
-        flow.append(P(t("standard.none", lang), "Empty"))
-    head = t("standard.title", lang)
+        flow.append(P(t("standard.none", lang=lang), "Empty"))
+    head = t("standard.title", lang=lang)
     return build_a4(flow, title=head, author=site, on_page=page_furniture(site, head, generated), lang=lang)

@@ -62,16 +62,16 @@ SUGGESTIONS_SHOWN = 200
 
 
 def element_name(code: str, lang: str) -> str:
-    return t(f"survey.element.{code}", lang)
+    return t(f"survey.element.{code}", lang=lang)
 
 
 def kinerja_text(grade: str | None, lang: str) -> str:
-    return "–" if not grade else t(f"survey.kinerja.{grade}", lang)
+    return "–" if not grade else t(f"survey.kinerja.{grade}", lang=lang)
 
 
 def short_day(value: str, lang: str) -> str:
     d = date.fromisoformat(value)
-    months = t("report.months", lang).split(",")
+    months = t("report.months", lang=lang).split(",")
     return f"{d.day} {months[d.month - 1]} {d.year}"
 
 
@@ -86,8 +86,8 @@ def scope_text(snapshot: Mapping[str, Any], lang: str) -> str:
     name = snapshot.get("scope_name") or ""
     for kind in ("service", "agency", "counter"):
         if flt.get(kind):
-            return t(f"skm.scope.{kind}", lang, code=flt[kind], name=name)
-    return t("skm.scope.all", lang)
+            return t(f"skm.scope.{kind}", lang=lang, code=flt[kind], name=name)
+    return t("skm.scope.all", lang=lang)
 
 
 # ---- blocks -------------------------------------------------------------------------------
@@ -107,7 +107,7 @@ def _result_tiles(snapshot: Mapping[str, Any], lang: str) -> Table:
                                                                              leading=18)), "skm.tile.kinerja"),
     ]
     inner = [
-        Table([[value], [P(t(label, lang), "TileLabel")]], colWidths=[BODY_W / 3 - 4 * mm],
+        Table([[value], [P(t(label, lang=lang), "TileLabel")]], colWidths=[BODY_W / 3 - 4 * mm],
               rowHeights=[12 * mm, None])
         for value, label in cells
     ]
@@ -127,16 +127,16 @@ def _result_tiles(snapshot: Mapping[str, Any], lang: str) -> Table:
 
 def _sample_lines(snapshot: Mapping[str, Any], lang: str) -> list[Flowable]:
     n, required, population = snapshot["respondents"], snapshot["required_sample"], snapshot["population"]
-    lines = [t("skm.sample", lang, respondents=number(n, lang), population=number(population, lang),
+    lines = [t("skm.sample", lang=lang, respondents=number(n, lang), population=number(population, lang),
                required=number(required, lang))]
     if population:
-        lines.append(t("skm.sample_ok" if n >= required else "skm.sample_short", lang,
+        lines.append(t("skm.sample_ok" if n >= required else "skm.sample_short", lang=lang,
                        missing=number(max(0, required - n), lang)))
     if snapshot.get("incomplete"):
-        lines.append(t("skm.incomplete", lang, count=number(snapshot["incomplete"], lang)))
+        lines.append(t("skm.incomplete", lang=lang, count=number(snapshot["incomplete"], lang)))
     sources = snapshot.get("sources") or {}
     if sources:
-        lines.append(t("skm.sources", lang, kiosk=number(sources.get("kiosk", 0), lang),
+        lines.append(t("skm.sources", lang=lang, kiosk=number(sources.get("kiosk", 0), lang),
                        paper=number(sources.get("paper", 0), lang)))
     return [P(line, "Body") for line in lines]
 
@@ -182,7 +182,7 @@ def _element_table(snapshot: Mapping[str, Any], lang: str) -> Table:
     index = snapshot.get("element_index") or {}
     grades = snapshot.get("element_grade") or {}
     totals = snapshot.get("totals") or {}
-    head = [_head(t(f"skm.col.{k}", lang), k) for k in ("no", "element", "sum", "nrr", "weighted",
+    head = [_head(t(f"skm.col.{k}", lang=lang), k) for k in ("no", "element", "sum", "nrr", "weighted",
                                                          "converted", "grade")]
     rows: list[list[Any]] = [head]
     for i, code in enumerate(ELEMENTS, start=1):
@@ -195,9 +195,9 @@ def _element_table(snapshot: Mapping[str, Any], lang: str) -> Table:
             number(index.get(code), lang, 2),
             grades.get(code, "–"),
         ])
-    rows.append(["", P(t("skm.row.weighted_total", lang), "CellBold"), "", "",
+    rows.append(["", P(t("skm.row.weighted_total", lang=lang), "CellBold"), "", "",
                  number(snapshot.get("nrr_weighted_total"), lang, 3), "", ""])
-    rows.append(["", P(t("skm.row.ikm", lang), "CellBold"), "", "", "",
+    rows.append(["", P(t("skm.row.ikm", lang=lang), "CellBold"), "", "", "",
                  number(snapshot.get("ikm"), lang, 2), snapshot.get("grade") or "–"])
     widths = [8 * mm, BODY_W - 8 * mm - 5 * 20 * mm] + [20 * mm] * 5
     table = Table(rows, colWidths=widths, repeatRows=1)
@@ -215,12 +215,12 @@ def _service_table(snapshot: Mapping[str, Any], lang: str) -> Table | None:
     rows_in = [r for r in snapshot.get("by_service") or [] if r["respondents"] or r["population"]]
     if len(rows_in) < 2:
         return None
-    head = [_head(t(f"skm.col.{k}", lang), k) for k in ("service", "agency", "served", "respondents",
+    head = [_head(t(f"skm.col.{k}", lang=lang), k) for k in ("service", "agency", "served", "respondents",
                                                          "ikm", "grade", "kinerja")]
     rows: list[list[Any]] = [head]
     for r in rows_in:
         name = (r.get("name_en") if lang == "en" else r.get("name")) or r.get("name") or ""
-        label = name if r.get("service") else t("skm.no_service", lang)
+        label = name if r.get("service") else t("skm.no_service", lang=lang)
         rows.append([
             P(label, "Cell"), P(r.get("agency") or "", "Cell"), number(r["population"], lang),
             number(r["respondents"], lang), number(r["ikm"], lang, 2), r["grade"] or "–",
@@ -244,16 +244,16 @@ def _profile_tables(snapshot: Mapping[str, Any], lang: str) -> Table:
     for name in ("age_band", "sex", "education", "occupation"):
         entries = profile.get(name, [])
         total = sum(e["count"] for e in entries) + unknown.get(name, 0)
-        rows: list[list[Any]] = [[P(t(f"survey.profile.{name}", lang), "Head"),
-                                  P(t("skm.col.count", lang), "HeadNum"),
-                                  P(t("skm.col.share", lang), "HeadNum")]]
+        rows: list[list[Any]] = [[P(t(f"survey.profile.{name}", lang=lang), "Head"),
+                                  P(t("skm.col.count", lang=lang), "HeadNum"),
+                                  P(t("skm.col.share", lang=lang), "HeadNum")]]
         for e in entries:
             share = 100 * e["count"] / total if total else None
-            rows.append([P(t(f"survey.{name}.{e['code']}", lang), "Cell"), number(e["count"], lang),
+            rows.append([P(t(f"survey.{name}.{e['code']}", lang=lang), "Cell"), number(e["count"], lang),
                          "–" if share is None else number(share, lang, 1) + "%"])
         if unknown.get(name):
             share = 100 * unknown[name] / total
-            rows.append([P(t("skm.profile_unknown", lang), "Cell"), number(unknown[name], lang),
+            rows.append([P(t("skm.profile_unknown", lang=lang), "Cell"), number(unknown[name], lang),
                          number(share, lang, 1) + "%"])
         tb = Table(rows, colWidths=[half - 34 * mm, 16 * mm, 18 * mm])
         tb.setStyle(_style(_grid_style(len(rows)) + [("ALIGN", (1, 1), (-1, -1), "RIGHT"),
@@ -268,7 +268,7 @@ def _profile_tables(snapshot: Mapping[str, Any], lang: str) -> Table:
 def _suggestions(snapshot: Mapping[str, Any], lang: str) -> list[Flowable]:
     items = snapshot.get("suggestions") or []
     if not items:
-        return [P(t("skm.suggestions_none", lang), "Body")]
+        return [P(t("skm.suggestions_none", lang=lang), "Body")]
     style = stylesheet()["Note"].clone("Numbered", leftIndent=8 * mm, bulletFontName=FONT,
                                        bulletFontSize=8, bulletIndent=0)
     out: list[Flowable] = []
@@ -278,14 +278,14 @@ def _suggestions(snapshot: Mapping[str, Any], lang: str) -> list[Flowable]:
         out.append(Paragraph(f"{text} <font color='#5F6B7A' size='7'>({escape(where)})</font>",
                              style, bulletText=f"{i}."))
     if len(items) > SUGGESTIONS_SHOWN:
-        out.append(P(t("skm.suggestions_more", lang, count=len(items) - SUGGESTIONS_SHOWN), "Note"))
+        out.append(P(t("skm.suggestions_more", lang=lang, count=len(items) - SUGGESTIONS_SHOWN), "Note"))
     return out
 
 
 def _plan_table(snapshot: Mapping[str, Any], lang: str) -> Table:
     weakest = list(snapshot.get("weakest") or [])
     nrr = snapshot.get("nrr") or {}
-    head = [P(t(f"skm.plan.{k}", lang), "Head")
+    head = [P(t(f"skm.plan.{k}", lang=lang), "Head")
             for k in ("no", "element", "activity", "when", "who")]
     rows: list[list[Any]] = [head]
     for i in range(PLAN_ROWS):
@@ -307,12 +307,12 @@ def _plan_table(snapshot: Mapping[str, Any], lang: str) -> Table:
 
 
 def _method(lang: str) -> list[Flowable]:
-    return [P("• " + t(f"skm.method.{k}", lang), "Small")
+    return [P("• " + t(f"skm.method.{k}", lang=lang), "Small")
             for k in ("scale", "nrr", "ikm", "grades", "incomplete", "sample")]
 
 
 def _signature(snapshot: Mapping[str, Any], lang: str) -> Table:
-    return signature([t("skm.sign.place", lang), t("skm.sign.role", lang)], lang, width=76 * mm)
+    return signature([t("skm.sign.place", lang=lang), t("skm.sign.role", lang=lang)], lang, width=76 * mm)
 
 
 def _section(title: str, *flowables: Flowable, need: float = 35 * mm) -> list[Flowable]:
@@ -325,13 +325,13 @@ def _section(title: str, *flowables: Flowable, need: float = 35 * mm) -> list[Fl
 def story(snapshot: Mapping[str, Any], lang: str = "id") -> list[Flowable]:
     site = snapshot["site"]
     flow: list[Flowable] = [
-        P(t("skm.title", lang), "Title"),
+        P(t("skm.title", lang=lang), "Title"),
         P(site["name"], "Site"),
     ]
     if site.get("address"):
         flow.append(P(site["address"], "Meta"))
     flow += [
-        P(t("skm.period", lang, period=period_text(snapshot, lang)), "Meta"),
+        P(t("skm.period", lang=lang, period=period_text(snapshot, lang)), "Meta"),
         P(scope_text(snapshot, lang), "Meta"),
         Spacer(1, 4 * mm),
         _result_tiles(snapshot, lang),
@@ -339,32 +339,32 @@ def story(snapshot: Mapping[str, Any], lang: str = "id") -> list[Flowable]:
         *_sample_lines(snapshot, lang),
     ]
     if not snapshot["respondents"]:
-        flow.append(P(t("skm.empty", lang), "Empty"))
-    flow += _section(t("skm.section.elements", lang), _element_table(snapshot, lang))
+        flow.append(P(t("skm.empty", lang=lang), "Empty"))
+    flow += _section(t("skm.section.elements", lang=lang), _element_table(snapshot, lang))
     if snapshot["respondents"]:
         flow.append(KeepTogether(_section(
-            t("skm.section.chart", lang),
+            t("skm.section.chart", lang=lang),
             element_chart(snapshot["nrr"], snapshot.get("element_grade") or {}, lang),
-            P(t("skm.chart_note", lang), "Small"),
+            P(t("skm.chart_note", lang=lang), "Small"),
             need=70 * mm,
         )))
     services = _service_table(snapshot, lang)
     if services is not None:
-        flow += _section(t("skm.section.services", lang), services)
-    flow += _section(t("skm.section.profile", lang), _profile_tables(snapshot, lang), need=60 * mm)
-    flow += _section(t("skm.section.suggestions", lang), *_suggestions(snapshot, lang))
-    flow.append(KeepTogether(_section(t("skm.section.plan", lang), P(t("skm.plan_note", lang), "Small"),
+        flow += _section(t("skm.section.services", lang=lang), services)
+    flow += _section(t("skm.section.profile", lang=lang), _profile_tables(snapshot, lang), need=60 * mm)
+    flow += _section(t("skm.section.suggestions", lang=lang), *_suggestions(snapshot, lang))
+    flow.append(KeepTogether(_section(t("skm.section.plan", lang=lang), P(t("skm.plan_note", lang=lang), "Small"),
                                       Spacer(1, 1.5 * mm), _plan_table(snapshot, lang), need=90 * mm)))
-    flow += _section(t("skm.section.method", lang), *_method(lang))
+    flow += _section(t("skm.section.method", lang=lang), *_method(lang))
     flow.append(KeepTogether([Spacer(1, 8 * mm), _signature(snapshot, lang)]))
     return flow
 
 
 def _on_page(snapshot: Mapping[str, Any], lang: str) -> PageHook:
     site = snapshot["site"]["name"]
-    head = f"{t('skm.short_title', lang)} · {period_text(snapshot, lang)}"
+    head = f"{t('skm.short_title', lang=lang)} · {period_text(snapshot, lang)}"
     when = datetime.fromisoformat(snapshot["generated_at"]).astimezone(ZoneInfo(snapshot["timezone"]))
-    generated = t("report.generated", lang, when=when.strftime("%d-%m-%Y %H:%M"), tz=snapshot["timezone"])
+    generated = t("report.generated", lang=lang, when=when.strftime("%d-%m-%Y %H:%M"), tz=snapshot["timezone"])
     return page_furniture(site, head, generated)
 
 
@@ -373,7 +373,7 @@ def render(snapshot: Mapping[str, Any], lang: str = "id") -> bytes:
     register_fonts()
     return build_a4(
         story(snapshot, lang),
-        title=f"{t('skm.short_title', lang)} {period_text(snapshot, lang)}",
+        title=f"{t('skm.short_title', lang=lang)} {period_text(snapshot, lang)}",
         author=snapshot["site"]["name"],
         on_page=_on_page(snapshot, lang),
         lang=lang,

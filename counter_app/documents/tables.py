@@ -45,15 +45,15 @@ def day_text(value: str | date, lang: str) -> str:
 def long_day_text(value: str | date, lang: str) -> str:
     """`Senin, 30 November 2026` / `Monday, 30 November 2026`."""
     d = date.fromisoformat(value) if isinstance(value, str) else value
-    weekdays = t("report.weekdays", lang).split(",")
-    months = t("report.months", lang).split(",")
+    weekdays = t("report.weekdays", lang=lang).split(",")
+    months = t("report.months", lang=lang).split(",")
     return f"{weekdays[d.weekday()]}, {d.day} {months[d.month - 1]} {d.year}"
 
 
 def period_text(snapshot: Snapshot, lang: str) -> str:
     if snapshot["date"] == snapshot["date_to"]:
         return long_day_text(snapshot["date"], lang)
-    months = t("report.months", lang).split(",")
+    months = t("report.months", lang=lang).split(",")
 
     def short(s: str) -> str:
         d = date.fromisoformat(s)
@@ -61,7 +61,7 @@ def period_text(snapshot: Snapshot, lang: str) -> str:
 
     return t(
         "report.period_range",
-        lang,
+        lang=lang,
         start=short(snapshot["date"]),
         end=short(snapshot["date_to"]),
         days=snapshot["days"],
@@ -71,21 +71,21 @@ def period_text(snapshot: Snapshot, lang: str) -> str:
 def scope_text(snapshot: Snapshot, lang: str) -> str:
     scope = snapshot.get("scope") or {}
     if scope.get("counter"):
-        return t("report.scope_counter", lang, code=scope["counter"], name=scope.get("counter_name") or "")
-    return t("report.scope_store", lang)
+        return t("report.scope_counter", lang=lang, code=scope["counter"], name=scope.get("counter_name") or "")
+    return t("report.scope_store", lang=lang)
 
 
 def generated_text(snapshot: Snapshot, lang: str) -> str:
     when = datetime.fromisoformat(snapshot["generated_at"]).astimezone(ZoneInfo(snapshot["timezone"]))
-    return t("report.generated", lang, when=when.strftime("%d-%m-%Y %H:%M"), tz=snapshot["timezone"])
+    return t("report.generated", lang=lang, when=when.strftime("%d-%m-%Y %H:%M"), tz=snapshot["timezone"])
 
 
 def status_text(status: str, lang: str) -> str:
-    return t(f"status.{status}", lang)
+    return t(f"status.{status}", lang=lang)
 
 
 def priority_text(priority: str, lang: str) -> str:
-    return t(f"priority.{priority}", lang)
+    return t(f"priority.{priority}", lang=lang)
 
 
 def service_name(row: Mapping[str, Any], lang: str) -> str:
@@ -112,7 +112,7 @@ def note_text(note: Mapping[str, Any], lang: str) -> str:
     elif kind == "open_at_close":
         codes = list(note["codes"])
         params["codes"] = ", ".join(codes[:15]) + (f", … (+{len(codes) - 15})" if len(codes) > 15 else "")
-    return t(f"report.note.{kind}", lang, **params)
+    return t(f"report.note.{kind}", lang=lang, **params)
 
 
 # ---- the tables ---------------------------------------------------------------------------
@@ -127,7 +127,7 @@ class Column:
     kind: str
 
     def label(self, lang: str) -> str:
-        return t(f"report.col.{self.key}", lang)
+        return t(f"report.col.{self.key}", lang=lang)
 
 
 @dataclass
@@ -138,13 +138,13 @@ class Table:
     total: list[Any] | None = None
 
     def title(self, lang: str) -> str:
-        return t(f"report.table.{self.name}", lang)
+        return t(f"report.table.{self.name}", lang=lang)
 
     def column(self, key: str) -> int:
         return next(i for i, c in enumerate(self.columns) if c.key == key)
 
     def sheet(self, lang: str) -> str:
-        return t(f"report.sheet.{self.name}", lang)[:31]
+        return t(f"report.sheet.{self.name}", lang=lang)[:31]
 
 
 def format_cell(value: Any, kind: str, lang: str) -> str:
@@ -210,7 +210,7 @@ def _time_columns(keys: Sequence[str]) -> list[Column]:
 def report_tables(snapshot: Snapshot, lang: str = "id") -> list[Table]:
     """The report's tables in reading order, with raw values (minutes, percent, counts)."""
     totals = snapshot["totals"]
-    total_label = t("report.total", lang)
+    total_label = t("report.total", lang=lang)
     tables: list[Table] = []
 
     svc_times = ["wait_mean_s", "wait_median_s", "wait_p90_s", "wait_max_s",
@@ -320,22 +320,22 @@ def key_figures(snapshot: Snapshot, lang: str) -> list[tuple[str, Any, str]]:
     """(label, value, kind) of the summary: the top of the PDF and the XLSX's first sheet."""
     tot = snapshot["totals"]
     return [
-        (t("report.key.registered", lang), tot["registered"], "int"),
-        (t("report.key.visitors", lang), tot["visitors"], "int"),
-        (t("report.key.served", lang), tot["served"], "int"),
-        (t("report.key.no_show", lang), tot["no_show"], "int"),
-        (t("report.key.cancelled", lang), tot["cancelled"], "int"),
-        (t("report.key.transferred", lang), tot["transferred"], "int"),
-        (t("report.key.waiting", lang), tot["waiting"], "int"),
-        (t("report.key.wait_mean", lang), minutes(tot["wait_mean_s"]), "minutes"),
-        (t("report.key.wait_median", lang), minutes(tot["wait_median_s"]), "minutes"),
-        (t("report.key.wait_p90", lang), minutes(tot["wait_p90_s"]), "minutes"),
-        (t("report.key.wait_max", lang), minutes(tot["wait_max_s"]), "minutes"),
-        (t("report.key.service_mean", lang), minutes(tot["service_mean_s"]), "minutes"),
-        (t("report.key.service_median", lang), minutes(tot["service_median_s"]), "minutes"),
-        (t("report.key.service_p90", lang), minutes(tot["service_p90_s"]), "minutes"),
-        (t("report.key.service_max", lang), minutes(tot["service_max_s"]), "minutes"),
-        (t("report.key.within_target", lang), tot["within_target_pct"], "pct"),
+        (t("report.key.registered", lang=lang), tot["registered"], "int"),
+        (t("report.key.visitors", lang=lang), tot["visitors"], "int"),
+        (t("report.key.served", lang=lang), tot["served"], "int"),
+        (t("report.key.no_show", lang=lang), tot["no_show"], "int"),
+        (t("report.key.cancelled", lang=lang), tot["cancelled"], "int"),
+        (t("report.key.transferred", lang=lang), tot["transferred"], "int"),
+        (t("report.key.waiting", lang=lang), tot["waiting"], "int"),
+        (t("report.key.wait_mean", lang=lang), minutes(tot["wait_mean_s"]), "minutes"),
+        (t("report.key.wait_median", lang=lang), minutes(tot["wait_median_s"]), "minutes"),
+        (t("report.key.wait_p90", lang=lang), minutes(tot["wait_p90_s"]), "minutes"),
+        (t("report.key.wait_max", lang=lang), minutes(tot["wait_max_s"]), "minutes"),
+        (t("report.key.service_mean", lang=lang), minutes(tot["service_mean_s"]), "minutes"),
+        (t("report.key.service_median", lang=lang), minutes(tot["service_median_s"]), "minutes"),
+        (t("report.key.service_p90", lang=lang), minutes(tot["service_p90_s"]), "minutes"),
+        (t("report.key.service_max", lang=lang), minutes(tot["service_max_s"]), "minutes"),
+        (t("report.key.within_target", lang=lang), tot["within_target_pct"], "pct"),
     ]
 
 
@@ -356,24 +356,24 @@ def summary_lines(snapshot: Snapshot, lang: str) -> list[tuple[str, str]]:
         return number(minutes(tot[key]), lang, 1)
 
     def stats(prefix: str) -> str:
-        return t("report.line.stats", lang, mean=m(f"{prefix}_mean_s"), median=m(f"{prefix}_median_s"),
+        return t("report.line.stats", lang=lang, mean=m(f"{prefix}_mean_s"), median=m(f"{prefix}_median_s"),
                  p90=m(f"{prefix}_p90_s"), max=m(f"{prefix}_max_s"), n=number(tot[f"{prefix}_n"], lang))
 
     lines = [
-        (t("report.line.wait", lang), stats("wait")),
-        (t("report.line.service", lang), stats("service")),
-        (t("report.line.target", lang),
-         t("report.line.target_value", lang, within=number(tot["within_target"], lang),
+        (t("report.line.wait", lang=lang), stats("wait")),
+        (t("report.line.service", lang=lang), stats("service")),
+        (t("report.line.target", lang=lang),
+         t("report.line.target_value", lang=lang, within=number(tot["within_target"], lang),
            measured=number(tot["target_measured"], lang),
            pct=format_cell(tot["within_target_pct"], "pct", lang))),
-        (t("report.line.visitors", lang),
-         t("report.line.visitors_value", lang, visitors=number(tot["visitors"], lang),
+        (t("report.line.visitors", lang=lang),
+         t("report.line.visitors_value", lang=lang, visitors=number(tot["visitors"], lang),
            transferred_in=number(tot["transferred_in"], lang))),
     ]
     peak = peak_hour(snapshot)
     if peak is not None:
-        lines.append((t("report.line.peak", lang),
-                      t("report.line.peak_value", lang, hour=hour_text(peak[0], lang),
+        lines.append((t("report.line.peak", lang=lang),
+                      t("report.line.peak_value", lang=lang, hour=hour_text(peak[0], lang),
                         count=number(peak[1], lang))))
     return lines
 
@@ -386,18 +386,18 @@ def survey_rows(snapshot: Snapshot, lang: str) -> list[tuple[str, Any, str]]:
     if survey is not None:
         grade = survey.get("grade")
         rows += [
-            (t("report.key.ikm", lang), survey.get("ikm"), "0.00"),
-            (t("report.key.ikm_grade", lang),
-             f"{grade} ({t(f'survey.kinerja.{grade}', lang)})" if grade else None, ""),
-            (t("report.key.respondents", lang), survey["respondents"], "#,##0"),
-            (t("report.key.incomplete", lang), survey.get("incomplete", 0), "#,##0"),
+            (t("report.key.ikm", lang=lang), survey.get("ikm"), "0.00"),
+            (t("report.key.ikm_grade", lang=lang),
+             f"{grade} ({t(f'survey.kinerja.{grade}', lang=lang)})" if grade else None, ""),
+            (t("report.key.respondents", lang=lang), survey["respondents"], "#,##0"),
+            (t("report.key.incomplete", lang=lang), survey.get("incomplete", 0), "#,##0"),
         ]
         nrr = survey.get("nrr") or {}
         for code in ("U1", "U2", "U3", "U4", "U5", "U6", "U7", "U8", "U9"):
-            label = t("report.key.nrr", lang, code=code, element=t(f"survey.element.{code}", lang))
+            label = t("report.key.nrr", lang=lang, code=code, element=t(f"survey.element.{code}", lang=lang))
             rows.append((label, nrr.get(code), "0.00"))
     counts = snapshot.get("complaints")
     if counts is not None:
         for key in ("received", "answered_in_time", "answered_late", "overdue", "open_in_time"):
-            rows.append((t(f"report.key.complaints_{key}", lang), counts[key], "#,##0"))
+            rows.append((t(f"report.key.complaints_{key}", lang=lang), counts[key], "#,##0"))
     return rows

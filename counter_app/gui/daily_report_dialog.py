@@ -428,9 +428,9 @@ class DailyReportDialog(QDialog):
         self._show_table()
         notes = [exports.note_text(n, lang) for n in snap["notes"]]
         if notes:
-            self.notes_label.setText(t("report.notes", lang) + ":\n• " + "\n• ".join(notes))
+            self.notes_label.setText(t("report.notes", lang=lang) + ":\n• " + "\n• ".join(notes))
         else:
-            self.notes_label.setText(t("report.notes_none", lang))
+            self.notes_label.setText(t("report.notes_none", lang=lang))
 
     def _show_table(self) -> None:
         tables = getattr(self, "_tables", None)

@@ -277,28 +277,28 @@ class SurveyKiosk(QWidget):
 
     def retranslate(self) -> None:
         lang = self.lang
-        self.setWindowTitle(t("gui.survey.window_title", lang, code=self.ticket.code))
-        self.title.setText(t("gui.survey.title", lang))
-        self.subtitle.setText(t("gui.survey.subtitle", lang, service=self._service_name(), code=self.ticket.code))
-        self.intro.setText(t("gui.survey.intro", lang))
-        self.language_button.setText(t("gui.survey.language", lang))
+        self.setWindowTitle(t("gui.survey.window_title", lang=lang, code=self.ticket.code))
+        self.title.setText(t("gui.survey.title", lang=lang))
+        self.subtitle.setText(t("gui.survey.subtitle", lang=lang, service=self._service_name(), code=self.ticket.code))
+        self.intro.setText(t("gui.survey.intro", lang=lang))
+        self.language_button.setText(t("gui.survey.language", lang=lang))
         for number, code in enumerate(ELEMENTS, start=1):
-            self.question_labels[code].setText(f"{number}. {t(f'survey.question.{code}', lang)}")
+            self.question_labels[code].setText(f"{number}. {t(f'survey.question.{code}', lang=lang)}")
             scale = "survey.scale_fee" if code == FEE_ELEMENT else "survey.scale"
             for score, button in zip(SCORES, self.answer_buttons[code]):
-                button.setText(t(f"{scale}.{score}", lang))
-        self.about_label.setText(t("gui.survey.about_you", lang))
-        self.consent_check.setText(t("gui.survey.consent", lang))
+                button.setText(t(f"{scale}.{score}", lang=lang))
+        self.about_label.setText(t("gui.survey.about_you", lang=lang))
+        self.consent_check.setText(t("gui.survey.consent", lang=lang))
         for name, label in self.profile_labels.items():
-            label.setText(t(f"survey.profile.{name}", lang))
+            label.setText(t(f"survey.profile.{name}", lang=lang))
             for value, button in self.profile_buttons[name].items():
-                button.setText(t(f"survey.{name}.{value}", lang))
-        self.suggestions_label.setText(t("gui.survey.suggestions", lang))
-        self.suggestions_edit.setPlaceholderText(t("gui.survey.suggestions_hint", lang))
-        self.close_button.setText(t("gui.survey.skip", lang))
-        self.submit_button.setText(t("gui.survey.submit", lang))
-        self.thanks_label.setText(t("gui.survey.thanks", lang))
-        self.thanks_detail.setText(t("gui.survey.thanks_detail", lang))
+                button.setText(t(f"survey.{name}.{value}", lang=lang))
+        self.suggestions_label.setText(t("gui.survey.suggestions", lang=lang))
+        self.suggestions_edit.setPlaceholderText(t("gui.survey.suggestions_hint", lang=lang))
+        self.close_button.setText(t("gui.survey.skip", lang=lang))
+        self.submit_button.setText(t("gui.survey.submit", lang=lang))
+        self.thanks_label.setText(t("gui.survey.thanks", lang=lang))
+        self.thanks_detail.setText(t("gui.survey.thanks_detail", lang=lang))
         self._answered()
 
     def toggle_language(self) -> None:
@@ -331,7 +331,7 @@ class SurveyKiosk(QWidget):
 
     def _answered(self, *args: object) -> None:
         done = sum(1 for v in self.answers().values() if v is not None)
-        self.progress_label.setText(t("gui.survey.progress", self.lang, answered=done, total=len(ELEMENTS)))
+        self.progress_label.setText(t("gui.survey.progress", lang=self.lang, answered=done, total=len(ELEMENTS)))
         self.submit_button.setEnabled(done == len(ELEMENTS) and self.response is None)
 
     def _consent_changed(self, on: bool) -> None:

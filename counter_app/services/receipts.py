@@ -79,10 +79,10 @@ def estimated_wait_minutes(ahead: int, service: Service) -> int:
 def wait_text(place: waiting.Position, lang: str | None = None) -> str:
     """"segera dipanggil" when nobody is ahead, else "± 20 menit" (the receipt and screens)."""
     if place.soon:
-        return i18n.t("receipt.wait_soon", lang)
+        return i18n.t("receipt.wait_soon", lang=lang)
     if place.minutes is None:
         return ""
-    return i18n.t("receipt.wait_value", lang, minutes=place.minutes)
+    return i18n.t("receipt.wait_value", lang=lang, minutes=place.minutes)
 
 
 def build_snapshot(ctx: Context, ticket: Ticket, *, lang: str | None = None) -> dict[str, Any]:
@@ -131,7 +131,7 @@ def build_snapshot(ctx: Context, ticket: Ticket, *, lang: str | None = None) -> 
         "issued_local": local_text(issued, ctx.tz, lang),
         "name_masked": person.mask_name(ticket.name),
         "priority": ticket.priority or "",
-        "priority_label": i18n.t(f"priority.{ticket.priority}", lang) if ticket.priority else "",
+        "priority_label": i18n.t(f"priority.{ticket.priority}", lang=lang) if ticket.priority else "",
         "people_ahead": place.ahead,
         # None when nobody is ahead: a receipt never says "± 0 menit" (wait_text says "segera").
         "wait_minutes": place.minutes if place.ahead else None,

@@ -25,10 +25,10 @@ def format_text(figures: DailyFigures, lang: str = "id") -> str:
 
     snapshot = {"date": str(figures.day_from), "date_to": str(figures.day_to), "days": figures.days}
     lines = [
-        t("report.cli.title", lang, site=figures.site_name, period=period_text(snapshot, lang)),
+        t("report.cli.title", lang=lang, site=figures.site_name, period=period_text(snapshot, lang)),
         t(
             "report.cli.counts",
-            lang,
+            lang=lang,
             registered=number(tot.tickets, lang),
             served=number(tot.served, lang),
             no_show=number(tot.no_show, lang),
@@ -38,14 +38,14 @@ def format_text(figures: DailyFigures, lang: str = "id") -> str:
         ),
         t(
             "report.cli.times",
-            lang,
+            lang=lang,
             wait_mean=minutes(tot.wait.mean),
             wait_p90=minutes(tot.wait.p90),
             service_mean=minutes(tot.service.mean),
             within=number(tot.within_target_pct, lang, 1),
         ),
     ]
-    head = t("report.cli.header", lang).split("|")
+    head = t("report.cli.header", lang=lang).split("|")
     lines.append("  " + head[0].ljust(11) + "".join(h.rjust(14) for h in head[1:]))
     for g in figures.by_service:
         if g.tickets:
@@ -53,21 +53,21 @@ def format_text(figures: DailyFigures, lang: str = "id") -> str:
                      minutes(g.wait.mean), minutes(g.service.mean)]
             lines.append("  " + g.key.ljust(11) + "".join(c.rjust(14) for c in cells))
     if figures.notes:
-        lines.append(t("report.cli.notes", lang, count=len(figures.notes)))
+        lines.append(t("report.cli.notes", lang=lang, count=len(figures.notes)))
     return "\n".join(lines)
 
 
 def format_ikm(data: Mapping[str, Any], lang: str | None = None) -> str:
     """The IKM of a period (skm_report.ikm) in a few plain lines (`counter-app ikm` without --json)."""
     lang = lang or "id"
-    lines = [t("survey.cli.period", lang, start=data["date_from"], end=data["date_to"])]
+    lines = [t("survey.cli.period", lang=lang, start=data["date_from"], end=data["date_to"])]
     if data["ikm"] is None:
-        lines.append(t("survey.cli.none", lang))
+        lines.append(t("survey.cli.none", lang=lang))
     else:
-        lines.append(t("survey.cli.ikm", lang, ikm=number(data["ikm"], lang, 2), grade=data["grade"],
-                       kinerja=t(f"survey.kinerja.{data['grade']}", lang)))
+        lines.append(t("survey.cli.ikm", lang=lang, ikm=number(data["ikm"], lang, 2), grade=data["grade"],
+                       kinerja=t(f"survey.kinerja.{data['grade']}", lang=lang)))
         lines.append("  " + "  ".join(f"{c} {number(data['nrr'][c], lang, 2)}" for c in ELEMENTS))
-    lines.append(t("survey.cli.sample", lang, respondents=data["respondents"],
+    lines.append(t("survey.cli.sample", lang=lang, respondents=data["respondents"],
                    incomplete=data["incomplete"], population=data["population"],
                    required=data["required_sample"]))
     return "\n".join(lines)

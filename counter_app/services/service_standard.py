@@ -24,9 +24,9 @@ from counter_app.services.views import ServiceView
 def fee_text(service: ServiceView, lang: str | None = None) -> str:
     """`Rp 350.000`, `Gratis`, or `Sesuai ketetapan` for an assessed tax or levy."""
     if service.fee_kind == "assessed":
-        return i18n.t("receipt.fee_assessed", lang)
+        return i18n.t("receipt.fee_assessed", lang=lang)
     if not service.fee:
-        return i18n.t("receipt.free", lang)
+        return i18n.t("receipt.free", lang=lang)
     return "Rp " + f"{int(service.fee):,}".replace(",", ".")
 
 
@@ -70,7 +70,7 @@ def render_pdf(ctx: Context, codes: list[str] | None = None, lang: str | None = 
     wanted = codes or [s.code for s in catalogue.active_services()]
     standards = [standard(code, lang) for code in wanted]
     site = str(ctx.setting("site_name") or "")
-    generated = i18n.t("standard.generated", lang, site=site)
+    generated = i18n.t("standard.generated", lang=lang, site=site)
     return service_standard_pdf.render(standards, site=site, generated=generated, lang=lang)
 
 

@@ -242,5 +242,5 @@ def estimate_text(years: list[int], lang: str | None = None) -> str:
     """The warning for `estimated_years`, naming the years and the installed release."""
     from counter_app.core.i18n import t
 
-    return t("calendar.estimated", lang, years=", ".join(str(y) for y in years),
+    return t("calendar.estimated", lang=lang, years=", ".join(str(y) for y in years),
              version=rules_mod.holidays_version())

@@ -66,10 +66,10 @@ class RowError:
     params: dict[str, Any] = field(default_factory=dict)
 
     def text(self, lang: str | None = None) -> str:
-        reason = t(f"survey.csv.{self.key}", lang, **self.params)
+        reason = t(f"survey.csv.{self.key}", lang=lang, **self.params)
         if self.column:
-            return t("survey.csv.at_column", lang, row=self.row, column=self.column, reason=reason)
-        return t("survey.csv.at_row", lang, row=self.row, reason=reason)
+            return t("survey.csv.at_column", lang=lang, row=self.row, column=self.column, reason=reason)
+        return t("survey.csv.at_row", lang=lang, row=self.row, reason=reason)
 
 
 class CsvRejected(ValidationError):
@@ -83,7 +83,7 @@ class CsvRejected(ValidationError):
         lines = [super().message(lang)]
         lines += [e.text(lang) for e in self.errors[:SHOWN_ERRORS]]
         if len(self.errors) > SHOWN_ERRORS:
-            lines.append(t("survey.csv.more", lang, count=len(self.errors) - SHOWN_ERRORS))
+            lines.append(t("survey.csv.more", lang=lang, count=len(self.errors) - SHOWN_ERRORS))
         return "\n".join(lines)
 
 

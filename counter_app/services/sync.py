@@ -96,15 +96,15 @@ class SyncResult:
         }
 
     def text(self, lang: str | None = None) -> str:
-        line = t("sync.result", lang, pushed=self.pushed, pulled=self.pulled, device=self.device)
+        line = t("sync.result", lang=lang, pushed=self.pushed, pulled=self.pulled, device=self.device)
         if self.mismatches:
             days = ", ".join(
-                t("sync.mismatch_day", lang, day=m["day"], local=m["local"], server=m["server"])
+                t("sync.mismatch_day", lang=lang, day=m["day"], local=m["local"], server=m["server"])
                 for m in self.mismatches
             )
-            line += "\n" + t("sync.result_mismatch", lang, count=len(self.mismatches), days=days)
+            line += "\n" + t("sync.result_mismatch", lang=lang, count=len(self.mismatches), days=days)
         if self.keys_refused:
-            line += "\n" + t("sync.keys_refused", lang, detail=self.keys_refused)
+            line += "\n" + t("sync.keys_refused", lang=lang, detail=self.keys_refused)
         return line
 
 
@@ -117,11 +117,11 @@ class LastSync:
 
     def text(self, lang: str | None = None) -> str:
         if self.ok is None:
-            return t("sync.never", lang)
+            return t("sync.never", lang=lang)
         if self.ok:
-            return t("sync.result", lang, pushed=self.result.get("pushed", 0),
+            return t("sync.result", lang=lang, pushed=self.result.get("pushed", 0),
                      pulled=self.result.get("pulled", 0), device=self.result.get("device", ""))
-        return t("sync.failed", lang, message=self.result.get("message", ""))
+        return t("sync.failed", lang=lang, message=self.result.get("message", ""))
 
 
 # ---- settings and the token ---------------------------------------------------------------
@@ -429,8 +429,8 @@ class AnchorCheck:
 
     def text(self, lang: str | None = None) -> str:
         if self.intact:
-            return t("sync.audit_ok", lang, heads=self.heads)
-        return t("sync.audit_tampered", lang, missing=len(self.missing), heads=self.heads, seq=self.missing[0][0])
+            return t("sync.audit_ok", lang=lang, heads=self.heads)
+        return t("sync.audit_tampered", lang=lang, missing=len(self.missing), heads=self.heads, seq=self.missing[0][0])
 
 
 def check_audit_anchor(
@@ -488,7 +488,7 @@ def consolidated_text(figures: dict[str, Any], lang: str | None = None) -> str:
         return number(None if seconds is None else seconds / 60, lang, 1)
 
     def counts(row: dict[str, Any]) -> str:
-        return t("report.cli.counts", lang, **{
+        return t("report.cli.counts", lang=lang, **{
             k: number(row.get(k, 0), lang)
             for k in ("registered", "served", "no_show", "cancelled", "transferred", "waiting")
         })
@@ -496,9 +496,9 @@ def consolidated_text(figures: dict[str, Any], lang: str | None = None) -> str:
     tot = figures["totals"]
     devices = figures.get("scope", {}).get("devices", [])
     lines = [
-        t("sync.report.title", lang, period=period_text(figures, lang), devices=len(devices)),
+        t("sync.report.title", lang=lang, period=period_text(figures, lang), devices=len(devices)),
         counts(tot),
-        t("report.cli.times", lang, wait_mean=minutes(tot.get("wait_mean_s")),
+        t("report.cli.times", lang=lang, wait_mean=minutes(tot.get("wait_mean_s")),
           wait_p90=minutes(tot.get("wait_p90_s")), service_mean=minutes(tot.get("service_mean_s")),
           within=number(tot.get("within_target_pct"), lang, 1)),
     ]

@@ -39,8 +39,8 @@ def test_sizes_and_kinds() -> None:
 @pytest.mark.parametrize("name", paper.RECEIPT_PAPERS)
 def test_the_labels_are_the_settings_screens_words(name: str) -> None:
     size = paper.PAPERS[name]
-    assert size.label("id") == i18n.t(f"gui.settings.paper.{name}", "id")
-    assert size.label("en") == i18n.t(f"gui.settings.paper.{name}", "en")
+    assert size.label("id") == i18n.t(f"gui.settings.paper.{name}", lang="id")
+    assert size.label("en") == i18n.t(f"gui.settings.paper.{name}", lang="en")
 
 
 @pytest.mark.parametrize("name", paper.RECEIPT_PAPERS)
