@@ -4,7 +4,10 @@
 
 1. Cold start: a fresh process until the login dialog is shown and exposed, against a fresh
    process showing a bare PySide6 QWidget, interleaved in the same run (wall time from spawn to
-   the child's "READY" line). The RATIO is the figure; target ≤ 2×.
+   the child's "READY" line). The RATIO is the figure; target ≤ 1.5× (issue 16) for the gui
+   install (no server extras, as on a counter PC). And a fresh process until the main window
+   with today's 3,000 tickets is shown, against a fresh process that reads the same 3,000 rows
+   with sqlite3 into a bare QAbstractTableModel shown in a QTableView; target ≤ 2×.
 2. Memory: RSS after registering `--visits` visitors through the register panel's own path
    (fields filled, `submit()`, the window's queue model updated) — target < 200 MB. `--print`
    also makes and keeps every receipt's PDF in the background, as at a counter with no printer.
@@ -24,14 +27,15 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import _common as C  # noqa: N812  (also puts the project on sys.path)
 
-COLD_TARGET_RATIO = 2.0
+COLD_TARGET_RATIO = 1.5
+MAIN_TARGET_RATIO = 2.0
 RSS_TARGET_MB = 200.0
 
 BARE_CHILD = """
@@ -68,6 +72,86 @@ print("READY", flush=True)
 import os
 os._exit(0)
 """
+
+
+MAIN_CHILD = """
+import sys
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from counter_app.core.clock import FixedClock
+from counter_app.core.roles import Actor, Role
+from counter_app.gui import app as gui_app, error_dialog
+data = Path(sys.argv[1])
+qapp = gui_app.make_app(["bench"])
+error_dialog.install(data)
+ctx = gui_app.open_store(data, FixedClock(datetime.fromisoformat(sys.argv[2])))
+gui_app.use_site_language(ctx)
+ctx = replace(ctx, actor=Actor("admin", Role.ADMIN, 1))  # the login itself is figure 1
+from counter_app.gui.main_window import MainWindow
+window = MainWindow(ctx)
+window.show()
+while not (window.windowHandle() and window.windowHandle().isExposed()):
+    qapp.processEvents()
+qapp.processEvents()
+print("READY", flush=True)
+import os
+os._exit(0)
+"""
+
+BARE_TABLE_CHILD = """
+import sqlite3, sys
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtWidgets import QApplication, QTableView
+app = QApplication(["bench"])
+conn = sqlite3.connect(sys.argv[1])
+rows = conn.execute("SELECT code, name, service_id, priority, status, registered_at, first_called_at, call_count"
+                    " FROM ticket WHERE day = ? ORDER BY registered_at, seq", (sys.argv[2],)).fetchall()
+class Model(QAbstractTableModel):
+    def rowCount(self, parent=QModelIndex()): return len(rows)
+    def columnCount(self, parent=QModelIndex()): return 8
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if role == Qt.ItemDataRole.DisplayRole:
+            v = rows[index.row()][index.column()]
+            return "" if v is None else str(v)
+        return None
+view = QTableView()
+view.setModel(Model())
+view.resize(1366, 768)
+view.show()
+while not (view.windowHandle() and view.windowHandle().isExposed()):
+    app.processEvents()
+app.processEvents()
+print("READY", flush=True)
+import os
+os._exit(0)
+"""
+
+
+def bench_main_window(work: Path, runs: int) -> tuple[C.Stats, C.Stats] | None:
+    """Cold start to the main window with a bulk-built day of 3,000 tickets, vs a bare table."""
+    src = Path("/tmp/loket-bench-cache/day-3000")
+    C.bulk_store(src, days=1, per_day=3000, today_n=3000, waiting=200, end_day=date(2026, 11, 30))
+    data = work / "main"
+    shutil.copytree(src, data)
+    db_file = data / "loket.sqlite3"
+    import sqlite3 as _sq
+
+    conn = _sq.connect(str(db_file))
+    last = conn.execute("SELECT max(registered_at) FROM ticket").fetchone()[0]
+    conn.close()
+    now = (datetime.fromisoformat(last) + timedelta(minutes=1)).replace(tzinfo=ZoneInfo("UTC")).isoformat()
+    kinds = {"bare": (BARE_TABLE_CHILD, (str(db_file), "2026-11-30")),
+             "main": (NO_SERVER_EXTRAS + MAIN_CHILD, (str(data), now))}
+    for code, args in kinds.values():  # warm caches and .pyc
+        time_child(code, *args)
+    samples: dict[str, list[float]] = {k: [] for k in kinds}
+    for i in range(runs):
+        order = list(kinds) if i % 2 == 0 else list(reversed(kinds))
+        for name in order:
+            code, args = kinds[name]
+            samples[name].append(time_child(code, *args))
+    return C.Stats("bare 3,000-row table window", samples["bare"]), C.Stats("main window, 3,000 tickets", samples["main"])
 
 
 def rss_mb() -> float:
@@ -152,12 +236,14 @@ def bench_cold_start(work: Path, runs: int) -> tuple[C.Stats, C.Stats, C.Stats]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--runs", type=int, default=10, help="cold starts of each kind (default 10)")
+    ap.add_argument("--runs", type=int, default=6, help="cold starts of each kind (default 6)")
     ap.add_argument("--visits", type=int, default=3000)
     ap.add_argument("--print", action="store_true", help="also make and keep every receipt PDF")
     ap.add_argument("--samples", type=int, default=50, help="queue-table update samples")
     ap.add_argument("--skip-cold", action="store_true")
+    C.bench_args(ap)
     args = ap.parse_args(argv)
+    report = C.Report("bench_gui", runs=args.runs, visits=args.visits)
     if not os.environ.get("DISPLAY") and not os.environ.get("QT_QPA_PLATFORM"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     work = Path(tempfile.mkdtemp(prefix="loket-bench-gui-"))
@@ -172,11 +258,22 @@ def main(argv: list[str] | None = None) -> int:
                 [[s.name, s.median, s.p99, min(s.samples_ms), C.ratio(s.median, bare.median)]
                  for s in (bare, login, login_pc)],
             )
-            for label, stats in (("this venv", login), ("gui install", login_pc)):
-                r = C.ratio(stats.median, bare.median)
-                ok = r <= COLD_TARGET_RATIO
-                print(f"ratio login/bare ({label}) = {r:.2f}×  (target ≤ {COLD_TARGET_RATIO}×)  {C.verdict(ok)}")
-                results.append((f"cold start ratio ({label})", f"{r:.2f}×", C.verdict(ok)))
+            r = C.ratio(login_pc.median, bare.median)
+            report.add("cold start to the login / bare PySide6 window", r, "x", target=f"<= {COLD_TARGET_RATIO}x",
+                       ok=r <= COLD_TARGET_RATIO, baseline=bare.median, ratio=r, login_ms=login_pc.median)
+            r = C.ratio(login.median, bare.median)
+            report.add("  same, with the server extras installed (this venv)", r, "x", baseline=bare.median,
+                       ratio=r, login_ms=login.median)
+            main = bench_main_window(work, args.runs)
+            if main is not None:
+                bare_t, main_w = main
+                print(f"\n1b. Cold start to the main window with today's 3,000 tickets ({args.runs} runs each)")
+                C.print_table(["process", "median ms", "p99 ms", "min ms"],
+                              [[s.name, s.median, s.p99, min(s.samples_ms)] for s in (bare_t, main_w)])
+                r = C.ratio(main_w.median, bare_t.median)
+                report.add("cold start to the main window, 3,000 tickets / bare table window", r, "x",
+                           target=f"<= {MAIN_TARGET_RATIO}x", ok=r <= MAIN_TARGET_RATIO, baseline=bare_t.median,
+                           ratio=r, main_ms=main_w.median)
 
         # ---- 2. memory after a busy day through the register panel -----------------------
         from counter_app.core.clock import FixedClock
@@ -190,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
         clock = FixedClock(datetime.combine(day, dtime(7, 45), zone))
         data = work / "day"
         initialise(data, admin="admin", admin_password="rahasia-admin-1", by="bench", clock=clock)
+        C.no_quotas(data)
         admin = Context(data, Actor("admin", Role.ADMIN, 1), clock)
         site_settings.set_setting(admin, "printer", "Tidak-Ada-Printer")
         rss_start = rss_mb()
@@ -222,6 +320,7 @@ def main(argv: list[str] | None = None) -> int:
             panel.name_edit.setText(f"{rng.choice(first)} {rng.choice(last)} {i}")
             if rng.random() < 0.5:
                 panel.phone_edit.setText(f"0812{rng.randrange(10**7, 10**8)}")
+                panel.phone_consent.setChecked(True)
             panel.service_picker.select(rng.choice(services))
             t0 = time.perf_counter_ns()
             done = panel.submit()
@@ -246,8 +345,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"registration through the panel: median {reg.median:.2f} ms, p99 {reg.p99:.2f} ms, "
               f"{args.visits / wall:.0f} per second overall")
         ok = rss_after < RSS_TARGET_MB
-        print(f"RSS {rss_after:.0f} MB (target < {RSS_TARGET_MB:.0f} MB)  {C.verdict(ok)}")
-        results.append(("RSS after day", f"{rss_after:.0f} MB", C.verdict(ok)))
+        report.add(f"RSS after {args.visits} registrations (bench's own target)", rss_after, "MB",
+                   target=f"< {RSS_TARGET_MB:g} MB", ok=ok)
 
         # ---- 3. queue table with that many rows ------------------------------------------
         model = window.queue_table.model
@@ -295,15 +394,14 @@ def main(argv: list[str] | None = None) -> int:
         ]
         print(f"\n3. Queue table with {model.rowCount()} rows (each then painted)")
         C.print_table(["update", "median ms", "p99 ms"], [[s.name, s.median, s.p99] for s in stats])
-        ok = stats[0].p99 < 16 and stats[2].p99 < 16
-        print(f"tick and upsert within one 60 Hz frame (p99 < 16 ms)  {C.verdict(ok)}")
-        results.append(("tick/upsert p99", f"{stats[0].p99:.1f} / {stats[2].p99:.1f} ms", C.verdict(ok)))
+        report.add("queue table tick p99 (bench's own target)", stats[0].p99, "ms", target="< 16 ms",
+                   ok=stats[0].p99 < 16)
+        report.add("queue table upsert p99 (bench's own target)", stats[2].p99, "ms", target="< 16 ms",
+                   ok=stats[2].p99 < 16)
         window.close()
         QApplication.processEvents()
 
-        print("\nSummary")
-        C.print_table(["figure", "value", "verdict"], results)
-        return 0 if all(v == "PASS" for *_, v in results) else 1
+        return report.finish(args.json)
     finally:
         from counter_app.store.connection import close_db
 
