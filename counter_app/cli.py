@@ -723,6 +723,7 @@ def _add_survey_commands(sub: Any, common: ArgParser) -> None:
     p = surveys.add_parser("import", parents=[common], help=t("cli.help.survey_import"))
     p.add_argument("file", metavar="FILE.csv")
     p.add_argument("--allow-duplicate", action="store_true", help=t("cli.help.survey_duplicate"))
+    p.add_argument("--map", metavar="8=U9,9=U8", help=t("cli.help.survey_map"))
     p = surveys.add_parser("report", parents=[common], help=t("cli.help.survey_report"))
     p.add_argument("--from", dest="date_from", required=True, metavar="YYYY-MM-DD")
     p.add_argument("--to", dest="date_to", required=True, metavar="YYYY-MM-DD")
@@ -787,10 +788,12 @@ def cmd_survey(args: argparse.Namespace, s: Session) -> int:
     if args.survey == "import":
         # a bad file raises survey_import.CsvRejected (a ValidationError): every row error goes
         # to stderr through main()'s one error path, exit 2, nothing imported
-        result = survey_import.import_csv(ctx, Path(args.file), allow_duplicate=args.allow_duplicate)
+        result = survey_import.import_csv(ctx, Path(args.file), allow_duplicate=args.allow_duplicate,
+                                          mapping=args.map)
         data = result.to_json()
         s.emit(data, t("survey.cli.imported", imported=result.imported, incomplete=result.incomplete,
-                       first=data["first_day"], last=data["last_day"]))
+                       first=data["first_day"], last=data["last_day"])
+               + "\n" + t("survey.cli.mapping", mapping=result.mapping_text()))
         return 0
     from counter_app.documents.skm_report_pdf import render
 

@@ -1,7 +1,7 @@
 """The Indeks Kepuasan Masyarakat exactly as PermenPANRB No. 14 of 2017 defines it, in exact arithmetic.
 
-Per element: NRR = sum of the scores ÷ number of complete responses (a response with any
-element unanswered is left out entirely). IKM = Σ(NRR × 1/9) × 25 with the exact weight 1/9
+Per element: NRR = sum of the scores ÷ number of answers given to that element (a form with a
+blank element still counts for the others: a *partial* form). IKM = Σ(NRR × 1/9) × 25 with the exact weight 1/9
 (spreadsheets that use 0.111 get 99.90 where the answer is 100.00), rounded half-up to two
 decimals, then graded on the rounded value. Sample size: Krejcie–Morgan.
 """
@@ -9,7 +9,7 @@ decimals, then graded on the rounded value. Sample size: Krejcie–Morgan.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
@@ -40,12 +40,13 @@ GRADES: tuple[Grade, ...] = (
 
 @dataclass(frozen=True)
 class IkmResult:
-    respondents: int  # complete responses: the n of every NRR
-    incomplete: int  # responses left out because an element was not answered
-    totals: dict[str, int]  # sum of scores per element (complete responses only)
-    nrr: dict[str, Fraction]  # exact NRR per element; empty when there are no respondents
+    respondents: int  # forms with at least one element answered
+    incomplete: int  # of those, partial forms (some element blank): counted element by element
+    totals: dict[str, int]  # sum of scores per element
+    nrr: dict[str, Fraction]  # exact NRR per element; empty unless every element has an answer
     ikm: Decimal | None  # converted (25–100), half-up to 2 decimals
     grade: Grade | None
+    answered: dict[str, int] = field(default_factory=dict)  # answers given per element: NRR's n
 
     @property
     def exact(self) -> Fraction | None:
@@ -62,6 +63,28 @@ class IkmResult:
         if code not in self.nrr:
             return None
         return round_half_up(self.nrr[code], places)
+
+    def weighted_parts(self, places: int = 3) -> tuple[dict[str, Decimal], Decimal] | None:
+        """NRR × 1/9 per element rounded so that the printed parts add up to the printed total.
+
+        The total is the exact Σ(NRR × 1/9) rounded half-up; each part is first cut down to
+        `places` decimals and the units still missing go to the parts with the largest cut-off
+        remainders (largest remainder), ties to the earlier element. Published SKM reports print
+        a column whose sum is its total row (their spreadsheets sum the rounded cells); this keeps
+        that property while the total — and the IKM, total × 25 before rounding — stay exact."""
+        if not self.nrr:
+            return None
+        scale = 10**places
+        exact = {code: self.nrr[code] * WEIGHT * scale for code in ELEMENTS}
+        total_units = int(round_half_up(sum(exact.values(), Fraction(0)), 0))
+        floors = {code: v.numerator // v.denominator for code, v in exact.items()}
+        missing = total_units - sum(floors.values())  # 0 ≤ missing < 9
+        order = sorted(ELEMENTS, key=lambda c: (-(exact[c] - floors[c]), ELEMENTS.index(c)))
+        for code in order[:missing]:
+            floors[code] += 1
+        unit = Decimal(1).scaleb(-places)
+        parts = {code: (Decimal(floors[code]) * unit).quantize(unit) for code in ELEMENTS}
+        return parts, (Decimal(total_units) * unit).quantize(unit)
 
 
 def round_half_up(value: Fraction | int, places: int = 2) -> Decimal:
@@ -102,39 +125,55 @@ def grade_of(ikm: Decimal) -> Grade:
 
 
 def compute(responses: Iterable[Answers]) -> IkmResult:
-    """NRR per element and the IKM of a set of responses (dicts U1…U9 → 1–4 or None)."""
+    """NRR per element and the IKM of a set of responses (dicts U1…U9 → 1–4 or None); each
+    element is divided by the answers given to it, a form with no answer at all counts for none."""
     totals = dict.fromkeys(ELEMENTS, 0)
-    n = incomplete = 0
+    answered = dict.fromkeys(ELEMENTS, 0)
+    n = partial = 0
     for answers in responses:
-        values = [answers.get(code) for code in ELEMENTS]
-        if any(v is None for v in values):
-            incomplete += 1
+        values = {code: check_score(answers.get(code)) for code in ELEMENTS}
+        given = [code for code, v in values.items() if v is not None]
+        if not given:
             continue
         n += 1
-        for code, v in zip(ELEMENTS, values):
-            totals[code] += check_score(v)  # type: ignore[operator]
-    return from_totals(totals, n, incomplete)
+        partial += len(given) < len(ELEMENTS)
+        for code in given:
+            totals[code] += values[code]  # type: ignore[operator]
+            answered[code] += 1
+    return from_totals(totals, answered, n, partial)
 
 
-def from_totals(totals: Mapping[str, int], respondents: int, incomplete: int = 0) -> IkmResult:
-    """The same from per-element sums of complete responses (what SQL `SUM` gives)."""
-    if not respondents:
-        return IkmResult(0, incomplete, dict.fromkeys(ELEMENTS, 0), {}, None, None)
-    nrr = {code: Fraction(int(totals[code]), respondents) for code in ELEMENTS}
+def from_totals(
+    totals: Mapping[str, int],
+    answered: Mapping[str, int] | int,
+    respondents: int | None = None,
+    incomplete: int = 0,
+) -> IkmResult:
+    """The same from per-element sums and answer counts (what SQL `SUM` and `COUNT` give);
+    `answered` may be one number when every element has it (complete forms only). The index
+    needs an answer to every element: with none to some element there is no NRR and no IKM."""
+    counts = dict.fromkeys(ELEMENTS, answered) if isinstance(answered, int) else dict(answered)
+    counts = {code: int(counts.get(code, 0) or 0) for code in ELEMENTS}
+    if respondents is None:
+        respondents = max(counts.values())
+    sums = {code: int(totals.get(code, 0) or 0) for code in ELEMENTS}
+    if not respondents or not all(counts.values()):
+        return IkmResult(respondents, incomplete, sums, {}, None, None, counts)
+    nrr = {code: Fraction(sums[code], counts[code]) for code in ELEMENTS}
     value = round_half_up(index_of(nrr))
-    return IkmResult(
-        respondents, incomplete, {c: int(totals[c]) for c in ELEMENTS}, nrr, value, grade_of(value)
-    )
+    return IkmResult(respondents, incomplete, sums, nrr, value, grade_of(value), counts)
 
 
 def merge(parts: Sequence[IkmResult]) -> IkmResult:
     """Several groups as one (sums and counts add; the index is recomputed, never averaged)."""
     totals = dict.fromkeys(ELEMENTS, 0)
+    answered = dict.fromkeys(ELEMENTS, 0)
     for part in parts:
         for code in ELEMENTS:
             totals[code] += part.totals.get(code, 0)
+            answered[code] += part.answered.get(code, 0)
     return from_totals(
-        totals, sum(p.respondents for p in parts), sum(p.incomplete for p in parts)
+        totals, answered, sum(p.respondents for p in parts), sum(p.incomplete for p in parts)
     )
 
 

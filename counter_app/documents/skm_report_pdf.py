@@ -29,7 +29,8 @@ from reportlab.platypus import (
     Table,
 )
 
-from counter_app.core.i18n import t
+from counter_app.core import formats
+from counter_app.core.i18n import ELEMENT_KEYS, KINERJA_KEYS, PROFILE_KEYS, PROFILE_VALUE_TABLES, t
 from counter_app.documents import tables
 from counter_app.documents.base import (
     BODY_W,
@@ -62,17 +63,15 @@ SUGGESTIONS_SHOWN = 200
 
 
 def element_name(code: str, lang: str) -> str:
-    return t(f"survey.element.{code}", lang=lang)
+    return t(ELEMENT_KEYS[code], lang=lang)
 
 
 def kinerja_text(grade: str | None, lang: str) -> str:
-    return "–" if not grade else t(f"survey.kinerja.{grade}", lang=lang)
+    return "–" if not grade else t(KINERJA_KEYS[grade], lang=lang)
 
 
 def short_day(value: str, lang: str) -> str:
-    d = date.fromisoformat(value)
-    months = t("report.months", lang=lang).split(",")
-    return f"{d.day} {months[d.month - 1]} {d.year}"
+    return formats.format_date(value, "long", lang=lang)
 
 
 def period_text(snapshot: Mapping[str, Any], lang: str) -> str:
@@ -81,12 +80,20 @@ def period_text(snapshot: Mapping[str, Any], lang: str) -> str:
     return f"{short_day(snapshot['date_from'], lang)} – {short_day(snapshot['date_to'], lang)}"
 
 
+SCOPE_KEYS = {
+    "agency": "skm.scope.agency",
+    "all": "skm.scope.all",
+    "counter": "skm.scope.counter",
+    "service": "skm.scope.service",
+}
+
+
 def scope_text(snapshot: Mapping[str, Any], lang: str) -> str:
     flt = snapshot.get("filter") or {}
     name = snapshot.get("scope_name") or ""
     for kind in ("service", "agency", "counter"):
         if flt.get(kind):
-            return t(f"skm.scope.{kind}", lang=lang, code=flt[kind], name=name)
+            return t(SCOPE_KEYS[kind], lang=lang, code=flt[kind], name=name)
     return t("skm.scope.all", lang=lang)
 
 
@@ -127,8 +134,10 @@ def _result_tiles(snapshot: Mapping[str, Any], lang: str) -> Table:
 
 def _sample_lines(snapshot: Mapping[str, Any], lang: str) -> list[Flowable]:
     n, required, population = snapshot["respondents"], snapshot["required_sample"], snapshot["population"]
-    lines = [t("skm.sample", lang=lang, respondents=number(n, lang), population=number(population, lang),
-               required=number(required, lang))]
+    unknown = t("skm.unknown", lang=lang)  # paper forms only: the visitors were counted elsewhere
+    lines = [t("skm.sample", lang=lang, respondents=number(n, lang),
+               population=unknown if population is None else number(population, lang),
+               required=unknown if required is None else number(required, lang))]
     if population:
         lines.append(t("skm.sample_ok" if n >= required else "skm.sample_short", lang=lang,
                        missing=number(max(0, required - n), lang)))
@@ -176,30 +185,54 @@ def _head(text: str, key: str) -> Paragraph:
     return Paragraph(escape(text), ss["Head" if key in _TEXT_COLUMNS else "HeadNum"])
 
 
+SKM_COL_KEYS = {
+    "agency": "skm.col.agency",
+    "answers": "skm.col.answers",
+    "converted": "skm.col.converted",
+    "count": "skm.col.count",
+    "element": "skm.col.element",
+    "grade": "skm.col.grade",
+    "ikm": "skm.col.ikm",
+    "kinerja": "skm.col.kinerja",
+    "no": "skm.col.no",
+    "nrr": "skm.col.nrr",
+    "respondents": "skm.col.respondents",
+    "served": "skm.col.served",
+    "service": "skm.col.service",
+    "share": "skm.col.share",
+    "sum": "skm.col.sum",
+    "weighted": "skm.col.weighted",
+}
+
+
 def _element_table(snapshot: Mapping[str, Any], lang: str) -> Table:
+    """One row per element; the weighted NRRs come apportioned (services.skm_report) so the
+    printed parts add up to the printed total row."""
     nrr = snapshot.get("nrr") or {}
     weighted = snapshot.get("nrr_weighted") or {}
     index = snapshot.get("element_index") or {}
     grades = snapshot.get("element_grade") or {}
     totals = snapshot.get("totals") or {}
-    head = [_head(t(f"skm.col.{k}", lang=lang), k) for k in ("no", "element", "sum", "nrr", "weighted",
-                                                         "converted", "grade")]
+    answered = snapshot.get("answered") or {}
+    head = [_head(t(SKM_COL_KEYS[k], lang=lang), k) for k in ("no", "element", "answers", "sum", "nrr",
+                                                         "weighted", "converted", "grade")]
     rows: list[list[Any]] = [head]
     for i, code in enumerate(ELEMENTS, start=1):
         rows.append([
             str(i),
             P(f"{code} · {element_name(code, lang)}", "Cell"),
+            number(answered.get(code), lang) if snapshot["respondents"] else "–",
             number(totals.get(code), lang) if snapshot["respondents"] else "–",
             number(nrr.get(code), lang, 2),
             number(weighted.get(code), lang, 3),
             number(index.get(code), lang, 2),
             grades.get(code, "–"),
         ])
-    rows.append(["", P(t("skm.row.weighted_total", lang=lang), "CellBold"), "", "",
+    rows.append(["", P(t("skm.row.weighted_total", lang=lang), "CellBold"), "", "", "",
                  number(snapshot.get("nrr_weighted_total"), lang, 3), "", ""])
-    rows.append(["", P(t("skm.row.ikm", lang=lang), "CellBold"), "", "", "",
+    rows.append(["", P(t("skm.row.ikm", lang=lang), "CellBold"), "", "", "", "",
                  number(snapshot.get("ikm"), lang, 2), snapshot.get("grade") or "–"])
-    widths = [8 * mm, BODY_W - 8 * mm - 5 * 20 * mm] + [20 * mm] * 5
+    widths = [8 * mm, BODY_W - 8 * mm - 6 * 18 * mm] + [18 * mm] * 6
     table = Table(rows, colWidths=widths, repeatRows=1)
     style = _grid_style(len(rows), 2) + [
         ("FONT", (0, 1), (-1, -3), FONT, 7.6),
@@ -213,16 +246,18 @@ def _element_table(snapshot: Mapping[str, Any], lang: str) -> Table:
 
 def _service_table(snapshot: Mapping[str, Any], lang: str) -> Table | None:
     rows_in = [r for r in snapshot.get("by_service") or [] if r["respondents"] or r["population"]]
+    # (population None: paper forms only, shown "tidak diketahui")
     if len(rows_in) < 2:
         return None
-    head = [_head(t(f"skm.col.{k}", lang=lang), k) for k in ("service", "agency", "served", "respondents",
+    head = [_head(t(SKM_COL_KEYS[k], lang=lang), k) for k in ("service", "agency", "served", "respondents",
                                                          "ikm", "grade", "kinerja")]
     rows: list[list[Any]] = [head]
     for r in rows_in:
         name = (r.get("name_en") if lang == "en" else r.get("name")) or r.get("name") or ""
         label = name if r.get("service") else t("skm.no_service", lang=lang)
         rows.append([
-            P(label, "Cell"), P(r.get("agency") or "", "Cell"), number(r["population"], lang),
+            P(label, "Cell"), P(r.get("agency") or "", "Cell"),
+            t("skm.unknown", lang=lang) if r["population"] is None else number(r["population"], lang),
             number(r["respondents"], lang), number(r["ikm"], lang, 2), r["grade"] or "–",
             P(kinerja_text(r["grade"], lang), "Cell"),
         ])
@@ -236,6 +271,7 @@ def _service_table(snapshot: Mapping[str, Any], lang: str) -> Table | None:
     return table
 
 
+
 def _profile_tables(snapshot: Mapping[str, Any], lang: str) -> Table:
     profile = snapshot.get("profile") or {}
     unknown = snapshot.get("profile_unknown") or {}
@@ -244,12 +280,12 @@ def _profile_tables(snapshot: Mapping[str, Any], lang: str) -> Table:
     for name in ("age_band", "sex", "education", "occupation"):
         entries = profile.get(name, [])
         total = sum(e["count"] for e in entries) + unknown.get(name, 0)
-        rows: list[list[Any]] = [[P(t(f"survey.profile.{name}", lang=lang), "Head"),
+        rows: list[list[Any]] = [[P(t(PROFILE_KEYS[name], lang=lang), "Head"),
                                   P(t("skm.col.count", lang=lang), "HeadNum"),
                                   P(t("skm.col.share", lang=lang), "HeadNum")]]
         for e in entries:
             share = 100 * e["count"] / total if total else None
-            rows.append([P(t(f"survey.{name}.{e['code']}", lang=lang), "Cell"), number(e["count"], lang),
+            rows.append([P(t(PROFILE_VALUE_TABLES[name][e["code"]], lang=lang), "Cell"), number(e["count"], lang),
                          "–" if share is None else number(share, lang, 1) + "%"])
         if unknown.get(name):
             share = 100 * unknown[name] / total
@@ -282,10 +318,19 @@ def _suggestions(snapshot: Mapping[str, Any], lang: str) -> list[Flowable]:
     return out
 
 
+PLAN_KEYS = {
+    "activity": "skm.plan.activity",
+    "element": "skm.plan.element",
+    "no": "skm.plan.no",
+    "when": "skm.plan.when",
+    "who": "skm.plan.who",
+}
+
+
 def _plan_table(snapshot: Mapping[str, Any], lang: str) -> Table:
     weakest = list(snapshot.get("weakest") or [])
     nrr = snapshot.get("nrr") or {}
-    head = [P(t(f"skm.plan.{k}", lang=lang), "Head")
+    head = [P(t(PLAN_KEYS[k], lang=lang), "Head")
             for k in ("no", "element", "activity", "when", "who")]
     rows: list[list[Any]] = [head]
     for i in range(PLAN_ROWS):
@@ -306,8 +351,18 @@ def _plan_table(snapshot: Mapping[str, Any], lang: str) -> Table:
     return table
 
 
+METHOD_KEYS = {
+    "grades": "skm.method.grades",
+    "ikm": "skm.method.ikm",
+    "incomplete": "skm.method.incomplete",
+    "nrr": "skm.method.nrr",
+    "sample": "skm.method.sample",
+    "scale": "skm.method.scale",
+}
+
+
 def _method(lang: str) -> list[Flowable]:
-    return [P("• " + t(f"skm.method.{k}", lang=lang), "Small")
+    return [P("• " + t(METHOD_KEYS[k], lang=lang), "Small")
             for k in ("scale", "nrr", "ikm", "grades", "incomplete", "sample")]
 
 

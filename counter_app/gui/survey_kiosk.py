@@ -6,14 +6,25 @@ visitor, in Indonesian or English at the visitor's choice, without changing the 
 language. The profile (age band, sex, education, occupation) is optional and only with the
 visitor's consent; all nine answers are needed to send. One response per ticket: the service
 refuses a second, and `open_survey` says so before showing anything.
+
+Each element is answered in its own words (core/survey_scales.py: *Tidak cepat … Sangat cepat*
+for time, *Buruk … Sangat baik* for facilities …), as the regulation's questionnaire does.
+
+The visitor cannot leave it: Esc and the window's close button do nothing; it ends when the
+answers are sent (the thank-you page closes itself) or after IDLE_MS without a touch, which
+clears every answer and closes it, so the next visitor never finds the last one's half-filled
+form. The officer has two keys: Ctrl+Shift+M goes back to the queue (the kiosk is minimised and
+the counter window raised; opening the survey of the same ticket brings it back) and
+Ctrl+Shift+Q closes it after a confirmation. It is its own top-level window, never modal and
+never kept above the counter window, so on a one-monitor PC it cannot hide the queue for good.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QGuiApplication, QKeyEvent
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QGuiApplication, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -33,10 +44,12 @@ from PySide6.QtWidgets import (
 from counter_app.core import i18n
 from counter_app.core.errors import LoketError, ValidationError
 from counter_app.core.i18n import t
-from counter_app.core.ikm import ELEMENTS, FEE_ELEMENT, PROFILE
+from counter_app.core.ikm import ELEMENTS, PROFILE
+from counter_app.core.survey_scales import answer_keys
 from counter_app.core.ticket_rules import Status
 from counter_app.gui import error_dialog, theme
 from counter_app.gui.screen_fit import fit_to_screen
+from counter_app.gui.widgets import prompts
 from counter_app.gui.widgets.field_message import FieldMessage
 from counter_app.services import catalogue, survey, tickets
 from counter_app.services.context import Context
@@ -45,6 +58,10 @@ if TYPE_CHECKING:
     from counter_app.services.views import TicketView
 
 THANKS_MS = 5000  # the thank-you page closes itself after this long
+IDLE_MS = 120_000  # no touch for this long: the form is cleared and closed (back to the start)
+OFFICER_CLOSE = "Ctrl+Shift+Q"  # the officer's way out, after a confirmation
+OFFICER_BACK = "Ctrl+Shift+M"  # the officer's way back to the queue (the kiosk stays open)
+_OPEN: dict[str, SurveyKiosk] = {}  # open kiosks by ticket id: opening one again brings it back
 SCORES = (1, 2, 3, 4)
 
 KIOSK_STYLE = f"""
@@ -85,6 +102,10 @@ def open_survey(
     except LoketError as exc:
         error_dialog.report(exc, parent)
         return None
+    if ticket.id in _OPEN:  # the officer stepped back to the queue: bring the same form back
+        kiosk = _OPEN[ticket.id]
+        kiosk.bring_back()
+        return kiosk
     kiosk = SurveyKiosk(ctx, ticket, parent)
     kiosk.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
     screens = QGuiApplication.screens()
@@ -105,9 +126,17 @@ class SurveyKiosk(QWidget):
     closed = Signal()
 
     def __init__(self, ctx: Context, ticket: TicketView, parent: QWidget | None = None) -> None:
-        super().__init__(parent, Qt.WindowType.Window)
+        # No Qt parent: a child window is kept above its parent by the window manager, so a full
+        # screen kiosk on the counter's only monitor would hide the queue until it is closed.
+        super().__init__(None, Qt.WindowType.Window)
+        self.setWindowModality(Qt.WindowModality.NonModal)
+        self.officer_window = parent
+        self.close_reason: str | None = None  # "sent", "timeout", "officer" once it may close
         self.ctx = ctx
         self.ticket = ticket
+        _OPEN[ticket.id] = self
+        if parent is not None:  # the counter window going away takes the kiosk with it
+            parent.destroyed.connect(self._officer_gone)
         self.lang = i18n.language()
         self.response: object | None = None  # what survey.record stored (tests read its id)
         self.setObjectName("kiosk")
@@ -215,9 +244,8 @@ class SurveyKiosk(QWidget):
 
         self.progress_label = QLabel(self)
         self.message = FieldMessage(self)
-        self.close_button = QPushButton(self)
-        self.close_button.setObjectName("skip")
-        self.close_button.clicked.connect(self.close)
+        self.officer_keys = QLabel(self)  # a quiet line for the officer; the visitor has no way out
+        self.officer_keys.setProperty("role", "muted")
         self.submit_button = QPushButton(self)
         self.submit_button.setObjectName("submit")
         self.submit_button.setProperty("primary", True)
@@ -225,7 +253,7 @@ class SurveyKiosk(QWidget):
         foot = QHBoxLayout()
         foot.addWidget(self.progress_label)
         foot.addWidget(self.message, 1)
-        foot.addWidget(self.close_button)
+        foot.addWidget(self.officer_keys)
         foot.addWidget(self.submit_button)
 
         form = QWidget(self)
@@ -261,7 +289,16 @@ class SurveyKiosk(QWidget):
 
         self.close_timer = QTimer(self)
         self.close_timer.setSingleShot(True)
-        self.close_timer.timeout.connect(self.close)
+        self.close_timer.timeout.connect(lambda: self.finish("sent"))
+        self.idle_timer = QTimer(self)
+        self.idle_timer.setSingleShot(True)
+        self.idle_timer.timeout.connect(self.timed_out)
+        self.suggestions_edit.textChanged.connect(self.touched)
+        self.consent_check.toggled.connect(self.touched)
+        for group in self.profile_groups.values():
+            group.buttonClicked.connect(self.touched)
+        self.officer_close_shortcut = QShortcut(QKeySequence(OFFICER_CLOSE), self, activated=self.officer_close)
+        self.officer_back_shortcut = QShortcut(QKeySequence(OFFICER_BACK), self, activated=self.back_to_queue)
 
         self._consent_changed(False)
         self.retranslate()
@@ -283,19 +320,18 @@ class SurveyKiosk(QWidget):
         self.intro.setText(t("gui.survey.intro", lang=lang))
         self.language_button.setText(t("gui.survey.language", lang=lang))
         for number, code in enumerate(ELEMENTS, start=1):
-            self.question_labels[code].setText(f"{number}. {t(f'survey.question.{code}', lang=lang)}")
-            scale = "survey.scale_fee" if code == FEE_ELEMENT else "survey.scale"
-            for score, button in zip(SCORES, self.answer_buttons[code]):
-                button.setText(t(f"{scale}.{score}", lang=lang))
+            self.question_labels[code].setText(f"{number}. {t(i18n.QUESTION_KEYS[code], lang=lang)}")
+            for key, button in zip(answer_keys(code), self.answer_buttons[code]):
+                button.setText(t(key, lang=lang))  # the element's own scale
         self.about_label.setText(t("gui.survey.about_you", lang=lang))
         self.consent_check.setText(t("gui.survey.consent", lang=lang))
         for name, label in self.profile_labels.items():
-            label.setText(t(f"survey.profile.{name}", lang=lang))
+            label.setText(t(i18n.PROFILE_KEYS[name], lang=lang))
             for value, button in self.profile_buttons[name].items():
-                button.setText(t(f"survey.{name}.{value}", lang=lang))
+                button.setText(t(i18n.PROFILE_VALUE_TABLES[name][value], lang=lang))
         self.suggestions_label.setText(t("gui.survey.suggestions", lang=lang))
         self.suggestions_edit.setPlaceholderText(t("gui.survey.suggestions_hint", lang=lang))
-        self.close_button.setText(t("gui.survey.skip", lang=lang))
+        self.officer_keys.setText(t("gui.survey.officer_keys", lang=lang, back=OFFICER_BACK, close=OFFICER_CLOSE))
         self.submit_button.setText(t("gui.survey.submit", lang=lang))
         self.thanks_label.setText(t("gui.survey.thanks", lang=lang))
         self.thanks_detail.setText(t("gui.survey.thanks_detail", lang=lang))
@@ -304,6 +340,7 @@ class SurveyKiosk(QWidget):
     def toggle_language(self) -> None:
         """The visitor's language for this screen only; the officer's stays as it is."""
         self.lang = "en" if self.lang == "id" else "id"
+        self.touched()
         self.message.clear()
         self.retranslate()
 
@@ -329,7 +366,13 @@ class SurveyKiosk(QWidget):
     def choose(self, name: str, value: str) -> None:
         self.profile_buttons[name][value].click()
 
+    def touched(self, *args: object) -> None:
+        """The visitor did something: the idle time starts again (not on the thank-you page)."""
+        if self.response is None:
+            self.idle_timer.start(IDLE_MS)
+
     def _answered(self, *args: object) -> None:
+        self.touched()
         done = sum(1 for v in self.answers().values() if v is not None)
         self.progress_label.setText(t("gui.survey.progress", lang=self.lang, answered=done, total=len(ELEMENTS)))
         self.submit_button.setEnabled(done == len(ELEMENTS) and self.response is None)
@@ -367,14 +410,65 @@ class SurveyKiosk(QWidget):
         self.submitted.emit(row)
         return row
 
+    def reset(self) -> None:
+        """Back to the start: no answer, no profile, no suggestion, the officer's language."""
+        for group in (*self.answer_groups.values(), *self.profile_groups.values()):
+            group.setExclusive(False)
+            for button in group.buttons():
+                button.setChecked(False)
+            group.setExclusive(True)
+        self.consent_check.setChecked(False)
+        self.suggestions_edit.clear()
+        self.message.clear()
+        self.lang = i18n.language()
+        self.retranslate()
+        self.scroll.verticalScrollBar().setValue(0)
+
+    def timed_out(self) -> None:
+        """Nobody touched it for IDLE_MS: clear the form and close it; nothing is stored."""
+        self.reset()
+        self.finish("timeout")
+
+    def officer_close(self) -> None:
+        if prompts.confirm(self, t("gui.survey.officer_close_title"),
+                           t("gui.survey.officer_close_text", code=self.ticket.code)):
+            self.finish("officer")
+
+    def back_to_queue(self) -> None:
+        """The officer needs the queue: the kiosk steps aside (still open) and the counter comes up."""
+        self.showMinimized()
+        if self.officer_window is not None:
+            self.officer_window.raise_()
+            self.officer_window.activateWindow()
+
+    def bring_back(self) -> None:
+        if self.isMinimized() or not self.isVisible():
+            self.showNormal()
+        self.raise_()
+        self.activateWindow()
+
+    def _officer_gone(self, *args: object) -> None:
+        self.finish("officer")
+
+    def finish(self, reason: str) -> None:
+        """Close for a reason the visitor cannot give: sent, timeout, or the officer's."""
+        if self.close_reason is None:
+            self.close_reason = reason
+        self.close()
+
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt API)
-        if event.key() == Qt.Key.Key_Escape:  # the officer's way out of full screen
-            self.close()
+        if event.key() == Qt.Key.Key_Escape:  # the visitor has no way out but sending or leaving it
+            event.accept()
             return
         super().keyPressEvent(event)
 
     def closeEvent(self, event) -> None:  # noqa: ANN001, N802 (Qt API)
+        if self.close_reason is None and not QCoreApplication.closingDown():
+            event.ignore()  # the window's close button, Alt+F4: not for the visitor
+            return
         self.close_timer.stop()
+        self.idle_timer.stop()
+        if _OPEN.get(self.ticket.id) is self:
+            del _OPEN[self.ticket.id]
         self.closed.emit()
         super().closeEvent(event)
-

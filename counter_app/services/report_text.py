@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from counter_app.core.i18n import t
+from counter_app.core.i18n import KINERJA_KEYS, t
 from counter_app.core.ikm import ELEMENTS
 from counter_app.documents.exports import number, period_text
 from counter_app.services.daily_report import DailyFigures
@@ -65,9 +65,11 @@ def format_ikm(data: Mapping[str, Any], lang: str | None = None) -> str:
         lines.append(t("survey.cli.none", lang=lang))
     else:
         lines.append(t("survey.cli.ikm", lang=lang, ikm=number(data["ikm"], lang, 2), grade=data["grade"],
-                       kinerja=t(f"survey.kinerja.{data['grade']}", lang=lang)))
+                       kinerja=t(KINERJA_KEYS[data["grade"]], lang=lang)))
         lines.append("  " + "  ".join(f"{c} {number(data['nrr'][c], lang, 2)}" for c in ELEMENTS))
     lines.append(t("survey.cli.sample", lang=lang, respondents=data["respondents"],
-                   incomplete=data["incomplete"], population=data["population"],
-                   required=data["required_sample"]))
+                   incomplete=data["incomplete"],
+                   # None: paper forms only, the visitors were counted elsewhere
+                   population=t("skm.unknown", lang=lang) if data["population"] is None else data["population"],
+                   required=t("skm.unknown", lang=lang) if data["required_sample"] is None else data["required_sample"]))
     return "\n".join(lines)

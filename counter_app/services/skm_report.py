@@ -24,11 +24,13 @@ from counter_app.store.models import Agency, Counter, Service, SurveyResponse, d
 # ---- the index of a period ----------------------------------------------------------------
 
 _SUMS = ", ".join(f'SUM("{c}")' for c in COLUMNS)
-_COMPLETE = " AND ".join(f'"{c}" IS NOT NULL' for c in COLUMNS)
+_COUNTS = ", ".join(f'COUNT("{c}")' for c in COLUMNS)  # answers given to each element
+_ANSWERED = " OR ".join(f'"{c}" IS NOT NULL' for c in COLUMNS)
+_PARTIAL = " OR ".join(f'"{c}" IS NULL' for c in COLUMNS)
 _GROUPS_SQL = f"""
-SELECT ifnull("service_id", ''), ifnull("counter", ''), ({_COMPLETE}) AS complete, COUNT(*), {_SUMS}
-FROM "survey_response" WHERE "day" >= ? AND "day" <= ?
-GROUP BY 1, 2, 3
+SELECT ifnull("service_id", ''), ifnull("counter", ''), COUNT(*), SUM({_PARTIAL}), {_SUMS}, {_COUNTS}
+FROM "survey_response" WHERE "day" >= ? AND "day" <= ? AND ({_ANSWERED})
+GROUP BY 1, 2
 """
 _SERVED_SQL = """
 SELECT "service_id", ifnull("counter", ''), COUNT(*) FROM "ticket"
@@ -48,23 +50,37 @@ def _ikm_json(result: IkmResult) -> dict[str, Any]:
 
 def _element_json(result: IkmResult) -> dict[str, Any]:
     """Per element: NRR (2 decimals), NRR × 1/9 (3 decimals, the regulation's "NRR
-    tertimbang"), NRR × 25 and its grade, the score sums; and the three weakest elements."""
-    if not result.respondents:
+    tertimbang", apportioned so the printed parts add up to the printed total: see
+    core.ikm.IkmResult.weighted_parts), NRR × 25 and its grade, the score sums, the answers
+    given to it; and the three weakest elements."""
+    parts = result.weighted_parts()
+    if parts is None:
         return {"nrr": {}, "nrr_weighted": {}, "nrr_weighted_total": None, "element_index": {},
-                "element_grade": {}, "totals": dict(result.totals), "weakest": []}
+                "element_grade": {}, "totals": dict(result.totals), "answered": dict(result.answered),
+                "weakest": []}
     nrr = result.nrr
     index = {c: result.element_index(c) for c in ELEMENTS}
-    exact = result.exact
-    assert exact is not None
+    weighted, weighted_total = parts
     return {
         "nrr": {c: float(ikm_rules.round_half_up(nrr[c], 2)) for c in ELEMENTS},
-        "nrr_weighted": {c: float(ikm_rules.round_half_up(nrr[c] * ikm_rules.WEIGHT, 3)) for c in ELEMENTS},
-        "nrr_weighted_total": float(ikm_rules.round_half_up(exact / ikm_rules.CONVERSION, 3)),
+        "nrr_weighted": {c: float(weighted[c]) for c in ELEMENTS},
+        "nrr_weighted_total": float(weighted_total),
         "element_index": {c: float(index[c]) for c in ELEMENTS},  # type: ignore[arg-type]
         "element_grade": {c: ikm_rules.grade_of(index[c]).mutu for c in ELEMENTS},  # type: ignore[arg-type]
         "totals": dict(result.totals),
+        "answered": dict(result.answered),
         "weakest": sorted(ELEMENTS, key=lambda c: (nrr[c], c))[:3],
     }
+
+
+def _sample(served: int, respondents: int) -> dict[str, Any]:
+    """Population (visitors served in the period and scope) and the Krejcie–Morgan sample. No
+    ticket served means the population is not known (paper forms only: the visitors were
+    counted elsewhere), so both are None ("tidak diketahui"), never a population of 0."""
+    if not served:
+        return {"population": None, "required_sample": None, "sample_sufficient": None}
+    required = ikm_rules.required_sample(served)
+    return {"population": served, "required_sample": required, "sample_sufficient": respondents >= required}
 
 
 def ikm(
@@ -78,8 +94,10 @@ def ikm(
     """The IKM of the responses whose day lies in [date_from, date_to], optionally of one service,
     agency or counter: {ikm, grade, kinerja, respondents, incomplete, population (visitors
     served in the period and scope), required_sample (Krejcie–Morgan), sample_sufficient,
-    nrr {U1…U9} (2 decimals), element_index (NRR × 25), totals, by_service, by_agency,
-    by_counter}. Respondents = complete responses; incomplete ones are counted apart."""
+    nrr {U1…U9} (2 decimals), element_index (NRR × 25), totals, answered, by_service,
+    by_agency, by_counter}. Respondents = forms with any answer; `incomplete` = the partial ones
+    among them (each element is divided by the answers given to it). Population and sample are
+    None when no visitor was served in the scope (paper forms only)."""
     ctx.actor.require(Permission.REPORT)
     date_from, date_to = check_period(date_from, date_to)
     services = {s.code: s for s in Service.select()}
@@ -106,13 +124,11 @@ def ikm(
 
     period = (date_from.isoformat(), date_to.isoformat())
     groups: dict[tuple[str, str], list[IkmResult]] = {}
-    for svc, ctr, complete, n, *sums in db.execute_sql(_GROUPS_SQL, period):
+    for svc, ctr, n, partial, *cells in db.execute_sql(_GROUPS_SQL, period):
         if not wanted(svc, ctr):
             continue
-        if complete:
-            part = ikm_rules.from_totals({c: s or 0 for c, s in zip(ELEMENTS, sums)}, n)
-        else:
-            part = ikm_rules.from_totals(dict.fromkeys(ELEMENTS, 0), 0, n)
+        sums, counts = cells[: len(ELEMENTS)], cells[len(ELEMENTS):]
+        part = ikm_rules.from_totals(dict(zip(ELEMENTS, sums)), dict(zip(ELEMENTS, counts)), n, partial or 0)
         groups.setdefault((svc, ctr), []).append(part)
     served: dict[tuple[str, str], int] = {}
     for svc, ctr, n in db.execute_sql(_SERVED_SQL, period):
@@ -129,8 +145,7 @@ def ikm(
     total_served = population(lambda k: True)
 
     def row(result: IkmResult, served_n: int, **labels: Any) -> dict[str, Any]:
-        required = ikm_rules.required_sample(served_n)
-        return {**labels, **_ikm_json(result), "population": served_n, "required_sample": required}
+        return {**labels, **_ikm_json(result), **_sample(served_n, result.respondents)}
 
     service_keys = sorted({k[0] for k in groups} | {k[0] for k in served},
                           key=lambda c: (c == "", services[c].letter if c in services else "", c))
@@ -158,15 +173,12 @@ def ikm(
             counter=c, name=counter_names.get(c, c))
         for c in counter_keys
     ]
-    required = ikm_rules.required_sample(total_served)
     return {
         "date_from": date_from.isoformat(),
         "date_to": date_to.isoformat(),
         "filter": {"service": service, "agency": agency, "counter": counter},
         **_ikm_json(overall),
-        "population": total_served,
-        "required_sample": required,
-        "sample_sufficient": overall.respondents >= required if total_served else None,
+        **_sample(total_served, overall.respondents),
         **_element_json(overall),
         "by_service": by_service,
         "by_agency": by_agency,
@@ -248,6 +260,6 @@ def day_section(ctx: Context, day_from: date, day_to: date, counter: str | None 
     """The daily summary's survey block: the IKM of the period's respondents, element by element."""
     data = ikm(ctx, day_from, day_to, counter=counter)
     keep = ("respondents", "incomplete", "ikm", "grade", "kinerja", "population", "required_sample",
-            "nrr", "element_index", "element_grade")
+            "nrr", "element_index", "element_grade", "answered")
     return {k: data[k] for k in keep}
 

@@ -6,6 +6,12 @@ is kept (MAX_IMPORT_BYTES unread, MAX_IMPORT_ROWS counted while parsing, a field
 module's limit named by its line); the rows are built with no lock held and written by two
 prepared bulk inserts in one transaction, with one audit entry and an outbox row per form.
 The rows have the shape of services/survey.py (`new_row`, `sync_payload`).
+
+Questionnaires do not all ask the elements in the regulation's order (many ask Sarana before
+Pengaduan): a header that is a question number (`8`, `Q8`, `P8`, `U8`) is question 8, which is
+element U8 unless `mapping` says otherwise (`"8=U9,9=U8"` by question number, or `"Q8=U9"` by
+header name). The mapping used is returned with the result, so the operator sees it. A form
+with a blank element is kept and counts for the elements it answers (core/ikm.py).
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -56,6 +63,43 @@ _AGE = {"le_20": "le_20", "<=20": "le_20", "≤20": "le_20", "<20": "le_20", "21
         "gt_50": "gt_50", ">50": "gt_50", "51+": "gt_50", "51_plus": "gt_50"}
 
 
+CSV_KEYS = {
+    "at_column": "survey.csv.at_column",
+    "at_row": "survey.csv.at_row",
+    "at_option": "survey.csv.at_option",
+    "bad_age": "survey.csv.bad_age",
+    "bad_date": "survey.csv.bad_date",
+    "bad_education": "survey.csv.bad_education",
+    "bad_occupation": "survey.csv.bad_occupation",
+    "bad_score": "survey.csv.bad_score",
+    "bad_sex": "survey.csv.bad_sex",
+    "duplicate": "survey.csv.duplicate",
+    "duplicate_column": "survey.csv.duplicate_column",
+    "duplicate_element": "survey.csv.duplicate_element",
+    "map_bad": "survey.csv.map_bad",
+    "map_element": "survey.csv.map_element",
+    "map_no_column": "survey.csv.map_no_column",
+    "empty": "survey.csv.empty",
+    "encoding": "survey.csv.encoding",
+    "extra_cells": "survey.csv.extra_cells",
+    "future_date": "survey.csv.future_date",
+    "long_suggestion": "survey.csv.long_suggestion",
+    "missing_column": "survey.csv.missing_column",
+    "more": "survey.csv.more",
+    "no_answers": "survey.csv.no_answers",
+    "old_date": "survey.csv.old_date",
+    "rejected": "survey.csv.rejected",
+    "required": "survey.csv.required",
+    "too_many": "survey.csv.too_many",
+    "field_too_long": "survey.csv.field_too_long",
+    "bad_csv": "survey.csv.bad_csv",
+    "too_big": "survey.csv.too_big",
+    "unknown_column": "survey.csv.unknown_column",
+    "unknown_service": "survey.csv.unknown_service",
+    "unreadable": "survey.csv.unreadable",
+}
+
+
 @dataclass(frozen=True)
 class RowError:
     """One reason a CSV row is refused; row 1 is the header, the first form is row 2."""
@@ -66,7 +110,9 @@ class RowError:
     params: dict[str, Any] = field(default_factory=dict)
 
     def text(self, lang: str | None = None) -> str:
-        reason = t(f"survey.csv.{self.key}", lang=lang, **self.params)
+        reason = t(CSV_KEYS[self.key], lang=lang, **self.params)
+        if self.row == 0:  # a command-line option, not a line of the file
+            return t("survey.csv.at_option", lang=lang, option=self.column, reason=reason)
         if self.column:
             return t("survey.csv.at_column", lang=lang, row=self.row, column=self.column, reason=reason)
         return t("survey.csv.at_row", lang=lang, row=self.row, reason=reason)
@@ -90,11 +136,16 @@ class CsvRejected(ValidationError):
 @dataclass(frozen=True)
 class ImportResult:
     imported: int
-    incomplete: int  # forms with an element left blank: kept, but not counted in the IKM
+    incomplete: int  # partial forms (an element left blank): each counts for what it answers
     first_day: date | None
     last_day: date | None
     sha256: str
     path: str
+    mapping: dict[str, str] = field(default_factory=dict)  # the file's header → element, in file order
+
+    def mapping_text(self) -> str:
+        """`1→U1, …, 8→U9, 9→U8`: what the operator is shown."""
+        return ", ".join(f"{column}→{code}" for column, code in self.mapping.items())
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -104,6 +155,7 @@ class ImportResult:
             "last_day": None if self.last_day is None else self.last_day.isoformat(),
             "sha256": self.sha256,
             "path": self.path,
+            "mapping": dict(self.mapping),
         }
 
 
@@ -159,31 +211,88 @@ def _read_table(path: Path) -> tuple[bytes, list[str], list[tuple[int, list[str]
                 body.append((number, row))
     except csv.Error as exc:
         # the csv module names no error kinds: its message is all there is to tell them apart
-        key = "field_too_long" if "field larger than field limit" in str(exc) else "bad_csv"
-        raise ValidationError(f"survey.csv.{key}", field="file", path=str(path),
+        too_long = "field larger than field limit" in str(exc)
+        raise ValidationError("survey.csv.field_too_long" if too_long else "survey.csv.bad_csv", field="file", path=str(path),
                               line=reader.line_num, max=csv.field_size_limit(), detail=str(exc)) from None
     return data, header, body
 
 
-def _check_header(header: Sequence[str]) -> tuple[dict[str, int], list[RowError]]:
+_QUESTION = re.compile(r"(?:[UQP]|NO\.?\s*)?([1-9])", re.IGNORECASE)  # 8, Q8, P8, U8, No. 8
+
+
+def question_number(header: str) -> int | None:
+    """The question a header names by number (`8`, `Q8`, `P8`, `U8`), or None."""
+    match = _QUESTION.fullmatch(header.strip())
+    return int(match.group(1)) if match else None
+
+
+def parse_mapping(text: str | None) -> tuple[dict[str, str], list[RowError]]:
+    """`"8=U9,9=U8"` or `"Q8=U9, Q9=U8"` → {key (folded): element}; problems as option errors."""
+    out: dict[str, str] = {}
+    errors: list[RowError] = []
+    for item in (text or "").split(","):
+        if not item.strip():
+            continue
+        key, sep, value = (part.strip() for part in item.partition("="))
+        if not sep or not key or not value or key.casefold() in out:
+            errors.append(RowError(0, "--map", "map_bad", {"item": item.strip()}))
+        elif value.upper() not in ELEMENTS:
+            errors.append(RowError(0, "--map", "map_element", {"value": value}))
+        else:
+            out[key.casefold()] = value.upper()
+    return out, errors
+
+
+def _check_header(
+    header: Sequence[str], mapping: Mapping[str, str] | None = None
+) -> tuple[dict[str, int], dict[str, str], list[RowError]]:
+    """Column index per canonical name, the element columns used (header → element) and the
+    problems. A mapping key is a header name or a question number; an element column comes
+    from the mapping, else from its own name (U8) or number (8, Q8 → U8)."""
+    mapping = dict(mapping or {})
     errors: list[RowError] = []
     index: dict[str, int] = {}
+    used: dict[str, str] = {}
+    by_element: dict[str, str] = {}
+    matched: set[str] = set()
     known = {c.casefold(): c for c in (*CSV_REQUIRED, *CSV_OPTIONAL)}
     for i, raw in enumerate(header):
         name = raw.strip()
         if not name:
             continue
-        canonical = known.get(name.casefold())
+        number = question_number(name)
+        key = name.casefold()
+        if key not in mapping and number is not None and str(number) in mapping:
+            key = str(number)
+        if key in mapping:
+            matched.add(key)
+            canonical: str | None = mapping[key]
+        elif key in known:
+            canonical = known[key]
+        elif number is not None:
+            canonical = f"U{number}"
+        else:
+            canonical = None
         if canonical is None:
             errors.append(RowError(1, name, "unknown_column"))
         elif canonical in index:
-            errors.append(RowError(1, name, "duplicate_column"))
+            if canonical in ELEMENTS and by_element.get(canonical, canonical) != name:
+                errors.append(RowError(1, name, "duplicate_element",
+                                       {"code": canonical, "other": by_element[canonical]}))
+            else:
+                errors.append(RowError(1, name, "duplicate_column"))
         else:
             index[canonical] = i
+            if canonical in ELEMENTS:
+                used[name] = canonical
+                by_element[canonical] = name
+    for key in mapping:
+        if key not in matched:
+            errors.append(RowError(0, "--map", "map_no_column", {"name": key}))
     for name in CSV_REQUIRED:
         if name not in index:
             errors.append(RowError(1, name, "missing_column"))
-    return index, errors
+    return index, used, errors
 
 
 def _check_row(
@@ -266,19 +375,26 @@ def _check_row(
     return {"day": day, "scores": scores, "service": service, "profile": profile, "saran": note}, []
 
 
-def import_csv(ctx: Context, path: Path | str, *, allow_duplicate: bool = False) -> ImportResult:
+def import_csv(
+    ctx: Context, path: Path | str, *, allow_duplicate: bool = False, mapping: str | None = None
+) -> ImportResult:
     """Paper forms from a CSV (columns tanggal, U1…U9, optional layanan, usia, jenis_kelamin,
     pendidikan, pekerjaan, saran; comma, semicolon or tab separated; UTF-8). Every row is checked
     first: any error rejects the whole file (`CsvRejected`, listing row, column and reason) and
-    nothing is imported. The same file twice is refused unless `allow_duplicate`."""
+    nothing is imported. The same file twice is refused unless `allow_duplicate`. `mapping`
+    (`"8=U9,9=U8"` or `"Q8=U9,Q9=U8"`) says which column holds which element; the result's
+    `mapping` is the one used. A blank element is allowed: the form counts for the others."""
     ctx.actor.require(Permission.SURVEY_IMPORT)
+    columns, map_errors = parse_mapping(mapping)
+    if map_errors:
+        raise CsvRejected(str(path), map_errors)
     path = Path(path)
     data, header, body = _read_table(path)
     digest = hashlib.sha256(data).hexdigest()
     del data
     if not any(cell.strip() for cell in header):
         raise ValidationError("survey.csv.empty", field="file", path=str(path))
-    index, errors = _check_header(header)
+    index, used, errors = _check_header(header, columns)
     if errors:
         raise CsvRejected(str(path), errors)
     if not body:
@@ -330,6 +446,7 @@ def import_csv(ctx: Context, path: Path | str, *, allow_duplicate: bool = False)
         last_day=max(days),
         sha256=digest,
         path=str(path),
+        mapping={name: used[name] for name in sorted(used, key=lambda n: index[used[n]])},
     )
 
 

@@ -1,5 +1,5 @@
 """The IKM of PermenPANRB 14/2017 on hand-computed cases: exact fractions, half-up rounding on
-the grade boundaries, incomplete responses left out, and the Krejcie–Morgan sample size."""
+the grade boundaries, partial forms counted element by element, and the Krejcie–Morgan sample size."""
 
 from __future__ import annotations
 
@@ -78,24 +78,65 @@ def test_small_hand_computed_case() -> None:
     assert result.element_index("U1") == Decimal("83.33")  # 10/3 × 25 = 83.333…
 
 
-def test_incomplete_responses_are_left_out_entirely() -> None:
-    """The third response skips U4: it counts in neither the sums nor n."""
+def test_a_blank_element_divides_by_the_answers_given_to_it() -> None:
+    """PermenPANRB 14/2017: NRR per element = sum ÷ answers to that element. The third form
+    skips U4: it counts for U1–U3 and U5–U9 (n = 3) and not for U4 (n = 2).
+    U4: (4 + 2) / 2 = 3; every other element: (4 + 2 + 1) / 3 = 7/3.
+    IKM = 25/9 × (3 + 8 × 7/3) = 25/9 × 65/3 = 1625/27 = 60.185… → 60.19, D."""
     rows = [
         response(4, 4, 4, 4, 4, 4, 4, 4, 4),
         response(2, 2, 2, 2, 2, 2, 2, 2, 2),
         response(1, 1, 1, None, 1, 1, 1, 1, 1),
     ]
     result = ikm.compute(rows)
-    assert result.respondents == 2 and result.incomplete == 1
-    assert all(v == 3 for v in result.nrr.values())  # (4 + 2) / 2, not (4 + 2 + 1) / 3
-    assert result.ikm == Decimal("75.00") and result.grade.mutu == "C"  # type: ignore[union-attr]
+    assert result.respondents == 3 and result.incomplete == 1
+    assert result.answered == {**dict.fromkeys(ELEMENTS, 3), "U4": 2}
+    assert result.nrr["U4"] == 3 and result.nrr["U1"] == Fraction(7, 3)
+    assert result.exact == Fraction(1625, 27)
+    assert result.ikm == Decimal("60.19") and result.grade.mutu == "D"  # type: ignore[union-attr]
+    # the same from SQL-like sums and counts, and merged from two halves
+    again = ikm.from_totals(result.totals, result.answered, 3, 1)
+    assert again.ikm == result.ikm
+    halves = ikm.merge([ikm.compute(rows[:2]), ikm.compute(rows[2:])])
+    assert halves.ikm == result.ikm and halves.incomplete == 1 and halves.answered == result.answered
 
 
-def test_no_complete_response_means_no_index() -> None:
+def test_an_element_nobody_answered_means_no_index() -> None:
     result = ikm.compute([response(4, None, 4, 4, 4, 4, 4, 4, 4)])
-    assert result.respondents == 0 and result.incomplete == 1
+    assert result.respondents == 1 and result.incomplete == 1
     assert result.ikm is None and result.grade is None and result.nrr == {}
     assert ikm.compute([]).ikm is None
+    assert ikm.compute([response(*[None] * 9)]).respondents == 0  # a blank form is no form
+
+
+def test_printed_weighted_nrrs_add_up_to_the_printed_total() -> None:
+    """Rounding each NRR × 1/9 on its own prints 3.492 above a total of 3.491. Here
+    U1–U8 have NRR 3.15 (× 1/9 = 0.35) and U9 3.43 (0.381…): exact Σ = 28.63/9 = 3.18111… →
+    3.181; parts 0.350 × 8 + 0.381 = 3.181. And a case where eight parts each round up:
+    NRR 3.1455 for U1–U8 and 3.0 for U9 → each 0.349500 → 0.350 on its own (× 8 = 2.800) +
+    0.333 = 3.133, but the exact total is 28.164/9 = 3.129333… → 3.129: the parts are cut to
+    0.349 and 0.333 and the missing units go to the largest remainders."""
+    exact_nrr = {**dict.fromkeys(ELEMENTS[:8], Fraction(31455, 10000)), "U9": Fraction(3)}
+    result = ikm.IkmResult(10000, 0, {}, exact_nrr, ikm.round_half_up(ikm.index_of(exact_nrr)), None)
+    naive = sum(ikm.round_half_up(v * ikm.WEIGHT, 3) for v in exact_nrr.values())
+    parts, total = result.weighted_parts()  # type: ignore[misc]
+    assert total == Decimal("3.129") and naive == Decimal("3.133")  # the bug: parts ≠ total
+    assert sum(parts.values()) == total
+    assert all(abs(parts[c] - Decimal(float(v * ikm.WEIGHT))) < Decimal("0.001") for c, v in exact_nrr.items())
+    assert parts["U9"] == Decimal("0.333")
+
+
+def test_weighted_parts_on_real_counts() -> None:
+    """Every total of 1…36 × n for small n: the printed parts always sum to the printed total."""
+    import itertools
+
+    for u1, u2, u9 in itertools.product((1, 2, 3, 4), repeat=3):
+        rows = [response(u1, 3, 2, 4, 3, 3, 4, 2, 3), response(2, u2, 3, 4, 3, 4, 3, 3, u9),
+                response(3, 3, 3, 3, 4, 3, 3, 2, 2)]
+        result = ikm.compute(rows)
+        parts, total = result.weighted_parts()  # type: ignore[misc]
+        assert sum(parts.values()) == total
+        assert total == ikm.round_half_up(result.exact / 25, 3)  # type: ignore[operator]
 
 
 @pytest.mark.parametrize(

@@ -30,6 +30,7 @@ def snapshot(*, respondents: int = 120, suggestions: list[str] | None = None, **
         "element_index": {} if empty else {c: round(v * 25, 2) for c, v in nrr.items()},
         "element_grade": {} if empty else {c: ("A" if v > 3.6 else "B") for c, v in nrr.items()},
         "totals": {c: (0 if empty else int(v * respondents)) for c, v in nrr.items()},
+        "answered": {c: respondents - (2 if c == "U8" else 0) for c in nrr},
         "weakest": [] if empty else ["U2", "U3", "U1"],
         "by_service": [
             {"service": "KTP", "name": "KTP-el (Rekam/Cetak)", "name_en": "Electronic ID card",
@@ -75,13 +76,14 @@ def test_the_published_shape_in_indonesian() -> None:
     assert "Cakupan: seluruh layanan" in text
     assert "79,41" in text and "Indeks Kepuasan Masyarakat (IKM)" in text
     assert "Mutu pelayanan" in text and "Kinerja unit pelayanan" in text and "Baik" in text
-    # the element table: no, element, sum, NRR, weighted NRR, converted, grade
-    assert "4 U4 · Biaya/Tarif 447 3,73 0,414 93,25 A" in text
+    # the element table: no, element, answers, sum, NRR, weighted NRR, converted, grade
+    assert "4 U4 · Biaya/Tarif 120 447 3,73 0,414 93,25 A" in text
+    assert "8 U8 · Penanganan Pengaduan, Saran dan Masukan 118 " in text
     assert "Jumlah NRR tertimbang (Σ NRR × 1/9) 3,177" in text
     assert "IKM unit pelayanan (× 25) 79,41 B" in text
     assert "Sampel minimum menurut tabel Krejcie–Morgan: 260" in text
     assert "belum memenuhi sampel minimum (kurang 140)" in text
-    assert "2 isian tidak lengkap tidak dihitung." in text
+    assert "2 isian tidak lengkap (sebagian unsur kosong); setiap unsur dibagi dengan jumlah jawaban" in text
     assert "KTP-el (Rekam/Cetak) DUKCAPIL 300 60 79,60 B Baik" in text
     assert "Profil responden" in text and "21–30 tahun 40" in text and "Tidak diisi" in text
     assert "1. Ruang tunggu panas. (03-11-2026 · KTP)" in text
@@ -144,3 +146,16 @@ def test_element_chart_has_a_bar_per_element() -> None:
     assert pdf.startswith(b"%PDF")
     labels = [s.text for s in drawing.getContents()[1:]]  # element names under the bars
     assert labels[0] == "Persyaratan" and len(labels) == 9
+
+
+def test_paper_forms_only_read_unknown_not_zero() -> None:
+    """No visitor served in the scope: the population is not known, nor the sample it needs."""
+    by_service = [dict(r, population=None, required_sample=None) for r in snapshot()["by_service"]]
+    snap = snapshot(population=None, required_sample=None, sample_sufficient=None, by_service=by_service)
+    text = flat(skm_report_pdf.render(snap))
+    assert "Populasi (pengunjung selesai dilayani): tidak diketahui." in text
+    assert "Krejcie–Morgan: tidak diketahui." in text
+    assert "sampel minimum (kurang" not in text
+    assert "KTP-el (Rekam/Cetak) DUKCAPIL tidak diketahui 60 79,60 B Baik" in text
+    english = flat(skm_report_pdf.render(snap, "en"))
+    assert "Population (visitors served): unknown." in english

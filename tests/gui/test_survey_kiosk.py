@@ -38,15 +38,26 @@ def test_nine_questions_with_four_large_answers(qtbot: Any, ctx: Context, clock:
     kiosk = kiosk_for(qtbot, ctx, served(ctx, clock))
     assert kiosk.isVisible() and kiosk.isWindow()
     assert list(kiosk.answer_buttons) == list(ELEMENTS)
-    assert [b.text() for b in kiosk.answer_buttons["U1"]] == [
-        "Tidak sesuai", "Kurang sesuai", "Sesuai", "Sangat sesuai"]
-    assert [b.text() for b in kiosk.answer_buttons["U4"]] == [
-        "Sangat mahal", "Cukup mahal", "Murah", "Gratis"]
+    assert {code: [b.text() for b in kiosk.answer_buttons[code]] for code in ELEMENTS} == SCALES_ID
     assert kiosk.question_labels["U7"].text().startswith("7. ")
     assert all(b.height() >= 48 for b in kiosk.answer_buttons["U1"])  # touch-sized
     assert "KTP-el" in kiosk.subtitle.text() and "A001" in kiosk.subtitle.text()
     assert not kiosk.submit_button.isEnabled()
     assert kiosk.progress_label.text() == "0 dari 9 pertanyaan dijawab"
+
+
+# PermenPANRB No. 14 of 2017's questionnaire, element by element (DOMAIN.md)
+SCALES_ID = {
+    "U1": ["Tidak sesuai", "Kurang sesuai", "Sesuai", "Sangat sesuai"],
+    "U2": ["Tidak mudah", "Kurang mudah", "Mudah", "Sangat mudah"],
+    "U3": ["Tidak cepat", "Kurang cepat", "Cepat", "Sangat cepat"],
+    "U4": ["Sangat mahal", "Cukup mahal", "Murah", "Gratis"],
+    "U5": ["Tidak sesuai", "Kurang sesuai", "Sesuai", "Sangat sesuai"],
+    "U6": ["Tidak kompeten", "Kurang kompeten", "Kompeten", "Sangat kompeten"],
+    "U7": ["Tidak sopan dan ramah", "Kurang sopan dan ramah", "Sopan dan ramah", "Sangat sopan dan ramah"],
+    "U8": ["Tidak ada", "Ada tetapi tidak berfungsi", "Berfungsi kurang maksimal", "Dikelola dengan baik"],
+    "U9": ["Buruk", "Cukup", "Baik", "Sangat baik"],
+}
 
 
 def test_all_nine_are_needed_then_one_response_is_stored(qtbot: Any, ctx: Context, clock: FixedClock,
@@ -106,6 +117,9 @@ def test_the_visitor_may_switch_to_english(qtbot: Any, ctx: Context, clock: Fixe
     qtbot.mouseClick(kiosk.language_button, Qt.MouseButton.LeftButton)
     assert kiosk.title.text() == "How did we do?"
     assert [b.text() for b in kiosk.answer_buttons["U4"]][-1] == "Free"
+    assert [b.text() for b in kiosk.answer_buttons["U3"]] == ["Not fast", "Less fast", "Fast", "Very fast"]
+    assert [b.text() for b in kiosk.answer_buttons["U9"]] == ["Poor", "Fair", "Good", "Very good"]
+    assert [b.text() for b in kiosk.answer_buttons["U8"]][-1] == "Well managed"
     assert kiosk.profile_buttons["sex"]["L"].text() == "Male"
     assert kiosk.language_button.text() == "Bahasa Indonesia"
     assert i18n.language() == "id"  # the officer's language is untouched
@@ -131,11 +145,75 @@ def test_a_response_made_elsewhere_meanwhile_is_shown_in_place(qtbot: Any, ctx: 
     assert kiosk.stack.currentIndex() == 0 and prompts.shown == []
 
 
-def test_escape_closes(qtbot: Any, ctx: Context, clock: FixedClock, prompts: Any) -> None:
+def test_the_visitor_cannot_leave(qtbot: Any, ctx: Context, clock: FixedClock, prompts: Any) -> None:
+    """Esc and the window's close button do nothing; there is no close button on the form."""
     kiosk = kiosk_for(qtbot, ctx, served(ctx, clock))
+    kiosk.answer("U1", 3)
+    qtbot.keyClick(kiosk, Qt.Key.Key_Escape)
+    assert kiosk.isVisible()
+    assert kiosk.close() is False and kiosk.isVisible()  # what the title bar's × and Alt+F4 ask
+    assert not hasattr(kiosk, "close_button")
+    assert kiosk.answers()["U1"] == 3 and SurveyResponse.select().count() == 0
+
+
+def test_a_timeout_clears_the_form_and_closes_it(qtbot: Any, ctx: Context, clock: FixedClock,
+                                                 prompts: Any) -> None:
+    kiosk = kiosk_for(qtbot, ctx, served(ctx, clock))
+    assert kiosk.idle_timer.isActive() and kiosk.idle_timer.interval() == survey_kiosk.IDLE_MS
+    kiosk.toggle_language()
+    kiosk.answer("U1", 2)
+    kiosk.consent_check.setChecked(True)
+    kiosk.choose("sex", "L")
+    kiosk.suggestions_edit.setPlainText("antre lama")
     with qtbot.waitSignal(kiosk.closed):
-        qtbot.keyClick(kiosk, Qt.Key.Key_Escape)
+        kiosk.idle_timer.timeout.emit()
+    assert kiosk.close_reason == "timeout" and not kiosk.isVisible()
+    assert kiosk.answers() == dict.fromkeys(ELEMENTS) and not kiosk.consent_check.isChecked()
+    assert kiosk.suggestions_edit.toPlainText() == "" and kiosk.lang == "id"
     assert SurveyResponse.select().count() == 0
+
+
+def test_the_officer_closes_it_with_a_confirmation(qtbot: Any, ctx: Context, clock: FixedClock,
+                                                   prompts: Any) -> None:
+    ticket = served(ctx, clock)
+    kiosk = kiosk_for(qtbot, ctx, ticket)
+    prompts.confirm_answer = False
+    kiosk.officer_close()
+    assert kiosk.isVisible() and prompts.asked == [
+        ("confirm", f"Tutup survei untuk nomor {ticket.code} tanpa menyimpan jawaban?")]
+    prompts.confirm_answer = True
+    with qtbot.waitSignal(kiosk.closed):
+        kiosk.officer_close_shortcut.activated.emit()  # what the officer's Ctrl+Shift+Q does
+    assert kiosk.close_reason == "officer" and len(prompts.asked) == 2
+    assert kiosk.officer_close_shortcut.key().toString() == "Ctrl+Shift+Q"
+    assert kiosk.officer_back_shortcut.key().toString() == "Ctrl+Shift+M"
+    assert "Ctrl+Shift+Q" in kiosk.officer_keys.text()
+
+
+def test_it_never_hides_the_counter_window_for_good(qtbot: Any, ctx: Context, clock: FixedClock,
+                                                     prompts: Any) -> None:
+    """A top-level window of its own (no Qt parent: the window manager keeps a child above its
+    parent), not modal; the officer steps back to the queue and opening it again brings back the
+    same half-filled form."""
+    from PySide6.QtWidgets import QMainWindow
+
+    counter = QMainWindow()
+    qtbot.addWidget(counter)
+    counter.show()
+    ticket = served(ctx, clock)
+    kiosk = open_survey(counter, ctx, ticket.id, full_screen=False)
+    assert kiosk is not None
+    qtbot.addWidget(kiosk)
+    assert kiosk.parent() is None and kiosk.isWindow() and not kiosk.isModal()
+    assert kiosk.windowModality() == Qt.WindowModality.NonModal
+    assert counter.isEnabled()  # the queue stays usable while the kiosk is open
+    kiosk.answer("U2", 4)
+    kiosk.back_to_queue()
+    assert kiosk.isMinimized() or kiosk.windowState() & Qt.WindowState.WindowMinimized
+    again = open_survey(counter, ctx, ticket.id, full_screen=False)
+    assert again is kiosk and kiosk.answers()["U2"] == 4 and not kiosk.isMinimized()
+    kiosk.finish("officer")
+    assert open_survey(counter, ctx, ticket.id, full_screen=False) is not kiosk
 
 
 def test_full_screen_by_default(qtbot: Any, ctx: Context, clock: FixedClock, prompts: Any) -> None:

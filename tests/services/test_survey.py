@@ -79,7 +79,7 @@ def test_one_response_per_ticket(ctx: Context, clock: FixedClock) -> None:
     with pytest.raises(ValidationError) as info:
         survey.record(ctx, ticket.id, answers(1, 1, 1, 1, 1, 1, 1, 1, 1))
     assert info.value.key == "survey.already"
-    assert "sudah mengisi survei" in info.value.message()
+    assert "sudah diisi" in info.value.message()
     assert SurveyResponse.select().count() == 1
     assert survey.has_response(ticket.id)
 
@@ -226,9 +226,9 @@ def test_import_paper_forms(supervisor: Context, tmp_path: Path) -> None:
     assert Outbox.select().where(Outbox.entity == "survey").count() == 4
     audit = AuditLog.select().where(AuditLog.action == "survey.import").get()
     assert audit.detail["rows"] == 4 and audit.detail["sha256"] == result.sha256
-    # incomplete row kept but not counted
+    # the partial form counts for the elements it answers (PermenPANRB 14/2017)
     data = skm_report.ikm(supervisor, date(2026, 11, 27), date(2026, 11, 28))
-    assert data["respondents"] == 3 and data["incomplete"] == 1
+    assert data["respondents"] == 4 and data["incomplete"] == 1
 
 
 def test_semicolons_bom_and_upper_case_headers(supervisor: Context, tmp_path: Path) -> None:
@@ -357,7 +357,7 @@ def test_skm_report_snapshot_and_pdf(ctx: Context, clock: FixedClock, supervisor
                   {"age_band": "21_30", "sex": "L"}, consent=True, suggestions="Parkir sempit")
     survey_import.import_csv(supervisor, write(tmp_path, GOOD_CSV))
     snap = skm_report.report_snapshot(supervisor, date(2026, 11, 1), DAY)
-    assert snap["respondents"] == 4 and snap["incomplete"] == 1 and snap["responses"] == 5
+    assert snap["respondents"] == 5 and snap["incomplete"] == 1 and snap["responses"] == 5
     assert snap["sources"] == {"kiosk": 1, "paper": 4}
     sexes = {e["code"]: e["count"] for e in snap["profile"]["sex"]}
     assert sexes == {"L": 2, "P": 1} and snap["profile_unknown"]["sex"] == 2
@@ -407,7 +407,7 @@ init_db(data_dir)
 ctx = Context(data_dir, Actor("petugas.loket2", Role.STAFF), SystemClock())
 while not stop.exists():
     try:
-        tickets.register(ctx, service="KTP", name="Budi Santoso")
+        tickets.register(ctx, service="KK", name="Budi Santoso")  # KK has no daily quota
         print("ok", flush=True)
     except LoketError as exc:
         print("refused", exc.key, exc.message("en").replace("\n", " "), flush=True)
@@ -506,3 +506,109 @@ def test_too_many_rows_are_refused_while_reading(supervisor: Context, tmp_path: 
         survey_import.import_csv(supervisor, path)
     assert info.value.key == "survey.csv.too_many"
     assert SurveyResponse.select().count() == 0
+
+
+# ---- issue 15: partial forms, the column mapping, the printed sums, unknown population --------
+
+
+def test_a_partial_paper_form_counts_for_the_elements_it_answers(supervisor: Context, tmp_path: Path) -> None:
+    """GOOD_CSV's fourth form leaves U3 blank. PermenPANRB 14/2017 divides each element by the
+    answers given to it: U3 = (3 + 3 + 3) / 3 = 3 (n = 3), every other element over 4 forms.
+    Sums U1…U9 = 14, 13, 9, 16, 12, 12, 14, 12, 11 → NRR 3.5, 3.25, 3, 4, 3, 3, 3.5, 3, 2.75;
+    Σ = 29 → IKM = 29 × 25/9 = 80.555… → 80.56 (B). Leaving the form out gave 81.48."""
+    survey_import.import_csv(supervisor, write(tmp_path, GOOD_CSV))
+    data = skm_report.ikm(supervisor, date(2026, 11, 27), date(2026, 11, 28))
+    assert data["ikm"] == 80.56 and data["grade"] == "B"
+    assert data["respondents"] == 4 and data["incomplete"] == 1
+    assert data["answered"] == {**dict.fromkeys(ALL, 4), "U3": 3}
+    assert data["nrr"]["U3"] == 3.0 and data["nrr"]["U9"] == 2.75 and data["totals"]["U1"] == 14
+    # per service too: the KK form alone has no U3 answer, so KK has no index
+    by = {r["service"]: r for r in data["by_service"]}
+    assert by["KK"]["respondents"] == 1 and by["KK"]["incomplete"] == 1 and by["KK"]["ikm"] is None
+
+
+def test_printed_weighted_nrrs_add_up_to_the_printed_total(supervisor: Context, tmp_path: Path) -> None:
+    """Each NRR × 1/9 rounded on its own: .389 .361 .333 .444 .333 .333 .389 .333 .306 = 3.221,
+    while Σ = 29/9 = 3.2222… prints 3.222. Apportioned (largest remainder) they add up."""
+    survey_import.import_csv(supervisor, write(tmp_path, GOOD_CSV))
+    snap = skm_report.report_snapshot(supervisor, date(2026, 11, 27), date(2026, 11, 28))
+    parts = [Decimal(str(v)) for v in snap["nrr_weighted"].values()]
+    assert snap["nrr_weighted_total"] == 3.222
+    assert sum(parts) == Decimal("3.222")
+    assert all(abs(Decimal(str(snap["nrr"][c])) / 9 - Decimal(str(w))) < Decimal("0.001")
+               for c, w in snap["nrr_weighted"].items())
+    text = pdf_text(skm_report.report_pdf(supervisor, date(2026, 11, 27), date(2026, 11, 28)))
+    assert "Jumlah NRR tertimbang (Σ NRR × 1/9) 3,222" in text
+    assert "1 isian tidak lengkap (sebagian unsur kosong)" in text
+    assert "3 U3 · Waktu Penyelesaian 3 9 3,00" in text  # answers, sum, NRR
+
+
+def test_paper_forms_only_population_is_unknown(supervisor: Context, tmp_path: Path) -> None:
+    survey_import.import_csv(supervisor, write(tmp_path, GOOD_CSV))
+    data = skm_report.ikm(supervisor, date(2026, 11, 27), date(2026, 11, 28))
+    assert data["population"] is None and data["required_sample"] is None
+    assert data["sample_sufficient"] is None
+    assert all(r["population"] is None for r in data["by_service"])
+    assert "dilayani tidak diketahui; sampel minimum tidak diketahui" in report_text.format_ikm(data, "id")
+    text = pdf_text(skm_report.report_pdf(supervisor, date(2026, 11, 27), date(2026, 11, 28)))
+    assert "Populasi (pengunjung selesai dilayani): tidak diketahui" in text
+    assert "Krejcie–Morgan: tidak diketahui" in text
+
+
+U8_U9_SWAPPED = """tanggal,1,2,3,4,5,6,7,8,9
+2026-11-27,4,4,4,4,4,4,4,1,3
+2026-11-28,4,4,4,4,4,4,4,2,3
+"""
+
+
+def test_a_questionnaire_that_asks_u9_before_u8(supervisor: Context, tmp_path: Path) -> None:
+    """Question 8 on this form is Sarana (U9) and question 9 Pengaduan (U8)."""
+    result = survey_import.import_csv(supervisor, write(tmp_path, U8_U9_SWAPPED), mapping="8=U9,9=U8")
+    assert result.mapping == {**{str(i): f"U{i}" for i in range(1, 8)}, "8": "U9", "9": "U8"}
+    rows = sorted(SurveyResponse.select(), key=lambda r: r.day)
+    assert [(r.u8, r.u9) for r in rows] == [(3, 1), (3, 2)]
+    assert result.to_json()["mapping"]["8"] == "U9"
+    assert "8→U9" in result.mapping_text() and "9→U8" in result.mapping_text()
+
+
+def test_a_mapping_by_header_names(supervisor: Context, tmp_path: Path) -> None:
+    text = "tanggal,Q1,Q2,Q3,Q4,Q5,Q6,Q7,Q8,Q9\n2026-11-27,4,4,4,4,4,4,4,1,3\n"
+    plain = survey_import.import_csv(supervisor, write(tmp_path, text, "a.csv"))  # Qn is question n
+    assert plain.mapping["Q8"] == "U8"
+    swapped = survey_import.import_csv(supervisor, write(tmp_path, text.replace("-27", "-26"), "b.csv"),
+                                       mapping="Q8=U9, q9 = u8")
+    assert swapped.mapping["Q8"] == "U9" and swapped.mapping["Q9"] == "U8"
+    by_day = {r.day: (r.u8, r.u9) for r in SurveyResponse.select()}
+    assert by_day == {date(2026, 11, 27): (1, 3), date(2026, 11, 26): (3, 1)}
+
+
+@pytest.mark.parametrize(
+    ("mapping", "key"),
+    [("8=U9", "duplicate_element"),  # U9 twice: question 8 and question 9
+     ("8=U10", "map_element"), ("X8=U9,9=U8", "map_no_column"), ("8", "map_bad"), ("8=U9,8=U8", "map_bad")],
+)
+def test_a_bad_mapping_imports_nothing(supervisor: Context, tmp_path: Path, mapping: str, key: str) -> None:
+    with pytest.raises(ValidationError) as info:
+        survey_import.import_csv(supervisor, write(tmp_path, U8_U9_SWAPPED), mapping=mapping)
+    keys = [e.key for e in getattr(info.value, "errors", [])] or [info.value.key.rsplit(".", 1)[-1]]
+    assert key in keys and info.value.exit_code == 2
+    assert SurveyResponse.select().count() == 0
+
+
+def test_survey_import_map_through_the_cli_prints_the_mapping(data_dir: Path, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from counter_app.store.connection import close_db
+
+    close_db()
+    path = write(tmp_path, U8_U9_SWAPPED)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COUNTER_APP_")}
+    base = [sys.executable, "-m", "counter_app", "--data-dir", str(data_dir), "survey", "import", str(path)]
+    proc = subprocess.run(base + ["--map", "8=U9,9=U8"], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "Kolom yang dipakai: 1→U1, 2→U2, 3→U3, 4→U4, 5→U5, 6→U6, 7→U7, 8→U9, 9→U8" in proc.stdout
+    proc = subprocess.run(base + ["--allow-duplicate", "--map", "8=U9", "--json"], capture_output=True,
+                          text=True, env=env, timeout=120)
+    assert proc.returncode == 2 and "U9" in proc.stderr and proc.stdout == ""
