@@ -579,8 +579,10 @@ def cmd_report(args: argparse.Namespace, s: Session) -> int:
 
 @command("sync")
 def cmd_sync(args: argparse.Namespace, s: Session) -> int:
+    from counter_app.core import logs
     from counter_app.services.sync import run_sync
 
+    logs.setup_logging(s.data_dir)  # the run's outcome (counts, never payloads) goes to the log
     result = run_sync(s.context(), args.server, args.token)
     s.emit(result.to_json(), result.text)
     return 0

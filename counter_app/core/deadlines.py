@@ -201,7 +201,8 @@ class WorkingCalendar:
         )
 
     def holiday_name(self, day: date) -> str | None:
-        return _national(self.cuti_bersama).get(day)
+        name: str | None = _national(self.cuti_bersama).get(day)
+        return name
 
     def next_working_day(self, day: date) -> date:
         """The first working day after `day`."""

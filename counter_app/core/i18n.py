@@ -58,7 +58,8 @@ class MissingParameter(KeyError):
 @cache
 def catalogue(lang: str) -> dict[str, str]:
     with open(resource("i18n", f"{lang}.json"), encoding="utf-8") as fh:
-        return json.load(fh)
+        words: dict[str, str] = json.load(fh)
+    return words
 
 
 def set_language(lang: str) -> None:

@@ -30,6 +30,10 @@ MAX_BYTES = 1_000_000  # at open, a bigger log is rotated
 KEEP = 3  # old copies kept: loket.log.1 … loket.log.3
 
 log = logging.getLogger(LOGGER)
+# Until a front end sets the log up, records go nowhere (not to stderr through logging's
+# last-resort handler: the command line's output is the user's, and a sync failure is already
+# said there in words).
+log.addHandler(logging.NullHandler())
 
 _state: dict[str, object] = {"path": None, "handler": None}
 
@@ -58,15 +62,30 @@ def candidate_folders(data_dir: Path | None) -> list[Path]:
     return folders
 
 
-def setup_logging(data_dir: Path | None, *, level: int = logging.INFO) -> Path | None:
+def setup_logging(
+    data_dir: Path | None,
+    *,
+    level: int = logging.INFO,
+    name: str = LOG_NAME,
+    log_file: Path | None = None,
+) -> Path | None:
     """Send the `loket` logger to the first usable log folder; returns the log file's path.
 
+    `name`: the file's name in the folder (the server keeps its own `server.log`).
+    `log_file`: a file the user chose; it alone is tried, and an `OSError` opening it is raised
+    (a log the operator asked for and cannot have is their error to hear about).
     Calling it again (e.g. once the data folder is known) moves the log there.
     """
-    for folder in candidate_folders(data_dir):
+    if log_file is not None:
+        targets = [(Path(log_file).parent, Path(log_file).name)]
+    else:
+        targets = [(folder, name) for folder in candidate_folders(data_dir)]
+    for folder, file_name in targets:
         try:
-            path, stream = _open(folder)
+            path, stream = _open(folder, file_name, chosen=log_file is not None)
         except OSError:
+            if log_file is not None:
+                raise
             continue
         handler = logging.StreamHandler(stream)
         handler.setFormatter(
@@ -115,16 +134,19 @@ def _close_handler() -> None:
             pass
 
 
-def _open(folder: Path) -> tuple[Path, IO[str]]:
-    """Open `folder/loket.log` for appending, owner-only; refuse a folder or file we do not own
-    (a shared temp folder may hold someone else's trap) and anything that is not a plain file."""
-    folder.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
-    if os.name == "posix":
+def _open(folder: Path, name: str = LOG_NAME, *, chosen: bool = False) -> tuple[Path, IO[str]]:
+    """Open `folder/name` for appending, owner-only; refuse a folder or file we do not own
+    (a shared temp folder may hold someone else's trap) and anything that is not a plain file.
+    A `chosen` file (the operator's `--log-file`) lives in a folder that is theirs to manage:
+    it must exist, and it is neither checked for its owner nor made private."""
+    if not chosen:
+        folder.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+    if os.name == "posix" and not chosen:
         st = os.lstat(folder)
         if stat.S_ISLNK(st.st_mode) or st.st_uid != os.getuid():
             raise PermissionError(f"{folder} is not this user's own folder")
         os.chmod(folder, PRIVATE_DIR)
-    path = folder / LOG_NAME
+    path = folder / name
     _rotate(path)
     flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0)
     fd = os.open(path, flags, PRIVATE_FILE)
@@ -147,7 +169,7 @@ def _rotate(path: Path) -> None:
     except FileNotFoundError:
         return
     for n in range(KEEP - 1, 0, -1):
-        older = path.with_name(f"{LOG_NAME}.{n}")
+        older = path.with_name(f"{path.name}.{n}")
         if older.exists():
-            os.replace(older, path.with_name(f"{LOG_NAME}.{n + 1}"))
-    os.replace(path, path.with_name(f"{LOG_NAME}.1"))
+            os.replace(older, path.with_name(f"{path.name}.{n + 1}"))
+    os.replace(path, path.with_name(f"{path.name}.1"))

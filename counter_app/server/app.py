@@ -31,6 +31,7 @@ from counter_app.server import live_store, schemas
 from counter_app.server.display import register_display
 from counter_app.server.live import register_live
 from counter_app.server.report import consolidated_daily
+from counter_app.server.request_log import RequestLog
 from counter_app.server.limits import FailedAuth
 from counter_app.server.store import Device, DeviceGone, KeysRefused, Store, StoreUnavailable, token_hash
 from counter_app.sync.protocol import (
@@ -166,12 +167,14 @@ def create_app(
         if token is None:
             raise refused(request, 401, "unauthorized")
         if admin_hash is not None and hmac.compare_digest(token_hash(token), admin_hash):
+            request.state.device = "(admin)"  # for the request log
             return Caller(None, admin=True)
         device = store.device_for_token(token)
         if device is None:
             raise refused(request, 401, "unauthorized")
         if device.revoked:
             raise refused(request, 403, "revoked")
+        request.state.device = device.name  # for the request log (server/request_log.py)
         return Caller(device)
 
     def device_caller(who: Caller = Depends(caller)) -> Device:
@@ -185,6 +188,7 @@ def create_app(
             raise HTTPException(403, "admin_api_disabled")
         if token is None or not hmac.compare_digest(token_hash(token), admin_hash):
             raise refused(request, 401, "unauthorized")
+        request.state.device = "(admin)"  # for the request log
         return Caller(None, admin=True)
 
     def same_device(device: Device, claimed: str) -> None:
@@ -357,4 +361,5 @@ def create_app(
     register_live(app, store, caller)  # /api/v1/live/…: the site hub
     register_display(app, store, admin_caller)  # /display…: the hall display (issue 13)
     app.add_middleware(BodyLimit, limit=max_body)
+    app.add_middleware(RequestLog)  # added last: outermost, so a 413 and a bug are logged too
     return app

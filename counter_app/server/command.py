@@ -1,6 +1,7 @@
 """`counter-app server …`: run the sync server, or manage its devices from the terminal.
 
     counter-app server [--db-url URL] [--host H] [--port P] [--admin-token-file F] [--api-docs]
+                       [--log-file F]
     counter-app server add-device NAME --site CODE --counter CODE [--publisher] [--replace]
                                                                   → the token, alone on stdout
     counter-app server bind-device NAME --site CODE --counter CODE   (a device of an old store)
@@ -10,7 +11,9 @@
 The store is `--db-url` (or `$COUNTER_APP_SERVER_DB_URL`), by default a SQLite file in the data
 folder. The admin token (for `POST /api/v1/devices` over HTTP) comes from `--admin-token-file`
 or `$COUNTER_APP_SERVER_ADMIN_TOKEN`; without one, devices are managed from this command only.
-Nothing here imports FastAPI until the server actually starts.
+Each request is logged (never its body or headers) to `<data folder>/logs/server.log`, or to
+`--log-file` (or `$COUNTER_APP_SERVER_LOG_FILE`). Nothing here imports FastAPI until the server
+actually starts.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ from counter_app.core.i18n import t
 ENV_DB_URL = "COUNTER_APP_SERVER_DB_URL"
 ENV_ADMIN_TOKEN = "COUNTER_APP_SERVER_ADMIN_TOKEN"
 ENV_API_DOCS = "COUNTER_APP_SERVER_API_DOCS"  # "1": serve /docs, /redoc and the OpenAPI schema
+ENV_LOG_FILE = "COUNTER_APP_SERVER_LOG_FILE"
+SERVER_LOG = "server.log"  # in <data folder>/logs/, beside the program's loket.log
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8470
 ACTIONS = ("serve", "add-device", "bind-device", "revoke-device", "devices")
@@ -46,6 +51,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--site", metavar="CODE", help=t("cli.help.server_site"))
     parser.add_argument("--counter", metavar="CODE", help=t("cli.help.server_counter"))
     parser.add_argument("--api-docs", action="store_true", default=None, help=t("cli.help.server_api_docs"))
+    parser.add_argument("--log-file", metavar="FILE", help=t("cli.help.server_log_file"))
 
 
 def db_url(args: argparse.Namespace, data_dir: Path) -> str:
@@ -70,6 +76,20 @@ def api_docs(args: argparse.Namespace) -> bool:
     if getattr(args, "api_docs", None):
         return True
     return os.environ.get(ENV_API_DOCS, "").strip().lower() in ("1", "true", "yes")
+
+
+def setup_log(args: argparse.Namespace, data_dir: Path) -> Path | None:
+    """The server's log: `--log-file`, `$COUNTER_APP_SERVER_LOG_FILE`, else the data folder's
+    `logs/server.log` (or the fallbacks of core/logs.py). A chosen file that cannot be opened
+    is bad input (exit 2) rather than a server running without its log."""
+    from counter_app.core import logs
+
+    chosen = getattr(args, "log_file", None) or os.environ.get(ENV_LOG_FILE) or None
+    try:
+        return logs.setup_logging(data_dir, name=SERVER_LOG, log_file=Path(chosen) if chosen else None)
+    except OSError as exc:
+        raise ValidationError("server.log_file", field="log_file", path=str(chosen),
+                              error=exc.strerror or str(exc)) from None
 
 
 def run(args: argparse.Namespace, data_dir: Path, *, as_json: bool = False, out: TextIO | None = None) -> int:
@@ -110,7 +130,9 @@ def run(args: argparse.Namespace, data_dir: Path, *, as_json: bool = False, out:
             ]
             _emit(out, as_json, [d.to_json() for d in devices], "\n".join(lines))
         else:
-            return serve(store, host=args.host, port=args.port, admin_token=admin_token(args),
+            token = admin_token(args)
+            setup_log(args, data_dir)
+            return serve(store, host=args.host, port=args.port, admin_token=token,
                          api_docs=api_docs(args))
     finally:
         store.close()
@@ -135,8 +157,16 @@ def serve(store: Any, *, host: str, port: int, admin_token: str | None = None, a
     except ImportError as exc:  # installed without the `server` extra
         raise ValidationError("server.missing_extra", detail=str(exc)) from None
 
+    import logging
+
+    from counter_app.core import logs
+
     app = create_app(store, admin_token=admin_token, api_docs=api_docs)
     print(t("server.listening", url=f"http://{host}:{port}", store=store.display_url), file=sys.stderr)
-    uvicorn.run(app, host=host, port=port, log_level="info", ws="none", lifespan="off",
+    logging.getLogger("loket.server").info("listening on http://%s:%d, store %s, log %s",
+                                           host, port, store.display_url, logs.log_path())
+    # access_log off: uvicorn's line holds the whole query string; ours (server/request_log.py)
+    # leaves unknown query values out and goes to the log file.
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False, ws="none", lifespan="off",
                 server_header=False, proxy_headers=True, timeout_graceful_shutdown=3)  # open event streams
     return 0

@@ -23,6 +23,7 @@ deleted, rewritten or the chain cut short.
 from __future__ import annotations
 
 import json
+import logging
 import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -283,8 +284,13 @@ def run_sync(
     try:
         result = _run(ctx, url, secret, started, progress, retry, transport, batch_rows)
     except BaseException as exc:
+        logging.getLogger("loket.sync").warning(
+            "sync run with %s failed: %s", url, exc.key if isinstance(exc, LoketError) else type(exc).__name__)
         _record_failure(ctx, started, exc)
         raise
+    logging.getLogger("loket.sync").info(
+        "sync run with %s: pushed %d, pulled %d, stored through %d, redacted %d, mismatches %d", url,
+        result.pushed, result.pulled, result.stored_through, result.redacted, len(result.mismatches))
     with db.atomic():
         if server and server.rstrip("/") != (ctx.setting("sync_server") or "").rstrip("/"):
             _put("sync_server", url)

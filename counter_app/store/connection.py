@@ -145,7 +145,7 @@ def open_database(path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> peew
 
 
 def schema_version(database: peewee.SqliteDatabase) -> int:
-    return database.execute_sql("PRAGMA user_version").fetchone()[0]
+    return int(database.execute_sql("PRAGMA user_version").fetchone()[0])
 
 
 def backup_file(database: peewee.SqliteDatabase, target: Path) -> Path:
@@ -193,12 +193,12 @@ def copy_is_good(path: Path) -> bool:
         con = sqlite3.connect(uri, uri=True)
         try:
             ok = con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-            version = con.execute("PRAGMA user_version").fetchone()[0]
+            version = int(con.execute("PRAGMA user_version").fetchone()[0])
         finally:
             con.close()
     except (StoreError, OSError, sqlite3.Error):
         return False
-    return ok and 0 < version
+    return bool(ok) and 0 < version
 
 
 def init_db(
@@ -354,4 +354,4 @@ def close_db() -> None:
 
 
 def integrity_check(database: peewee.SqliteDatabase) -> str:
-    return database.execute_sql("PRAGMA integrity_check").fetchone()[0]
+    return str(database.execute_sql("PRAGMA integrity_check").fetchone()[0])

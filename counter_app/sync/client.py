@@ -10,9 +10,10 @@ already has).
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +35,7 @@ from counter_app.sync.protocol import (
     redact,
 )
 
+log = logging.getLogger("loket.sync")  # counts and reasons only: never a payload or the token
 Progress = Callable[[str, int, int], None]  # stage, done, total
 # (entity, uuid, decoded payload) of a batch's rows → the visitor names to mask, by row uuid
 Names = Callable[[list[tuple[str, str, dict[str, Any]]]], dict[str, list[str]]]
@@ -60,7 +62,7 @@ class RetryPolicy:
     sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
 
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
-        wait = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
+        wait = min(self.max_delay, self.base_delay * (2.0 ** (attempt - 1)))
         if retry_after is not None:
             wait = min(self.max_delay, max(wait, retry_after))
         return wait
@@ -114,12 +116,15 @@ class SyncClient:
     # -- one request, retried --
 
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        """The decoded JSON answer (any JSON value: each caller checks the shape it needs)."""
         attempt = 0
         while True:
             attempt += 1
             try:
                 response = self._http.request(method, path, **kwargs)
             except httpx.TransportError as exc:  # refused, reset, timed out, cut mid-way …
+                log.warning("%s %s: %s (try %d of %d)", method, path, type(exc).__name__,
+                            attempt, self.retry.attempts)
                 if attempt >= self.retry.attempts:
                     raise SyncError("sync.unreachable", server=self.server,
                                     detail=type(exc).__name__) from None
@@ -127,10 +132,13 @@ class SyncClient:
                 continue
             status = response.status_code
             if status >= 500 or status == 429:
+                log.warning("%s %s: %d (try %d of %d)", method, path, status, attempt, self.retry.attempts)
                 if attempt >= self.retry.attempts:
                     raise SyncError("sync.server_error", server=self.server, status=status)
                 self.retry.sleep(self.retry.delay(attempt, _retry_after(response)))
                 continue
+            if status >= 400:
+                log.warning("%s %s: %d %s", method, path, status, _detail(response)[:200])
             if status == 401:
                 raise SyncError("sync.unauthorized", server=self.server)
             if status == 403:
@@ -153,10 +161,11 @@ class SyncClient:
     # -- the protocol --
 
     def health(self) -> dict[str, Any]:
-        return self.request("GET", "/health")
+        answer: dict[str, Any] = self.request("GET", "/health")
+        return answer
 
     def whoami(self) -> dict[str, Any]:
-        answer = self.request("GET", "/device")
+        answer: dict[str, Any] = self.request("GET", "/device")
         if answer.get("protocol") != PROTOCOL or not isinstance(answer.get("device"), str):
             raise SyncError("sync.protocol", server=self.server, detail="device")
         return answer
@@ -197,9 +206,11 @@ class SyncClient:
         return int(answer.get("changed", 0))
 
     def pull(self, since: int) -> dict[str, Any]:
-        answer = self.request("GET", "/pull", params={"since": since})
+        answer: dict[str, Any] = self.request("GET", "/pull", params={"since": since})
         if answer.get("protocol") != PROTOCOL or not isinstance(answer.get("version"), int):
             raise SyncError("sync.protocol", server=self.server, detail="pull")
+        log.info("pull since %d: version %d, %s", since, answer["version"],
+                 {k: len(v) for k, v in answer.items() if isinstance(v, list)})
         return answer
 
     def reconcile(self, device: str) -> dict[str, int]:
@@ -210,7 +221,8 @@ class SyncClient:
         params = {"date": day}
         if to:
             params["to"] = to
-        return self.request("GET", "/reports/daily", params=params)
+        answer: dict[str, Any] = self.request("GET", "/reports/daily", params=params)
+        return answer
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -240,8 +252,9 @@ def push_outbox(
     progress: Progress | None = None,
     names: Names | None = None,
 ) -> PushResult:
-    """Send every unsent outbox row in seq order, batch by batch, marking each batch sent up to
-    what the server stored. Stops at the first failure (what was stored stays marked).
+    """Send every unsent outbox row in seq order, batch by batch, then mark the rows sent up to
+    what the server stored, in one transaction. Stops at the first failure (what was stored is
+    marked all the same).
 
     The local work (reading the next batch, marking the previous one) runs on a helper thread
     with its own SQLite connection while the current batch is on the wire."""
@@ -263,8 +276,13 @@ def push_outbox(
             body = push_body(device, batch_id, rows)
         return rows, body, redacted
 
-    marks: list[Future[int]] = []
+    # One durable acknowledgement per push, not an fsync'd UPDATE per batch: the stored range
+    # [first_seq, stored_upto] is marked once at the end (also when the push stops early). A
+    # crash before it only means those rows go again: the server keeps the highest seq.
+    first_seq: int | None = None
+    stored_upto = 0
     sent = batches = through = redacted = 0
+    pushed = 0
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox") as local:
         try:
             upcoming = local.submit(prepare, 0)
@@ -290,7 +308,9 @@ def push_outbox(
                     rows, extra = _redacted(rows, names)
                     masked += extra
                     through = client.push(push_body(device, str(uuid.uuid4()), rows))
-                marks.append(local.submit(outbox.mark_sent, database, first, min(last, through), clock.now()))
+                if first_seq is None:
+                    first_seq = first
+                stored_upto = max(stored_upto, min(last, through))
                 batches += 1
                 if through < last:
                     raise SyncError("sync.incomplete", server=client.server, stored=through, sent=last)
@@ -298,9 +318,16 @@ def push_outbox(
                 redacted += masked
                 if progress:
                     progress("push", sent, max(total, sent))
+        except BaseException as exc:
+            log.warning("push %s stopped: %s, %d of %d rows sent in %d batches", device,
+                        exc.key if isinstance(exc, LoketError) else type(exc).__name__, sent, total, batches)
+            raise
         finally:
-            pushed = sum(mark.result() for mark in marks)  # what was stored is marked, always
+            if first_seq is not None:  # what was stored is marked, always
+                pushed = local.submit(outbox.mark_sent, database, first_seq, stored_upto, clock.now()).result()
             local.submit(database.close).result()  # the helper thread's own connection
+    log.info("push %s: %d rows in %d batches, stored through %d, %d redacted", device, pushed, batches,
+             through, redacted)
     return PushResult(pushed, through, batches, redacted)
 
 

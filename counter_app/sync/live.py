@@ -245,8 +245,8 @@ class LiveLink:
         answer = self._call("POST", "/live/claim", json={
             "day": str(day), "services": list(services), "priority_cap": int(cap), "ticket": ticket,
         })
-        if answer is UNREACHABLE:
-            return UNREACHABLE
+        if isinstance(answer, Unreachable):  # (not `is`: mypy narrows an isinstance only)
+            return answer
         if isinstance(answer, _Conflict):
             if answer.body.get("detail") != "counter_busy":
                 return None  # that ticket is not waiting any more (taken), or unknown
@@ -285,8 +285,8 @@ class LiveLink:
         if limit:
             params["limit"] = limit
         answer = self._call("GET", "/live/events", params=params)
-        if answer is UNREACHABLE:
-            return UNREACHABLE
+        if isinstance(answer, Unreachable):
+            return answer
         events = answer.get("events") if isinstance(answer, dict) else None
         if not isinstance(events, list):
             raise SyncError("sync.protocol", server=self.server, detail="live/events")
@@ -298,8 +298,8 @@ class LiveLink:
         while True:
             with self.lock:
                 events = self.events()
-                if events is UNREACHABLE:
-                    return UNREACHABLE
+                if isinstance(events, Unreachable):
+                    return events
                 fresh = self._fresh(events)
                 if not fresh:
                     return total

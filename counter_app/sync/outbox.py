@@ -24,11 +24,12 @@ def pending(database: Any, limit: int, after: int = 0) -> list[OutboxRow]:
         'WHERE "sent_at" IS NULL AND "seq" > ? ORDER BY "seq" LIMIT ?',
         (after, limit),
     )
-    return cursor.fetchall()
+    rows: list[OutboxRow] = cursor.fetchall()
+    return rows
 
 
 def pending_count(database: Any) -> int:
-    return database.execute_sql('SELECT COUNT(*) FROM "outbox" WHERE "sent_at" IS NULL').fetchone()[0]
+    return int(database.execute_sql('SELECT COUNT(*) FROM "outbox" WHERE "sent_at" IS NULL').fetchone()[0])
 
 
 def mark_sent(database: Any, first: int, last: int, when: datetime) -> int:
@@ -40,7 +41,7 @@ def mark_sent(database: Any, first: int, last: int, when: datetime) -> int:
             'UPDATE "outbox" SET "sent_at" = ? WHERE "seq" >= ? AND "seq" <= ? AND "sent_at" IS NULL',
             (db_time(to_db(when)), first, last),
         )
-        return cursor.rowcount
+        return int(cursor.rowcount)
 
 
 def prune_sent(database: Any, before: datetime) -> int:
@@ -50,7 +51,7 @@ def prune_sent(database: Any, before: datetime) -> int:
             'DELETE FROM "outbox" WHERE "sent_at" IS NOT NULL AND "sent_at" < ?',
             (db_time(to_db(before)),),
         )
-        return cursor.rowcount
+        return int(cursor.rowcount)
 
 
 def ticket_counts(database: Any) -> dict[str, int]:

@@ -116,3 +116,37 @@ def test_the_log_is_not_echoed_to_the_terminal(tmp_path: Path, capfd: pytest.Cap
     logging.getLogger("loket").error("secret-ish detail")
     out, err = capfd.readouterr()
     assert "secret-ish" not in out + err
+
+
+def test_a_named_log_rotates_under_its_own_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(logs, "MAX_BYTES", 10)
+    for n in range(2):
+        path = logs.setup_logging(tmp_path, name="server.log")
+        assert path == tmp_path / "logs" / "server.log"
+        logging.getLogger("loket.server").info("request %d %s", n, "x" * 20)
+        logs.shutdown()
+    assert sorted(p.name for p in (tmp_path / "logs").iterdir()) == ["server.log", "server.log.1"]
+
+
+def test_a_chosen_log_file_is_used_as_is_or_refused(tmp_path: Path) -> None:
+    shared = tmp_path / "var-log"
+    shared.mkdir(mode=0o755)
+    path = logs.setup_logging(tmp_path, log_file=shared / "loket-server.log")
+    assert path == shared / "loket-server.log"
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o755  # the operator's folder is left alone
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    with pytest.raises(OSError):  # no fallback for a file the operator asked for
+        logs.setup_logging(tmp_path, log_file=tmp_path / "missing" / "x.log")
+    assert not (tmp_path / "missing").exists()
+
+
+def test_nothing_reaches_stderr_before_the_log_is_set_up() -> None:
+    # A fresh process: under pytest the root logger has pytest's handler, which hides
+    # logging's last-resort handler (the one that would print to stderr).
+    import subprocess
+    import sys
+
+    code = ("import logging, counter_app.core.logs; "
+            "logging.getLogger('loket.sync').warning('push stopped: sync.unreachable')")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stderr == ""
