@@ -1,4 +1,5 @@
-# Loket: `make run` starts the app on a demo data folder; `make test` runs every test.
+# Loket: `make run` starts a demo building (a site hub, counter L01's window on a demo data
+# folder, a scripted counter L02, the hall display's URL); `make test` runs every test.
 # Both create .venv and install on first use (and again when pyproject.toml changes).
 
 PYTHON ?= python3
@@ -6,6 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= demo-data
+SITE_DIR ?= demo-site
 DEMO_ADMIN_PASSWORD ?= loket-demo-2026
 DEMO_STAFF_PASSWORD ?= petugas-demo-2026
 
@@ -30,9 +32,11 @@ $(DEMO_DIR)/loket.sqlite3: | $(STAMP)
 
 demo-data: $(DEMO_DIR)/loket.sqlite3
 
+# The hub (counter-app server on 127.0.0.1:8470, or a free port) and counter L02 run in the
+# background while the window is open; closing the window (or Ctrl+C) stops them.
 run: $(STAMP) demo-data
 	@echo "The command line on this demo: $(VENV)/bin/counter-app --data-dir $(DEMO_DIR) COMMAND (or export COUNTER_APP_DATA_DIR=$(abspath $(DEMO_DIR)))"
-	$(PY) -m counter_app --data-dir $(DEMO_DIR)
+	$(PY) tools/demo_site.py --data-dir $(DEMO_DIR) --site-dir $(SITE_DIR)
 
 # mypy first (its files and strictness: [tool.mypy] in pyproject.toml; ~10 s cold).
 # pytest exits 5 when it collected nothing: that must fail, not pass.
@@ -54,4 +58,4 @@ screenshots: $(STAMP)
 	xvfb-run -a -s "-screen 0 1600x1000x24" $(PY) tools/screenshots.py
 
 clean:
-	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .hypothesis
+	rm -rf $(VENV) $(DEMO_DIR) $(SITE_DIR) .pytest_cache .hypothesis

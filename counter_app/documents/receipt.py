@@ -29,6 +29,7 @@ from reportlab.pdfgen import canvas as rl_canvas
 
 from counter_app.core import paper as paper_sizes
 from counter_app.core.i18n import t
+from counter_app.core.numbering import code_number, is_offline_number
 
 # The house fonts (DejaVu, embedded as a subset so any Unicode name prints the same on every PC).
 from counter_app.documents.base import FONT, FONT_BOLD, register_fonts
@@ -422,6 +423,9 @@ def layout(
         big -= 2
     f.gap(1 * mm)
     f.lines(code, big, bold=True, align="center", leading=1.0)
+    number = code_number(code)
+    if number is not None and is_offline_number(number):  # issued while the hub was cut off
+        f.lines(L("offline"), 7.5 * s, bold=True, align="center")
     f.gap(1.5 * mm)
     service_name = snapshot.get("service_name_en" if lang == "en" else "service_name_id", "")
     f.lines(service_name or snapshot.get("service_code", ""), 10 * s, bold=True, align="center")
@@ -445,6 +449,8 @@ def layout(
         rows.append((L("people_ahead"), L("people_ahead_value", count=snapshot["people_ahead"])))
     if snapshot.get("wait_minutes") is not None:
         rows.append((L("wait"), L("wait_value", minutes=snapshot["wait_minutes"])))
+    elif snapshot.get("wait_text"):  # nobody ahead: "segera dipanggil", never "± 0 menit"
+        rows.append((L("wait"), str(snapshot["wait_text"])))
 
     url = snapshot.get("verify_url") or snapshot.get("token")
     qr = qr_matrix_image(str(url)) if url else None

@@ -1,4 +1,6 @@
-"""The officer's window: Pendaftaran, Pindai, Sedang dilayani and Antrian, with a status bar."""
+"""The officer's window: Pendaftaran, Pindai, Sedang dilayani and Antrean, with a status bar; on a
+counter of a site hub, the live link (started at login, closed at exit and log-out), the banner
+while the hub is cut off, and the coordinator's Pantauan."""
 
 from __future__ import annotations
 
@@ -35,7 +37,9 @@ from counter_app.core.roles import Permission
 from counter_app.gui import error_dialog
 from counter_app.gui.background import Background
 from counter_app.gui.icon import app_icon
+from counter_app.gui.live_link import LiveConnection
 from counter_app.gui.lock_screen import LockDialog, LockPage
+from counter_app.gui.offline_banner import OfflineBanner
 from counter_app.gui.queue_table import QueueTable
 from counter_app.gui.receipt_printing import ReceiptPrinting
 from counter_app.gui.register_panel import RegisterPanel
@@ -46,6 +50,7 @@ from counter_app.gui.widgets import prompts
 from counter_app.gui.widgets.notice import Notice
 from counter_app.services import (
     catalogue,
+    live_queue,
     queue_view,
     site_settings,
     store_watch,
@@ -58,6 +63,7 @@ from counter_app.services.views import TicketView
 
 TICK_MS = 1000
 WATCH_MS = 3000
+APPLIED_MS = 150  # events of other devices arriving in a burst: one reload of the queue
 IDLE_CHECK_MS = 15000
 TASKBAR = 40  # px a desktop's panel takes (1366×768 laptops: the window gets 1366×728)
 
@@ -70,9 +76,14 @@ class MainWindow(QMainWindow):
         print_receipts: bool = True,
         check_printers: bool = True,
         nightly_sync: bool = True,
+        live: bool = True,
     ) -> None:
         super().__init__()
         self.ctx = ctx
+        self.live: LiveConnection | None = None
+        self.live_wanted = live  # tests and screenshots may keep the window off the hub
+        self._hub_cut = False  # Terputus shown (stays through the link's reconnect attempts)
+        self.board_window = None
         from counter_app.gui.nightly_sync import NightlySync
 
         self.nightly = NightlySync(ctx, self)
@@ -111,10 +122,16 @@ class MainWindow(QMainWindow):
         body = QHBoxLayout()
         body.addLayout(left, 0)
         body.addLayout(right, 1)
-        body.setContentsMargins(10, 8, 10, 6)
         body.setSpacing(10)
+        # The hub cut off: a banner across the top, above the form and the queue.
+        self.offline_banner = OfflineBanner()
+        page = QVBoxLayout()
+        page.setContentsMargins(10, 8, 10, 6)
+        page.setSpacing(6)
+        page.addWidget(self.offline_banner)
+        page.addLayout(body, 1)
         self.work_page = QWidget()
-        self.work_page.setLayout(body)
+        self.work_page.setLayout(page)
         self.lock_page = LockPage()
         self.pages = QStackedWidget()
         self.pages.addWidget(self.work_page)
@@ -166,6 +183,10 @@ class MainWindow(QMainWindow):
         self.watch_timer.start(WATCH_MS)
         if check_printers:
             QTimer.singleShot(0, self.check_printer)
+        self.applied_timer = QTimer(self)
+        self.applied_timer.setSingleShot(True)
+        self.applied_timer.timeout.connect(self.site_changed)
+        self.start_live()
 
         # Idle lock: any key or click counts as activity (the injected `idle_clock` in tests).
         self.idle_clock: Callable[[], float] = time.monotonic
@@ -211,6 +232,10 @@ class MainWindow(QMainWindow):
         self.sync_action = QAction(self)
         self.sync_action.triggered.connect(self.sync_now)
         self.sync_action.setVisible(self.ctx.actor.can(Permission.SYNC))
+        self.board_action = QAction(self)
+        self.board_action.setShortcut(QKeySequence("Ctrl+B"))
+        self.board_action.triggered.connect(self.open_board)
+        self._show_board_action()
         self.survey_action = QAction(self)
         self.survey_action.setShortcut(QKeySequence("F11"))
         self.survey_action.triggered.connect(self.open_survey)
@@ -228,6 +253,7 @@ class MainWindow(QMainWindow):
         self.file_menu.addAction(self.preview_action)
         self.file_menu.addAction(self.report_action)
         self.file_menu.addAction(self.complaints_action)
+        self.file_menu.addAction(self.board_action)
         self.file_menu.addAction(self.sync_action)
         self.file_menu.addAction(self.settings_action)
         self.file_menu.addAction(self.history_action)
@@ -257,7 +283,7 @@ class MainWindow(QMainWindow):
         self.language_group = QActionGroup(self)
         self.language_actions: dict[str, QAction] = {}
         for lang in i18n.LANGUAGES:
-            action = QAction(t(f"gui.lang.{lang}"), self)
+            action = QAction(t(i18n.LANGUAGE_KEYS[lang]), self)
             action.setCheckable(True)
             action.triggered.connect(lambda _=False, lang=lang: self.set_language(lang))
             self.language_group.addAction(action)
@@ -279,6 +305,8 @@ class MainWindow(QMainWindow):
         self.report_action.setText(t("gui.menu.daily_report"))
         self.complaints_action.setText(t("gui.menu.complaints"))
         self.sync_action.setText(t("gui.menu.sync_now"))
+        self.board_action.setText(t("gui.menu.board"))
+        self.offline_banner.retranslate()
         self.survey_action.setText(t("gui.menu.survey"))
         self.quit_action.setText(t("gui.menu.quit"))
         self.switch_action.setText(t("gui.menu.switch_officer"))
@@ -293,7 +321,7 @@ class MainWindow(QMainWindow):
         self.focus_scan_action.setText(t("gui.menu.scan"))
         self.language_menu.setTitle(t("gui.menu.language"))
         for lang, action in self.language_actions.items():
-            action.setText(t(f"gui.lang.{lang}"))
+            action.setText(t(i18n.LANGUAGE_KEYS[lang]))
             action.setChecked(lang == i18n.language())
         self.help_menu.setTitle(t("gui.menu.help"))
         self.about_action.setText(t("gui.menu.about"))
@@ -346,6 +374,7 @@ class MainWindow(QMainWindow):
             self.status.show_database(exc.message())
             return
         self.status.show_database(None)
+        self.show_live()  # the backlog goes down as the push goes on
         if time.monotonic() - self._complaints_checked > 60:  # deadlines pass with the clock
             self.refresh_complaints()
 
@@ -434,7 +463,7 @@ class MainWindow(QMainWindow):
         held = self.serving_panel.in_hand
         if self.serving_panel.viewing and held is not None:
             self.status.showMessage(
-                t("gui.serving.viewing", held=held.code, status=t(f"status.{held.status}")), 8000
+                t("gui.serving.viewing", held=held.code, status=t(i18n.STATUS_KEYS[held.status])), 8000
             )
 
     def _print_requested(self, ticket: TicketView, reprint: bool) -> None:
@@ -494,6 +523,9 @@ class MainWindow(QMainWindow):
 
     def settings_changed(self) -> None:
         self.ctx.reload_settings()
+        if self.live is None and live_queue.networked(self.ctx):
+            self.start_live()  # a hub was just set up (Pengaturan → Sinkronisasi)
+        self._show_board_action()
         self.load_services()
         self.status.show_officer(self.ctx.setting("counter_code"), self.ctx.actor)
         self.check_printer()
@@ -512,6 +544,9 @@ class MainWindow(QMainWindow):
         """Keluar akun (Ctrl+L) / Ganti petugas / idle: hide the work, ask for a login."""
         if self.lock_dialog is not None:
             return self.lock_dialog
+        self.stop_live()  # logged out: the board shows the counter closed; back at the login
+        if self.board_window is not None:
+            self.board_window.close()
         held = self.serving_panel.in_hand
         self.lock_page.show_locked(self.ctx.setting("counter_code"), held.code if held else None)
         self.pages.setCurrentWidget(self.lock_page)
@@ -532,6 +567,7 @@ class MainWindow(QMainWindow):
         self.pages.setCurrentWidget(self.work_page)
         if actor is not None and actor != self.ctx.actor:
             self.set_actor(actor)
+        self.start_live()
         self._last_input = self.idle_clock()
         self.register_panel.name_edit.setFocus()
 
@@ -546,6 +582,7 @@ class MainWindow(QMainWindow):
         self.report_action.setVisible(actor.can(Permission.REPORT))
         self.complaints_action.setVisible(actor.can(Permission.COMPLAINT))
         self.sync_action.setVisible(actor.can(Permission.SYNC))
+        self._show_board_action()
         self.status.show_officer(ctx.setting("counter_code"), actor)
         self.serving_panel.update_actions()
         self.status.showMessage(t("gui.lock.switched", user=actor.username), 8000)
@@ -564,7 +601,7 @@ class MainWindow(QMainWindow):
         held = self.serving_panel.in_hand
         # Asked once, of a window on screen (closing it again later asks nothing).
         if held is not None and self.isVisible() and not prompts.confirm(
-            self, t("gui.menu.quit"), t("gui.quit.in_hand", code=held.code, status=t(f"status.{held.status}"))
+            self, t("gui.menu.quit"), t("gui.quit.in_hand", code=held.code, status=t(i18n.STATUS_KEYS[held.status]))
         ):
             event.ignore()
             return
@@ -574,8 +611,111 @@ class MainWindow(QMainWindow):
         self.idle_timer.stop()
         self.tick_timer.stop()
         self.watch_timer.stop()
+        self.applied_timer.stop()
         self.nightly.stop()
         self.nightly.wait(30000)  # a sync under way finishes: it only ever adds a backup
         # A receipt being printed is finished first: its ticket is already issued.
         self.background.wait(30000)
+        self.serving_panel.worker.wait(30000)  # a call at the hub: its answer is written
+        if self.board_window is not None:
+            self.board_window.close()
+        self.stop_live()
         super().closeEvent(event)
+
+    # ---- the site hub -----------------------------------------------------------------
+
+    def start_live(self) -> None:
+        """At login: the link to the site hub, when a server and a device token are set (else
+        the counter works alone, as before). Its threads push and follow the site's events."""
+        if self.live is not None or not self.live_wanted:
+            return
+        connection = LiveConnection(self.ctx, self)
+        if not connection.active:
+            connection.deleteLater()
+            self.status.show_live("offline" if live_queue.networked(self.ctx) else None)
+            self.offline_banner.setVisible(False)
+            return
+        connection.state_changed.connect(self._live_state)
+        connection.events_applied.connect(self._events_applied)
+        self.live = connection
+        connection.start()
+        self.show_live()
+
+    def stop_live(self) -> None:
+        """At exit and log-out: the link's threads end; the store stays as it is."""
+        connection, self.live = self.live, None
+        if connection is None:
+            return
+        connection.state_changed.disconnect(self._live_state)
+        connection.events_applied.disconnect(self._events_applied)
+        connection.close()
+        connection.deleteLater()
+        self.ctx.live = None
+
+    def show_live(self) -> None:
+        connection = self.live
+        if connection is None:
+            return
+        state = connection.state
+        if state == "offline":
+            self._hub_cut = True
+        elif state == "live":
+            self._hub_cut = False
+        shown = "offline" if self._hub_cut else state
+        try:
+            with usecase(self.ctx):
+                backlog = connection.link.backlog if connection.link is not None else 0
+        except LoketError:
+            backlog = 0
+        self.status.show_live(shown, connection.hub_name(), backlog, connection.last_event)
+        self.offline_banner.setVisible(self._hub_cut)
+
+    def _live_state(self, state: str) -> None:
+        """The link's state changed (queued from its thread)."""
+        was_cut = self._hub_cut
+        self.show_live()
+        if was_cut and not self._hub_cut:
+            self.status.showMessage(t("gui.live.back"), 8000)
+            self.site_changed()
+        elif self._hub_cut and not was_cut:
+            self.status.showMessage(t("gui.live.lost"), 8000)
+
+    def _events_applied(self, count: int) -> None:
+        if count and not self.applied_timer.isActive():
+            self.applied_timer.start(APPLIED_MS)
+
+    def site_changed(self) -> None:
+        """Other devices' events were applied to the store: the queue, the ticket in hand."""
+        try:
+            with usecase(self.ctx):
+                self.queue_table.model.replace_all(queue_view.queue_entries(self.ctx))
+                self.queue_table.model.set_order(waiting.call_order(self.ctx))
+                self._data_version = store_watch.data_version()
+                self.serving_panel.refresh()
+        except LoketError as exc:
+            self.status.show_database(exc.message())
+            return
+        self.show_live()
+        if self.board_window is not None:
+            self.board_window.site_changed()
+
+    def _show_board_action(self) -> None:
+        self.board_action.setVisible(
+            self.ctx.actor.can(Permission.REPORT) and live_queue.networked(self.ctx)
+        )
+
+    def open_board(self) -> None:
+        """Pantauan: every counter and every service's queue of the building, live."""
+        from counter_app.gui.live_board import LiveBoard
+
+        if self.board_window is None:
+            self.board_window = LiveBoard(self.ctx, self)
+            self.board_window.finished.connect(self._board_closed)
+        self.board_window.show()
+        self.board_window.raise_()
+        self.board_window.refresh()
+
+    def _board_closed(self, *_: object) -> None:
+        if self.board_window is not None:
+            self.board_window.deleteLater()
+        self.board_window = None

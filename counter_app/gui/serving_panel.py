@@ -23,18 +23,20 @@ from PySide6.QtWidgets import (
 from counter_app.core import i18n
 from counter_app.core.clock import from_db, local_time_text
 from counter_app.core.errors import IllegalTransition, NotFound
-from counter_app.core.i18n import t
+from counter_app.core.i18n import t, tn
 from counter_app.core.person import mask_name
 from counter_app.core.phone import mask as mask_phone
 from counter_app.core.roles import Permission
 from counter_app.core.ticket_rules import Status, can, no_show_ready
-from counter_app.gui import theme
+from counter_app.gui import error_dialog, theme
+from counter_app.gui.background import Background
 from counter_app.gui.error_dialog import guarded
 from counter_app.gui.queue_table import duration_text, status_text
 from counter_app.gui.widgets import prompts
 from counter_app.gui.widgets.notice import NOTICE_BG
-from counter_app.services import catalogue, tickets, waiting
+from counter_app.services import catalogue, live_queue, tickets, waiting
 from counter_app.services.context import Context
+from counter_app.services.usecase import usecase
 from counter_app.services.views import ServiceView, TicketView
 
 
@@ -57,7 +59,20 @@ MOVES: tuple[Move, ...] = (
     Move("transfer", "transfer", None),
     Move("requeue", "requeue", None),
     Move("reprint", None, None),
+    Move("break", None, "F8"),  # istirahat: only on a counter of a site hub
 )
+MOVE_KEYS = {
+    "call_next": "gui.serving.call_next",
+    "recall": "gui.serving.recall",
+    "start": "gui.serving.start",
+    "finish": "gui.serving.finish",
+    "no_show": "gui.serving.no_show",
+    "cancel": "gui.serving.cancel",
+    "transfer": "gui.serving.transfer",
+    "requeue": "gui.serving.requeue",
+    "reprint": "gui.serving.reprint",
+    "break": "gui.serving.break",
+}
 
 
 class ServingPanel(QGroupBox):
@@ -77,6 +92,11 @@ class ServingPanel(QGroupBox):
         self.in_hand: TicketView | None = None
         self._services: dict[str, ServiceView] = {}
         self._no_show_ready = False
+        # Hub calls (call-next's claim, the break) run here, never on the UI thread, and never
+        # behind a receipt being printed (that worker is the window's).
+        self.worker = Background(self)
+        self._calling = False
+        self.on_break = False
 
         self.code_label = QLabel("—")
         self.code_label.setProperty("role", "code")
@@ -144,6 +164,7 @@ class ServingPanel(QGroupBox):
             "transfer": self.transfer,
             "requeue": self.requeue,
             "reprint": self.reprint,
+            "break": self.toggle_break,
         }
         grid = QGridLayout()
         grid.setSpacing(6)
@@ -151,7 +172,7 @@ class ServingPanel(QGroupBox):
         places = {
             "call_next": (0, 0), "recall": (0, 1), "start": (0, 2), "finish": (0, 3),
             "no_show": (0, 4), "cancel": (1, 0), "transfer": (1, 1), "requeue": (1, 2),
-            "reprint": (1, 3),
+            "reprint": (1, 3), "break": (1, 4),
         }
         for move in MOVES:
             action = QAction(self)
@@ -172,6 +193,11 @@ class ServingPanel(QGroupBox):
             grid.addWidget(button, *places[move.name])
         for col in range(5):
             grid.setColumnStretch(col, 1)
+        self.actions["break"].setCheckable(True)
+        self.buttons["break"].setVisible(live_queue.networked(ctx))
+        self.actions["break"].setVisible(live_queue.networked(ctx))
+        self.on_break = live_queue.on_break() if live_queue.networked(ctx) else False
+        self.actions["break"].setChecked(self.on_break)
 
         left = QVBoxLayout()
         left.addWidget(self.code_label)
@@ -204,7 +230,9 @@ class ServingPanel(QGroupBox):
     def retranslate(self) -> None:
         self.setTitle(t("gui.serving.title"))
         for move in MOVES:
-            label = t(f"gui.serving.{move.name}")
+            label = t(MOVE_KEYS[move.name])
+            if move.name == "break" and self.on_break:
+                label = t("gui.serving.break_end")
             action = self.actions[move.name]
             action.setText(label)
             action.setIconText(f"{label} ({move.shortcut})" if move.shortcut else label)
@@ -240,7 +268,19 @@ class ServingPanel(QGroupBox):
             ticket = self.in_hand
         self.ticket = ticket
         self._show_viewing()
-        if ticket is None:
+        if ticket is None and self.on_break:
+            self.code_label.setText("—")
+            self.code_label.setStyleSheet(f"color: {theme.LINE};")
+            self.status_label.setText("☕ " + t("gui.serving.on_break"))
+            self.status_label.setStyleSheet(
+                f"background: {theme.WARNING}; color: white; border-radius: 6px; padding: 2px 10px;"
+                " font-weight: bold;"
+            )
+            self.timer_label.setText("")
+            self.service_label.setText(t("gui.serving.none"))
+            self.detail_label.setText("")
+            self.hint_label.setText(t("gui.serving.on_break_hint", key="F8"))
+        elif ticket is None:
             self.code_label.setText("—")
             self.code_label.setStyleSheet(f"color: {theme.LINE};")
             self.status_label.setText("")
@@ -263,7 +303,7 @@ class ServingPanel(QGroupBox):
             self.service_label.setText(service.name(lang) if service else ticket.service_id)
             lines = [t("gui.serving.visitor", name=mask_name(ticket.name))]
             if ticket.priority:
-                lines.append(t("gui.serving.priority", priority=t(f"priority.{ticket.priority}")))
+                lines.append(t("gui.serving.priority", priority=t(i18n.PRIORITY_KEYS[ticket.priority])))
             if ticket.nik_masked:
                 lines.append(t("gui.serving.nik", nik=ticket.nik_masked))
             if ticket.phone:
@@ -284,7 +324,7 @@ class ServingPanel(QGroupBox):
         self.viewing_bar.setVisible(self.viewing)
         if held is not None and self.viewing:
             self.viewing_label.setText(
-                t("gui.serving.viewing", held=held.code, status=t(f"status.{held.status}"))
+                t("gui.serving.viewing", held=held.code, status=t(i18n.STATUS_KEYS[held.status]))
             )
             self.back_button.setText(t("gui.serving.back_to", code=held.code, key="Esc"))
 
@@ -328,8 +368,8 @@ class ServingPanel(QGroupBox):
             if place.soon:
                 return t("gui.serving.hint_waiting_soon")
             if place.minutes is None:
-                return t("gui.serving.hint_waiting", n=place.ahead)
-            return t("gui.serving.hint_waiting_wait", n=place.ahead, minutes=place.minutes)
+                return tn("gui.serving.hint_waiting", place.ahead)
+            return tn("gui.serving.hint_waiting_wait", place.ahead, minutes=place.minutes)
         if status is Status.NO_SHOW:
             return t("gui.serving.hint_came_back")
         return ""
@@ -356,7 +396,8 @@ class ServingPanel(QGroupBox):
         serve = self.ctx.actor.can(Permission.SERVE)
         status = ticket.status if ticket is not None else None
         held = self.in_hand
-        self.actions["call_next"].setEnabled(serve and held is None)
+        self.actions["call_next"].setEnabled(serve and held is None and not self._calling)
+        self.actions["break"].setEnabled(serve and (held is None or self.on_break) and not self._calling)
         self.actions["call_next"].setToolTip(
             t("gui.serving.busy", code=held.code) if held is not None else ""
         )
@@ -399,7 +440,7 @@ class ServingPanel(QGroupBox):
             self.in_hand = None  # finished, requeued, no-show: the hands are free again
         self.show_ticket(ticket)
         self.ticket_changed.emit(ticket)
-        self.notice.emit(t(notice_key, code=ticket.code, status=t(f"status.{ticket.status}")))
+        self.notice.emit(t(notice_key, code=ticket.code, status=t(i18n.STATUS_KEYS[ticket.status])))
         return ticket
 
     def _require_ticket(self) -> TicketView:
@@ -409,12 +450,58 @@ class ServingPanel(QGroupBox):
 
     @guarded
     def call_next(self) -> TicketView | None:
-        ticket = tickets.call_next(self.ctx)
+        if self.ctx.live is not None:  # a claim at the hub: on the worker, the window stays live
+            if not self._calling:
+                self._calling = True
+                self.update_actions()
+                self.notice.emit(t("gui.serving.calling_hub"))
+                ctx = self.ctx
+                self.worker.submit(lambda: _in_usecase(ctx, lambda: tickets.call_next(ctx)),
+                                   self._called, self._call_failed)
+            return None
+        return self._called(tickets.call_next(self.ctx))
+
+    def _called(self, ticket: TicketView | None) -> TicketView | None:
+        self._calling = False
         if ticket is None:
+            self.update_actions()
             self.notice.emit(t("gui.serving.nobody"))
             prompts.inform(self, t("gui.serving.call_next"), t("gui.serving.nobody"))
             return None
         return self._moved(ticket, "gui.serving.calling")
+
+    def _call_failed(self, exc: BaseException) -> None:
+        self._calling = False
+        self.update_actions()
+        error_dialog.report(exc, self)
+
+    @property
+    def calling(self) -> bool:
+        """A call-next is on its way to the hub."""
+        return self._calling
+
+    @guarded
+    def toggle_break(self) -> None:
+        """Istirahat (F8): no calls until it ends; the hub's board shows it."""
+        wanted = not self.on_break
+        self.actions["break"].setChecked(self.on_break)  # until the service said yes
+        ctx = self.ctx
+        if ctx.live is not None:
+            self._calling = True
+            self.update_actions()
+            self.worker.submit(lambda: _in_usecase(ctx, lambda: live_queue.set_break(ctx, wanted)),
+                               lambda _state: self._break_set(wanted), self._call_failed)
+            return
+        live_queue.set_break(ctx, wanted)
+        self._break_set(wanted)
+
+    def _break_set(self, on: bool) -> None:
+        self._calling = False
+        self.on_break = on
+        self.actions["break"].setChecked(on)
+        self.retranslate()
+        key = "gui.serving.break_started" if on else "gui.serving.break_ended"
+        self.notice.emit(t(key, counter=self.ctx.setting("counter_code")))
 
     @guarded
     def recall(self) -> TicketView | None:
@@ -487,6 +574,12 @@ class ServingPanel(QGroupBox):
     def reprint(self) -> None:
         if self.ticket is not None:
             self.print_requested.emit(self.ticket, True)
+
+
+def _in_usecase(ctx: Context, job: Callable[[], object]) -> object:
+    """A use case on the worker thread: store failures come back as typed errors."""
+    with usecase(ctx):
+        return job()
 
 
 def _service_or_none(code: str) -> ServiceView | None:

@@ -1,4 +1,5 @@
-"""The status bar: counter and officer, database, printer, last nightly sync, clock."""
+"""The status bar: the site hub (live or cut off, the backlog), counter and officer, database,
+printer, last nightly sync, clock."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import UTC, datetime
 from PySide6.QtWidgets import QLabel, QSizePolicy, QStatusBar, QWidget
 
 from counter_app.core.clock import DEFAULT_TZ, local_time_text
-from counter_app.core.i18n import t
+from counter_app.core.i18n import ROLE_KEYS, t
 from counter_app.core.roles import Actor
 from counter_app.gui import theme
 from counter_app.gui.message_history import MessageLine
@@ -40,6 +41,8 @@ class StatusBar(QStatusBar):
         self.clock_label = QLabel()  # never elided: the time is always whole
         self.complaints_label = ElidedLabel(min_chars=8)
         self.complaints_label.hide()
+        self.live_label = ElidedLabel(min_chars=10)  # only on a counter with a site hub
+        self.live_label.hide()
         font = self.clock_label.font()
         font.setBold(True)
         self.clock_label.setFont(font)
@@ -51,6 +54,7 @@ class StatusBar(QStatusBar):
         self.addWidget(self.messages, 1)
         for label in (
             self.complaints_label,
+            self.live_label,
             self.officer_label,
             self.database_label,
             self.printer_label,
@@ -74,7 +78,7 @@ class StatusBar(QStatusBar):
     def show_officer(self, counter: str, actor: Actor) -> None:
         self._state["officer"] = (counter, actor)
         self.officer_label.setText(
-            t("gui.status.officer", counter=counter, user=actor.username, role=t(f"gui.role.{actor.role.value}"))
+            t("gui.status.officer", counter=counter, user=actor.username, role=t(ROLE_KEYS[actor.role.value]))
         )
 
     def show_database(self, problem: str | None) -> None:
@@ -105,6 +109,28 @@ class StatusBar(QStatusBar):
         self._state["sync"] = last
         self.sync_label.setText(t("gui.status.sync", when=last or t("gui.status.sync_never")))
 
+    def show_live(self, state: str | None, hub: str = "", backlog: int = 0, last_event: int = 0) -> None:
+        """The site hub: `state` None = a lone PC (nothing shown); "live" names the hub;
+        "offline" says Terputus in words and colour; the outbox backlog when there is one."""
+        self._state["live"] = (state, hub, backlog, last_event)
+        self.live_label.setVisible(state is not None)
+        if state is None:
+            return
+        if state == "live":
+            text = t("gui.status.live", hub=hub)
+            style = f"color: {theme.ACCENT}; font-weight: bold;"
+        elif state == "connecting":
+            text = t("gui.status.connecting")
+            style = ""
+        else:
+            text = "⚠ " + t("gui.status.offline")
+            style = f"background: {theme.WARNING}; color: white; font-weight: bold; padding: 0 6px;"
+        if backlog:
+            text += " · " + t("gui.status.backlog", n=backlog)
+        self.live_label.setText(text)
+        self.live_label.setStyleSheet(style)
+        self.live_label.setToolTip(t("gui.status.live_tip", server=hub, seq=last_event))
+
     def show_complaints(self, overdue: int) -> None:
         """Overdue complaints in red on every screen: they must be impossible to miss."""
         self._state["complaints"] = overdue
@@ -130,3 +156,5 @@ class StatusBar(QStatusBar):
             self.show_complaints(self._state["complaints"])  # type: ignore[arg-type]
         if "sync" in self._state:
             self.show_sync(self._state["sync"])  # type: ignore[arg-type]
+        if "live" in self._state:
+            self.show_live(*self._state["live"])  # type: ignore[misc]

@@ -617,7 +617,8 @@ def board(store: Store, site: str, day: str | None, targets: Mapping[str, int | 
         last = r[7]
         age = (now - datetime.fromisoformat(last)).total_seconds() if last else None
         out_counters.append({"counter": r[0], "state": r[1], "since": r[2], "ticket_code": r[3],
-                             "device": r[4], "last_seen": last, "online": age is not None and age <= ONLINE_S})
+                             "device": r[4], "updated_at": r[5], "last_seen": last,
+                             "online": age is not None and age <= ONLINE_S})
     services = []
     for service, count, oldest in waiting:
         wait = (now - datetime.fromisoformat(oldest)).total_seconds() if oldest else 0.0

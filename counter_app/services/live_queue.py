@@ -18,19 +18,22 @@ Three modes:
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
 from counter_app.core.clock import to_db
-from counter_app.core.errors import IllegalTransition, LoketError, ValidationError
+from counter_app.core.errors import IllegalTransition, LoketError, NotFound, ValidationError
 from counter_app.core.numbering import (
     OFFLINE_BASE,
     OFFLINE_PER_BLOCK,
     UNKNOWN_BLOCK,
     offline_number,
 )
+from counter_app.core.roles import Permission
 from counter_app.core.ticket_rules import Status
-from counter_app.services import replica
+from counter_app.services import replica, ticket_store
 from counter_app.services.context import Context
 from peewee import fn
 
@@ -40,6 +43,7 @@ from counter_app.sync.live import UNREACHABLE, Holding, LiveLink, QueueFull
 log = logging.getLogger(__name__)
 
 OFFLINE_SUFFIX = "~off"
+BREAK_KEY = "counter_break"  # "1" while this counter is on a break (istirahat)
 _warned_block = False
 
 
@@ -111,6 +115,8 @@ def call_next(ctx: Context, counter: str, today: date, now: datetime) -> Ticket 
     services = _services(counter)
     if not services:
         raise ValidationError("counter.no_services", field="counter", code=counter)
+    if on_break():
+        raise IllegalTransition("live.on_break", counter=counter)
     live = getattr(ctx, "live", None)
     if live is not None and live.online:
         with live.lock:
@@ -135,8 +141,6 @@ def call_next(ctx: Context, counter: str, today: date, now: datetime) -> Ticket 
 def _take(ctx: Context, payload: dict[str, Any], counter: str, now: datetime) -> Ticket:
     """The hub gave us this ticket: write its state locally as it was (waiting), then move it
     to called as today (event, outbox row, audit) — so the local store tells the same story."""
-    from counter_app.services import tickets
-
     waiting = {**payload, "status": Status.WAITING.value, "counter": None}
     with db.atomic():
         current = Ticket.get_or_none(Ticket.id == payload["id"])
@@ -145,7 +149,7 @@ def _take(ctx: Context, payload: dict[str, Any], counter: str, now: datetime) ->
         else:
             replica._update(waiting, current)
         row = Ticket.get(Ticket.id == payload["id"])
-        return tickets._move(
+        return ticket_store.move(
             ctx, row, "call", {"counter": counter},
             counter=counter, call_count=1,
             first_called_at=row.first_called_at or to_db(now),
@@ -154,8 +158,6 @@ def _take(ctx: Context, payload: dict[str, Any], counter: str, now: datetime) ->
 
 
 def _offline_call(ctx: Context, counter: str, today: date, now: datetime) -> Ticket | None:
-    from counter_app.services import tickets
-
     own = ctx.setting("counter_code")
     mine = (
         (Ticket.day == today)
@@ -171,9 +173,9 @@ def _offline_call(ctx: Context, counter: str, today: date, now: datetime) -> Tic
         chosen = Ticket.select().where(mine).order_by(*order).first()
         if chosen is None:
             return None
-        if chosen.priority and tickets._priority_streak(today, counter, ctx) >= ctx.setting("priority_cap"):
+        if chosen.priority and ticket_store.priority_streak(today, counter, ctx) >= ctx.setting("priority_cap"):
             chosen = Ticket.select().where(mine & (Ticket.priority == "")).order_by(*order).first() or chosen
-        return tickets._move(
+        return ticket_store.move(
             ctx, chosen, "call", {"counter": counter, "offline": True},
             counter=counter, call_count=1,
             first_called_at=chosen.first_called_at or to_db(now),
@@ -184,10 +186,18 @@ def _offline_call(ctx: Context, counter: str, today: date, now: datetime) -> Tic
 # ---- the link -----------------------------------------------------------------------------
 
 
-def make_link(ctx: Context, *, server: str | None = None, token: str | None = None, **options: Any) -> LiveLink | None:
+def make_link(
+    ctx: Context,
+    *,
+    server: str | None = None,
+    token: str | None = None,
+    on_applied: Callable[[list[dict[str, Any]]], None] | None = None,
+    **options: Any,
+) -> LiveLink | None:
     """A LiveLink for this counter from its saved server and device token (None when either is
     missing: a lone PC). Not started: call `start()` for the background threads (the window),
-    or use it request by request (the command line)."""
+    or use it request by request (the command line). `on_applied(events)` is called (on the
+    link's thread) after other devices' events were written to the local store."""
     from counter_app.services import sync
 
     url = (server or ctx.setting("sync_server") or "").strip()
@@ -195,14 +205,23 @@ def make_link(ctx: Context, *, server: str | None = None, token: str | None = No
     if not url or not secret:
         return None
     names = getattr(sync, "_visitor_names", None)
-    return LiveLink(
+
+    def apply(events: list[dict[str, Any]]) -> int:
+        last = replica.apply_site_events(ctx, events)
+        if on_applied is not None:
+            on_applied(events)
+        return last
+
+    link = LiveLink(
         url, secret, ctx.data_dir,
-        apply=lambda events: replica.apply_site_events(ctx, events),
+        apply=apply,
         since=replica.last_site_event(),
         on_device=replica.remember_device,
         names=names,
         **options,
     )
+    link.wanted_state = "break" if on_break() else "open"
+    return link
 
 
 def open_link(ctx: Context, **options: Any) -> LiveLink | None:
@@ -251,3 +270,155 @@ def status(ctx: Context) -> dict[str, Any]:
         "counter": device.get("counter") or replica.raw_setting(replica.COUNTER_KEY) or ctx.setting("counter_code"),
         "offline_block": int(block) if (block := replica.raw_setting(replica.BLOCK_KEY) or "").isdigit() else None,
     }
+
+
+# ---- the counter's break (istirahat) -------------------------------------------------------
+
+
+def on_break() -> bool:
+    return replica.raw_setting(BREAK_KEY) == "1"
+
+
+def set_break(ctx: Context, on: bool) -> str:
+    """Start or end this counter's break: no call-next meanwhile; the hub's board shows it.
+    Kept locally (it survives a restart) and sent to the hub now if it is reachable, else at
+    the link's next connection. Returns the state the hub now shows ("break" / "open").
+    Not with a visitor in hand: finish, requeue or no-show them first."""
+    from counter_app.services import journal
+
+    ctx.actor.require(Permission.SERVE)
+    counter = ctx.setting("counter_code")
+    if on:
+        held = ticket_store.in_hand(ctx, counter)
+        if held is not None:
+            raise IllegalTransition("live.break_in_hand", code=held.code)
+    state = "break" if on else "open"
+    if on_break() != on:
+        with db.atomic():
+            replica.put_setting(BREAK_KEY, "1" if on else "")
+            journal.audit(ctx.clock, ctx.actor.username, "counter.break" if on else "counter.open",
+                          counter, {})
+    live = getattr(ctx, "live", None)
+    if live is not None:
+        live.wanted_state = state
+        if live.online:
+            try:
+                live.set_counter_state(state)  # short timeouts; unreachable: sent on reconnect
+            except LoketError as exc:
+                log.warning("the hub refused the counter state: %s", exc)
+    return state
+
+
+def say_closed(ctx: Context) -> None:
+    """The window closes (exit, log-out): the board shows the counter closed, not stale."""
+    live = getattr(ctx, "live", None)
+    if live is None or not live.online or live.device is None:
+        return
+    try:
+        live.set_counter_state("closed")
+    except LoketError as exc:
+        log.warning("the hub refused the counter state: %s", exc)
+
+
+# ---- the coordinator's live board (Pantauan) -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class CounterOnBoard:
+    counter: str
+    state: str  # serving | idle | break | closed | offline
+    ticket_code: str | None
+    since: datetime | None  # serving/idle/break since (idle: since its hands were freed)
+    device: str | None
+    last_seen: datetime | None
+
+
+@dataclass(frozen=True)
+class ServiceOnBoard:
+    service: str
+    name_id: str
+    name_en: str
+    waiting: int
+    longest_wait_s: float
+    target_s: int | None
+
+    def name(self, lang: str = "id") -> str:
+        return self.name_en if lang == "en" else self.name_id
+
+    @property
+    def over_target(self) -> bool:
+        return self.target_s is not None and self.waiting > 0 and self.longest_wait_s > self.target_s
+
+
+@dataclass(frozen=True)
+class Board:
+    site: str
+    day: str | None
+    counters: tuple[CounterOnBoard, ...]
+    services: tuple[ServiceOnBoard, ...]
+    at: datetime  # when the hub answered
+
+    @property
+    def over_target(self) -> int:
+        return sum(1 for s in self.services if s.over_target)
+
+
+def _parse(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+def board(ctx: Context, day: date | None = None) -> Board:
+    """The site's live board from the hub, for supervisors and admins (Permission.REPORT).
+    NotFound when this counter has no hub or the hub does not answer now."""
+    from counter_app.services import catalogue
+
+    ctx.actor.require(Permission.REPORT)
+    live = getattr(ctx, "live", None)
+    if live is None:
+        raise NotFound("live.board_no_hub")
+    doc = live.board(str(day) if day else None)
+    if doc is UNREACHABLE:
+        raise NotFound("live.board_unreachable", server=live.server)
+    assert isinstance(doc, dict)
+    counters = []
+    for row in doc.get("counters") or []:
+        if not isinstance(row, dict) or not row.get("counter"):
+            continue
+        state = str(row.get("state") or "open")
+        code = row.get("ticket_code") or None
+        since = _parse(row.get("since"))
+        if not row.get("online"):
+            shown = "offline"
+        elif state in ("break", "closed"):
+            shown = state
+        elif code:
+            shown = "serving"
+        else:
+            shown = "idle"
+            since = _parse(row.get("updated_at")) or since  # its hands were freed then
+        counters.append(CounterOnBoard(str(row["counter"]), shown, code, since,
+                                       row.get("device"), _parse(row.get("last_seen"))))
+    known = {s.code: s for s in catalogue.active_services()}
+    services = []
+    for row in doc.get("services") or []:
+        if not isinstance(row, dict) or not row.get("service"):
+            continue
+        code = str(row["service"])
+        local = known.get(code)
+        target = row.get("target_s")
+        if not isinstance(target, int) and local is not None and local.target_minutes:
+            target = int(local.target_minutes) * 60  # the service standard's minutes
+        services.append(ServiceOnBoard(
+            code, local.name_id if local else code, local.name_en if local else code,
+            int(row.get("waiting") or 0), float(row.get("longest_wait_s") or 0.0),
+            target if isinstance(target, int) else None,
+        ))
+    services.sort(key=lambda s: (not s.over_target, -s.longest_wait_s, s.service))
+    return Board(str(doc.get("site") or ""), doc.get("day"), tuple(counters), tuple(services),
+                 ctx.clock.now())

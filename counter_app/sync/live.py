@@ -113,6 +113,9 @@ class LiveLink:
         self.names = names
         self.last_event_seq = int(since)
         self.device: dict[str, Any] | None = None  # whoami's answer, once the hub was reached
+        # The counter's state the hub should show ("open", "break"): sent again at every
+        # (re)connection, so a break taken while the hub was away reaches the board.
+        self.wanted_state: str | None = None
         # Held while events are applied and while a claim's answer is written locally: an
         # event about a ticket must never slip between the hub's answer and the local move.
         self.lock = threading.RLock()
@@ -260,6 +263,13 @@ class LiveLink:
     def set_counter_state(self, state: str) -> dict[str, Any] | Unreachable:
         answer = self._call("POST", "/live/state", json={"state": state})
         return answer if answer is UNREACHABLE or isinstance(answer, dict) else {}
+
+    def board(self, day: str | None = None) -> dict[str, Any] | Unreachable:
+        """The site's live board (each counter's state, each service's waiting figures)."""
+        answer = self._call("GET", "/live/board", params={"day": day} if day else None)
+        if answer is UNREACHABLE or isinstance(answer, dict):
+            return answer
+        raise SyncError("sync.protocol", server=self.server, detail="live/board")
 
     def push_now(self) -> PushResult | None:
         """Push the outbox (the nightly sync's protocol: replays are harmless). None when the
@@ -409,6 +419,8 @@ class LiveLink:
                 if self.device is None and not self.connect():
                     raise _Down()
                 if self.catch_up() is UNREACHABLE:  # the backlog of events, in one answer
+                    raise _Down()
+                if self.wanted_state and self.set_counter_state(self.wanted_state) is UNREACHABLE:
                     raise _Down()
                 for batch in self._subscribe():
                     failures = 0
