@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--days", type=int, default=1825, help="days of history incl. today (default 1825 = 5 y)")
     ap.add_argument("--per-day", type=int, default=3000, help="tickets per day (default 3000)")
     ap.add_argument("--rebuild", action="store_true", help="rebuild the store even if cached")
-    ap.add_argument("--iters", type=int, default=100, help="measured calls per operation")
+    ap.add_argument("--iters", type=int, default=40, help="measured calls per operation")
     ap.add_argument("--build-only", action="store_true")
     C.bench_args(ap)
     args = ap.parse_args(argv)
