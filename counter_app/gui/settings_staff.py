@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 
 from counter_app.core.clock import from_db, local_time_text
 from counter_app.core.errors import LoketError, ValidationError
-from counter_app.core.i18n import t
+from counter_app.core.i18n import ROLE_KEYS, t
 from counter_app.core.roles import Role
 from counter_app.gui import error_dialog
 from counter_app.gui.error_dialog import guarded
@@ -30,6 +30,12 @@ from counter_app.services.usecase import usecase
 from counter_app.services.views import StaffView
 
 NEW_FIELDS = ("username", "full_name", "role", "password")
+FIELD_KEYS = {
+    "username": "gui.staff.username",
+    "full_name": "gui.staff.full_name",
+    "role": "gui.staff.role",
+    "password": "gui.staff.password",
+}
 
 
 class StaffPage(QWidget):
@@ -40,7 +46,7 @@ class StaffPage(QWidget):
             ["gui.staff.col.username", "gui.staff.col.full_name", "gui.staff.col.role",
              "gui.staff.col.active", "gui.staff.col.locked"],
             lambda s: [
-                s.username, s.full_name, t(f"gui.role.{s.role}"),
+                s.username, s.full_name, t(ROLE_KEYS[s.role]),
                 t("gui.common.yes") if s.active else t("gui.common.no"),
                 self._locked_text(s),
             ],
@@ -66,14 +72,21 @@ class StaffPage(QWidget):
         self.unlock_button = QPushButton()
         self.unlock_button.clicked.connect(self.unlock)
         self.result = FieldMessage(collapse=True)
-        actions = QHBoxLayout()
-        actions.addWidget(self.role_combo)
-        actions.addWidget(self.role_button)
-        actions.addSpacing(12)
-        actions.addWidget(self.active_button)
-        actions.addWidget(self.password_button)
-        actions.addWidget(self.unlock_button)
-        actions.addStretch(1)
+        # two rows: the role and its button, then the account's other actions (one row
+        # squeezed the role list to two letters)
+        self.role_combo.setMinimumContentsLength(12)
+        role_row = QHBoxLayout()
+        role_row.addWidget(self.role_combo)
+        role_row.addWidget(self.role_button)
+        role_row.addStretch(1)
+        account_row = QHBoxLayout()
+        account_row.addWidget(self.active_button)
+        account_row.addWidget(self.password_button)
+        account_row.addWidget(self.unlock_button)
+        account_row.addStretch(1)
+        actions = QVBoxLayout()
+        actions.addLayout(role_row)
+        actions.addLayout(account_row)
 
         self.new_box = QGroupBox()
         self.username_edit = QLineEdit()
@@ -108,13 +121,13 @@ class StaffPage(QWidget):
     def retranslate(self) -> None:
         for combo in (self.role_combo, self.new_role_combo):
             for i in range(combo.count()):
-                combo.setItemText(i, t(f"gui.role.{combo.itemData(i)}"))
+                combo.setItemText(i, t(ROLE_KEYS[combo.itemData(i)]))
         self.role_button.setText(t("gui.staff.change_role"))
         self.password_button.setText(t("gui.staff.reset_password"))
         self.unlock_button.setText(t("gui.staff.unlock"))
         self.new_box.setTitle(t("gui.staff.new"))
         for key in NEW_FIELDS:
-            self.new_labels[key].setText(t(f"gui.staff.{key}"))
+            self.new_labels[key].setText(t(FIELD_KEYS[key]))
         self.add_button.setText(t("gui.staff.add"))
         self.model.retranslate()
         self._selected()
