@@ -86,3 +86,71 @@ def test_cli_queue_does_not_load_qt_or_reportlab(tmp_path: Path) -> None:
     )
     assert out.returncode == 0, out.stderr
     assert "HEAVY=\n" in out.stdout, out.stdout
+
+
+# ---- no circles (issue 11: the house reads top-down) ---------------------------------------
+
+
+def _runtime_imports(root: Path) -> dict[str, set[str]]:
+    """Module → the package's modules it imports at run time: at the top *and* inside
+    functions (a lazy import is still an edge), not under `if TYPE_CHECKING:` (never run)."""
+    import ast
+
+    paths: dict[str, Path] = {}
+    for path in root.rglob("*.py"):
+        parts = list(path.relative_to(root.parent).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        paths[".".join(parts)] = path
+
+    def typing_only(node: ast.AST) -> bool:
+        test = node.test if isinstance(node, ast.If) else None
+        return isinstance(test, ast.Name | ast.Attribute) and ast.unparse(test).endswith("TYPE_CHECKING")
+
+    graph: dict[str, set[str]] = {}
+    for name, path in paths.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        found: set[str] = set()
+        todo: list[ast.AST] = [ast.parse(path.read_text(encoding="utf-8"))]
+        while todo:
+            node = todo.pop()
+            if typing_only(node):
+                todo.extend(node.orelse)  # type: ignore[attr-defined]
+                continue
+            if isinstance(node, ast.Import):
+                found.update(a.name for a in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    up = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join(up + ([node.module] if node.module else []))
+                for a in node.names:  # `from pkg import module` names the module itself
+                    found.add(f"{base}.{a.name}" if f"{base}.{a.name}" in paths else base)
+            todo.extend(ast.iter_child_nodes(node))
+        graph[name] = {m for m in found if m in paths and m != name}
+    return graph
+
+
+def circles(root: Path) -> list[tuple[str, str]]:
+    graph = _runtime_imports(root)
+    return sorted({tuple(sorted((a, b))) for a in graph for b in graph[a] if a in graph.get(b, ())})  # type: ignore[misc]
+
+
+def test_no_module_imports_a_module_that_imports_it_back() -> None:
+    """tickets ↔ live_queue (and replica → tickets) imported each other inside functions; the
+    row and one move now live in services/ticket_store.py, which all three import."""
+    assert circles(ROOT / "counter_app") == []
+
+
+def test_the_circle_check_sees_lazy_imports(tmp_path: Path) -> None:
+    pkg = tmp_path / "counter_app"
+    (pkg / "services").mkdir(parents=True)
+    for name in ("__init__.py", "services/__init__.py"):
+        (pkg / name).write_text("")
+    (pkg / "services" / "a.py").write_text("from counter_app.services import b\n")
+    (pkg / "services" / "b.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from counter_app.services import c\n"
+        "def f():\n    from . import a\n"
+    )
+    (pkg / "services" / "c.py").write_text("from counter_app.services.b import f\n")
+    assert circles(pkg) == [("counter_app.services.a", "counter_app.services.b")]

@@ -31,7 +31,7 @@ import peewee
 from counter_app.core.clock import to_db
 from counter_app.core.numbering import code_number
 from counter_app.core.ticket_rules import Status
-from counter_app.services import journal
+from counter_app.services import journal, ticket_store
 from counter_app.services.context import Context
 from counter_app.store import settings as setting_table
 from counter_app.store.models import CounterService, Service, Ticket, db
@@ -235,8 +235,6 @@ def give_back_if_holding_another(ctx: Context, ticket_id: str) -> bool:
     """A claim this counter did not know it won: keep it if the counter is free, else requeue
     it at its old place (queued_at + 1 µs: later, so every store takes the move, and still
     ahead of everyone who came after)."""
-    from counter_app.services import tickets
-
     counter = ctx.setting("counter_code")
     with db.atomic():
         ticket = Ticket.get_or_none(Ticket.id == ticket_id)
@@ -250,7 +248,7 @@ def give_back_if_holding_another(ctx: Context, ticket_id: str) -> bool:
         )
         if not other:
             return False
-        tickets._move(ctx, ticket, "requeue", {"lost_claim": True},
-                      queued_at=ticket.queued_at + timedelta(microseconds=1), started_at=None)
+        ticket_store.move(ctx, ticket, "requeue", {"lost_claim": True},
+                          queued_at=ticket.queued_at + timedelta(microseconds=1), started_at=None)
     log.info("lost claim of %s given back (this counter holds another ticket)", ticket_id)
     return True
