@@ -236,8 +236,8 @@ def bench_cold_start(work: Path, runs: int) -> tuple[C.Stats, C.Stats, C.Stats]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--runs", type=int, default=6, help="cold starts of each kind (default 6)")
-    ap.add_argument("--visits", type=int, default=3000)
+    ap.add_argument("--runs", type=int, default=5, help="cold starts of each kind (default 5)")
+    ap.add_argument("--visits", type=int, default=1000, help="visitors registered through the panel (default 1000)")
     ap.add_argument("--print", action="store_true", help="also make and keep every receipt PDF")
     ap.add_argument("--samples", type=int, default=50, help="queue-table update samples")
     ap.add_argument("--skip-cold", action="store_true")
