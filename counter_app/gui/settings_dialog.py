@@ -31,6 +31,7 @@ from counter_app.gui import error_dialog
 from counter_app.gui.screen_fit import fit_to_screen
 from counter_app.gui.settings_catalogue import CataloguePage
 from counter_app.gui.settings_counters import CountersPage
+from counter_app.gui.settings_display import DisplayPage
 from counter_app.gui.settings_privacy import PrivacyPage
 from counter_app.gui.settings_staff import StaffPage
 from counter_app.gui.widgets import prompts
@@ -216,6 +217,7 @@ class SettingsDialog(QDialog):
             (self.printer_form, "gui.settings.tab.printer", can_settings),
             (self.sync_form, "gui.settings.tab.sync", can_settings),
             (PrivacyPage(ctx), "gui.settings.tab.privacy", can_settings),
+            (DisplayPage(ctx), "gui.settings.tab.display", can_settings),
         ):
             if allowed:
                 self.tabs.addTab(page, "")
