@@ -215,6 +215,7 @@ class DisplayPage(QWidget):
         self.loaded = doc
         for key in ("name", "running_text", "voice_dir"):
             self.editors[key].setText(str(doc.get(key, "")))  # type: ignore[attr-defined]
+            self.editors[key].setCursorPosition(0)  # type: ignore[attr-defined]  # a long text from its start
         self.editors["volume"].setText(f"{float(doc.get('volume', 1.0)):g}")  # type: ignore[attr-defined]
         for key in CHECK_KEYS:
             self.editors[key].setChecked(bool(doc.get(key)))  # type: ignore[attr-defined]
