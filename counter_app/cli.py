@@ -127,13 +127,19 @@ def ticket_json(ticket: TicketView, tz: str = "Asia/Pontianak") -> dict[str, Any
     return ticket.to_json()
 
 
+CLI_STATUS_KEYS = {"live": "cli.status.live", "offline": "cli.status.offline", "local": "cli.status.local"}
+AUDIT_REASON_KEYS = {"damaged": "audit.reason.damaged", "altered": "audit.reason.altered",
+                     "unlinked": "audit.reason.unlinked"}
+CALENDAR_SOURCE_KEYS = {"national": "calendar.source.national", "site": "calendar.source.site"}
+
+
 def status_word(status: str) -> str:
-    return t(f"status.{status}")
+    return t(i18n.STATUS_KEYS[status])
 
 
 def ticket_line(ticket: Any, tz: str) -> str:
     when = local_time_text(from_db(ticket.registered_at), tz, "%H:%M")
-    prio = f" [{t('priority.' + ticket.priority)}]" if ticket.priority else ""
+    prio = f" [{t(i18n.PRIORITY_KEYS[ticket.priority])}]" if ticket.priority else ""
     return (
         f"{ticket.code:<6}{when:<7}{ticket.service_id:<11}{status_word(ticket.status):<18}"
         f"{mask_name(ticket.name)}{prio}"
@@ -194,8 +200,9 @@ def build_parser() -> ArgParser:
 
     p = sub.add_parser("call-next", parents=[common], help=t("cli.help.call_next"))
     p.add_argument("--counter")
-    for name in ("recall", "start", "no-show", "requeue"):
-        p = sub.add_parser(name, parents=[common], help=t(f"cli.help.{name.replace('-', '_')}"))
+    for name, help_key in (("recall", "cli.help.recall"), ("start", "cli.help.start"),
+                           ("no-show", "cli.help.no_show"), ("requeue", "cli.help.requeue")):
+        p = sub.add_parser(name, parents=[common], help=t(help_key))
         p.add_argument("id")
     p = sub.add_parser("finish", parents=[common], help=t("cli.help.finish"))
     p.add_argument("id")
@@ -501,7 +508,7 @@ def cmd_status(args: argparse.Namespace, s: Session) -> int:
     from counter_app.services import live_queue
 
     doc = live_queue.status(s.context())
-    s.emit(doc, lambda: t(f"cli.status.{doc['mode']}", hub=doc["hub"] or "", last=doc["last_event"],
+    s.emit(doc, lambda: t(CLI_STATUS_KEYS[doc["mode"]], hub=doc["hub"] or "", last=doc["last_event"],
                           backlog=doc["backlog"]))
     return Exit.DONE
 
@@ -603,7 +610,7 @@ def cmd_audit(args: argparse.Namespace, s: Session) -> int:
     result = check_chain_for(ctx.actor)  # a damaged row is reported with its sequence number, never raised
     text = (t("cli.audit.ok", count=result.entries) if result.intact else
             t("cli.audit.damaged", count=result.entries, id=result.broken_at,
-              reason=t(f"audit.reason.{result.reason}")))
+              reason=t(AUDIT_REASON_KEYS[result.reason])))
     if args.server is None:
         s.emit(result.to_json(), text)
         return Exit.DONE if result.intact else Exit.NO
@@ -853,7 +860,7 @@ def cmd_complaint(args: argparse.Namespace, s: Session) -> int:
         row = complaints.respond(ctx, args.ref, args.action, args.status)
         view = complaints.detail(ctx, row.id)
         s.emit(view.to_json(), t("complaint.cli.responded", number=view.number,
-                                 status=t(f"complaint.status.{view.status}")))
+                                 status=t(i18n.COMPLAINT_STATUS_KEYS[view.status])))
         return Exit.DONE
     views = complaints.list_complaints(
         ctx, status=args.status, open_only=args.open, overdue_only=args.overdue,
@@ -869,8 +876,8 @@ def cmd_complaint(args: argparse.Namespace, s: Session) -> int:
         if v.first_response_overdue:
             flag += f"  {t('complaint.first_response_overdue')}"
         return (f"{v.number:<25}{local_time_text(v.received_at, ctx.tz):<18}"
-                f"{local_time_text(v.deadline_at, ctx.tz):<18}{t(f'complaint.status.{v.status}'):<10}"
-                f"{t(f'complaint.class.{v.classification}')}{flag}")
+                f"{local_time_text(v.deadline_at, ctx.tz):<18}{t(i18n.COMPLAINT_STATUS_KEYS[v.status]):<10}"
+                f"{t(i18n.COMPLAINT_CLASS_KEYS[v.classification])}{flag}")
 
     s.emit([v.to_json() for v in views],
            lambda: "\n".join([t("complaint.cli.header")] + [line(v) for v in views])
@@ -908,8 +915,8 @@ def _complaint_deadlines(args: argparse.Namespace, s: Session) -> int:
             return (t("complaint.cli.rule_hours", n=r.hours) if r.hours is not None
                     else t("complaint.cli.rule_days", n=r.working_days))
 
-        lines = [f"{t(f'complaint.class.{c.value}'):<32}{rule(rules.by_class[c])}" for c in ComplaintClass]
-        lines += [f"{t(f'complaint.milestone.{m.value}'):<32}{rule(rules.milestones[m])}" for m in Milestone]
+        lines = [f"{t(i18n.COMPLAINT_CLASS_KEYS[c.value]):<32}{rule(rules.by_class[c])}" for c in ComplaintClass]
+        lines += [f"{t(i18n.MILESTONE_KEYS[m.value]):<32}{rule(rules.milestones[m])}" for m in Milestone]
         lines.append(t("complaint.cli.cuti_on" if rules.cuti_bersama else "complaint.cli.cuti_off"))
         return "\n".join(lines)
 
@@ -941,7 +948,7 @@ def cmd_closed_days(args: argparse.Namespace, s: Session) -> int:
     def text() -> str:
         return "\n".join(
             f"{d.day.isoformat()}  {site_calendar.date_text(d.day):<28}"
-            f"{t('calendar.source.' + d.source):<10}{d.name}"
+            f"{t(CALENDAR_SOURCE_KEYS[d.source]):<10}{d.name}"
             + (f"  ({t('calendar.removed')})" if d.is_open else "")
             for d in listed
         ) or t("calendar.none")
@@ -971,8 +978,9 @@ def cmd_service_standard(args: argparse.Namespace, s: Session) -> int:
         blocks = []
         for d in data:
             rows = [f"{d['code']} — {d['name']} ({d['agency']})"]
-            for key in ("legal_basis", "requirements", "procedure"):
-                rows.append(f"  {t('standard.' + key)}: " + "; ".join(d[key]) if d[key] else f"  {t('standard.' + key)}: —")
+            for key, label_key in (("legal_basis", "standard.legal_basis"), ("requirements", "standard.requirements"),
+                                   ("procedure", "standard.procedure")):
+                rows.append(f"  {t(label_key)}: " + "; ".join(d[key]) if d[key] else f"  {t(label_key)}: —")
             rows.append(f"  {t('standard.completion')}: {d['completion'] or '—'}")
             rows.append(f"  {t('standard.fee')}: {d['fee_text']}")
             rows.append(f"  {t('standard.product')}: {d['product'] or '—'}")
@@ -992,8 +1000,8 @@ def _add_privacy_commands(sub: Any, common: ArgParser) -> None:
     acts = p.add_subparsers(dest="privacy", parser_class=ArgParser, required=True)
     p = acts.add_parser("purge", parents=[common], help=t("cli.help.privacy_purge"))
     p.add_argument("--dry-run", action="store_true", help=t("cli.help.privacy_dry_run"))
-    for name in ("export", "erase"):
-        p = acts.add_parser(name, parents=[common], help=t(f"cli.help.privacy_{name}"))
+    for name, help_key in (("export", "cli.help.privacy_export"), ("erase", "cli.help.privacy_erase")):
+        p = acts.add_parser(name, parents=[common], help=t(help_key))
         who = p.add_mutually_exclusive_group(required=True)
         who.add_argument("--nik")
         who.add_argument("--phone")

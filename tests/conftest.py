@@ -7,6 +7,9 @@ import os
 # Before anything imports Qt: CI has no display (pytest-qt aborts without one).
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.pop("COUNTER_APP_DATA_DIR", None)
+# A message rendered without one of its parameters raises (core/i18n.py), here and in the
+# CLI processes the tests start, instead of showing a hole.
+os.environ.setdefault("LOKET_I18N_STRICT", "1")
 
 from collections.abc import Iterator  # noqa: E402
 from dataclasses import replace  # noqa: E402

@@ -49,6 +49,132 @@ PRIORITY_KEYS = {
     "korban_bencana": "priority.korban_bencana",
 }
 LANGUAGE_KEYS = {"id": "gui.lang.id", "en": "gui.lang.en"}
+ROLE_KEYS = {
+    "admin": "gui.role.admin",
+    "staff": "gui.role.staff",
+    "supervisor": "gui.role.supervisor",
+}
+COMPLAINT_STATUS_KEYS = {
+    "baru": "complaint.status.baru",
+    "diproses": "complaint.status.diproses",
+    "selesai": "complaint.status.selesai",
+}
+COMPLAINT_CLASS_KEYS = {
+    "berkadar_pengawasan": "complaint.class.berkadar_pengawasan",
+    "normatif": "complaint.class.normatif",
+    "ringan": "complaint.class.ringan",
+    "tidak_berkadar_pengawasan": "complaint.class.tidak_berkadar_pengawasan",
+}
+COMPLAINT_CHANNEL_KEYS = {
+    "kotak_saran": "complaint.channel.kotak_saran",
+    "langsung": "complaint.channel.langsung",
+    "lapor": "complaint.channel.lapor",
+    "telepon": "complaint.channel.telepon",
+    "whatsapp": "complaint.channel.whatsapp",
+}
+COMPLAINT_CATEGORY_KEYS = {
+    "biaya": "complaint.category.biaya",
+    "informasi": "complaint.category.informasi",
+    "kompetensi": "complaint.category.kompetensi",
+    "lainnya": "complaint.category.lainnya",
+    "perilaku": "complaint.category.perilaku",
+    "persyaratan": "complaint.category.persyaratan",
+    "produk": "complaint.category.produk",
+    "prosedur": "complaint.category.prosedur",
+    "sarana": "complaint.category.sarana",
+    "waktu": "complaint.category.waktu",
+}
+MILESTONE_KEYS = {
+    "first_response": "complaint.milestone.first_response",
+    "verification": "complaint.milestone.verification",
+}
+KINERJA_KEYS = {
+    "A": "survey.kinerja.A",
+    "B": "survey.kinerja.B",
+    "C": "survey.kinerja.C",
+    "D": "survey.kinerja.D",
+}
+ELEMENT_KEYS = {
+    "U1": "survey.element.U1",
+    "U2": "survey.element.U2",
+    "U3": "survey.element.U3",
+    "U4": "survey.element.U4",
+    "U5": "survey.element.U5",
+    "U6": "survey.element.U6",
+    "U7": "survey.element.U7",
+    "U8": "survey.element.U8",
+    "U9": "survey.element.U9",
+}
+ELEMENT_SHORT_KEYS = {
+    "U1": "survey.element_short.U1",
+    "U2": "survey.element_short.U2",
+    "U3": "survey.element_short.U3",
+    "U4": "survey.element_short.U4",
+    "U5": "survey.element_short.U5",
+    "U6": "survey.element_short.U6",
+    "U7": "survey.element_short.U7",
+    "U8": "survey.element_short.U8",
+    "U9": "survey.element_short.U9",
+}
+QUESTION_KEYS = {
+    "U1": "survey.question.U1",
+    "U2": "survey.question.U2",
+    "U3": "survey.question.U3",
+    "U4": "survey.question.U4",
+    "U5": "survey.question.U5",
+    "U6": "survey.question.U6",
+    "U7": "survey.question.U7",
+    "U8": "survey.question.U8",
+    "U9": "survey.question.U9",
+}
+PAPER_KEYS = {
+    "58mm": "gui.settings.paper.58mm",
+    "80mm": "gui.settings.paper.80mm",
+    "a6": "gui.settings.paper.a6",
+}
+
+SEX_KEYS = {
+    "L": "survey.sex.L",
+    "P": "survey.sex.P",
+}
+AGE_BAND_KEYS = {
+    "21_30": "survey.age_band.21_30",
+    "31_40": "survey.age_band.31_40",
+    "41_50": "survey.age_band.41_50",
+    "gt_50": "survey.age_band.gt_50",
+    "le_20": "survey.age_band.le_20",
+}
+EDUCATION_KEYS = {
+    "diploma": "survey.education.diploma",
+    "s1": "survey.education.s1",
+    "s2": "survey.education.s2",
+    "s3": "survey.education.s3",
+    "sd": "survey.education.sd",
+    "sma": "survey.education.sma",
+    "smp": "survey.education.smp",
+}
+OCCUPATION_KEYS = {
+    "lainnya": "survey.occupation.lainnya",
+    "pelajar": "survey.occupation.pelajar",
+    "pns": "survey.occupation.pns",
+    "polri": "survey.occupation.polri",
+    "swasta": "survey.occupation.swasta",
+    "tni": "survey.occupation.tni",
+    "wirausaha": "survey.occupation.wirausaha",
+}
+PROFILE_KEYS = {
+    "sex": "survey.profile.sex",
+    "age_band": "survey.profile.age_band",
+    "education": "survey.profile.education",
+    "occupation": "survey.profile.occupation",
+}
+# The survey profile's answers, by field (the kiosk's buttons, the SKM report's tables).
+PROFILE_VALUE_TABLES = {
+    "sex": SEX_KEYS,
+    "age_band": AGE_BAND_KEYS,
+    "education": EDUCATION_KEYS,
+    "occupation": OCCUPATION_KEYS,
+}
 
 
 class MissingParameter(KeyError):

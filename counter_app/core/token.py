@@ -38,6 +38,12 @@ PUBLIC_KEY_LEN = 32
 MAX_TOKEN_LEN = 1024
 
 REASONS = ("malformed", "unsupported_version", "unknown_key", "bad_signature")
+REASON_KEYS = {
+    "malformed": "receipt.verify.malformed",
+    "unsupported_version": "receipt.verify.unsupported_version",
+    "unknown_key": "receipt.verify.unknown_key",
+    "bad_signature": "receipt.verify.bad_signature",
+}
 
 _B64URL = re.compile(r"[A-Za-z0-9_-]+")
 _KID = re.compile(r"[0-9a-f]{16}")
@@ -51,7 +57,7 @@ class TokenError(NoAnswer):
     def __init__(self, reason: str, /, **params: Any) -> None:
         if reason not in REASONS:
             raise ValueError(f"unknown token error reason {reason!r}")
-        super().__init__(f"receipt.verify.{reason}", **params)
+        super().__init__(REASON_KEYS[reason], **params)
         self.reason = reason
 
 

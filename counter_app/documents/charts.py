@@ -13,7 +13,7 @@ from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 
-from counter_app.core.i18n import t
+from counter_app.core.i18n import ELEMENT_SHORT_KEYS, t
 from counter_app.documents.base import (
     BAR,
     BAR_2,
@@ -173,7 +173,7 @@ def element_chart(
     d.add(chart)
     step = chart.width / len(ELEMENTS)
     for i, code in enumerate(ELEMENTS):
-        label = fit(t(f"survey.element_short.{code}", lang=lang), FONT, 6, step - 2)
+        label = fit(t(ELEMENT_SHORT_KEYS[code], lang=lang), FONT, 6, step - 2)
         d.add(String(chart.x + step * (i + 0.5), chart.y - 9.5 * mm + 2, label, fontName=FONT,
                      fontSize=6, fillColor=MUTED, textAnchor="middle"))
     return d

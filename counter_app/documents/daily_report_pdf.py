@@ -31,7 +31,7 @@ from reportlab.platypus import (
     Table,
 )
 
-from counter_app.core.i18n import t
+from counter_app.core.i18n import KINERJA_KEYS, t
 from counter_app.documents import tables
 from counter_app.documents.base import (
     BODY_W,
@@ -166,13 +166,45 @@ PDF_TABLES: list[tuple[str, str, list[tuple[str, float]]]] = [
 ]
 
 
+PDFCOL_KEYS = {
+    "agency": "report.pdfcol.agency",
+    "cancelled": "report.pdfcol.cancelled",
+    "code": "report.pdfcol.code",
+    "counter": "report.pdfcol.counter",
+    "counter_name": "report.pdfcol.counter_name",
+    "date": "report.pdfcol.date",
+    "handled": "report.pdfcol.handled",
+    "no_show": "report.pdfcol.no_show",
+    "officer": "report.pdfcol.officer",
+    "priority": "report.pdfcol.priority",
+    "rank": "report.pdfcol.rank",
+    "registered": "report.pdfcol.registered",
+    "served": "report.pdfcol.served",
+    "service": "report.pdfcol.service",
+    "service_mean": "report.pdfcol.service_mean",
+    "service_median": "report.pdfcol.service_median",
+    "service_p90": "report.pdfcol.service_p90",
+    "service_total": "report.pdfcol.service_total",
+    "status": "report.pdfcol.status",
+    "target": "report.pdfcol.target",
+    "transferred": "report.pdfcol.transferred",
+    "wait": "report.pdfcol.wait",
+    "wait_max": "report.pdfcol.wait_max",
+    "wait_mean": "report.pdfcol.wait_mean",
+    "wait_median": "report.pdfcol.wait_median",
+    "wait_p90": "report.pdfcol.wait_p90",
+    "waiting": "report.pdfcol.waiting",
+    "within_target": "report.pdfcol.within_target",
+}
+
+
 def _table(table: tables.Table, layout: Sequence[tuple[str, float]], lang: str) -> Table:
     idx = [table.column(key) for key, _ in layout]
     columns = [table.columns[i] for i in idx]
     weights = [w for _, w in layout]
     widths = [BODY_W * w / sum(weights) for w in weights]
     head = [
-        P(t(f"report.pdfcol.{c.key}", lang=lang), "Head" if c.kind in ("text", "date") else "HeadNum")
+        P(t(PDFCOL_KEYS[c.key], lang=lang), "Head" if c.kind in ("text", "date") else "HeadNum")
         for c in columns
     ]
     body: list[list[Any]] = [head]
@@ -226,13 +258,26 @@ def _signature(lang: str) -> Table:
                      width=72 * mm, gap_above=True)
 
 
+DEFINITION_KEYS = {
+    "complaints": "report.def.complaints",
+    "open": "report.def.open",
+    "percentile": "report.def.percentile",
+    "registered": "report.def.registered",
+    "scope": "report.def.scope",
+    "service": "report.def.service",
+    "survey": "report.def.survey",
+    "target": "report.def.target",
+    "wait": "report.def.wait",
+}
+
+
 def _definitions(lang: str, snapshot: Mapping[str, Any] | None = None) -> list[Flowable]:
     keys = ["registered", "wait", "service", "percentile", "target", "open", "scope"]
     if snapshot is not None and "survey" in snapshot:
         keys.append("survey")
     if snapshot is not None and "complaints" in snapshot:
         keys.append("complaints")
-    return [P("• " + t(f"report.def.{k}", lang=lang), "Small") for k in keys]
+    return [P("• " + t(DEFINITION_KEYS[k], lang=lang), "Small") for k in keys]
 
 
 def _survey_section(snapshot: Mapping[str, Any], lang: str) -> list[Flowable]:
@@ -248,7 +293,7 @@ def _survey_section(snapshot: Mapping[str, Any], lang: str) -> list[Flowable]:
         body.append(P(t("report.survey.none", lang=lang), "Body"))
     else:
         body.append(P(t("report.survey.line", lang=lang, ikm=number(survey["ikm"], lang, 2),
-                        grade=survey["grade"], kinerja=t(f"survey.kinerja.{survey['grade']}", lang=lang)),
+                        grade=survey["grade"], kinerja=t(KINERJA_KEYS[survey["grade"]], lang=lang)),
                       "Site"))
         body.append(P(sample, "Body"))
         body.append(element_chart(survey["nrr"], survey.get("element_grade") or {}, lang,
@@ -261,6 +306,16 @@ def _survey_section(snapshot: Mapping[str, Any], lang: str) -> list[Flowable]:
 COMPLAINT_TILES = ("received", "answered_in_time", "answered_late", "overdue", "open_in_time")
 
 
+COMPLAINT_COUNT_KEYS = {
+    "answered_in_time": "report.complaints.answered_in_time",
+    "answered_late": "report.complaints.answered_late",
+    "open_in_time": "report.complaints.open_in_time",
+    "overdue": "report.complaints.overdue",
+    "received": "report.complaints.received",
+    "title": "report.complaints.title",
+}
+
+
 def _complaints_section(snapshot: Mapping[str, Any], lang: str) -> list[Flowable]:
     """Complaints received in the period: how many, answered in time or late, overdue, open."""
     counts = snapshot.get("complaints")
@@ -268,7 +323,7 @@ def _complaints_section(snapshot: Mapping[str, Any], lang: str) -> list[Flowable
         return []
     cells = [
         _plain_table([[P(number(counts[k], lang), "TileValue")],
-                      [P(t(f"report.complaints.{k}", lang=lang), "TileLabel")]], [BODY_W / 5 - 3 * mm])
+                      [P(t(COMPLAINT_COUNT_KEYS[k], lang=lang), "TileLabel")]], [BODY_W / 5 - 3 * mm])
         for k in COMPLAINT_TILES
     ]
     table = Table([cells], colWidths=[BODY_W / 5] * 5)

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from reportlab.platypus import Flowable, Spacer, Table
 from reportlab.lib.units import mm
 
-from counter_app.core.i18n import language, t
+from counter_app.core.i18n import STATUS_KEYS, language, t
 from counter_app.documents.base import (
     BODY_W,
     HEAD_BG,
@@ -59,6 +59,13 @@ def _grid(head: list[str], rows: list[list[Any]], widths: list[float]) -> Table:
     return table
 
 
+BY_KEYS = {
+    "nik": "privacy.by.nik",
+    "phone": "privacy.by.phone",
+    "ticket": "privacy.by.ticket",
+}
+
+
 def render_export(doc: dict[str, Any], lang: str | None = None) -> bytes:
     lang = lang or language()
     site = doc["site"]
@@ -66,7 +73,7 @@ def render_export(doc: dict[str, Any], lang: str | None = None) -> bytes:
     flow: list[Flowable] = [
         P(title, "Title"),
         P(site["name"], "Site"),
-        P(t("privacy.export.intro", lang=lang, by=t(f"privacy.by.{doc['subject']['by']}", lang=lang),
+        P(t("privacy.export.intro", lang=lang, by=t(BY_KEYS[doc["subject"]["by"]], lang=lang),
             shown=doc["subject"]["shown"], at=_local(doc["generated_at"])), "Meta"),
         Spacer(1, 3 * mm),
     ]
@@ -77,7 +84,7 @@ def render_export(doc: dict[str, Any], lang: str | None = None) -> bytes:
             (t("privacy.field.name", lang=lang), ticket["name"]),
             (t("privacy.field.service", lang=lang), ticket["service_name"]),
             (t("privacy.field.receipt_no", lang=lang), ticket["receipt_no"]),
-            (t("privacy.field.status", lang=lang), t(f"status.{ticket['status']}", lang=lang)),
+            (t("privacy.field.status", lang=lang), t(STATUS_KEYS[ticket["status"]], lang=lang)),
             (t("privacy.field.nik", lang=lang), ticket["nik_masked"]),
             (t("privacy.field.phone", lang=lang), ticket["phone"]),
             (t("privacy.field.phone_consent", lang=lang), _local(ticket["phone_consent_at"])
@@ -127,6 +134,28 @@ def _detail(detail: Any) -> str:
     return ", ".join(f"{k}: {v}" for k, v in detail.items() if v not in (None, ""))
 
 
+NOTICE_HEAD_KEYS = {
+    "collected": "privacy.notice.collected.head",
+    "purpose": "privacy.notice.purpose.head",
+    "optional": "privacy.notice.optional.head",
+    "retention": "privacy.notice.retention.head",
+    "sharing": "privacy.notice.sharing.head",
+    "rights": "privacy.notice.rights.head",
+    "contact": "privacy.notice.contact.head",
+}
+
+
+NOTICE_TEXT_KEYS = {
+    "collected": "privacy.notice.collected.text",
+    "purpose": "privacy.notice.purpose.text",
+    "optional": "privacy.notice.optional.text",
+    "retention": "privacy.notice.retention.text",
+    "sharing": "privacy.notice.sharing.text",
+    "rights": "privacy.notice.rights.text",
+    "contact": "privacy.notice.contact.text",
+}
+
+
 def render_notice(data: dict[str, Any], lang: str | None = None) -> bytes:
     lang = lang or language()
     title = t("privacy.notice.title", lang=lang)
@@ -134,7 +163,7 @@ def render_notice(data: dict[str, Any], lang: str | None = None) -> bytes:
                             P(data["site_address"], "Meta"), Spacer(1, 3 * mm),
                             P(t("privacy.notice.lead", lang=lang), "Body")]
     for part in NOTICE_PARTS:
-        flow += section(t(f"privacy.notice.{part}.head", lang=lang),
-                        P(t(f"privacy.notice.{part}.text", lang=lang, **data), "Body"), need=20 * mm)
+        flow += section(t(NOTICE_HEAD_KEYS[part], lang=lang),
+                        P(t(NOTICE_TEXT_KEYS[part], lang=lang, **data), "Body"), need=20 * mm)
     return build_a4(flow, title=title, author=data["site_name"], lang=lang,
                     on_page=page_furniture(data["site_name"], title, t("privacy.notice.basis", lang=lang)))

@@ -28,7 +28,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen import canvas as rl_canvas
 
 from counter_app.core import paper as paper_sizes
-from counter_app.core.i18n import t
+from counter_app.core import formats
+from counter_app.core.i18n import t, tn
 from counter_app.core.numbering import code_number, is_offline_number
 
 # The house fonts (DejaVu, embedded as a subset so any Unicode name prints the same on every PC).
@@ -113,13 +114,6 @@ def _fit_chars(word: str, font: str, size: float, width: float) -> int:
             hi = mid - 1
     soft = max(word.rfind("-", 0, lo), word.rfind("/", 0, lo))
     return soft + 1 if soft > 0 else lo
-
-
-def rupiah(amount: int, lang: str = "id") -> str:
-    """`350000` → `Rp 350.000`; 0 → `Gratis`."""
-    if not amount:
-        return t("receipt.free", lang=lang)
-    return "Rp " + f"{int(amount):,}".replace(",", ".")
 
 
 # ---- layout -----------------------------------------------------------------------------
@@ -405,7 +399,7 @@ def layout(
     lang = snapshot.get("lang") or "id"
 
     def L(key: str, **params: Any) -> str:  # noqa: N802 (short label helper)
-        return t(f"receipt.{key}", lang=lang, **params)
+        return t(key, lang=lang, **params)
 
     f = _Flow(p)
     f.emblem(12 * mm * s)
@@ -414,9 +408,9 @@ def layout(
         f.lines(snapshot["site_address"], 7 * s, align="center")
     if reprint:
         f.gap(1.5 * mm)
-        f.banner(L("reprint"), 11 * s)
+        f.banner(L("receipt.reprint"), 11 * s)
     f.rule(dashed=False)
-    f.lines(L("title"), 8 * s, bold=True, align="center")
+    f.lines(L("receipt.title"), 8 * s, bold=True, align="center")
     code = str(snapshot.get("code", ""))
     big = (36 if p.side_qr else 44) * s
     while big > 12 and text_width(code, FONT_BOLD, big) > f.width:
@@ -425,7 +419,7 @@ def layout(
     f.lines(code, big, bold=True, align="center", leading=1.0)
     number = code_number(code)
     if number is not None and is_offline_number(number):  # issued while the hub was cut off
-        f.lines(L("offline"), 7.5 * s, bold=True, align="center")
+        f.lines(L("receipt.offline"), 7.5 * s, bold=True, align="center")
     f.gap(1.5 * mm)
     service_name = snapshot.get("service_name_en" if lang == "en" else "service_name_id", "")
     f.lines(service_name or snapshot.get("service_code", ""), 10 * s, bold=True, align="center")
@@ -433,24 +427,24 @@ def layout(
         f.lines(snapshot["agency"], 7.5 * s, align="center")
     if snapshot.get("priority_label"):
         f.gap(1 * mm)
-        priority = f"{L('priority')}: {snapshot['priority_label']}"
+        priority = f"{L('receipt.priority')}: {snapshot['priority_label']}"
         f.lines(priority, 8.5 * s, bold=True, align="center")
     f.rule()
 
     size = 8 * s
     rows: list[tuple[str, str]] = [
-        (L("counter"), str(snapshot.get("counter", ""))),
-        (L("time"), str(snapshot.get("issued_local", ""))),
+        (L("receipt.counter"), str(snapshot.get("counter", ""))),
+        (L("receipt.time"), str(snapshot.get("issued_local", ""))),
     ]
     if snapshot.get("name_masked"):
-        rows.append((L("name"), str(snapshot["name_masked"])))
-    rows.append((L("receipt_no"), str(snapshot.get("receipt_no", ""))))
+        rows.append((L("receipt.name"), str(snapshot["name_masked"])))
+    rows.append((L("receipt.receipt_no"), str(snapshot.get("receipt_no", ""))))
     if snapshot.get("people_ahead") is not None:
-        rows.append((L("people_ahead"), L("people_ahead_value", count=snapshot["people_ahead"])))
+        rows.append((L("receipt.people_ahead"), tn("receipt.people_ahead_value", int(snapshot["people_ahead"]), lang=lang)))
     if snapshot.get("wait_minutes") is not None:
-        rows.append((L("wait"), L("wait_value", minutes=snapshot["wait_minutes"])))
+        rows.append((L("receipt.wait"), L("receipt.wait_value", minutes=snapshot["wait_minutes"])))
     elif snapshot.get("wait_text"):  # nobody ahead: "segera dipanggil", never "± 0 menit"
-        rows.append((L("wait"), str(snapshot["wait_text"])))
+        rows.append((L("receipt.wait"), str(snapshot["wait_text"])))
 
     url = snapshot.get("verify_url") or snapshot.get("token")
     qr = qr_matrix_image(str(url)) if url else None
@@ -466,7 +460,7 @@ def layout(
     if qr is not None and beside:
         # details on the left, QR and its caption on the right, both from the same top
         gutter = 3 * mm
-        caption = wrap_text(L("scan"), FONT_BOLD, caption_size * 0.9, side)
+        caption = wrap_text(L("receipt.scan"), FONT_BOLD, caption_size * 0.9, side)
         f.need(side + len(caption) * caption_size * 1.1 + 2 * mm)
         start = (len(f.ops), f.y, f.page)
         full = f.width
@@ -476,7 +470,7 @@ def layout(
         f.y = start[1] + 1 * mm
         f.left, f.width = p.margin + full - side, side
         f.image(qr, side)
-        f.lines(L("scan"), caption_size * 0.9, bold=True, align="center", leading=1.1)
+        f.lines(L("receipt.scan"), caption_size * 0.9, bold=True, align="center", leading=1.1)
         f.left, f.width = p.margin, full
         f.y = max(f.y, left_bottom)
         if f.page != start[2]:  # too long to sit beside the QR: undo, stack them instead
@@ -487,20 +481,20 @@ def layout(
         details()
     f.rule()
 
-    f.lines(L("standard"), 8.5 * s, bold=True)
+    f.lines(L("receipt.standard"), 8.5 * s, bold=True)
     requirements = list(snapshot.get("requirements") or [])
     if requirements:
-        f.lines(f"{L('requirements')}:", 7.5 * s)
+        f.lines(f"{L('receipt.requirements')}:", 7.5 * s)
         f.checklist(requirements, 7.5 * s)
     tail = []
     if snapshot.get("completion"):
-        tail.append((L("completion"), str(snapshot["completion"])))
+        tail.append((L("receipt.completion"), str(snapshot["completion"])))
     if snapshot.get("completion_date_text"):  # from working days, by the site's calendar
-        tail.append((L("completion_date"), str(snapshot["completion_date_text"])))
+        tail.append((L("receipt.completion_date"), str(snapshot["completion_date_text"])))
     # A tax or levy assessed case by case is "sesuai ketetapan", never "Gratis".
-    fee_text = (L("fee_assessed") if snapshot.get("fee_kind") == "assessed"
-                else rupiah(int(snapshot.get("fee") or 0), lang))
-    tail.append((L("fee"), fee_text))
+    fee_text = (L("receipt.fee_assessed") if snapshot.get("fee_kind") == "assessed"
+                else formats.fee_text(int(snapshot.get("fee") or 0), lang=lang))
+    tail.append((L("receipt.fee"), fee_text))
     col = f.label_column([r[0] for r in tail], 7.5 * s)
     for label, value in tail:
         f.pair(label, value, 7.5 * s, col)
@@ -510,10 +504,10 @@ def layout(
         f.gap(1 * mm)
         f.image(qr, side)
         f.gap(1 * mm)
-        f.lines(L("scan"), caption_size, bold=True, align="center")
+        f.lines(L("receipt.scan"), caption_size, bold=True, align="center")
     f.rule()
-    f.lines(L("keep"), 7 * s, align="center")
-    complaint = f"{L('complaint')}: {LAPOR}"
+    f.lines(L("receipt.keep"), 7 * s, align="center")
+    complaint = f"{L('receipt.complaint')}: {LAPOR}"
     if snapshot.get("site_contact"):
         complaint += f" · {snapshot['site_contact']}"
     f.lines(complaint, 7 * s, align="center")

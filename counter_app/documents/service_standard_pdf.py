@@ -30,18 +30,18 @@ def _list(items: Sequence[str], numbered: bool) -> list[Flowable]:
 
 def _page(std: Mapping[str, Any], lang: str) -> list[Flowable]:
     def L(key: str) -> str:  # noqa: N802 (short label helper)
-        return t(f"standard.{key}", lang=lang)
+        return t(key, lang=lang)
 
     quota = std.get("daily_quota")
     rows: list[tuple[str, list[Flowable]]] = [
-        (L("legal_basis"), _list(list(std.get("legal_basis") or []), numbered=True)),
-        (L("requirements"), _list(list(std.get("requirements") or []), numbered=True)),
-        (L("procedure"), _list(list(std.get("procedure") or []), numbered=True)),
-        (L("completion"), [P(str(std.get("completion") or "—"), "Cell")]),
-        (L("fee"), [P(str(std.get("fee_text") or "—"), "Cell")]),
-        (L("product"), [P(str(std.get("product") or "—"), "Cell")]),
-        (L("hours"), [P(str(std.get("hours") or "—"), "Cell")]),
-        (L("quota"), [P(t("standard.quota_value", lang=lang, n=quota) if quota else L("no_quota"), "Cell")]),
+        (L("standard.legal_basis"), _list(list(std.get("legal_basis") or []), numbered=True)),
+        (L("standard.requirements"), _list(list(std.get("requirements") or []), numbered=True)),
+        (L("standard.procedure"), _list(list(std.get("procedure") or []), numbered=True)),
+        (L("standard.completion"), [P(str(std.get("completion") or "—"), "Cell")]),
+        (L("standard.fee"), [P(str(std.get("fee_text") or "—"), "Cell")]),
+        (L("standard.product"), [P(str(std.get("product") or "—"), "Cell")]),
+        (L("standard.hours"), [P(str(std.get("hours") or "—"), "Cell")]),
+        (L("standard.quota"), [P(t("standard.quota_value", lang=lang, n=quota) if quota else L("standard.no_quota"), "Cell")]),
     ]
     table = Table(
         [[P(f"{i}. {label}", "CellBold"), cell] for i, (label, cell) in enumerate(rows, 1)],
@@ -55,16 +55,16 @@ def _page(std: Mapping[str, Any], lang: str) -> list[Flowable]:
         ("BOTTOMPADDING", (0, 0), (-1, -1), 2.6),
     ]))
     flow: list[Flowable] = [
-        P(L("title"), "Title"),
+        P(L("standard.title"), "Title"),
         P(f"{std.get('name', '')} ({std.get('code', '')})", "Site"),
         P(str(std.get("agency") or ""), "Meta"),
         Spacer(1, 4 * mm),
         table,
     ]
     if std.get("maklumat"):
-        flow.append(KeepTogether([P(L("maklumat"), "H2"), P(str(std["maklumat"]), "Body")]))
+        flow.append(KeepTogether([P(L("standard.maklumat"), "H2"), P(str(std["maklumat"]), "Body")]))
     flow.append(Spacer(1, 3 * mm))
-    flow.append(P(L("basis_note"), "Small"))
+    flow.append(P(L("standard.basis_note"), "Small"))
     return flow
 
 

@@ -88,6 +88,14 @@ SCOPE_KEYS = {
 }
 
 
+SCOPE_KEYS = {
+    "agency": "skm.scope.agency",
+    "all": "skm.scope.all",
+    "counter": "skm.scope.counter",
+    "service": "skm.scope.service",
+}
+
+
 def scope_text(snapshot: Mapping[str, Any], lang: str) -> str:
     flt = snapshot.get("filter") or {}
     name = snapshot.get("scope_name") or ""
@@ -205,6 +213,26 @@ SKM_COL_KEYS = {
 }
 
 
+SKM_COL_KEYS = {
+    "agency": "skm.col.agency",
+    "answers": "skm.col.answers",
+    "converted": "skm.col.converted",
+    "count": "skm.col.count",
+    "element": "skm.col.element",
+    "grade": "skm.col.grade",
+    "ikm": "skm.col.ikm",
+    "kinerja": "skm.col.kinerja",
+    "no": "skm.col.no",
+    "nrr": "skm.col.nrr",
+    "respondents": "skm.col.respondents",
+    "served": "skm.col.served",
+    "service": "skm.col.service",
+    "share": "skm.col.share",
+    "sum": "skm.col.sum",
+    "weighted": "skm.col.weighted",
+}
+
+
 def _element_table(snapshot: Mapping[str, Any], lang: str) -> Table:
     """One row per element; the weighted NRRs come apportioned (services.skm_report) so the
     printed parts add up to the printed total row."""
@@ -272,6 +300,7 @@ def _service_table(snapshot: Mapping[str, Any], lang: str) -> Table | None:
 
 
 
+
 def _profile_tables(snapshot: Mapping[str, Any], lang: str) -> Table:
     profile = snapshot.get("profile") or {}
     unknown = snapshot.get("profile_unknown") or {}
@@ -327,6 +356,15 @@ PLAN_KEYS = {
 }
 
 
+PLAN_KEYS = {
+    "activity": "skm.plan.activity",
+    "element": "skm.plan.element",
+    "no": "skm.plan.no",
+    "when": "skm.plan.when",
+    "who": "skm.plan.who",
+}
+
+
 def _plan_table(snapshot: Mapping[str, Any], lang: str) -> Table:
     weakest = list(snapshot.get("weakest") or [])
     nrr = snapshot.get("nrr") or {}
@@ -349,6 +387,16 @@ def _plan_table(snapshot: Mapping[str, Any], lang: str) -> Table:
         ("TOPPADDING", (0, 0), (-1, -1), 2.5),
     ]))
     return table
+
+
+METHOD_KEYS = {
+    "grades": "skm.method.grades",
+    "ikm": "skm.method.ikm",
+    "incomplete": "skm.method.incomplete",
+    "nrr": "skm.method.nrr",
+    "sample": "skm.method.sample",
+    "scale": "skm.method.scale",
+}
 
 
 METHOD_KEYS = {

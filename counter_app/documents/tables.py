@@ -16,7 +16,8 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from counter_app.core.i18n import t
+from counter_app.core import formats
+from counter_app.core.i18n import ELEMENT_KEYS, KINERJA_KEYS, PRIORITY_KEYS, STATUS_KEYS, t
 
 Snapshot = Mapping[str, Any]
 
@@ -38,26 +39,19 @@ def minutes(seconds: float | None) -> float | None:
 
 
 def day_text(value: str | date, lang: str) -> str:
-    d = date.fromisoformat(value) if isinstance(value, str) else value
-    return d.strftime("%d-%m-%Y")
+    return formats.format_date(value, "short", lang=lang)
 
 
 def long_day_text(value: str | date, lang: str) -> str:
     """`Senin, 30 November 2026` / `Monday, 30 November 2026`."""
-    d = date.fromisoformat(value) if isinstance(value, str) else value
-    weekdays = t("report.weekdays", lang=lang).split(",")
-    months = t("report.months", lang=lang).split(",")
-    return f"{weekdays[d.weekday()]}, {d.day} {months[d.month - 1]} {d.year}"
+    return formats.format_date(value, "full", lang=lang)
 
 
 def period_text(snapshot: Snapshot, lang: str) -> str:
     if snapshot["date"] == snapshot["date_to"]:
         return long_day_text(snapshot["date"], lang)
-    months = t("report.months", lang=lang).split(",")
-
     def short(s: str) -> str:
-        d = date.fromisoformat(s)
-        return f"{d.day} {months[d.month - 1]} {d.year}"
+        return formats.format_date(s, "long", lang=lang)
 
     return t(
         "report.period_range",
@@ -81,11 +75,11 @@ def generated_text(snapshot: Snapshot, lang: str) -> str:
 
 
 def status_text(status: str, lang: str) -> str:
-    return t(f"status.{status}", lang=lang)
+    return t(STATUS_KEYS[status], lang=lang)
 
 
 def priority_text(priority: str, lang: str) -> str:
-    return t(f"priority.{priority}", lang=lang)
+    return t(PRIORITY_KEYS[priority], lang=lang)
 
 
 def service_name(row: Mapping[str, Any], lang: str) -> str:
@@ -102,6 +96,14 @@ def _codes(letter: str, numbers: Sequence[int], limit: int = 15) -> str:
     return shown + (f", … (+{len(numbers) - limit})" if len(numbers) > limit else "")
 
 
+NOTE_KEYS = {
+    "gap": "report.note.gap",
+    "missing_times": "report.note.missing_times",
+    "open_at_close": "report.note.open_at_close",
+    "time_order": "report.note.time_order",
+}
+
+
 def note_text(note: Mapping[str, Any], lang: str) -> str:
     kind = note["kind"]
     params = {k: v for k, v in note.items() if k != "kind"}
@@ -112,7 +114,7 @@ def note_text(note: Mapping[str, Any], lang: str) -> str:
     elif kind == "open_at_close":
         codes = list(note["codes"])
         params["codes"] = ", ".join(codes[:15]) + (f", … (+{len(codes) - 15})" if len(codes) > 15 else "")
-    return t(f"report.note.{kind}", lang=lang, **params)
+    return t(NOTE_KEYS[kind], lang=lang, **params)
 
 
 # ---- the tables ---------------------------------------------------------------------------
@@ -121,13 +123,81 @@ def note_text(note: Mapping[str, Any], lang: str) -> str:
 DECIMALS = {"int": 0, "minutes": 1, "hours": 1, "pct": 1}
 
 
+COL_KEYS = {
+    "agency": "report.col.agency",
+    "agency_code": "report.col.agency_code",
+    "arrivals": "report.col.arrivals",
+    "cancelled": "report.col.cancelled",
+    "code": "report.col.code",
+    "counter": "report.col.counter",
+    "counter_name": "report.col.counter_name",
+    "date": "report.col.date",
+    "figure": "report.col.figure",
+    "handled": "report.col.handled",
+    "hour": "report.col.hour",
+    "no_show": "report.col.no_show",
+    "note": "report.col.note",
+    "officer": "report.col.officer",
+    "priority": "report.col.priority",
+    "rank": "report.col.rank",
+    "registered": "report.col.registered",
+    "served": "report.col.served",
+    "service": "report.col.service",
+    "service_code": "report.col.service_code",
+    "service_max": "report.col.service_max",
+    "service_mean": "report.col.service_mean",
+    "service_median": "report.col.service_median",
+    "service_p90": "report.col.service_p90",
+    "service_total": "report.col.service_total",
+    "status": "report.col.status",
+    "target": "report.col.target",
+    "transferred": "report.col.transferred",
+    "value": "report.col.value",
+    "wait": "report.col.wait",
+    "wait_max": "report.col.wait_max",
+    "wait_mean": "report.col.wait_mean",
+    "wait_median": "report.col.wait_median",
+    "wait_p90": "report.col.wait_p90",
+    "waiting": "report.col.waiting",
+    "within_target": "report.col.within_target",
+}
+
+
 @dataclass(frozen=True)
 class Column:
     key: str  # stable name; header: message report.col.<key> (the PDF: report.pdfcol.<key>)
     kind: str
 
     def label(self, lang: str) -> str:
-        return t(f"report.col.{self.key}", lang=lang)
+        return t(COL_KEYS[self.key], lang=lang)
+
+
+TABLE_KEYS = {
+    "agency": "report.table.agency",
+    "counter": "report.table.counter",
+    "day": "report.table.day",
+    "hour": "report.table.hour",
+    "longest_wait": "report.table.longest_wait",
+    "officer": "report.table.officer",
+    "priority": "report.table.priority",
+    "service": "report.table.service",
+    "service_counts": "report.table.service_counts",
+    "service_times": "report.table.service_times",
+}
+
+
+SHEET_KEYS = {
+    "agency": "report.sheet.agency",
+    "counter": "report.sheet.counter",
+    "day": "report.sheet.day",
+    "hour": "report.sheet.hour",
+    "longest_wait": "report.sheet.longest_wait",
+    "notes": "report.sheet.notes",
+    "officer": "report.sheet.officer",
+    "priority": "report.sheet.priority",
+    "service": "report.sheet.service",
+    "summary": "report.sheet.summary",
+}
 
 
 @dataclass
@@ -138,13 +208,13 @@ class Table:
     total: list[Any] | None = None
 
     def title(self, lang: str) -> str:
-        return t(f"report.table.{self.name}", lang=lang)
+        return t(TABLE_KEYS[self.name], lang=lang)
 
     def column(self, key: str) -> int:
         return next(i for i, c in enumerate(self.columns) if c.key == key)
 
     def sheet(self, lang: str) -> str:
-        return t(f"report.sheet.{self.name}", lang=lang)[:31]
+        return t(SHEET_KEYS[self.name], lang=lang)[:31]
 
 
 def format_cell(value: Any, kind: str, lang: str) -> str:
@@ -388,16 +458,20 @@ def survey_rows(snapshot: Snapshot, lang: str) -> list[tuple[str, Any, str]]:
         rows += [
             (t("report.key.ikm", lang=lang), survey.get("ikm"), "0.00"),
             (t("report.key.ikm_grade", lang=lang),
-             f"{grade} ({t(f'survey.kinerja.{grade}', lang=lang)})" if grade else None, ""),
+             f"{grade} ({t(KINERJA_KEYS[grade], lang=lang)})" if grade else None, ""),
             (t("report.key.respondents", lang=lang), survey["respondents"], "#,##0"),
             (t("report.key.incomplete", lang=lang), survey.get("incomplete", 0), "#,##0"),
         ]
         nrr = survey.get("nrr") or {}
         for code in ("U1", "U2", "U3", "U4", "U5", "U6", "U7", "U8", "U9"):
-            label = t("report.key.nrr", lang=lang, code=code, element=t(f"survey.element.{code}", lang=lang))
+            label = t("report.key.nrr", lang=lang, code=code, element=t(ELEMENT_KEYS[code], lang=lang))
             rows.append((label, nrr.get(code), "0.00"))
     counts = snapshot.get("complaints")
     if counts is not None:
-        for key in ("received", "answered_in_time", "answered_late", "overdue", "open_in_time"):
-            rows.append((t(f"report.key.complaints_{key}", lang=lang), counts[key], "#,##0"))
+        for key, label_key in (("received", "report.key.complaints_received"),
+                               ("answered_in_time", "report.key.complaints_answered_in_time"),
+                               ("answered_late", "report.key.complaints_answered_late"),
+                               ("overdue", "report.key.complaints_overdue"),
+                               ("open_in_time", "report.key.complaints_open_in_time")):
+            rows.append((t(label_key, lang=lang), counts[key], "#,##0"))
     return rows

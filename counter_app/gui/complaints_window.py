@@ -9,7 +9,7 @@ so a complaint turns overdue on screen when its deadline passes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import (
@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 )
 
 from counter_app.core import deadlines as deadline_rules
+from counter_app.core import i18n
 from counter_app.core.clock import local_time_text
 from counter_app.core.errors import LoketError, NotAllowed, ValidationError
 from counter_app.core.i18n import t
@@ -55,6 +56,23 @@ Index = QModelIndex | QPersistentModelIndex
 REFRESH_MS = 60_000
 COLUMNS = ("flag", "number", "received", "channel", "category", "class", "status", "deadline", "text")
 FILTERS = ("open", "overdue", "done", "all")
+COLUMN_KEYS = {
+    "flag": "gui.complaints.col.flag",
+    "number": "gui.complaints.col.number",
+    "received": "gui.complaints.col.received",
+    "channel": "gui.complaints.col.channel",
+    "category": "gui.complaints.col.category",
+    "class": "gui.complaints.col.class",
+    "status": "gui.complaints.col.status",
+    "deadline": "gui.complaints.col.deadline",
+    "text": "gui.complaints.col.text",
+}
+FILTER_KEYS = {
+    "open": "gui.complaints.filter_open",
+    "overdue": "gui.complaints.filter_overdue",
+    "done": "gui.complaints.filter_done",
+    "all": "gui.complaints.filter_all",
+}
 OVERDUE_BG = "#fde8e7"
 OVERDUE_FG = "#a12c24"
 LATE_FG = "#8a5300"
@@ -102,7 +120,7 @@ class ComplaintsModel(QAbstractTableModel):
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return t(f"gui.complaints.col.{COLUMNS[section]}")
+            return t(COLUMN_KEYS[COLUMNS[section]])
         return None
 
     def text(self, row: int, column: str) -> str:
@@ -116,13 +134,13 @@ class ComplaintsModel(QAbstractTableModel):
         if column == "received":
             return _when(c.received_at, self.tz)
         if column == "channel":
-            return t(f"complaint.channel.{c.channel}")
+            return t(i18n.COMPLAINT_CHANNEL_KEYS[c.channel])
         if column == "category":
-            return t(f"complaint.category.{c.category}")
+            return t(i18n.COMPLAINT_CATEGORY_KEYS[c.category])
         if column == "class":
-            return t(f"complaint.class.{c.classification}")
+            return t(i18n.COMPLAINT_CLASS_KEYS[c.classification])
         if column == "status":
-            return t(f"complaint.status.{c.status}")
+            return t(i18n.COMPLAINT_STATUS_KEYS[c.status])
         if column == "deadline":
             return _when(c.deadline_at, self.tz)
         line = " ".join(c.text.split())
@@ -255,7 +273,7 @@ class ComplaintsWindow(QWidget):
         self.setWindowTitle(t("gui.complaints.title"))
         self.filter_label.setText(t("gui.complaints.filter"))
         for i, key in enumerate(FILTERS):
-            self.filter_combo.setItemText(i, t(f"gui.complaints.filter_{key}"))
+            self.filter_combo.setItemText(i, t(FILTER_KEYS[key]))
         self.add_button.setText(t("gui.complaints.add"))
         self.respond_button.setText(t("gui.complaints.respond"))
         self.refresh_button.setText(t("gui.complaints.refresh"))
@@ -325,8 +343,8 @@ class ComplaintsWindow(QWidget):
         lines = [
             t("gui.complaints.detail_head", number=c.number, received=_when(c.received_at, tz),
               by=c.received_by, deadline=_when(c.deadline_at, tz)),
-            " · ".join([t(f"complaint.channel.{c.channel}"), t(f"complaint.category.{c.category}"),
-                        t(f"complaint.class.{c.classification}"), t(f"complaint.status.{c.status}")]
+            " · ".join([t(i18n.COMPLAINT_CHANNEL_KEYS[c.channel]), t(i18n.COMPLAINT_CATEGORY_KEYS[c.category]),
+                        t(i18n.COMPLAINT_CLASS_KEYS[c.classification]), t(i18n.COMPLAINT_STATUS_KEYS[c.status])]
                        + ([t("gui.complaints.badge_overdue")] if c.overdue else [])),
         ]
         if c.ticket_code:
@@ -338,8 +356,8 @@ class ComplaintsWindow(QWidget):
             lines.append(t("gui.complaints.no_actions"))
         for a in c.actions:
             lines.append(t("gui.complaints.action_line", at=_when(a.at, tz), actor=a.actor, action=a.action,
-                           before=t(f"complaint.status.{a.status_before}"),
-                           after=t(f"complaint.status.{a.status_after}")))
+                           before=t(i18n.COMPLAINT_STATUS_KEYS[a.status_before]),
+                           after=t(i18n.COMPLAINT_STATUS_KEYS[a.status_after])))
         self.detail.setText("\n".join(lines))
 
     # ---- actions --------------------------------------------------------------------------
@@ -378,9 +396,9 @@ class ComplaintsWindow(QWidget):
         super().closeEvent(event)
 
 
-def _fill(combo: QComboBox, values: Sequence[str], prefix: str) -> None:
+def _fill(combo: QComboBox, values: Sequence[str], keys: Mapping[str, str]) -> None:
     for value in values:
-        combo.addItem(t(f"{prefix}.{value}"), value)
+        combo.addItem(t(keys[value]), value)
 
 
 class AddComplaintDialog(QDialog):
@@ -395,11 +413,11 @@ class AddComplaintDialog(QDialog):
         self.saved: Any = None
         self.setWindowTitle(t("gui.complaints.add_title"))
         self.channel_combo = QComboBox(self)
-        _fill(self.channel_combo, complaints.CHANNELS, "complaint.channel")
+        _fill(self.channel_combo, complaints.CHANNELS, i18n.COMPLAINT_CHANNEL_KEYS)
         self.category_combo = QComboBox(self)
-        _fill(self.category_combo, complaints.CATEGORIES, "complaint.category")
+        _fill(self.category_combo, complaints.CATEGORIES, i18n.COMPLAINT_CATEGORY_KEYS)
         self.class_combo = QComboBox(self)
-        _fill(self.class_combo, complaints.CLASSES, "complaint.class")
+        _fill(self.class_combo, complaints.CLASSES, i18n.COMPLAINT_CLASS_KEYS)
         self.class_combo.currentIndexChanged.connect(self._show_deadline)
         self.deadline_label = QLabel(self)
         self.deadline_label.setProperty("role", "muted")
@@ -519,7 +537,7 @@ class RespondDialog(QDialog):
         self.action_edit.setMinimumHeight(100)
         self.status_combo = QComboBox(self)
         for status in complaints.NEXT[complaint.status]:
-            self.status_combo.addItem(t(f"complaint.status.{status}"), status)
+            self.status_combo.addItem(t(i18n.COMPLAINT_STATUS_KEYS[status]), status)
         default = complaints.IN_PROGRESS if complaint.status == complaints.NEW else complaint.status
         self.status_combo.setCurrentIndex(max(0, self.status_combo.findData(default)))
         self.message = FieldMessage(self, collapse=True)

@@ -67,6 +67,27 @@ AskSavePath = Callable[[str, str, str], str | None]
 TILES = ("registered", "served", "no_show", "cancelled", "transferred", "waiting", "wait_mean",
          "within_target")
 TABLES = ("service", "agency", "priority", "officer", "counter", "day", "hour", "longest_wait")
+TABLE_KEYS = {
+    "service": "report.table.service",
+    "agency": "report.table.agency",
+    "priority": "report.table.priority",
+    "officer": "report.table.officer",
+    "counter": "report.table.counter",
+    "day": "report.table.day",
+    "hour": "report.table.hour",
+    "longest_wait": "report.table.longest_wait",
+}
+TILE_KEYS = {
+    "registered": "report.key.registered",
+    "served": "report.key.served",
+    "no_show": "report.key.no_show",
+    "cancelled": "report.key.cancelled",
+    "transferred": "report.key.transferred",
+    "waiting": "report.key.waiting",
+    "wait_mean": "report.key.wait_mean",
+    "within_target": "report.key.within_target",
+}
+EXPORT_KEYS = {"csv": "report.dialog.export_csv", "xlsx": "report.dialog.export_xlsx"}
 
 
 def open_daily_report(parent: QWidget | None, ctx: Context) -> DailyReportDialog | None:
@@ -334,10 +355,9 @@ class DailyReportDialog(QDialog):
         self.site_button.setText(t("report.dialog.site_fetch"))
         self.table_label.setText(t("report.dialog.table"))
         for i, name in enumerate(TABLES):
-            self.table_combo.setItemText(i, t(f"report.table.{name}"))
-        labels = {"wait_mean": "report.key.wait_mean", "within_target": "report.key.within_target"}
+            self.table_combo.setItemText(i, t(TABLE_KEYS[name]))
         for key, label in self.tile_labels.items():
-            label.setText(t(labels.get(key, f"report.key.{key}")))
+            label.setText(t(TILE_KEYS[key]))
         self.print_button.setText(t("report.dialog.print"))
         self.xlsx_button.setText(t("report.dialog.export_xlsx"))
         self.csv_button.setText(t("report.dialog.export_csv"))
@@ -539,7 +559,7 @@ class DailyReportDialog(QDialog):
         if self.figures is None:
             return None
         suggested = str(Path.home() / f"{daily_report.file_stem(self.figures)}.{kind}")
-        chosen = self.ask_save_path(t(f"report.dialog.export_{kind}").rstrip("…"), suggested, file_filter)
+        chosen = self.ask_save_path(t(EXPORT_KEYS[kind]).rstrip("…"), suggested, file_filter)
         if not chosen:
             return None
         path = Path(chosen)

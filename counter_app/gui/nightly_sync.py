@@ -27,6 +27,14 @@ from counter_app.gui.background import Background
 
 NIGHTLY_ACTOR = Actor("system:nightly-sync", Role.SUPERVISOR)
 MAX_WAIT_MS = 15 * 60 * 1000  # re-check at least this often (sleep, clock changes)
+STAGE_KEYS = {
+    "backup": "sync.stage.backup",
+    "connect": "sync.stage.connect",
+    "done": "sync.stage.done",
+    "pull": "sync.stage.pull",
+    "push": "sync.stage.push",
+    "reconcile": "sync.stage.reconcile",
+}
 
 Runner = Callable[..., Any]
 
@@ -146,7 +154,7 @@ class NightlySync(QObject):
         self._running = False
 
     def _on_progress(self, stage: str, done: int, total: int) -> None:
-        self.progress.emit(t(f"sync.stage.{stage}", done=done, total=total))
+        self.progress.emit(t(STAGE_KEYS[stage], done=done, total=total))
 
     def _on_done(self, result: Any, scheduled: bool) -> None:
         self._release()

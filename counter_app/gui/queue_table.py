@@ -1,4 +1,4 @@
-"""Antrian: today's tickets as a live table — status in colour and words, waiting time ticking."""
+"""Antrean: today's tickets as a live table — status in colour and words, waiting time ticking."""
 
 from __future__ import annotations
 
@@ -42,6 +42,17 @@ SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 ID_ROLE = Qt.ItemDataRole.UserRole + 2
 
 COLUMNS = ("order", "code", "time", "name", "service", "priority", "status", "waiting")
+COLUMN_KEYS = {
+    "order": "gui.queue.col.order",
+    "code": "gui.queue.col.code",
+    "time": "gui.queue.col.time",
+    "name": "gui.queue.col.name",
+    "service": "gui.queue.col.service",
+    "priority": "gui.queue.col.priority",
+    "status": "gui.queue.col.status",
+    "waiting": "gui.queue.col.waiting",
+}
+FILTER_KEYS = {"all": "gui.queue.filter_all", "active": "gui.queue.filter_active", **i18n.STATUS_KEYS}
 COL_ORDER, COL_CODE, COL_TIME, COL_NAME, COL_SERVICE, COL_PRIORITY, COL_STATUS, COL_WAITING = range(8)
 NOT_IN_ORDER = 10**6  # sorts after every place in the call order
 
@@ -79,7 +90,7 @@ def duration_text(seconds: float) -> str:
 
 
 def status_text(status: str) -> str:
-    return f"{theme.STATUS_MARKS.get(status, '')} {t(f'status.{status}')}".strip()
+    return f"{theme.STATUS_MARKS.get(status, '')} {t(i18n.STATUS_KEYS[status])}".strip()
 
 
 class QueueModel(QAbstractTableModel):
@@ -110,7 +121,7 @@ class QueueModel(QAbstractTableModel):
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return t(f"gui.queue.col.{COLUMNS[section]}")
+            return t(COLUMN_KEYS[COLUMNS[section]])
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -151,7 +162,7 @@ class QueueModel(QAbstractTableModel):
             service = self.services.get(row.service)
             return service.name(i18n.language()) if service else row.service
         if col == COL_PRIORITY:
-            return t(f"priority.{row.priority}") if row.priority else "–"
+            return t(i18n.PRIORITY_KEYS[row.priority]) if row.priority else "–"
         if col == COL_STATUS:
             return status_text(row.status)
         return wait_text(waiting_seconds(row, self.now))
@@ -345,7 +356,7 @@ class QueueTable(QGroupBox):
         }
         em = self.fontMetrics().horizontalAdvance("M") / 11  # scale with the font (HiDPI, big fonts)
         for col, width in widths.items():
-            title = header.fontMetrics().horizontalAdvance(t(f"gui.queue.col.{COLUMNS[col]}")) + 28
+            title = header.fontMetrics().horizontalAdvance(t(COLUMN_KEYS[COLUMNS[col]])) + 28
             header.resizeSection(col, max(int(width * max(1.0, em)), title))  # header whole
         self.view.doubleClicked.connect(self._open_index)
         self.view.activated.connect(self._open_index)
@@ -436,7 +447,7 @@ class QueueTable(QGroupBox):
         self.service_label.setText(t("gui.queue.filter_service"))
         self.search_edit.setPlaceholderText(t("gui.queue.search"))
         for i, (key, _) in enumerate(STATUS_FILTERS):
-            label = t(f"status.{key}") if key not in ("all", "active") else t(f"gui.queue.filter_{key}")
+            label = t(FILTER_KEYS[key])
             self.status_combo.setItemText(i, label)
         self.set_services(list(self.model.services.values()))
         self._count()

@@ -7,7 +7,7 @@ from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from counter_app.core.i18n import t
+from counter_app.core.i18n import PAPER_KEYS, t
 
 
 class ReceiptPreview(QDialog):
@@ -68,7 +68,7 @@ class ReceiptPreview(QDialog):
                 "gui.preview.pages",
                 n=self.document.pageCount(),
                 printer=self.printer or t("gui.status.printer_default"),
-                paper=t(f"gui.settings.paper.{self.paper}") if self.paper else "",
+                paper=t(PAPER_KEYS[self.paper]) if self.paper else "",
             )
         )
         self.print_button.setText(t("gui.preview.print"))

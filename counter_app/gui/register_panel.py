@@ -26,6 +26,7 @@ from counter_app.core import person
 from counter_app.core import phone as phone_rules
 from counter_app.core.clock import local_day
 from counter_app.core.errors import LoketError, ValidationError
+from counter_app.core.formats import fee_text
 from counter_app.core.i18n import t
 from counter_app.core.ticket_rules import Priority
 from counter_app.gui import error_dialog
@@ -38,17 +39,19 @@ from counter_app.services.usecase import usecase
 from counter_app.services.views import ServiceView
 
 FIELDS = ("name", "nik", "phone", "service", "priority", "notes")
+FIELD_KEYS = {
+    "name": "gui.register.name",
+    "nik": "gui.register.nik",
+    "phone": "gui.register.phone",
+    "service": "gui.register.service",
+    "priority": "gui.register.priority",
+    "notes": "gui.register.notes",
+}
 # The room kept under each field (never more, never less: the form does not jump). NIK and
 # service messages can be long; the others fit one line or are elided (whole on hover).
 MESSAGE_LINES = {"name": 1, "nik": 2, "phone": 1, "service": 2, "priority": 1, "notes": 1}
 SUBMIT_KEY = "F2"
 SCAN_MAX = 2048
-
-
-def rupiah(amount: int) -> str:
-    if not amount:
-        return t("gui.fee.free")
-    return "Rp" + f"{amount:,}".replace(",", ".")
 
 
 class RegisterPanel(QGroupBox):
@@ -155,7 +158,7 @@ class RegisterPanel(QGroupBox):
     def retranslate(self) -> None:
         self.setTitle(t("gui.register.title"))
         for key in FIELDS:
-            self.labels[key].setText(t(f"gui.register.{key}"))
+            self.labels[key].setText(t(FIELD_KEYS[key]))
         self.name_edit.setPlaceholderText(t("gui.register.name_hint"))
         self.nik_edit.setPlaceholderText(t("gui.register.optional"))
         self.phone_edit.setPlaceholderText(t("privacy.phone_purpose"))
@@ -166,7 +169,7 @@ class RegisterPanel(QGroupBox):
         self.notes_edit.setPlaceholderText(t("gui.register.optional"))
         self.service_picker.lineEdit().setPlaceholderText(t("gui.register.service_hint"))
         for i in range(self.priority_combo.count()):
-            self.priority_combo.setItemText(i, t(f"priority.{self.priority_combo.itemData(i)}"))
+            self.priority_combo.setItemText(i, t(i18n.PRIORITY_KEYS[self.priority_combo.itemData(i)]))
         self.submit_button.setText(t("gui.register.submit", key=SUBMIT_KEY).replace("&", "&&"))
         self.service_picker.set_services(list(self._services.values()), i18n.language())
         self._service_changed()
@@ -192,7 +195,7 @@ class RegisterPanel(QGroupBox):
         lang = i18n.language()
         completion = service.completion_en if lang == "en" else service.completion_id
         self.messages["service"].show_hint(
-            t("gui.register.service_standard", fee=rupiah(service.fee), completion=completion)
+            t("gui.register.service_standard", fee=fee_text(service.fee), completion=completion)
         )
         reqs = [r.get(lang) or r.get("id", "") for r in service.requirements or []]
         self.service_picker.setToolTip(

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QGroupBox, QLineEdit, QVBoxLayout, QWidget
 
 from counter_app.core.clock import local_day, local_time_text
 from counter_app.core.errors import NotFound
-from counter_app.core.i18n import t
+from counter_app.core.i18n import STATUS_KEYS, t
 from counter_app.core.numbering import CODE_RE
 from counter_app.core.token import TokenError, verify_token
 from counter_app.gui.error_dialog import guarded
@@ -92,7 +92,7 @@ class ScanField(QGroupBox):
             self.result.show_error(t("gui.scan.not_here", code=receipt.code, counter=receipt.counter))
             return None
         self.result.show_ok(
-            t("gui.scan.valid", code=ticket.code, status=t(f"status.{ticket.status}"))
+            t("gui.scan.valid", code=ticket.code, status=t(STATUS_KEYS[ticket.status]))
         )
         self.ticket_found.emit(ticket)
         return ticket

@@ -24,7 +24,7 @@ from counter_app.core.errors import LoketError, ValidationError
 from counter_app.core.i18n import t
 from counter_app.gui import error_dialog
 from counter_app.gui.error_dialog import guarded
-from counter_app.gui.register_panel import rupiah
+from counter_app.core.formats import fee_text
 from counter_app.gui.widgets.field_message import FieldMessage, field_form, mark_invalid
 from counter_app.gui.widgets.rows_model import KEY_ROLE, RowsModel
 from counter_app.services import catalogue_edit
@@ -37,6 +37,19 @@ FORM_FIELDS = (
     "code", "letter", "agency", "name_id", "name_en", "requirements", "fee", "target_minutes",
     "completion_id", "completion_en", "active",
 )
+FIELD_KEYS = {
+    "code": "gui.catalogue.code",
+    "letter": "gui.catalogue.letter",
+    "agency": "gui.catalogue.agency",
+    "name_id": "gui.catalogue.name_id",
+    "name_en": "gui.catalogue.name_en",
+    "requirements": "gui.catalogue.requirements",
+    "fee": "gui.catalogue.fee",
+    "target_minutes": "gui.catalogue.target_minutes",
+    "completion_id": "gui.catalogue.completion_id",
+    "completion_en": "gui.catalogue.completion_en",
+    "active": "gui.catalogue.active",
+}
 
 
 class CataloguePage(QWidget):
@@ -125,13 +138,13 @@ class CataloguePage(QWidget):
 
     def _cells(self, s: ServiceView) -> list[str]:
         return [
-            s.code, f"{s.letter} · {s.name(i18n.language())}", rupiah(s.fee),
+            s.code, f"{s.letter} · {s.name(i18n.language())}", fee_text(s.fee),
             t("gui.common.yes") if s.active else t("gui.common.no"),
         ]
 
     def retranslate(self) -> None:
         for key in FORM_FIELDS:
-            self.labels[key].setText(t(f"gui.catalogue.{key}"))
+            self.labels[key].setText(t(FIELD_KEYS[key]))
         self.requirements_edit.setPlaceholderText(t("gui.catalogue.requirements_hint"))
         self.active_check.setText(t("gui.catalogue.active_box"))
         self.new_button.setText(t("gui.catalogue.new"))

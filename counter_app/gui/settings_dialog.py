@@ -47,6 +47,29 @@ SYNC_KEYS = ("sync_server", "sync_time")
 # Indonesia's zones (DOMAIN.md: Pontianak is WIB, Asia/Pontianak), offered by their short names;
 # stored by IANA name, as the setting's check wants. Another valid stored zone is kept in the list.
 TIMEZONES = ("Asia/Pontianak", "Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura")
+TIMEZONE_KEYS = {
+    "Asia/Pontianak": "gui.settings.tz.Asia/Pontianak",
+    "Asia/Jakarta": "gui.settings.tz.Asia/Jakarta",
+    "Asia/Makassar": "gui.settings.tz.Asia/Makassar",
+    "Asia/Jayapura": "gui.settings.tz.Asia/Jayapura",
+}
+SETTING_KEYS = {
+    "site_code": "gui.settings.key.site_code",
+    "site_name": "gui.settings.key.site_name",
+    "site_address": "gui.settings.key.site_address",
+    "site_contact": "gui.settings.key.site_contact",
+    "verify_base_url": "gui.settings.key.verify_base_url",
+    "timezone": "gui.settings.key.timezone",
+    "language": "gui.settings.key.language",
+    "counter_code": "gui.settings.key.counter_code",
+    "priority_cap": "gui.settings.key.priority_cap",
+    "no_show_after_calls": "gui.settings.key.no_show_after_calls",
+    "one_active_ticket_per_nik": "gui.settings.key.one_active_ticket_per_nik",
+    "printer": "gui.settings.key.printer",
+    "paper": "gui.settings.key.paper",
+    "sync_server": "gui.settings.key.sync_server",
+    "sync_time": "gui.settings.key.sync_time",
+}
 
 
 class SettingsForm(QWidget):
@@ -68,7 +91,7 @@ class SettingsForm(QWidget):
         if key == "language":
             combo = QComboBox()
             for lang in i18n.LANGUAGES:
-                combo.addItem(t(f"gui.lang.{lang}"), lang)
+                combo.addItem(t(i18n.LANGUAGE_KEYS[lang]), lang)
             return combo
         if key == "timezone":  # the zones of Indonesia (WIB, WITA, WIT), stored by IANA name
             combo = QComboBox()
@@ -163,17 +186,16 @@ class SettingsForm(QWidget):
 
     def retranslate(self) -> None:
         for key in self.keys:
-            self.labels[key].setText(t(f"gui.settings.key.{key}"))
+            self.labels[key].setText(t(SETTING_KEYS[key]))
         paper = self.editors.get("paper")
         if isinstance(paper, QComboBox):
             for i in range(paper.count()):
-                paper.setItemText(i, t(f"gui.settings.paper.{paper.itemData(i)}"))
+                paper.setItemText(i, t(i18n.PAPER_KEYS[paper.itemData(i)]))
         zone = self.editors.get("timezone")
         if isinstance(zone, QComboBox):
             for i in range(zone.count()):
                 name = zone.itemData(i)
-                key = f"gui.settings.tz.{name}"
-                zone.setItemText(i, t(key) if name in TIMEZONES else str(name))
+                zone.setItemText(i, t(TIMEZONE_KEYS[name]) if name in TIMEZONE_KEYS else str(name))
 
 
 class SettingsDialog(QDialog):

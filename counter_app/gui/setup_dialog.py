@@ -32,6 +32,15 @@ from counter_app.services.setup import initialise
 from counter_app.services.usecase import usecase
 
 FIELDS = ("site", "site_name", "counter", "services", "admin", "password", "password2")
+FIELD_KEYS = {
+    "site": "gui.setup.site",
+    "site_name": "gui.setup.site_name",
+    "counter": "gui.setup.counter",
+    "services": "gui.setup.services",
+    "admin": "gui.setup.admin",
+    "password": "gui.setup.password",
+    "password2": "gui.setup.password2",
+}
 
 
 class SetupDialog(QDialog):
@@ -92,7 +101,7 @@ class SetupDialog(QDialog):
         self.setWindowTitle(t("gui.setup.title"))
         self.intro_label.setText(t("gui.setup.intro", path=str(self.data_dir)))
         for key in FIELDS:
-            self.labels[key].setText(t(f"gui.setup.{key}"))
+            self.labels[key].setText(t(FIELD_KEYS[key]))
         self.create_button.setText(t("gui.setup.create"))
 
     def _preselect(self, code: str) -> None:

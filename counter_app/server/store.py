@@ -67,8 +67,15 @@ class KeysRefused(LoketError):
     yet), `key_not_bound` (a key for another site or counter) or `too_many_keys`."""
 
     def __init__(self, reason: str, /, **params: Any) -> None:
-        super().__init__(f"server.{reason}", **params)
+        super().__init__(REFUSAL_KEYS[reason], **params)
         self.reason = reason
+
+
+REFUSAL_KEYS = {
+    "device_unbound": "server.device_unbound",
+    "key_not_bound": "server.key_not_bound",
+    "too_many_keys": "server.too_many_keys",
+}
 
 
 @dataclass(frozen=True)

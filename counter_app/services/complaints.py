@@ -247,21 +247,31 @@ def sync_payload(c: Complaint, actions: Sequence[ComplaintAction]) -> dict[str, 
 # ---- adding -------------------------------------------------------------------------------
 
 
+_EMPTY_KEYS = {"complaint.text": "complaint.text.empty", "complaint.action": "complaint.action.empty"}
+_TOO_LONG_KEYS = {"complaint.text": "complaint.text.too_long", "complaint.action": "complaint.action.too_long"}
+_UNKNOWN_KEYS = {
+    "channel": "complaint.channel_unknown",
+    "category": "complaint.category_unknown",
+    "classification": "complaint.classification_unknown",
+    "status": "complaint.status_unknown",
+}
+
+
 def _clean_text(text: str | None, key: str, field_name: str) -> str:
     text = unicodedata.normalize("NFC", text or "")
     text = "".join(ch if unicodedata.category(ch) != "Cc" or ch == "\n" else " " for ch in text)
     text = "\n".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
     if not text:
-        raise ValidationError(f"{key}.empty", field=field_name)
+        raise ValidationError(_EMPTY_KEYS[key], field=field_name)
     if len(text) > TEXT_MAX:
-        raise ValidationError(f"{key}.too_long", field=field_name, max=TEXT_MAX)
+        raise ValidationError(_TOO_LONG_KEYS[key], field=field_name, max=TEXT_MAX)
     return text
 
 
 def _choice(value: str, allowed: Sequence[str], field_name: str) -> str:
     clean = (value or "").strip().lower()
     if clean not in allowed:
-        raise ValidationError(f"complaint.{field_name}_unknown", field=field_name, value=value,
+        raise ValidationError(_UNKNOWN_KEYS[field_name], field=field_name, value=value,
                               allowed=", ".join(allowed))
     return clean
 

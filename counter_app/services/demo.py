@@ -252,7 +252,7 @@ def run_demo(
             elif kind == "leave":
                 # Only someone still waiting walks out; once called, they stay.
                 if Ticket.get_by_id(str(data)).status == Status.WAITING.value:
-                    tickets.cancel(registrar, str(data), "Pengunjung meninggalkan antrian")
+                    tickets.cancel(registrar, str(data), "Pengunjung meninggalkan antrean")
                     result.cancelled += 1
         result.waiting = (
             Ticket.select()
@@ -269,11 +269,11 @@ DEMO_SUGGESTIONS = [
     "Petugas ramah, terima kasih.",
     "Mohon tambah kursi di ruang tunggu.",
     "Informasi persyaratan di papan pengumuman kurang jelas.",
-    "Antrian cepat, pelayanan memuaskan.",
+    "Antrean cepat, pelayanan memuaskan.",
     "Toilet perlu lebih sering dibersihkan.",
     "Sebaiknya ada layanan pada hari Sabtu.",
     "Parkir sempit dan panas.",
-    "Nomor antrian di layar kadang tidak terdengar.",
+    "Nomor antrean di layar kadang tidak terdengar.",
 ]
 
 
@@ -338,7 +338,7 @@ def demo_responses(ctx: Context, day: date, seed: int = 1, share: float = 0.3) -
 # ---- complaints ---------------------------------------------------------------------------
 
 DEMO_COMPLAINTS = [
-    ("langsung", "waktu", "ringan", "Antrian KTP lama, sudah 1 jam belum dipanggil."),
+    ("langsung", "waktu", "ringan", "Antrean KTP lama, sudah 1 jam belum dipanggil."),
     ("whatsapp", "informasi", "ringan", "Persyaratan paspor di situs web berbeda dengan di loket."),
     ("kotak_saran", "sarana", "normatif", "AC ruang tunggu lantai 3 mati sejak pagi."),
     ("telepon", "perilaku", "normatif", "Petugas loket bicara dengan nada tinggi kepada lansia."),

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from counter_app.core import i18n, person
+from counter_app.core import formats, i18n, person
 from counter_app.core import token as tokens
 from counter_app.core.clock import from_db, to_db
 from counter_app.core.errors import ValidationError
@@ -31,20 +31,6 @@ from counter_app.store.models import Counter, CounterService, Receipt, Service, 
 SNAPSHOT_VERSION = 1
 PAPERS = RECEIPT_PAPERS  # the one paper table: core/paper.py
 
-_DAYS = {
-    "id": ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-}
-_MONTHS = {
-    "id": (
-        "Januari", "Februari", "Maret", "April", "Mei", "Juni",
-        "Juli", "Agustus", "September", "Oktober", "November", "Desember",
-    ),
-    "en": (
-        "January", "February", "March", "April", "May", "June",
-        "July", "August", "September", "October", "November", "December",
-    ),
-}
 # Indonesia's three zones go by their own names on paper, not by UTC offsets.
 _ZONE_NAMES = {
     "Asia/Jakarta": "WIB",
@@ -55,14 +41,11 @@ _ZONE_NAMES = {
 
 
 def local_text(when_utc: Any, tz: str, lang: str) -> str:
-    """`Senin, 30 November 2026 08:00 WIB`."""
+    """`Senin, 30 November 2026 08.00 WIB` (core/formats: the same date and time as on screen)."""
     local = when_utc.astimezone(ZoneInfo(tz))
-    lang = lang if lang in _DAYS else "id"
+    lang = lang if lang in i18n.LANGUAGES else "id"
     zone = _ZONE_NAMES.get(tz) or local.strftime("%Z")
-    return (
-        f"{_DAYS[lang][local.weekday()]}, {local.day} {_MONTHS[lang][local.month - 1]} "
-        f"{local.year} {local:%H:%M} {zone}"
-    )
+    return f"{formats.format_datetime(local, lang=lang)} {zone}"
 
 
 def estimated_wait_minutes(ahead: int, service: Service) -> int:
@@ -131,7 +114,7 @@ def build_snapshot(ctx: Context, ticket: Ticket, *, lang: str | None = None) -> 
         "issued_local": local_text(issued, ctx.tz, lang),
         "name_masked": person.mask_name(ticket.name),
         "priority": ticket.priority or "",
-        "priority_label": i18n.t(f"priority.{ticket.priority}", lang=lang) if ticket.priority else "",
+        "priority_label": i18n.t(i18n.PRIORITY_KEYS[ticket.priority], lang=lang) if ticket.priority else "",
         "people_ahead": place.ahead,
         # None when nobody is ahead: a receipt never says "± 0 menit" (wait_text says "segera").
         "wait_minutes": place.minutes if place.ahead else None,

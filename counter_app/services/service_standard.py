@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from counter_app.core import i18n
+from counter_app.core import formats, i18n
 from counter_app.core.errors import ValidationError
 from counter_app.core.files import atomic_write, check_target
 from counter_app.documents import service_standard_pdf
@@ -22,12 +22,10 @@ from counter_app.services.views import ServiceView
 
 
 def fee_text(service: ServiceView, lang: str | None = None) -> str:
-    """`Rp 350.000`, `Gratis`, or `Sesuai ketetapan` for an assessed tax or levy."""
+    """`Rp350.000`, `Gratis`, or `Sesuai ketetapan` for an assessed tax or levy."""
     if service.fee_kind == "assessed":
         return i18n.t("receipt.fee_assessed", lang=lang)
-    if not service.fee:
-        return i18n.t("receipt.free", lang=lang)
-    return "Rp " + f"{int(service.fee):,}".replace(",", ".")
+    return formats.fee_text(service.fee, lang=lang)
 
 
 def _texts(items: Any, lang: str) -> list[str]:

@@ -27,24 +27,13 @@ from counter_app.store.models import Setting, db
 
 SETTING_KEY = rules_mod.SETTING_KEY
 
-_DAYS = {
-    "id": ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-}
-_MONTHS = {
-    "id": ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-           "September", "Oktober", "November", "Desember"),
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"),
-}
 
 
 def date_text(day: date, lang: str | None = None) -> str:
     """`Kamis, 3 Desember 2026` (the day a service opens again, a product is ready)."""
-    from counter_app.core.i18n import language
+    from counter_app.core.formats import format_date
 
-    lang = lang if lang in _DAYS else ("en" if lang is None and language() == "en" else "id")
-    return f"{_DAYS[lang][day.weekday()]}, {day.day} {_MONTHS[lang][day.month - 1]} {day.year}"
+    return format_date(day, "full", lang=lang)
 
 
 def completion_date(ctx: Context, day: date, working_days: int | None) -> date | None:

@@ -164,7 +164,7 @@ def test_many_notes_are_cut_short() -> None:
     notes = [Note("gap", {"day": "2026-11-30", "letter": "A", "count": 1, "missing": [i]})
              for i in range(1, 71)]
     text = flat(daily_report_pdf.render(fake_figures(officers=3, notes=notes).to_json()))
-    assert "Nomor antrian huruf A tanggal 30-11-2026 tidak lengkap: 1 nomor tidak ada (A001)." in text
+    assert "Nomor antrean huruf A tanggal 30-11-2026 tidak lengkap: 1 nomor tidak ada (A001)." in text
     assert "A060)" in text and "(A061)" not in text
     assert "… dan 10 catatan lain" in text
 

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from qrcode.constants import ERROR_CORRECT_M
 from reportlab.lib.units import mm
 
+from counter_app.core import formats
 from counter_app.core import token as tk
 from counter_app.documents import receipt as rc
 
@@ -95,12 +96,12 @@ def test_text_content_in_indonesian() -> None:
     text = pdf_text(rc.render_receipt(snapshot()))
     for expected in (
         "Mal Pelayanan Publik Kota Pontianak",
-        "TANDA TERIMA ANTRIAN",
+        "NOMOR ANTREAN",  # issue 15: the slip is headed NOMOR ANTREAN (a tanda terima is for documents)
         "C007",
         "Paspor (Baru/Penggantian)",
         "Kantor Imigrasi",
         "L01",
-        "Senin, 30 November 2026 08:00 WIB",
+        "Senin, 30 November 2026 08:00 WIB",  # the snapshot's text, as issued
         "Siti A***** R*****",
         "PTK-L01-20261130-C007",
         "4 orang",
@@ -108,8 +109,8 @@ def test_text_content_in_indonesian() -> None:
         "Persyaratan",
         "KTP-el asli",
         "4 hari kerja",
-        "Rp 350.000",
-        "Pindai untuk memeriksa keaslian tanda terima",
+        "Rp350.000",  # Babel's id_ID format, the same as on screen (it printed "Rp 350.000")
+        "Pindai untuk memeriksa keaslian nomor antrean",
         "SP4N-LAPOR! lapor.go.id",
         "WhatsApp 0811-5600-000",
     ):
@@ -119,14 +120,14 @@ def test_text_content_in_indonesian() -> None:
 
 def test_english() -> None:
     text = pdf_text(rc.render_receipt(snapshot(lang="en", fee=0)))
-    for expected in ("QUEUE RECEIPT", "Passport (new/replacement)", "Free", "Requirements", "Scan"):
+    for expected in ("QUEUE NUMBER", "4 people", "Passport (new/replacement)", "Free", "Requirements", "Scan"):
         assert expected in text, expected
     assert "Gratis" not in text
 
 
 def test_free_service_says_gratis() -> None:
     assert "Biaya Gratis" in pdf_text(rc.render_receipt(snapshot(fee=0)))
-    assert rc.rupiah(1_500_000) == "Rp 1.500.000" and rc.rupiah(0) == "Gratis"
+    assert formats.fee_text(1_500_000) == "Rp1.500.000" and formats.fee_text(0) == "Gratis"
 
 
 def test_priority_class_is_shown_only_when_set() -> None:

@@ -104,7 +104,7 @@ def test_people_ahead_follow_the_order_call_next_takes(
     window.reload_queue()
     serving = window.serving_panel
     window.open_ticket(akta.id)
-    assert serving.hint_label.text() == i18n.t("gui.serving.hint_waiting_wait", n=3, minutes=30)
+    assert serving.hint_label.text() == i18n.tn("gui.serving.hint_waiting_wait", 3, minutes=30)
     window.open_ticket(elderly.id)
     assert serving.hint_label.text() == i18n.t("gui.serving.hint_waiting_soon")
     assert "0" not in serving.hint_label.text()

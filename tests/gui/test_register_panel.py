@@ -7,7 +7,8 @@ from typing import Any
 from PySide6.QtCore import Qt
 
 from counter_app.core import i18n
-from counter_app.gui.register_panel import RegisterPanel, rupiah
+from counter_app.core.formats import fee_text as rupiah
+from counter_app.gui.register_panel import RegisterPanel
 from counter_app.gui.widgets.field_message import is_invalid
 from counter_app.services import catalogue
 from counter_app.services.context import Context

@@ -28,7 +28,7 @@ def test_a_genuine_receipt_opens_its_ticket(qtbot: Any, ctx: Context, prompts: A
     assert field.scan("https://mpp.pontianak.go.id/verifikasi#" + token + "\n") is not None
     assert [t.id for t in found] == [ticket.id]
     assert field.result.kind == "ok"
-    assert field.result.text() == "Tanda terima asli: A001 (Menunggu)."
+    assert field.result.text() == "Nomor antrean asli: A001 (Menunggu)."
 
 
 def test_forged_and_garbled_receipts_are_refused(qtbot: Any, ctx: Context, prompts: Any) -> None:
@@ -55,7 +55,7 @@ def test_yesterdays_receipt_is_not_for_today(
     clock.advance(days=1)
     field, found = make(qtbot, ctx)
     assert field.scan(token) is None
-    assert field.result.text() == "Tanda terima A001 bukan untuk hari ini (diterbitkan 30-11-2026)."
+    assert field.result.text() == "Nomor antrean A001 bukan untuk hari ini (diterbitkan 30-11-2026)."
     assert found == []
 
 

@@ -362,7 +362,7 @@ def test_gaps_in_the_numbering_are_noted(hand: HandDay) -> None:
     # found whatever the scope: letters are shared between counters
     scoped = daily_figures(hand.ctx, DAY, counter="L03")
     assert [n.params["letter"] for n in scoped.notes if n.kind == "gap"] == ["A", "C"]
-    assert "Nomor antrian huruf C tanggal 30-11-2026 tidak lengkap: 2 nomor tidak ada (C003, C004)." in (
+    assert "Nomor antrean huruf C tanggal 30-11-2026 tidak lengkap: 2 nomor tidak ada (C003, C004)." in (
         pdf_text(daily_report.report_pdf(f))
     )
 

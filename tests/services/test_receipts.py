@@ -88,7 +88,7 @@ def test_register_print_scan_verify(ctx: Context, clock: FixedClock) -> None:
     snap = receipts.issue_receipt(ctx, ticket.id).snapshot
     assert (snap["people_ahead"], snap["wait_minutes"], snap["wait_text"]) == (0, None, "segera dipanggil")
     assert "Layanan khusus: Lansia" in text
-    assert "Senin, 30 November 2026 08:03 WIB" in text
+    assert "Senin, 30 November 2026 08.03 WIB" in text  # Babel's id time: 08.03
 
     scanned = scan(pdf)
     assert scanned.startswith("https://mpp.pontianak.go.id/verifikasi#")
@@ -201,8 +201,8 @@ def test_snapshot_fields(ctx: Context, clock: FixedClock) -> None:
     assert snap["wait_minutes"] == 15  # 1 ahead × 15 min ÷ 1 counter (L03)
     assert snap["verify_url"] == f"https://mpp.pontianak.go.id/verifikasi#{snap['token']}"
     assert snap["name_masked"] == "John S****"
-    assert snap["issued_local"] == "Senin, 30 November 2026 08:02 WIB"
-    assert "Rp 350.000" in pdf_text(receipts.receipt_pdf(ctx, ticket.id))
+    assert snap["issued_local"] == "Senin, 30 November 2026 08.02 WIB"
+    assert "Rp350.000" in pdf_text(receipts.receipt_pdf(ctx, ticket.id))  # as on screen
 
 
 def test_english_snapshot(ctx: Context) -> None:
@@ -212,7 +212,7 @@ def test_english_snapshot(ctx: Context) -> None:
     assert snap["lang"] == "en" and snap["completion"] == "1 working day"
     assert snap["issued_local"] == "Monday, 30 November 2026 08:00 WIB"
     text = pdf_text(receipts.receipt_pdf(ctx, ticket.id))
-    assert "QUEUE RECEIPT" in text and "Electronic ID card" in text and "Free" in text
+    assert "QUEUE NUMBER" in text and "Electronic ID card" in text and "Free" in text
 
 
 def test_wait_is_shared_by_the_counters_serving_it(ctx: Context, clock: FixedClock) -> None:

@@ -130,7 +130,7 @@ def test_failure_comes_back_as_text_and_retries(qtbot: QtBot, nightly: Any, conf
     with qtbot.waitSignal(job.finished, timeout=60_000) as done:
         job.start()
     ok, text = done.args
-    assert not ok and text.startswith("Sinkron gagal")
+    assert not ok and text.startswith("Sinkronisasi gagal")
     assert job.due is not None and job.due <= configured.clock.now() + timedelta(minutes=30)
     assert last_sync(configured).ok is False
 
@@ -143,7 +143,7 @@ def test_a_bug_reaches_the_error_path(qtbot: QtBot, nightly: Any) -> None:
     with qtbot.waitSignal(job.bug, timeout=5_000) as bug:
         job.sync_now()
     assert isinstance(bug.args[0], RuntimeError)
-    assert job.last_text.startswith("Sinkron gagal")
+    assert job.last_text.startswith("Sinkronisasi gagal")
 
 
 def test_not_configured_does_nothing(qtbot: QtBot, ctx: Context) -> None:

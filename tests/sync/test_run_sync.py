@@ -87,7 +87,7 @@ def test_a_failure_is_recorded_and_keeps_the_last_success(ctx: Context, central:
     status = last_sync(ctx)
     assert status.ok is False and status.at == ctx.clock.now() and status.ok_at == ok_at
     assert status.result["error"] == "sync.unreachable"
-    assert status.text().startswith("Sinkron gagal")
+    assert status.text().startswith("Sinkronisasi gagal")
 
 
 def test_backups_before_each_sync_keep_the_last_14(ctx: Context, central: Central) -> None:
