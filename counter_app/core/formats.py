@@ -44,11 +44,15 @@ def fee_text(amount: int | None, *, lang: str | None = None) -> str:
     return format_rupiah(amount)
 
 
-def format_number(value: float, *, lang: str | None = None) -> str:
-    """`1234567` → `1.234.567` (id) / `1,234,567` (en)."""
+def format_number(value: float, *, lang: str | None = None, decimals: int | None = None) -> str:
+    """`1234567` → `1.234.567` (id) / `1,234,567` (en); `decimals` fixes the digits after the
+    separator (`7.25`, 1 → `7,2` / `7.2`, rounded as Python rounds the float)."""
     from babel.numbers import format_decimal
 
-    return format_decimal(value, locale=locale(lang))
+    if decimals is None:
+        return format_decimal(value, locale=locale(lang))
+    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    return format_decimal(round(value, decimals), format=pattern, locale=locale(lang))
 
 
 def format_date(value: date | str, style: DateStyle = "full", *, lang: str | None = None) -> str:
