@@ -88,14 +88,6 @@ SCOPE_KEYS = {
 }
 
 
-SCOPE_KEYS = {
-    "agency": "skm.scope.agency",
-    "all": "skm.scope.all",
-    "counter": "skm.scope.counter",
-    "service": "skm.scope.service",
-}
-
-
 def scope_text(snapshot: Mapping[str, Any], lang: str) -> str:
     flt = snapshot.get("filter") or {}
     name = snapshot.get("scope_name") or ""
@@ -191,26 +183,6 @@ def _head(text: str, key: str) -> Paragraph:
     if key == "grade":
         return Paragraph(escape(text), ss["Head"].clone("HeadCentre", alignment=TA_CENTER))
     return Paragraph(escape(text), ss["Head" if key in _TEXT_COLUMNS else "HeadNum"])
-
-
-SKM_COL_KEYS = {
-    "agency": "skm.col.agency",
-    "answers": "skm.col.answers",
-    "converted": "skm.col.converted",
-    "count": "skm.col.count",
-    "element": "skm.col.element",
-    "grade": "skm.col.grade",
-    "ikm": "skm.col.ikm",
-    "kinerja": "skm.col.kinerja",
-    "no": "skm.col.no",
-    "nrr": "skm.col.nrr",
-    "respondents": "skm.col.respondents",
-    "served": "skm.col.served",
-    "service": "skm.col.service",
-    "share": "skm.col.share",
-    "sum": "skm.col.sum",
-    "weighted": "skm.col.weighted",
-}
 
 
 SKM_COL_KEYS = {
@@ -356,15 +328,6 @@ PLAN_KEYS = {
 }
 
 
-PLAN_KEYS = {
-    "activity": "skm.plan.activity",
-    "element": "skm.plan.element",
-    "no": "skm.plan.no",
-    "when": "skm.plan.when",
-    "who": "skm.plan.who",
-}
-
-
 def _plan_table(snapshot: Mapping[str, Any], lang: str) -> Table:
     weakest = list(snapshot.get("weakest") or [])
     nrr = snapshot.get("nrr") or {}
@@ -387,16 +350,6 @@ def _plan_table(snapshot: Mapping[str, Any], lang: str) -> Table:
         ("TOPPADDING", (0, 0), (-1, -1), 2.5),
     ]))
     return table
-
-
-METHOD_KEYS = {
-    "grades": "skm.method.grades",
-    "ikm": "skm.method.ikm",
-    "incomplete": "skm.method.incomplete",
-    "nrr": "skm.method.nrr",
-    "sample": "skm.method.sample",
-    "scale": "skm.method.scale",
-}
 
 
 METHOD_KEYS = {

@@ -101,14 +101,6 @@ NOTE_KEYS = {
 }
 
 
-NOTE_KEYS = {
-    "gap": "report.note.gap",
-    "missing_times": "report.note.missing_times",
-    "open_at_close": "report.note.open_at_close",
-    "time_order": "report.note.time_order",
-}
-
-
 def note_text(note: Mapping[str, Any], lang: str) -> str:
     kind = note["kind"]
     params = {k: v for k, v in note.items() if k != "kind"}
@@ -168,46 +160,6 @@ COL_KEYS = {
 }
 
 
-COL_KEYS = {
-    "agency": "report.col.agency",
-    "agency_code": "report.col.agency_code",
-    "arrivals": "report.col.arrivals",
-    "cancelled": "report.col.cancelled",
-    "code": "report.col.code",
-    "counter": "report.col.counter",
-    "counter_name": "report.col.counter_name",
-    "date": "report.col.date",
-    "figure": "report.col.figure",
-    "handled": "report.col.handled",
-    "hour": "report.col.hour",
-    "no_show": "report.col.no_show",
-    "note": "report.col.note",
-    "officer": "report.col.officer",
-    "priority": "report.col.priority",
-    "rank": "report.col.rank",
-    "registered": "report.col.registered",
-    "served": "report.col.served",
-    "service": "report.col.service",
-    "service_code": "report.col.service_code",
-    "service_max": "report.col.service_max",
-    "service_mean": "report.col.service_mean",
-    "service_median": "report.col.service_median",
-    "service_p90": "report.col.service_p90",
-    "service_total": "report.col.service_total",
-    "status": "report.col.status",
-    "target": "report.col.target",
-    "transferred": "report.col.transferred",
-    "value": "report.col.value",
-    "wait": "report.col.wait",
-    "wait_max": "report.col.wait_max",
-    "wait_mean": "report.col.wait_mean",
-    "wait_median": "report.col.wait_median",
-    "wait_p90": "report.col.wait_p90",
-    "waiting": "report.col.waiting",
-    "within_target": "report.col.within_target",
-}
-
-
 @dataclass(frozen=True)
 class Column:
     key: str  # stable name; header: message report.col.<key> (the PDF: report.pdfcol.<key>)
@@ -215,34 +167,6 @@ class Column:
 
     def label(self, lang: str) -> str:
         return t(COL_KEYS[self.key], lang=lang)
-
-
-TABLE_KEYS = {
-    "agency": "report.table.agency",
-    "counter": "report.table.counter",
-    "day": "report.table.day",
-    "hour": "report.table.hour",
-    "longest_wait": "report.table.longest_wait",
-    "officer": "report.table.officer",
-    "priority": "report.table.priority",
-    "service": "report.table.service",
-    "service_counts": "report.table.service_counts",
-    "service_times": "report.table.service_times",
-}
-
-
-SHEET_KEYS = {
-    "agency": "report.sheet.agency",
-    "counter": "report.sheet.counter",
-    "day": "report.sheet.day",
-    "hour": "report.sheet.hour",
-    "longest_wait": "report.sheet.longest_wait",
-    "notes": "report.sheet.notes",
-    "officer": "report.sheet.officer",
-    "priority": "report.sheet.priority",
-    "service": "report.sheet.service",
-    "summary": "report.sheet.summary",
-}
 
 
 TABLE_KEYS = {

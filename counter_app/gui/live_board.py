@@ -62,24 +62,6 @@ STATE_KEYS = {
     "closed": "gui.board.state.closed",
     "offline": "gui.board.state.offline",
 }
-COLUMN_KEYS = {
-    "counter": "gui.board.col.counter",
-    "state": "gui.board.col.state",
-    "since": "gui.board.col.since",
-    "device": "gui.board.col.device",
-    "service": "gui.board.col.service",
-    "waiting": "gui.board.col.waiting",
-    "longest": "gui.board.col.longest",
-    "target": "gui.board.col.target",
-    "flag": "gui.board.col.flag",
-}
-STATE_KEYS = {
-    "serving": "gui.board.state.serving",
-    "idle": "gui.board.state.idle",
-    "break": "gui.board.state.break",
-    "closed": "gui.board.state.closed",
-    "offline": "gui.board.state.offline",
-}
 
 
 class LiveBoard(QDialog):

@@ -73,18 +73,6 @@ MOVE_KEYS = {
     "reprint": "gui.serving.reprint",
     "break": "gui.serving.break",
 }
-MOVE_KEYS = {
-    "call_next": "gui.serving.call_next",
-    "recall": "gui.serving.recall",
-    "start": "gui.serving.start",
-    "finish": "gui.serving.finish",
-    "no_show": "gui.serving.no_show",
-    "cancel": "gui.serving.cancel",
-    "transfer": "gui.serving.transfer",
-    "requeue": "gui.serving.requeue",
-    "reprint": "gui.serving.reprint",
-    "break": "gui.serving.break",
-}
 
 
 class ServingPanel(QGroupBox):

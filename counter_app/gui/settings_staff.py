@@ -36,12 +36,6 @@ FIELD_KEYS = {
     "role": "gui.staff.role",
     "password": "gui.staff.password",
 }
-FIELD_KEYS = {
-    "username": "gui.staff.username",
-    "full_name": "gui.staff.full_name",
-    "role": "gui.staff.role",
-    "password": "gui.staff.password",
-}
 
 
 class StaffPage(QWidget):

@@ -100,43 +100,6 @@ CSV_KEYS = {
 }
 
 
-CSV_KEYS = {
-    "at_column": "survey.csv.at_column",
-    "at_row": "survey.csv.at_row",
-    "at_option": "survey.csv.at_option",
-    "bad_age": "survey.csv.bad_age",
-    "bad_date": "survey.csv.bad_date",
-    "bad_education": "survey.csv.bad_education",
-    "bad_occupation": "survey.csv.bad_occupation",
-    "bad_score": "survey.csv.bad_score",
-    "bad_sex": "survey.csv.bad_sex",
-    "duplicate": "survey.csv.duplicate",
-    "duplicate_column": "survey.csv.duplicate_column",
-    "duplicate_element": "survey.csv.duplicate_element",
-    "map_bad": "survey.csv.map_bad",
-    "map_element": "survey.csv.map_element",
-    "map_no_column": "survey.csv.map_no_column",
-    "empty": "survey.csv.empty",
-    "encoding": "survey.csv.encoding",
-    "extra_cells": "survey.csv.extra_cells",
-    "future_date": "survey.csv.future_date",
-    "long_suggestion": "survey.csv.long_suggestion",
-    "missing_column": "survey.csv.missing_column",
-    "more": "survey.csv.more",
-    "no_answers": "survey.csv.no_answers",
-    "old_date": "survey.csv.old_date",
-    "rejected": "survey.csv.rejected",
-    "required": "survey.csv.required",
-    "too_many": "survey.csv.too_many",
-    "field_too_long": "survey.csv.field_too_long",
-    "bad_csv": "survey.csv.bad_csv",
-    "too_big": "survey.csv.too_big",
-    "unknown_column": "survey.csv.unknown_column",
-    "unknown_service": "survey.csv.unknown_service",
-    "unreadable": "survey.csv.unreadable",
-}
-
-
 @dataclass(frozen=True)
 class RowError:
     """One reason a CSV row is refused; row 1 is the header, the first form is row 2."""
