@@ -56,6 +56,7 @@ bench: $(STAMP)
 
 screenshots: $(STAMP)
 	xvfb-run -a -s "-screen 0 1600x1000x24" $(PY) tools/screenshots.py
+	xvfb-run -a -s "-screen 0 1366x768x24" $(PY) tools/screenshots.py --live
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) $(SITE_DIR) .pytest_cache .hypothesis

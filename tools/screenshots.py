@@ -197,7 +197,7 @@ def live_shots(out: Path, app) -> list[Path]:  # noqa: ANN001
     window = MainWindow(ctx, check_printers=False, print_receipts=False, nightly_sync=False)
     window.status.show_printer("Printer-Loket-1", True)
     window.show()
-    until(lambda: window.live is not None and window.status.live_label.full_text().startswith("Langsung"))
+    until(lambda: window.live is not None and window.status.live_label.text().startswith("Langsung"))
     visitors = [("Siti Aminah Rahayu", "KTP", "lansia"), ("Hendra Wijaya", "KK", ""),
                 ("Rina Marlina", "NIB", ""), ("Lim Kurniawan", "KTP", ""), ("Antonius Lie", "NIB", ""),
                 ("Uray Syarif Alkadrie", "PINDAH", ""), ("Yohana Sitompul", "PASPOR", ""),
@@ -210,7 +210,8 @@ def live_shots(out: Path, app) -> list[Path]:  # noqa: ANN001
     window.site_changed()
     until(lambda: window.live.link.backlog == 0)
     day = str(now.date())
-    other("L02", "POST", "/live/claim", day=day, services=["NIB", "PBG"], priority_cap=3, ticket=None)
+    claimed = other("L02", "POST", "/live/claim", day=day, services=["NIB", "PBG"], priority_cap=3, ticket=None)
+    print(" L02 claimed", (claimed.get("ticket") or {}).get("code"))
     other("L03", "POST", "/live/state", state="break")
     other("L05", "POST", "/live/state", state="open")
     with store.transaction() as tx:  # L05's PC was last heard of ten minutes ago: offline
@@ -244,6 +245,9 @@ def live_shots(out: Path, app) -> list[Path]:  # noqa: ANN001
     panel.service_picker.select("KTP")
     panel.submit()
     until(lambda: False, 10)
+    offline = next(r for r in window.queue_table.model.rows if r.name_masked.startswith("Agus"))
+    window.queue_table.select_ticket(offline.id)
+    until(lambda: False, 4)
     print(" offline", frame(window))
     shots.append(save(window, out / "live-offline-banner.png", app))
     window.close()

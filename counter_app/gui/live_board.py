@@ -42,7 +42,7 @@ REFRESH_MS = 5000
 SOON_MS = 300  # after the window applied events: soon, once for a burst
 OVER_BG = "#fde2e0"
 OFF_INK = "#7b8794"
-COUNTER_COLS = ("counter", "state", "since", "device")
+COUNTER_COLS = ("counter", "state", "since")  # the device: the counter cell's tooltip
 SERVICE_COLS = ("service", "waiting", "longest", "target", "flag")
 COLUMN_KEYS = {
     "counter": "gui.board.col.counter",
@@ -73,8 +73,8 @@ class LiveBoard(QDialog):
         self.worker = Background(self)
         self._asking = False
         self._again = False
-        self.counters_table = _table(len(COUNTER_COLS))
-        self.services_table = _table(len(SERVICE_COLS))
+        self.counters_table = _table(len(COUNTER_COLS), COUNTER_COLS.index("state"))
+        self.services_table = _table(len(SERVICE_COLS), SERVICE_COLS.index("service"))
         self.counters_box = QGroupBox()
         QVBoxLayout(self.counters_box).addWidget(self.counters_table)
         self.services_box = QGroupBox()
@@ -87,7 +87,7 @@ class LiveBoard(QDialog):
         bottom.addWidget(self.refresh_button)
         tables = QHBoxLayout()
         tables.addWidget(self.counters_box, 4)
-        tables.addWidget(self.services_box, 5)
+        tables.addWidget(self.services_box, 6)
         layout = QVBoxLayout(self)
         layout.addLayout(tables, 1)
         layout.addLayout(bottom)
@@ -98,7 +98,7 @@ class LiveBoard(QDialog):
         self.soon.setSingleShot(True)
         self.soon.timeout.connect(self.refresh)
         self.retranslate()
-        fit_to_screen(self, 1100, 560)
+        fit_to_screen(self, 1240, 600)
 
     def retranslate(self) -> None:
         site = self.board.site if self.board is not None else self.ctx.setting("site_code")
@@ -165,9 +165,11 @@ class LiveBoard(QDialog):
                 since = _since(counter.since, board.at, tz)
             elif counter.last_seen is not None:
                 since = _since(counter.last_seen, board.at, tz)
-            cells = (counter.counter, state, since, counter.device or "")
+            cells = (counter.counter, state, since)
             for col, text in enumerate(cells):
                 item = _item(text, right=False)
+                if col == 0 and counter.device:
+                    item.setToolTip(counter.device)
                 if counter.state == "offline":
                     item.setForeground(QColor(OFF_INK))
                     item.setFont(_italic())
@@ -217,7 +219,7 @@ class LiveBoard(QDialog):
         super().done(result)
 
 
-def _table(columns: int) -> QTableWidget:
+def _table(columns: int, stretch: int) -> QTableWidget:
     table = QTableWidget(0, columns)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
@@ -225,7 +227,8 @@ def _table(columns: int) -> QTableWidget:
     table.verticalHeader().setVisible(False)
     header = table.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setStretchLastSection(True)
+    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)  # takes what is left
+    table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     table.setAlternatingRowColors(False)
     return table
 

@@ -54,12 +54,12 @@ class LiveConnection(QObject):
         return self.link.last_event_seq if self.link is not None else 0
 
     def hub_name(self) -> str:
-        """What the status bar names: the site the hub answered for, and its address."""
+        """What the status bar names: the site the hub answered for (else its address; the
+        address is in the tooltip)."""
         if self.link is None:
             return ""
-        address = self.link.server.split("://", 1)[-1]
         site = (self.link.device or {}).get("site")
-        return f"{site} ({address})" if site else address
+        return str(site) if site else self.link.server.split("://", 1)[-1]
 
     def _applied(self, events: list[dict[str, Any]]) -> None:
         self.events_applied.emit(len(events))  # from the link's thread: queued to the UI

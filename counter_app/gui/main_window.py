@@ -35,7 +35,6 @@ from counter_app.core.errors import LoketError
 from counter_app.core.i18n import t
 from counter_app.core.roles import Permission
 from counter_app.gui import error_dialog
-from counter_app.gui import hall_display
 from counter_app.gui.background import Background
 from counter_app.gui.icon import app_icon
 from counter_app.gui.live_link import LiveConnection
@@ -85,6 +84,10 @@ class MainWindow(QMainWindow):
         self.live_wanted = live  # tests and screenshots may keep the window off the hub
         self._hub_cut = False  # Terputus shown (stays through the link's reconnect attempts)
         self.board_window = None
+        self._fitted_with_frame = False
+        self._refit_tries = 0
+        self.refit_timer = QTimer(self)  # a child: it dies with the window
+        self.refit_timer.timeout.connect(self._refit)
         from counter_app.gui.nightly_sync import NightlySync
 
         self.nightly = NightlySync(ctx, self)
@@ -116,23 +119,22 @@ class MainWindow(QMainWindow):
         left.addWidget(self.register_panel)
         left.addWidget(self.scan_field)
         left.addStretch(1)
+        # The hub cut off: a banner at the top, over the counter's work (the ticket in hand and
+        # the queue). Not over the form too: the form's column has no room to give on a
+        # 1366×768 screen (the window grew past it); the queue list gives the room.
+        self.offline_banner = OfflineBanner()
         right = QVBoxLayout()
+        right.addWidget(self.offline_banner)
         right.addWidget(self.serving_panel)
         right.addWidget(self.print_notice)
         right.addWidget(self.queue_table, 1)
         body = QHBoxLayout()
         body.addLayout(left, 0)
         body.addLayout(right, 1)
+        body.setContentsMargins(10, 8, 10, 6)
         body.setSpacing(10)
-        # The hub cut off: a banner across the top, above the form and the queue.
-        self.offline_banner = OfflineBanner()
-        page = QVBoxLayout()
-        page.setContentsMargins(10, 8, 10, 6)
-        page.setSpacing(6)
-        page.addWidget(self.offline_banner)
-        page.addLayout(body, 1)
         self.work_page = QWidget()
-        self.work_page.setLayout(page)
+        self.work_page.setLayout(body)
         self.lock_page = LockPage()
         self.pages = QStackedWidget()
         self.pages.addWidget(self.work_page)
@@ -200,6 +202,22 @@ class MainWindow(QMainWindow):
         self.idle_timer.start(IDLE_CHECK_MS)
         self.fit_to_screen()
 
+    def showEvent(self, event) -> None:  # noqa: ANN001, N802 (Qt API)
+        super().showEvent(event)
+        if not self._fitted_with_frame:
+            # The window manager's frame is known only a moment after the first show: fit
+            # again with it (openbox's 2 px border made a 1366 px window 1368 px wide).
+            self._fitted_with_frame = True
+            self._refit_tries = 10
+            self.refit_timer.start(100)
+
+    def _refit(self) -> None:
+        self._refit_tries -= 1
+        framed = self.frameGeometry().width() > self.geometry().width()
+        if framed or self._refit_tries <= 0:
+            self.refit_timer.stop()
+            self.fit_to_screen()
+
     def fit_to_screen(self) -> None:
         """1366×768 less a taskbar at most, and never more than the screen gives."""
         for layout in (self.work_page.layout(), self.layout()):
@@ -237,8 +255,6 @@ class MainWindow(QMainWindow):
         self.board_action.setShortcut(QKeySequence("Ctrl+B"))
         self.board_action.triggered.connect(self.open_board)
         self._show_board_action()
-        self.hall_action = QAction(self)  # Layar aula (issue 13): the display on a second screen
-        self.hall_action.triggered.connect(lambda: hall_display.open_dialog(self))
         self.survey_action = QAction(self)
         self.survey_action.setShortcut(QKeySequence("F11"))
         self.survey_action.triggered.connect(self.open_survey)
@@ -257,7 +273,6 @@ class MainWindow(QMainWindow):
         self.file_menu.addAction(self.report_action)
         self.file_menu.addAction(self.complaints_action)
         self.file_menu.addAction(self.board_action)
-        self.file_menu.addAction(self.hall_action)
         self.file_menu.addAction(self.sync_action)
         self.file_menu.addAction(self.settings_action)
         self.file_menu.addAction(self.history_action)
@@ -310,7 +325,6 @@ class MainWindow(QMainWindow):
         self.complaints_action.setText(t("gui.menu.complaints"))
         self.sync_action.setText(t("gui.menu.sync_now"))
         self.board_action.setText(t("gui.menu.board"))
-        self.hall_action.setText(t("gui.menu.hall_display"))
         self.offline_banner.retranslate()
         self.survey_action.setText(t("gui.menu.survey"))
         self.quit_action.setText(t("gui.menu.quit"))
@@ -617,6 +631,7 @@ class MainWindow(QMainWindow):
         self.tick_timer.stop()
         self.watch_timer.stop()
         self.applied_timer.stop()
+        self.refit_timer.stop()
         self.nightly.stop()
         self.nightly.wait(30000)  # a sync under way finishes: it only ever adds a backup
         # A receipt being printed is finished first: its ticket is already issued.
@@ -672,7 +687,7 @@ class MainWindow(QMainWindow):
                 backlog = connection.link.backlog if connection.link is not None else 0
         except LoketError:
             backlog = 0
-        self.status.show_live(shown, connection.hub_name(), backlog, connection.last_event)
+        self.status.show_live(shown, connection.hub_name(), backlog, connection.last_event, connection.server)
         self.offline_banner.setVisible(self._hub_cut)
 
     def _live_state(self, state: str) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSizePolicy, QStatusBar, QWidget
 
 from counter_app.core.clock import DEFAULT_TZ, local_time_text
@@ -41,7 +42,10 @@ class StatusBar(QStatusBar):
         self.clock_label = QLabel()  # never elided: the time is always whole
         self.complaints_label = ElidedLabel(min_chars=8)
         self.complaints_label.hide()
-        self.live_label = ElidedLabel(min_chars=10)  # only on a counter with a site hub
+        # Only on a counter of a site hub; never cut short (a QLabel takes its whole text, as
+        # the clock does): live or cut off, and the backlog, are read whole.
+        self.live_label = QLabel()
+        self.live_label.setTextFormat(Qt.TextFormat.PlainText)
         self.live_label.hide()
         font = self.clock_label.font()
         font.setBold(True)
@@ -109,10 +113,11 @@ class StatusBar(QStatusBar):
         self._state["sync"] = last
         self.sync_label.setText(t("gui.status.sync", when=last or t("gui.status.sync_never")))
 
-    def show_live(self, state: str | None, hub: str = "", backlog: int = 0, last_event: int = 0) -> None:
+    def show_live(self, state: str | None, hub: str = "", backlog: int = 0, last_event: int = 0,
+                  server: str = "") -> None:
         """The site hub: `state` None = a lone PC (nothing shown); "live" names the hub;
         "offline" says Terputus in words and colour; the outbox backlog when there is one."""
-        self._state["live"] = (state, hub, backlog, last_event)
+        self._state["live"] = (state, hub, backlog, last_event, server)
         self.live_label.setVisible(state is not None)
         if state is None:
             return
@@ -129,7 +134,7 @@ class StatusBar(QStatusBar):
             text += " · " + t("gui.status.backlog", n=backlog)
         self.live_label.setText(text)
         self.live_label.setStyleSheet(style)
-        self.live_label.setToolTip(t("gui.status.live_tip", server=hub, seq=last_event))
+        self.live_label.setToolTip(t("gui.status.live_tip", server=server or hub, seq=last_event))
 
     def show_complaints(self, overdue: int) -> None:
         """Overdue complaints in red on every screen: they must be impossible to miss."""

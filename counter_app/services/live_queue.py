@@ -397,11 +397,9 @@ def board(ctx: Context, day: date | None = None) -> Board:
             shown = "offline"
         elif state in ("break", "closed"):
             shown = state
-        elif code:
-            shown = "serving"
-        else:
-            shown = "idle"
-            since = _parse(row.get("updated_at")) or since  # its hands were freed then
+        else:  # serving since it took the code, free since its hands were freed
+            shown = "serving" if code else "idle"
+            since = _parse(row.get("updated_at")) or since
         counters.append(CounterOnBoard(str(row["counter"]), shown, code, since,
                                        row.get("device"), _parse(row.get("last_seen"))))
     known = {s.code: s for s in catalogue.active_services()}

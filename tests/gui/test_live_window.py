@@ -171,7 +171,7 @@ def live_window(qtbot: Any, ctx: Context, site: Hub, prompts: Any, no_printer: s
 def wait_live(qtbot: Any, win: Any) -> None:
     """Until the window shows it: the link's news came through the signal to the UI thread."""
     qtbot.waitUntil(lambda: win.live is not None and bool(win.ctx.live.device)
-                    and win.status.live_label.full_text().startswith("Langsung"), timeout=WAIT_MS)
+                    and win.status.live_label.text().startswith("Langsung"), timeout=WAIT_MS)
 
 
 def register(win: Any, name: str, service: str = "KTP") -> tickets.Registration:
@@ -196,7 +196,7 @@ def test_the_window_starts_the_link_at_login_and_registers_with_hub_codes(qtbot:
     assert win.live is not None and win.ctx.live is win.live.link  # started at login
     wait_live(qtbot, win)
     assert win.status.live_label.isVisible()
-    assert win.status.live_label.full_text().startswith("Langsung")
+    assert win.status.live_label.text().startswith("Langsung")
     assert not win.offline_banner.isVisible()
     first = register(win, "Siti Aminah").ticket
     second = register(win, "Budi Santoso").ticket
@@ -236,14 +236,14 @@ def test_hub_gone_banner_offline_codes_then_back_and_drained(
     site.stop()
     qtbot.waitUntil(win.offline_banner.isVisible, timeout=WAIT_MS)
     assert "Hub tidak terjangkau" in win.offline_banner.text()
-    assert "Terputus" in win.status.live_label.full_text()
+    assert "Terputus" in win.status.live_label.text()
     offline = register(win, "Budi Santoso").ticket  # registration goes on
     number = numbering.code_number(offline.code)
     assert number is not None and numbering.is_offline_number(number), offline.code
     assert win.offline_banner.isVisible()  # through the link's reconnect attempts too
     site.start()
     qtbot.waitUntil(lambda: not win.offline_banner.isVisible(), timeout=WAIT_MS)
-    assert win.status.live_label.full_text().startswith("Langsung")
+    assert win.status.live_label.text().startswith("Langsung")
     qtbot.waitUntil(lambda: win.live.link.backlog == 0, timeout=WAIT_MS)  # the outbox drained
     assert {"A001", offline.code} <= site.live_codes()
     assert register(win, "Agus Hidayat").ticket.code == "A002"  # live numbering again
