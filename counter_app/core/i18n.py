@@ -262,11 +262,12 @@ def tn(key: str, count: int, /, *, lang: str | None = None, **params: Any) -> st
 
     `{count}` is filled with the count, written with the language's digit grouping.
     """
-    from counter_app.core.formats import format_number  # Babel only when a count is shown
-
     form = plural_form(count, lang=lang)
     full = f"{key}.{form}"
     if full not in catalogue(lang or _current) and full not in catalogue(DEFAULT_LANGUAGE):
         full = f"{key}.other"
-    params.setdefault("count", format_number(count, lang=lang))
+    # Integer grouping as Babel writes it (1.234 / 1,234), without importing core.formats,
+    # which builds on this module.
+    grouped = f"{count:,}"
+    params.setdefault("count", grouped.replace(",", ".") if (lang or _current) == "id" else grouped)
     return t(full, lang=lang, **params)

@@ -272,7 +272,6 @@ def _service_table(snapshot: Mapping[str, Any], lang: str) -> Table | None:
 
 
 
-
 def _profile_tables(snapshot: Mapping[str, Any], lang: str) -> Table:
     profile = snapshot.get("profile") or {}
     unknown = snapshot.get("profile_unknown") or {}

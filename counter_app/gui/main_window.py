@@ -35,6 +35,7 @@ from counter_app.core.errors import LoketError
 from counter_app.core.i18n import t
 from counter_app.core.roles import Permission
 from counter_app.gui import error_dialog
+from counter_app.gui import hall_display
 from counter_app.gui.background import Background
 from counter_app.gui.icon import app_icon
 from counter_app.gui.live_link import LiveConnection
@@ -255,6 +256,8 @@ class MainWindow(QMainWindow):
         self.board_action.setShortcut(QKeySequence("Ctrl+B"))
         self.board_action.triggered.connect(self.open_board)
         self._show_board_action()
+        self.hall_action = QAction(self)  # Layar aula (issue 13): the display on a second screen
+        self.hall_action.triggered.connect(lambda: hall_display.open_dialog(self))
         self.survey_action = QAction(self)
         self.survey_action.setShortcut(QKeySequence("F11"))
         self.survey_action.triggered.connect(self.open_survey)
@@ -273,6 +276,7 @@ class MainWindow(QMainWindow):
         self.file_menu.addAction(self.report_action)
         self.file_menu.addAction(self.complaints_action)
         self.file_menu.addAction(self.board_action)
+        self.file_menu.addAction(self.hall_action)
         self.file_menu.addAction(self.sync_action)
         self.file_menu.addAction(self.settings_action)
         self.file_menu.addAction(self.history_action)
@@ -325,6 +329,7 @@ class MainWindow(QMainWindow):
         self.complaints_action.setText(t("gui.menu.complaints"))
         self.sync_action.setText(t("gui.menu.sync_now"))
         self.board_action.setText(t("gui.menu.board"))
+        self.hall_action.setText(t("gui.menu.hall_display"))
         self.offline_banner.retranslate()
         self.survey_action.setText(t("gui.menu.survey"))
         self.quit_action.setText(t("gui.menu.quit"))

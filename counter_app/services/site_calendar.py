@@ -23,7 +23,8 @@ from counter_app.core.errors import ValidationError
 from counter_app.core.roles import Permission
 from counter_app.services import journal
 from counter_app.services.context import Context
-from counter_app.store.models import Setting, db
+from counter_app.store import settings as setting_table
+from counter_app.store.models import db
 
 SETTING_KEY = rules_mod.SETTING_KEY
 
@@ -48,8 +49,7 @@ def completion_date(ctx: Context, day: date, working_days: int | None) -> date |
 
 def rules_of(ctx: Context) -> Rules:
     """The site's rules: the defaults with the `complaint_deadlines` setting on top."""
-    row = Setting.get_or_none(Setting.key == SETTING_KEY)
-    return rules_mod.parse_rules(row.value if row else None)
+    return rules_mod.parse_rules(setting_table.stored(SETTING_KEY))
 
 
 def calendar_of(ctx: Context) -> WorkingCalendar:
@@ -57,17 +57,17 @@ def calendar_of(ctx: Context) -> WorkingCalendar:
 
 
 def _overrides() -> dict[str, Any]:
-    row = Setting.get_or_none(Setting.key == SETTING_KEY)
-    if row is None or not row.value.strip():
+    text = setting_table.stored(SETTING_KEY)
+    if text is None or not text.strip():
         return {}
-    raw = json.loads(row.value)
+    raw = json.loads(text)
     return dict(raw) if isinstance(raw, dict) else {}
 
 
 def _store(ctx: Context, overrides: dict[str, Any], action: str, detail: dict[str, Any]) -> Rules:
     text = json.dumps(overrides, ensure_ascii=False, sort_keys=True)
     rules = rules_mod.parse_rules(text)  # refused whole, before anything is written
-    Setting.insert(key=SETTING_KEY, value=text).on_conflict_replace().execute()
+    setting_table.put(SETTING_KEY, text)
     journal.audit(ctx.clock, ctx.actor.username, action, "", detail)
     return rules
 
@@ -78,7 +78,7 @@ def set_rules(ctx: Context, overrides: dict[str, Any] | str) -> Rules:
     text = overrides if isinstance(overrides, str) else json.dumps(overrides, ensure_ascii=False)
     rules = rules_mod.parse_rules(text)
     with db.atomic():
-        Setting.insert(key=SETTING_KEY, value=text).on_conflict_replace().execute()
+        setting_table.put(SETTING_KEY, text)
         journal.audit(ctx.clock, ctx.actor.username, "settings.change", "", {SETTING_KEY: rules.to_json()})
     return rules
 
