@@ -57,7 +57,7 @@ def test_overdue_complaints_are_counted_and_flagged(qtbot: Any, staff: Context, 
     win = window_for(qtbot, staff)
     assert win.banner.text() == "Tidak ada pengaduan yang terlambat."
     assert win.model.rowCount() == 2 and cell(win, 0, "flag") == ""
-    clock.advance(hours=3, minutes=1)  # the minor one is past its three hours
+    clock.advance(days=3)  # Thursday: the minor one is past its two working days (Wed 23:59)
     win.timer.timeout.emit()  # the minute's refresh
     assert win.banner.text().startswith("⚠ 1 pengaduan TERLAMBAT")
     assert win.model.items[0].id == minor.id  # overdue first
@@ -65,7 +65,7 @@ def test_overdue_complaints_are_counted_and_flagged(qtbot: Any, staff: Context, 
     assert cell(win, 0, "number", Qt.ItemDataRole.BackgroundRole).name() == OVERDUE_BG
     assert cell(win, 1, "number", Qt.ItemDataRole.BackgroundRole) is None
     assert cell(win, 0, "status") == "Baru" and cell(win, 0, "class") == "Ringan"
-    assert cell(win, 0, "deadline") == "30-11-2026 11:00"
+    assert cell(win, 0, "deadline") == "02-12-2026 23:59"
     win.filter_combo.setCurrentIndex(win.filter_combo.findData("overdue"))
     assert win.model.rowCount() == 1 and win.count_label.text() == "1 pengaduan"
 
@@ -99,7 +99,7 @@ def test_add_dialog(qtbot: Any, staff: Context, ctx: Context, prompts: Any) -> N
     ticket = tickets.register(ctx, service="PASPOR", name="Dewi Lestari").ticket
     dialog = AddComplaintDialog(staff)
     qtbot.addWidget(dialog)
-    assert dialog.deadline_label.text() == "Batas waktu 3 jam: 30-11-2026 11:00"  # ringan is first
+    assert dialog.deadline_label.text() == "Batas waktu 2 hari kerja: 02-12-2026 23:59"  # ringan first
     dialog.class_combo.setCurrentIndex(dialog.class_combo.findData("normatif"))
     assert dialog.deadline_label.text() == "Batas waktu 5 hari kerja: 07-12-2026 23:59"
     assert not dialog.contact_edit.isEnabled()
@@ -186,7 +186,7 @@ def test_english(qtbot: Any, staff: Context, clock: FixedClock, prompts: Any) ->
     from counter_app.core import i18n
 
     add(staff, "ringan")
-    clock.advance(days=1)
+    clock.advance(days=3)  # past the two working days of a minor complaint
     i18n.set_language("en")
     win = window_for(qtbot, staff)
     assert win.windowTitle() == "Complaints"

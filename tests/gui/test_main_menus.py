@@ -61,7 +61,7 @@ def test_overdue_complaints_show_on_the_status_bar(
         ctx, channel="langsung", category="waktu", classification="ringan",
         text="Antrian terlalu lama",
     )
-    clock.advance(hours=4)  # a minor complaint is due within 3 hours
+    clock.advance(days=3)  # a minor complaint is due within 2 working days
     window.refresh_complaints()
     assert window.status.complaints_label.isVisibleTo(window)
     assert "1 pengaduan TERLAMBAT" in window.status.complaints_label.text()
