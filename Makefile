@@ -11,7 +11,7 @@ SITE_DIR ?= demo-site
 DEMO_ADMIN_PASSWORD ?= loket-demo-2026
 DEMO_STAFF_PASSWORD ?= petugas-demo-2026
 
-.PHONY: run test bench screenshots demo-data lint clean
+.PHONY: run test bench screenshots demo-data lint format clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,15 +38,23 @@ run: $(STAMP) demo-data
 	@echo "The command line on this demo: $(VENV)/bin/counter-app --data-dir $(DEMO_DIR) COMMAND (or export COUNTER_APP_DATA_DIR=$(abspath $(DEMO_DIR)))"
 	$(PY) tools/demo_site.py --data-dir $(DEMO_DIR) --site-dir $(SITE_DIR)
 
-# mypy first (its files and strictness: [tool.mypy] in pyproject.toml; ~10 s cold).
-# pytest exits 5 when it collected nothing: that must fail, not pass.
+# ruff (lint + format check) and mypy first (their rules: [tool.ruff], [tool.mypy] in
+# pyproject.toml; a few seconds). pytest exits 5 when it collected nothing: that must fail.
+CODE := counter_app tests bench tools main.py
 test: $(STAMP)
+	$(VENV)/bin/ruff check $(CODE)
+	$(VENV)/bin/ruff format --check $(CODE)
 	$(PY) -m mypy
 	$(PY) -m pytest -p no:cacheprovider; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc
 
 lint: $(STAMP)
+	$(VENV)/bin/ruff check $(CODE)
 	$(VENV)/bin/lint-imports
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix $(CODE)
+	$(VENV)/bin/ruff format $(CODE)
 
 # Every benchmark of issue 16, as ratios measured in one run; fails when any target is missed.
 # BENCH_JSON names the JSON document of every figure (default .venv/bench.json, not tracked).

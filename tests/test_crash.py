@@ -41,7 +41,7 @@ CHILD = textwrap.dedent(
     round_no = int(sys.argv[2])
     init_db(data_dir)
     ctx = Context(data_dir, Actor("crash-child", Role.ADMIN), SystemClock())
-    services = ["KTP", "PASPOR", "NIB", "KK"]
+    services = ["AKTALAHIR", "SKCK", "NIB", "KK"]  # no daily quota: the loop registers hundreds
     print("ready", flush=True)
     i = 0
     while True:
@@ -56,6 +56,9 @@ CHILD = textwrap.dedent(
             called = tickets.call_next(ctx)
             if called is not None and i % 2 == 0:
                 tickets.start(ctx, called.id)
+                tickets.finish(ctx, called.id)  # the counter holds one ticket at a time
+            elif called is not None:
+                tickets.requeue(ctx, called.id)
     """
 )
 

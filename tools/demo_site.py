@@ -78,6 +78,19 @@ def prepare(data_dir: Path, site_dir: Path, url: str) -> None:
             close_db()
     finally:
         store.close()
+    # The hub's admin token, so Pengaturan → Layar aula on L01 can change the hall display.
+    admin_file = site_dir / "hub-admin.token"
+    if not admin_file.exists():
+        import secrets
+
+        from counter_app.core.files import atomic_write
+
+        atomic_write(admin_file, (secrets.token_urlsafe(32) + "\n").encode())
+    from counter_app.services.display_link import save_hub_admin_token
+
+    init_db(data_dir)
+    save_hub_admin_token(Context(data_dir, cli_actor(data_dir)), admin_file.read_text().strip())
+    close_db()
 
 
 def wait_up(url: str, process: subprocess.Popen, seconds: float = 30.0) -> None:
@@ -128,7 +141,8 @@ def launch(args: argparse.Namespace) -> int:
     try:
         with open(logs / "hub.out", "ab") as out:
             hub = subprocess.Popen([*PYTHON, "--data-dir", str(site_dir / "hub"), "server",
-                                    "--host", "127.0.0.1", "--port", str(port)],
+                                    "--host", "127.0.0.1", "--port", str(port),
+                                    "--admin-token-file", str(site_dir / "hub-admin.token")],
                                    cwd=ROOT, env=env, stdout=out, stderr=out, start_new_session=True)
         wait_up(url, hub)
         if not args.no_counter:

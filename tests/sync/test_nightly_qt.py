@@ -152,5 +152,6 @@ def test_not_configured_does_nothing(qtbot: QtBot, ctx: Context) -> None:
         job.start()
     with qtbot.waitSignal(job.finished) as done:
         assert not job.sync_now()
-    assert done.args == [False, "Sinkronisasi belum diatur."]
+    assert done.args[0] is False
+    assert "belum diatur" in done.args[1] and "Pengaturan → Sinkronisasi" in done.args[1]
     job.stop()

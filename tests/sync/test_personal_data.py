@@ -188,9 +188,9 @@ def test_a_complaint_with_a_phone_and_the_visitors_name_is_stored_masked(
     assert result.redacted == 2
     stored = {r["uuid"]: r for r in live.store.records()}
     assert stored[filed.id]["payload"]["text"] == (
-        "Saya Budi S****** menunggu 3 jam sejak 08.15. Hubungi 0812****7890 atau 0812****7890, pak S******.")
+        "Saya Budi S****** menunggu 3 jam sejak 08.15. Hubungi 0812*****890 atau 0812*****890, pak S******.")
     [answers] = [r["payload"] for r in stored.values() if r["entity"] == "survey"]
-    assert answers["suggestions"] == "Petugas baik. BUDI S****** bisa dihubungi di 0812****7890"
+    assert answers["suggestions"] == "Petugas baik. BUDI S****** bisa dihubungi di 0812*****890"
     everything = json.dumps(live.store.records())
     assert "Santoso" not in everything and "SANTOSO" not in everything
     assert "3456" not in everything and NIK not in everything
