@@ -221,7 +221,9 @@ def _eq_terms(sql: str, params: Sequence[Any]) -> list[tuple[str, Any]]:
     return out
 
 
-def analyse(conn: sqlite3.Connection, sql: str, params: Sequence[Any], plan: Sequence[str]) -> tuple[list[str], list[str]]:
+def analyse(
+    conn: sqlite3.Connection, sql: str, params: Sequence[Any], plan: Sequence[str]
+) -> tuple[list[str], list[str]]:
     """(problems, notes) for one statement: full scans, index searches that visit many more rows
     than the WHERE keeps, and sorts of many rows; with the index that would serve it."""
     wrapped = re.match(r'\s*SELECT COUNT\(1\) FROM \((SELECT .*)\) AS "_wrapped"(.*)$', sql, re.S)
@@ -241,8 +243,11 @@ def analyse(conn: sqlite3.Connection, sql: str, params: Sequence[Any], plan: Seq
     order_cols = [c for c in re.findall(r'(?:"\w+"\.)?"(\w+)"', tail)]
     where_at = _depth0_index(head, " WHERE ")
     where = head[where_at:] if where_at >= 0 else ""
-    eq_cols = list(dict.fromkeys(c for c, _ in _eq_terms(where, head_params[head[:where_at].count("?"):]
-                                                          if where_at >= 0 else ())))
+    eq_cols = list(
+        dict.fromkeys(
+            c for c, _ in _eq_terms(where, head_params[head[:where_at].count("?") :] if where_at >= 0 else ())
+        )
+    )
     matched = None
     if is_select:
         try:
@@ -260,34 +265,45 @@ def analyse(conn: sqlite3.Connection, sql: str, params: Sequence[Any], plan: Seq
             if "LIMIT" in tail.upper() and not where and not has_sort:
                 notes.append(f"{s}: walks {real} in key order and stops after the LIMIT (no problem)")
             else:
-                problems.append(f"full scan of {real} ({s}); WHERE keeps {matched} rows"
-                                + _suggest(real, eq_cols, order_cols))
+                problems.append(
+                    f"full scan of {real} ({s}); WHERE keeps {matched} rows"
+                    + _suggest(real, eq_cols, order_cols)
+                )
         elif s.startswith("SEARCH ") and " INDEX " in s:
             table = _table_of(conn, sql, s.split()[1])
             if table not in BIG_TABLES or not is_select:
                 continue
             index = s.split(" INDEX ")[1].split()[0]
-            conds = _COND.findall(s[s.find("("):]) if "(" in s else []
-            values = dict(_eq_terms(where, head_params[head[:where_at].count("?"):] if where_at >= 0 else ()))
+            conds = _COND.findall(s[s.find("(") :]) if "(" in s else []
+            values = dict(
+                _eq_terms(where, head_params[head[:where_at].count("?") :] if where_at >= 0 else ())
+            )
             usable = [(c, values[c]) for c, op in conds if op == "=" and c in values]
             if usable and len(usable) == len(conds):
                 q = f'SELECT count(*) FROM "{table}" WHERE ' + " AND ".join(f'"{c}" = ?' for c, _ in usable)
                 visited = conn.execute(q, [v for _, v in usable]).fetchone()[0]
                 kept = matched if matched is not None else visited
-                notes.append(f"index {index} ({' AND '.join(c + '=?' for c, _ in usable)}) visits "
-                             f"{visited} rows, WHERE keeps {kept}")
+                notes.append(
+                    f"index {index} ({' AND '.join(c + '=?' for c, _ in usable)}) visits "
+                    f"{visited} rows, WHERE keeps {kept}"
+                )
                 missing = [c for c in eq_cols if c not in dict(usable)]
                 if visited > max(4 * kept, 100) and visited <= VISIT_ROWS_OK and "COVERING" not in s:
-                    notes.append(f"minor: {missing} filtered row by row over {visited} rows"
-                                 + _suggest(table, eq_cols, order_cols).replace("missing", "better"))
+                    notes.append(
+                        f"minor: {missing} filtered row by row over {visited} rows"
+                        + _suggest(table, eq_cols, order_cols).replace("missing", "better")
+                    )
                 elif visited > max(4 * kept, VISIT_ROWS_OK) and "COVERING" not in s:
-                    problems.append(f"{index} narrows {table} to {visited} rows only; {missing} filtered "
-                                    f"row by row to keep {kept}" + _suggest(table, eq_cols, order_cols))
+                    problems.append(
+                        f"{index} narrows {table} to {visited} rows only; {missing} filtered "
+                        f"row by row to keep {kept}" + _suggest(table, eq_cols, order_cols)
+                    )
         if "TEMP B-TREE" in s and matched is not None:
             table = _main_table(sql)
             if matched > SORT_ROWS_OK:
-                problems.append(f"sorts {matched} rows in a temp B-tree ({s})"
-                                + _suggest(table, eq_cols, order_cols))
+                problems.append(
+                    f"sorts {matched} rows in a temp B-tree ({s})" + _suggest(table, eq_cols, order_cols)
+                )
             else:
                 notes.append(f"temp B-tree sort of {matched} row(s): negligible")
     return problems, notes
@@ -317,13 +333,15 @@ def short_sql(sql: str, limit: int = 160) -> str:
     # peewee lists every column: abbreviate the select list for reading.
     if sql.startswith("SELECT ") and " FROM " in sql:
         head, _, rest = sql.partition(" FROM ")
-        cols = head[len("SELECT "):]
+        cols = head[len("SELECT ") :]
         if cols.count(",") > 4:
             sql = f"SELECT <{cols.count(',') + 1} cols> FROM {rest}"
     return sql if len(sql) <= limit else sql[: limit - 3] + "..."
 
 
-def print_plans(conn: sqlite3.Connection, label: str, statements: Sequence[tuple[str, tuple[Any, ...]]]) -> list[str]:
+def print_plans(
+    conn: sqlite3.Connection, label: str, statements: Sequence[tuple[str, tuple[Any, ...]]]
+) -> list[str]:
     """Print the plan of every statement; return the problems found (for the summary)."""
     print(f"\n[{label}] {len(statements)} statement(s)")
     found: list[str] = []
@@ -353,16 +371,68 @@ def print_plans(conn: sqlite3.Connection, label: str, statements: Sequence[tuple
 # Same shares as counter_app.services.demo.DEMAND (kept local so a demo tweak doesn't silently
 # change the stored data set; the letters and counters come from the real catalogue).
 DEMAND = {
-    "KTP": 12, "KK": 8, "AKTALAHIR": 5, "PINDAH": 3,
-    "NIB": 6, "PBG": 2, "KONSULIZIN": 3, "INFO": 3,
-    "PASPOR": 12, "PKB": 9, "STNK5": 2, "SKCK": 7,
-    "BPJSKES": 5, "BPJSTK": 4, "BANK": 7, "NPWP": 3, "PBB": 3, "BPHTB": 1,
-    "NIKAH": 2, "PDAMBARU": 1, "PDAMADUAN": 1,
+    "KTP": 12,
+    "KK": 8,
+    "AKTALAHIR": 5,
+    "PINDAH": 3,
+    "NIB": 6,
+    "PBG": 2,
+    "KONSULIZIN": 3,
+    "INFO": 3,
+    "PASPOR": 12,
+    "PKB": 9,
+    "STNK5": 2,
+    "SKCK": 7,
+    "BPJSKES": 5,
+    "BPJSTK": 4,
+    "BANK": 7,
+    "NPWP": 3,
+    "PBB": 3,
+    "BPHTB": 1,
+    "NIKAH": 2,
+    "PDAMBARU": 1,
+    "PDAMADUAN": 1,
 }
-FIRST = ["Siti", "Nur", "Dewi", "Rina", "Hendra", "Agus", "Budi", "Rudi", "Eko", "Andi",
-         "Fajar", "Rizky", "Muhammad", "Ahmad", "Lim", "Tan", "Dayang", "Uray", "Syarif", "Yohanes"]
-LAST = ["Aminah", "Rahayu", "Hidayat", "Saputra", "Pratama", "Wijaya", "Kurniawan", "Susanti",
-        "Alkadrie", "Kusuma", "Setiawan", "Santoso", "Nugroho", "Gunawan", "Harahap", "Marpaung"]
+FIRST = [
+    "Siti",
+    "Nur",
+    "Dewi",
+    "Rina",
+    "Hendra",
+    "Agus",
+    "Budi",
+    "Rudi",
+    "Eko",
+    "Andi",
+    "Fajar",
+    "Rizky",
+    "Muhammad",
+    "Ahmad",
+    "Lim",
+    "Tan",
+    "Dayang",
+    "Uray",
+    "Syarif",
+    "Yohanes",
+]
+LAST = [
+    "Aminah",
+    "Rahayu",
+    "Hidayat",
+    "Saputra",
+    "Pratama",
+    "Wijaya",
+    "Kurniawan",
+    "Susanti",
+    "Alkadrie",
+    "Kusuma",
+    "Setiawan",
+    "Santoso",
+    "Nugroho",
+    "Gunawan",
+    "Harahap",
+    "Marpaung",
+]
 PRIORITIES = (("lansia", 0.05), ("disabilitas", 0.01), ("ibu_hamil", 0.02), ("anak", 0.005))
 FINAL_MIX = (("done", 0.915), ("no_show", 0.04), ("cancelled", 0.015), ("transferred", 0.03))
 
@@ -496,8 +566,13 @@ def day_rows(
             wait = rng.uniform(60, 2400)
             called = t + wait
             served_by = f"petugas.{counter.lower()}.1"
-            rec.update(counter=counter, first_called_at=_ts(prefix, called), called_at=_ts(prefix, called),
-                       call_count=1, served_by=served_by)
+            rec.update(
+                counter=counter,
+                first_called_at=_ts(prefix, called),
+                called_at=_ts(prefix, called),
+                call_count=1,
+                served_by=served_by,
+            )
             if i >= busy_from:
                 rec["status"] = "called" if rng.random() < 0.3 else "serving"
                 if rec["status"] == "serving":
@@ -514,17 +589,29 @@ def day_rows(
                 start = called + rng.uniform(20, 90)
                 dur = max(60.0, rng.lognormvariate(math.log(cat.target.get(svc, 10) * 54), 0.45))
                 if status == "done":
-                    rec.update(started_at=_ts(prefix, start), finished_at=_ts(prefix, start + dur),
-                               outcome="Berkas lengkap, selesai")
+                    rec.update(
+                        started_at=_ts(prefix, start),
+                        finished_at=_ts(prefix, start + dur),
+                        outcome="Berkas lengkap, selesai",
+                    )
                 elif status == "no_show":
                     rec.update(call_count=3, finished_at=_ts(prefix, called + 180))
                 elif status == "cancelled":
-                    rec.update(counter=None, first_called_at=None, called_at=None, call_count=0,
-                               served_by=None, finished_at=_ts(prefix, t + 1800),
-                               outcome="Pengunjung meninggalkan antrian")
+                    rec.update(
+                        counter=None,
+                        first_called_at=None,
+                        called_at=None,
+                        call_count=0,
+                        served_by=None,
+                        finished_at=_ts(prefix, t + 1800),
+                        outcome="Pengunjung meninggalkan antrian",
+                    )
                 else:  # transferred: the linked new ticket is not generated (not needed here)
-                    rec.update(started_at=_ts(prefix, start), finished_at=_ts(prefix, start + dur / 2),
-                               transferred_to=uuid7_at(day_ms + int((start + dur / 2) * 1000), rng))
+                    rec.update(
+                        started_at=_ts(prefix, start),
+                        finished_at=_ts(prefix, start + dur / 2),
+                        transferred_to=uuid7_at(day_ms + int((start + dur / 2) * 1000), rng),
+                    )
         row = [None] * len(columns)
         for k, v in rec.items():
             row[col_index[k]] = v
@@ -562,17 +649,34 @@ class Report:
         **extra: Any,
     ) -> bool | None:
         """One figure. `ok` None = information only (no target); False fails the benchmark."""
-        self.figures.append({
-            "figure": figure, "value": _round(value), "unit": unit, "target": target,
-            "baseline": _round(baseline), "ratio": _round(ratio), "pass": ok,
-            **{k: _round(v) if isinstance(v, float) else v for k, v in extra.items()},
-        })
+        self.figures.append(
+            {
+                "figure": figure,
+                "value": _round(value),
+                "unit": unit,
+                "target": target,
+                "baseline": _round(baseline),
+                "ratio": _round(ratio),
+                "pass": ok,
+                **{k: _round(v) if isinstance(v, float) else v for k, v in extra.items()},
+            }
+        )
         return ok
 
     def failed(self, figure: str, why: str) -> None:
         """A measurement that could not be made (a crash of the measured use case)."""
-        self.figures.append({"figure": figure, "value": None, "unit": "", "target": "runs",
-                             "baseline": None, "ratio": None, "pass": False, "error": why})
+        self.figures.append(
+            {
+                "figure": figure,
+                "value": None,
+                "unit": "",
+                "target": "runs",
+                "baseline": None,
+                "ratio": None,
+                "pass": False,
+                "error": why,
+            }
+        )
 
     @property
     def ok(self) -> bool:
@@ -587,8 +691,15 @@ class Report:
         for f in self.figures:
             verdict_ = "info" if f["pass"] is None else verdict(bool(f["pass"]))
             value = "-" if f["value"] is None else f"{f['value']:g} {f['unit']}".strip()
-            rows.append([f["figure"], value, "-" if f["ratio"] is None else f"{f['ratio']:.2f}x",
-                         f["target"] or "-", verdict_])
+            rows.append(
+                [
+                    f["figure"],
+                    value,
+                    "-" if f["ratio"] is None else f"{f['ratio']:.2f}x",
+                    f["target"] or "-",
+                    verdict_,
+                ]
+            )
         print_table(["figure", "value", "ratio", "target", "verdict"], rows)
         for f in self.figures:
             if f.get("error"):
@@ -645,12 +756,20 @@ def bench_args(ap: Any) -> None:
 
 BULK_FORMAT = 2
 BULK_META = "bench-meta.json"
-_TS_COLUMNS = ("arrived_at", "queued_at", "registered_at", "first_called_at", "called_at",
-               "started_at", "finished_at")
+_TS_COLUMNS = (
+    "arrived_at",
+    "queued_at",
+    "registered_at",
+    "first_called_at",
+    "called_at",
+    "started_at",
+    "finished_at",
+)
 
 
-def renumber_big_day(rows: list[tuple[Any, ...]], columns: Sequence[str], site: str, device: str,
-                     day: date) -> dict[str, int]:
+def renumber_big_day(
+    rows: list[tuple[Any, ...]], columns: Sequence[str], site: str, device: str, day: date
+) -> dict[str, int]:
     """Past 9,999 tickets of a letter in a day the hub's range is full: a real day that big
     has the rest as offline numbers (10000 + 1000 × block + n, n ≤ 999, block = a counter's own),
     which is what core.numbering allows. Renumbers `rows` in place that way; returns the hub
@@ -677,8 +796,19 @@ def renumber_big_day(rows: list[tuple[Any, ...]], columns: Sequence[str], site: 
     return {letter: min(n, MAX_PER_DAY) for letter, n in count.items()}
 
 
-def bulk_store(store: Path, *, days: int, per_day: int, today_n: int, waiting: int, end_day: date,
-               seed: int = 1, site: str = "PTK", device: str = "L01", rebuild: bool = False) -> dict:
+def bulk_store(
+    store: Path,
+    *,
+    days: int,
+    per_day: int,
+    today_n: int,
+    waiting: int,
+    end_day: date,
+    seed: int = 1,
+    site: str = "PTK",
+    device: str = "L01",
+    rebuild: bool = False,
+) -> dict:
     """A store of `days - 1` past days of `per_day` tickets and a live `today_n`-ticket today,
     built once and cached in `store` (bench-meta.json says what it holds). One past day is made
     in Python; every other past day is the same day copied in SQL with its date, ids, receipt
@@ -689,8 +819,15 @@ def bulk_store(store: Path, *, days: int, per_day: int, today_n: int, waiting: i
     from counter_app.services.setup import initialise
     from counter_app.store.connection import close_db
 
-    wanted = {"format": BULK_FORMAT, "days": days, "per_day": per_day, "today": today_n,
-              "waiting": waiting, "end_day": end_day.isoformat(), "seed": seed}
+    wanted = {
+        "format": BULK_FORMAT,
+        "days": days,
+        "per_day": per_day,
+        "today": today_n,
+        "waiting": waiting,
+        "end_day": end_day.isoformat(),
+        "seed": seed,
+    }
     try:
         meta = json.loads((store / BULK_META).read_text())
     except (OSError, ValueError):
@@ -709,8 +846,13 @@ def bulk_store(store: Path, *, days: int, per_day: int, today_n: int, waiting: i
 
     from counter_app.core.clock import FixedClock
 
-    initialise(staging, site=site, counter=device, by="bench",
-               clock=FixedClock(datetime.combine(first, datetime.min.time().replace(hour=7), ZoneInfo(WIB_TZ))))
+    initialise(
+        staging,
+        site=site,
+        counter=device,
+        by="bench",
+        clock=FixedClock(datetime.combine(first, datetime.min.time().replace(hour=7), ZoneInfo(WIB_TZ))),
+    )
     close_db()
     no_quotas(staging)
     conn = sqlite3.connect(str(staging / DB_NAME), isolation_level=None)
@@ -722,8 +864,10 @@ def bulk_store(store: Path, *, days: int, per_day: int, today_n: int, waiting: i
     cat = read_catalogue(conn)
     columns = ticket_columns(conn)
     rng = random.Random(seed)
-    print(f"store: building {days - 1} past days x {per_day:,} + today {today_n:,} tickets into {staging}",
-          flush=True)
+    print(
+        f"store: building {days - 1} past days x {per_day:,} + today {today_n:,} tickets into {staging}",
+        flush=True,
+    )
     if days > 1:
         tpl_day = first
         rows, last = day_rows(tpl_day, per_day, cat, columns, rng, site=site, device=device)
@@ -739,62 +883,86 @@ def bulk_store(store: Path, *, days: int, per_day: int, today_n: int, waiting: i
         for c in columns:
             if c == "id":
                 # uuid7: first 48 bits = unix ms; shift them by whole days (time of day kept)
-                exprs.append("substr(printf('%012x', d.ms0 + tpl.ms), 1, 8) || '-' || "
-                             "substr(printf('%012x', d.ms0 + tpl.ms), 9, 4) || substr(tpl.id, 14)")
+                exprs.append(
+                    "substr(printf('%012x', d.ms0 + tpl.ms), 1, 8) || '-' || "
+                    "substr(printf('%012x', d.ms0 + tpl.ms), 9, 4) || substr(tpl.id, 14)"
+                )
             elif c == "day":
                 exprs.append("d.day")
             elif c == "receipt_no":
                 exprs.append(f"replace(tpl.receipt_no, '-{ymd}-', '-' || replace(d.day, '-', '') || '-')")
             elif c in _TS_COLUMNS:
-                exprs.append(f"CASE WHEN tpl.\"{c}\" IS NULL THEN NULL ELSE d.day || substr(tpl.\"{c}\", 11) END")
+                exprs.append(f'CASE WHEN tpl."{c}" IS NULL THEN NULL ELSE d.day || substr(tpl."{c}", 11) END')
             else:
                 exprs.append(f'tpl."{c}"')
         # the template's uuid ms part, as an integer, once
         conn.execute("ALTER TABLE temp.tpl ADD COLUMN ms INTEGER")
         ids = conn.execute("SELECT rowid, id FROM temp.tpl").fetchall()
         day0_ms = int((datetime.combine(tpl_day, datetime.min.time()) - _EPOCH).total_seconds() * 1000)
-        conn.executemany("UPDATE temp.tpl SET ms = ? WHERE rowid = ?",
-                         [(int(i.replace("-", "")[:12], 16) - day0_ms, r) for r, i in ids])
+        conn.executemany(
+            "UPDATE temp.tpl SET ms = ? WHERE rowid = ?",
+            [(int(i.replace("-", "")[:12], 16) - day0_ms, r) for r, i in ids],
+        )
         cols = ", ".join(f'"{c}"' for c in columns)
         chunk = 60
         conn.execute("BEGIN")
         conn.executemany(insert_sql("ticket", columns), rows)
-        conn.executemany("INSERT INTO queue_sequence (day, letter, last) VALUES (?, ?, ?)",
-                         [(tpl_text, k, v) for k, v in last.items()])
+        conn.executemany(
+            "INSERT INTO queue_sequence (day, letter, last) VALUES (?, ?, ?)",
+            [(tpl_text, k, v) for k, v in last.items()],
+        )
         conn.execute("COMMIT")
         for start in range(1, days - 1, chunk):
             stop = min(start + chunk, days - 1)
             conn.execute("BEGIN")
             conn.execute("CREATE TEMP TABLE IF NOT EXISTS d (day TEXT, ms0 INTEGER)")
             conn.execute("DELETE FROM temp.d")
-            conn.executemany("INSERT INTO temp.d VALUES (?, ?)",
-                             [((first + timedelta(days=i)).isoformat(), day0_ms + i * 86_400_000)
-                              for i in range(start, stop)])
-            conn.execute(f"INSERT INTO ticket ({cols}) SELECT {', '.join(exprs)} FROM temp.d AS d, temp.tpl AS tpl"
-                         f" ORDER BY d.day, tpl.rowid")
-            conn.execute("INSERT INTO queue_sequence (day, letter, last) SELECT d.day, s.letter, s.last"
-                         " FROM temp.d AS d, temp.tpl_seq AS s")
+            conn.executemany(
+                "INSERT INTO temp.d VALUES (?, ?)",
+                [
+                    ((first + timedelta(days=i)).isoformat(), day0_ms + i * 86_400_000)
+                    for i in range(start, stop)
+                ],
+            )
+            conn.execute(
+                f"INSERT INTO ticket ({cols}) SELECT {', '.join(exprs)} FROM temp.d AS d, temp.tpl AS tpl"
+                f" ORDER BY d.day, tpl.rowid"
+            )
+            conn.execute(
+                "INSERT INTO queue_sequence (day, letter, last) SELECT d.day, s.letter, s.last"
+                " FROM temp.d AS d, temp.tpl_seq AS s"
+            )
             conn.execute("COMMIT")
             if (stop // chunk) % 6 == 0 or stop == days - 1:
                 print(f"  {stop + 1:5d}/{days} days  {time.perf_counter() - t0:6.1f} s", flush=True)
-    rows, last = day_rows(end_day, today_n, cat, columns, rng, site=site, device=device,
-                          live_waiting=min(waiting, today_n))
+    rows, last = day_rows(
+        end_day, today_n, cat, columns, rng, site=site, device=device, live_waiting=min(waiting, today_n)
+    )
     if today_n > 9999:
         last = renumber_big_day(rows, columns, site, device, end_day)
     conn.execute("BEGIN")
     conn.executemany(insert_sql("ticket", columns), rows)
-    conn.executemany("INSERT INTO queue_sequence (day, letter, last) VALUES (?, ?, ?)",
-                     [(end_day.isoformat(), k, v) for k, v in last.items()])
+    conn.executemany(
+        "INSERT INTO queue_sequence (day, letter, last) VALUES (?, ?, ?)",
+        [(end_day.isoformat(), k, v) for k, v in last.items()],
+    )
     conn.execute("COMMIT")
     total = conn.execute("SELECT count(*) FROM ticket").fetchone()[0]
     conn.execute("PRAGMA journal_mode = WAL")
     conn.close()
-    meta = dict(wanted, rows=total, build_seconds=round(time.perf_counter() - t0, 1),
-                file_bytes=(staging / DB_NAME).stat().st_size, dirty=False)
+    meta = dict(
+        wanted,
+        rows=total,
+        build_seconds=round(time.perf_counter() - t0, 1),
+        file_bytes=(staging / DB_NAME).stat().st_size,
+        dirty=False,
+    )
     (staging / BULK_META).write_text(json.dumps(meta, indent=1))
     staging.rename(store)
-    print(f"store: built {total:,} tickets, {meta['file_bytes'] / 2**30:.2f} GiB in {meta['build_seconds']:.0f} s",
-          flush=True)
+    print(
+        f"store: built {total:,} tickets, {meta['file_bytes'] / 2**30:.2f} GiB in {meta['build_seconds']:.0f} s",
+        flush=True,
+    )
     return meta
 
 

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import _common as C  # noqa: N812  (also puts the project on sys.path)
+import _common as C
 
 from counter_app.core.clock import FixedClock
 from counter_app.core.roles import Actor, Role
@@ -40,7 +40,6 @@ from counter_app.services import demo
 from counter_app.services.context import Context
 from counter_app.services.setup import initialise
 from counter_app.store.connection import DB_NAME, close_db
-
 
 
 def fresh_store(folder: Path, day: date) -> Context:
@@ -59,8 +58,15 @@ def run_demo_once(folder: Path, day: date, visits: int, seed: int) -> tuple[floa
     return elapsed, result
 
 
-_MOVE_TIME = {"call": "called_at", "recall": "called_at", "start": "started_at", "finish": "finished_at",
-              "no_show": "finished_at", "cancel": "finished_at", "transfer": "finished_at"}
+_MOVE_TIME = {
+    "call": "called_at",
+    "recall": "called_at",
+    "start": "started_at",
+    "finish": "finished_at",
+    "no_show": "finished_at",
+    "cancel": "finished_at",
+    "transfer": "finished_at",
+}
 
 
 class Replay:
@@ -73,13 +79,21 @@ class Replay:
         ci = {c: i for i, c in enumerate(self.columns)}
         self.steps: list[tuple[str, tuple[Any, ...], tuple[Any, ...]]] = []
         for tid, action, frm, to, actor, counter, at, detail in src.execute(
-                "SELECT ticket_id, action, from_status, to_status, actor, counter, at, detail"
-                " FROM ticket_event ORDER BY id"):
+            "SELECT ticket_id, action, from_status, to_status, actor, counter, at, detail"
+            " FROM ticket_event ORDER BY id"
+        ):
             event = (tid, action, frm, to, actor, counter, at, detail)
             if frm is None:  # the ticket comes into being: as it was then
                 r = list(rows[tid])
-                for c in ("counter", "first_called_at", "called_at", "started_at", "finished_at",
-                          "served_by", "transferred_to"):
+                for c in (
+                    "counter",
+                    "first_called_at",
+                    "called_at",
+                    "started_at",
+                    "finished_at",
+                    "served_by",
+                    "transferred_to",
+                ):
                     r[ci[c]] = None
                 r[ci["status"]], r[ci["call_count"]], r[ci["outcome"]] = to, 0, ""
                 self.steps.append(("insert", tuple(r), event))
@@ -93,10 +107,14 @@ class Replay:
         fresh_store(folder, day)
         close_db()
         conn = C.bare_connect(folder / DB_NAME)
-        ev = ("INSERT INTO ticket_event (ticket_id, action, from_status, to_status, actor, counter, at, detail)"
-              " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-        updates = {col: f"UPDATE ticket SET status = ?, counter = coalesce(?, counter), {col} = ? WHERE id = ?"
-                   for col in set(_MOVE_TIME.values())}
+        ev = (
+            "INSERT INTO ticket_event (ticket_id, action, from_status, to_status, actor, counter, at, detail)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        )
+        updates = {
+            col: f"UPDATE ticket SET status = ?, counter = coalesce(?, counter), {col} = ? WHERE id = ?"
+            for col in set(_MOVE_TIME.values())
+        }
         t0 = time.perf_counter()
         conn.execute("BEGIN IMMEDIATE")
         for kind, values, event in self.steps:
@@ -136,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
             folder = work / f"demo-{i}"
             try:
                 secs, result = run_demo_once(folder, args.day, args.visits, args.seed)
-            except Exception as exc:  # noqa: BLE001  (report any crash of the use case)
+            except Exception as exc:
                 close_db()
                 print(f"DEMO FAILED (visits={args.visits}, seed={args.seed}): {type(exc).__name__}: {exc}")
                 report.failed(f"demo of a {args.visits}-visit day", f"{type(exc).__name__}: {exc}")
@@ -151,26 +169,49 @@ def main(argv: list[str] | None = None) -> int:
             ratios.append(secs / base)
 
         d, b = C.Stats("demo", demo_s), C.Stats("bare", bare_s)
-        print(f"bench_demo: {args.visits} visits on {args.day} ({args.day:%A}), {args.repeat} repeat(s); "
-              f"{len(replay.steps) if replay else 0} state changes replayed by the baseline")
+        print(
+            f"bench_demo: {args.visits} visits on {args.day} ({args.day:%A}), {args.repeat} repeat(s); "
+            f"{len(replay.steps) if replay else 0} state changes replayed by the baseline"
+        )
         if result is not None:
-            print(f"demo result: registered={result.registered} served={result.served} "
-                  f"no_show={result.no_show} cancelled={result.cancelled} "
-                  f"transferred={result.transferred} still waiting={result.waiting}")
+            print(
+                f"demo result: registered={result.registered} served={result.served} "
+                f"no_show={result.no_show} cancelled={result.cancelled} "
+                f"transferred={result.transferred} still waiting={result.waiting}"
+            )
         print()
         C.print_table(
             ["run", "n", "median s", "min s", "max s", "ms / visit", "x bare"],
             [
-                ["demo (service layer)", d.n, d.median, min(demo_s), max(demo_s),
-                 1000 * d.median / args.visits, C.ratio(d.median, b.median)],
-                ["bare: the same state changes", b.n, b.median, min(bare_s), max(bare_s),
-                 1000 * b.median / args.visits, 1.0],
+                [
+                    "demo (service layer)",
+                    d.n,
+                    d.median,
+                    min(demo_s),
+                    max(demo_s),
+                    1000 * d.median / args.visits,
+                    C.ratio(d.median, b.median),
+                ],
+                [
+                    "bare: the same state changes",
+                    b.n,
+                    b.median,
+                    min(bare_s),
+                    max(bare_s),
+                    1000 * b.median / args.visits,
+                    1.0,
+                ],
             ],
         )
         print("per repeat: " + ", ".join(f"{r:.1f}x" for r in ratios))
-        report.add(f"demo of a {args.visits}-visit day (no target in issue 16)", d.median, "s",
-                   baseline=b.median, ratio=C.ratio(d.median, b.median),
-                   state_changes=len(replay.steps) if replay else 0)
+        report.add(
+            f"demo of a {args.visits}-visit day (no target in issue 16)",
+            d.median,
+            "s",
+            baseline=b.median,
+            ratio=C.ratio(d.median, b.median),
+            state_changes=len(replay.steps) if replay else 0,
+        )
 
         if args.profile:
             folder = work / "profile"

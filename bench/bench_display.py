@@ -41,6 +41,7 @@ for extra in (ROOT, ROOT / "tests"):
         sys.path.insert(0, str(extra))
 
 import httpx  # noqa: E402
+from web.cdp import CHROMIUM, Browser  # noqa: E402
 
 from bench._common import Stats, percentile  # noqa: E402
 from counter_app.core.clock import SystemClock  # noqa: E402
@@ -51,7 +52,6 @@ from counter_app.services.context import Context  # noqa: E402
 from counter_app.services.setup import initialise  # noqa: E402
 from counter_app.services.sync import save_token  # noqa: E402
 from counter_app.store.connection import close_db, init_db  # noqa: E402
-from web.cdp import CHROMIUM, Browser  # noqa: E402
 
 SITE, COUNTER = "PTK", "L01"
 TARGET_DOM_P95_MS = 1000.0
@@ -87,12 +87,21 @@ class BareSubscriber(threading.Thread):
         self.stop = False
 
     def run(self) -> None:
-        head = httpx.get(f"{self.url}/api/v1/live/events", params={"once": 1, "since": 0},
-                         headers={"Authorization": f"Bearer {self.token}"}, timeout=10).json()["head"]
-        with httpx.Client(timeout=httpx.Timeout(5, read=30)) as client, client.stream(
-            "GET", f"{self.url}/api/v1/live/events", params={"since": head},
+        head = httpx.get(
+            f"{self.url}/api/v1/live/events",
+            params={"once": 1, "since": 0},
             headers={"Authorization": f"Bearer {self.token}"},
-        ) as answer:
+            timeout=10,
+        ).json()["head"]
+        with (
+            httpx.Client(timeout=httpx.Timeout(5, read=30)) as client,
+            client.stream(
+                "GET",
+                f"{self.url}/api/v1/live/events",
+                params={"since": head},
+                headers={"Authorization": f"Bearer {self.token}"},
+            ) as answer,
+        ):
             self.ready.set()
             kind = ""
             for line in answer.iter_lines():
@@ -126,17 +135,39 @@ def main() -> int:
     store.close()
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    hub = subprocess.Popen([sys.executable, "-m", "counter_app", "--data-dir", str(work / "hub"), "server",
-                            "--db-url", hub_db, "--port", str(port)], cwd=ROOT, env=ENV,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    hub = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "counter_app",
+            "--data-dir",
+            str(work / "hub"),
+            "server",
+            "--db-url",
+            hub_db,
+            "--port",
+            str(port),
+        ],
+        cwd=ROOT,
+        env=ENV,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     browser: Browser | None = None
     bare: BareSubscriber | None = None
     try:
         wait(lambda: _up(url), 60, 0.1)
         folder = work / "pc"
         clock = SystemClock()
-        initialise(folder, site=SITE, counter=COUNTER, admin="admin", admin_password="rahasia-admin-1",
-                   by="bench", clock=clock)
+        initialise(
+            folder,
+            site=SITE,
+            counter=COUNTER,
+            admin="admin",
+            admin_password="rahasia-admin-1",
+            by="bench",
+            clock=clock,
+        )
         close_db()
         init_db(folder)
         ctx = Context(folder, Actor("admin", Role.ADMIN, 1), clock)
@@ -172,23 +203,45 @@ def main() -> int:
                 browser.wait_js("window.loketDisplay.stats.connected >= 1")
                 time.sleep(1.0)  # the clips of the snapshot's calls are fetched and decoded
             if measure_voice:  # the voice idle: the previous announcement has ended
-                browser.wait_js("window.loketDisplay.stats.spoken.length >= "
-                                f"{browser.js('window.loketDisplay.stats.calls.length')}", 60)
-                time.sleep(max(0.0, (browser.js("(() => { const s = window.loketDisplay.stats.spoken;"
-                                                " const l = s[s.length - 1]; return l ? l.starts_at + "
-                                                "l.seconds * 1000 - Date.now() : 0; })()") or 0) / 1000 + 0.6))
+                browser.wait_js(
+                    "window.loketDisplay.stats.spoken.length >= "
+                    f"{browser.js('window.loketDisplay.stats.calls.length')}",
+                    60,
+                )
+                time.sleep(
+                    max(
+                        0.0,
+                        (
+                            browser.js(
+                                "(() => { const s = window.loketDisplay.stats.spoken;"
+                                " const l = s[s.length - 1]; return l ? l.starts_at + "
+                                "l.seconds * 1000 - Date.now() : 0; })()"
+                            )
+                            or 0
+                        )
+                        / 1000
+                        + 0.6,
+                    )
+                )
             t0 = time.time() * 1000
             called = tickets.call_next(ctx, COUNTER)
             assert called is not None
             code = called.code
-            entry = wait(lambda: browser.js(
-                f"window.loketDisplay.stats.calls.find((c) => c.code === {json.dumps(code)} && c.painted_at)"))
+            entry = wait(
+                lambda: browser.js(
+                    f"window.loketDisplay.stats.calls.find((c) => c.code === {json.dumps(code)} && c.painted_at)"
+                )
+            )
             dom.append(entry["shown_at"] - t0)
             painted.append(entry["painted_at"] - t0)
             event.append(wait(lambda: bare.arrived.get(code)) - t0)
             if measure_voice:
-                said = wait(lambda: browser.js(
-                    f"window.loketDisplay.stats.spoken.find((s) => s.code === {json.dumps(code)})"), 60)
+                said = wait(
+                    lambda: browser.js(
+                        f"window.loketDisplay.stats.spoken.find((s) => s.code === {json.dumps(code)})"
+                    ),
+                    60,
+                )
                 voice.append(said["starts_at"] - t0)
             tickets.start(ctx, called.id)
             tickets.finish(ctx, called.id)
@@ -207,12 +260,17 @@ def main() -> int:
         close_db()
         shutil.rmtree(work, ignore_errors=True)
 
-    s_dom, s_paint, s_event, s_voice = (Stats("display DOM", dom), Stats("painted", painted),
-                                        Stats("bare hub event", event), Stats("voice first sample", voice))
+    s_dom, s_paint, s_event, s_voice = (
+        Stats("display DOM", dom),
+        Stats("painted", painted),
+        Stats("bare hub event", event),
+        Stats("voice first sample", voice),
+    )
     ratio = s_dom.median / s_event.median if s_event.median > 0 else float("inf")
     ratio95 = p95(s_dom) / p95(s_event) if p95(s_event) > 0 else float("inf")
     result = {
-        "calls": len(dom), "voice_calls": len(voice),
+        "calls": len(dom),
+        "voice_calls": len(voice),
         "display_dom_ms": {"median": round(s_dom.median, 1), "p95": round(p95(s_dom), 1)},
         "display_painted_ms": {"median": round(s_paint.median, 1), "p95": round(p95(s_paint), 1)},
         "bare_event_ms": {"median": round(s_event.median, 1), "p95": round(p95(s_event), 1)},
@@ -221,9 +279,15 @@ def main() -> int:
         "voice_errors": errors,
         "targets": {"display_dom_p95_ms": TARGET_DOM_P95_MS, "voice_p95_ms": TARGET_VOICE_P95_MS},
     }
-    missed = [name for name, ok in (("display DOM p95", p95(s_dom) < TARGET_DOM_P95_MS),
-                                    ("voice p95", p95(s_voice) < TARGET_VOICE_P95_MS),
-                                    ("voice errors", not errors)) if not ok]
+    missed = [
+        name
+        for name, ok in (
+            ("display DOM p95", p95(s_dom) < TARGET_DOM_P95_MS),
+            ("voice p95", p95(s_voice) < TARGET_VOICE_P95_MS),
+            ("voice errors", not errors),
+        )
+        if not ok
+    ]
     result["missed"] = missed
     if args.json:
         print(json.dumps(result, indent=2))

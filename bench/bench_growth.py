@@ -28,11 +28,11 @@ import argparse
 import statistics
 import sys
 import traceback
-from datetime import date, datetime, time as dtime
+from datetime import datetime, time as dtime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import _common as C  # noqa: N812  (also puts the project on sys.path)
+import _common as C
 from bench_lookup import END_DAY, Bench
 
 from counter_app.core.clock import FixedClock
@@ -40,7 +40,7 @@ from counter_app.core.errors import ValidationError
 from counter_app.core.roles import Actor, Role
 from counter_app.services import daily_report, tickets
 from counter_app.services.context import Context
-from counter_app.store.connection import DB_NAME, close_db, init_db
+from counter_app.store.connection import close_db, init_db
 
 LIST_OPS = ("queue_entries(today)", "queue(today, waiting)")
 LOOKUP_OPS = ("get(code, ctx)", "get(receipt_no)", "get(uuid)", "people_ahead(waiting)")
@@ -49,11 +49,13 @@ FLAT = 2.0
 OLD_CODE_SQL = 'SELECT * FROM "ticket" WHERE "day" = ? AND "code" = ? ORDER BY "registered_at" DESC LIMIT 1'
 
 
-def measure_sizes(stores: dict[str, tuple[Path, int]], ops: tuple[str, ...], rounds: int,
-                  base_n: int) -> dict[str, dict[str, float]]:
+def measure_sizes(
+    stores: dict[str, tuple[Path, int]], ops: tuple[str, ...], rounds: int, base_n: int
+) -> dict[str, dict[str, float]]:
     """{size label: {op: median ms}}; per round every store once, rotated."""
-    samples: dict[str, dict[str, list[float]]] = {s: {o: [] for o in (*ops, "old get-by-code SQL (bare)")}
-                                                  for s in stores}
+    samples: dict[str, dict[str, list[float]]] = {
+        s: {o: [] for o in (*ops, "old get-by-code SQL (bare)")} for s in stores
+    }
     labels = list(stores)
     for r in range(rounds):
         k = r % len(labels)
@@ -69,8 +71,11 @@ def measure_sizes(stores: dict[str, tuple[Path, int]], ops: tuple[str, ...], rou
                     samples[label][op].append(C.timed(made[op]())[0])
             code = bench.codes[len(bench.codes) // 2]
             for _ in range(12):  # the query before the fix, bare: what the 'before' was
-                samples[label]["old get-by-code SQL (bare)"].append(C.timed(
-                    lambda: bench.bare.execute(OLD_CODE_SQL, (END_DAY.isoformat(), code)).fetchall())[0])
+                samples[label]["old get-by-code SQL (bare)"].append(
+                    C.timed(lambda: bench.bare.execute(OLD_CODE_SQL, (END_DAY.isoformat(), code)).fetchall())[
+                        0
+                    ]
+                )
             bench.close()
     return {s: {o: statistics.median(v) for o, v in d.items() if v} for s, d in samples.items()}
 
@@ -91,7 +96,7 @@ def check_full_letter(store: Path, report: C.Report) -> None:
     except ValidationError as exc:
         ok = exc.key == "queue.full"
         outcome = f"ValidationError {exc.key}: {exc}"
-    except Exception as exc:  # noqa: BLE001  (a crash is the finding)
+    except Exception as exc:
         outcome, ok = f"{type(exc).__name__}: {exc}", False
     after = Ticket.select().where(Ticket.day == END_DAY).count()
     close_db()
@@ -99,8 +104,14 @@ def check_full_letter(store: Path, report: C.Report) -> None:
         meta = C.json_meta(store)
         C.write_meta(store, dict(meta, dirty=True))
     print(f"letter A at {last} of 9999 on the 300k day: {outcome}; tickets {before} -> {after}")
-    report.add("300k day: letter past 9,999 says queue.full", None, "", target="queue.full, nothing written",
-               ok=ok and after == before, outcome=outcome)
+    report.add(
+        "300k day: letter past 9,999 says queue.full",
+        None,
+        "",
+        target="queue.full, nothing written",
+        ok=ok and after == before,
+        outcome=outcome,
+    )
 
 
 def check_summary(store: Path, report: C.Report) -> None:
@@ -111,13 +122,20 @@ def check_summary(store: Path, report: C.Report) -> None:
         ms_fig, figures = C.timed(lambda: daily_report.daily_figures(ctx, END_DAY))
         ms_pdf, pdf = C.timed(lambda: daily_report.report_pdf(figures))
         print(f"300k day summary: figures {ms_fig:.0f} ms, PDF {ms_pdf:.0f} ms ({len(pdf) // 1024} KiB)")
-        report.add("300k day: daily summary (figures + PDF) is made", ms_fig + ms_pdf, "ms",
-                   target="no crash", ok=True)
-    except Exception as exc:  # noqa: BLE001  (a crash is the finding)
+        report.add(
+            "300k day: daily summary (figures + PDF) is made",
+            ms_fig + ms_pdf,
+            "ms",
+            target="no crash",
+            ok=True,
+        )
+    except Exception as exc:
         where = traceback.extract_tb(exc.__traceback__)[-1]
         print(f"300k day summary CRASHED: {type(exc).__name__}: {exc} at {where.filename}:{where.lineno}")
-        report.failed("300k day: daily summary (figures + PDF) is made",
-                      f"{type(exc).__name__}: {exc} at {where.filename}:{where.lineno}")
+        report.failed(
+            "300k day: daily summary (figures + PDF) is made",
+            f"{type(exc).__name__}: {exc} at {where.filename}:{where.lineno}",
+        )
     finally:
         close_db()
 
@@ -144,8 +162,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"store of 5.475M tickets: not in {path}; skipped (run bench_lookup.py or pass --big)")
             report.add("store size 5.475M", None, "", target="measured", ok=None, skipped=True)
             continue
-        C.bulk_store(path, days=days, per_day=3000, today_n=3000, waiting=200, end_day=END_DAY,
-                     rebuild=args.rebuild and days != 1825)
+        C.bulk_store(
+            path,
+            days=days,
+            per_day=3000,
+            today_n=3000,
+            waiting=200,
+            end_day=END_DAY,
+            rebuild=args.rebuild and days != 1825,
+        )
         size_stores[f"{label} in store"] = (path, 3000)
 
     print("\n=== today's size (store = that one day) ===")
@@ -157,9 +182,13 @@ def main(argv: list[str] | None = None) -> int:
         labels = list(table)
         ops = list(next(iter(table.values())))
         print(f"\ncurve over {title} (median ms)")
-        C.print_table(["operation", *labels, f"x {labels[0]} at {labels[-1]}"],
-                      [[op, *(table[s][op] for s in labels), C.ratio(table[labels[-1]][op], table[labels[0]][op])]
-                       for op in ops])
+        C.print_table(
+            ["operation", *labels, f"x {labels[0]} at {labels[-1]}"],
+            [
+                [op, *(table[s][op] for s in labels), C.ratio(table[labels[-1]][op], table[labels[0]][op])]
+                for op in ops
+            ],
+        )
 
     small, big = "3k today", "300k today"
     for op in (*LIST_OPS, *LOOKUP_OPS, "old get-by-code SQL (bare)"):
@@ -167,20 +196,40 @@ def main(argv: list[str] | None = None) -> int:
         r = C.ratio(by_day[big][op], by_day[small][op])
         if op in LIST_OPS:
             per_ticket = r / 100
-            report.add(f"day 3k->300k: {op} time per ticket", per_ticket, "x",
-                       target=f"<= {LINEAR_SLACK}x (at most linear)", ok=per_ticket <= LINEAR_SLACK,
-                       ratio=r, curve_ms=curve)
+            report.add(
+                f"day 3k->300k: {op} time per ticket",
+                per_ticket,
+                "x",
+                target=f"<= {LINEAR_SLACK}x (at most linear)",
+                ok=per_ticket <= LINEAR_SLACK,
+                ratio=r,
+                curve_ms=curve,
+            )
         elif op in LOOKUP_OPS:
-            report.add(f"day 3k->300k: {op}", r, "x", target=f"<= {FLAT}x (flat)", ok=r <= FLAT,
-                       ratio=r, curve_ms=curve)
+            report.add(
+                f"day 3k->300k: {op}",
+                r,
+                "x",
+                target=f"<= {FLAT}x (flat)",
+                ok=r <= FLAT,
+                ratio=r,
+                curve_ms=curve,
+            )
         else:
             report.add(f"day 3k->300k: {op} (before the fix, information)", r, "x", ratio=r, curve_ms=curve)
     if by_store:
         first, last = list(by_store)[0], list(by_store)[-1]
         for op in ("queue(today, waiting)", *LOOKUP_OPS):
             r = C.ratio(by_store[last][op], by_store[first][op])
-            report.add(f"store {first.split()[0]}->{last.split()[0]}: {op}", r, "x", target=f"<= {FLAT}x (flat)",
-                       ok=r <= FLAT, ratio=r, curve_ms={s: round(by_store[s][op], 4) for s in by_store})
+            report.add(
+                f"store {first.split()[0]}->{last.split()[0]}: {op}",
+                r,
+                "x",
+                target=f"<= {FLAT}x (flat)",
+                ok=r <= FLAT,
+                ratio=r,
+                curve_ms={s: round(by_store[s][op], 4) for s in by_store},
+            )
 
     big_store = day_stores[big][0]
     check_full_letter(big_store, report)

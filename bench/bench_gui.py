@@ -27,12 +27,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta
-from datetime import time as dtime
+from datetime import date, datetime, time as dtime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import _common as C  # noqa: N812  (also puts the project on sys.path)
+import _common as C
 
 COLD_TARGET_RATIO = 1.5
 MAIN_TARGET_RATIO = 2.0
@@ -141,8 +140,10 @@ def bench_main_window(work: Path, runs: int) -> tuple[C.Stats, C.Stats] | None:
     last = conn.execute("SELECT max(registered_at) FROM ticket").fetchone()[0]
     conn.close()
     now = (datetime.fromisoformat(last) + timedelta(minutes=1)).replace(tzinfo=ZoneInfo("UTC")).isoformat()
-    kinds = {"bare": (BARE_TABLE_CHILD, (str(db_file), "2026-11-30")),
-             "main": (NO_SERVER_EXTRAS + MAIN_CHILD, (str(data), now))}
+    kinds = {
+        "bare": (BARE_TABLE_CHILD, (str(db_file), "2026-11-30")),
+        "main": (NO_SERVER_EXTRAS + MAIN_CHILD, (str(data), now)),
+    }
     for code, args in kinds.values():  # warm caches and .pyc
         time_child(code, *args)
     samples: dict[str, list[float]] = {k: [] for k in kinds}
@@ -151,7 +152,9 @@ def bench_main_window(work: Path, runs: int) -> tuple[C.Stats, C.Stats] | None:
         for name in order:
             code, args = kinds[name]
             samples[name].append(time_child(code, *args))
-    return C.Stats("bare 3,000-row table window", samples["bare"]), C.Stats("main window, 3,000 tickets", samples["main"])
+    return C.Stats("bare 3,000-row table window", samples["bare"]), C.Stats(
+        "main window, 3,000 tickets", samples["main"]
+    )
 
 
 def rss_mb() -> float:
@@ -223,7 +226,7 @@ def bench_cold_start(work: Path, runs: int) -> tuple[C.Stats, C.Stats, C.Stats]:
     samples: dict[str, list[float]] = {k: [] for k in kinds}
     for i in range(runs):
         order = list(kinds)
-        order = order[i % 3:] + order[: i % 3]  # rotate, so noise hits every kind alike
+        order = order[i % 3 :] + order[: i % 3]  # rotate, so noise hits every kind alike
         for name in order:
             code, args = kinds[name]
             samples[name].append(time_child(code, *args))
@@ -237,7 +240,9 @@ def bench_cold_start(work: Path, runs: int) -> tuple[C.Stats, C.Stats, C.Stats]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=5, help="cold starts of each kind (default 5)")
-    ap.add_argument("--visits", type=int, default=1000, help="visitors registered through the panel (default 1000)")
+    ap.add_argument(
+        "--visits", type=int, default=1000, help="visitors registered through the panel (default 1000)"
+    )
     ap.add_argument("--print", action="store_true", help="also make and keep every receipt PDF")
     ap.add_argument("--samples", type=int, default=50, help="queue-table update samples")
     ap.add_argument("--skip-cold", action="store_true")
@@ -247,7 +252,6 @@ def main(argv: list[str] | None = None) -> int:
     if not os.environ.get("DISPLAY") and not os.environ.get("QT_QPA_PLATFORM"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     work = Path(tempfile.mkdtemp(prefix="loket-bench-gui-"))
-    results: list[tuple[str, str, str]] = []
     try:
         # ---- 1. cold start ---------------------------------------------------------------
         if not args.skip_cold:
@@ -255,25 +259,52 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\n1. Cold start to an interactive window ({args.runs} runs each, interleaved)")
             C.print_table(
                 ["process", "median ms", "p99 ms", "min ms", "ratio"],
-                [[s.name, s.median, s.p99, min(s.samples_ms), C.ratio(s.median, bare.median)]
-                 for s in (bare, login, login_pc)],
+                [
+                    [s.name, s.median, s.p99, min(s.samples_ms), C.ratio(s.median, bare.median)]
+                    for s in (bare, login, login_pc)
+                ],
             )
             r = C.ratio(login_pc.median, bare.median)
-            report.add("cold start to the login / bare PySide6 window", r, "x", target=f"<= {COLD_TARGET_RATIO}x",
-                       ok=r <= COLD_TARGET_RATIO, baseline=bare.median, ratio=r, login_ms=login_pc.median)
+            report.add(
+                "cold start to the login / bare PySide6 window",
+                r,
+                "x",
+                target=f"<= {COLD_TARGET_RATIO}x",
+                ok=r <= COLD_TARGET_RATIO,
+                baseline=bare.median,
+                ratio=r,
+                login_ms=login_pc.median,
+            )
             r = C.ratio(login.median, bare.median)
-            report.add("  same, with the server extras installed (this venv)", r, "x", baseline=bare.median,
-                       ratio=r, login_ms=login.median)
+            report.add(
+                "  same, with the server extras installed (this venv)",
+                r,
+                "x",
+                baseline=bare.median,
+                ratio=r,
+                login_ms=login.median,
+            )
             main = bench_main_window(work, args.runs)
             if main is not None:
                 bare_t, main_w = main
-                print(f"\n1b. Cold start to the main window with today's 3,000 tickets ({args.runs} runs each)")
-                C.print_table(["process", "median ms", "p99 ms", "min ms"],
-                              [[s.name, s.median, s.p99, min(s.samples_ms)] for s in (bare_t, main_w)])
+                print(
+                    f"\n1b. Cold start to the main window with today's 3,000 tickets ({args.runs} runs each)"
+                )
+                C.print_table(
+                    ["process", "median ms", "p99 ms", "min ms"],
+                    [[s.name, s.median, s.p99, min(s.samples_ms)] for s in (bare_t, main_w)],
+                )
                 r = C.ratio(main_w.median, bare_t.median)
-                report.add("cold start to the main window, 3,000 tickets / bare table window", r, "x",
-                           target=f"<= {MAIN_TARGET_RATIO}x", ok=r <= MAIN_TARGET_RATIO, baseline=bare_t.median,
-                           ratio=r, main_ms=main_w.median)
+                report.add(
+                    "cold start to the main window, 3,000 tickets / bare table window",
+                    r,
+                    "x",
+                    target=f"<= {MAIN_TARGET_RATIO}x",
+                    ok=r <= MAIN_TARGET_RATIO,
+                    baseline=bare_t.median,
+                    ratio=r,
+                    main_ms=main_w.median,
+                )
 
         # ---- 2. memory after a busy day through the register panel -----------------------
         from counter_app.core.clock import FixedClock
@@ -335,28 +366,42 @@ def main(argv: list[str] | None = None) -> int:
         wall = time.perf_counter() - t_all
         rss_after = rss_mb()
         reg = C.Stats("GUI registration", per_reg)
-        print(f"\n2. Memory after registering {args.visits} visitors through the register panel"
-              f"{' (receipts printed to PDF)' if args.print else ''}")
+        print(
+            f"\n2. Memory after registering {args.visits} visitors through the register panel"
+            f"{' (receipts printed to PDF)' if args.print else ''}"
+        )
         C.print_table(
             ["point", "RSS MB"],
-            [["store made, before Qt", rss_start], ["window shown", rss_window],
-             [f"after {args.visits} registrations", rss_after], ["peak (VmHWM)", hwm_mb()]],
+            [
+                ["store made, before Qt", rss_start],
+                ["window shown", rss_window],
+                [f"after {args.visits} registrations", rss_after],
+                ["peak (VmHWM)", hwm_mb()],
+            ],
         )
-        print(f"registration through the panel: median {reg.median:.2f} ms, p99 {reg.p99:.2f} ms, "
-              f"{args.visits / wall:.0f} per second overall")
+        print(
+            f"registration through the panel: median {reg.median:.2f} ms, p99 {reg.p99:.2f} ms, "
+            f"{args.visits / wall:.0f} per second overall"
+        )
         ok = rss_after < RSS_TARGET_MB
-        report.add(f"RSS after {args.visits} registrations (bench's own target)", rss_after, "MB",
-                   target=f"< {RSS_TARGET_MB:g} MB", ok=ok)
+        report.add(
+            f"RSS after {args.visits} registrations (bench's own target)",
+            rss_after,
+            "MB",
+            target=f"< {RSS_TARGET_MB:g} MB",
+            ok=ok,
+        )
 
         # ---- 3. queue table with that many rows ------------------------------------------
         model = window.queue_table.model
         view = window.queue_table.view
         assert model.rowCount() == args.visits, model.rowCount()
 
-        def painted(fn):  # noqa: ANN001, ANN202
-            def run():  # noqa: ANN202
+        def painted(fn):
+            def run():
                 fn()
                 view.viewport().repaint()
+
             return run
 
         from PySide6.QtCore import Qt
@@ -394,10 +439,20 @@ def main(argv: list[str] | None = None) -> int:
         ]
         print(f"\n3. Queue table with {model.rowCount()} rows (each then painted)")
         C.print_table(["update", "median ms", "p99 ms"], [[s.name, s.median, s.p99] for s in stats])
-        report.add("queue table tick p99 (bench's own target)", stats[0].p99, "ms", target="< 16 ms",
-                   ok=stats[0].p99 < 16)
-        report.add("queue table upsert p99 (bench's own target)", stats[2].p99, "ms", target="< 16 ms",
-                   ok=stats[2].p99 < 16)
+        report.add(
+            "queue table tick p99 (bench's own target)",
+            stats[0].p99,
+            "ms",
+            target="< 16 ms",
+            ok=stats[0].p99 < 16,
+        )
+        report.add(
+            "queue table upsert p99 (bench's own target)",
+            stats[2].p99,
+            "ms",
+            target="< 16 ms",
+            ok=stats[2].p99 < 16,
+        )
         window.close()
         QApplication.processEvents()
 

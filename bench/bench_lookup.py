@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import sqlite3
 import sys
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -31,7 +30,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import _common as C  # noqa: N812  (also puts the project on sys.path)
+import _common as C
 
 from counter_app.core.clock import FixedClock
 from counter_app.core.roles import Actor, Role
@@ -52,46 +51,60 @@ class Bench:
         init_db(store)
         self.store = store
         self.bare = C.bare_connect(store / DB_NAME)
-        last = self.bare.execute("SELECT max(registered_at) FROM ticket WHERE day = ?",
-                                 (today.isoformat(),)).fetchone()[0]
+        last = self.bare.execute(
+            "SELECT max(registered_at) FROM ticket WHERE day = ?", (today.isoformat(),)
+        ).fetchone()[0]
         now = datetime.fromisoformat(last).replace(tzinfo=ZoneInfo("UTC")) + timedelta(minutes=1)
         self.ctx = Context(store, Actor("petugas.l01.1", Role.STAFF), FixedClock(now))
         self.rng = random.Random(12345)
         self.rows = self.bare.execute("SELECT max(rowid) FROM ticket").fetchone()[0]
         self.today = today
-        self.codes = [r[0] for r in self.bare.execute("SELECT code FROM ticket WHERE day = ?", (today.isoformat(),))]
-        self.waiting = [r[0] for r in self.bare.execute(
-            "SELECT id FROM ticket WHERE day = ? AND status = 'waiting'", (today.isoformat(),))]
+        self.codes = [
+            r[0] for r in self.bare.execute("SELECT code FROM ticket WHERE day = ?", (today.isoformat(),))
+        ]
+        self.waiting = [
+            r[0]
+            for r in self.bare.execute(
+                "SELECT id FROM ticket WHERE day = ? AND status = 'waiting'", (today.isoformat(),)
+            )
+        ]
 
     def hist(self) -> tuple[str, str]:
-        return self.bare.execute("SELECT id, receipt_no FROM ticket WHERE rowid = ?",
-                                 (self.rng.randint(1, self.rows),)).fetchone()
+        return self.bare.execute(
+            "SELECT id, receipt_no FROM ticket WHERE rowid = ?", (self.rng.randint(1, self.rows),)
+        ).fetchone()
 
     def ops(self) -> dict[str, Callable[[], Callable[[], Any]]]:
         ctx, rng = self.ctx, self.rng
         return {
-            "queue(today, waiting)": lambda: (lambda: tickets.queue(ctx, status="waiting")),
-            "queue(today)": lambda: (lambda: tickets.queue(ctx)),
-            "queue_entries(today)": lambda: (lambda: queue_view.queue_entries(ctx)),
-            "get(code, ctx)": lambda: (lambda c=rng.choice(self.codes): tickets.get(c, ctx)),
-            "get(receipt_no)": lambda: (lambda r=self.hist()[1]: tickets.get(r)),
-            "get(uuid)": lambda: (lambda t=self.hist()[0]: tickets.get(t)),
+            "queue(today, waiting)": lambda: lambda: tickets.queue(ctx, status="waiting"),
+            "queue(today)": lambda: lambda: tickets.queue(ctx),
+            "queue_entries(today)": lambda: lambda: queue_view.queue_entries(ctx),
+            "get(code, ctx)": lambda: lambda c=rng.choice(self.codes): tickets.get(c, ctx),
+            "get(receipt_no)": lambda: lambda r=self.hist()[1]: tickets.get(r),
+            "get(uuid)": lambda: lambda t=self.hist()[0]: tickets.get(t),
             "people_ahead(waiting)": lambda: (
-                lambda t=Ticket.get_by_id(rng.choice(self.waiting)): tickets.people_ahead(t)),
+                lambda t=Ticket.get_by_id(rng.choice(self.waiting)): tickets.people_ahead(t)
+            ),
         }
 
     def replay(self, statements: list[tuple[str, tuple[Any, ...]]]) -> Callable[[], Any]:
         """The captured statements run with bare sqlite3 (each fetched whole)."""
-        prepared = [(sql, tuple(C._adapt(p) for p in params)) for sql, params in statements
-                    if sql.lstrip().split()[0].upper() == "SELECT"]
+        prepared = [
+            (sql, tuple(C._adapt(p) for p in params))
+            for sql, params in statements
+            if sql.lstrip().split()[0].upper() == "SELECT"
+        ]
 
         def run() -> None:
             for sql, params in prepared:
                 self.bare.execute(sql, params).fetchall()
+
         return run
 
-    def measure(self, name: str, make: Callable[[], Callable[[], Any]], iters: int,
-                warmup: int = 5) -> tuple[C.Stats, C.Stats]:
+    def measure(
+        self, name: str, make: Callable[[], Callable[[], Any]], iters: int, warmup: int = 5
+    ) -> tuple[C.Stats, C.Stats]:
         op_ms: list[float] = []
         base_ms: list[float] = []
         for i in range(warmup + iters):
@@ -126,8 +139,9 @@ class Bench:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--cache", type=Path, default=Path("/tmp/loket-bench-cache"),
-                    help="folder of the cached bench stores")
+    ap.add_argument(
+        "--cache", type=Path, default=Path("/tmp/loket-bench-cache"), help="folder of the cached bench stores"
+    )
     ap.add_argument("--days", type=int, default=1825, help="days of history incl. today (default 1825 = 5 y)")
     ap.add_argument("--per-day", type=int, default=3000, help="tickets per day (default 3000)")
     ap.add_argument("--rebuild", action="store_true", help="rebuild the store even if cached")
@@ -136,14 +150,27 @@ def main(argv: list[str] | None = None) -> int:
     C.bench_args(ap)
     args = ap.parse_args(argv)
 
-    store = args.cache / f"store-{args.days}d" if args.per_day == 3000 else args.cache / f"store-{args.days}d-{args.per_day}"
-    meta = C.bulk_store(store, days=args.days, per_day=args.per_day, today_n=args.per_day, waiting=200,
-                        end_day=END_DAY, rebuild=args.rebuild)
+    store = (
+        args.cache / f"store-{args.days}d"
+        if args.per_day == 3000
+        else args.cache / f"store-{args.days}d-{args.per_day}"
+    )
+    meta = C.bulk_store(
+        store,
+        days=args.days,
+        per_day=args.per_day,
+        today_n=args.per_day,
+        waiting=200,
+        end_day=END_DAY,
+        rebuild=args.rebuild,
+    )
     if args.build_only:
         return 0
     bench = Bench(store, END_DAY)
-    print(f"store: {meta['rows']:,} tickets, {meta['file_bytes'] / 2**30:.2f} GiB ({store}); today {END_DAY} "
-          f"has {len(bench.codes):,} tickets, {len(bench.waiting)} waiting")
+    print(
+        f"store: {meta['rows']:,} tickets, {meta['file_bytes'] / 2**30:.2f} GiB ({store}); today {END_DAY} "
+        f"has {len(bench.codes):,} tickets, {len(bench.waiting)} waiting"
+    )
     print("\n=== EXPLAIN QUERY PLAN (statements captured from one call each) ===")
     problems = bench.plans()
     results = {name: bench.measure(name, make, args.iters) for name, make in bench.ops().items()}
@@ -151,23 +178,44 @@ def main(argv: list[str] | None = None) -> int:
 
     report = C.Report("bench_lookup", store_rows=meta["rows"], days=args.days, per_day=args.per_day)
     print("\n=== RESULTS (ms; ratio = op / the same SQL with bare sqlite3, measured alongside) ===")
-    C.print_table(["operation", "n", "median", "p99", "bare med", "x bare med"],
-                  [[op.name, op.n, op.median, op.p99, base.median, C.ratio(op.median, base.median)]
-                   for op, base in results.values()])
+    C.print_table(
+        ["operation", "n", "median", "p99", "bare med", "x bare med"],
+        [
+            [op.name, op.n, op.median, op.p99, base.median, C.ratio(op.median, base.median)]
+            for op, base in results.values()
+        ],
+    )
     big = meta["rows"] >= 5_000_000
     scale = "" if big else f" (store of {meta['rows']:,} < 5M: indicative)"
     for name, (op, base) in results.items():
         r = C.ratio(op.median, base.median)
         if name == "queue(today, waiting)":
-            report.add(f"today's waiting queue{scale}", op.median, "ms", target=f"< {TARGET_MS:g} ms",
-                       ok=op.median < TARGET_MS, baseline=base.median, ratio=r)
-            report.add(f"today's waiting queue / its bare SQL{scale}", r, "x", target=f"<= {TARGET_RATIO:g}x",
-                       ok=r <= TARGET_RATIO, baseline=base.median, ratio=r)
+            report.add(
+                f"today's waiting queue{scale}",
+                op.median,
+                "ms",
+                target=f"< {TARGET_MS:g} ms",
+                ok=op.median < TARGET_MS,
+                baseline=base.median,
+                ratio=r,
+            )
+            report.add(
+                f"today's waiting queue / its bare SQL{scale}",
+                r,
+                "x",
+                target=f"<= {TARGET_RATIO:g}x",
+                ok=r <= TARGET_RATIO,
+                baseline=base.median,
+                ratio=r,
+            )
         else:
             report.add(name, op.median, "ms", baseline=base.median, ratio=r, p99=op.p99)
     print("\n=== PLAN FINDINGS ===")
-    print("none: every statement uses an index and needs no sort" if not problems
-          else "\n".join(" - " + p for p in dict.fromkeys(problems)))
+    print(
+        "none: every statement uses an index and needs no sort"
+        if not problems
+        else "\n".join(" - " + p for p in dict.fromkeys(problems))
+    )
     report.add("plan problems (information)", float(len(set(problems))), "")
     return report.finish(args.json)
 

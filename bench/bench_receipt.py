@@ -42,7 +42,7 @@ from counter_app.services.setup import initialise  # noqa: E402
 from counter_app.store.connection import close_db  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common as C  # noqa: E402,N812
+import _common as C  # noqa: E402
 
 TARGET_MEDIAN_MS = 20.0
 TARGET_RATIO = 1.2
@@ -126,9 +126,7 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     return (time.perf_counter() - start) * 1000, out
 
 
-def one_receipt(
-    ctx: Context, service: str, name: str, paper: str
-) -> tuple[float, float, bytes, str]:
+def one_receipt(ctx: Context, service: str, name: str, paper: str) -> tuple[float, float, bytes, str]:
     """(register ms, receipt_pdf ms, PDF bytes, ticket id) for one visitor."""
     t_reg, reg = timed(lambda: tickets.register(ctx, service=service, name=name))
     cpu = _cpu[0]
@@ -138,9 +136,7 @@ def one_receipt(
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=300, help="measured iterations (default 300)")
     ap.add_argument("--warmup", type=int, default=10)
     ap.add_argument("--paper", default="80mm", choices=["80mm", "58mm", "a6"])
@@ -211,13 +207,28 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  ratio receipt_pdf / baseline      {render_ratio:6.2f}x")
     ok_time, ok_ratio = med_ours < TARGET_MEDIAN_MS, ratio <= TARGET_RATIO
     report = C.Report("bench_receipt", n=n, paper=args.paper, pdf_kib=round(kib, 1))
-    report.add("register + receipt PDF (median)", med_ours, "ms", target=f"< {TARGET_MEDIAN_MS:g} ms",
-               ok=ok_time, baseline=med_base, ratio=ratio)
-    report.add("register + receipt PDF / bare ReportLab + qrcode", ratio, "x",
-               target=f"<= {TARGET_RATIO}x", ok=ok_ratio, baseline=med_base, ratio=ratio)
+    report.add(
+        "register + receipt PDF (median)",
+        med_ours,
+        "ms",
+        target=f"< {TARGET_MEDIAN_MS:g} ms",
+        ok=ok_time,
+        baseline=med_base,
+        ratio=ratio,
+    )
+    report.add(
+        "register + receipt PDF / bare ReportLab + qrcode",
+        ratio,
+        "x",
+        target=f"<= {TARGET_RATIO}x",
+        ok=ok_ratio,
+        baseline=med_base,
+        ratio=ratio,
+    )
     report.add("  of which register", statistics.median(reg_part), "ms")
-    report.add("  of which receipt_pdf", statistics.median(pdf_part), "ms", baseline=med_base,
-               ratio=render_ratio)
+    report.add(
+        "  of which receipt_pdf", statistics.median(pdf_part), "ms", baseline=med_base, ratio=render_ratio
+    )
     report.add("CPU ours / CPU baseline", statistics.median(ours_cpu) / statistics.median(base_cpu), "x")
     return report.finish(args.json)
 

@@ -25,7 +25,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import _common as C  # noqa: N812  (also puts the project on sys.path)
+import _common as C
 
 from counter_app.core.clock import FixedClock
 from counter_app.core.errors import ValidationError
@@ -42,8 +42,10 @@ TARGET_RATIO = 3.0
 
 def _row_values(ticket_id: str, columns: list[str]) -> tuple:
     """The stored row, as the service wrote it (read back with plain SQL)."""
-    cur = db.execute_sql(f'SELECT {", ".join(chr(34) + c + chr(34) for c in columns)} FROM "ticket" WHERE "id" = ?',
-                         (ticket_id,))
+    cur = db.execute_sql(
+        f'SELECT {", ".join(chr(34) + c + chr(34) for c in columns)} FROM "ticket" WHERE "id" = ?',
+        (ticket_id,),
+    )
     return tuple(cur.fetchone())
 
 
@@ -57,8 +59,12 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=1000, help="measured registrations (default 1000)")
     ap.add_argument("--warmup", type=int, default=20, help="unmeasured first registrations")
-    ap.add_argument("--mix", choices=("realistic", "plain"), default="realistic",
-                    help="realistic: 60%% with NIK, 50%% phone, ~8.5%% priority; plain: name only")
+    ap.add_argument(
+        "--mix",
+        choices=("realistic", "plain"),
+        default="realistic",
+        help="realistic: 60%% with NIK, 50%% phone, ~8.5%% priority; plain: name only",
+    )
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--day", type=date.fromisoformat, default=date(2026, 11, 30))
     ap.add_argument("--dir", type=Path, default=None, help="work folder (default: a new temp dir)")
@@ -149,17 +155,29 @@ def main(argv: list[str] | None = None) -> int:
                     (row[columns.index("day")], t.letter),
                 ).rowcount
                 if not n:
-                    c.execute("INSERT INTO queue_sequence (day, letter, last) VALUES (?, ?, 1)",
-                              (row[columns.index("day")], t.letter))
+                    c.execute(
+                        "INSERT INTO queue_sequence (day, letter, last) VALUES (?, ?, 1)",
+                        (row[columns.index("day")], t.letter),
+                    )
                 else:
-                    c.execute("SELECT last FROM queue_sequence WHERE day = ? AND letter = ?",
-                              (row[columns.index("day")], t.letter)).fetchone()
+                    c.execute(
+                        "SELECT last FROM queue_sequence WHERE day = ? AND letter = ?",
+                        (row[columns.index("day")], t.letter),
+                    ).fetchone()
                 c.execute(ins_ticket, row)
                 c.execute(
                     "INSERT INTO ticket_event (ticket_id, action, from_status, to_status, actor, counter, at, detail)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (ev["ticket_id"], ev["action"], ev["from_status"], ev["to_status"], ev["actor"],
-                     ev["counter"], ev["at"], ev["detail"]),
+                    (
+                        ev["ticket_id"],
+                        ev["action"],
+                        ev["from_status"],
+                        ev["to_status"],
+                        ev["actor"],
+                        ev["counter"],
+                        ev["at"],
+                        ev["detail"],
+                    ),
                 )
                 c.execute(
                     "INSERT INTO outbox (entity, uuid, op, payload, created_at, sent_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -169,7 +187,15 @@ def main(argv: list[str] | None = None) -> int:
                 c.execute(
                     "INSERT INTO audit_log (at, actor, action, subject, detail, prev_hash, hash)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (au["at"], au["actor"], au["action"], au["subject"], au["detail"], au["prev_hash"], au["hash"]),
+                    (
+                        au["at"],
+                        au["actor"],
+                        au["action"],
+                        au["subject"],
+                        au["detail"],
+                        au["prev_hash"],
+                        au["hash"],
+                    ),
                 )
                 c.execute("COMMIT")
 
@@ -184,39 +210,86 @@ def main(argv: list[str] | None = None) -> int:
                 row_ms.append(ms_row)
                 set_ms.append(ms_set)
 
-        svc, brow, bset = (C.Stats("service register", svc_ms), C.Stats("bare INSERT 1 row", row_ms),
-                           C.Stats("bare same write set", set_ms))
-        print(f"bench_register: {args.n} registrations (+{args.warmup} warm-up), mix={args.mix}, "
-              f"day={args.day}, store={work}")
-        print(f"pragmas  synchronous service={sync['service']} bare={sync['bare']} (2 = FULL); "
-              f"journal_mode service={jm['service']} bare={jm['bare']}")
+        svc, brow, bset = (
+            C.Stats("service register", svc_ms),
+            C.Stats("bare INSERT 1 row", row_ms),
+            C.Stats("bare same write set", set_ms),
+        )
+        print(
+            f"bench_register: {args.n} registrations (+{args.warmup} warm-up), mix={args.mix}, "
+            f"day={args.day}, store={work}"
+        )
+        print(
+            f"pragmas  synchronous service={sync['service']} bare={sync['bare']} (2 = FULL); "
+            f"journal_mode service={jm['service']} bare={jm['bare']}"
+        )
         rows = []
         for s in (svc, brow, bset):
-            rows.append([s.name, s.n, s.median, s.p99, s.mean, C.ratio(s.median, brow.median),
-                         C.ratio(s.p99, brow.p99), 1000.0 / s.mean])
+            rows.append(
+                [
+                    s.name,
+                    s.n,
+                    s.median,
+                    s.p99,
+                    s.mean,
+                    C.ratio(s.median, brow.median),
+                    C.ratio(s.p99, brow.p99),
+                    1000.0 / s.mean,
+                ]
+            )
         print()
-        C.print_table(["operation", "n", "median ms", "p99 ms", "mean ms", "x bare med", "x bare p99", "per s"],
-                      rows)
+        C.print_table(
+            ["operation", "n", "median ms", "p99 ms", "mean ms", "x bare med", "x bare p99", "per s"], rows
+        )
         print()
-        print(f"RATIO service/bare-row  median {C.ratio(svc.median, brow.median):.2f}x   "
-              f"p99 {C.ratio(svc.p99, brow.p99):.2f}x")
-        print(f"RATIO service/bare-set  median {C.ratio(svc.median, bset.median):.2f}x   "
-              f"(ORM + validation + hashing overhead over the same SQL writes)")
+        print(
+            f"RATIO service/bare-row  median {C.ratio(svc.median, brow.median):.2f}x   "
+            f"p99 {C.ratio(svc.p99, brow.p99):.2f}x"
+        )
+        print(
+            f"RATIO service/bare-set  median {C.ratio(svc.median, bset.median):.2f}x   "
+            f"(ORM + validation + hashing overhead over the same SQL writes)"
+        )
         report = C.Report("bench_register", n=args.n, mix=args.mix, synchronous=sync, journal_mode=jm)
         r = C.ratio(svc.median, brow.median)
-        report.add("durable registration (median)", svc.median, "ms", target=f"< {TARGET_MEDIAN_MS} ms",
-                   ok=svc.median < TARGET_MEDIAN_MS, baseline=brow.median, ratio=r)
-        report.add("durable registration / bare durable INSERT", r, "x", target=f"<= {TARGET_RATIO}x",
-                   ok=r <= TARGET_RATIO, baseline=brow.median, ratio=r)
-        report.add("service / bare same write set", C.ratio(svc.median, bset.median), "x",
-                   baseline=bset.median, ratio=C.ratio(svc.median, bset.median))
+        report.add(
+            "durable registration (median)",
+            svc.median,
+            "ms",
+            target=f"< {TARGET_MEDIAN_MS} ms",
+            ok=svc.median < TARGET_MEDIAN_MS,
+            baseline=brow.median,
+            ratio=r,
+        )
+        report.add(
+            "durable registration / bare durable INSERT",
+            r,
+            "x",
+            target=f"<= {TARGET_RATIO}x",
+            ok=r <= TARGET_RATIO,
+            baseline=brow.median,
+            ratio=r,
+        )
+        report.add(
+            "service / bare same write set",
+            C.ratio(svc.median, bset.median),
+            "x",
+            baseline=bset.median,
+            ratio=C.ratio(svc.median, bset.median),
+        )
         report.add("registration p99", svc.p99, "ms", baseline=brow.p99, ratio=C.ratio(svc.p99, brow.p99))
 
         # EXPLAIN of every statement one registration runs (with a NIK, so the clash check shows)
         clock.advance(seconds=1)
         with C.capture_sql() as stmts:
-            tickets.register(ctx, service="KTP", name="Siti Aminah", nik=demo._nik(random.Random(7)),
-                             phone=None, priority="")
+            tickets.register(
+                ctx,
+                service="KTP",
+                name="Siti Aminah",
+                nik=demo._nik(random.Random(7)),
+                phone=None,
+                priority="",
+            )
         svc_conn = C.bare_connect(work / "svc" / DB_NAME)
         problems = C.print_plans(svc_conn, "register", stmts)
         print("\nPLAN FINDINGS: " + ("none" if not problems else "\n - " + "\n - ".join(problems)))

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import _common as C  # noqa: N812  (also puts the project on sys.path)
+import _common as C
 
 from counter_app.core.clock import FixedClock
 from counter_app.core.roles import Actor, Role
@@ -62,7 +62,9 @@ def durations(values: list[int]) -> tuple[int, float | None, float | None, float
 
 def bare_summary(conn: sqlite3.Connection, day_from: date, day_to: date) -> tuple[dict[str, Any], bytes]:
     groups: dict[tuple[str, str], dict[str, Any]] = {}
-    for svc, ctr, prio, status, wait, service in conn.execute(BARE_SQL, (day_from.isoformat(), day_to.isoformat())):
+    for svc, ctr, prio, status, wait, service in conn.execute(
+        BARE_SQL, (day_from.isoformat(), day_to.isoformat())
+    ):
         for key in (("service", svc), ("counter", ctr), ("priority", prio), ("total", "")):
             g = groups.get(key)
             if g is None:
@@ -73,8 +75,15 @@ def bare_summary(conn: sqlite3.Connection, day_from: date, day_to: date) -> tupl
                 g["waits"].append(wait)
             if service is not None:
                 g["services"].append(service)
-    figures = {k: {"n": g["n"], "status": g["status"], "wait": durations(g["waits"]),
-                   "service": durations(g["services"])} for k, g in groups.items()}
+    figures = {
+        k: {
+            "n": g["n"],
+            "status": g["status"],
+            "wait": durations(g["waits"]),
+            "service": durations(g["services"]),
+        }
+        for k, g in groups.items()
+    }
     return figures, bare_pdf(figures, day_from, day_to)
 
 
@@ -90,19 +99,40 @@ def bare_pdf(figures: dict[tuple[str, str], dict[str, Any]], day_from: date, day
     def s(v: float | None) -> str:
         return "-" if v is None else f"{v / 60:.1f}"
 
-    story: list[Any] = [Paragraph(f"Rekap harian {day_from} – {day_to}",
-                                  ParagraphStyle("h", fontName=FONT_BOLD, fontSize=14))]
+    story: list[Any] = [
+        Paragraph(f"Rekap harian {day_from} – {day_to}", ParagraphStyle("h", fontName=FONT_BOLD, fontSize=14))
+    ]
     for kind in ("service", "counter", "priority", "total"):
-        rows = [[kind, "tiket", "selesai", "tidak hadir", "tunggu rata", "median", "p90", "layanan median", "p90"]]
+        rows = [
+            [kind, "tiket", "selesai", "tidak hadir", "tunggu rata", "median", "p90", "layanan median", "p90"]
+        ]
         for (k, name), f in sorted(figures.items()):
             if k != kind:
                 continue
             w, sv = f["wait"], f["service"]
-            rows.append([name or "-", str(f["n"]), str(f["status"].get("done", 0)),
-                         str(f["status"].get("no_show", 0)), s(w[1]), s(w[2]), s(w[3]), s(sv[2]), s(sv[3])])
+            rows.append(
+                [
+                    name or "-",
+                    str(f["n"]),
+                    str(f["status"].get("done", 0)),
+                    str(f["status"].get("no_show", 0)),
+                    s(w[1]),
+                    s(w[2]),
+                    s(w[3]),
+                    s(sv[2]),
+                    s(sv[3]),
+                ]
+            )
         table = Table(rows, repeatRows=1)
-        table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 8), ("FONT", (0, 0), (-1, 0), FONT_BOLD, 8),
-                                   ("GRID", (0, 0), (-1, -1), 0.25, (0.5, 0.5, 0.5))]))
+        table.setStyle(
+            TableStyle(
+                [
+                    ("FONT", (0, 0), (-1, -1), FONT, 8),
+                    ("FONT", (0, 0), (-1, 0), FONT_BOLD, 8),
+                    ("GRID", (0, 0), (-1, -1), 0.25, (0.5, 0.5, 0.5)),
+                ]
+            )
+        )
         story.append(table)
     buf = io.BytesIO()
     SimpleDocTemplate(buf, pagesize=A4).build(story)
@@ -117,28 +147,38 @@ def check_same(figures: daily_report.DailyFigures, bare: dict[tuple[str, str], d
             if g.tickets:
                 problems.append(f"{g.key}: {g.tickets} tickets in the report, none in SQL")
             continue
-        if (g.tickets, g.served, g.no_show) != (b["n"], b["status"].get("done", 0), b["status"].get("no_show", 0)):
+        if (g.tickets, g.served, g.no_show) != (
+            b["n"],
+            b["status"].get("done", 0),
+            b["status"].get("no_show", 0),
+        ):
             problems.append(f"{g.key}: counts {(g.tickets, g.served, g.no_show)} != bare")
         for label, ours, theirs in (("wait", g.wait, b["wait"]), ("service", g.service, b["service"])):
-            for stat, a, x in (("mean", ours.mean, theirs[1]), ("median", ours.median, theirs[2]),
-                               ("p90", ours.p90, theirs[3])):
+            for stat, a, x in (
+                ("mean", ours.mean, theirs[1]),
+                ("median", ours.median, theirs[2]),
+                ("p90", ours.p90, theirs[3]),
+            ):
                 if (a is None) != (x is None) or (a is not None and abs(a - x) > 0.01):
                     problems.append(f"{g.key}: {label} {stat} {a} != {x}")
     return problems
 
 
-def measure(label: str, ctx: Context, conn: sqlite3.Connection, day_from: date, day_to: date,
-            reps: int) -> dict[str, Any]:
+def measure(
+    label: str, ctx: Context, conn: sqlite3.Connection, day_from: date, day_to: date, reps: int
+) -> dict[str, Any]:
     ours_ms: list[float] = []
     bare_ms: list[float] = []
     figures = bare = None
     for i in range(reps):
-        for which in (("app", "bare") if i % 2 == 0 else ("bare", "app")):
+        for which in ("app", "bare") if i % 2 == 0 else ("bare", "app"):
             if which == "app":
+
                 def run() -> daily_report.DailyFigures:
                     f = daily_report.daily_figures(ctx, day_from, day_to)
                     daily_report.report_pdf(f)
                     return f
+
                 ms, figures = C.timed(run)
                 ours_ms.append(ms)
             else:
@@ -146,11 +186,17 @@ def measure(label: str, ctx: Context, conn: sqlite3.Connection, day_from: date, 
                 bare_ms.append(ms)
     assert figures is not None and bare is not None
     problems = check_same(figures, bare)
-    out = {"ours": statistics.median(ours_ms), "bare": statistics.median(bare_ms),
-           "tickets": figures.totals.tickets, "agree": not problems}
-    print(f"\n[{label}] {day_from} … {day_to}: {out['tickets']:,} tickets, {reps} runs each: figures + PDF "
-          f"{out['ours']:.0f} ms, bare {out['bare']:.0f} ms ({C.ratio(out['ours'], out['bare']):.2f}x); "
-          f"same numbers: {'yes' if not problems else 'NO'}")
+    out = {
+        "ours": statistics.median(ours_ms),
+        "bare": statistics.median(bare_ms),
+        "tickets": figures.totals.tickets,
+        "agree": not problems,
+    }
+    print(
+        f"\n[{label}] {day_from} … {day_to}: {out['tickets']:,} tickets, {reps} runs each: figures + PDF "
+        f"{out['ours']:.0f} ms, bare {out['bare']:.0f} ms ({C.ratio(out['ours'], out['bare']):.2f}x); "
+        f"same numbers: {'yes' if not problems else 'NO'}"
+    )
     for p in problems[:10]:
         print("  !! " + p)
     return out
@@ -182,11 +228,20 @@ def main(argv: list[str] | None = None) -> int:
         conn.close()
         close_db()
     report = C.Report("bench_report", store_rows=meta["rows"], reps=args.reps)
-    for name, res, target in (("daily summary, 3,000 tickets", one, TARGET_DAY_S),
-                              (f"{args.days}-day summary, {rng['tickets']:,} tickets", rng, TARGET_RANGE_S)):
-        report.add(name, res["ours"], "ms", target=f"< {target * 1000:g} ms",
-                   ok=res["ours"] < target * 1000 and res["agree"], baseline=res["bare"],
-                   ratio=C.ratio(res["ours"], res["bare"]), same_numbers=res["agree"])
+    for name, res, target in (
+        ("daily summary, 3,000 tickets", one, TARGET_DAY_S),
+        (f"{args.days}-day summary, {rng['tickets']:,} tickets", rng, TARGET_RANGE_S),
+    ):
+        report.add(
+            name,
+            res["ours"],
+            "ms",
+            target=f"< {target * 1000:g} ms",
+            ok=res["ours"] < target * 1000 and res["agree"],
+            baseline=res["bare"],
+            ratio=C.ratio(res["ours"], res["bare"]),
+            same_numbers=res["agree"],
+        )
     return report.finish(args.json)
 
 

@@ -24,7 +24,6 @@ Each measurement uses a fresh database; the table prints medians and the ratios.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import pwd
 import shutil
@@ -50,7 +49,7 @@ import httpx  # noqa: E402
 import psycopg  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common as C  # noqa: E402,N812
+import _common as C  # noqa: E402
 
 from counter_app.core.clock import FixedClock  # noqa: E402
 from counter_app.core.roles import Actor, Role  # noqa: E402
@@ -76,8 +75,14 @@ STATUSES = ("waiting", "called", "serving", "done")
 def throwaway_cluster() -> Iterator[str]:
     """initdb + pg_ctl start in a temporary folder (as `postgres` when root); yields an admin
     URL. Default durability settings: this is what a real server pays."""
-    bindir = next((Path(p) for p in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
-                   if (Path(p) / "initdb").exists()), None)
+    bindir = next(
+        (
+            Path(p)
+            for p in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
+            if (Path(p) / "initdb").exists()
+        ),
+        None,
+    )
     if bindir is None:
         sys.exit("no PostgreSQL binaries under /usr/lib/postgresql/*/bin: pass --db-url")
     folder = Path(tempfile.mkdtemp(prefix="loket-bench-pg-"))
@@ -95,8 +100,17 @@ def throwaway_cluster() -> Iterator[str]:
         subprocess.run([*prefix, str(bindir / cmd[0]), *cmd[1:]], check=True, capture_output=True, cwd=folder)
 
     run("initdb", "-D", str(data), "-A", "trust", "-U", "loket", "-E", "UTF8", "--locale=C")
-    run("pg_ctl", "-D", str(data), "-l", str(folder / "log"), "-w", "-o",
-        f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c max_connections=100", "start")
+    run(
+        "pg_ctl",
+        "-D",
+        str(data),
+        "-l",
+        str(folder / "log"),
+        "-w",
+        "-o",
+        f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c max_connections=100",
+        "start",
+    )
     try:
         yield f"postgresql://loket@127.0.0.1:{port}/postgres"
     finally:
@@ -146,16 +160,29 @@ def synthetic_counter(folder: Path, rows: int, per_ticket: int) -> None:
                 break
             at = arrived + timedelta(minutes=5 * step)
             payload = {
-                "id": tid, "day": "2026-11-30", "code": code,
-                "receipt_no": f"PTK-L01-20261130-{code}-{ticket}", "service": "KTP", "device": "L01",
-                "counter": "L01" if step else None, "priority": "", "status": STATUSES[min(step, 3)],
-                "name_masked": "Siti A*****", "arrived_at": arrived.isoformat() + "+00:00",
+                "id": tid,
+                "day": "2026-11-30",
+                "code": code,
+                "receipt_no": f"PTK-L01-20261130-{code}-{ticket}",
+                "service": "KTP",
+                "device": "L01",
+                "counter": "L01" if step else None,
+                "priority": "",
+                "status": STATUSES[min(step, 3)],
+                "name_masked": "Siti A*****",
+                "arrived_at": arrived.isoformat() + "+00:00",
                 "registered_at": arrived.isoformat() + "+00:00",
-                "first_called_at": (arrived + timedelta(minutes=5)).isoformat() + "+00:00" if step >= 1 else None,
+                "first_called_at": (arrived + timedelta(minutes=5)).isoformat() + "+00:00"
+                if step >= 1
+                else None,
                 "started_at": (arrived + timedelta(minutes=10)).isoformat() + "+00:00" if step >= 2 else None,
-                "finished_at": (arrived + timedelta(minutes=15)).isoformat() + "+00:00" if step >= 3 else None,
-                "call_count": 1 if step else 0, "served_by": "petugas" if step else None,
-                "transferred_from": None, "transferred_to": None,
+                "finished_at": (arrived + timedelta(minutes=15)).isoformat() + "+00:00"
+                if step >= 3
+                else None,
+                "call_count": 1 if step else 0,
+                "served_by": "petugas" if step else None,
+                "transferred_from": None,
+                "transferred_to": None,
             }
             values.append(("ticket", tid, "upsert", dump_json(payload), str(at)))
     with db.atomic():
@@ -193,13 +220,29 @@ def server_memory(url: str, counters: int, events: int) -> tuple[float, float, i
         for k in range(events):
             tid = str(uuid.uuid4())
             at = (start + timedelta(seconds=k)).isoformat() + "+00:00"
-            payload = dump_json({"id": tid, "day": "2026-11-30", "code": f"A{k % 999 + 1:03d}",
-                                 "receipt_no": f"PTK-M{i:03d}-20261130-A{k:05d}", "service": "KTP",
-                                 "device": f"M{i:03d}", "counter": None, "priority": "", "status": "waiting",
-                                 "name_masked": "Siti A*****", "arrived_at": at, "registered_at": at,
-                                 "first_called_at": None, "started_at": None, "finished_at": None,
-                                 "call_count": 0, "served_by": None, "transferred_from": None,
-                                 "transferred_to": None})
+            payload = dump_json(
+                {
+                    "id": tid,
+                    "day": "2026-11-30",
+                    "code": f"A{k % 999 + 1:03d}",
+                    "receipt_no": f"PTK-M{i:03d}-20261130-A{k:05d}",
+                    "service": "KTP",
+                    "device": f"M{i:03d}",
+                    "counter": None,
+                    "priority": "",
+                    "status": "waiting",
+                    "name_masked": "Siti A*****",
+                    "arrived_at": at,
+                    "registered_at": at,
+                    "first_called_at": None,
+                    "started_at": None,
+                    "finished_at": None,
+                    "call_count": 0,
+                    "served_by": None,
+                    "transferred_from": None,
+                    "transferred_to": None,
+                }
+            )
             rows.append((k + 1, "ticket", tid, "upsert", payload, at))
         bodies.append(push_body(f"PTK-M{i:03d}", str(uuid.uuid4()), rows))
     with server_process(url, keep=True) as (base, process):
@@ -235,7 +278,9 @@ def server_process(url: str, keep: bool = False) -> Iterator[Any]:
         port = s.getsockname()[1]
     process = subprocess.Popen(
         [sys.executable, "-m", "counter_app.server", "--db-url", url, "--port", str(port)],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -292,9 +337,12 @@ def bare_copy(folder: Path, url: str, *, latest_only: bool) -> tuple[float, int]
     now = datetime.now().isoformat()
     with psycopg.connect(url) as conn:
         t0 = time.perf_counter()
-        with conn.cursor() as cur, cur.copy(
-            f"COPY {table} (device, entity, uuid, seq, op, payload, created_at, day, received_at) FROM STDIN"
-        ) as copy:
+        with (
+            conn.cursor() as cur,
+            cur.copy(
+                f"COPY {table} (device, entity, uuid, seq, op, payload, created_at, day, received_at) FROM STDIN"
+            ) as copy,
+        ):
             for entity, uid, seq, op, payload, created in rows:
                 copy.write_row(("PTK-L01", entity, uid, seq, op, payload, created, "2026-11-30", now))
         conn.commit()
@@ -305,7 +353,9 @@ def bare_copy(folder: Path, url: str, *, latest_only: bool) -> tuple[float, int]
 def typical_night(tmp: Path, url: str, visits: int) -> tuple[float, dict[str, Any]]:
     folder = tmp / f"night-{uuid.uuid4().hex[:6]}"
     clock = FixedClock(datetime(2026, 11, 30, 8, 0, tzinfo=WIB))
-    initialise(folder, counter="L01", admin="admin", admin_password="rahasia-admin-1", by="bench", clock=clock)
+    initialise(
+        folder, counter="L01", admin="admin", admin_password="rahasia-admin-1", by="bench", clock=clock
+    )
     C.no_quotas(folder)
     ctx = Context(folder, Actor("admin", Role.ADMIN, 1), clock)
     run_demo(ctx, date(2026, 11, 27), visits, seed=7)
@@ -351,8 +401,14 @@ def main(argv: list[str] | None = None) -> int:
         with cluster as admin_url:
             dbs = Databases(admin_url)
             try:
-                print(f"PostgreSQL: {admin_url.rsplit('@', 1)[-1]}   rows: {args.rows:,}   batch: {args.batch}")
-                sets = (("4 rows per ticket", 4), ("all rows distinct", 1)) if args.distinct else (("4 rows per ticket", 4),)
+                print(
+                    f"PostgreSQL: {admin_url.rsplit('@', 1)[-1]}   rows: {args.rows:,}   batch: {args.batch}"
+                )
+                sets = (
+                    (("4 rows per ticket", 4), ("all rows distinct", 1))
+                    if args.distinct
+                    else (("4 rows per ticket", 4),)
+                )
                 for label, per_ticket in sets:
                     folder = tmp / f"counter-{per_ticket}"
                     synthetic_counter(folder, args.rows, per_ticket)
@@ -372,36 +428,68 @@ def main(argv: list[str] | None = None) -> int:
                         "ratio_vs_copy_latest": round(median(e2e) / median(copy_latest), 2),
                         "rows_per_s": round(args.rows / median(e2e)),
                     }
-                    print(f"\n{label}: push {args.rows:,} rows end to end {row['end_to_end_s']:.2f} s "
-                          f"({row['rows_per_s']:,} rows/s), {stored:,} records kept")
-                    print(f"  bare COPY of the {args.rows:,} rows     {row['copy_all_rows_s']:.2f} s   "
-                          f"ratio {row['ratio_vs_copy_all']:.2f}×")
-                    print(f"  bare COPY of the {stored:,} kept rows  {row['copy_latest_rows_s']:.2f} s   "
-                          f"ratio {row['ratio_vs_copy_latest']:.2f}×")
+                    print(
+                        f"\n{label}: push {args.rows:,} rows end to end {row['end_to_end_s']:.2f} s "
+                        f"({row['rows_per_s']:,} rows/s), {stored:,} records kept"
+                    )
+                    print(
+                        f"  bare COPY of the {args.rows:,} rows     {row['copy_all_rows_s']:.2f} s   "
+                        f"ratio {row['ratio_vs_copy_all']:.2f}×"
+                    )
+                    print(
+                        f"  bare COPY of the {stored:,} kept rows  {row['copy_latest_rows_s']:.2f} s   "
+                        f"ratio {row['ratio_vs_copy_latest']:.2f}×"
+                    )
                     r = median(e2e) / median(copy_all)
-                    report.add(f"sync {args.rows:,} events ({label}) / raw COPY of the same rows", r, "x",
-                               target="<= 2x" if per_ticket == 4 else "", ok=(r <= 2.0) if per_ticket == 4 else None,
-                               baseline=median(copy_all), ratio=r, seconds=median(e2e))
+                    report.add(
+                        f"sync {args.rows:,} events ({label}) / raw COPY of the same rows",
+                        r,
+                        "x",
+                        target="<= 2x" if per_ticket == 4 else "",
+                        ok=(r <= 2.0) if per_ticket == 4 else None,
+                        baseline=median(copy_all),
+                        ratio=r,
+                        seconds=median(e2e),
+                    )
                     if per_ticket == 4 and args.repeat > 1:
                         args.repeat = 1  # the all-distinct set is information: once
 
                 hwm, secs, answered = server_memory(dbs.fresh(), args.counters, args.events)
-                print(f"\nserver memory: {args.counters} counters x {args.events:,} events at once: peak RSS "
-                      f"{hwm:.0f} MB, {secs:.1f} s, {answered}/{args.counters} answered 200")
+                print(
+                    f"\nserver memory: {args.counters} counters x {args.events:,} events at once: peak RSS "
+                    f"{hwm:.0f} MB, {secs:.1f} s, {answered}/{args.counters} answered 200"
+                )
                 full = args.counters == 200 and args.events == 3000
-                report.add(f"server peak RSS, {args.counters} counters x {args.events:,} events at once"
-                           + ("" if full else " (not the issue's size)"), hwm, "MB", target="< 150 MB",
-                           ok=hwm < 150 and answered == args.counters, seconds=secs, answered=answered)
+                report.add(
+                    f"server peak RSS, {args.counters} counters x {args.events:,} events at once"
+                    + ("" if full else " (not the issue's size)"),
+                    hwm,
+                    "MB",
+                    target="< 150 MB",
+                    ok=hwm < 150 and answered == args.counters,
+                    seconds=secs,
+                    answered=answered,
+                )
 
-                for store_label, url_of in [] if not args.nights else (("PostgreSQL", lambda: dbs.fresh()),
-                                            ("SQLite", lambda: f"sqlite:///{tmp / uuid.uuid4().hex / 'server.sqlite3'}")):
+                for store_label, url_of in (
+                    []
+                    if not args.nights
+                    else (
+                        ("PostgreSQL", lambda: dbs.fresh()),
+                        ("SQLite", lambda: f"sqlite:///{tmp / uuid.uuid4().hex / 'server.sqlite3'}"),
+                    )
+                ):
                     times, last = [], {}
                     for _ in range(args.repeat):
                         seconds, last = typical_night(tmp, url_of(), args.visits)
                         times.append(seconds)
-                    report.add(f"typical night run_sync -> {store_label}", median(times), "s", pushed=last["pushed"])
-                    print(f"\ntypical night ({args.visits:,} visits, {last['pushed']:,} outbox rows) "
-                          f"→ {store_label}: run_sync {median(times):.2f} s  (target < 5 s)")
+                    report.add(
+                        f"typical night run_sync -> {store_label}", median(times), "s", pushed=last["pushed"]
+                    )
+                    print(
+                        f"\ntypical night ({args.visits:,} visits, {last['pushed']:,} outbox rows) "
+                        f"→ {store_label}: run_sync {median(times):.2f} s  (target < 5 s)"
+                    )
             finally:
                 dbs.drop_all()
     finally:

@@ -40,8 +40,11 @@ def figures(doc: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
         for f in bench.get("figures", []):
             out[(bench.get("bench", bench.get("script", "?")), f["figure"])] = f
         if not bench.get("figures"):
-            out[(bench.get("bench", "?"), "(no figures)")] = {"figure": "(no figures)", "error": bench.get("error"),
-                                                             "pass": False}
+            out[(bench.get("bench", "?"), "(no figures)")] = {
+                "figure": "(no figures)",
+                "error": bench.get("error"),
+                "pass": False,
+            }
     return out
 
 

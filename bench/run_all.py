@@ -23,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -74,8 +74,11 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 doc = json.loads(out.read_text(encoding="utf-8"))
             except (OSError, ValueError):
-                doc = {"bench": script.removesuffix(".py"), "figures": [],
-                       "error": f"no figures: the script exited {rc} before reporting"}
+                doc = {
+                    "bench": script.removesuffix(".py"),
+                    "figures": [],
+                    "error": f"no figures: the script exited {rc} before reporting",
+                }
             doc.update(script=script, exit_code=rc, seconds=round(secs, 1), pass_=rc == 0)
             doc["pass"] = doc.pop("pass_")
             results.append(doc)
@@ -83,17 +86,24 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n{'=' * 100}\nrun_all ({'quick' if args.quick else 'full'}):")
     for doc in results:
         missed = [f["figure"] for f in doc["figures"] if f.get("pass") is False]
-        state = "PASS" if doc["pass"] else (f"FAIL ({len(missed)} missed)" if missed else f"FAILED rc={doc['exit_code']}")
+        state = (
+            "PASS"
+            if doc["pass"]
+            else (f"FAIL ({len(missed)} missed)" if missed else f"FAILED rc={doc['exit_code']}")
+        )
         print(f"  {doc['script']:<20} {state:<16} {doc['seconds']:7.1f} s")
         for name in missed:
             print(f"      missed: {name}")
     ok = all(doc["pass"] for doc in results)
     if args.json:
         document = {
-            "run_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "run_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "quick": args.quick,
-            "machine": {"cpus": os.cpu_count(), "load_avg": [round(x, 2) for x in os.getloadavg()],
-                        "python": platform.python_version()},
+            "machine": {
+                "cpus": os.cpu_count(),
+                "load_avg": [round(x, 2) for x in os.getloadavg()],
+                "python": platform.python_version(),
+            },
             "pass": ok,
             "benchmarks": results,
         }

@@ -38,8 +38,21 @@ from counter_app.services.views import TicketView
 Handler = Callable[[argparse.Namespace, "Session"], int]
 COMMANDS: dict[str, Handler] = {}
 # Commands that work on the site's live queue when a hub is configured (DESIGN.md §9)
-LIVE_COMMANDS = frozenset({"register", "queue", "call-next", "recall", "start", "finish", "no-show",
-                           "cancel", "requeue", "transfer", "status"})
+LIVE_COMMANDS = frozenset(
+    {
+        "register",
+        "queue",
+        "call-next",
+        "recall",
+        "start",
+        "finish",
+        "no-show",
+        "cancel",
+        "requeue",
+        "transfer",
+        "status",
+    }
+)
 
 
 class UsageError(ValidationError):
@@ -128,8 +141,11 @@ def ticket_json(ticket: TicketView, tz: str = "Asia/Pontianak") -> dict[str, Any
 
 
 CLI_STATUS_KEYS = {"live": "cli.status.live", "offline": "cli.status.offline", "local": "cli.status.local"}
-AUDIT_REASON_KEYS = {"damaged": "audit.reason.damaged", "altered": "audit.reason.altered",
-                     "unlinked": "audit.reason.unlinked"}
+AUDIT_REASON_KEYS = {
+    "damaged": "audit.reason.damaged",
+    "altered": "audit.reason.altered",
+    "unlinked": "audit.reason.unlinked",
+}
 CALENDAR_SOURCE_KEYS = {"national": "calendar.source.national", "site": "calendar.source.site"}
 
 
@@ -200,8 +216,12 @@ def build_parser() -> ArgParser:
 
     p = sub.add_parser("call-next", parents=[common], help=t("cli.help.call_next"))
     p.add_argument("--counter")
-    for name, help_key in (("recall", "cli.help.recall"), ("start", "cli.help.start"),
-                           ("no-show", "cli.help.no_show"), ("requeue", "cli.help.requeue")):
+    for name, help_key in (
+        ("recall", "cli.help.recall"),
+        ("start", "cli.help.start"),
+        ("no-show", "cli.help.no_show"),
+        ("requeue", "cli.help.requeue"),
+    ):
         p = sub.add_parser(name, parents=[common], help=t(help_key))
         p.add_argument("id")
     p = sub.add_parser("finish", parents=[common], help=t("cli.help.finish"))
@@ -496,9 +516,11 @@ def cmd_queue(args: argparse.Namespace, s: Session) -> int:
     rows = tickets.queue(ctx, day, args.status, args.service)
     s.emit(
         [ticket_json(r, ctx.tz) for r in rows],
-        lambda: "\n".join([t("cli.queue.header")] + [ticket_line(r, ctx.tz) for r in rows])
-        if rows
-        else t("cli.queue.empty"),
+        lambda: (
+            "\n".join([t("cli.queue.header")] + [ticket_line(r, ctx.tz) for r in rows])
+            if rows
+            else t("cli.queue.empty")
+        ),
     )
     return Exit.DONE
 
@@ -508,8 +530,12 @@ def cmd_status(args: argparse.Namespace, s: Session) -> int:
     from counter_app.services import live_queue
 
     doc = live_queue.status(s.context())
-    s.emit(doc, lambda: t(CLI_STATUS_KEYS[doc["mode"]], hub=doc["hub"] or "", last=doc["last_event"],
-                          backlog=doc["backlog"]))
+    s.emit(
+        doc,
+        lambda: t(
+            CLI_STATUS_KEYS[doc["mode"]], hub=doc["hub"] or "", last=doc["last_event"], backlog=doc["backlog"]
+        ),
+    )
     return Exit.DONE
 
 
@@ -563,9 +589,7 @@ def cmd_report(args: argparse.Namespace, s: Session) -> int:
         if args.out or args.xlsx or args.csv or args.counter:
             raise UsageError("cli.report_server_only")
         day_to = parse_date(args.to).isoformat() if args.to else None
-        data = sync.server_daily_report(
-            ctx, parse_date(args.date).isoformat(), day_to, server=args.server
-        )
+        data = sync.server_daily_report(ctx, parse_date(args.date).isoformat(), day_to, server=args.server)
         s.emit(data, lambda: sync.consolidated_text(data, lang))
         return Exit.DONE
     figures = daily_report.daily_figures(
@@ -608,9 +632,16 @@ def cmd_audit(args: argparse.Namespace, s: Session) -> int:
 
     ctx = s.context()
     result = check_chain_for(ctx.actor)  # a damaged row is reported with its sequence number, never raised
-    text = (t("cli.audit.ok", count=result.entries) if result.intact else
-            t("cli.audit.damaged", count=result.entries, id=result.broken_at,
-              reason=t(AUDIT_REASON_KEYS[result.reason])))
+    text = (
+        t("cli.audit.ok", count=result.entries)
+        if result.intact
+        else t(
+            "cli.audit.damaged",
+            count=result.entries,
+            id=result.broken_at,
+            reason=t(AUDIT_REASON_KEYS[result.reason]),
+        )
+    )
     if args.server is None:
         s.emit(result.to_json(), text)
         return Exit.DONE if result.intact else Exit.NO
@@ -640,11 +671,18 @@ def cmd_staff(args: argparse.Namespace, s: Session) -> int:
     ctx = s.context()
     if args.action == "list":
         rows = accounts.list_staff(ctx)
-        data = [{"username": r.username, "role": r.role, "active": r.active,
-                 "locked": staff.is_locked(ctx, r)} for r in rows]
-        s.emit(data, lambda: "\n".join(
-            f"{d['username']:<20}{d['role']:<12}{'aktif' if d['active'] else '-':<7}"
-            f"{t('cli.staff.locked') if d['locked'] else ''}".rstrip() for d in data))
+        data = [
+            {"username": r.username, "role": r.role, "active": r.active, "locked": staff.is_locked(ctx, r)}
+            for r in rows
+        ]
+        s.emit(
+            data,
+            lambda: "\n".join(
+                f"{d['username']:<20}{d['role']:<12}{'aktif' if d['active'] else '-':<7}"
+                f"{t('cli.staff.locked') if d['locked'] else ''}".rstrip()
+                for d in data
+            ),
+        )
         return 0
     if not args.username:
         raise ValidationError("cli.username_required", field="username")
@@ -694,9 +732,17 @@ def cmd_voice(args: argparse.Namespace, s: Session) -> int:
     out = check_out(args.out)
     rendered = voice.render(args.code, args.counter, args.spoken, chime=chime, voice_dir=folder)
     write_file(out, rendered.wav)
-    s.emit(rendered.announcement.to_json() | {"files": [str(f) for f in rendered.files], "out": str(out),
-           "rate": rendered.rate, "frames": rendered.frames, "seconds": round(rendered.seconds, 3)},
-           t("voice.written", path=str(out), seconds=f"{rendered.seconds:.2f}"))
+    s.emit(
+        rendered.announcement.to_json()
+        | {
+            "files": [str(f) for f in rendered.files],
+            "out": str(out),
+            "rate": rendered.rate,
+            "frames": rendered.frames,
+            "seconds": round(rendered.seconds, 3),
+        },
+        t("voice.written", path=str(out), seconds=f"{rendered.seconds:.2f}"),
+    )
     return Exit.DONE
 
 
@@ -753,8 +799,12 @@ def _add_survey_commands(sub: Any, common: ArgParser) -> None:
     p = acts.add_parser("add", parents=[common], help=t("cli.help.complaint_add"))
     p.add_argument("--channel", required=True, help="langsung|telepon|whatsapp|kotak_saran|lapor")
     p.add_argument("--category", required=True)
-    p.add_argument("--class", dest="classification", required=True,
-                   help="ringan|normatif|tidak_berkadar_pengawasan|berkadar_pengawasan")
+    p.add_argument(
+        "--class",
+        dest="classification",
+        required=True,
+        help="ringan|normatif|tidak_berkadar_pengawasan|berkadar_pengawasan",
+    )
     p.add_argument("--text", required=True)
     p.add_argument("--ticket", metavar="ID|RECEIPT|CODE")
     p.add_argument("--service", metavar="CODE")
@@ -775,8 +825,14 @@ def _add_survey_commands(sub: Any, common: ArgParser) -> None:
     p.add_argument("ref", metavar="ID|NUMBER")
     p.add_argument("--note")
     p = acts.add_parser("deadlines", parents=[common], help=t("cli.help.complaint_deadlines"))
-    p.add_argument("--set", dest="set_days", action="append", default=[], metavar="RULE=DAYS",
-                   help=t("cli.help.deadlines_set"))
+    p.add_argument(
+        "--set",
+        dest="set_days",
+        action="append",
+        default=[],
+        metavar="RULE=DAYS",
+        help=t("cli.help.deadlines_set"),
+    )
     p.add_argument("--hours", dest="set_hours", action="append", default=[], metavar="CLASS=HOURS")
     p.add_argument("--reset", action="append", default=[], metavar="RULE")
     p.add_argument("--cuti-bersama", choices=["on", "off"], help=t("cli.help.deadlines_cuti"))
@@ -797,23 +853,44 @@ def cmd_survey(args: argparse.Namespace, s: Session) -> int:
     if args.survey == "import":
         # a bad file raises survey_import.CsvRejected (a ValidationError): every row error goes
         # to stderr through main()'s one error path, exit 2, nothing imported
-        result = survey_import.import_csv(ctx, Path(args.file), allow_duplicate=args.allow_duplicate,
-                                          mapping=args.map)
+        result = survey_import.import_csv(
+            ctx, Path(args.file), allow_duplicate=args.allow_duplicate, mapping=args.map
+        )
         data = result.to_json()
-        s.emit(data, t("survey.cli.imported", imported=result.imported, incomplete=result.incomplete,
-                       first=data["first_day"], last=data["last_day"])
-               + "\n" + t("survey.cli.mapping", mapping=result.mapping_text()))
+        s.emit(
+            data,
+            t(
+                "survey.cli.imported",
+                imported=result.imported,
+                incomplete=result.incomplete,
+                first=data["first_day"],
+                last=data["last_day"],
+            )
+            + "\n"
+            + t("survey.cli.mapping", mapping=result.mapping_text()),
+        )
         return 0
     from counter_app.documents.skm_report_pdf import render
 
     snapshot = skm_report.report_snapshot(
-        ctx, parse_date(args.date_from), parse_date(args.date_to),
-        service=args.service, agency=args.agency, counter=args.counter,
+        ctx,
+        parse_date(args.date_from),
+        parse_date(args.date_to),
+        service=args.service,
+        agency=args.agency,
+        counter=args.counter,
     )
     out = Path(args.out)
     write_file(out, render(snapshot, i18n.language()))
-    s.emit({"path": str(out), "ikm": snapshot["ikm"], "grade": snapshot["grade"],
-            "respondents": snapshot["respondents"]}, t("survey.cli.report_written", path=str(out)))
+    s.emit(
+        {
+            "path": str(out),
+            "ikm": snapshot["ikm"],
+            "grade": snapshot["grade"],
+            "respondents": snapshot["respondents"],
+        },
+        t("survey.cli.report_written", path=str(out)),
+    )
     return 0
 
 
@@ -823,8 +900,12 @@ def cmd_ikm(args: argparse.Namespace, s: Session) -> int:
 
     ctx = s.context()
     data = skm_report.ikm(
-        ctx, parse_date(args.date_from), parse_date(args.date_to),
-        service=args.service, agency=args.agency, counter=args.counter,
+        ctx,
+        parse_date(args.date_from),
+        parse_date(args.date_to),
+        service=args.service,
+        agency=args.agency,
+        counter=args.counter,
     )
     s.emit(data, lambda: report_text.format_ikm(data, i18n.language()))
     return Exit.DONE
@@ -837,8 +918,14 @@ def cmd_complaint(args: argparse.Namespace, s: Session) -> int:
     ctx = s.context()
     if args.complaint == "add":
         row = complaints.add(
-            ctx, channel=args.channel, category=args.category, classification=args.classification,
-            text=args.text, ticket=args.ticket, service=args.service, contact=args.contact,
+            ctx,
+            channel=args.channel,
+            category=args.category,
+            classification=args.classification,
+            text=args.text,
+            ticket=args.ticket,
+            service=args.service,
+            contact=args.contact,
             contact_consent=args.consent,
         )
         view = complaints.detail(ctx, row.id)
@@ -846,8 +933,10 @@ def cmd_complaint(args: argparse.Namespace, s: Session) -> int:
             from counter_app.services import site_calendar
 
             print(site_calendar.estimate_text(list(view.estimated_years)), file=sys.stderr)
-        s.emit(view.to_json(), t("complaint.cli.added", number=view.number,
-                                 deadline=local_time_text(view.deadline_at, ctx.tz)))
+        s.emit(
+            view.to_json(),
+            t("complaint.cli.added", number=view.number, deadline=local_time_text(view.deadline_at, ctx.tz)),
+        )
         return Exit.DONE
     if args.complaint == "verify":
         row = complaints.verify(ctx, args.ref, args.note)
@@ -859,29 +948,47 @@ def cmd_complaint(args: argparse.Namespace, s: Session) -> int:
     if args.complaint == "respond":
         row = complaints.respond(ctx, args.ref, args.action, args.status)
         view = complaints.detail(ctx, row.id)
-        s.emit(view.to_json(), t("complaint.cli.responded", number=view.number,
-                                 status=t(i18n.COMPLAINT_STATUS_KEYS[view.status])))
+        s.emit(
+            view.to_json(),
+            t(
+                "complaint.cli.responded",
+                number=view.number,
+                status=t(i18n.COMPLAINT_STATUS_KEYS[view.status]),
+            ),
+        )
         return Exit.DONE
     views = complaints.list_complaints(
-        ctx, status=args.status, open_only=args.open, overdue_only=args.overdue,
+        ctx,
+        status=args.status,
+        open_only=args.open,
+        overdue_only=args.overdue,
         date_from=parse_date(args.date_from) if args.date_from else None,
         date_to=parse_date(args.date_to) if args.date_to else None,
     )
 
     def line(v: Any) -> str:
-        flag = f"  {t('complaint.overdue')}" if v.overdue else (f"  ({t('complaint.late')})" if v.late else "")
+        flag = (
+            f"  {t('complaint.overdue')}" if v.overdue else (f"  ({t('complaint.late')})" if v.late else "")
+        )
         # each SP4N-LAPOR! milestone overdue on its own
         if v.verification_overdue:
             flag += f"  {t('complaint.verification_overdue')}"
         if v.first_response_overdue:
             flag += f"  {t('complaint.first_response_overdue')}"
-        return (f"{v.number:<25}{local_time_text(v.received_at, ctx.tz):<18}"
-                f"{local_time_text(v.deadline_at, ctx.tz):<18}{t(i18n.COMPLAINT_STATUS_KEYS[v.status]):<10}"
-                f"{t(i18n.COMPLAINT_CLASS_KEYS[v.classification])}{flag}")
+        return (
+            f"{v.number:<25}{local_time_text(v.received_at, ctx.tz):<18}"
+            f"{local_time_text(v.deadline_at, ctx.tz):<18}{t(i18n.COMPLAINT_STATUS_KEYS[v.status]):<10}"
+            f"{t(i18n.COMPLAINT_CLASS_KEYS[v.classification])}{flag}"
+        )
 
-    s.emit([v.to_json() for v in views],
-           lambda: "\n".join([t("complaint.cli.header")] + [line(v) for v in views])
-           if views else t("complaint.cli.empty"))
+    s.emit(
+        [v.to_json() for v in views],
+        lambda: (
+            "\n".join([t("complaint.cli.header")] + [line(v) for v in views])
+            if views
+            else t("complaint.cli.empty")
+        ),
+    )
     return Exit.DONE
 
 
@@ -904,7 +1011,10 @@ def _complaint_deadlines(args: argparse.Namespace, s: Session) -> int:
     days, hours = _rule_pairs(args.set_days), _rule_pairs(args.set_hours)
     if days or hours or args.reset or args.cuti_bersama:  # all kept, or none
         site_calendar.change_rules(
-            ctx, working_days=days, hours=hours, reset=[r.strip().lower() for r in args.reset],
+            ctx,
+            working_days=days,
+            hours=hours,
+            reset=[r.strip().lower() for r in args.reset],
             cuti_bersama=None if args.cuti_bersama is None else args.cuti_bersama == "on",
         )
     rules = site_calendar.rules_of(ctx)
@@ -912,10 +1022,15 @@ def _complaint_deadlines(args: argparse.Namespace, s: Session) -> int:
 
     def text() -> str:
         def rule(r: Any) -> str:
-            return (t("complaint.cli.rule_hours", n=r.hours) if r.hours is not None
-                    else t("complaint.cli.rule_days", n=r.working_days))
+            return (
+                t("complaint.cli.rule_hours", n=r.hours)
+                if r.hours is not None
+                else t("complaint.cli.rule_days", n=r.working_days)
+            )
 
-        lines = [f"{t(i18n.COMPLAINT_CLASS_KEYS[c.value]):<32}{rule(rules.by_class[c])}" for c in ComplaintClass]
+        lines = [
+            f"{t(i18n.COMPLAINT_CLASS_KEYS[c.value]):<32}{rule(rules.by_class[c])}" for c in ComplaintClass
+        ]
         lines += [f"{t(i18n.MILESTONE_KEYS[m.value]):<32}{rule(rules.milestones[m])}" for m in Milestone]
         lines.append(t("complaint.cli.cuti_on" if rules.cuti_bersama else "complaint.cli.cuti_off"))
         return "\n".join(lines)
@@ -978,14 +1093,19 @@ def cmd_service_standard(args: argparse.Namespace, s: Session) -> int:
         blocks = []
         for d in data:
             rows = [f"{d['code']} — {d['name']} ({d['agency']})"]
-            for key, label_key in (("legal_basis", "standard.legal_basis"), ("requirements", "standard.requirements"),
-                                   ("procedure", "standard.procedure")):
+            for key, label_key in (
+                ("legal_basis", "standard.legal_basis"),
+                ("requirements", "standard.requirements"),
+                ("procedure", "standard.procedure"),
+            ):
                 rows.append(f"  {t(label_key)}: " + "; ".join(d[key]) if d[key] else f"  {t(label_key)}: —")
             rows.append(f"  {t('standard.completion')}: {d['completion'] or '—'}")
             rows.append(f"  {t('standard.fee')}: {d['fee_text']}")
             rows.append(f"  {t('standard.product')}: {d['product'] or '—'}")
             rows.append(f"  {t('standard.hours')}: {d['hours'] or '—'}")
-            quota = t("standard.quota_value", n=d["daily_quota"]) if d["daily_quota"] else t("standard.no_quota")
+            quota = (
+                t("standard.quota_value", n=d["daily_quota"]) if d["daily_quota"] else t("standard.no_quota")
+            )
             rows.append(f"  {t('standard.quota')}: {quota}")
             blocks.append("\n".join(rows))
         return "\n\n".join(blocks)
@@ -1037,8 +1157,10 @@ def cmd_privacy(args: argparse.Namespace, s: Session) -> int:
         if not files:
             s.emit({"subject": who.shown, "files": []}, t("privacy.nothing", shown=who.shown))
             return Exit.NO
-        s.emit({"subject": who.shown, "files": [str(f) for f in files]},
-               t("privacy.cli.exported", files=", ".join(str(f) for f in files)))
+        s.emit(
+            {"subject": who.shown, "files": [str(f) for f in files]},
+            t("privacy.cli.exported", files=", ".join(str(f) for f in files)),
+        )
         return Exit.DONE
     erasure = privacy.erase(ctx, who, args.reason)
     lines = [t("privacy.cli.erased", **erasure.counts.to_json())]
@@ -1087,10 +1209,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         # A file the command was given or writes (a full disk was made a StoreError above).
         detail = exc.strerror or type(exc).__name__
-        print(t("cli.error", message=t("cli.os_error", path=exc.filename or "", detail=detail)),
-              file=sys.stderr)
+        print(
+            t("cli.error", message=t("cli.os_error", path=exc.filename or "", detail=detail)), file=sys.stderr
+        )
         return Exit.BAD_INPUT
-    except Exception as exc:  # noqa: BLE001 - the one place a bug is reported as a bug
+    except Exception as exc:
         return _bug(exc, data_dir)
     finally:
         usecase.close_thread_store()

@@ -11,23 +11,22 @@ os.environ.pop("COUNTER_APP_DATA_DIR", None)
 # CLI processes the tests start, instead of showing a hole.
 os.environ.setdefault("LOKET_I18N_STRICT", "1")
 
-from collections.abc import Iterator  # noqa: E402
-from dataclasses import replace  # noqa: E402
-from datetime import datetime  # noqa: E402
-from pathlib import Path  # noqa: E402
-from zoneinfo import ZoneInfo  # noqa: E402
+import gc
+import sys
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
-import gc  # noqa: E402
-import sys  # noqa: E402
+import pytest
 
-import pytest  # noqa: E402
-
-from counter_app.core import i18n  # noqa: E402
-from counter_app.core.clock import FixedClock  # noqa: E402
-from counter_app.core.roles import Actor, Role  # noqa: E402
-from counter_app.services.context import Context  # noqa: E402
-from counter_app.services.setup import initialise  # noqa: E402
-from counter_app.store.connection import close_db  # noqa: E402
+from counter_app.core import i18n
+from counter_app.core.clock import FixedClock
+from counter_app.core.roles import Actor, Role
+from counter_app.services.context import Context
+from counter_app.services.setup import initialise
+from counter_app.store.connection import close_db
 
 WIB = ZoneInfo("Asia/Pontianak")
 ADMIN_PASSWORD = "rahasia-admin-1"

@@ -21,7 +21,9 @@ WIB = ZoneInfo("Asia/Pontianak")
 REGISTER_FIELDS = {"id", "code", "receipt_no", "service", "status", "registered_at"}
 
 
-def run(data_dir: Path | None, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    data_dir: Path | None, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("COUNTER_APP_")}
     base.update(env or {})
     cmd = [sys.executable, "-m", "counter_app"]
@@ -84,11 +86,22 @@ def test_init_creates_a_store_once(tmp_path: Path) -> None:
 
 def test_init_with_an_admin(tmp_path: Path) -> None:
     folder = tmp_path / "fresh"
-    proc = run(folder, "init", "--site", "ptk", "--counter", "L02", "--admin", "Admin", "--admin-password", "rahasia-admin-1")
+    proc = run(
+        folder,
+        "init",
+        "--site",
+        "ptk",
+        "--counter",
+        "L02",
+        "--admin",
+        "Admin",
+        "--admin-password",
+        "rahasia-admin-1",
+    )
     assert proc.returncode == 0, proc.stderr
     con = sqlite3.connect(folder / DB_NAME)
     try:
-        (username, role, hash_), = con.execute("SELECT username, role, password_hash FROM staff").fetchall()
+        ((username, role, hash_),) = con.execute("SELECT username, role, password_hash FROM staff").fetchall()
         assert (username, role) == ("admin", "admin")
         assert hash_.startswith("$argon2")
         assert con.execute("SELECT value FROM setting WHERE key='counter_code'").fetchone() == ("L02",)
@@ -133,7 +146,18 @@ def test_json_flag_may_come_before_or_after_the_command(store: Path) -> None:
 
 
 def test_register_json(store: Path) -> None:
-    data = ok_json(store, "register", "--service", "KTP", "--name", "Siti Aminah", "--nik", "6171014101900001", "--phone", "0812-3456-7890")
+    data = ok_json(
+        store,
+        "register",
+        "--service",
+        "KTP",
+        "--name",
+        "Siti Aminah",
+        "--nik",
+        "6171014101900001",
+        "--phone",
+        "0812-3456-7890",
+    )
     assert REGISTER_FIELDS <= set(data)
     assert data["code"] == "A001"
     assert data["service"] == "KTP"
@@ -164,7 +188,11 @@ def test_register_plain_text_names_the_code(store: Path) -> None:
     ("args", "id_text", "en_text"),
     [
         (["--nik", "12345"], "NIK harus 16 angka", "The NIK must be 16 digits"),
-        (["--nik", "6171017201900001"], "Tanggal lahir dalam NIK tidak mungkin", "The birth date in the NIK is impossible"),
+        (
+            ["--nik", "6171017201900001"],
+            "Tanggal lahir dalam NIK tidak mungkin",
+            "The birth date in the NIK is impossible",
+        ),
         (["--phone", "0812-ABC"], "Nomor telepon", "phone number"),
     ],
 )
@@ -421,7 +449,16 @@ def test_missing_store_exits_2_and_says_to_run_init(tmp_path: Path) -> None:
 
 
 def test_data_dir_from_the_environment(store: Path) -> None:
-    proc = run(None, "--json", "register", "--service", "KTP", "--name", "Budi", env={"COUNTER_APP_DATA_DIR": str(store)})
+    proc = run(
+        None,
+        "--json",
+        "register",
+        "--service",
+        "KTP",
+        "--name",
+        "Budi",
+        env={"COUNTER_APP_DATA_DIR": str(store)},
+    )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["code"] == "A001"
     assert table_counts(store)["ticket"] == 1
@@ -432,12 +469,19 @@ def test_store_locked_by_another_program_exits_2(store: Path) -> None:
     con.execute("BEGIN EXCLUSIVE")
     try:
         proc = subprocess.run(
-            [sys.executable, "-c", (
-                "import sys; from counter_app.store import connection as c; c.init_db.__kwdefaults__['busy_timeout_ms'] = 200\n"
-                "from counter_app.cli import main\n"
-                "sys.exit(main(['--data-dir', sys.argv[1], 'register', '--service', 'KTP', '--name', 'Budi']))"
-            ), str(store)],
-            capture_output=True, text=True, timeout=60,
+            [
+                sys.executable,
+                "-c",
+                (
+                    "import sys; from counter_app.store import connection as c; c.init_db.__kwdefaults__['busy_timeout_ms'] = 200\n"
+                    "from counter_app.cli import main\n"
+                    "sys.exit(main(['--data-dir', sys.argv[1], 'register', '--service', 'KTP', '--name', 'Budi']))"
+                ),
+                str(store),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
     finally:
         con.rollback()
@@ -472,7 +516,9 @@ def test_acting_as_a_staff_member(tmp_path: Path) -> None:
     close_db()
     as_staff = {"COUNTER_APP_PASSWORD": "kata-sandi-1"}
 
-    proc = run(folder, "--user", "petugas1", "--json", "register", "--service", "KTP", "--name", "Ani", env=as_staff)
+    proc = run(
+        folder, "--user", "petugas1", "--json", "register", "--service", "KTP", "--name", "Ani", env=as_staff
+    )
     assert proc.returncode == 0, proc.stderr
     con = sqlite3.connect(folder / DB_NAME)
     try:
@@ -488,7 +534,17 @@ def test_acting_as_a_staff_member(tmp_path: Path) -> None:
 
     # A wrong password is refused before anything happens.
     before = table_counts(folder)
-    proc = run(folder, "--user", "petugas1", "register", "--service", "KTP", "--name", "Budi", env={"COUNTER_APP_PASSWORD": "salah"})
+    proc = run(
+        folder,
+        "--user",
+        "petugas1",
+        "register",
+        "--service",
+        "KTP",
+        "--name",
+        "Budi",
+        env={"COUNTER_APP_PASSWORD": "salah"},
+    )
     assert proc.returncode == 2
     assert "kata sandi salah" in proc.stderr
     after = table_counts(folder)

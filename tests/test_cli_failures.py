@@ -22,8 +22,12 @@ from counter_app.store.connection import DB_NAME, close_db
 TABLES = ["ticket", "ticket_event", "outbox", "audit_log", "queue_sequence", "receipt", "staff"]
 
 
-def run(data_dir: Path | None, *args: str | bytes, stdin: int | None = subprocess.DEVNULL,
-        env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    data_dir: Path | None,
+    *args: str | bytes,
+    stdin: int | None = subprocess.DEVNULL,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
     """`python -m counter_app …` with bytes allowed in argv (as a shell passes them)."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("COUNTER_APP_")}
     base.update(env or {})
@@ -32,7 +36,9 @@ def run(data_dir: Path | None, *args: str | bytes, stdin: int | None = subproces
         cmd += ["--data-dir", str(data_dir)]
     proc = subprocess.run(cmd + list(args), capture_output=True, env=base, stdin=stdin, timeout=120)
     return subprocess.CompletedProcess(
-        proc.args, proc.returncode, proc.stdout.decode("utf-8", "replace"),
+        proc.args,
+        proc.returncode,
+        proc.stdout.decode("utf-8", "replace"),
         proc.stderr.decode("utf-8", "replace"),
     )
 
@@ -95,8 +101,7 @@ BAD_ARGV: list[list[str | bytes]] = [
     ["receipt", "A001", "--out", b"r\xff.pdf"],
     ["verify", CAFE],
     ["report", "daily", "--date", BAD],
-    ["complaint", "add", "--channel", "langsung", "--category", "waktu", "--class", "ringan",
-     "--text", CAFE],
+    ["complaint", "add", "--channel", "langsung", "--category", "waktu", "--class", "ringan", "--text", CAFE],
     ["staff", "add", CAFE, "--password", "rahasia-baru-1"],
     ["ikm", "--from", BAD, "--to", "2026-11-30"],
     [BAD],
@@ -252,8 +257,14 @@ raise SystemExit(cli.main(sys.argv[1:]))
 def run_boom(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("COUNTER_APP_")}
     base.update(env or {})
-    return subprocess.run([sys.executable, "-c", BOOM, *args], capture_output=True, text=True,
-                          env=base, stdin=subprocess.DEVNULL, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", BOOM, *args],
+        capture_output=True,
+        text=True,
+        env=base,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+    )
 
 
 def test_a_bug_exits_3_names_the_log_and_keeps_the_traceback_off_the_terminal(store: Path) -> None:
@@ -273,8 +284,12 @@ def test_a_bug_exits_3_names_the_log_and_keeps_the_traceback_off_the_terminal(st
 
 def test_a_bug_without_a_usable_data_folder_logs_elsewhere(tmp_path: Path) -> None:
     state = tmp_path / "state"
-    proc = run_boom("--data-dir", str(tmp_path / "missing"), "services",
-                    env={"XDG_STATE_HOME": str(state), "HOME": str(tmp_path)})
+    proc = run_boom(
+        "--data-dir",
+        str(tmp_path / "missing"),
+        "services",
+        env={"XDG_STATE_HOME": str(state), "HOME": str(tmp_path)},
+    )
     assert proc.returncode == 3, proc.stderr
     assert not (tmp_path / "missing").exists()  # logging a bug creates no data folder
     logs = list(state.rglob("loket.log"))

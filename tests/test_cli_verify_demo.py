@@ -25,7 +25,7 @@ def qr_text(pdf: Path) -> str:
         doc.close()
 
 
-def test_verify_with_a_keyring_and_no_store_prints_wib(store: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_verify_with_a_keyring_and_no_store_prints_wib(store: Path, tmp_path: Path) -> None:
     receipt = tmp_path / "a.pdf"
     ok_json(store, "register", "--service", "KTP", "--name", "Siti Aminah", "--receipt", str(receipt))
     keyring = tmp_path / "keyring.json"

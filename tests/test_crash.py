@@ -116,7 +116,8 @@ def _check(data_dir: Path, acked: set[str]) -> int:
             assert sorted(seqs) == list(range(1, len(seqs) + 1)), key
         # The day's counter agrees with what was issued: the next number follows on.
         for (day, letter), last in {
-            (d, letter): last for d, letter, last in con.execute("SELECT day, letter, last FROM queue_sequence")
+            (d, letter): last
+            for d, letter, last in con.execute("SELECT day, letter, last FROM queue_sequence")
         }.items():
             assert last == len(by_day_letter[(day, letter)]), (day, letter)
 
@@ -134,7 +135,9 @@ def _check(data_dir: Path, acked: set[str]) -> int:
                 "SELECT to_status FROM ticket_event WHERE ticket_id = ? ORDER BY id DESC LIMIT 1", (tid,)
             ).fetchone()
             assert last == status
-        audited = {r[0] for r in con.execute("SELECT subject FROM audit_log WHERE action = 'ticket.register'")}
+        audited = {
+            r[0] for r in con.execute("SELECT subject FROM audit_log WHERE action = 'ticket.register'")
+        }
         assert audited == ids
         return len(ids)
     finally:
@@ -209,7 +212,11 @@ def test_concurrent_counters_never_issue_the_same_code(tmp_path: Path) -> None:
     procs = [
         subprocess.Popen(
             [sys.executable, str(script), str(data_dir), f"w{k}", str(per_writer)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
         )
         for k in range(writers)
     ]

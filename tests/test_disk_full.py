@@ -27,9 +27,14 @@ TABLES = ["ticket", "ticket_event", "outbox", "audit_log", "queue_sequence", "re
 
 def run(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("COUNTER_APP_")}
-    return subprocess.run([sys.executable, "-m", "counter_app", "--data-dir", str(data_dir), *args],
-                          capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "counter_app", "--data-dir", str(data_dir), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+    )
 
 
 def counts(data_dir: Path) -> dict[str, int]:
@@ -69,8 +74,9 @@ def small_fs(tmp_path: Path) -> Iterator[Path]:
     """A real tmpfs of a few MB, unmounted afterwards."""
     mnt = tmp_path / "small"
     mnt.mkdir()
-    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m,mode=0700", "tmpfs", str(mnt)],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=4m,mode=0700", "tmpfs", str(mnt)], capture_output=True, text=True
+    )
     if proc.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {proc.stderr.strip()}")
     try:
@@ -92,16 +98,26 @@ def test_register_with_a_receipt_on_a_full_disk_registers_nothing(store: Path, s
     # 300 KB free: less than the receipt needs (its fonts alone are larger).
     filler = fill(small_fs, leave=0)
     before = counts(store)
-    proc = run(store, "register", "--service", "KTP", "--name", "Ani Lestari",
-               "--receipt", str(small_fs / "r.pdf"))
+    proc = run(
+        store, "register", "--service", "KTP", "--name", "Ani Lestari", "--receipt", str(small_fs / "r.pdf")
+    )
     full(proc)
     assert counts(store) == before  # no ticket, no receipt, no audit entry
     assert sorted(p.name for p in small_fs.iterdir()) == ["filler"]  # no temporary file left
 
     # The operator frees space and retries: one ticket, not two.
     filler.unlink()
-    again = run(store, "--json", "register", "--service", "KTP", "--name", "Ani Lestari",
-                "--receipt", str(small_fs / "r.pdf"))
+    again = run(
+        store,
+        "--json",
+        "register",
+        "--service",
+        "KTP",
+        "--name",
+        "Ani Lestari",
+        "--receipt",
+        str(small_fs / "r.pdf"),
+    )
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["code"] == "A001"
     assert (small_fs / "r.pdf").read_bytes().startswith(b"%PDF")
@@ -134,8 +150,18 @@ def copy_store(store: Path, small_fs: Path) -> Path:
 
 WRITES = [
     ["register", "--service", "KTP", "--name", "Ani"],
-    ["complaint", "add", "--channel", "langsung", "--category", "waktu", "--class", "ringan",
-     "--text", "Antrean lama sekali"],
+    [
+        "complaint",
+        "add",
+        "--channel",
+        "langsung",
+        "--category",
+        "waktu",
+        "--class",
+        "ringan",
+        "--text",
+        "Antrean lama sekali",
+    ],
     ["demo", "--date", "2026-11-30", "--visits", "5"],
 ]
 
@@ -156,11 +182,24 @@ def test_a_store_on_a_full_disk_says_disk_full(store: Path, small_fs: Path, comm
     assert counts(data) == before
 
 
-@pytest.mark.parametrize("command", [
-    ["register", "--service", "KTP", "--name", "Ani"],
-    ["complaint", "add", "--channel", "langsung", "--category", "waktu", "--class", "ringan",
-     "--text", "Antrean lama sekali"],
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["register", "--service", "KTP", "--name", "Ani"],
+        [
+            "complaint",
+            "add",
+            "--channel",
+            "langsung",
+            "--category",
+            "waktu",
+            "--class",
+            "ringan",
+            "--text",
+            "Antrean lama sekali",
+        ],
+    ],
+)
 def test_a_write_that_fills_the_disk_says_disk_full_not_cannot_rollback(
     store: Path, small_fs: Path, command: list[str]
 ) -> None:

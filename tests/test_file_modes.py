@@ -28,12 +28,15 @@ def mode(path: Path) -> int:
     return stat.S_IMODE(os.lstat(path).st_mode)
 
 
-def run(data_dir: Path, *args: str, env: dict[str, str] | None = None, umask: int = 0o022) -> subprocess.CompletedProcess[str]:
+def run(
+    data_dir: Path, *args: str, env: dict[str, str] | None = None, umask: int = 0o022
+) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("COUNTER_APP_")}
     base.update(env or {})
     cmd = [sys.executable, "-m", "counter_app", "--data-dir", str(data_dir), *args]
-    return subprocess.run(cmd, capture_output=True, text=True, env=base, timeout=120,
-                          preexec_fn=lambda: os.umask(umask))
+    return subprocess.run(
+        cmd, capture_output=True, text=True, env=base, timeout=120, preexec_fn=lambda: os.umask(umask)
+    )
 
 
 @pytest.fixture
@@ -71,8 +74,14 @@ def test_folders_of_an_older_version_are_tightened_at_open(tmp_path: Path) -> No
     close_db()
     (folder / "printouts" / "20261130").mkdir(parents=True)
     (folder / "exports").mkdir()
-    for path, loose in [(folder, 0o755), (folder / DB_NAME, 0o644), (folder / "backups", 0o755),
-                        (old_copy, 0o644), (folder / "printouts", 0o755), (folder / "exports", 0o777)]:
+    for path, loose in [
+        (folder, 0o755),
+        (folder / DB_NAME, 0o644),
+        (folder / "backups", 0o755),
+        (old_copy, 0o644),
+        (folder / "printouts", 0o755),
+        (folder / "exports", 0o777),
+    ]:
         os.chmod(path, loose)
     init_db(folder)
     close_db()

@@ -29,7 +29,8 @@ def test_the_gui_store_boundary_is_a_declared_contract() -> None:
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
     assert config["include_external_packages"] is True  # else peewee could not be named
     forbidding = [
-        c for c in config["contracts"]
+        c
+        for c in config["contracts"]
         if c["type"] == "forbidden" and "counter_app.gui" in c["source_modules"]
     ]
     assert any({"counter_app.store", "peewee"} <= set(c["forbidden_modules"]) for c in forbidding)
@@ -40,8 +41,10 @@ def test_the_cli_store_boundary_is_a_declared_contract() -> None:
     are forbidden by a contract the linter run above keeps."""
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
     forbidding = [
-        c for c in config["contracts"]
-        if c["type"] == "forbidden" and "counter_app.cli" in c["source_modules"]
+        c
+        for c in config["contracts"]
+        if c["type"] == "forbidden"
+        and "counter_app.cli" in c["source_modules"]
         and {"counter_app.store", "peewee"} <= set(c["forbidden_modules"])
     ]
     assert forbidding, "no contract forbids counter_app.cli → counter_app.store / peewee"
@@ -54,7 +57,8 @@ def test_the_cli_leaves_permission_checks_to_the_services() -> None:
 
     tree = ast.parse((ROOT / "counter_app" / "cli.py").read_text(encoding="utf-8"))
     found = [
-        node.lineno for node in ast.walk(tree)
+        node.lineno
+        for node in ast.walk(tree)
         if (isinstance(node, ast.Name) and node.id == "Permission")
         or (isinstance(node, ast.Attribute) and node.attr in ("require", "can", "Permission"))
         or (isinstance(node, ast.alias) and node.name == "Permission")
@@ -81,9 +85,7 @@ def test_cli_queue_does_not_load_qt_or_reportlab(tmp_path: Path) -> None:
         "heavy = sorted(m for m in ('PySide6', 'reportlab', 'qrcode') if m in sys.modules)\n"
         "print('HEAVY=' + ','.join(heavy))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT
-    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert out.returncode == 0, out.stderr
     assert "HEAVY=\n" in out.stdout, out.stdout
 

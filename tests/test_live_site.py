@@ -24,6 +24,9 @@ from typing import Any
 
 import httpx
 import pytest
+from server.conftest import pg_url, postgres  # noqa: F401 - the PostgreSQL fixtures
+from server.helpers import Station, make_station
+from sync.test_live_client import LanCut
 
 from counter_app.core import numbering
 from counter_app.server.store import open_store
@@ -31,9 +34,6 @@ from counter_app.services import site_settings
 from counter_app.services.sync import save_token
 from counter_app.store.connection import DB_NAME, close_db
 from counter_app.store.models import CounterService, db
-from server.conftest import pg_url, postgres  # noqa: F401 - the PostgreSQL fixtures
-from server.helpers import Station, make_station
-from sync.test_live_client import LanCut
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = "PTK"
@@ -74,9 +74,23 @@ class HubProcess:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [*PYTHON, "--data-dir", str(self.folder), "server", "--db-url", self.db_url,
-             "--host", "127.0.0.1", "--port", str(self.port)],
-            cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
+            [
+                *PYTHON,
+                "--data-dir",
+                str(self.folder),
+                "server",
+                "--db-url",
+                self.db_url,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+            ],
+            cwd=ROOT,
+            env=ENV,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            text=True,
         )
 
         def up() -> bool:
@@ -100,8 +114,12 @@ class HubProcess:
         out: dict[str, dict[str, Any]] = {}
         since, head = 0, 0
         while True:
-            doc = httpx.get(self.url + "/api/v1/live/events", params={"since": since, "once": 1},
-                            headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
+            doc = httpx.get(
+                self.url + "/api/v1/live/events",
+                params={"since": since, "once": 1},
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=10,
+            ).json()
             for event in doc["events"]:
                 if event["kind"] == "ticket":
                     out[event["uuid"]] = event["payload"]
@@ -113,8 +131,11 @@ class HubProcess:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def hub(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[HubProcess]:
-    url = (f"sqlite:///{tmp_path / 'hub' / 'server.sqlite3'}" if request.param == "sqlite"
-           else request.getfixturevalue("pg_url"))
+    url = (
+        f"sqlite:///{tmp_path / 'hub' / 'server.sqlite3'}"
+        if request.param == "sqlite"
+        else request.getfixturevalue("pg_url")
+    )
     open_store(url).close()  # the schema, before devices are added
     running = HubProcess(url, tmp_path / "hub")
     yield running
@@ -146,8 +167,14 @@ def counters(tmp_path: Path, hub: HubProcess) -> Iterator[Callable[..., Station]
 
 
 def cli(station: Station, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([*PYTHON, "--data-dir", str(station.folder), "--json", *args], cwd=ROOT, env=ENV,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [*PYTHON, "--data-dir", str(station.folder), "--json", *args],
+        cwd=ROOT,
+        env=ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def answer(process: subprocess.Popen[str]) -> tuple[int, Any]:
@@ -194,7 +221,9 @@ def test_counters_share_one_live_queue_from_the_command_line(
     # three counters register at once: codes consecutive and unique
     codes: list[str] = []
     for _ in range(3):
-        started = [cli(s, "register", "--service", "KTP", "--name", "Budi Santoso") for s in (desk, agent, third)]
+        started = [
+            cli(s, "register", "--service", "KTP", "--name", "Budi Santoso") for s in (desk, agent, third)
+        ]
         for process in started:
             code, doc = answer(process)
             assert code == 0, doc
@@ -223,7 +252,10 @@ def test_counters_share_one_live_queue_from_the_command_line(
         rows = {r["id"]: r for r in run(station, "queue")}
         assert set(rows) == set(hub_state)
         for ticket_id, payload in hub_state.items():
-            assert (rows[ticket_id]["status"], rows[ticket_id]["counter"]) == (payload["status"], payload["counter"])
+            assert (rows[ticket_id]["status"], rows[ticket_id]["counter"]) == (
+                payload["status"],
+                payload["counter"],
+            )
     assert run(agent, "status")["last_event"] == head
 
     # --offline works locally: an offline code, nothing asked of the hub
@@ -278,9 +310,15 @@ class Counter:
 
     def __init__(self, station: Station) -> None:
         self.station = station
-        self.process = subprocess.Popen([sys.executable, "-c", DRIVER, str(station.folder)], cwd=ROOT, env=ENV,
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                        text=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", DRIVER, str(station.folder)],
+            cwd=ROOT,
+            env=ENV,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
 
     def ask(self, op: str, **fields: Any) -> Any:
         assert self.process.stdin is not None and self.process.stdout is not None
@@ -311,9 +349,13 @@ def _store_tickets(station: Station) -> tuple[dict[str, tuple[Any, ...]], set[st
     """(id → (code, status, counter, call_count)) and the ids this store saw started, read
     straight from the counter's file after its process ended."""
     with sqlite3.connect(f"file:{station.folder / DB_NAME}?mode=ro", uri=True) as conn:
-        rows = {r[0]: tuple(r[1:]) for r in conn.execute(
-            'SELECT "id", "code", "status", "counter", "call_count" FROM "ticket"')}
-        started = {r[0] for r in conn.execute('SELECT "ticket_id" FROM "ticket_event" WHERE "action" = \'start\'')}
+        rows = {
+            r[0]: tuple(r[1:])
+            for r in conn.execute('SELECT "id", "code", "status", "counter", "call_count" FROM "ticket"')
+        }
+        started = {
+            r[0] for r in conn.execute('SELECT "ticket_id" FROM "ticket_event" WHERE "action" = \'start\'')
+        }
     return rows, started
 
 
@@ -327,8 +369,10 @@ def test_the_hub_killed_and_the_lan_cut_counters_work_offline_and_converge(
     a, b = Counter(one), Counter(two)
     try:
         wait_for(lambda: a.status()["state"] == "live" and b.status()["state"] == "live")
-        first = [a.ask("register", service="KTP", name=n)["code"] for n in ("Budi Santoso", "Dewi Lestari",
-                                                                             "Rina Wati", "Agus Hidayat")]
+        first = [
+            a.ask("register", service="KTP", name=n)["code"]
+            for n in ("Budi Santoso", "Dewi Lestari", "Rina Wati", "Agus Hidayat")
+        ]
         assert first == ["A001", "A002", "A003", "A004"]
         wait_for(lambda: a.status()["backlog"] == 0)
         held_b = b.ask("call")
@@ -373,8 +417,12 @@ def test_the_hub_killed_and_the_lan_cut_counters_work_offline_and_converge(
     for counter, (rows, _started) in stores.items():
         assert set(rows) == set(hub_state), counter  # both serve KTP; L12 also KK: all here
         for ticket_id, payload in hub_state.items():
-            assert rows[ticket_id] == (payload["code"], payload["status"], payload["counter"],
-                                       payload["call_count"]), (counter, payload["code"])
+            assert rows[ticket_id] == (
+                payload["code"],
+                payload["status"],
+                payload["counter"],
+                payload["call_count"],
+            ), (counter, payload["code"])
     started_one, started_two = stores["L01"][1], stores["L12"][1]
     assert not started_one & started_two  # no ticket served at two counters
     assert sum(1 for p in hub_state.values() if p["status"] == "done") == 4

@@ -16,8 +16,7 @@ import pytest
 
 from counter_app.core.clock import FixedClock
 from counter_app.core.roles import Actor, Role
-from counter_app.services import backup as backups
-from counter_app.services import complaints, tickets
+from counter_app.services import backup as backups, complaints, tickets
 from counter_app.services.context import Context
 from counter_app.services.setup import initialise
 from counter_app.store.connection import DB_NAME, close_db
@@ -45,9 +44,16 @@ def store(tmp_path: Path) -> Path:
     ctx = Context(folder, Actor("admin", Role.ADMIN, 1), clock)
     tickets.register(ctx, service="KTP", name="Budi Santoso", nik="6171010101900001", phone="081234567890")
     rina = tickets.register(ctx, service="KTP", name="Rina Wati", phone="081298765432").ticket
-    complaints.add(ctx, channel="langsung", category="waktu", classification="normatif",
-                   text="Rina Wati menunggu lama", ticket=rina.id, contact="081298765432",
-                   contact_consent=True)
+    complaints.add(
+        ctx,
+        channel="langsung",
+        category="waktu",
+        classification="normatif",
+        text="Rina Wati menunggu lama",
+        ticket=rina.id,
+        contact="081298765432",
+        contact_consent=True,
+    )
     backups.backup(ctx)
     clock.set(now - timedelta(days=365))
     tickets.register(ctx, service="KTP", name="Siti Aminah", phone="081311112222")
@@ -93,7 +99,9 @@ def test_bad_input_exits_2_and_writes_nothing(store: Path, tmp_path: Path) -> No
     before = names(store)
     missing = run(store, "privacy", "export", "--ticket", "X", "--out", str(tmp_path / "nope"))
     assert missing.returncode == 2 and "nope" in missing.stderr
-    both = run(store, "privacy", "export", "--nik", "6171010101900001", "--phone", "0812", "--out", str(tmp_path))
+    both = run(
+        store, "privacy", "export", "--nik", "6171010101900001", "--phone", "0812", "--out", str(tmp_path)
+    )
     assert both.returncode == 2
     bad_nik = run(store, "privacy", "erase", "--nik", "6171017201900001", "--reason", "x")
     assert bad_nik.returncode == 2

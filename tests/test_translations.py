@@ -65,9 +65,15 @@ DISPATCHERS: dict[tuple[str, str], str] = {
 # Keys in the catalogues that nothing uses today: each should be used or deleted (reported here
 # so the list only shrinks; a new unused key fails the test).
 KNOWN_UNUSED = {
-    "cli.audit.broken", "gui.print.not_printed_title", "gui.settings.key.idle_lock_minutes",
-    "gui.settings.key.no_show_grace_minutes", "gui.status.printer_default_missing", "gui.sync.now",
-    "gui.sync.running", "report.dialog.denied_title", "survey.cli.recorded",
+    "cli.audit.broken",
+    "gui.print.not_printed_title",
+    "gui.settings.key.idle_lock_minutes",
+    "gui.settings.key.no_show_grace_minutes",
+    "gui.status.printer_default_missing",
+    "gui.sync.now",
+    "gui.sync.running",
+    "report.dialog.denied_title",
+    "survey.cli.recorded",
 }
 
 
@@ -111,7 +117,9 @@ def _literals(node: ast.expr) -> Iterator[str] | None:
 
 
 KEY_LIKE = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)+")
-NOT_KEYS = re.compile(r".*\.(pdf|json|csv|xlsx|png|svg|py|txt|db|sqlite3?|log|ogg|wav|po|mo|html|toml|lock|zip)$")
+NOT_KEYS = re.compile(
+    r".*\.(pdf|json|csv|xlsx|png|svg|py|txt|db|sqlite3?|log|ogg|wav|po|mo|html|toml|lock|zip)$"
+)
 
 
 def _mentions(tree: ast.Module, namespaces: set[str]) -> Iterator[tuple[str, int]]:
@@ -137,7 +145,9 @@ def _error_classes(trees: dict[Path, ast.Module]) -> dict[Path, set[str]]:
     """
     defs: dict[tuple[Path, str], ast.ClassDef] = {
         (path, node.name): node
-        for path, tree in trees.items() for node in ast.walk(tree) if isinstance(node, ast.ClassDef)
+        for path, tree in trees.items()
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ClassDef)
     }
     derived = {"LoketError"}
     grew = True
@@ -160,8 +170,9 @@ def _error_classes(trees: dict[Path, ast.Module]) -> dict[Path, set[str]]:
     for path in trees:
         local = {name: node for (p, name), node in defs.items() if p == path}
         here = {n for n in keyed if n not in local}
-        here |= {n for n, node in local.items()
-                 if any(_name(b) in derived for b in node.bases) and takes_key(node)}
+        here |= {
+            n for n, node in local.items() if any(_name(b) in derived for b in node.bases) and takes_key(node)
+        }
         result[path] = here
     return result
 
@@ -203,24 +214,34 @@ def scan_package() -> Scan:
             if isinstance(node, ast.Assign | ast.AnnAssign):
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 # a key table: NAME_KEYS = {value: "message.key", …} (literal strings only)
-                if isinstance(node.value, ast.Dict) and any((_name(x) or "").endswith("_KEYS") for x in targets):
+                if isinstance(node.value, ast.Dict) and any(
+                    (_name(x) or "").endswith("_KEYS") for x in targets
+                ):
                     for k, item in zip(node.value.keys, node.value.values, strict=True):
                         if k is None and (_name(item) or "").endswith("_KEYS"):
                             continue  # {**STATUS_KEYS, …}: that table is scanned where it is written
                         if isinstance(item, ast.Constant) and isinstance(item.value, str):
                             add(item.value, where)
                         else:
-                            result.problems.append(f"{where}: key table value {ast.unparse(item)} is not literal")
+                            result.problems.append(
+                                f"{where}: key table value {ast.unparse(item)} is not literal"
+                            )
             if not isinstance(node, ast.Call) or not node.args:
                 continue
             called = _name(node.func)
             first = node.args[0]
-            if called == "__init__" and isinstance(node.func, ast.Attribute) and owner.get(node) == "__init__":
+            if (
+                called == "__init__"
+                and isinstance(node.func, ast.Attribute)
+                and owner.get(node) == "__init__"
+            ):
                 # super().__init__("key", …) inside an error class that takes other arguments
                 if isinstance(first, ast.Constant) and isinstance(first.value, str) and "." in first.value:
                     add(first.value, where)
                 elif isinstance(first, ast.JoinedStr | ast.BinOp):
-                    result.problems.append(f"{where}: super().__init__({ast.unparse(first)}) is not a static key")
+                    result.problems.append(
+                        f"{where}: super().__init__({ast.unparse(first)}) is not a static key"
+                    )
                 continue
             if called in TRANSLATORS or called in errors:
                 keys = _literals(first)
@@ -231,7 +252,8 @@ def scan_package() -> Scan:
                     if not built and (str(rel), owner.get(node, "")) in DISPATCHERS:
                         continue
                     result.problems.append(
-                        f"{where} in {owner.get(node, '')}(): {called}({ast.unparse(first)}) is not a static key")
+                        f"{where} in {owner.get(node, '')}(): {called}({ast.unparse(first)}) is not a static key"
+                    )
                     continue
                 for key in keys:
                     if called == "tn":
@@ -248,8 +270,15 @@ def scan() -> Scan:
 
 def test_the_scan_reads_the_whole_package(scan: Scan) -> None:
     assert len(scan.keys) > 600
-    for key in ("gui.register.title", "status.waiting", "receipt.title", "nik.unknown_region",
-                "receipt.verify.bad_signature", "privacy.kept.active_ticket", "survey.csv.bad_csv"):
+    for key in (
+        "gui.register.title",
+        "status.waiting",
+        "receipt.title",
+        "nik.unknown_region",
+        "receipt.verify.bad_signature",
+        "privacy.kept.active_ticket",
+        "survey.csv.bad_csv",
+    ):
         assert key in scan.keys, key
 
 
@@ -268,7 +297,9 @@ def test_plural_forms_exist(scan: Scan) -> None:
     """Indonesian needs the `other` form; English `one` and `other`."""
     ids, ens = load("id"), load("en")
     missing = [f"{k}.other (id)" for k in scan.plurals if f"{k}.other" not in ids]
-    missing += [f"{k}.{form} (en)" for k in scan.plurals for form in ("one", "other") if f"{k}.{form}" not in ens]
+    missing += [
+        f"{k}.{form} (en)" for k in scan.plurals for form in ("one", "other") if f"{k}.{form}" not in ens
+    ]
     assert scan.plurals, "tn() is used for the people-ahead line at least"
     assert missing == []
 
@@ -319,8 +350,15 @@ def test_lang_is_keyword_only_and_never_a_format_parameter() -> None:
 
 @pytest.mark.parametrize(
     ("lang", "count", "expected"),
-    [("id", 1, "1 orang"), ("id", 3, "3 orang"), ("en", 1, "1 person"), ("en", 3, "3 people"),
-     ("en", 0, "0 people"), ("en", 1200, "1,200 people"), ("id", 1200, "1.200 orang")],
+    [
+        ("id", 1, "1 orang"),
+        ("id", 3, "3 orang"),
+        ("en", 1, "1 person"),
+        ("en", 3, "3 people"),
+        ("en", 0, "0 people"),
+        ("en", 1200, "1,200 people"),
+        ("id", 1200, "1.200 orang"),
+    ],
 )
 def test_plural_forms(lang: str, count: int, expected: str) -> None:
     assert i18n.tn("receipt.people_ahead_value", count, lang=lang) == expected

@@ -20,9 +20,15 @@ RATE = 22050
 
 
 def voice(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "counter_app", "--data-dir", str(tmp_path / "data"),
-                           "--json", "voice", *args], cwd=ROOT, env=ENV, capture_output=True, text=True,
-                          timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "counter_app", "--data-dir", str(tmp_path / "data"), "--json", "voice", *args],
+        cwd=ROOT,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def frames_at_rate(path: Path) -> int:
@@ -36,7 +42,9 @@ def frames_at_rate(path: Path) -> int:
     ("K1234", "L40", None),
     ("B011", "L02", "loket imigrasi 2"),
 ])  # fmt: skip
-def test_json_lists_the_clips_the_display_plays(tmp_path: Path, code: str, counter: str, spoken: str | None) -> None:
+def test_json_lists_the_clips_the_display_plays(
+    tmp_path: Path, code: str, counter: str, spoken: str | None
+) -> None:
     done = voice(tmp_path, "--code", code, "--counter", counter, *(["--spoken", spoken] if spoken else []))
     assert done.returncode == 0, done.stderr
     doc = json.loads(done.stdout)
@@ -68,12 +76,27 @@ def test_a_sites_own_clip_replaces_the_default(tmp_path: Path) -> None:
     soundfile.write(str(pack / "loket.wav"), np.stack([tone, tone], axis=1), 44100)
     soundfile.write(str(pack / "kapuas.wav"), tone, 44100)
     out = tmp_path / "call.wav"
-    done = voice(tmp_path, "--code", "A023", "--counter", "L03", "--spoken", "loket kapuas 1",
-                 "--voice-dir", str(pack), "--out", str(out))
+    done = voice(
+        tmp_path,
+        "--code",
+        "A023",
+        "--counter",
+        "L03",
+        "--spoken",
+        "loket kapuas 1",
+        "--voice-dir",
+        str(pack),
+        "--out",
+        str(out),
+    )
     assert done.returncode == 0, done.stderr
     doc = json.loads(done.stdout)
     assert doc["clips"][-3:] == ["loket", "kapuas", "satu"]
-    assert doc["files"][-3:] == [str(pack / "loket.wav"), str(pack / "kapuas.wav"), str(DEFAULT_PACK / "satu.ogg")]
+    assert doc["files"][-3:] == [
+        str(pack / "loket.wav"),
+        str(pack / "kapuas.wav"),
+        str(DEFAULT_PACK / "satu.ogg"),
+    ]
     clips = sum(frames_at_rate(Path(f)) for f in doc["files"])
     assert len(soundfile.read(str(out))[0]) == clips + sum(round(ms * RATE / 1000) for ms in doc["gaps_ms"])
 
@@ -96,15 +119,36 @@ def test_display_url_and_its_qr_code(tmp_path: Path) -> None:
     from PIL import Image
 
     def app(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "counter_app", "--data-dir", str(tmp_path / "data"), *args],
-                              cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=120, check=False)
+        return subprocess.run(
+            [sys.executable, "-m", "counter_app", "--data-dir", str(tmp_path / "data"), *args],
+            cwd=ROOT,
+            env=ENV,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
 
-    assert app("init", "--site", "PTK", "--counter", "L01", "--admin", "admin",
-               "--admin-password", "rahasia-admin-1").returncode == 0
+    assert (
+        app(
+            "init",
+            "--site",
+            "PTK",
+            "--counter",
+            "L01",
+            "--admin",
+            "admin",
+            "--admin-password",
+            "rahasia-admin-1",
+        ).returncode
+        == 0
+    )
     none = app("display-url")
     assert none.returncode == 2 and "--hub" in none.stderr  # no hub configured yet: said how
     qr = tmp_path / "tv.png"
-    done = app("--json", "display-url", "--hub", "http://127.0.0.1:8470/", "--profile", "imigrasi", "--qr", str(qr))
+    done = app(
+        "--json", "display-url", "--hub", "http://127.0.0.1:8470/", "--profile", "imigrasi", "--qr", str(qr)
+    )
     assert done.returncode == 0, done.stderr
     doc = json.loads(done.stdout)
     assert doc["url"] == "http://127.0.0.1:8470/display?site=PTK&profile=imigrasi"

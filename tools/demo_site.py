@@ -34,9 +34,16 @@ if str(ROOT) not in sys.path:
 SITE = "PTK"
 PASSWORD = "loket-demo-2026"
 PYTHON = [sys.executable, "-m", "counter_app"]
-WALK_INS = [("Rina Marlina", "NIB"), ("Yusuf Maulana", "KTP"), ("Fransiska Hutapea", "PBG"),
-            ("Agus Salim", "KK"), ("Wulan Sari", "KONSULIZIN"), ("Teddy Gunawan", "INFO"),
-            ("Nurul Hidayah", "AKTALAHIR"), ("Antonius Lie", "NIB")]
+WALK_INS = [
+    ("Rina Marlina", "NIB"),
+    ("Yusuf Maulana", "KTP"),
+    ("Fransiska Hutapea", "PBG"),
+    ("Agus Salim", "KK"),
+    ("Wulan Sari", "KONSULIZIN"),
+    ("Teddy Gunawan", "INFO"),
+    ("Nurul Hidayah", "AKTALAHIR"),
+    ("Antonius Lie", "NIB"),
+]
 
 
 def free_port(preferred: int) -> int:
@@ -140,25 +147,48 @@ def launch(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, interrupted)  # killed: the hub and L02 are stopped too
     try:
         with open(logs / "hub.out", "ab") as out:
-            hub = subprocess.Popen([*PYTHON, "--data-dir", str(site_dir / "hub"), "server",
-                                    "--host", "127.0.0.1", "--port", str(port),
-                                    "--admin-token-file", str(site_dir / "hub-admin.token")],
-                                   cwd=ROOT, env=env, stdout=out, stderr=out, start_new_session=True)
+            hub = subprocess.Popen(
+                [
+                    *PYTHON,
+                    "--data-dir",
+                    str(site_dir / "hub"),
+                    "server",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--admin-token-file",
+                    str(site_dir / "hub-admin.token"),
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=out,
+                start_new_session=True,
+            )
         wait_up(url, hub)
         if not args.no_counter:
             with open(logs / "L02.out", "ab") as out:
-                counter = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "counter",
-                                            str(site_dir / "L02")],
-                                           cwd=ROOT, env=env, stdout=out, stderr=out, start_new_session=True)
-        print(f"""
+                counter = subprocess.Popen(
+                    [sys.executable, str(Path(__file__).resolve()), "counter", str(site_dir / "L02")],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=out,
+                    stderr=out,
+                    start_new_session=True,
+                )
+        print(
+            f"""
   Satu gedung di satu PC (demo):
-    hub         {url}   (data: {site_dir / 'hub'})
+    hub         {url}   (data: {site_dir / "hub"})
     loket L01   jendela ini, data: {data_dir}   — login admin / {PASSWORD}
-    loket L02   petugas terjadwal (memanggil dan melayani tiap beberapa detik), data: {site_dir / 'L02'}
+    loket L02   petugas terjadwal (memanggil dan melayani tiap beberapa detik), data: {site_dir / "L02"}
     layar aula  {url}/display?site={SITE}
                 buka di peramban, mis.: chromium --kiosk '{url}/display?site={SITE}'
   Tutup jendela untuk menghentikan hub dan L02. Log: {logs}
-""", flush=True)
+""",
+            flush=True,
+        )
         if args.no_window:
             while True:
                 time.sleep(3600)  # until Ctrl+C or SIGTERM
@@ -182,8 +212,8 @@ def counter_loop(folder: Path, pace: float = 5.0) -> int:
     from counter_app.core.errors import LoketError
     from counter_app.core.roles import Actor, Role
     from counter_app.services import live_queue, tickets
-    from counter_app.store.connection import init_db
     from counter_app.services.context import Context
+    from counter_app.store.connection import init_db
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s L02 %(message)s")
     log = logging.getLogger("demo.L02")

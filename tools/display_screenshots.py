@@ -21,11 +21,12 @@ ROOT = Path(__file__).resolve().parents[1]
 for extra in (ROOT, ROOT / "tests"):
     sys.path.insert(0, str(extra))
 
+from web.cdp import Browser  # noqa: E402
+
 from counter_app.server import display_settings, live_store  # noqa: E402
 from counter_app.server.app import create_app  # noqa: E402
 from counter_app.server.embedded import ServerThread  # noqa: E402
 from counter_app.server.store import open_store  # noqa: E402
-from web.cdp import Browser  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 SITE = "PTK"
@@ -44,11 +45,27 @@ def fill(store: object) -> None:
     services = {code: (letter, name) for code, letter, name, _n in SERVICES}
     with store.transaction() as tx:  # type: ignore[attr-defined]
         for code, letter, name, waiting in SERVICES:
-            tx.run("INSERT INTO reference_doc (kind, code, doc, version, device, updated_at) "
-                   f"VALUES ('service', ?, {tx.d.json_param}, 1, 'tool', ?)",
-                   (code, json.dumps({"code": code, "letter": letter, "name_id": name, "name_en": name,
-                                      "agency": "X", "target_minutes": 30, "completion_id": "",
-                                      "completion_en": "", "fee": 0}), now))
+            tx.run(
+                "INSERT INTO reference_doc (kind, code, doc, version, device, updated_at) "
+                f"VALUES ('service', ?, {tx.d.json_param}, 1, 'tool', ?)",
+                (
+                    code,
+                    json.dumps(
+                        {
+                            "code": code,
+                            "letter": letter,
+                            "name_id": name,
+                            "name_en": name,
+                            "agency": "X",
+                            "target_minutes": 30,
+                            "completion_id": "",
+                            "completion_en": "",
+                            "fee": 0,
+                        }
+                    ),
+                    now,
+                ),
+            )
             for n in range(waiting):
                 tid = str(uuid.uuid4())
                 tx.run(
@@ -58,12 +75,26 @@ def fill(store: object) -> None:
                     (tid, SITE, day, f"{letter}{40 + n:03d}", letter, code, now, now, "{}", now),
                 )
         by_letter = {letter: code for code, (letter, _name) in services.items()}
-        live_store.append_events(tx, SITE, [
-            ("PTK-" + counter, "ticket", str(uuid.uuid4()), "call",
-             {"code": f"{letter}{n:03d}", "counter": counter, "service": by_letter[letter], "letter": letter,
-              "recall": False})
-            for letter, n, counter in CALLS
-        ])
+        live_store.append_events(
+            tx,
+            SITE,
+            [
+                (
+                    "PTK-" + counter,
+                    "ticket",
+                    str(uuid.uuid4()),
+                    "call",
+                    {
+                        "code": f"{letter}{n:03d}",
+                        "counter": counter,
+                        "service": by_letter[letter],
+                        "letter": letter,
+                        "recall": False,
+                    },
+                )
+                for letter, n, counter in CALLS
+            ],
+        )
 
 
 def main() -> int:
@@ -73,16 +104,22 @@ def main() -> int:
         store.add_device("PTK-L01", site=SITE, counter="L01")
         app = create_app(store)
         fill(store)
-        display_settings.update(store, SITE, {
-            "name": "Mal Pelayanan Publik Kota Pontianak",
-            "running_text": "Selamat datang di MPP Kota Pontianak · Siapkan KTP-el asli dan fotokopi KK · "
-                            "Layanan buka Senin–Jumat 08.00–15.00 WIB · Pengaduan: SP4N-LAPOR! (lapor.go.id)",
-            "counters": {"L04": {"label": "Loket Imigrasi 2", "spoken": "loket imigrasi dua"}},
-        })
+        display_settings.update(
+            store,
+            SITE,
+            {
+                "name": "Mal Pelayanan Publik Kota Pontianak",
+                "running_text": "Selamat datang di MPP Kota Pontianak · Siapkan KTP-el asli dan fotokopi KK · "
+                "Layanan buka Senin–Jumat 08.00–15.00 WIB · Pengaduan: SP4N-LAPOR! (lapor.go.id)",
+                "counters": {"L04": {"label": "Loket Imigrasi 2", "spoken": "loket imigrasi dua"}},
+            },
+        )
         with ServerThread(app) as server, Browser(1920, 1080) as browser:
             for width, height in ((1920, 1080), (1366, 768)):
-                browser.send("Emulation.setDeviceMetricsOverride",
-                             {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+                browser.send(
+                    "Emulation.setDeviceMetricsOverride",
+                    {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+                )
                 browser.goto(f"{server.url}/display?site={SITE}&voice=0")
                 browser.wait_js("window.loketDisplay.stats.connected >= 1")
                 time.sleep(1.5)

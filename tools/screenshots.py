@@ -35,12 +35,12 @@ WAITING = [
 ]
 
 
-def settle(app, rounds: int = 5) -> None:  # noqa: ANN001
+def settle(app, rounds: int = 5) -> None:
     for _ in range(rounds):
         app.processEvents()
 
 
-def save(widget, path: Path, app) -> Path:  # noqa: ANN001
+def save(widget, path: Path, app) -> Path:
     settle(app)
     pixmap = widget.grab()
     pixmap.save(str(path), "PNG")
@@ -48,7 +48,7 @@ def save(widget, path: Path, app) -> Path:  # noqa: ANN001
     return path
 
 
-def wait_for(app, done, rounds: int = 600) -> None:  # noqa: ANN001
+def wait_for(app, done, rounds: int = 600) -> None:
     import time as _time
 
     for _ in range(rounds):
@@ -58,7 +58,7 @@ def wait_for(app, done, rounds: int = 600) -> None:  # noqa: ANN001
         _time.sleep(0.05)
 
 
-def fits(widget, app) -> str:  # noqa: ANN001
+def fits(widget, app) -> str:
     """The window's frame against the screen's available room (printed beside each shot)."""
     settle(app, 10)
     frame, room = widget.frameGeometry(), widget.screen().availableGeometry()
@@ -66,7 +66,7 @@ def fits(widget, app) -> str:  # noqa: ANN001
     return f"frame {frame.width()}×{frame.height()} at {frame.x()},{frame.y()} in {room.width()}×{room.height()}: {'fits' if ok else 'DOES NOT FIT'}"
 
 
-def other_windows(admin, window, out: Path, app) -> list[Path]:  # noqa: ANN001
+def other_windows(admin, window, out: Path, app) -> list[Path]:
     """Pengaduan, Rekap harian and the survey screen as they open over the main window."""
     from dataclasses import replace as _replace
 
@@ -74,18 +74,27 @@ def other_windows(admin, window, out: Path, app) -> list[Path]:  # noqa: ANN001
     from counter_app.gui.complaints_window import open_complaints
     from counter_app.gui.daily_report_dialog import open_daily_report
     from counter_app.gui.survey_kiosk import open_survey
-    from counter_app.services import complaints, survey, tickets
-
     from counter_app.gui.widgets import prompts
+    from counter_app.services import complaints, survey, tickets
 
     # no modal box may block the run: messages are printed instead
     prompts.inform = prompts.warn = lambda parent, title, text: print(f"  [{title}] {text}")
     prompts.confirm = lambda parent, title, text: print(f"  [{title}] {text} → ya") or True
     shots: list[Path] = []
-    complaints.add(admin, channel="langsung", category="waktu", classification="normatif",
-                   text="Antrean KTP lama sekali pagi ini; loket 2 kosong hampir satu jam.")
-    complaints.add(admin, channel="telepon", category="perilaku", classification="ringan",
-                   text="Petugas di meja informasi kurang ramah.")
+    complaints.add(
+        admin,
+        channel="langsung",
+        category="waktu",
+        classification="normatif",
+        text="Antrean KTP lama sekali pagi ini; loket 2 kosong hampir satu jam.",
+    )
+    complaints.add(
+        admin,
+        channel="telepon",
+        category="perilaku",
+        classification="ringan",
+        text="Petugas di meja informasi kurang ramah.",
+    )
     staff = _replace(admin, actor=Actor("petugas", Role.STAFF, 2))
     win = open_complaints(window, staff)
     win.table.selectRow(0)
@@ -117,13 +126,17 @@ def other_windows(admin, window, out: Path, app) -> list[Path]:  # noqa: ANN001
     return shots
 
 
-def start_window_manager():  # noqa: ANN201 - a Popen or None
+def start_window_manager():
     """openbox on the X display (xvfb-run gives none): title bars, frames and window placement
     as on a counter's desktop, so what the shots show is what an officer sees."""
     import shutil
     import subprocess
 
-    if os.environ.get("QT_QPA_PLATFORM", "xcb") != "xcb" or not os.environ.get("DISPLAY") or not shutil.which("openbox"):
+    if (
+        os.environ.get("QT_QPA_PLATFORM", "xcb") != "xcb"
+        or not os.environ.get("DISPLAY")
+        or not shutil.which("openbox")
+    ):
         return None
     wm = subprocess.Popen(["openbox", "--sm-disable"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     import time as _time
@@ -132,7 +145,7 @@ def start_window_manager():  # noqa: ANN201 - a Popen or None
     return wm
 
 
-def live_shots(out: Path, app) -> list[Path]:  # noqa: ANN001
+def live_shots(out: Path, app) -> list[Path]:
     """The window on a site hub (issue 12): live with the building's queue, Pantauan, and the
     banner while the hub is cut off. A real hub (ServerThread) on loopback; the other counters
     speak HTTP to it with their own tokens, as other PCs would."""
@@ -143,6 +156,7 @@ def live_shots(out: Path, app) -> list[Path]:  # noqa: ANN001
     from counter_app.core.clock import FixedClock
     from counter_app.core.roles import Actor, Role
     from counter_app.gui.main_window import MainWindow
+    from counter_app.gui.widgets import prompts
     from counter_app.server.app import create_app
     from counter_app.server.embedded import ServerThread
     from counter_app.server.live import close_streams
@@ -151,7 +165,6 @@ def live_shots(out: Path, app) -> list[Path]:  # noqa: ANN001
     from counter_app.services.context import Context
     from counter_app.services.setup import initialise
     from counter_app.services.sync import save_token
-    from counter_app.gui.widgets import prompts
 
     # no modal box may block the run: messages are printed, questions answered yes
     prompts.inform = prompts.warn = lambda parent, title, text: print(f"  [{title}] {text}")
@@ -159,18 +172,19 @@ def live_shots(out: Path, app) -> list[Path]:  # noqa: ANN001
 
     import time as _time
 
-    def until(done, rounds: int = 600) -> None:  # noqa: ANN001 - a bounded wait, events flowing
+    def until(done, rounds: int = 600) -> None:
         for _ in range(rounds):
             if done():
                 return
             app.processEvents()
             _time.sleep(0.05)
 
-    def frame(widget) -> str:  # noqa: ANN001
+    def frame(widget) -> str:
         settle(app, 10)
         box, room = widget.frameGeometry(), widget.screen().availableGeometry()
         return f"frame {box.width()}×{box.height()} in {room.width()}×{room.height()}: " + (
-            "fits" if room.contains(box) else "DOES NOT FIT")
+            "fits" if room.contains(box) else "DOES NOT FIT"
+        )
 
     work = Path(tempfile.mkdtemp(prefix="loket-live-screens-"))
     now = datetime.now(WIB).replace(microsecond=0)
@@ -189,8 +203,13 @@ def live_shots(out: Path, app) -> list[Path]:  # noqa: ANN001
     site_settings.set_setting(ctx, "printer", "Printer-Loket-1")
 
     def other(counter: str, method: str, path: str, **body: object) -> dict:
-        answer = httpx.request(method, f"{hub.url}/api/v1{path}", json=body or None, timeout=5,
-                               headers={"Authorization": f"Bearer {tokens[counter]}"})
+        answer = httpx.request(
+            method,
+            f"{hub.url}/api/v1{path}",
+            json=body or None,
+            timeout=5,
+            headers={"Authorization": f"Bearer {tokens[counter]}"},
+        )
         answer.raise_for_status()
         return answer.json()
 
@@ -198,11 +217,19 @@ def live_shots(out: Path, app) -> list[Path]:  # noqa: ANN001
     window.status.show_printer("Printer-Loket-1", True)
     window.show()
     until(lambda: window.live is not None and window.status.live_label.text().startswith("Langsung"))
-    visitors = [("Siti Aminah Rahayu", "KTP", "lansia"), ("Hendra Wijaya", "KK", ""),
-                ("Rina Marlina", "NIB", ""), ("Lim Kurniawan", "KTP", ""), ("Antonius Lie", "NIB", ""),
-                ("Uray Syarif Alkadrie", "PINDAH", ""), ("Yohana Sitompul", "PASPOR", ""),
-                ("Veronika Simanjuntak", "KK", ""), ("Muhammad Rizky", "KTP", "disabilitas"),
-                ("Wulan Sari", "NIB", ""), ("Dayang Purnamasari", "AKTALAHIR", "ibu_hamil")]
+    visitors = [
+        ("Siti Aminah Rahayu", "KTP", "lansia"),
+        ("Hendra Wijaya", "KK", ""),
+        ("Rina Marlina", "NIB", ""),
+        ("Lim Kurniawan", "KTP", ""),
+        ("Antonius Lie", "NIB", ""),
+        ("Uray Syarif Alkadrie", "PINDAH", ""),
+        ("Yohana Sitompul", "PASPOR", ""),
+        ("Veronika Simanjuntak", "KK", ""),
+        ("Muhammad Rizky", "KTP", "disabilitas"),
+        ("Wulan Sari", "NIB", ""),
+        ("Dayang Purnamasari", "AKTALAHIR", "ibu_hamil"),
+    ]
     for name, service, priority in visitors:
         tickets.register(window.ctx, service=service, name=name, priority=priority)
         clock.advance(minutes=4, seconds=7)
@@ -210,13 +237,17 @@ def live_shots(out: Path, app) -> list[Path]:  # noqa: ANN001
     window.site_changed()
     until(lambda: window.live.link.backlog == 0)
     day = str(now.date())
-    claimed = other("L02", "POST", "/live/claim", day=day, services=["NIB", "PBG"], priority_cap=3, ticket=None)
+    claimed = other(
+        "L02", "POST", "/live/claim", day=day, services=["NIB", "PBG"], priority_cap=3, ticket=None
+    )
     print(" L02 claimed", (claimed.get("ticket") or {}).get("code"))
     other("L03", "POST", "/live/state", state="break")
     other("L05", "POST", "/live/state", state="open")
     with store.transaction() as tx:  # L05's PC was last heard of ten minutes ago: offline
-        tx.run("UPDATE counter_state SET last_seen = ? WHERE counter = 'L05'",
-               ((now - timedelta(minutes=10)).astimezone(UTC).isoformat(timespec="microseconds"),))
+        tx.run(
+            "UPDATE counter_state SET last_seen = ? WHERE counter = 'L05'",
+            ((now - timedelta(minutes=10)).astimezone(UTC).isoformat(timespec="microseconds"),),
+        )
     window.serving_panel.call_next()
     until(lambda: window.serving_panel.in_hand is not None)
     tickets.start(window.ctx, window.serving_panel.in_hand.id)
@@ -300,8 +331,9 @@ def shoot(args: argparse.Namespace) -> int:
     clock.set(datetime.combine(args.day, time(15, 5), WIB))
     for name, service, priority in WAITING:
         clock.advance(minutes=3, seconds=17)
-        tickets.register(admin, service=service, name=name, priority=priority,
-                         phone="0812-5678-1234" if priority else None)
+        tickets.register(
+            admin, service=service, name=name, priority=priority, phone="0812-5678-1234" if priority else None
+        )
     clock.advance(minutes=2)
     called = tickets.call_next(admin)
     assert called is not None
@@ -366,8 +398,14 @@ def shoot(args: argparse.Namespace) -> int:
     window.set_language("id")
 
     pdf = receipts.receipt_pdf(admin, called.id, reprint=True)
-    preview = ReceiptPreview(pdf, called.code, reprint=True, printer=admin.setting("printer"),
-                             paper=admin.setting("paper"), parent=window)
+    preview = ReceiptPreview(
+        pdf,
+        called.code,
+        reprint=True,
+        printer=admin.setting("printer"),
+        paper=admin.setting("paper"),
+        parent=window,
+    )
     preview.show()
     settle(app, 20)
     shots.append(save(preview, out / "receipt_preview.png", app))
@@ -375,9 +413,7 @@ def shoot(args: argparse.Namespace) -> int:
 
     settings = SettingsDialog(admin, window)
     settings.show()
-    for index, name in enumerate(
-        ["site", "counter", "counters", "catalogue", "staff", "printer", "sync"]
-    ):
+    for index, name in enumerate(["site", "counter", "counters", "catalogue", "staff", "printer", "sync"]):
         settings.tabs.setCurrentIndex(index)
         shots.append(save(settings, out / f"settings_{name}.png", app))
     settings.close()

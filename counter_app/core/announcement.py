@@ -44,8 +44,13 @@ _WORD = re.compile(r"[a-z]+|\d+")
 # The default pack (espeak-ng, tools/make_voice_pack.py); a site's folder overrides clip by clip.
 DEFAULT_PACK = RESOURCES / "voice" / "id"
 # What a site's own recordings may be, in the order they are looked for, with their media type.
-AUDIO_TYPES = {".ogg": "audio/ogg", ".opus": "audio/ogg", ".mp3": "audio/mpeg", ".wav": "audio/wav",
-               ".flac": "audio/flac"}
+AUDIO_TYPES = {
+    ".ogg": "audio/ogg",
+    ".opus": "audio/ogg",
+    ".mp3": "audio/mpeg",
+    ".wav": "audio/wav",
+    ".flac": "audio/flac",
+}
 _CLIP_NAME = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 
 
@@ -100,9 +105,7 @@ def gaps_ms(sequence: list[str]) -> list[int]:
         following = sequence[i + 1]
         if clip == CHIME:
             pauses.append(GAP_AFTER_CHIME_MS)
-        elif clip == OPENING or following == DIRECTION or (
-            clip in LETTERS and following not in LETTERS
-        ):
+        elif clip == OPENING or following == DIRECTION or (clip in LETTERS and following not in LETTERS):
             pauses.append(GAP_COMMA_MS)
         else:
             pauses.append(GAP_MS)
@@ -128,13 +131,15 @@ def pack_clips(folder: str | Path | None = None) -> frozenset[str]:
     in its own folder (e.g. "kependudukan" for "loket kependudukan satu")."""
     names = {p.stem for p in DEFAULT_PACK.glob("*.ogg")} | set(CLIPS)
     if folder and Path(folder).is_dir():
-        names |= {p.stem for p in Path(folder).iterdir()
-                  if p.suffix in AUDIO_TYPES and _CLIP_NAME.fullmatch(p.stem)}
+        names |= {
+            p.stem for p in Path(folder).iterdir() if p.suffix in AUDIO_TYPES and _CLIP_NAME.fullmatch(p.stem)
+        }
     return frozenset(names)
 
 
-def counter_words(counter_code: str, spoken: str | None = None,
-                  available: Iterable[str] = CLIPS) -> list[str]:
+def counter_words(
+    counter_code: str, spoken: str | None = None, available: Iterable[str] = CLIPS
+) -> list[str]:
     """The clips for a counter: its configured spoken name, else "loket" and its number."""
     if spoken:
         return spoken_name_words(spoken, available)
@@ -152,8 +157,14 @@ class Announcement:
         return {"clips": self.clips, "gaps_ms": self.gaps_ms}
 
 
-def announcement(code: str, counter_code: str, spoken: str | None = None, *, chime: bool = True,
-                 available: Iterable[str] = CLIPS) -> Announcement:
+def announcement(
+    code: str,
+    counter_code: str,
+    spoken: str | None = None,
+    *,
+    chime: bool = True,
+    available: Iterable[str] = CLIPS,
+) -> Announcement:
     """The announcement of `code` called to `counter_code` (shared by the display and
     `counter-app voice`)."""
     clips = call_sequence(code, counter_words(counter_code, spoken, available), chime=chime)

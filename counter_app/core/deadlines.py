@@ -102,10 +102,10 @@ def _bad(detail: str) -> ValidationError:
 
 def _rule(name: str, raw: Any) -> Rule:
     if not isinstance(raw, Mapping) or len(raw) != 1:
-        raise _bad(f"{name}: {{\"hours\": N}} / {{\"working_days\": N}}")
-    (kind, value), = raw.items()
+        raise _bad(f'{name}: {{"hours": N}} / {{"working_days": N}}')
+    ((kind, value),) = raw.items()
     if kind not in ("hours", "working_days") or isinstance(value, bool) or not isinstance(value, int):
-        raise _bad(f"{name}: {{\"hours\": N}} / {{\"working_days\": N}}")
+        raise _bad(f'{name}: {{"hours": N}} / {{"working_days": N}}')
     limit = MAX_HOURS if kind == "hours" else MAX_WORKING_DAYS
     if not 1 <= value <= limit:
         raise _bad(f"{name}: 1–{limit}")
@@ -135,7 +135,7 @@ def parse_rules(text: str | None) -> Rules:
             cuti_bersama = value
         elif key in days:
             if not isinstance(value, list):
-                raise _bad(f"{key}: [\"YYYY-MM-DD\", …]")
+                raise _bad(f'{key}: ["YYYY-MM-DD", …]')
             for item in value:
                 try:
                     days[key].add(date.fromisoformat(str(item)))
@@ -144,7 +144,7 @@ def parse_rules(text: str | None) -> Rules:
         elif key in {m.value for m in Milestone}:
             rule = _rule(key, value)
             if rule.working_days is None:
-                raise _bad(f"{key}: {{\"working_days\": N}}")
+                raise _bad(f'{key}: {{"working_days": N}}')
             milestones[Milestone(key)] = rule
         else:
             try:
@@ -154,8 +154,9 @@ def parse_rules(text: str | None) -> Rules:
             by_class[klass] = _rule(key, value)
     if days["closed_days"] & days["open_days"]:
         raise _bad("closed_days ∩ open_days")
-    return Rules(by_class, cuti_bersama, frozenset(days["closed_days"]), frozenset(days["open_days"]),
-                 milestones)
+    return Rules(
+        by_class, cuti_bersama, frozenset(days["closed_days"]), frozenset(days["open_days"]), milestones
+    )
 
 
 @cache
@@ -213,8 +214,7 @@ class WorkingCalendar:
 def _estimated(year: int, cuti_bersama: bool) -> bool:
     import holidays
 
-    found = holidays.country_holidays("ID", years=year, language="en_US",
-                                      categories=("public", "government"))
+    found = holidays.country_holidays("ID", years=year, language="en_US", categories=("public", "government"))
     if any("estimated" in name.lower() for name in found.values()):
         return True
     # A joint-leave list is part of every SKB: none at all means the year's SKB is not in

@@ -33,8 +33,7 @@ def format_rupiah(amount: int) -> str:
     (the amount is always Rupiah, on the screen and on the receipt alike)."""
     from babel.numbers import format_currency
 
-    return format_currency(int(amount), "IDR", locale=LOCALES["id"], currency_digits=False,
-                           format="¤#,##0")
+    return format_currency(int(amount), "IDR", locale=LOCALES["id"], currency_digits=False, format="¤#,##0")
 
 
 def fee_text(amount: int | None, *, lang: str | None = None) -> str:

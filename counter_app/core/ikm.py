@@ -172,9 +172,7 @@ def merge(parts: Sequence[IkmResult]) -> IkmResult:
         for code in ELEMENTS:
             totals[code] += part.totals.get(code, 0)
             answered[code] += part.answered.get(code, 0)
-    return from_totals(
-        totals, answered, sum(p.respondents for p in parts), sum(p.incomplete for p in parts)
-    )
+    return from_totals(totals, answered, sum(p.respondents for p in parts), sum(p.incomplete for p in parts))
 
 
 # ---- the questionnaire's respondent profile (optional, kept only with consent) ------------

@@ -53,7 +53,7 @@ def candidate_folders(data_dir: Path | None) -> list[Path]:
         from platformdirs import user_log_dir
 
         folders.append(Path(user_log_dir("loket", "MPP")))
-    except Exception:  # noqa: BLE001 - no platformdirs or no home: the temp folder still works
+    except Exception:
         pass
     import getpass
 
@@ -88,9 +88,7 @@ def setup_logging(
                 raise
             continue
         handler = logging.StreamHandler(stream)
-        handler.setFormatter(
-            logging.Formatter("%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s")
-        )
+        handler.setFormatter(logging.Formatter("%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"))
         _close_handler()
         log.addHandler(handler)
         log.setLevel(level)
@@ -100,15 +98,15 @@ def setup_logging(
     return None
 
 
-def log_exception(
-    exc: BaseException, data_dir: Path | None, what: str = "bug"
-) -> Path | None:
+def log_exception(exc: BaseException, data_dir: Path | None, what: str = "bug") -> Path | None:
     """Log `exc` with its traceback (setting up the log first if needed); the log's path."""
     path = log_path() or setup_logging(data_dir)
     if path is None:
         return None
     info: tuple[type[BaseException], BaseException, TracebackType | None] = (
-        type(exc), exc, exc.__traceback__,
+        type(exc),
+        exc,
+        exc.__traceback__,
     )
     log.error("%s: %s", what, " ".join(sys.argv[1:2]) or "-", exc_info=info)
     handler = _state["handler"]

@@ -30,9 +30,7 @@ PROVINCES: frozenset[str] = frozenset(
 # Regencies/cities we know for certain (West Kalimantan, where our first users are). Public code
 # lists disagree elsewhere, so an unknown regency only warns.
 KNOWN_REGENCIES: dict[str, frozenset[str]] = {
-    "61": frozenset(
-        ["01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12", "71", "72"]
-    ),
+    "61": frozenset(["01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12", "71", "72"]),
 }
 
 
@@ -48,7 +46,7 @@ class Nik:
         return mask(self.digits)
 
     def decoded_text(self, lang: str | None = None) -> str:
-        """"menurut NIK: perempuan, lahir 01-01-1990" — what the number says, not a proven fact
+        """ "menurut NIK: perempuan, lahir 01-01-1990" — what the number says, not a proven fact
         (a NIK is not reissued when a birth date is corrected)."""
         sex = t("gui.register.sex_f" if self.sex == "P" else "gui.register.sex_m", lang=lang)
         return t("nik.decoded", lang=lang, sex=sex, born=self.birth_date.strftime("%d-%m-%Y"))

@@ -77,7 +77,7 @@ def _prefix_length(e164: str) -> int:
         return len(str(number.country_code)) + 1
     try:
         known = phonenumbers.length_of_national_destination_code(number)
-    except Exception:  # noqa: BLE001 (metadata gaps: show no prefix rather than fail)
+    except Exception:
         known = 0
     return min(MAX_PREFIX, 1 + known) if known else 1
 

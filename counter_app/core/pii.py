@@ -34,8 +34,7 @@ from typing import Any, NamedTuple
 import phonenumbers
 from phonenumbers import Leniency, NumberParseException, PhoneNumberMatcher
 
-from counter_app.core import nik as nik_rules
-from counter_app.core import phone as phone_rules
+from counter_app.core import nik as nik_rules, phone as phone_rules
 from counter_app.core.person import mask_name
 
 # ---- what a key holds ----------------------------------------------------------------------
@@ -48,15 +47,48 @@ _ID_KEYS = frozenset({"id", "uuid", "batch_id", "transferred_from", "transferred
 _TIME_KEYS = frozenset({"day", "date", "at", "since_at"})
 _RECEIPT_KEYS = frozenset({"receipt_no", "number"})
 # Hashes, key ids, keys, signatures, tokens: random-looking material, long runs of digits by chance.
-_OPAQUE_KEYS = frozenset({"hash", "prev_hash", "kid", "public_key", "signature", "token", "nonce", "digest",
-                          "checksum", "sha256", "password_hash"})
+_OPAQUE_KEYS = frozenset(
+    {
+        "hash",
+        "prev_hash",
+        "kid",
+        "public_key",
+        "signature",
+        "token",
+        "nonce",
+        "digest",
+        "checksum",
+        "sha256",
+        "password_hash",
+    }
+)
 # Declared numeric: counters, scores, money, durations, sequence numbers, raw time stamps.
-_NUMBER_KEYS = frozenset({
-    "seq", "version", "since", "stored_through", "call_count", "fee", "target_minutes", "waiting",
-    "count", "total", "score", "amount", "added", "pushed", "pulled", "redacted", "sequence",
-    *(f"U{i}" for i in range(1, 10)), *(f"u{i}" for i in range(1, 10)),
-})
-_NUMBER_SUFFIX = re.compile(r"_(count|total|minutes|seconds|secs|ms|us|ns|seq|no_seq|version|score|fee|amount|size|bytes)$")
+_NUMBER_KEYS = frozenset(
+    {
+        "seq",
+        "version",
+        "since",
+        "stored_through",
+        "call_count",
+        "fee",
+        "target_minutes",
+        "waiting",
+        "count",
+        "total",
+        "score",
+        "amount",
+        "added",
+        "pushed",
+        "pulled",
+        "redacted",
+        "sequence",
+        *(f"U{i}" for i in range(1, 10)),
+        *(f"u{i}" for i in range(1, 10)),
+    }
+)
+_NUMBER_SUFFIX = re.compile(
+    r"_(count|total|minutes|seconds|secs|ms|us|ns|seq|no_seq|version|score|fee|amount|size|bytes)$"
+)
 
 _UUID = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
@@ -232,7 +264,9 @@ def find(text: str, first: bool = False) -> list[Finding]:
 
 def _in_span(span: re.Match[str]) -> list[Finding]:
     """Within one run of digit groups, the windows of whole groups that form a NIK or phone."""
-    groups = [(g.start() + span.start(), g.end() + span.start(), g.group()) for g in _GROUP.finditer(span.group())]
+    groups = [
+        (g.start() + span.start(), g.end() + span.start(), g.group()) for g in _GROUP.finditer(span.group())
+    ]
     plus_at = span.start() + span.group().find("+") if "+" in span.group() else -1
     out: list[Finding] = []
     i = 0
@@ -268,7 +302,9 @@ def _in_span(span: re.Match[str]) -> list[Finding]:
 
 def _lead(span: re.Match[str], start: int) -> int:
     """Include a leading `+`/`(` of the span's first number in what is masked."""
-    return span.start() if start == span.start() + len(span.group()) - len(span.group().lstrip("+(")) else start
+    return (
+        span.start() if start == span.start() + len(span.group()) - len(span.group().lstrip("+(")) else start
+    )
 
 
 def _mask_nik(digits: str) -> str:
@@ -299,8 +335,11 @@ def mask_names(text: str, names: Iterable[str]) -> str:
     """`text` with the visitor's known names masked: the full name as `person.mask_name` shows
     it (`Budi S******`), and each later word of it alone (`S******`); a one-word name
     everywhere (`Suk****`)."""
-    clean = sorted({" ".join(unicodedata.normalize("NFC", n).split()) for n in names if n and n.strip()},
-                   key=len, reverse=True)
+    clean = sorted(
+        {" ".join(unicodedata.normalize("NFC", n).split()) for n in names if n and n.strip()},
+        key=len,
+        reverse=True,
+    )
     if not clean:
         return text
     text = unicodedata.normalize("NFC", text)
@@ -312,7 +351,12 @@ def mask_names(text: str, names: Iterable[str]) -> str:
             if sum(ch.isalpha() for ch in word) < 3:
                 continue  # "Bin", "Al": too common to mask alone
             alone = re.compile(r"(?<!\w)" + re.escape(word) + r"(?!\w)", re.I)
-            text = alone.sub(lambda m: mask_name(m.group()) if len(words) == 1 else m.group()[0] + "*" * (len(m.group()) - 1), text)
+            text = alone.sub(
+                lambda m: (
+                    mask_name(m.group()) if len(words) == 1 else m.group()[0] + "*" * (len(m.group()) - 1)
+                ),
+                text,
+            )
     return text
 
 
@@ -338,7 +382,7 @@ def redact_text(text: str, names: Iterable[str] = ()) -> str:
 
 
 def number_problem(value: int | float) -> str | None:
-    """"nik" or "phone" when a number's digits form a valid-looking NIK or phone number."""
+    """ "nik" or "phone" when a number's digits form a valid-looking NIK or phone number."""
     found = _number_finding(value)
     return found[0] if found else None
 

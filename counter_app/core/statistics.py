@@ -100,8 +100,15 @@ class Tally:
     within: int = 0
     measured: int = 0
 
-    def add(self, status: str, tickets: int, waits: Iterable[int], services: Iterable[int],
-            within: int, measured: int) -> None:
+    def add(
+        self,
+        status: str,
+        tickets: int,
+        waits: Iterable[int],
+        services: Iterable[int],
+        within: int,
+        measured: int,
+    ) -> None:
         """Count `tickets` tickets of one final status, with their times and target check."""
         self.tickets += tickets
         self.counts[status] = self.counts.get(status, 0) + tickets

@@ -27,14 +27,34 @@ assert set(ELEMENT_SCALES) == set(ELEMENTS)
 
 # the message keys of each scale, score 1 first, written out so a key scan finds every one
 SCALE_ANSWERS: dict[str, tuple[str, str, str, str]] = {
-    "sesuai": ("survey.scale.sesuai.1", "survey.scale.sesuai.2", "survey.scale.sesuai.3", "survey.scale.sesuai.4"),
+    "sesuai": (
+        "survey.scale.sesuai.1",
+        "survey.scale.sesuai.2",
+        "survey.scale.sesuai.3",
+        "survey.scale.sesuai.4",
+    ),
     "mudah": ("survey.scale.mudah.1", "survey.scale.mudah.2", "survey.scale.mudah.3", "survey.scale.mudah.4"),
     "cepat": ("survey.scale.cepat.1", "survey.scale.cepat.2", "survey.scale.cepat.3", "survey.scale.cepat.4"),
     "biaya": ("survey.scale.biaya.1", "survey.scale.biaya.2", "survey.scale.biaya.3", "survey.scale.biaya.4"),
-    "kompeten": ("survey.scale.kompeten.1", "survey.scale.kompeten.2", "survey.scale.kompeten.3", "survey.scale.kompeten.4"),
+    "kompeten": (
+        "survey.scale.kompeten.1",
+        "survey.scale.kompeten.2",
+        "survey.scale.kompeten.3",
+        "survey.scale.kompeten.4",
+    ),
     "sopan": ("survey.scale.sopan.1", "survey.scale.sopan.2", "survey.scale.sopan.3", "survey.scale.sopan.4"),
-    "pengaduan": ("survey.scale.pengaduan.1", "survey.scale.pengaduan.2", "survey.scale.pengaduan.3", "survey.scale.pengaduan.4"),
-    "sarana": ("survey.scale.sarana.1", "survey.scale.sarana.2", "survey.scale.sarana.3", "survey.scale.sarana.4"),
+    "pengaduan": (
+        "survey.scale.pengaduan.1",
+        "survey.scale.pengaduan.2",
+        "survey.scale.pengaduan.3",
+        "survey.scale.pengaduan.4",
+    ),
+    "sarana": (
+        "survey.scale.sarana.1",
+        "survey.scale.sarana.2",
+        "survey.scale.sarana.3",
+        "survey.scale.sarana.4",
+    ),
 }
 assert set(SCALE_ANSWERS) == set(ELEMENT_SCALES.values())
 assert all(len(keys) == len(SCORES) for keys in SCALE_ANSWERS.values())

@@ -178,9 +178,7 @@ def sign_token(private_key: Ed25519PrivateKey, fields: ReceiptFields) -> str:
 # ---- keyrings ---------------------------------------------------------------------------
 
 
-def keyring_entry(
-    public_key: Ed25519PublicKey, site: str, counter: str, created_at: str
-) -> dict[str, str]:
+def keyring_entry(public_key: Ed25519PublicKey, site: str, counter: str, created_at: str) -> dict[str, str]:
     """One key as published in a keyring document."""
     return {
         "kid": key_id(public_key),

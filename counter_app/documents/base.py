@@ -83,27 +83,55 @@ def stylesheet() -> StyleSheet1:
     ss = StyleSheet1()
     base = ParagraphStyle("Body", fontName=FONT, fontSize=8.5, leading=11, textColor=INK)
     ss.add(base)
-    ss.add(ParagraphStyle("Title", parent=base, fontName=FONT_BOLD, fontSize=15, leading=19,
-                          spaceAfter=1 * mm))
+    ss.add(
+        ParagraphStyle("Title", parent=base, fontName=FONT_BOLD, fontSize=15, leading=19, spaceAfter=1 * mm)
+    )
     ss.add(ParagraphStyle("Site", parent=base, fontName=FONT_BOLD, fontSize=10.5, leading=13))
     ss.add(ParagraphStyle("Meta", parent=base, fontSize=9, leading=12, textColor=MUTED))
-    ss.add(ParagraphStyle("H2", parent=base, fontName=FONT_BOLD, fontSize=10.5, leading=13,
-                          spaceBefore=4 * mm, spaceAfter=1.5 * mm))
+    ss.add(
+        ParagraphStyle(
+            "H2",
+            parent=base,
+            fontName=FONT_BOLD,
+            fontSize=10.5,
+            leading=13,
+            spaceBefore=4 * mm,
+            spaceAfter=1.5 * mm,
+        )
+    )
     ss.add(ParagraphStyle("Cell", parent=base, fontSize=7.2, leading=8.6))
     ss.add(ParagraphStyle("CellBold", parent=base, fontName=FONT_BOLD, fontSize=7.2, leading=8.6))
     ss.add(ParagraphStyle("Head", parent=base, fontName=FONT_BOLD, fontSize=6.3, leading=7.6))
-    ss.add(ParagraphStyle("HeadNum", parent=base, fontName=FONT_BOLD, fontSize=6.3, leading=7.6,
-                          alignment=TA_RIGHT))
-    ss.add(ParagraphStyle("TileValue", parent=base, fontName=FONT_BOLD, fontSize=15, leading=18,
-                          alignment=TA_CENTER))
-    ss.add(ParagraphStyle("TileLabel", parent=base, fontSize=7.2, leading=8.8, alignment=TA_CENTER,
-                          textColor=MUTED))
-    ss.add(ParagraphStyle("Note", parent=base, fontSize=8, leading=10.5, leftIndent=4 * mm,
-                          bulletIndent=0))
+    ss.add(
+        ParagraphStyle(
+            "HeadNum", parent=base, fontName=FONT_BOLD, fontSize=6.3, leading=7.6, alignment=TA_RIGHT
+        )
+    )
+    ss.add(
+        ParagraphStyle(
+            "TileValue", parent=base, fontName=FONT_BOLD, fontSize=15, leading=18, alignment=TA_CENTER
+        )
+    )
+    ss.add(
+        ParagraphStyle(
+            "TileLabel", parent=base, fontSize=7.2, leading=8.8, alignment=TA_CENTER, textColor=MUTED
+        )
+    )
+    ss.add(ParagraphStyle("Note", parent=base, fontSize=8, leading=10.5, leftIndent=4 * mm, bulletIndent=0))
     ss.add(ParagraphStyle("Small", parent=base, fontSize=7, leading=9, textColor=MUTED))
     ss.add(ParagraphStyle("Sign", parent=base, fontSize=9, leading=12, alignment=TA_LEFT))
-    ss.add(ParagraphStyle("Empty", parent=base, fontSize=9, leading=12, textColor=MUTED,
-                          alignment=TA_CENTER, spaceBefore=6 * mm, spaceAfter=6 * mm))
+    ss.add(
+        ParagraphStyle(
+            "Empty",
+            parent=base,
+            fontSize=9,
+            leading=12,
+            textColor=MUTED,
+            alignment=TA_CENTER,
+            spaceBefore=6 * mm,
+            spaceAfter=6 * mm,
+        )
+    )
     return ss
 
 
@@ -112,7 +140,7 @@ def table_style(commands: list[tuple[Any, ...]]) -> TableStyle:
     return TableStyle([("FONT", (0, 0), (-1, -1), FONT, 7.2), *commands])
 
 
-def P(text: str, style: str) -> Paragraph:  # noqa: N802 (platypus idiom)
+def P(text: str, style: str) -> Paragraph:
     """A Paragraph of plain text: always escaped."""
     return Paragraph(escape(str(text)), stylesheet()[style])
 
@@ -138,7 +166,7 @@ def numbered_canvas(label: str) -> type[rl_canvas.Canvas]:
             super().__init__(*args, **kwargs)
             self._pages: list[dict[str, Any]] = []
 
-        def showPage(self) -> None:  # noqa: N802 (ReportLab API)
+        def showPage(self) -> None:
             self._pages.append(dict(self.__dict__))
             self._startPage()
 
@@ -149,7 +177,8 @@ def numbered_canvas(label: str) -> type[rl_canvas.Canvas]:
                 self.setFont(FONT, 7)
                 self.setFillColor(MUTED)
                 self.drawRightString(
-                    PAGE_W - MARGIN_X, 9 * mm,
+                    PAGE_W - MARGIN_X,
+                    9 * mm,
                     t("report.page", lang=label, page=self._pageNumber, pages=total),
                 )
                 super().showPage()
@@ -189,9 +218,7 @@ def section(title: str, *flowables: Flowable, need: float = 35 * mm) -> list[Flo
     return [CondPageBreak(need), P(title, "H2"), *flowables]
 
 
-def signature(
-    heading: Sequence[str], lang: str, *, width: float, gap_above: bool = False
-) -> Table:
+def signature(heading: Sequence[str], lang: str, *, width: float, gap_above: bool = False) -> Table:
     """The signature block at the right: the heading lines (place and date, role), room to
     sign, the name line and the NIP line. `gap_above` adds an empty first row (the daily
     summary's layout)."""
@@ -203,9 +230,15 @@ def signature(
     ]
     rows: list[list[Any]] = [[""]] if gap_above else []
     block = Table([*rows, *[[x] for x in lines]], colWidths=[width])
-    block.setStyle(table_style([("LEFTPADDING", (0, 0), (-1, -1), 0),
-                                ("TOPPADDING", (0, 0), (-1, -1), 0),
-                                ("BOTTOMPADDING", (0, 0), (-1, -1), 1)]))
+    block.setStyle(
+        table_style(
+            [
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+            ]
+        )
+    )
     outer = Table([["", block]], colWidths=[BODY_W - width, width])
     outer.setStyle(table_style([("LEFTPADDING", (0, 0), (-1, -1), 0)]))
     return outer
@@ -233,8 +266,17 @@ def build_a4(flow: list[Flowable], *, title: str, author: str, on_page: PageHook
         initialFontName=FONT,  # no stray Helvetica reference on every page
         initialFontSize=8.5,
     )
-    frame = Frame(MARGIN_X, MARGIN_BOTTOM, BODY_W, PAGE_H - MARGIN_TOP - MARGIN_BOTTOM, id="body",
-                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+    frame = Frame(
+        MARGIN_X,
+        MARGIN_BOTTOM,
+        BODY_W,
+        PAGE_H - MARGIN_TOP - MARGIN_BOTTOM,
+        id="body",
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+    )
     doc.addPageTemplates([PageTemplate("page", [frame], onPage=on_page)])
     doc.build(flow, canvasmaker=numbered_canvas(lang))
     return buf.getvalue()

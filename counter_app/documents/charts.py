@@ -78,8 +78,16 @@ def hour_chart(arrivals_by_hour: Sequence[Mapping[str, Any]], lang: str) -> Draw
     chart.barLabels.nudge = 5
     chart.barLabels.fillColor = INK
     d.add(chart)
-    d.add(String(12 * mm, 1.5 * mm, t("report.chart.hour_axis", lang=lang), fontName=FONT, fontSize=7,
-                 fillColor=MUTED))
+    d.add(
+        String(
+            12 * mm,
+            1.5 * mm,
+            t("report.chart.hour_axis", lang=lang),
+            fontName=FONT,
+            fontSize=7,
+            fillColor=MUTED,
+        )
+    )
     return d
 
 
@@ -124,8 +132,16 @@ def wait_chart(rows: Sequence[tuple[str, float | None]], lang: str) -> Drawing |
     chart.barLabels.dx = 2
     chart.barLabels.fillColor = INK
     d.add(chart)
-    d.add(String(chart.x, 1.5 * mm, t("report.chart.wait_axis", lang=lang), fontName=FONT, fontSize=7,
-                 fillColor=MUTED))
+    d.add(
+        String(
+            chart.x,
+            1.5 * mm,
+            t("report.chart.wait_axis", lang=lang),
+            fontName=FONT,
+            fontSize=7,
+            fillColor=MUTED,
+        )
+    )
     return d
 
 
@@ -174,6 +190,15 @@ def element_chart(
     step = chart.width / len(ELEMENTS)
     for i, code in enumerate(ELEMENTS):
         label = fit(t(ELEMENT_SHORT_KEYS[code], lang=lang), FONT, 6, step - 2)
-        d.add(String(chart.x + step * (i + 0.5), chart.y - 9.5 * mm + 2, label, fontName=FONT,
-                     fontSize=6, fillColor=MUTED, textAnchor="middle"))
+        d.add(
+            String(
+                chart.x + step * (i + 0.5),
+                chart.y - 9.5 * mm + 2,
+                label,
+                fontName=FONT,
+                fontSize=6,
+                fillColor=MUTED,
+                textAnchor="middle",
+            )
+        )
     return d

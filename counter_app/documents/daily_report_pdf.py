@@ -51,11 +51,10 @@ from counter_app.documents.base import (
     section,
     signature,
     stylesheet,
+    table_style as _style,
 )
-from counter_app.documents.base import table_style as _style
 from counter_app.documents.charts import element_chart, hour_chart, wait_chart
 from counter_app.documents.tables import format_cell, minutes, number
-
 
 # ---- page furniture -----------------------------------------------------------------------
 
@@ -94,8 +93,7 @@ def _key_tiles(snapshot: Mapping[str, Any], lang: str) -> Table:
     ]
     cells = [[P(value, "TileValue"), P(t(label, lang=lang), "TileLabel")] for label, value in tiles]
     grid = [
-        [_plain_table([[v], [lab]], [BODY_W / 4 - 3 * mm]) for v, lab in cells[i : i + 4]]
-        for i in (0, 4)
+        [_plain_table([[v], [lab]], [BODY_W / 4 - 3 * mm]) for v, lab in cells[i : i + 4]] for i in (0, 4)
     ]
     table = Table(grid, colWidths=[BODY_W / 4] * 4)
     table.setStyle(
@@ -116,13 +114,17 @@ def _key_tiles(snapshot: Mapping[str, Any], lang: str) -> Table:
 def _time_lines(snapshot: Mapping[str, Any], lang: str) -> Table:
     rows = [[P(label, "CellBold"), P(text, "Cell")] for label, text in tables.summary_lines(snapshot, lang)]
     table = Table(rows, colWidths=[42 * mm, BODY_W - 42 * mm])
-    table.setStyle(_style([
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("TOPPADDING", (0, 0), (-1, -1), 1.2),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.2),
-        ("LEFTPADDING", (0, 0), (-1, -1), 2),
-        ("LINEBELOW", (0, 0), (-1, -2), 0.25, RULE),
-    ]))
+    table.setStyle(
+        _style(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("TOPPADDING", (0, 0), (-1, -1), 1.2),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.2),
+                ("LEFTPADDING", (0, 0), (-1, -1), 2),
+                ("LINEBELOW", (0, 0), (-1, -2), 0.25, RULE),
+            ]
+        )
+    )
     return table
 
 
@@ -138,31 +140,116 @@ def _wait_chart(snapshot: Mapping[str, Any], lang: str) -> Drawing | None:
 # What the PDF shows of each table: (table, title key, [(column, relative width)]). The XLSX
 # has every column; on A4 portrait the wide tables are split in two so headers stay legible.
 PDF_TABLES: list[tuple[str, str, list[tuple[str, float]]]] = [
-    ("service", "report.table.service_counts", [
-        ("service", 4.2), ("registered", 1), ("served", 1), ("no_show", 1), ("cancelled", 1),
-        ("transferred", 1), ("waiting", 1)]),
-    ("service", "report.table.service_times", [
-        ("service", 3.6), ("target", 1), ("wait_mean", 1), ("wait_median", 1), ("wait_p90", 1),
-        ("wait_max", 1), ("service_mean", 1), ("service_p90", 1), ("within_target", 1)]),
-    ("agency", "report.table.agency", [
-        ("agency", 3.6), ("registered", 1), ("served", 1), ("no_show", 1), ("cancelled", 1),
-        ("transferred", 1), ("wait_mean", 1), ("within_target", 1)]),
-    ("priority", "report.table.priority", [
-        ("priority", 1.8), ("registered", 1), ("served", 1), ("no_show", 1), ("cancelled", 1),
-        ("waiting", 1), ("wait_mean", 1), ("wait_p90", 1), ("wait_max", 1), ("within_target", 1)]),
-    ("officer", "report.table.officer", [
-        ("officer", 3.6), ("handled", 1), ("served", 1), ("no_show", 1), ("transferred", 1),
-        ("service_mean", 1), ("service_median", 1), ("service_total", 1), ("within_target", 1)]),
-    ("counter", "report.table.counter", [
-        ("counter", 1.0), ("counter_name", 2.4), ("handled", 1), ("served", 1), ("no_show", 1),
-        ("transferred", 1), ("wait_mean", 1), ("service_mean", 1), ("within_target", 1)]),
-    ("day", "report.table.day", [
-        ("date", 1.3), ("registered", 1), ("served", 1), ("no_show", 1), ("cancelled", 1),
-        ("transferred", 1), ("waiting", 1), ("wait_mean", 1), ("wait_p90", 1),
-        ("service_mean", 1), ("within_target", 1)]),
-    ("longest_wait", "report.table.longest_wait", [
-        ("rank", 0.5), ("date", 1.4), ("code", 0.9), ("service", 4.0), ("status", 1.6),
-        ("wait", 1.2)]),
+    (
+        "service",
+        "report.table.service_counts",
+        [
+            ("service", 4.2),
+            ("registered", 1),
+            ("served", 1),
+            ("no_show", 1),
+            ("cancelled", 1),
+            ("transferred", 1),
+            ("waiting", 1),
+        ],
+    ),
+    (
+        "service",
+        "report.table.service_times",
+        [
+            ("service", 3.6),
+            ("target", 1),
+            ("wait_mean", 1),
+            ("wait_median", 1),
+            ("wait_p90", 1),
+            ("wait_max", 1),
+            ("service_mean", 1),
+            ("service_p90", 1),
+            ("within_target", 1),
+        ],
+    ),
+    (
+        "agency",
+        "report.table.agency",
+        [
+            ("agency", 3.6),
+            ("registered", 1),
+            ("served", 1),
+            ("no_show", 1),
+            ("cancelled", 1),
+            ("transferred", 1),
+            ("wait_mean", 1),
+            ("within_target", 1),
+        ],
+    ),
+    (
+        "priority",
+        "report.table.priority",
+        [
+            ("priority", 1.8),
+            ("registered", 1),
+            ("served", 1),
+            ("no_show", 1),
+            ("cancelled", 1),
+            ("waiting", 1),
+            ("wait_mean", 1),
+            ("wait_p90", 1),
+            ("wait_max", 1),
+            ("within_target", 1),
+        ],
+    ),
+    (
+        "officer",
+        "report.table.officer",
+        [
+            ("officer", 3.6),
+            ("handled", 1),
+            ("served", 1),
+            ("no_show", 1),
+            ("transferred", 1),
+            ("service_mean", 1),
+            ("service_median", 1),
+            ("service_total", 1),
+            ("within_target", 1),
+        ],
+    ),
+    (
+        "counter",
+        "report.table.counter",
+        [
+            ("counter", 1.0),
+            ("counter_name", 2.4),
+            ("handled", 1),
+            ("served", 1),
+            ("no_show", 1),
+            ("transferred", 1),
+            ("wait_mean", 1),
+            ("service_mean", 1),
+            ("within_target", 1),
+        ],
+    ),
+    (
+        "day",
+        "report.table.day",
+        [
+            ("date", 1.3),
+            ("registered", 1),
+            ("served", 1),
+            ("no_show", 1),
+            ("cancelled", 1),
+            ("transferred", 1),
+            ("waiting", 1),
+            ("wait_mean", 1),
+            ("wait_p90", 1),
+            ("service_mean", 1),
+            ("within_target", 1),
+        ],
+    ),
+    (
+        "longest_wait",
+        "report.table.longest_wait",
+        [("rank", 0.5), ("date", 1.4), ("code", 0.9), ("service", 4.0), ("status", 1.6), ("wait", 1.2)],
+    ),
 ]
 
 
@@ -254,8 +341,12 @@ def _section(title: str, *flowables: Flowable) -> list[Flowable]:
 
 
 def _signature(lang: str) -> Table:
-    return signature([t("report.sign.known", lang=lang), t("report.sign.role", lang=lang)], lang,
-                     width=72 * mm, gap_above=True)
+    return signature(
+        [t("report.sign.known", lang=lang), t("report.sign.role", lang=lang)],
+        lang,
+        width=72 * mm,
+        gap_above=True,
+    )
 
 
 DEFINITION_KEYS = {
@@ -286,20 +377,35 @@ def _survey_section(snapshot: Mapping[str, Any], lang: str) -> list[Flowable]:
     if survey is None:
         return []
     title = t("report.survey.title", lang=lang)
-    sample = t("report.survey.sample", lang=lang, respondents=number(survey["respondents"], lang),
-               served=number(survey["population"], lang), required=number(survey["required_sample"], lang))
+    sample = t(
+        "report.survey.sample",
+        lang=lang,
+        respondents=number(survey["respondents"], lang),
+        served=number(survey["population"], lang),
+        required=number(survey["required_sample"], lang),
+    )
     body: list[Flowable] = []
     if not survey["respondents"]:
         body.append(P(t("report.survey.none", lang=lang), "Body"))
     else:
-        body.append(P(t("report.survey.line", lang=lang, ikm=number(survey["ikm"], lang, 2),
-                        grade=survey["grade"], kinerja=t(KINERJA_KEYS[survey["grade"]], lang=lang)),
-                      "Site"))
+        body.append(
+            P(
+                t(
+                    "report.survey.line",
+                    lang=lang,
+                    ikm=number(survey["ikm"], lang, 2),
+                    grade=survey["grade"],
+                    kinerja=t(KINERJA_KEYS[survey["grade"]], lang=lang),
+                ),
+                "Site",
+            )
+        )
         body.append(P(sample, "Body"))
-        body.append(element_chart(survey["nrr"], survey.get("element_grade") or {}, lang,
-                                  height=48 * mm))
+        body.append(element_chart(survey["nrr"], survey.get("element_grade") or {}, lang, height=48 * mm))
     if survey.get("incomplete"):
-        body.append(P(t("report.survey.incomplete", lang=lang, count=number(survey["incomplete"], lang)), "Small"))
+        body.append(
+            P(t("report.survey.incomplete", lang=lang, count=number(survey["incomplete"], lang)), "Small")
+        )
     return [KeepTogether(_section(title, *body))]
 
 
@@ -322,8 +428,13 @@ def _complaints_section(snapshot: Mapping[str, Any], lang: str) -> list[Flowable
     if counts is None:
         return []
     cells = [
-        _plain_table([[P(number(counts[k], lang), "TileValue")],
-                      [P(t(COMPLAINT_COUNT_KEYS[k], lang=lang), "TileLabel")]], [BODY_W / 5 - 3 * mm])
+        _plain_table(
+            [
+                [P(number(counts[k], lang), "TileValue")],
+                [P(t(COMPLAINT_COUNT_KEYS[k], lang=lang), "TileLabel")],
+            ],
+            [BODY_W / 5 - 3 * mm],
+        )
         for k in COMPLAINT_TILES
     ]
     table = Table([cells], colWidths=[BODY_W / 5] * 5)
@@ -391,7 +502,11 @@ def story(snapshot: Mapping[str, Any], lang: str = "id") -> list[Flowable]:
         flow.append(P(t("report.notes_none", lang=lang), "Body"))
     flow += _section(t("report.definitions", lang=lang), *_definitions(lang, snapshot))
     head = snapshot.get("audit_head")  # segel audit: the signed paper anchors the audit chain
-    seal = [P(t("report.segel", lang=lang, seq=head["seq"], hash=str(head["hash"])[:8]), "Small")] if head else []
+    seal = (
+        [P(t("report.segel", lang=lang, seq=head["seq"], hash=str(head["hash"])[:8]), "Small")]
+        if head
+        else []
+    )
     flow.append(KeepTogether([Spacer(1, 8 * mm), *seal, _signature(lang)]))
     return flow
 

@@ -189,11 +189,32 @@ def _no_formulas(wb: Any) -> None:
 # ---- CSV ----------------------------------------------------------------------------------
 
 CSV_COLUMNS = [
-    "date", "date_to", "counter", "service", "name", "agency", "target_minutes",
-    "registered", "served", "no_show", "cancelled", "transferred", "waiting",
-    "wait_n", "wait_mean_s", "wait_median_s", "wait_p90_s", "wait_max_s",
-    "service_n", "service_mean_s", "service_median_s", "service_p90_s", "service_max_s",
-    "within_target", "target_measured", "within_target_pct",
+    "date",
+    "date_to",
+    "counter",
+    "service",
+    "name",
+    "agency",
+    "target_minutes",
+    "registered",
+    "served",
+    "no_show",
+    "cancelled",
+    "transferred",
+    "waiting",
+    "wait_n",
+    "wait_mean_s",
+    "wait_median_s",
+    "wait_p90_s",
+    "wait_max_s",
+    "service_n",
+    "service_mean_s",
+    "service_median_s",
+    "service_p90_s",
+    "service_max_s",
+    "within_target",
+    "target_measured",
+    "within_target_pct",
 ]
 
 
@@ -207,11 +228,17 @@ def csv_bytes(snapshot: Snapshot) -> bytes:
         "date_to": snapshot["date_to"],
         "counter": (snapshot.get("scope") or {}).get("counter") or "",
     }
-    cell: Callable[[Any], Any] = lambda v: "" if v is None else neutralise(v)  # noqa: E731
+    cell: Callable[[Any], Any] = lambda v: "" if v is None else neutralise(v)
     for row in snapshot["by_service"]:
         values = {**common, **row}
         writer.writerow([cell(values.get(k)) for k in CSV_COLUMNS])
-    total = {**common, **snapshot["totals"], "service": "TOTAL", "name": "", "agency": "",
-             "target_minutes": None}
+    total = {
+        **common,
+        **snapshot["totals"],
+        "service": "TOTAL",
+        "name": "",
+        "agency": "",
+        "target_minutes": None,
+    }
     writer.writerow([cell(total.get(k)) for k in CSV_COLUMNS])
     return buf.getvalue().encode("utf-8")

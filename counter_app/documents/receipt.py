@@ -27,8 +27,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen import canvas as rl_canvas
 
-from counter_app.core import paper as paper_sizes
-from counter_app.core import formats
+from counter_app.core import formats, paper as paper_sizes
 from counter_app.core.i18n import t, tn
 from counter_app.core.numbering import code_number, is_offline_number
 
@@ -168,9 +167,7 @@ class _Flow:
     def gap(self, points: float) -> None:
         self.y += points
 
-    def _text(
-        self, x: float, base: float, text: str, font: str, size: float, style: str = ""
-    ) -> None:
+    def _text(self, x: float, base: float, text: str, font: str, size: float, style: str = "") -> None:
         width = text_width(text, font, size)
         self.ops.append(Op("text", self.page, x, base, width, size, text, font, size, style=style))
 
@@ -227,9 +224,7 @@ class _Flow:
     def rule(self, dashed: bool = True) -> None:
         self.need(3 * mm)
         self.y += 1.5 * mm
-        self.ops.append(
-            Op("line", self.page, self.left, self.y, self.width, style="dash" if dashed else "")
-        )
+        self.ops.append(Op("line", self.page, self.left, self.y, self.width, style="dash" if dashed else ""))
         self.y += 1.5 * mm
 
     def banner(self, text: str, size: float) -> None:
@@ -237,9 +232,7 @@ class _Flow:
         height = size * 1.6
         self.need(height + 2)
         self.y += 1
-        self.ops.append(
-            Op("box", self.page, self.left, self.y + height, self.width, height, style="fill")
-        )
+        self.ops.append(Op("box", self.page, self.left, self.y + height, self.width, height, style="fill"))
         x = self.left + (self.width - text_width(text, FONT_BOLD, size)) / 2
         self._text(x, self.y + height - size * 0.5, text, FONT_BOLD, size, style="white")
         self.y += height + 1
@@ -303,9 +296,7 @@ def _penalty(rows: list[str]) -> int:
 def _mask_rows(n: int, pattern: int) -> tuple[int, ...]:
     """Per row, the bits that mask `pattern` inverts (as qrcode's map_data applies it)."""
     func = qrcode.util.mask_func(pattern)
-    return tuple(
-        int("".join("1" if func(r, c) else "0" for c in range(n)), 2) for r in range(n)
-    )
+    return tuple(int("".join("1" if func(r, c) else "0" for c in range(n)), 2) for r in range(n))
 
 
 class _QRCode(qrcode.QRCode):  # type: ignore[misc]
@@ -319,9 +310,7 @@ class _QRCode(qrcode.QRCode):  # type: ignore[misc]
 
     def map_data(self, data: Any, mask_pattern: int) -> None:
         # the modules still unset here are exactly the data region
-        self._data_rows = [
-            int("".join("1" if m is None else "0" for m in row), 2) for row in self.modules
-        ]
+        self._data_rows = [int("".join("1" if m is None else "0" for m in row), 2) for row in self.modules]
         super().map_data(data, mask_pattern)
 
     def _masked_rows(self) -> tuple[int, list[str]]:
@@ -387,9 +376,7 @@ def qr_side(modules: int, paper: Paper, room: float | None = None) -> float:
     return modules * dots * DOT
 
 
-def layout(
-    snapshot: Mapping[str, Any], paper: str = DEFAULT_PAPER, reprint: bool = False
-) -> Layout:
+def layout(snapshot: Mapping[str, Any], paper: str = DEFAULT_PAPER, reprint: bool = False) -> Layout:
     """Where everything goes; drawing is a separate, mechanical step (and testable without PDF)."""
     register_fonts()
     if paper not in PAPERS:
@@ -398,7 +385,7 @@ def layout(
     s = p.scale
     lang = snapshot.get("lang") or "id"
 
-    def L(key: str, **params: Any) -> str:  # noqa: N802 (short label helper)
+    def L(key: str, **params: Any) -> str:
         return t(key, lang=lang, **params)
 
     f = _Flow(p)
@@ -440,7 +427,12 @@ def layout(
         rows.append((L("receipt.name"), str(snapshot["name_masked"])))
     rows.append((L("receipt.receipt_no"), str(snapshot.get("receipt_no", ""))))
     if snapshot.get("people_ahead") is not None:
-        rows.append((L("receipt.people_ahead"), tn("receipt.people_ahead_value", int(snapshot["people_ahead"]), lang=lang)))
+        rows.append(
+            (
+                L("receipt.people_ahead"),
+                tn("receipt.people_ahead_value", int(snapshot["people_ahead"]), lang=lang),
+            )
+        )
     if snapshot.get("wait_minutes") is not None:
         rows.append((L("receipt.wait"), L("receipt.wait_value", minutes=snapshot["wait_minutes"])))
     elif snapshot.get("wait_text"):  # nobody ahead: "segera dipanggil", never "± 0 menit"
@@ -492,8 +484,11 @@ def layout(
     if snapshot.get("completion_date_text"):  # from working days, by the site's calendar
         tail.append((L("receipt.completion_date"), str(snapshot["completion_date_text"])))
     # A tax or levy assessed case by case is "sesuai ketetapan", never "Gratis".
-    fee_text = (L("receipt.fee_assessed") if snapshot.get("fee_kind") == "assessed"
-                else formats.fee_text(int(snapshot.get("fee") or 0), lang=lang))
+    fee_text = (
+        L("receipt.fee_assessed")
+        if snapshot.get("fee_kind") == "assessed"
+        else formats.fee_text(int(snapshot.get("fee") or 0), lang=lang)
+    )
     tail.append((L("receipt.fee"), fee_text))
     col = f.label_column([r[0] for r in tail], 7.5 * s)
     for label, value in tail:
@@ -617,9 +612,7 @@ def draw(lay: Layout, title: str = "") -> bytes:
     return buf.getvalue()
 
 
-def render_receipt(
-    snapshot: Mapping[str, Any], paper: str = DEFAULT_PAPER, reprint: bool = False
-) -> bytes:
+def render_receipt(snapshot: Mapping[str, Any], paper: str = DEFAULT_PAPER, reprint: bool = False) -> bytes:
     """The receipt as PDF bytes; `reprint` adds the CETAK ULANG mark and nothing else."""
     lay = layout(snapshot, paper, reprint)
     lang = snapshot.get("lang") or "id"

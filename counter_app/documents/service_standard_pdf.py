@@ -29,7 +29,7 @@ def _list(items: Sequence[str], numbered: bool) -> list[Flowable]:
 
 
 def _page(std: Mapping[str, Any], lang: str) -> list[Flowable]:
-    def L(key: str) -> str:  # noqa: N802 (short label helper)
+    def L(key: str) -> str:
         return t(key, lang=lang)
 
     quota = std.get("daily_quota")
@@ -41,19 +41,26 @@ def _page(std: Mapping[str, Any], lang: str) -> list[Flowable]:
         (L("standard.fee"), [P(str(std.get("fee_text") or "—"), "Cell")]),
         (L("standard.product"), [P(str(std.get("product") or "—"), "Cell")]),
         (L("standard.hours"), [P(str(std.get("hours") or "—"), "Cell")]),
-        (L("standard.quota"), [P(t("standard.quota_value", lang=lang, n=quota) if quota else L("standard.no_quota"), "Cell")]),
+        (
+            L("standard.quota"),
+            [P(t("standard.quota_value", lang=lang, n=quota) if quota else L("standard.no_quota"), "Cell")],
+        ),
     ]
     table = Table(
         [[P(f"{i}. {label}", "CellBold"), cell] for i, (label, cell) in enumerate(rows, 1)],
         colWidths=[LABEL_W, BODY_W - LABEL_W],
     )
-    table.setStyle(table_style([
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("BACKGROUND", (0, 0), (0, -1), HEAD_BG),
-        ("GRID", (0, 0), (-1, -1), 0.4, RULE),
-        ("TOPPADDING", (0, 0), (-1, -1), 2.2),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.6),
-    ]))
+    table.setStyle(
+        table_style(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("BACKGROUND", (0, 0), (0, -1), HEAD_BG),
+                ("GRID", (0, 0), (-1, -1), 0.4, RULE),
+                ("TOPPADDING", (0, 0), (-1, -1), 2.2),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2.6),
+            ]
+        )
+    )
     flow: list[Flowable] = [
         P(L("standard.title"), "Title"),
         P(f"{std.get('name', '')} ({std.get('code', '')})", "Site"),

@@ -13,7 +13,7 @@ sibling the daily summary.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
@@ -50,8 +50,8 @@ from counter_app.documents.base import (
     section,
     signature,
     stylesheet,
+    table_style as _style,
 )
-from counter_app.documents.base import table_style as _style
 from counter_app.documents.charts import ELEMENTS, GRADE_COLOURS, element_chart
 from counter_app.documents.tables import number
 
@@ -110,43 +110,72 @@ def _result_tiles(snapshot: Mapping[str, Any], lang: str) -> Table:
     cells = [
         (Paragraph(escape(number(ikm, lang, 2) if ikm is not None else "–"), big), "skm.tile.ikm"),
         (Paragraph(escape(grade or "–"), grade_style), "skm.tile.grade"),
-        (Paragraph(escape(kinerja_text(grade, lang)), ss["TileValue"].clone("SkmKinerja", fontSize=15,
-                                                                             leading=18)), "skm.tile.kinerja"),
+        (
+            Paragraph(
+                escape(kinerja_text(grade, lang)),
+                ss["TileValue"].clone("SkmKinerja", fontSize=15, leading=18),
+            ),
+            "skm.tile.kinerja",
+        ),
     ]
     inner = [
-        Table([[value], [P(t(label, lang=lang), "TileLabel")]], colWidths=[BODY_W / 3 - 4 * mm],
-              rowHeights=[12 * mm, None])
+        Table(
+            [[value], [P(t(label, lang=lang), "TileLabel")]],
+            colWidths=[BODY_W / 3 - 4 * mm],
+            rowHeights=[12 * mm, None],
+        )
         for value, label in cells
     ]
     for tb in inner:
         tb.setStyle(_style([("ALIGN", (0, 0), (-1, -1), "CENTER"), ("VALIGN", (0, 0), (-1, 0), "MIDDLE")]))
     table = Table([inner], colWidths=[BODY_W / 3] * 3)
-    table.setStyle(_style([
-        ("BACKGROUND", (0, 0), (-1, -1), TILE_BG),
-        ("BOX", (0, 0), (-1, -1), 0.5, RULE),
-        ("INNERGRID", (0, 0), (-1, -1), 1.5, colors.white),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("TOPPADDING", (0, 0), (-1, -1), 4),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
-    ]))
+    table.setStyle(
+        _style(
+            [
+                ("BACKGROUND", (0, 0), (-1, -1), TILE_BG),
+                ("BOX", (0, 0), (-1, -1), 0.5, RULE),
+                ("INNERGRID", (0, 0), (-1, -1), 1.5, colors.white),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("TOPPADDING", (0, 0), (-1, -1), 4),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+            ]
+        )
+    )
     return table
 
 
 def _sample_lines(snapshot: Mapping[str, Any], lang: str) -> list[Flowable]:
     n, required, population = snapshot["respondents"], snapshot["required_sample"], snapshot["population"]
     unknown = t("skm.unknown", lang=lang)  # paper forms only: the visitors were counted elsewhere
-    lines = [t("skm.sample", lang=lang, respondents=number(n, lang),
-               population=unknown if population is None else number(population, lang),
-               required=unknown if required is None else number(required, lang))]
+    lines = [
+        t(
+            "skm.sample",
+            lang=lang,
+            respondents=number(n, lang),
+            population=unknown if population is None else number(population, lang),
+            required=unknown if required is None else number(required, lang),
+        )
+    ]
     if population:
-        lines.append(t("skm.sample_ok" if n >= required else "skm.sample_short", lang=lang,
-                       missing=number(max(0, required - n), lang)))
+        lines.append(
+            t(
+                "skm.sample_ok" if n >= required else "skm.sample_short",
+                lang=lang,
+                missing=number(max(0, required - n), lang),
+            )
+        )
     if snapshot.get("incomplete"):
         lines.append(t("skm.incomplete", lang=lang, count=number(snapshot["incomplete"], lang)))
     sources = snapshot.get("sources") or {}
     if sources:
-        lines.append(t("skm.sources", lang=lang, kiosk=number(sources.get("kiosk", 0), lang),
-                       paper=number(sources.get("paper", 0), lang)))
+        lines.append(
+            t(
+                "skm.sources",
+                lang=lang,
+                kiosk=number(sources.get("kiosk", 0), lang),
+                paper=number(sources.get("paper", 0), lang),
+            )
+        )
     return [P(line, "Body") for line in lines]
 
 
@@ -214,24 +243,48 @@ def _element_table(snapshot: Mapping[str, Any], lang: str) -> Table:
     grades = snapshot.get("element_grade") or {}
     totals = snapshot.get("totals") or {}
     answered = snapshot.get("answered") or {}
-    head = [_head(t(SKM_COL_KEYS[k], lang=lang), k) for k in ("no", "element", "answers", "sum", "nrr",
-                                                         "weighted", "converted", "grade")]
+    head = [
+        _head(t(SKM_COL_KEYS[k], lang=lang), k)
+        for k in ("no", "element", "answers", "sum", "nrr", "weighted", "converted", "grade")
+    ]
     rows: list[list[Any]] = [head]
     for i, code in enumerate(ELEMENTS, start=1):
-        rows.append([
-            str(i),
-            P(f"{code} · {element_name(code, lang)}", "Cell"),
-            number(answered.get(code), lang) if snapshot["respondents"] else "–",
-            number(totals.get(code), lang) if snapshot["respondents"] else "–",
-            number(nrr.get(code), lang, 2),
-            number(weighted.get(code), lang, 3),
-            number(index.get(code), lang, 2),
-            grades.get(code, "–"),
-        ])
-    rows.append(["", P(t("skm.row.weighted_total", lang=lang), "CellBold"), "", "", "",
-                 number(snapshot.get("nrr_weighted_total"), lang, 3), "", ""])
-    rows.append(["", P(t("skm.row.ikm", lang=lang), "CellBold"), "", "", "", "",
-                 number(snapshot.get("ikm"), lang, 2), snapshot.get("grade") or "–"])
+        rows.append(
+            [
+                str(i),
+                P(f"{code} · {element_name(code, lang)}", "Cell"),
+                number(answered.get(code), lang) if snapshot["respondents"] else "–",
+                number(totals.get(code), lang) if snapshot["respondents"] else "–",
+                number(nrr.get(code), lang, 2),
+                number(weighted.get(code), lang, 3),
+                number(index.get(code), lang, 2),
+                grades.get(code, "–"),
+            ]
+        )
+    rows.append(
+        [
+            "",
+            P(t("skm.row.weighted_total", lang=lang), "CellBold"),
+            "",
+            "",
+            "",
+            number(snapshot.get("nrr_weighted_total"), lang, 3),
+            "",
+            "",
+        ]
+    )
+    rows.append(
+        [
+            "",
+            P(t("skm.row.ikm", lang=lang), "CellBold"),
+            "",
+            "",
+            "",
+            "",
+            number(snapshot.get("ikm"), lang, 2),
+            snapshot.get("grade") or "–",
+        ]
+    )
     widths = [8 * mm, BODY_W - 8 * mm - 6 * 18 * mm] + [18 * mm] * 6
     table = Table(rows, colWidths=widths, repeatRows=1)
     style = _grid_style(len(rows), 2) + [
@@ -249,27 +302,38 @@ def _service_table(snapshot: Mapping[str, Any], lang: str) -> Table | None:
     # (population None: paper forms only, shown "tidak diketahui")
     if len(rows_in) < 2:
         return None
-    head = [_head(t(SKM_COL_KEYS[k], lang=lang), k) for k in ("service", "agency", "served", "respondents",
-                                                         "ikm", "grade", "kinerja")]
+    head = [
+        _head(t(SKM_COL_KEYS[k], lang=lang), k)
+        for k in ("service", "agency", "served", "respondents", "ikm", "grade", "kinerja")
+    ]
     rows: list[list[Any]] = [head]
     for r in rows_in:
         name = (r.get("name_en") if lang == "en" else r.get("name")) or r.get("name") or ""
         label = name if r.get("service") else t("skm.no_service", lang=lang)
-        rows.append([
-            P(label, "Cell"), P(r.get("agency") or "", "Cell"),
-            t("skm.unknown", lang=lang) if r["population"] is None else number(r["population"], lang),
-            number(r["respondents"], lang), number(r["ikm"], lang, 2), r["grade"] or "–",
-            P(kinerja_text(r["grade"], lang), "Cell"),
-        ])
+        rows.append(
+            [
+                P(label, "Cell"),
+                P(r.get("agency") or "", "Cell"),
+                t("skm.unknown", lang=lang) if r["population"] is None else number(r["population"], lang),
+                number(r["respondents"], lang),
+                number(r["ikm"], lang, 2),
+                r["grade"] or "–",
+                P(kinerja_text(r["grade"], lang), "Cell"),
+            ]
+        )
     widths = [BODY_W - 115 * mm, 22 * mm, 18 * mm, 20 * mm, 16 * mm, 13 * mm, 26 * mm]
     table = Table(rows, colWidths=widths, repeatRows=1)
-    table.setStyle(_style(_grid_style(len(rows)) + [
-        ("FONT", (0, 1), (-1, -1), FONT, 7.4),
-        ("ALIGN", (2, 1), (4, -1), "RIGHT"),
-        ("ALIGN", (5, 1), (5, -1), "CENTER"),
-    ]))
+    table.setStyle(
+        _style(
+            _grid_style(len(rows))
+            + [
+                ("FONT", (0, 1), (-1, -1), FONT, 7.4),
+                ("ALIGN", (2, 1), (4, -1), "RIGHT"),
+                ("ALIGN", (5, 1), (5, -1), "CENTER"),
+            ]
+        )
+    )
     return table
-
 
 
 def _profile_tables(snapshot: Mapping[str, Any], lang: str) -> Table:
@@ -280,24 +344,49 @@ def _profile_tables(snapshot: Mapping[str, Any], lang: str) -> Table:
     for name in ("age_band", "sex", "education", "occupation"):
         entries = profile.get(name, [])
         total = sum(e["count"] for e in entries) + unknown.get(name, 0)
-        rows: list[list[Any]] = [[P(t(PROFILE_KEYS[name], lang=lang), "Head"),
-                                  P(t("skm.col.count", lang=lang), "HeadNum"),
-                                  P(t("skm.col.share", lang=lang), "HeadNum")]]
+        rows: list[list[Any]] = [
+            [
+                P(t(PROFILE_KEYS[name], lang=lang), "Head"),
+                P(t("skm.col.count", lang=lang), "HeadNum"),
+                P(t("skm.col.share", lang=lang), "HeadNum"),
+            ]
+        ]
         for e in entries:
             share = 100 * e["count"] / total if total else None
-            rows.append([P(t(PROFILE_VALUE_TABLES[name][e["code"]], lang=lang), "Cell"), number(e["count"], lang),
-                         "–" if share is None else number(share, lang, 1) + "%"])
+            rows.append(
+                [
+                    P(t(PROFILE_VALUE_TABLES[name][e["code"]], lang=lang), "Cell"),
+                    number(e["count"], lang),
+                    "–" if share is None else number(share, lang, 1) + "%",
+                ]
+            )
         if unknown.get(name):
             share = 100 * unknown[name] / total
-            rows.append([P(t("skm.profile_unknown", lang=lang), "Cell"), number(unknown[name], lang),
-                         number(share, lang, 1) + "%"])
+            rows.append(
+                [
+                    P(t("skm.profile_unknown", lang=lang), "Cell"),
+                    number(unknown[name], lang),
+                    number(share, lang, 1) + "%",
+                ]
+            )
         tb = Table(rows, colWidths=[half - 34 * mm, 16 * mm, 18 * mm])
-        tb.setStyle(_style(_grid_style(len(rows)) + [("ALIGN", (1, 1), (-1, -1), "RIGHT"),
-                                                     ("FONT", (0, 1), (-1, -1), FONT, 7.4)]))
+        tb.setStyle(
+            _style(
+                _grid_style(len(rows))
+                + [("ALIGN", (1, 1), (-1, -1), "RIGHT"), ("FONT", (0, 1), (-1, -1), FONT, 7.4)]
+            )
+        )
         boxes.append(tb)
     grid = Table([[boxes[0], boxes[1]], [boxes[2], boxes[3]]], colWidths=[BODY_W / 2] * 2)
-    grid.setStyle(_style([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                          ("BOTTOMPADDING", (0, 0), (-1, -1), 6)]))
+    grid.setStyle(
+        _style(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+            ]
+        )
+    )
     return grid
 
 
@@ -305,14 +394,18 @@ def _suggestions(snapshot: Mapping[str, Any], lang: str) -> list[Flowable]:
     items = snapshot.get("suggestions") or []
     if not items:
         return [P(t("skm.suggestions_none", lang=lang), "Body")]
-    style = stylesheet()["Note"].clone("Numbered", leftIndent=8 * mm, bulletFontName=FONT,
-                                       bulletFontSize=8, bulletIndent=0)
+    style = stylesheet()["Note"].clone(
+        "Numbered", leftIndent=8 * mm, bulletFontName=FONT, bulletFontSize=8, bulletIndent=0
+    )
     out: list[Flowable] = []
     for i, s in enumerate(items[:SUGGESTIONS_SHOWN], start=1):
         where = tables.day_text(s["day"], lang) + (f" · {s['service']}" if s.get("service") else "")
         text = escape(s["text"]).replace("\n", "<br/>")
-        out.append(Paragraph(f"{text} <font color='#5F6B7A' size='7'>({escape(where)})</font>",
-                             style, bulletText=f"{i}."))
+        out.append(
+            Paragraph(
+                f"{text} <font color='#5F6B7A' size='7'>({escape(where)})</font>", style, bulletText=f"{i}."
+            )
+        )
     if len(items) > SUGGESTIONS_SHOWN:
         out.append(P(t("skm.suggestions_more", lang=lang, count=len(items) - SUGGESTIONS_SHOWN), "Note"))
     return out
@@ -330,8 +423,7 @@ PLAN_KEYS = {
 def _plan_table(snapshot: Mapping[str, Any], lang: str) -> Table:
     weakest = list(snapshot.get("weakest") or [])
     nrr = snapshot.get("nrr") or {}
-    head = [P(t(PLAN_KEYS[k], lang=lang), "Head")
-            for k in ("no", "element", "activity", "when", "who")]
+    head = [P(t(PLAN_KEYS[k], lang=lang), "Head") for k in ("no", "element", "activity", "when", "who")]
     rows: list[list[Any]] = [head]
     for i in range(PLAN_ROWS):
         element = ""
@@ -341,13 +433,17 @@ def _plan_table(snapshot: Mapping[str, Any], lang: str) -> Table:
         rows.append([str(i + 1), P(element, "Cell"), "", "", ""])
     widths = [8 * mm, 52 * mm, BODY_W - 8 * mm - 52 * mm - 28 * mm - 34 * mm, 28 * mm, 34 * mm]
     table = Table(rows, colWidths=widths, rowHeights=[None] + [13 * mm] * PLAN_ROWS)
-    table.setStyle(_style([
-        ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
-        ("GRID", (0, 0), (-1, -1), 0.4, RULE),
-        ("VALIGN", (0, 1), (-1, -1), "TOP"),
-        ("ALIGN", (0, 1), (0, -1), "CENTER"),
-        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-    ]))
+    table.setStyle(
+        _style(
+            [
+                ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
+                ("GRID", (0, 0), (-1, -1), 0.4, RULE),
+                ("VALIGN", (0, 1), (-1, -1), "TOP"),
+                ("ALIGN", (0, 1), (0, -1), "CENTER"),
+                ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+            ]
+        )
+    )
     return table
 
 
@@ -362,8 +458,10 @@ METHOD_KEYS = {
 
 
 def _method(lang: str) -> list[Flowable]:
-    return [P("• " + t(METHOD_KEYS[k], lang=lang), "Small")
-            for k in ("scale", "nrr", "ikm", "grades", "incomplete", "sample")]
+    return [
+        P("• " + t(METHOD_KEYS[k], lang=lang), "Small")
+        for k in ("scale", "nrr", "ikm", "grades", "incomplete", "sample")
+    ]
 
 
 def _signature(snapshot: Mapping[str, Any], lang: str) -> Table:
@@ -397,19 +495,32 @@ def story(snapshot: Mapping[str, Any], lang: str = "id") -> list[Flowable]:
         flow.append(P(t("skm.empty", lang=lang), "Empty"))
     flow += _section(t("skm.section.elements", lang=lang), _element_table(snapshot, lang))
     if snapshot["respondents"]:
-        flow.append(KeepTogether(_section(
-            t("skm.section.chart", lang=lang),
-            element_chart(snapshot["nrr"], snapshot.get("element_grade") or {}, lang),
-            P(t("skm.chart_note", lang=lang), "Small"),
-            need=70 * mm,
-        )))
+        flow.append(
+            KeepTogether(
+                _section(
+                    t("skm.section.chart", lang=lang),
+                    element_chart(snapshot["nrr"], snapshot.get("element_grade") or {}, lang),
+                    P(t("skm.chart_note", lang=lang), "Small"),
+                    need=70 * mm,
+                )
+            )
+        )
     services = _service_table(snapshot, lang)
     if services is not None:
         flow += _section(t("skm.section.services", lang=lang), services)
     flow += _section(t("skm.section.profile", lang=lang), _profile_tables(snapshot, lang), need=60 * mm)
     flow += _section(t("skm.section.suggestions", lang=lang), *_suggestions(snapshot, lang))
-    flow.append(KeepTogether(_section(t("skm.section.plan", lang=lang), P(t("skm.plan_note", lang=lang), "Small"),
-                                      Spacer(1, 1.5 * mm), _plan_table(snapshot, lang), need=90 * mm)))
+    flow.append(
+        KeepTogether(
+            _section(
+                t("skm.section.plan", lang=lang),
+                P(t("skm.plan_note", lang=lang), "Small"),
+                Spacer(1, 1.5 * mm),
+                _plan_table(snapshot, lang),
+                need=90 * mm,
+            )
+        )
+    )
     flow += _section(t("skm.section.method", lang=lang), *_method(lang))
     flow.append(KeepTogether([Spacer(1, 8 * mm), _signature(snapshot, lang)]))
     return flow
@@ -419,7 +530,9 @@ def _on_page(snapshot: Mapping[str, Any], lang: str) -> PageHook:
     site = snapshot["site"]["name"]
     head = f"{t('skm.short_title', lang=lang)} · {period_text(snapshot, lang)}"
     when = datetime.fromisoformat(snapshot["generated_at"]).astimezone(ZoneInfo(snapshot["timezone"]))
-    generated = t("report.generated", lang=lang, when=when.strftime("%d-%m-%Y %H:%M"), tz=snapshot["timezone"])
+    generated = t(
+        "report.generated", lang=lang, when=when.strftime("%d-%m-%Y %H:%M"), tz=snapshot["timezone"]
+    )
     return page_furniture(site, head, generated)
 
 
@@ -443,4 +556,3 @@ def file_stem(snapshot: Mapping[str, Any]) -> str:
     flt = snapshot.get("filter") or {}
     code = flt.get("service") or flt.get("agency") or flt.get("counter")
     return stem + (f"-{code}" if code else "")
-

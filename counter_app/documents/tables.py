@@ -47,6 +47,7 @@ def long_day_text(value: str | date, lang: str) -> str:
 def period_text(snapshot: Snapshot, lang: str) -> str:
     if snapshot["date"] == snapshot["date_to"]:
         return long_day_text(snapshot["date"], lang)
+
     def short(s: str) -> str:
         return formats.format_date(s, "long", lang=lang)
 
@@ -62,7 +63,9 @@ def period_text(snapshot: Snapshot, lang: str) -> str:
 def scope_text(snapshot: Snapshot, lang: str) -> str:
     scope = snapshot.get("scope") or {}
     if scope.get("counter"):
-        return t("report.scope_counter", lang=lang, code=scope["counter"], name=scope.get("counter_name") or "")
+        return t(
+            "report.scope_counter", lang=lang, code=scope["counter"], name=scope.get("counter_name") or ""
+        )
     return t("report.scope_store", lang=lang)
 
 
@@ -240,7 +243,14 @@ _COUNTS = [
 
 
 def _count_values(row: Mapping[str, Any], count_key: str = "registered") -> list[Any]:
-    return [row[count_key], row["served"], row["no_show"], row["cancelled"], row["transferred"], row["waiting"]]
+    return [
+        row[count_key],
+        row["served"],
+        row["no_show"],
+        row["cancelled"],
+        row["transferred"],
+        row["waiting"],
+    ]
 
 
 def _times(row: Mapping[str, Any], keys: Sequence[str]) -> list[Any]:
@@ -280,18 +290,32 @@ def report_tables(snapshot: Snapshot, lang: str = "id") -> list[Table]:
     total_label = t("report.total", lang=lang)
     tables: list[Table] = []
 
-    svc_times = ["wait_mean_s", "wait_median_s", "wait_p90_s", "wait_max_s",
-                 "service_mean_s", "service_median_s", "service_p90_s", "service_max_s",
-                 "within_target_pct"]
+    svc_times = [
+        "wait_mean_s",
+        "wait_median_s",
+        "wait_p90_s",
+        "wait_max_s",
+        "service_mean_s",
+        "service_median_s",
+        "service_p90_s",
+        "service_max_s",
+        "within_target_pct",
+    ]
     tables.append(
         Table(
             "service",
-            [Column("service_code", "text"), Column("service", "text"),
-             Column("agency", "text"), Column("target", "int")]
-            + _COUNTS + _time_columns(svc_times),
+            [
+                Column("service_code", "text"),
+                Column("service", "text"),
+                Column("agency", "text"),
+                Column("target", "int"),
+            ]
+            + _COUNTS
+            + _time_columns(svc_times),
             [
                 [r["service"], service_name(r, lang), r.get("agency"), r.get("target_minutes")]
-                + _count_values(r) + _times(r, svc_times)
+                + _count_values(r)
+                + _times(r, svc_times)
                 for r in snapshot["by_service"]
             ],
             ["", total_label, "", None] + _count_values(totals) + _times(totals, svc_times),
@@ -302,29 +326,43 @@ def report_tables(snapshot: Snapshot, lang: str = "id") -> list[Table]:
     tables.append(
         Table(
             "agency",
-            [Column("agency_code", "text"), Column("agency", "text")]
-            + _COUNTS + _time_columns(ag_times),
-            [[r["agency"], r.get("name") or r["agency"]] + _count_values(r) + _times(r, ag_times)
-             for r in snapshot["by_agency"]],
+            [Column("agency_code", "text"), Column("agency", "text")] + _COUNTS + _time_columns(ag_times),
+            [
+                [r["agency"], r.get("name") or r["agency"]] + _count_values(r) + _times(r, ag_times)
+                for r in snapshot["by_agency"]
+            ],
             ["", total_label] + _count_values(totals) + _times(totals, ag_times),
         )
     )
 
-    pr_times = ["wait_mean_s", "wait_median_s", "wait_p90_s", "wait_max_s", "service_mean_s",
-                "within_target_pct"]
+    pr_times = [
+        "wait_mean_s",
+        "wait_median_s",
+        "wait_p90_s",
+        "wait_max_s",
+        "service_mean_s",
+        "within_target_pct",
+    ]
     tables.append(
         Table(
             "priority",
             [Column("priority", "text")] + _COUNTS + _time_columns(pr_times),
-            [[priority_text(r["priority"], lang)] + _count_values(r) + _times(r, pr_times)
-             for r in snapshot["by_priority"]],
+            [
+                [priority_text(r["priority"], lang)] + _count_values(r) + _times(r, pr_times)
+                for r in snapshot["by_priority"]
+            ],
             [total_label] + _count_values(totals) + _times(totals, pr_times),
         )
     )
 
     of_times = ["wait_mean_s", "service_mean_s", "service_median_s", "service_total_h", "within_target_pct"]
-    handled_cols = [Column("handled", "int"), Column("served", "int"), Column("no_show", "int"),
-                    Column("transferred", "int"), Column("waiting", "int")]
+    handled_cols = [
+        Column("handled", "int"),
+        Column("served", "int"),
+        Column("no_show", "int"),
+        Column("transferred", "int"),
+        Column("waiting", "int"),
+    ]
 
     def handled(r: Mapping[str, Any]) -> list[Any]:
         return [r["handled"], r["served"], r["no_show"], r["transferred"], r["waiting"]]
@@ -341,9 +379,12 @@ def report_tables(snapshot: Snapshot, lang: str = "id") -> list[Table]:
         Table(
             "counter",
             [Column("counter", "text"), Column("counter_name", "text")]
-            + handled_cols + _time_columns(ct_times),
-            [[r["counter"], r.get("name") or ""] + handled(r) + _times(r, ct_times)
-             for r in snapshot["by_counter"]],
+            + handled_cols
+            + _time_columns(ct_times),
+            [
+                [r["counter"], r.get("name") or ""] + handled(r) + _times(r, ct_times)
+                for r in snapshot["by_counter"]
+            ],
         )
     )
 
@@ -369,10 +410,25 @@ def report_tables(snapshot: Snapshot, lang: str = "id") -> list[Table]:
     tables.append(
         Table(
             "longest_wait",
-            [Column("rank", "int"), Column("date", "date"), Column("code", "text"),
-             Column("service", "text"), Column("status", "text"), Column("wait", "minutes")],
-            [[i + 1, w["day"], w["code"], service_name(w, lang), status_text(w["status"], lang),
-              minutes(w["wait_s"])] for i, w in enumerate(snapshot["longest_waits"])],
+            [
+                Column("rank", "int"),
+                Column("date", "date"),
+                Column("code", "text"),
+                Column("service", "text"),
+                Column("status", "text"),
+                Column("wait", "minutes"),
+            ],
+            [
+                [
+                    i + 1,
+                    w["day"],
+                    w["code"],
+                    service_name(w, lang),
+                    status_text(w["status"], lang),
+                    minutes(w["wait_s"]),
+                ]
+                for i, w in enumerate(snapshot["longest_waits"])
+            ],
         )
     )
     return tables
@@ -423,25 +479,52 @@ def summary_lines(snapshot: Snapshot, lang: str) -> list[tuple[str, str]]:
         return number(minutes(tot[key]), lang, 1)
 
     def stats(prefix: str) -> str:
-        return t("report.line.stats", lang=lang, mean=m(f"{prefix}_mean_s"), median=m(f"{prefix}_median_s"),
-                 p90=m(f"{prefix}_p90_s"), max=m(f"{prefix}_max_s"), n=number(tot[f"{prefix}_n"], lang))
+        return t(
+            "report.line.stats",
+            lang=lang,
+            mean=m(f"{prefix}_mean_s"),
+            median=m(f"{prefix}_median_s"),
+            p90=m(f"{prefix}_p90_s"),
+            max=m(f"{prefix}_max_s"),
+            n=number(tot[f"{prefix}_n"], lang),
+        )
 
     lines = [
         (t("report.line.wait", lang=lang), stats("wait")),
         (t("report.line.service", lang=lang), stats("service")),
-        (t("report.line.target", lang=lang),
-         t("report.line.target_value", lang=lang, within=number(tot["within_target"], lang),
-           measured=number(tot["target_measured"], lang),
-           pct=format_cell(tot["within_target_pct"], "pct", lang))),
-        (t("report.line.visitors", lang=lang),
-         t("report.line.visitors_value", lang=lang, visitors=number(tot["visitors"], lang),
-           transferred_in=number(tot["transferred_in"], lang))),
+        (
+            t("report.line.target", lang=lang),
+            t(
+                "report.line.target_value",
+                lang=lang,
+                within=number(tot["within_target"], lang),
+                measured=number(tot["target_measured"], lang),
+                pct=format_cell(tot["within_target_pct"], "pct", lang),
+            ),
+        ),
+        (
+            t("report.line.visitors", lang=lang),
+            t(
+                "report.line.visitors_value",
+                lang=lang,
+                visitors=number(tot["visitors"], lang),
+                transferred_in=number(tot["transferred_in"], lang),
+            ),
+        ),
     ]
     peak = peak_hour(snapshot)
     if peak is not None:
-        lines.append((t("report.line.peak", lang=lang),
-                      t("report.line.peak_value", lang=lang, hour=hour_text(peak[0], lang),
-                        count=number(peak[1], lang))))
+        lines.append(
+            (
+                t("report.line.peak", lang=lang),
+                t(
+                    "report.line.peak_value",
+                    lang=lang,
+                    hour=hour_text(peak[0], lang),
+                    count=number(peak[1], lang),
+                ),
+            )
+        )
     return lines
 
 
@@ -454,8 +537,11 @@ def survey_rows(snapshot: Snapshot, lang: str) -> list[tuple[str, Any, str]]:
         grade = survey.get("grade")
         rows += [
             (t("report.key.ikm", lang=lang), survey.get("ikm"), "0.00"),
-            (t("report.key.ikm_grade", lang=lang),
-             f"{grade} ({t(KINERJA_KEYS[grade], lang=lang)})" if grade else None, ""),
+            (
+                t("report.key.ikm_grade", lang=lang),
+                f"{grade} ({t(KINERJA_KEYS[grade], lang=lang)})" if grade else None,
+                "",
+            ),
             (t("report.key.respondents", lang=lang), survey["respondents"], "#,##0"),
             (t("report.key.incomplete", lang=lang), survey.get("incomplete", 0), "#,##0"),
         ]
@@ -465,10 +551,12 @@ def survey_rows(snapshot: Snapshot, lang: str) -> list[tuple[str, Any, str]]:
             rows.append((label, nrr.get(code), "0.00"))
     counts = snapshot.get("complaints")
     if counts is not None:
-        for key, label_key in (("received", "report.key.complaints_received"),
-                               ("answered_in_time", "report.key.complaints_answered_in_time"),
-                               ("answered_late", "report.key.complaints_answered_late"),
-                               ("overdue", "report.key.complaints_overdue"),
-                               ("open_in_time", "report.key.complaints_open_in_time")):
+        for key, label_key in (
+            ("received", "report.key.complaints_received"),
+            ("answered_in_time", "report.key.complaints_answered_in_time"),
+            ("answered_late", "report.key.complaints_answered_late"),
+            ("overdue", "report.key.complaints_overdue"),
+            ("open_in_time", "report.key.complaints_open_in_time"),
+        ):
             rows.append((t(label_key, lang=lang), counts[key], "#,##0"))
     return rows

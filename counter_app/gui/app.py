@@ -21,8 +21,8 @@ from counter_app.core.paths import default_data_dir
 from counter_app.gui import error_dialog, theme
 from counter_app.gui.icon import app_icon
 from counter_app.gui.login_dialog import NOBODY, LoginDialog, preload_staff_service
-from counter_app.services.context import Context
 from counter_app.services import usecase
+from counter_app.services.context import Context
 
 if TYPE_CHECKING:
     from counter_app.gui.main_window import MainWindow

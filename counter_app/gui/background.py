@@ -33,7 +33,7 @@ class _Job(QRunnable):
                 result = self.fn(lambda *args: signals.progress.emit(args))
             else:
                 result = self.fn()
-        except BaseException as exc:  # noqa: BLE001 - handed to the UI thread's error path
+        except BaseException as exc:
             signals.failed.emit(exc)
         else:
             signals.done.emit(result)

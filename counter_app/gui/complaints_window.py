@@ -38,8 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app.core import deadlines as deadline_rules
-from counter_app.core import i18n
+from counter_app.core import deadlines as deadline_rules, i18n
 from counter_app.core.clock import local_time_text
 from counter_app.core.errors import LoketError, NotAllowed, ValidationError
 from counter_app.core.i18n import t
@@ -110,13 +109,13 @@ class ComplaintsModel(QAbstractTableModel):
         self.items = list(items)
         self.endResetModel()
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.items)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(COLUMNS)
 
-    def headerData(  # noqa: N802
+    def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
@@ -341,11 +340,22 @@ class ComplaintsWindow(QWidget):
             return
         tz = self.ctx.tz
         lines = [
-            t("gui.complaints.detail_head", number=c.number, received=_when(c.received_at, tz),
-              by=c.received_by, deadline=_when(c.deadline_at, tz)),
-            " · ".join([t(i18n.COMPLAINT_CHANNEL_KEYS[c.channel]), t(i18n.COMPLAINT_CATEGORY_KEYS[c.category]),
-                        t(i18n.COMPLAINT_CLASS_KEYS[c.classification]), t(i18n.COMPLAINT_STATUS_KEYS[c.status])]
-                       + ([t("gui.complaints.badge_overdue")] if c.overdue else [])),
+            t(
+                "gui.complaints.detail_head",
+                number=c.number,
+                received=_when(c.received_at, tz),
+                by=c.received_by,
+                deadline=_when(c.deadline_at, tz),
+            ),
+            " · ".join(
+                [
+                    t(i18n.COMPLAINT_CHANNEL_KEYS[c.channel]),
+                    t(i18n.COMPLAINT_CATEGORY_KEYS[c.category]),
+                    t(i18n.COMPLAINT_CLASS_KEYS[c.classification]),
+                    t(i18n.COMPLAINT_STATUS_KEYS[c.status]),
+                ]
+                + ([t("gui.complaints.badge_overdue")] if c.overdue else [])
+            ),
         ]
         if c.ticket_code:
             lines.append(t("gui.complaints.detail_ticket", code=c.ticket_code))
@@ -355,9 +365,16 @@ class ComplaintsWindow(QWidget):
         if not c.actions:
             lines.append(t("gui.complaints.no_actions"))
         for a in c.actions:
-            lines.append(t("gui.complaints.action_line", at=_when(a.at, tz), actor=a.actor, action=a.action,
-                           before=t(i18n.COMPLAINT_STATUS_KEYS[a.status_before]),
-                           after=t(i18n.COMPLAINT_STATUS_KEYS[a.status_after])))
+            lines.append(
+                t(
+                    "gui.complaints.action_line",
+                    at=_when(a.at, tz),
+                    actor=a.actor,
+                    action=a.action,
+                    before=t(i18n.COMPLAINT_STATUS_KEYS[a.status_before]),
+                    after=t(i18n.COMPLAINT_STATUS_KEYS[a.status_after]),
+                )
+            )
         self.detail.setText("\n".join(lines))
 
     # ---- actions --------------------------------------------------------------------------
@@ -376,8 +393,11 @@ class ComplaintsWindow(QWidget):
             return
         if not self.ctx.actor.can(Permission.COMPLAINT_RESPOND):
             error_dialog.report(
-                NotAllowed("role.denied", role=self.ctx.actor.role.value,
-                           action=Permission.COMPLAINT_RESPOND.value), self)
+                NotAllowed(
+                    "role.denied", role=self.ctx.actor.role.value, action=Permission.COMPLAINT_RESPOND.value
+                ),
+                self,
+            )
             return
         dialog = RespondDialog(self.ctx, c, self)
         if self.run_dialog(dialog) == QDialog.DialogCode.Accepted and dialog.saved is not None:
@@ -385,13 +405,13 @@ class ComplaintsWindow(QWidget):
             self.select(c.id)
             self.changed.emit()
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt API)
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape:  # as in every dialog: Esc closes
             self.close()
             return
         super().keyPressEvent(event)
 
-    def closeEvent(self, event) -> None:  # noqa: ANN001, N802 (Qt API)
+    def closeEvent(self, event) -> None:
         self.timer.stop()
         super().closeEvent(event)
 
@@ -483,7 +503,7 @@ class AddComplaintDialog(QDialog):
         self.deadline_label.setText(t("gui.complaints.deadline_hint", rule=text, due=_when(due, self.ctx.tz)))
 
     def _clear(self) -> None:
-        for name, message in self.messages.items():
+        for message in self.messages.values():
             message.clear()
         for widget in (self.text_edit, self.ticket_edit, self.contact_edit):
             mark_invalid(widget, False)
@@ -508,8 +528,11 @@ class AddComplaintDialog(QDialog):
                 field = "ticket"
             if field in self.messages:
                 self.messages[field].show_error(exc.message())
-                widget = {"text": self.text_edit, "ticket": self.ticket_edit,
-                          "contact": self.contact_edit}.get(field)
+                widget = {
+                    "text": self.text_edit,
+                    "ticket": self.ticket_edit,
+                    "contact": self.contact_edit,
+                }.get(field)
                 if widget is not None:
                     mark_invalid(widget, True)
                     widget.setFocus()

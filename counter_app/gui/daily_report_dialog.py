@@ -28,7 +28,6 @@ from PySide6.QtGui import QFont
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import (
-    QPlainTextEdit,
     QComboBox,
     QDateEdit,
     QDialog,
@@ -38,6 +37,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QTableView,
@@ -64,8 +64,16 @@ Index = QModelIndex | QPersistentModelIndex
 # (title, suggested file name, file-type filter) → the chosen path, or None when cancelled
 AskSavePath = Callable[[str, str, str], str | None]
 
-TILES = ("registered", "served", "no_show", "cancelled", "transferred", "waiting", "wait_mean",
-         "within_target")
+TILES = (
+    "registered",
+    "served",
+    "no_show",
+    "cancelled",
+    "transferred",
+    "waiting",
+    "wait_mean",
+    "within_target",
+)
 TABLES = ("service", "agency", "priority", "officer", "counter", "day", "hour", "longest_wait")
 TABLE_KEYS = {
     "service": "report.table.service",
@@ -136,19 +144,21 @@ class ReportTableModel(QAbstractTableModel):
         if table is not None:
             rows = list(table.rows) + ([table.total] if table.total is not None else [])
             self._rows = [
-                [exports.format_cell(v, c.kind, lang) if v is not None or c.kind != "text" else ""
-                 for v, c in zip(row, table.columns)]
+                [
+                    exports.format_cell(v, c.kind, lang) if v is not None or c.kind != "text" else ""
+                    for v, c in zip(row, table.columns)
+                ]
                 for row in rows
             ]
         self.endResetModel()
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() or self.table is None else len(self.table.columns)
 
-    def headerData(  # noqa: N802
+    def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         if self.table is None or role != Qt.ItemDataRole.DisplayRole:
@@ -218,8 +228,14 @@ class DailyReportDialog(QDialog):
         self.from_label, self.to_label, self.scope_label = QLabel(self), QLabel(self), QLabel(self)
 
         top = QHBoxLayout()
-        for w in (self.from_label, self.from_date, self.to_label, self.to_date, self.scope_label,
-                  self.scope_combo):
+        for w in (
+            self.from_label,
+            self.from_date,
+            self.to_label,
+            self.to_date,
+            self.scope_label,
+            self.scope_combo,
+        ):
             top.addWidget(w)
         top.addStretch(1)
         top.addWidget(self.show_button)
@@ -347,7 +363,9 @@ class DailyReportDialog(QDialog):
         self.to_label.setText(t("report.dialog.to"))
         self.scope_label.setText(t("report.dialog.scope"))
         self.scope_combo.setItemText(0, t("report.dialog.scope_store"))
-        self.scope_combo.setItemText(1, t("report.dialog.scope_counter", code=self.ctx.setting("counter_code")))
+        self.scope_combo.setItemText(
+            1, t("report.dialog.scope_counter", code=self.ctx.setting("counter_code"))
+        )
         self.show_button.setText(t("report.dialog.show"))
         self.tabs.setTabText(0, t("report.dialog.tab_figures"))
         self.tabs.setTabText(1, t("report.dialog.tab_preview"))
@@ -420,15 +438,22 @@ class DailyReportDialog(QDialog):
         self.snapshot = figures.to_json()
         self._show_figures()
         self._load_pdf(pdf)
-        self._idle(t("report.dialog.ready", period=exports.period_text(self.snapshot, self.lang),
-                     registered=exports.number(figures.totals.tickets, self.lang)))
+        self._idle(
+            t(
+                "report.dialog.ready",
+                period=exports.period_text(self.snapshot, self.lang),
+                registered=exports.number(figures.totals.tickets, self.lang),
+            )
+        )
         self._set_ready(True)
         self.loaded.emit(figures)
 
     def _failed(self, generation: int, exc: BaseException) -> None:
         if generation != self._generation:
             return
-        self._idle(t("report.dialog.failed", message=exc.message() if isinstance(exc, LoketError) else str(exc)))
+        self._idle(
+            t("report.dialog.failed", message=exc.message() if isinstance(exc, LoketError) else str(exc))
+        )
         error_dialog.report(exc, self)
 
     # ---- showing --------------------------------------------------------------------------
@@ -525,8 +550,13 @@ class DailyReportDialog(QDialog):
                 report_files.save(path, pdf)
                 return path
             return print_or_keep(
-                pdf, data_dir=ctx.data_dir, name=name, printer=printer, paper="a4",
-                day=local_day(ctx.clock.now(), ctx.tz), tz=ctx.tz,
+                pdf,
+                data_dir=ctx.data_dir,
+                name=name,
+                printer=printer,
+                paper="a4",
+                day=local_day(ctx.clock.now(), ctx.tz),
+                tz=ctx.tz,
             )
 
         self._busy(t("report.dialog.printing"))
@@ -546,7 +576,9 @@ class DailyReportDialog(QDialog):
         self.printed.emit(outcome)
 
     def _print_failed(self, exc: BaseException) -> None:
-        self._idle(t("report.dialog.failed", message=exc.message() if isinstance(exc, LoketError) else str(exc)))
+        self._idle(
+            t("report.dialog.failed", message=exc.message() if isinstance(exc, LoketError) else str(exc))
+        )
         error_dialog.report(exc, self)
 
     def export_xlsx(self) -> Path | None:

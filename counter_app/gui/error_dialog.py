@@ -72,9 +72,7 @@ def report(exc: BaseException, parent: QWidget | None = None) -> None:
     prompts.critical(parent, t("gui.error.bug_title"), text)
 
 
-def _excepthook(
-    kind: type[BaseException], exc: BaseException, tb: TracebackType | None
-) -> None:
+def _excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
     if issubclass(kind, KeyboardInterrupt):
         sys.__excepthook__(kind, exc, tb)
         return

@@ -36,8 +36,15 @@ from counter_app.gui.screen_fit import fit_to_screen
 from counter_app.services import display_link
 from counter_app.services.context import Context
 
-BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "msedge",
-            "microsoft-edge", "microsoft-edge-stable")
+BROWSERS = (
+    "chromium",
+    "chromium-browser",
+    "google-chrome",
+    "google-chrome-stable",
+    "msedge",
+    "microsoft-edge",
+    "microsoft-edge-stable",
+)
 # Where Windows installs them (Program Files, per-user under LOCALAPPDATA).
 WINDOWS_PATHS = (
     ("PROGRAMFILES", r"Google\Chrome\Application\chrome.exe"),
@@ -84,8 +91,14 @@ def kiosk_arguments(url: str, screen: QRect, profile_dir: Path) -> list[str]:
 
 def screen_text(screen: QScreen) -> str:
     geometry = screen.geometry()
-    return t("gui.hall.screen", name=screen.name() or "?", width=geometry.width(),
-             height=geometry.height(), x=geometry.x(), y=geometry.y())
+    return t(
+        "gui.hall.screen",
+        name=screen.name() or "?",
+        width=geometry.width(),
+        height=geometry.height(),
+        x=geometry.x(),
+        y=geometry.y(),
+    )
 
 
 class DisplayLauncher(QObject):
@@ -237,8 +250,9 @@ class HallDisplayDialog(QDialog):
         profile = Path(self.ctx.data_dir) / PROFILE_DIR
         profile.mkdir(parents=True, exist_ok=True, mode=0o700)
         started = self.launcher.start(program, arguments + list(extra or []))
-        self.status.setText(t("gui.hall.started" if started else "gui.hall.not_started",
-                              browser=Path(program).name))
+        self.status.setText(
+            t("gui.hall.started" if started else "gui.hall.not_started", browser=Path(program).name)
+        )
         self.stop_button.setEnabled(self.launcher.running())
         return started
 

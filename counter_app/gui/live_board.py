@@ -184,7 +184,13 @@ class LiveBoard(QDialog):
             else:
                 target = t("gui.board.target_minutes", m=service.target_s // 60)
                 flag = t("gui.board.over") if service.over_target else t("gui.board.within")
-            cells = (service.name(lang), str(service.waiting), wait_text(service.longest_wait_s), target, flag)
+            cells = (
+                service.name(lang),
+                str(service.waiting),
+                wait_text(service.longest_wait_s),
+                target,
+                flag,
+            )
             for col, text in enumerate(cells):
                 item = _item(text, right=col in (1, 2, 3))
                 if service.over_target:
@@ -201,12 +207,16 @@ class LiveBoard(QDialog):
         else:
             table.clearSpans()
         self.status_line.setStyleSheet("")
-        self.status_line.setText(t(
-            "gui.board.updated", time=local_time_text(board.at, tz, "%H:%M:%S"),
-            counters=len(board.counters), over=board.over_target,
-        ))
+        self.status_line.setText(
+            t(
+                "gui.board.updated",
+                time=local_time_text(board.at, tz, "%H:%M:%S"),
+                counters=len(board.counters),
+                over=board.over_target,
+            )
+        )
 
-    def closeEvent(self, event) -> None:  # noqa: ANN001, N802 (Qt API)
+    def closeEvent(self, event) -> None:
         self.timer.stop()
         self.soon.stop()
         self.worker.wait(5000)

@@ -34,8 +34,7 @@ class LiveConnection(QObject):
     def __init__(self, ctx: Context, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.link = live_queue.make_link(ctx, on_state=self.state_changed.emit,
-                                         on_applied=self._applied)
+        self.link = live_queue.make_link(ctx, on_state=self.state_changed.emit, on_applied=self._applied)
 
     @property
     def active(self) -> bool:

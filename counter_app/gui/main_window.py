@@ -34,8 +34,7 @@ from counter_app.core.clock import local_day
 from counter_app.core.errors import LoketError
 from counter_app.core.i18n import t
 from counter_app.core.roles import Permission
-from counter_app.gui import error_dialog
-from counter_app.gui import hall_display
+from counter_app.gui import error_dialog, hall_display
 from counter_app.gui.background import Background
 from counter_app.gui.icon import app_icon
 from counter_app.gui.live_link import LiveConnection
@@ -203,7 +202,7 @@ class MainWindow(QMainWindow):
         self.idle_timer.start(IDLE_CHECK_MS)
         self.fit_to_screen()
 
-    def showEvent(self, event) -> None:  # noqa: ANN001, N802 (Qt API)
+    def showEvent(self, event) -> None:
         super().showEvent(event)
         if not self._fitted_with_frame:
             # The window manager's frame is known only a moment after the first show: fit
@@ -441,7 +440,7 @@ class MainWindow(QMainWindow):
         if self.print_receipts:
             self.receipts.print_ticket(ticket)
 
-    def _printed(self, outcome) -> None:  # noqa: ANN001 - a PrintOutcome
+    def _printed(self, outcome) -> None:
         self.status.showMessage(outcome.message, 15000)
         if outcome.printed:
             self.failed_print = None
@@ -460,7 +459,9 @@ class MainWindow(QMainWindow):
         try:
             pdf = Path(outcome.pdf_path).read_bytes()
         except OSError as exc:
-            self.status.showMessage(t("gui.print.pdf_gone", path=str(outcome.pdf_path), error=exc.strerror or ""))
+            self.status.showMessage(
+                t("gui.print.pdf_gone", path=str(outcome.pdf_path), error=exc.strerror or "")
+            )
             return
         self.receipts.print_pdf(pdf, Path(outcome.pdf_path).stem)
 
@@ -585,7 +586,7 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
-    def _unlocked(self, actor) -> None:  # noqa: ANN001 - an Actor
+    def _unlocked(self, actor) -> None:
         self.lock_dialog = None
         self.menuBar().setEnabled(True)
         self.pages.setCurrentWidget(self.work_page)
@@ -595,7 +596,7 @@ class MainWindow(QMainWindow):
         self._last_input = self.idle_clock()
         self.register_panel.name_edit.setFocus()
 
-    def set_actor(self, actor) -> None:  # noqa: ANN001 - an Actor
+    def set_actor(self, actor) -> None:
         """Another officer carries on at this window (a shift change): every part acts as them."""
         ctx = replace(self.ctx, actor=actor)
         self.ctx = ctx
@@ -611,7 +612,7 @@ class MainWindow(QMainWindow):
         self.serving_panel.update_actions()
         self.status.showMessage(t("gui.lock.switched", user=actor.username), 8000)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() in (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress):
             self._last_input = self.idle_clock()
         return False
@@ -621,11 +622,17 @@ class MainWindow(QMainWindow):
         if minutes and not self.locked and self.idle_clock() - self._last_input >= minutes * 60:
             self.lock()
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API)
+    def closeEvent(self, event: QCloseEvent) -> None:
         held = self.serving_panel.in_hand
         # Asked once, of a window on screen (closing it again later asks nothing).
-        if held is not None and self.isVisible() and not prompts.confirm(
-            self, t("gui.menu.quit"), t("gui.quit.in_hand", code=held.code, status=t(i18n.STATUS_KEYS[held.status]))
+        if (
+            held is not None
+            and self.isVisible()
+            and not prompts.confirm(
+                self,
+                t("gui.menu.quit"),
+                t("gui.quit.in_hand", code=held.code, status=t(i18n.STATUS_KEYS[held.status])),
+            )
         ):
             event.ignore()
             return
@@ -725,9 +732,7 @@ class MainWindow(QMainWindow):
             self.board_window.site_changed()
 
     def _show_board_action(self) -> None:
-        self.board_action.setVisible(
-            self.ctx.actor.can(Permission.REPORT) and live_queue.networked(self.ctx)
-        )
+        self.board_action.setVisible(self.ctx.actor.can(Permission.REPORT) and live_queue.networked(self.ctx))
 
     def open_board(self) -> None:
         """Pantauan: every counter and every service's queue of the building, live."""

@@ -35,7 +35,7 @@ class MessageLine(QWidget):
 
     opened = Signal()
 
-    def __init__(self, clock_now, time_text, parent: QWidget | None = None) -> None:  # noqa: ANN001
+    def __init__(self, clock_now, time_text, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._now = clock_now  # the injected clock: the history's times are the site's
         self._time_text = time_text

@@ -19,11 +19,10 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from counter_app.core.errors import LoketError
 from counter_app.core.i18n import t
 from counter_app.core.roles import Actor, Role
-from counter_app.services import sync as sync_service
-from counter_app.services import sync_schedule as schedule
+from counter_app.gui.background import Background
+from counter_app.services import sync as sync_service, sync_schedule as schedule
 from counter_app.services.context import Context
 from counter_app.services.sync_schedule import RETRIES
-from counter_app.gui.background import Background
 
 NIGHTLY_ACTOR = Actor("system:nightly-sync", Role.SUPERVISOR)
 MAX_WAIT_MS = 15 * 60 * 1000  # re-check at least this often (sleep, clock changes)
@@ -100,9 +99,7 @@ class NightlySync(QObject):
         """Arm the timer; run soon if last night's sync was missed."""
         self.ctx.reload_settings()
         now = self.now()
-        self._due = schedule.due_at_start(
-            self.ctx, now, timedelta(milliseconds=self.catch_up_delay_ms)
-        )
+        self._due = schedule.due_at_start(self.ctx, now, timedelta(milliseconds=self.catch_up_delay_ms))
         self._arm()
 
     def stop(self) -> None:

@@ -111,13 +111,13 @@ class QueueModel(QAbstractTableModel):
 
     # ---- Qt model API -----------------------------------------------------------------
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.rows)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(COLUMNS)
 
-    def headerData(  # noqa: N802
+    def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
@@ -236,7 +236,8 @@ class QueueModel(QAbstractTableModel):
         self.order = order
         if self.rows:
             self.dataChanged.emit(
-                self.index(0, COL_ORDER), self.index(len(self.rows) - 1, COL_ORDER),
+                self.index(0, COL_ORDER),
+                self.index(len(self.rows) - 1, COL_ORDER),
                 [Qt.ItemDataRole.DisplayRole, SORT_ROLE],
             )
 
@@ -296,14 +297,12 @@ class QueueFilter(QSortFilterProxyModel):
         # What the filter reads (status, service, code, name) changes only with a whole row.
         self.setFilterKeyColumn(COL_STATUS)
 
-    def set_filters(
-        self, statuses: frozenset[str] | None, service: str | None, text: str = ""
-    ) -> None:
+    def set_filters(self, statuses: frozenset[str] | None, service: str | None, text: str = "") -> None:
         self.beginFilterChange()
         self.statuses, self.service, self.text = statuses, service, text.strip().casefold()
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
-    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:  # noqa: N802
+    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         model = self.sourceModel()
         assert isinstance(model, QueueModel)
         row = model.rows[source_row]
@@ -351,8 +350,13 @@ class QueueTable(QGroupBox):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(COL_SERVICE, QHeaderView.ResizeMode.Stretch)
         widths = {
-            COL_ORDER: 40, COL_CODE: 66, COL_TIME: 52, COL_NAME: 150, COL_PRIORITY: 104,
-            COL_STATUS: 132, COL_WAITING: 92,
+            COL_ORDER: 40,
+            COL_CODE: 66,
+            COL_TIME: 52,
+            COL_NAME: 150,
+            COL_PRIORITY: 104,
+            COL_STATUS: 132,
+            COL_WAITING: 92,
         }
         em = self.fontMetrics().horizontalAdvance("M") / 11  # scale with the font (HiDPI, big fonts)
         for col, width in widths.items():
@@ -374,7 +378,9 @@ class QueueTable(QGroupBox):
         self.search_edit.setClearButtonEnabled(True)
         self.search_edit.setMinimumWidth(self.fontMetrics().horizontalAdvance("M") * 14)
         self.service_combo.setMinimumContentsLength(14)
-        self.service_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.service_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         self.status_label = QLabel()
         self.service_label = QLabel()
         self.count_label = QLabel()
@@ -412,7 +418,9 @@ class QueueTable(QGroupBox):
             key = str(self.prefs.value("queue/status", key))
             service = self.prefs.value("queue/service", None) or None
         index = self.status_combo.findData(key)
-        self.status_combo.setCurrentIndex(index if index >= 0 else self.status_combo.findData(self.DEFAULT_FILTER))
+        self.status_combo.setCurrentIndex(
+            index if index >= 0 else self.status_combo.findData(self.DEFAULT_FILTER)
+        )
         self._wanted_service = service
         found = self.service_combo.findData(service)
         if found >= 0:

@@ -38,7 +38,7 @@ class ReceiptPrinting(QObject):
         background.busy_changed.connect(self.busy_changed)
 
     @property
-    def last_outcome(self):  # noqa: ANN201 - a PrintOutcome or None
+    def last_outcome(self):
         return self.outcomes[-1] if self.outcomes else None
 
     # ---- jobs (run in the worker thread) ----------------------------------------------
@@ -49,7 +49,7 @@ class ReceiptPrinting(QObject):
         with usecase(self.ctx):
             return receipts.receipt_pdf(self.ctx, ticket_id, reprint=reprint)
 
-    def _print_pdf(self, pdf: bytes, name: str):  # noqa: ANN202 - a PrintOutcome
+    def _print_pdf(self, pdf: bytes, name: str):
         from counter_app.printing.jobs import print_or_keep
 
         return print_or_keep(
@@ -110,7 +110,7 @@ class ReceiptPrinting(QObject):
         self.last_preview = dialog
         dialog.open()
 
-    def _printed(self, outcome) -> None:  # noqa: ANN001 - a PrintOutcome
+    def _printed(self, outcome) -> None:
         self.outcomes.append(outcome)
         self.printed.emit(outcome)
 

@@ -20,10 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app.core import i18n
-from counter_app.core import nik as nik_rules
-from counter_app.core import person
-from counter_app.core import phone as phone_rules
+from counter_app.core import i18n, nik as nik_rules, person, phone as phone_rules
 from counter_app.core.clock import local_day
 from counter_app.core.errors import LoketError, ValidationError
 from counter_app.core.formats import fee_text
@@ -204,7 +201,7 @@ class RegisterPanel(QGroupBox):
 
     # ---- keyboard ---------------------------------------------------------------------
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (
             watched is self.priority_combo
             and event.type() == QEvent.Type.KeyPress
@@ -248,7 +245,7 @@ class RegisterPanel(QGroupBox):
         self.messages[key].clear()
         mark_invalid(self.inputs[key], False)
 
-    def _today(self):  # noqa: ANN202 - a date
+    def _today(self):
         return local_day(self.ctx.clock.now(), self.ctx.tz)
 
     def _check_name(self, text: str, final: bool = False) -> bool:

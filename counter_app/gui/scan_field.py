@@ -18,7 +18,6 @@ from counter_app.services import keys, tickets
 from counter_app.services.context import Context
 from counter_app.services.views import TicketView
 
-
 _TOKEN = re.compile(r"(?:\S*#)?[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{40,}")
 
 
@@ -91,8 +90,6 @@ class ScanField(QGroupBox):
         except NotFound:
             self.result.show_error(t("gui.scan.not_here", code=receipt.code, counter=receipt.counter))
             return None
-        self.result.show_ok(
-            t("gui.scan.valid", code=ticket.code, status=t(STATUS_KEYS[ticket.status]))
-        )
+        self.result.show_ok(t("gui.scan.valid", code=ticket.code, status=t(STATUS_KEYS[ticket.status])))
         self.ticket_found.emit(ticket)
         return ticket

@@ -28,8 +28,10 @@ def fit_to_screen(widget: QWidget, width: int, height: int) -> QSize:
     size = size.expandedTo(widget.minimumSizeHint()).boundedTo(room.size())
     widget.resize(size)
     if widget.isWindow():
-        widget.move(room.x() + max(0, (room.width() - size.width()) // 2),
-                    room.y() + max(0, (room.height() - FRAME.height() - size.height()) // 2))
+        widget.move(
+            room.x() + max(0, (room.width() - size.width()) // 2),
+            room.y() + max(0, (room.height() - FRAME.height() - size.height()) // 2),
+        )
     return size
 
 
@@ -42,7 +44,7 @@ class StatusLine(QLabel):
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self._full = ""
 
-    def setText(self, text: str) -> None:  # noqa: N802 (Qt API)
+    def setText(self, text: str) -> None:
         self._full = text or ""
         super().setText(self._full)
         self.setToolTip(self._full)
@@ -50,15 +52,15 @@ class StatusLine(QLabel):
     def full_text(self) -> str:
         return self._full
 
-    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt API)
+    def minimumSizeHint(self) -> QSize:
         hint = super().minimumSizeHint()
         return QSize(self.fontMetrics().horizontalAdvance("M") * 6, hint.height())
 
-    def sizeHint(self) -> QSize:  # noqa: N802 (Qt API)
+    def sizeHint(self) -> QSize:
         hint = super().sizeHint()
         return QSize(min(hint.width(), self.fontMetrics().horizontalAdvance("M") * 40), hint.height())
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt API)
+    def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         rect = self.contentsRect()
         shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, rect.width())

@@ -126,8 +126,13 @@ class ServingPanel(QGroupBox):
         self.hint_label = QLabel()
         self.hint_label.setProperty("role", "muted")
         self.hint_label.setWordWrap(True)
-        for label in (self.code_label, self.status_label, self.timer_label, self.service_label,
-                      self.hint_label):
+        for label in (
+            self.code_label,
+            self.status_label,
+            self.timer_label,
+            self.service_label,
+            self.hint_label,
+        ):
             label.setTextFormat(Qt.TextFormat.PlainText)  # user text is never markup
         # While another ticket is only being looked at: which one is in hand, and the way back.
         self.viewing_bar = QFrame()
@@ -170,9 +175,16 @@ class ServingPanel(QGroupBox):
         grid.setSpacing(6)
         # First row: the everyday flow (F5 → F6 → F7 → F9 / F10); second row: the rest.
         places = {
-            "call_next": (0, 0), "recall": (0, 1), "start": (0, 2), "finish": (0, 3),
-            "no_show": (0, 4), "cancel": (1, 0), "transfer": (1, 1), "requeue": (1, 2),
-            "reprint": (1, 3), "break": (1, 4),
+            "call_next": (0, 0),
+            "recall": (0, 1),
+            "start": (0, 2),
+            "finish": (0, 3),
+            "no_show": (0, 4),
+            "cancel": (1, 0),
+            "transfer": (1, 1),
+            "requeue": (1, 2),
+            "reprint": (1, 3),
+            "break": (1, 4),
         }
         for move in MOVES:
             action = QAction(self)
@@ -254,9 +266,7 @@ class ServingPanel(QGroupBox):
     @property
     def viewing(self) -> bool:
         """Another ticket than the one in hand is shown (read-only)."""
-        return (
-            self.in_hand is not None and self.ticket is not None and self.ticket.id != self.in_hand.id
-        )
+        return self.in_hand is not None and self.ticket is not None and self.ticket.id != self.in_hand.id
 
     def show_ticket(self, ticket: TicketView | None) -> None:
         """Show a ticket. One in hand stays in hand: another is shown read-only beside it."""
@@ -295,8 +305,7 @@ class ServingPanel(QGroupBox):
             bg, fg = theme.STATUS_COLOURS.get(ticket.status, ("#ffffff", theme.INK))
             self.status_label.setText(status_text(ticket.status))
             self.status_label.setStyleSheet(
-                f"background: {bg}; color: {fg}; border-radius: 6px; padding: 2px 10px;"
-                " font-weight: bold;"
+                f"background: {bg}; color: {fg}; border-radius: 6px; padding: 2px 10px; font-weight: bold;"
             )
             service = self._services.get(ticket.service_id) or _service_or_none(ticket.service_id)
             lang = i18n.language()
@@ -421,11 +430,9 @@ class ServingPanel(QGroupBox):
     def resume(self) -> None:
         """After a restart: the ticket this counter was calling or serving, if any."""
         counter = self.ctx.setting("counter_code")
-        for status in (Status.SERVING, Status.CALLED):
-            held = tickets.in_hand(self.ctx, counter)
-            if held is not None:
-                self.show_ticket(held)
-                return
+        held = tickets.in_hand(self.ctx, counter)  # the one called or serving ticket
+        if held is not None:
+            self.show_ticket(held)
 
     @guarded
     def open_ticket(self, ref: str) -> TicketView | None:
@@ -456,8 +463,9 @@ class ServingPanel(QGroupBox):
                 self.update_actions()
                 self.notice.emit(t("gui.serving.calling_hub"))
                 ctx = self.ctx
-                self.worker.submit(lambda: _in_usecase(ctx, lambda: tickets.call_next(ctx)),
-                                   self._called, self._call_failed)
+                self.worker.submit(
+                    lambda: _in_usecase(ctx, lambda: tickets.call_next(ctx)), self._called, self._call_failed
+                )
             return None
         return self._called(tickets.call_next(self.ctx))
 
@@ -489,8 +497,11 @@ class ServingPanel(QGroupBox):
         if ctx.live is not None:
             self._calling = True
             self.update_actions()
-            self.worker.submit(lambda: _in_usecase(ctx, lambda: live_queue.set_break(ctx, wanted)),
-                               lambda _state: self._break_set(wanted), self._call_failed)
+            self.worker.submit(
+                lambda: _in_usecase(ctx, lambda: live_queue.set_break(ctx, wanted)),
+                lambda _state: self._break_set(wanted),
+                self._call_failed,
+            )
             return
         live_queue.set_break(ctx, wanted)
         self._break_set(wanted)
@@ -587,4 +598,3 @@ def _service_or_none(code: str) -> ServiceView | None:
         return catalogue.service_view(code)
     except NotFound:
         return None
-

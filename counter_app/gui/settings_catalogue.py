@@ -21,10 +21,10 @@ from PySide6.QtWidgets import (
 
 from counter_app.core import i18n
 from counter_app.core.errors import LoketError, ValidationError
+from counter_app.core.formats import fee_text
 from counter_app.core.i18n import t
 from counter_app.gui import error_dialog
 from counter_app.gui.error_dialog import guarded
-from counter_app.core.formats import fee_text
 from counter_app.gui.widgets.field_message import FieldMessage, field_form, mark_invalid
 from counter_app.gui.widgets.rows_model import KEY_ROLE, RowsModel
 from counter_app.services import catalogue_edit
@@ -34,8 +34,17 @@ from counter_app.services.usecase import usecase
 from counter_app.services.views import ServiceView
 
 FORM_FIELDS = (
-    "code", "letter", "agency", "name_id", "name_en", "requirements", "fee", "target_minutes",
-    "completion_id", "completion_en", "active",
+    "code",
+    "letter",
+    "agency",
+    "name_id",
+    "name_en",
+    "requirements",
+    "fee",
+    "target_minutes",
+    "completion_id",
+    "completion_en",
+    "active",
 )
 FIELD_KEYS = {
     "code": "gui.catalogue.code",
@@ -57,8 +66,12 @@ class CataloguePage(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.model = RowsModel(
-            ["gui.catalogue.col.code", "gui.catalogue.col.name", "gui.catalogue.col.fee",
-             "gui.catalogue.col.active"],
+            [
+                "gui.catalogue.col.code",
+                "gui.catalogue.col.name",
+                "gui.catalogue.col.fee",
+                "gui.catalogue.col.active",
+            ],
             self._cells,
             lambda s: s.code,
             self,
@@ -97,11 +110,17 @@ class CataloguePage(QWidget):
         self.completion_en_edit = QLineEdit()
         self.active_check = QCheckBox()
         self.editors: dict[str, QWidget] = {
-            "code": self.code_edit, "letter": self.letter_edit, "agency": self.agency_combo,
-            "name_id": self.name_id_edit, "name_en": self.name_en_edit,
-            "requirements": self.requirements_edit, "fee": self.fee_spin,
-            "target_minutes": self.target_spin, "completion_id": self.completion_id_edit,
-            "completion_en": self.completion_en_edit, "active": self.active_check,
+            "code": self.code_edit,
+            "letter": self.letter_edit,
+            "agency": self.agency_combo,
+            "name_id": self.name_id_edit,
+            "name_en": self.name_en_edit,
+            "requirements": self.requirements_edit,
+            "fee": self.fee_spin,
+            "target_minutes": self.target_spin,
+            "completion_id": self.completion_id_edit,
+            "completion_en": self.completion_en_edit,
+            "active": self.active_check,
         }
         form, self.labels, self.messages = field_form(FORM_FIELDS, self.editors)
         self.new_button = QPushButton()
@@ -138,7 +157,9 @@ class CataloguePage(QWidget):
 
     def _cells(self, s: ServiceView) -> list[str]:
         return [
-            s.code, f"{s.letter} · {s.name(i18n.language())}", fee_text(s.fee),
+            s.code,
+            f"{s.letter} · {s.name(i18n.language())}",
+            fee_text(s.fee),
             t("gui.common.yes") if s.active else t("gui.common.no"),
         ]
 
@@ -217,8 +238,14 @@ class CataloguePage(QWidget):
     def new_service(self) -> None:
         self.view.clearSelection()
         self._clear_messages()
-        for edit in (self.code_edit, self.letter_edit, self.name_id_edit, self.name_en_edit,
-                     self.completion_id_edit, self.completion_en_edit):
+        for edit in (
+            self.code_edit,
+            self.letter_edit,
+            self.name_id_edit,
+            self.name_en_edit,
+            self.completion_id_edit,
+            self.completion_en_edit,
+        ):
             edit.clear()
         self.code_edit.setReadOnly(False)
         self.requirements_edit.clear()

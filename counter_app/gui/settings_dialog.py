@@ -40,7 +40,15 @@ from counter_app.services import site_settings, sync
 from counter_app.services.context import Context
 from counter_app.services.usecase import usecase
 
-SITE_KEYS = ("site_code", "site_name", "site_address", "site_contact", "verify_base_url", "timezone", "language")
+SITE_KEYS = (
+    "site_code",
+    "site_name",
+    "site_address",
+    "site_contact",
+    "verify_base_url",
+    "timezone",
+    "language",
+)
 COUNTER_KEYS = ("counter_code", "priority_cap", "no_show_after_calls", "one_active_ticket_per_nik")
 PRINTER_KEYS = ("printer", "paper")
 SYNC_KEYS = ("sync_server", "sync_time")
@@ -80,9 +88,7 @@ class SettingsForm(QWidget):
         self.ctx = ctx
         self.keys = list(keys)
         self.editors: dict[str, QWidget] = {key: self._editor(key) for key in self.keys}
-        self.form, self.labels, self.messages = field_form(
-            self.keys, self.editors, QFormLayout(self)
-        )
+        self.form, self.labels, self.messages = field_form(self.keys, self.editors, QFormLayout(self))
         self.load()
         self.retranslate()
 

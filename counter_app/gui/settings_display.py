@@ -34,8 +34,17 @@ from counter_app.services.context import Context
 
 TEXT_KEYS = ("name", "running_text", "voice_dir", "volume")
 CHECK_KEYS = ("voice", "chime", "speak_recalls")
-FORM_KEYS = ("admin_token", "name", "running_text", "voice", "chime", "speak_recalls", "volume",
-             "recent", "voice_dir")
+FORM_KEYS = (
+    "admin_token",
+    "name",
+    "running_text",
+    "voice",
+    "chime",
+    "speak_recalls",
+    "volume",
+    "recent",
+    "voice_dir",
+)
 # Written out, so the translations scan finds every key.
 LABEL_KEYS = {
     "admin_token": "gui.display.key.admin_token",
@@ -54,8 +63,14 @@ CHECK_TEXT_KEYS = {
     "speak_recalls": "gui.display.check.speak_recalls",
 }
 # Which message line a refusal of the hub goes to (its `field`).
-TABLE_FIELDS = {"counter": "counters", "label": "counters", "spoken": "counters",
-                "profile": "profiles", "services": "profiles", "counters": "profiles"}
+TABLE_FIELDS = {
+    "counter": "counters",
+    "label": "counters",
+    "spoken": "counters",
+    "profile": "profiles",
+    "services": "profiles",
+    "counters": "profiles",
+}
 
 
 def _csv(values: Any) -> str:
@@ -110,8 +125,10 @@ class DisplayPage(QWidget):
         self.status.setObjectName("display_status")
 
         tables = QVBoxLayout()
-        for title, table, add, key in ((self.counters_title, self.counters, self.add_counter, "counters"),
-                                       (self.profiles_title, self.profiles, self.add_profile, "profiles")):
+        for title, table, add, key in (
+            (self.counters_title, self.counters, self.add_counter, "counters"),
+            (self.profiles_title, self.profiles, self.add_profile, "profiles"),
+        ):
             head = QHBoxLayout()
             head.addWidget(title, 1)
             head.addWidget(add)
@@ -140,12 +157,15 @@ class DisplayPage(QWidget):
             self.editors[key].setText(t(CHECK_TEXT_KEYS[key]))  # type: ignore[attr-defined]
         has_token = display_link.hub_admin_token(self.ctx) is not None
         self.editors["admin_token"].setPlaceholderText(  # type: ignore[attr-defined]
-            t("gui.settings.token_saved") if has_token else t("gui.display.token_hint"))
+            t("gui.settings.token_saved") if has_token else t("gui.display.token_hint")
+        )
         self.editors["volume"].setPlaceholderText("0 … 1")  # type: ignore[attr-defined]
-        self.counters.setHorizontalHeaderLabels([t("gui.display.col.counter"), t("gui.display.col.label"),
-                                                 t("gui.display.col.spoken")])
-        self.profiles.setHorizontalHeaderLabels([t("gui.display.col.profile"), t("gui.display.col.services"),
-                                                 t("gui.display.col.counters")])
+        self.counters.setHorizontalHeaderLabels(
+            [t("gui.display.col.counter"), t("gui.display.col.label"), t("gui.display.col.spoken")]
+        )
+        self.profiles.setHorizontalHeaderLabels(
+            [t("gui.display.col.profile"), t("gui.display.col.services"), t("gui.display.col.counters")]
+        )
         self.counters_title.setText(t("gui.display.counters"))
         self.profiles_title.setText(t("gui.display.profiles"))
         self.add_counter.setText(t("gui.display.add"))
@@ -160,7 +180,7 @@ class DisplayPage(QWidget):
         for widget in (self.counters, self.profiles, self.add_counter, self.add_profile):
             widget.setEnabled(ready)
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt API)
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if not self._shown and display_link.hub_admin_token(self.ctx) is not None:
             self._shown = True
@@ -208,7 +228,9 @@ class DisplayPage(QWidget):
             self._refused(exc)
             return False
         self.show_settings(doc)
-        self.status.setText(t("gui.display.loaded", site=doc.get("site", ""), when=doc.get("updated_at") or "—"))
+        self.status.setText(
+            t("gui.display.loaded", site=doc.get("site", ""), when=doc.get("updated_at") or "—")
+        )
         return True
 
     def show_settings(self, doc: dict[str, Any]) -> None:
@@ -220,10 +242,20 @@ class DisplayPage(QWidget):
         for key in CHECK_KEYS:
             self.editors[key].setChecked(bool(doc.get(key)))  # type: ignore[attr-defined]
         self.editors["recent"].setValue(int(doc.get("recent", 7)))  # type: ignore[attr-defined]
-        self._fill(self.counters, [(code, e.get("label", ""), e.get("spoken", ""))
-                                   for code, e in sorted(doc.get("counters", {}).items())])
-        self._fill(self.profiles, [(name, _csv(p.get("services")), _csv(p.get("counters")))
-                                   for name, p in sorted(doc.get("profiles", {}).items())])
+        self._fill(
+            self.counters,
+            [
+                (code, e.get("label", ""), e.get("spoken", ""))
+                for code, e in sorted(doc.get("counters", {}).items())
+            ],
+        )
+        self._fill(
+            self.profiles,
+            [
+                (name, _csv(p.get("services")), _csv(p.get("counters")))
+                for name, p in sorted(doc.get("profiles", {}).items())
+            ],
+        )
         self._enable()
 
     @staticmethod

@@ -25,8 +25,13 @@ class PrivacyPage(QWidget):
         self.counts_label = QLabel()
         self.backups_label = QLabel()
         layout = QVBoxLayout(self)
-        for label in (self.retention_label, self.cutoff_label, self.last_label, self.counts_label,
-                      self.backups_label):
+        for label in (
+            self.retention_label,
+            self.cutoff_label,
+            self.last_label,
+            self.counts_label,
+            self.backups_label,
+        ):
             label.setWordWrap(True)
             layout.addWidget(label)
         for label in (self.cutoff_label, self.counts_label, self.backups_label):
@@ -37,18 +42,24 @@ class PrivacyPage(QWidget):
     def refresh(self) -> None:
         with usecase(self.ctx):
             state = privacy.status(self.ctx)
-        self.retention_label.setText(t("gui.privacy.retention", days=state.retention_days,
-                                       years=round(state.retention_days / 365, 1)))
+        self.retention_label.setText(
+            t("gui.privacy.retention", days=state.retention_days, years=round(state.retention_days / 365, 1))
+        )
         self.cutoff_label.setText(t("gui.privacy.cutoff", day=state.cutoff.strftime("%d-%m-%Y")))
         if state.last_purge_at is None:
             self.last_label.setText(t("gui.privacy.never"))
             self.counts_label.setText("")
         else:
-            self.last_label.setText(t("gui.privacy.last", at=local_time_text(state.last_purge_at, self.ctx.tz)))
-            counts = {k: state.last_counts.get(k, 0) for k in ("tickets", "complaints", "surveys", "backups", "kept")}
+            self.last_label.setText(
+                t("gui.privacy.last", at=local_time_text(state.last_purge_at, self.ctx.tz))
+            )
+            counts = {
+                k: state.last_counts.get(k, 0)
+                for k in ("tickets", "complaints", "surveys", "backups", "kept")
+            }
             self.counts_label.setText(t("gui.privacy.counts", **counts))
         self.backups_label.setText(t("gui.privacy.backups", keep=state.backup_keep))
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt API)
+    def showEvent(self, event: QShowEvent) -> None:
         self.refresh()
         super().showEvent(event)

@@ -43,10 +43,17 @@ class StaffPage(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.model = RowsModel(
-            ["gui.staff.col.username", "gui.staff.col.full_name", "gui.staff.col.role",
-             "gui.staff.col.active", "gui.staff.col.locked"],
+            [
+                "gui.staff.col.username",
+                "gui.staff.col.full_name",
+                "gui.staff.col.role",
+                "gui.staff.col.active",
+                "gui.staff.col.locked",
+            ],
             lambda s: [
-                s.username, s.full_name, t(ROLE_KEYS[s.role]),
+                s.username,
+                s.full_name,
+                t(ROLE_KEYS[s.role]),
                 t("gui.common.yes") if s.active else t("gui.common.no"),
                 self._locked_text(s),
             ],
@@ -98,8 +105,10 @@ class StaffPage(QWidget):
             for role in Role:
                 combo.addItem("", role.value)
         self.new_editors: dict[str, QWidget] = {
-            "username": self.username_edit, "full_name": self.full_name_edit,
-            "role": self.new_role_combo, "password": self.password_edit,
+            "username": self.username_edit,
+            "full_name": self.full_name_edit,
+            "role": self.new_role_combo,
+            "password": self.password_edit,
         }
         form, self.new_labels, self.new_messages = field_form(NEW_FIELDS, self.new_editors)
         self.add_button = QPushButton()
@@ -179,7 +188,7 @@ class StaffPage(QWidget):
         self.reload(select=member.username)
         self.result.show_ok(t("gui.staff.saved", username=member.username))
 
-    def locked_until(self, member: StaffView):  # noqa: ANN201 (datetime | None)
+    def locked_until(self, member: StaffView):
         """When the member's lock-out after failed log-ins ends, if it has not yet."""
         until = from_db(member.locked_until) if member.locked_until else None
         return until if until is not None and until > self.ctx.clock.now() else None
@@ -206,8 +215,10 @@ class StaffPage(QWidget):
         if member is None:
             return
         password = prompts.ask_text(
-            self, t("gui.staff.reset_password"),
-            t("gui.staff.new_password", username=member.username), password=True,
+            self,
+            t("gui.staff.reset_password"),
+            t("gui.staff.new_password", username=member.username),
+            password=True,
         )
         if password is None:
             return

@@ -44,9 +44,7 @@ FIELD_KEYS = {
 
 
 class SetupDialog(QDialog):
-    def __init__(
-        self, data_dir: Path, clock: Clock | None = None, parent: QWidget | None = None
-    ) -> None:
+    def __init__(self, data_dir: Path, clock: Clock | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.data_dir = Path(data_dir)
         self.clock = clock or SystemClock()
@@ -137,9 +135,16 @@ class SetupDialog(QDialog):
         if self.password_edit.text() != self.password2_edit.text():
             self._error("password2", t("gui.setup.password_mismatch"))
             return False
-        fields = {"site": "site", "site_code": "site", "counter": "counter",
-                  "counter_code": "counter", "site_name": "site_name", "username": "admin",
-                  "password": "password", "admin": "admin"}
+        fields = {
+            "site": "site",
+            "site_code": "site",
+            "counter": "counter",
+            "counter_code": "counter",
+            "site_name": "site_name",
+            "username": "admin",
+            "password": "password",
+            "admin": "admin",
+        }
         try:
             with usecase(self.data_dir):
                 initialise(

@@ -70,13 +70,13 @@ class StatusBar(QStatusBar):
 
     # ---- messages ---------------------------------------------------------------------
 
-    def showMessage(self, text: str, timeout: int = 0) -> None:  # noqa: N802 (Qt API)
+    def showMessage(self, text: str, timeout: int = 0) -> None:
         self.messages.show_message(text, timeout)
 
-    def currentMessage(self) -> str:  # noqa: N802 (Qt API)
+    def currentMessage(self) -> str:
         return self.messages.label.full_text()
 
-    def clearMessage(self) -> None:  # noqa: N802 (Qt API)
+    def clearMessage(self) -> None:
         self.messages.show_message("")
 
     def show_officer(self, counter: str, actor: Actor) -> None:
@@ -113,8 +113,9 @@ class StatusBar(QStatusBar):
         self._state["sync"] = last
         self.sync_label.setText(t("gui.status.sync", when=last or t("gui.status.sync_never")))
 
-    def show_live(self, state: str | None, hub: str = "", backlog: int = 0, last_event: int = 0,
-                  server: str = "") -> None:
+    def show_live(
+        self, state: str | None, hub: str = "", backlog: int = 0, last_event: int = 0, server: str = ""
+    ) -> None:
         """The site hub: `state` None = a lone PC (nothing shown); "live" names the hub;
         "offline" says Terputus in words and colour; the outbox backlog when there is one."""
         self._state["live"] = (state, hub, backlog, last_event, server)

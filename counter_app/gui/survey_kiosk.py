@@ -297,7 +297,9 @@ class SurveyKiosk(QWidget):
         self.consent_check.toggled.connect(self.touched)
         for group in self.profile_groups.values():
             group.buttonClicked.connect(self.touched)
-        self.officer_close_shortcut = QShortcut(QKeySequence(OFFICER_CLOSE), self, activated=self.officer_close)
+        self.officer_close_shortcut = QShortcut(
+            QKeySequence(OFFICER_CLOSE), self, activated=self.officer_close
+        )
         self.officer_back_shortcut = QShortcut(QKeySequence(OFFICER_BACK), self, activated=self.back_to_queue)
 
         self._consent_changed(False)
@@ -316,7 +318,9 @@ class SurveyKiosk(QWidget):
         lang = self.lang
         self.setWindowTitle(t("gui.survey.window_title", lang=lang, code=self.ticket.code))
         self.title.setText(t("gui.survey.title", lang=lang))
-        self.subtitle.setText(t("gui.survey.subtitle", lang=lang, service=self._service_name(), code=self.ticket.code))
+        self.subtitle.setText(
+            t("gui.survey.subtitle", lang=lang, service=self._service_name(), code=self.ticket.code)
+        )
         self.intro.setText(t("gui.survey.intro", lang=lang))
         self.language_button.setText(t("gui.survey.language", lang=lang))
         for number, code in enumerate(ELEMENTS, start=1):
@@ -331,7 +335,9 @@ class SurveyKiosk(QWidget):
                 button.setText(t(i18n.PROFILE_VALUE_TABLES[name][value], lang=lang))
         self.suggestions_label.setText(t("gui.survey.suggestions", lang=lang))
         self.suggestions_edit.setPlaceholderText(t("gui.survey.suggestions_hint", lang=lang))
-        self.officer_keys.setText(t("gui.survey.officer_keys", lang=lang, back=OFFICER_BACK, close=OFFICER_CLOSE))
+        self.officer_keys.setText(
+            t("gui.survey.officer_keys", lang=lang, back=OFFICER_BACK, close=OFFICER_CLOSE)
+        )
         self.submit_button.setText(t("gui.survey.submit", lang=lang))
         self.thanks_label.setText(t("gui.survey.thanks", lang=lang))
         self.thanks_detail.setText(t("gui.survey.thanks_detail", lang=lang))
@@ -374,7 +380,9 @@ class SurveyKiosk(QWidget):
     def _answered(self, *args: object) -> None:
         self.touched()
         done = sum(1 for v in self.answers().values() if v is not None)
-        self.progress_label.setText(t("gui.survey.progress", lang=self.lang, answered=done, total=len(ELEMENTS)))
+        self.progress_label.setText(
+            t("gui.survey.progress", lang=self.lang, answered=done, total=len(ELEMENTS))
+        )
         self.submit_button.setEnabled(done == len(ELEMENTS) and self.response is None)
 
     def _consent_changed(self, on: bool) -> None:
@@ -430,8 +438,11 @@ class SurveyKiosk(QWidget):
         self.finish("timeout")
 
     def officer_close(self) -> None:
-        if prompts.confirm(self, t("gui.survey.officer_close_title"),
-                           t("gui.survey.officer_close_text", code=self.ticket.code)):
+        if prompts.confirm(
+            self,
+            t("gui.survey.officer_close_title"),
+            t("gui.survey.officer_close_text", code=self.ticket.code),
+        ):
             self.finish("officer")
 
     def back_to_queue(self) -> None:
@@ -456,13 +467,13 @@ class SurveyKiosk(QWidget):
             self.close_reason = reason
         self.close()
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt API)
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape:  # the visitor has no way out but sending or leaving it
             event.accept()
             return
         super().keyPressEvent(event)
 
-    def closeEvent(self, event) -> None:  # noqa: ANN001, N802 (Qt API)
+    def closeEvent(self, event) -> None:
         if self.close_reason is None and not QCoreApplication.closingDown():
             event.ignore()  # the window's close button, Alt+F4: not for the visitor
             return

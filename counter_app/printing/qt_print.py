@@ -237,10 +237,7 @@ def _layout(size_pt: QSizeF, paper: str) -> QPageLayout:
     else:
         page_size = QPageSize(portrait, QPageSize.Unit.Point, "", QPageSize.SizeMatchPolicy.FuzzyMatch)
         standard = page_size.size(QPageSize.Unit.Point)
-        if (
-            abs(standard.width() - width) > _SAME_SIZE_PT
-            or abs(standard.height() - height) > _SAME_SIZE_PT
-        ):
+        if abs(standard.width() - width) > _SAME_SIZE_PT or abs(standard.height() - height) > _SAME_SIZE_PT:
             page_size = QPageSize(
                 portrait, QPageSize.Unit.Point, f"Loket {paper}", QPageSize.SizeMatchPolicy.ExactMatch
             )

@@ -29,10 +29,10 @@ from counter_app.core.errors import LoketError, NotFound
 from counter_app.core.verify_page import render_verify_page
 from counter_app.server import live_store, schemas
 from counter_app.server.display import register_display
+from counter_app.server.limits import FailedAuth
 from counter_app.server.live import register_live
 from counter_app.server.report import consolidated_daily
 from counter_app.server.request_log import RequestLog
-from counter_app.server.limits import FailedAuth
 from counter_app.server.store import Device, DeviceGone, KeysRefused, Store, StoreUnavailable, token_hash
 from counter_app.sync.protocol import (
     API,
@@ -96,8 +96,13 @@ class BodyLimit:
 
 async def _too_large(send: Send) -> None:
     data = json.dumps({"detail": "request_too_large", "limit": MAX_BODY_BYTES}).encode()
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json"), (b"connection", b"close")]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [(b"content-type", b"application/json"), (b"connection", b"close")],
+        }
+    )
     await send({"type": "http.response.body", "body": data})
 
 
@@ -127,9 +132,13 @@ def create_app(
     `api_docs`: serve the OpenAPI schema and /docs, /redoc (off by default: they map the
     whole attack surface for anyone). `auth_limit`: the failed-authentication counter."""
     admin_hash = token_hash(admin_token) if admin_token else None
-    app = FastAPI(title="Loket sync server", version=__version__,
-                  docs_url="/docs" if api_docs else None, redoc_url="/redoc" if api_docs else None,
-                  openapi_url=f"{API}/openapi.json" if api_docs else None)
+    app = FastAPI(
+        title="Loket sync server",
+        version=__version__,
+        docs_url="/docs" if api_docs else None,
+        redoc_url="/redoc" if api_docs else None,
+        openapi_url=f"{API}/openapi.json" if api_docs else None,
+    )
     app.state.store = store
     limiter = auth_limit or FailedAuth()
 
@@ -234,14 +243,19 @@ def create_app(
     def health() -> dict[str, Any]:
         try:
             store.ping()
-        except Exception:  # noqa: BLE001 - any failure to reach the store is "unhealthy"
+        except Exception:
             raise HTTPException(503, "store_unavailable") from None
         return {"status": "ok", "protocol": PROTOCOL, "store": store.d.name, "version": __version__}
 
     @app.get(f"{API}/device")
     def whoami(device: Device = Depends(device_caller)) -> dict[str, Any]:
-        return {"protocol": PROTOCOL, "device": device.name, "publisher": device.publisher,
-                "stored_through": device.stored_through, **live_store.identity(store, device.name)}
+        return {
+            "protocol": PROTOCOL,
+            "device": device.name,
+            "publisher": device.publisher,
+            "stored_through": device.stored_through,
+            **live_store.identity(store, device.name),
+        }
 
     @app.post(f"{API}/push")
     async def push(request: Request, device: Device = Depends(device_caller)) -> dict[str, Any]:
@@ -273,7 +287,9 @@ def create_app(
         return {"protocol": PROTOCOL, "new": new}
 
     @app.get(f"{API}/audit/heads")
-    def audit_heads(device: str = Query(..., pattern=_DEVICE), who: Caller = Depends(caller)) -> dict[str, Any]:
+    def audit_heads(
+        device: str = Query(..., pattern=_DEVICE), who: Caller = Depends(caller)
+    ) -> dict[str, Any]:
         if not who.admin and (who.device is None or who.device.name != device):
             raise HTTPException(403, "other_device")
         return {"protocol": PROTOCOL, "device": device, "heads": store.audit_heads(device)}
@@ -301,8 +317,11 @@ def create_app(
         if not who.admin and (who.device is None or who.device.name != device):
             raise HTTPException(403, "other_device")
         counts = store.ticket_counts(device)
-        return {"protocol": PROTOCOL, "device": device,
-                "days": [{"day": d, "tickets": n} for d, n in counts.items()]}
+        return {
+            "protocol": PROTOCOL,
+            "device": device,
+            "days": [{"day": d, "tickets": n} for d, n in counts.items()],
+        }
 
     @app.get(f"{API}/reports/daily")
     def daily(
@@ -322,12 +341,15 @@ def create_app(
     def add_device(body: schemas.DeviceRequest, who: Caller = Depends(admin_caller)) -> dict[str, Any]:
         if body.site is None and body.counter is None and not body.replace:
             raise HTTPException(422, "binding_required: a new device needs its site and counter")
-        token = store.add_device(body.name, site=body.site, counter=body.counter,
-                                 publisher=body.publisher, replace=body.replace)
+        token = store.add_device(
+            body.name, site=body.site, counter=body.counter, publisher=body.publisher, replace=body.replace
+        )
         return {"device": body.name, "token": token}
 
     @app.patch(f"{API}/devices/{{name}}")
-    def bind_device(name: str, body: schemas.BindRequest, who: Caller = Depends(admin_caller)) -> dict[str, Any]:
+    def bind_device(
+        name: str, body: schemas.BindRequest, who: Caller = Depends(admin_caller)
+    ) -> dict[str, Any]:
         if not DEVICE_NAME.fullmatch(name):
             raise HTTPException(404, "server.device_unknown")
         return store.bind_device(name, body.site, body.counter).to_json()
@@ -352,8 +374,7 @@ def create_app(
     app.get("/keyring.json")(keyring)
 
     def verify_page() -> HTMLResponse:
-        return HTMLResponse(render_verify_page(store.keyring()),
-                            headers={"Cache-Control": "no-cache"})
+        return HTMLResponse(render_verify_page(store.keyring()), headers={"Cache-Control": "no-cache"})
 
     app.get("/verify", response_class=HTMLResponse)(verify_page)
     app.get("/verifikasi", response_class=HTMLResponse)(verify_page)

@@ -66,8 +66,12 @@ def admin_token(args: argparse.Namespace) -> str | None:
         try:
             text = Path(path).read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise ValidationError("server.admin_token_file", field="admin_token_file",
-                                  path=str(path), error=exc.strerror or str(exc)) from None
+            raise ValidationError(
+                "server.admin_token_file",
+                field="admin_token_file",
+                path=str(path),
+                error=exc.strerror or str(exc),
+            ) from None
         return text or None
     return os.environ.get(ENV_ADMIN_TOKEN) or None
 
@@ -88,8 +92,9 @@ def setup_log(args: argparse.Namespace, data_dir: Path) -> Path | None:
     try:
         return logs.setup_logging(data_dir, name=SERVER_LOG, log_file=Path(chosen) if chosen else None)
     except OSError as exc:
-        raise ValidationError("server.log_file", field="log_file", path=str(chosen),
-                              error=exc.strerror or str(exc)) from None
+        raise ValidationError(
+            "server.log_file", field="log_file", path=str(chosen), error=exc.strerror or str(exc)
+        ) from None
 
 
 def run(args: argparse.Namespace, data_dir: Path, *, as_json: bool = False, out: TextIO | None = None) -> int:
@@ -103,23 +108,34 @@ def run(args: argparse.Namespace, data_dir: Path, *, as_json: bool = False, out:
         raise ValidationError("server.device_name_required", field="name")
     # A new device is bound to its site and counter (the only keys it may publish);
     # with --replace the binding it has is kept.
-    needs_binding = action == "bind-device" or (action == "add-device" and (not args.replace or site or counter))
+    needs_binding = action == "bind-device" or (
+        action == "add-device" and (not args.replace or site or counter)
+    )
     if needs_binding and not (site and counter):
         raise ValidationError("server.binding_required", field="counter" if site else "site")
     store = open_store(db_url(args, data_dir))
     try:
         if action == "add-device":
-            token = store.add_device(args.name, site=site, counter=counter, publisher=args.publisher,
-                                     replace=args.replace)
+            token = store.add_device(
+                args.name, site=site, counter=counter, publisher=args.publisher, replace=args.replace
+            )
             _emit(out, as_json, {"device": args.name, "token": token}, token)
         elif action == "bind-device":
             device = store.bind_device(args.name, site, counter)
-            _emit(out, as_json, device.to_json(),
-                  t("server.device_bound_done", name=args.name, site=device.site, counter=device.counter))
+            _emit(
+                out,
+                as_json,
+                device.to_json(),
+                t("server.device_bound_done", name=args.name, site=device.site, counter=device.counter),
+            )
         elif action == "revoke-device":
             revoked = store.revoke_device(args.name)
-            _emit(out, as_json, {"device": args.name, "revoked": True, "keys_revoked": revoked},
-                  t("server.device_revoked_done", name=args.name, keys=revoked))
+            _emit(
+                out,
+                as_json,
+                {"device": args.name, "revoked": True, "keys_revoked": revoked},
+                t("server.device_revoked_done", name=args.name, keys=revoked),
+            )
         elif action == "devices":
             devices = store.devices()
             lines = [
@@ -132,8 +148,7 @@ def run(args: argparse.Namespace, data_dir: Path, *, as_json: bool = False, out:
         else:
             token = admin_token(args)
             setup_log(args, data_dir)
-            return serve(store, host=args.host, port=args.port, admin_token=token,
-                         api_docs=api_docs(args))
+            return serve(store, host=args.host, port=args.port, admin_token=token, api_docs=api_docs(args))
     finally:
         store.close()
     return 0
@@ -163,10 +178,21 @@ def serve(store: Any, *, host: str, port: int, admin_token: str | None = None, a
 
     app = create_app(store, admin_token=admin_token, api_docs=api_docs)
     print(t("server.listening", url=f"http://{host}:{port}", store=store.display_url), file=sys.stderr)
-    logging.getLogger("loket.server").info("listening on http://%s:%d, store %s, log %s",
-                                           host, port, store.display_url, logs.log_path())
+    logging.getLogger("loket.server").info(
+        "listening on http://%s:%d, store %s, log %s", host, port, store.display_url, logs.log_path()
+    )
     # access_log off: uvicorn's line holds the whole query string; ours (server/request_log.py)
     # leaves unknown query values out and goes to the log file.
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False, ws="none", lifespan="off",
-                server_header=False, proxy_headers=True, timeout_graceful_shutdown=3)  # open event streams
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=False,
+        ws="none",
+        lifespan="off",
+        server_header=False,
+        proxy_headers=True,
+        timeout_graceful_shutdown=3,
+    )  # open event streams
     return 0

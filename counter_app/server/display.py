@@ -58,8 +58,14 @@ def _page() -> str:
 class View:
     """One display's filter and wording, from the site's settings, its profile and the query."""
 
-    def __init__(self, store: Store, config: Config, profile: str | None,
-                 services: list[str] | None, counters: list[str] | None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        config: Config,
+        profile: str | None,
+        services: list[str] | None,
+        counters: list[str] | None,
+    ) -> None:
         self.config = config
         chosen = config.profile(profile)
         self.services = set(services or chosen.get("services") or []) or None
@@ -75,8 +81,9 @@ class View:
         return datetime.now(ZoneInfo(self.config["tz"])).date().isoformat()
 
     def shows(self, payload: dict[str, Any]) -> bool:
-        return ((self.services is None or payload.get("service") in self.services)
-                and (self.counters is None or payload.get("counter") in self.counters))
+        return (self.services is None or payload.get("service") in self.services) and (
+            self.counters is None or payload.get("counter") in self.counters
+        )
 
     def counter_label(self, counter: str) -> str:
         own = self.config["counters"].get(counter, {})
@@ -105,15 +112,31 @@ class View:
                 continue
             except ValueError:  # not a queue code: shown, not spoken
                 break
-        return {"seq": seq, "code": code, "counter": counter, "counter_label": label,
-                "service": payload.get("service"), "recall": bool(payload.get("recall")),
-                "at": at, **(said.to_json() if said else {"clips": [], "gaps_ms": []})}
+        return {
+            "seq": seq,
+            "code": code,
+            "counter": counter,
+            "counter_label": label,
+            "service": payload.get("service"),
+            "recall": bool(payload.get("recall")),
+            "at": at,
+            **(said.to_json() if said else {"clips": [], "gaps_ms": []}),
+        }
 
     def site(self) -> dict[str, Any]:
         c = self.config
-        return {"code": c.site, "name": c["name"], "running_text": self.running_text, "tz": c["tz"],
-                "voice": self.voice, "chime": c["chime"], "speak_recalls": c["speak_recalls"],
-                "volume": c["volume"], "recent": self.recent, "logo": c.has_logo}
+        return {
+            "code": c.site,
+            "name": c["name"],
+            "running_text": self.running_text,
+            "tz": c["tz"],
+            "voice": self.voice,
+            "chime": c["chime"],
+            "speak_recalls": c["speak_recalls"],
+            "volume": c["volume"],
+            "recent": self.recent,
+            "logo": c.has_logo,
+        }
 
     def waiting(self, store: Store) -> list[dict[str, Any]]:
         day = self.today()
@@ -130,8 +153,14 @@ class View:
         out = []
         for service in names:
             doc = self.reference_services.get(service) or {}
-            out.append({"service": service, "name": doc.get("name_id") or service,
-                        "letter": doc.get("letter") or "", "waiting": counts.get(service, 0)})
+            out.append(
+                {
+                    "service": service,
+                    "name": doc.get("name_id") or service,
+                    "letter": doc.get("letter") or "",
+                    "waiting": counts.get(service, 0),
+                }
+            )
         return sorted(out, key=lambda w: (w["letter"] or "~", w["service"]))
 
     def history(self, store: Store) -> tuple[list[dict[str, Any]], int]:
@@ -139,8 +168,9 @@ class View:
         zone = ZoneInfo(self.config["tz"])
         day = self.today()
         with store.transaction(write=False) as tx:
-            head = int(tx.one("SELECT COALESCE(MAX(seq), 0) FROM site_event WHERE site = ?",
-                              (self.config.site,))[0])
+            head = int(
+                tx.one("SELECT COALESCE(MAX(seq), 0) FROM site_event WHERE site = ?", (self.config.site,))[0]
+            )
             rows = tx.all(
                 "SELECT seq, payload, at FROM site_event WHERE site = ? AND kind = 'call' AND seq <= ? "
                 "ORDER BY seq DESC LIMIT ?",
@@ -164,7 +194,9 @@ def _sse(kind: str, data: Any, seq: int | None = None) -> str:
     return f"{head}event: {kind}\ndata: {text}\n\n"
 
 
-async def _stream(store: Store, open_view: Callable[[], View], closing: threading.Event) -> AsyncIterator[str]:
+async def _stream(
+    store: Store, open_view: Callable[[], View], closing: threading.Event
+) -> AsyncIterator[str]:
     view = await anyio.to_thread.run_sync(open_view)
     site = view.config.site
     waiter = _Waiter()
@@ -174,8 +206,17 @@ async def _stream(store: Store, open_view: Callable[[], View], closing: threadin
         calls, last = await anyio.to_thread.run_sync(view.history, store)
         waiting = await anyio.to_thread.run_sync(view.waiting, store)
         yield "retry: 1000\n\n"
-        yield _sse("snapshot", {"site": view.site(), "now": datetime.now(UTC).isoformat(),
-                                "calls": calls, "waiting": waiting, "last": last}, last)
+        yield _sse(
+            "snapshot",
+            {
+                "site": view.site(),
+                "now": datetime.now(UTC).isoformat(),
+                "calls": calls,
+                "waiting": waiting,
+                "last": last,
+            },
+            last,
+        )
         pinged = checked = time.monotonic()
         settings_at = view.config.updated_at
         while not closing.is_set():
@@ -259,7 +300,8 @@ def register_display(app: FastAPI, store: Store, admin: Callable[..., Any]) -> N
         except LoketError as exc:
             raise HTTPException(404, exc.key) from None
         return StreamingResponse(
-            _stream(store, open_view, closing), media_type="text/event-stream",
+            _stream(store, open_view, closing),
+            media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
 
@@ -269,8 +311,11 @@ def register_display(app: FastAPI, store: Store, admin: Callable[..., Any]) -> N
         path = clip_file(clip, folder or None)
         if path is None:
             raise HTTPException(404, "no_such_clip")
-        return FileResponse(path, media_type=AUDIO_TYPES.get(path.suffix, "application/octet-stream"),
-                            headers={"Cache-Control": "max-age=300"})
+        return FileResponse(
+            path,
+            media_type=AUDIO_TYPES.get(path.suffix, "application/octet-stream"),
+            headers={"Cache-Control": "max-age=300"},
+        )
 
     @app.get("/display/logo.png", response_model=None)
     def logo(site: str | None = Query(None, pattern=_SITE)) -> Any:
@@ -285,11 +330,13 @@ def register_display(app: FastAPI, store: Store, admin: Callable[..., Any]) -> N
         return {"site": site, **config.doc, "logo": config.has_logo, "updated_at": config.updated_at}
 
     @app.patch("/api/v1/display/settings")
-    def change(site: str = Query(..., pattern=_SITE), changes: dict[str, Any] = Body(...),
-               who: Any = Depends(admin)) -> dict[str, Any]:
+    def change(
+        site: str = Query(..., pattern=_SITE), changes: dict[str, Any] = Body(...), who: Any = Depends(admin)
+    ) -> dict[str, Any]:
         try:
             config = display_settings.update(store, site, changes)
         except LoketError as exc:
-            raise HTTPException(422, {"detail": exc.key, "field": getattr(exc, "field", None),
-                                      "message": exc.message("en")}) from None
+            raise HTTPException(
+                422, {"detail": exc.key, "field": getattr(exc, "field", None), "message": exc.message("en")}
+            ) from None
         return {"site": site, **config.doc, "logo": config.has_logo, "updated_at": config.updated_at}

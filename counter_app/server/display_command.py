@@ -25,9 +25,17 @@ from counter_app.core.errors import ValidationError
 from counter_app.core.i18n import t
 
 ACTIONS = ("show", "set", "profile", "logo", "sites")
-_SCALAR_OPTIONS = {"name": "title", "running_text": "running_text", "tz": "tz", "voice": "voice",
-                   "chime": "chime", "speak_recalls": "speak_recalls", "volume": "volume",
-                   "voice_dir": "voice_dir", "recent": "recent"}
+_SCALAR_OPTIONS = {
+    "name": "title",
+    "running_text": "running_text",
+    "tz": "tz",
+    "voice": "voice",
+    "chime": "chime",
+    "speak_recalls": "speak_recalls",
+    "volume": "volume",
+    "voice_dir": "voice_dir",
+    "recent": "recent",
+}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -60,11 +68,19 @@ def changes_of(args: argparse.Namespace) -> dict[str, Any]:
             raise ValidationError("display.profile_required", field="profile")
         if args.remove:
             return {"profiles": {args.profile_name: None}}
-        entry = {"services": args.services, "counters": args.counters, "recent": args.recent,
-                 "voice": args.voice, "running_text": args.running_text}
+        entry = {
+            "services": args.services,
+            "counters": args.counters,
+            "recent": args.recent,
+            "voice": args.voice,
+            "running_text": args.running_text,
+        }
         return {"profiles": {args.profile_name: {k: v for k, v in entry.items() if v is not None}}}
-    changes = {key: getattr(args, option) for key, option in _SCALAR_OPTIONS.items()
-               if getattr(args, option) is not None}
+    changes = {
+        key: getattr(args, option)
+        for key, option in _SCALAR_OPTIONS.items()
+        if getattr(args, option) is not None
+    }
     if args.counter:
         entry = {k: getattr(args, k) for k in ("label", "spoken") if getattr(args, k) is not None}
         changes["counters"] = {args.counter: None if args.remove else entry}
@@ -87,8 +103,9 @@ def run(args: argparse.Namespace, data_dir: Path, *, as_json: bool, out: TextIO)
         try:
             logo = Path(args.file).expanduser().read_bytes()
         except OSError as exc:
-            raise ValidationError("display.logo_unreadable", field="file", path=args.file,
-                                  detail=exc.strerror or str(exc)) from None
+            raise ValidationError(
+                "display.logo_unreadable", field="file", path=args.file, detail=exc.strerror or str(exc)
+            ) from None
     changes = changes_of(args) if args.action in ("set", "profile") else {}
     store = open_store(db_url(args, data_dir))
     try:

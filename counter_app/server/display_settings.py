@@ -288,7 +288,5 @@ def set_logo(store: Store, site: str, data: bytes | None) -> Config:
 def sites(store: Store) -> list[str]:
     """The sites the hub knows: those of its devices and of any display settings."""
     with store.transaction(write=False) as tx:
-        rows = tx.all(
-            "SELECT site FROM device WHERE site IS NOT NULL UNION SELECT site FROM display_config"
-        )
+        rows = tx.all("SELECT site FROM device WHERE site IS NOT NULL UNION SELECT site FROM display_config")
     return sorted({str(r[0]) for r in rows if r[0]})

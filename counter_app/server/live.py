@@ -114,7 +114,9 @@ def register_live(app: FastAPI, store: Store, caller: Callable[..., Any]) -> Non
     @app.post(f"{LIVE}/claim")
     def claim(body: ClaimRequest, name: str = Depends(device)) -> dict[str, Any]:
         ticket = body.ticket.lower() if body.ticket else None
-        payload = live_store.claim(store, name, body.day.isoformat(), list(dict.fromkeys(body.services)), body.priority_cap, ticket)
+        payload = live_store.claim(
+            store, name, body.day.isoformat(), list(dict.fromkeys(body.services)), body.priority_cap, ticket
+        )
         return {"ticket": payload}
 
     @app.post(f"{LIVE}/state")
@@ -167,7 +169,9 @@ def register_live(app: FastAPI, store: Store, caller: Callable[..., Any]) -> Non
         )
 
 
-async def _stream(store: Store, site: str, device: str, since: int, closing: threading.Event) -> AsyncIterator[str]:
+async def _stream(
+    store: Store, site: str, device: str, since: int, closing: threading.Event
+) -> AsyncIterator[str]:
     waiter = _Waiter()
     notifier = live_store.notifier()
     notifier.subscribe(site, waiter)

@@ -248,7 +248,8 @@ def assign_offline_block(tx: Tx, device: str) -> int | None:
     site, block = row[0], row[1]
     site_lock(tx, site)
     taken = {
-        int(r[0]) for r in tx.all(
+        int(r[0])
+        for r in tx.all(
             "SELECT offline_block FROM device WHERE site = ? AND name <> ? AND offline_block IS NOT NULL",
             (site, device),
         )
@@ -319,11 +320,13 @@ def allocate_code(store: Store, device: str, day: str, letter: str) -> tuple[int
             start = max(numbers, default=0) + 1
         else:
             start = 1
-        number = int(tx.one(
-            "INSERT INTO site_sequence (site, day, letter, last) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (site, day, letter) DO UPDATE SET last = site_sequence.last + 1 RETURNING last",
-            (*key, start),
-        )[0])
+        number = int(
+            tx.one(
+                "INSERT INTO site_sequence (site, day, letter, last) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (site, day, letter) DO UPDATE SET last = site_sequence.last + 1 RETURNING last",
+                (*key, start),
+            )[0]
+        )
         if number > MAX_PER_DAY:
             raise LiveError(409, "queue_full", letter=letter, day=day)  # rolls the increment back
         _touch(tx, b, _now())
@@ -357,19 +360,31 @@ def _known(tx: Tx, ids: Sequence[str]) -> dict[str, _Known]:
 def _ticket_values(payload: Mapping[str, Any]) -> dict[str, Any] | None:
     """The columns of a pushed ticket payload; None if it is not a usable ticket."""
     day, code, service, status = (payload.get(k) for k in ("day", "code", "service", "status"))
-    if not (isinstance(day, str) and len(day) == 10 and isinstance(code, str) and 2 <= len(code) <= 16
-            and isinstance(service, str) and service and status in _STATUSES):
+    if not (
+        isinstance(day, str)
+        and len(day) == 10
+        and isinstance(code, str)
+        and 2 <= len(code) <= 16
+        and isinstance(service, str)
+        and service
+        and status in _STATUSES
+    ):
         return None
     calls = payload.get("call_count")
     priority = payload.get("priority")
     return {
-        "day": day, "code": code, "letter": code[0], "service": service,
+        "day": day,
+        "code": code,
+        "letter": code[0],
+        "service": service,
         "priority": priority if isinstance(priority, str) else "",
         "status": status,
         "counter": payload.get("counter") if isinstance(payload.get("counter"), str) else None,
         "device": payload.get("device") if isinstance(payload.get("device"), str) else None,
-        "queued_at": _utc(payload.get("queued_at")) or _utc(payload.get("arrived_at"))
-        or _utc(payload.get("registered_at")) or _now(),
+        "queued_at": _utc(payload.get("queued_at"))
+        or _utc(payload.get("arrived_at"))
+        or _utc(payload.get("registered_at"))
+        or _now(),
         "registered_at": _utc(payload.get("registered_at")),
         "first_called_at": _utc(payload.get("first_called_at")),
         "call_count": calls if isinstance(calls, int) and not isinstance(calls, bool) else 0,
@@ -378,8 +393,13 @@ def _ticket_values(payload: Mapping[str, Any]) -> dict[str, Any] | None:
 
 def _call_event(payload: Mapping[str, Any], counter: str, recall: bool) -> dict[str, Any]:
     code = str(payload.get("code", ""))
-    return {"code": code, "counter": counter, "service": payload.get("service"),
-            "letter": code[:1], "recall": recall}
+    return {
+        "code": code,
+        "counter": counter,
+        "service": payload.get("service"),
+        "letter": code[:1],
+        "recall": recall,
+    }
 
 
 def apply_push(tx: Tx, device: str, rows: Iterable[Mapping[str, Any]]) -> None:
@@ -399,7 +419,8 @@ def apply_push(tx: Tx, device: str, rows: Iterable[Mapping[str, Any]]) -> None:
     for part in _chunks([r["uuid"] for r in tickets]):
         for uuid, seq in tx.all(
             "SELECT uuid, seq FROM sync_record WHERE device = ? AND entity = 'ticket' "
-            f"AND uuid IN ({_marks(len(part))})", (device, *part),
+            f"AND uuid IN ({_marks(len(part))})",
+            (device, *part),
         ):
             stored[uuid] = int(seq)
     # A row resent after a lost answer (a new batch id) was applied already: skip it.
@@ -459,25 +480,47 @@ def apply_push(tx: Tx, device: str, rows: Iterable[Mapping[str, Any]]) -> None:
 
 
 def _row(values: Mapping[str, Any], holder: str | None) -> tuple[Any, ...]:
-    return (values["day"], values["code"], values["letter"], values["service"], values["priority"],
-            values["status"], values["counter"], values["device"], values["queued_at"],
-            values["registered_at"], values["first_called_at"], holder, values["call_count"])
+    return (
+        values["day"],
+        values["code"],
+        values["letter"],
+        values["service"],
+        values["priority"],
+        values["status"],
+        values["counter"],
+        values["device"],
+        values["queued_at"],
+        values["registered_at"],
+        values["first_called_at"],
+        holder,
+        values["call_count"],
+    )
 
 
 _STATE_COLUMNS = "counter, state, since, ticket_code, device, updated_at, priority_streak, last_seen"
 
 
 def _state_json(r: Sequence[Any]) -> dict[str, Any]:
-    return {"counter": r[0], "state": r[1], "since": r[2], "ticket_code": r[3], "device": r[4],
-            "updated_at": r[5], "priority_streak": int(r[6])}
+    return {
+        "counter": r[0],
+        "state": r[1],
+        "since": r[2],
+        "ticket_code": r[3],
+        "device": r[4],
+        "updated_at": r[5],
+        "priority_streak": int(r[6]),
+    }
 
 
 def _state(tx: Tx, site: str, counter: str) -> Sequence[Any] | None:
-    return tx.one(f"SELECT {_STATE_COLUMNS} FROM counter_state WHERE site = ? AND counter = ?", (site, counter))
+    return tx.one(
+        f"SELECT {_STATE_COLUMNS} FROM counter_state WHERE site = ? AND counter = ?", (site, counter)
+    )
 
 
-def _set_ticket_code(tx: Tx, site: str, counter: str, device: str, code: str | None, now: str,
-                     streak: int | None = None) -> None:
+def _set_ticket_code(
+    tx: Tx, site: str, counter: str, device: str, code: str | None, now: str, streak: int | None = None
+) -> None:
     """Record the code the counter holds; a change is a `counter` event."""
     before = _state(tx, site, counter)
     if before is None and code is None and streak is None:
@@ -490,21 +533,36 @@ def _set_ticket_code(tx: Tx, site: str, counter: str, device: str, code: str | N
         )
     else:
         state, since = before[1], before[2]
-        if before[3] == code and (streak is None or int(before[6]) == streak) and (state == "open" or code is None):
+        if (
+            before[3] == code
+            and (streak is None or int(before[6]) == streak)
+            and (state == "open" or code is None)
+        ):
             return
         if state != "open" and code is not None:  # calling a visitor ends a break
             state, since = "open", now
         tx.run(
             "UPDATE counter_state SET state = ?, since = ?, ticket_code = ?, device = ?, updated_at = ?, "
             "priority_streak = ?, last_seen = ? WHERE site = ? AND counter = ?",
-            (state, since, code, device, now, int(before[6]) if streak is None else streak, now, site, counter),
+            (
+                state,
+                since,
+                code,
+                device,
+                now,
+                int(before[6]) if streak is None else streak,
+                now,
+                site,
+                counter,
+            ),
         )
     after = _state(tx, site, counter)
     append_events(tx, site, [(device, "counter", counter, "counter", _state_json(after))])
 
 
-def claim(store: Store, device: str, day: str, services: Sequence[str], cap: int,
-          ticket: str | None = None) -> dict[str, Any] | None:
+def claim(
+    store: Store, device: str, day: str, services: Sequence[str], cap: int, ticket: str | None = None
+) -> dict[str, Any] | None:
     """Compare-and-set of the next waiting ticket (or of `ticket`) for the device's counter."""
     with store.transaction() as tx:
         b = binding(tx, device)
@@ -522,8 +580,10 @@ def claim(store: Store, device: str, day: str, services: Sequence[str], cap: int
         skip = " FOR UPDATE SKIP LOCKED" if tx.d.name == "postgresql" else ""
         chosen: Sequence[Any] | None
         if ticket is not None:
-            chosen = tx.one(f"SELECT id, priority, status, payload FROM live_ticket WHERE id = ? AND site = ?{tx.d.lock}",
-                            (ticket, b.site))
+            chosen = tx.one(
+                f"SELECT id, priority, status, payload FROM live_ticket WHERE id = ? AND site = ?{tx.d.lock}",
+                (ticket, b.site),
+            )
             if chosen is None:
                 raise LiveError(404, "ticket_unknown")
             if chosen[2] != "waiting":
@@ -531,22 +591,29 @@ def claim(store: Store, device: str, day: str, services: Sequence[str], cap: int
         else:
             if not services:
                 return None
-            where = (f"site = ? AND day = ? AND status = 'waiting' AND service IN ({_marks(len(services))})")
+            where = f"site = ? AND day = ? AND status = 'waiting' AND service IN ({_marks(len(services))})"
             params = (b.site, day, *services)
             order = " ORDER BY CASE WHEN priority = '' THEN 1 ELSE 0 END, queued_at, code LIMIT 1"
-            chosen = tx.one(f"SELECT id, priority, status, payload FROM live_ticket WHERE {where}{order}{skip}", params)
+            chosen = tx.one(
+                f"SELECT id, priority, status, payload FROM live_ticket WHERE {where}{order}{skip}", params
+            )
             if chosen is not None and chosen[1] and streak >= cap:
                 general = tx.one(
                     f"SELECT id, priority, status, payload FROM live_ticket WHERE {where} AND priority = ''"
-                    f" ORDER BY queued_at, code LIMIT 1{skip}", params,
+                    f" ORDER BY queued_at, code LIMIT 1{skip}",
+                    params,
                 )
                 chosen = general or chosen
             if chosen is None:
                 return None
         now = _now()
         payload = dict(_load(tx, chosen[3]))
-        payload.update(status="called", counter=b.counter, call_count=1,
-                       first_called_at=payload.get("first_called_at") or now)
+        payload.update(
+            status="called",
+            counter=b.counter,
+            call_count=1,
+            first_called_at=payload.get("first_called_at") or now,
+        )
         changed = tx.run(
             "UPDATE live_ticket SET status = 'called', holder = ?, counter = ?, call_count = 1, "
             f"first_called_at = COALESCE(first_called_at, ?), payload = {tx.d.json_param}, updated_at = ? "
@@ -555,12 +622,17 @@ def claim(store: Store, device: str, day: str, services: Sequence[str], cap: int
         ).rowcount
         if changed != 1:  # lost the race (cannot happen under the site lock; never hand it out)
             raise LiveError(409, "claim_lost")
-        append_events(tx, b.site, [
-            (device, "ticket", chosen[0], "ticket", payload),
-            (device, "ticket", chosen[0], "call", _call_event(payload, b.counter, recall=False)),
-        ])
-        _set_ticket_code(tx, b.site, b.counter, device, payload.get("code"), now,
-                         streak=streak + 1 if chosen[1] else 0)
+        append_events(
+            tx,
+            b.site,
+            [
+                (device, "ticket", chosen[0], "ticket", payload),
+                (device, "ticket", chosen[0], "call", _call_event(payload, b.counter, recall=False)),
+            ],
+        )
+        _set_ticket_code(
+            tx, b.site, b.counter, device, payload.get("code"), now, streak=streak + 1 if chosen[1] else 0
+        )
     _notifier.poke(b.site)
     return payload
 
@@ -573,8 +645,10 @@ def set_state(store: Store, device: str, state: str) -> dict[str, Any]:
         before = _state(tx, b.site, b.counter)
         _touch(tx, b, now)
         if before is None or before[1] != state:
-            tx.run("UPDATE counter_state SET state = ?, since = ?, updated_at = ? WHERE site = ? AND counter = ?",
-                   (state, now, now, b.site, b.counter))
+            tx.run(
+                "UPDATE counter_state SET state = ?, since = ?, updated_at = ? WHERE site = ? AND counter = ?",
+                (state, now, now, b.site, b.counter),
+            )
         after = _state(tx, b.site, b.counter)
         doc = _state_json(after)
         if before is None or before[1] != state:
@@ -595,8 +669,10 @@ def events_since(store: Store, site: str, since: int, limit: int = 1000) -> tupl
             (site, since, limit),
         )
         head = tx.one("SELECT COALESCE(MAX(seq), 0) FROM site_event WHERE site = ?", (site,))[0]
-    events = [{"seq": int(r[0]), "kind": r[1], "device": r[2], "uuid": r[3], "payload": _load(tx, r[4])}
-              for r in rows]
+    events = [
+        {"seq": int(r[0]), "kind": r[1], "device": r[2], "uuid": r[3], "payload": _load(tx, r[4])}
+        for r in rows
+    ]
     return events, int(head)
 
 
@@ -606,7 +682,9 @@ def board(store: Store, site: str, day: str | None, targets: Mapping[str, int | 
     with store.transaction(write=False) as tx:
         if day is None:
             day = tx.one("SELECT MAX(day) FROM live_ticket WHERE site = ?", (site,))[0]
-        counters = tx.all(f"SELECT {_STATE_COLUMNS} FROM counter_state WHERE site = ? ORDER BY counter", (site,))
+        counters = tx.all(
+            f"SELECT {_STATE_COLUMNS} FROM counter_state WHERE site = ? ORDER BY counter", (site,)
+        )
         waiting = tx.all(
             "SELECT service, COUNT(*), MIN(queued_at) FROM live_ticket WHERE site = ? AND day = ? "
             "AND status = 'waiting' GROUP BY service ORDER BY service",
@@ -616,14 +694,29 @@ def board(store: Store, site: str, day: str | None, targets: Mapping[str, int | 
     for r in counters:
         last = r[7]
         age = (now - datetime.fromisoformat(last)).total_seconds() if last else None
-        out_counters.append({"counter": r[0], "state": r[1], "since": r[2], "ticket_code": r[3],
-                             "device": r[4], "updated_at": r[5], "last_seen": last,
-                             "online": age is not None and age <= ONLINE_S})
+        out_counters.append(
+            {
+                "counter": r[0],
+                "state": r[1],
+                "since": r[2],
+                "ticket_code": r[3],
+                "device": r[4],
+                "updated_at": r[5],
+                "last_seen": last,
+                "online": age is not None and age <= ONLINE_S,
+            }
+        )
     services = []
     for service, count, oldest in waiting:
         wait = (now - datetime.fromisoformat(oldest)).total_seconds() if oldest else 0.0
-        services.append({"service": service, "waiting": int(count), "longest_wait_s": round(max(wait, 0.0), 1),
-                         "target_s": targets.get(service)})
+        services.append(
+            {
+                "service": service,
+                "waiting": int(count),
+                "longest_wait_s": round(max(wait, 0.0), 1),
+                "target_s": targets.get(service),
+            }
+        )
     return {"site": site, "day": day, "counters": out_counters, "services": services}
 
 

@@ -122,9 +122,7 @@ class _Acc:
         out.update(_durations(self.services, "service"))
         out["within_target"] = self.within
         out["target_measured"] = self.measured
-        out["within_target_pct"] = (
-            round(100.0 * self.within / self.measured, 1) if self.measured else None
-        )
+        out["within_target_pct"] = round(100.0 * self.within / self.measured, 1) if self.measured else None
         return out
 
 
@@ -163,8 +161,11 @@ def consolidated_daily(
             row["name"] = doc.get("name_id", "")
             row["name_en"] = doc.get("name_en") or doc.get("name_id", "")
             row.update(
-                {"agency": doc.get("agency"), "letter": doc.get("letter"),
-                 "target_minutes": doc.get("target_minutes")}
+                {
+                    "agency": doc.get("agency"),
+                    "letter": doc.get("letter"),
+                    "target_minutes": doc.get("target_minutes"),
+                }
             )
         row.update(per_service.get(code, _Acc()).to_json())
         by_service.append(row)

@@ -30,8 +30,10 @@ def safe_target(scope: Scope) -> str:
     raw = scope.get("query_string", b"").decode("latin-1")
     if not raw:
         return path
-    parts = [f"{quote(k, safe='')}={quote(v, safe='') if k in SAFE_QUERY else '…'}"
-             for k, v in parse_qsl(raw, keep_blank_values=True)]
+    parts = [
+        f"{quote(k, safe='')}={quote(v, safe='') if k in SAFE_QUERY else '…'}"
+        for k, v in parse_qsl(raw, keep_blank_values=True)
+    ]
     return f"{path}?{'&'.join(parts)}"
 
 
@@ -61,11 +63,23 @@ class RequestLog:
             if status == 0:  # nothing sent yet: the client still gets an answer
                 status = 500
                 body = json.dumps({"detail": "internal_error"}).encode()
-                await send({"type": "http.response.start", "status": 500,
-                            "headers": [(b"content-type", b"application/json")]})
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 500,
+                        "headers": [(b"content-type", b"application/json")],
+                    }
+                )
                 await send({"type": "http.response.body", "body": body})
         finally:
             client = scope.get("client")
             device = (scope.get("state") or {}).get(STATE_DEVICE) or "-"
-            log.info("%s %s %d %.1fms %s %s", scope.get("method", "?"), safe_target(scope), status,
-                     (time.perf_counter() - started) * 1000, client[0] if client else "-", device)
+            log.info(
+                "%s %s %d %.1fms %s %s",
+                scope.get("method", "?"),
+                safe_target(scope),
+                status,
+                (time.perf_counter() - started) * 1000,
+                client[0] if client else "-",
+                device,
+            )

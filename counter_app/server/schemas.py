@@ -9,10 +9,19 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NotRequired
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter, ValidationError, with_config
-from typing_extensions import NotRequired, TypedDict
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    TypeAdapter,
+    ValidationError,
+    with_config,
+)
+from typing_extensions import TypedDict
 
 from counter_app.core import ikm
 from counter_app.core.deadlines import ComplaintClass
@@ -29,8 +38,10 @@ _ISO_TIME = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d
 # time gives). Checked by pattern, in the validator's own engine (the push is the hot path):
 # the day fits its month; only 29 February of a common year gets through, and the reports
 # skip what they cannot read anyway.
-_DATE = (r"\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\d|30)"
-         r"|02-(?:0[1-9]|1\d|2\d))")
+_DATE = (
+    r"\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\d|30)"
+    r"|02-(?:0[1-9]|1\d|2\d))"
+)
 _AWARE = rf"^{_DATE}T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{{1,6}})?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$"
 _DAY = rf"^{_DATE}$"
 _TICKET_CODE = r"^[A-Z][0-9]{3,5}$"  # A023, A1024, A12005 (core/numbering.py)
@@ -140,8 +151,10 @@ class SurveyPayload(TypedDict):
 
     id: Uuid
     day: Day
-    answers: Annotated[dict[Literal[ikm.ELEMENTS], Annotated[int, Field(ge=1, le=4)] | None],  # type: ignore[valid-type]
-                       Field(max_length=len(ikm.ELEMENTS))]
+    answers: Annotated[
+        dict[Literal[ikm.ELEMENTS], Annotated[int, Field(ge=1, le=4)] | None],  # type: ignore[valid-type]
+        Field(max_length=len(ikm.ELEMENTS)),
+    ]
     created_at: Time
     ticket_id: NotRequired[Uuid | None]
     service: NotRequired[Code | None]
@@ -200,15 +213,23 @@ def _row_kind(row: Any) -> str | None:
 
 def _delete_row() -> Any:
     """A delete of any known entity (its payload: nothing, or the record's id)."""
-    return Annotated[_row_type("delete_row", Literal[ENTITIES], Literal["delete"], DeletePayload), Tag("delete")]
+    return Annotated[
+        _row_type("delete_row", Literal[ENTITIES], Literal["delete"], DeletePayload), Tag("delete")
+    ]
 
 
 # One row type per entity, chosen by `entity` (and `op`): a payload is checked by its kind.
 PushRow = Annotated[
-    _row("ticket", TicketPayload) | _row("event", EventPayload) | _row("complaint", ComplaintPayload)
-    | _row("survey", SurveyPayload) | _delete_row(),
-    Discriminator(_row_kind, custom_error_type="unknown_entity",
-                  custom_error_message=f"entity must be one of {', '.join(ENTITIES)}"),
+    _row("ticket", TicketPayload)
+    | _row("event", EventPayload)
+    | _row("complaint", ComplaintPayload)
+    | _row("survey", SurveyPayload)
+    | _delete_row(),
+    Discriminator(
+        _row_kind,
+        custom_error_type="unknown_entity",
+        custom_error_message=f"entity must be one of {', '.join(ENTITIES)}",
+    ),
 ]
 
 
@@ -344,8 +365,10 @@ def push_errors(body: bytes, exc: ValidationError) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for e in exc.errors()[:20]:
         loc = list(e["loc"])
-        item: dict[str, Any] = {"loc": loc, "msg": e["msg"] if e["type"] != "string_pattern_mismatch"
-                                else "not in the expected format"}
+        item: dict[str, Any] = {
+            "loc": loc,
+            "msg": e["msg"] if e["type"] != "string_pattern_mismatch" else "not in the expected format",
+        }
         if len(loc) >= 2 and loc[0] == "rows" and isinstance(loc[1], int):
             row = rows[loc[1]] if isinstance(rows, list) and loc[1] < len(rows) else None
             row = row if isinstance(row, dict) else {}
@@ -363,8 +386,13 @@ def id_mismatch(rows: list[Any]) -> dict[str, Any] | None:
     for i, row in enumerate(rows):
         record = row["payload"].get("id")
         if record is not None and record != row["uuid"]:
-            return {"loc": ["rows", i, "payload", "id"], "entity": row["entity"], "uuid": row["uuid"],
-                    "field": "payload.id", "msg": "the payload's id must be the row's uuid"}
+            return {
+                "loc": ["rows", i, "payload", "id"],
+                "entity": row["entity"],
+                "uuid": row["uuid"],
+                "field": "payload.id",
+                "msg": "the payload's id must be the row's uuid",
+            }
     return None
 
 

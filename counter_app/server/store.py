@@ -218,7 +218,7 @@ class _Pool:
 def _close_quietly(conn: Any) -> None:
     try:
         conn.close()
-    except Exception:  # noqa: BLE001 - a broken connection may fail to close; it is gone anyway
+    except Exception:
         pass
 
 
@@ -319,8 +319,17 @@ _DEVICE_COLUMNS = "name, publisher, revoked_at, stored_through, created_at, last
 
 def _device(row: Sequence[Any]) -> Device:
     name, publisher, revoked_at, through, created, last, site, counter = row
-    return Device(name, bool(publisher), revoked_at is not None, int(through), created, revoked_at, last,
-                  site or None, counter or None)
+    return Device(
+        name,
+        bool(publisher),
+        revoked_at is not None,
+        int(through),
+        created,
+        revoked_at,
+        last,
+        site or None,
+        counter or None,
+    )
 
 
 # ---- the store ----------------------------------------------------------------------------
@@ -376,8 +385,11 @@ class Store:
 
     def _columns(self, tx: Tx, table: str) -> set[str]:
         if self.d is POSTGRESQL:
-            rows = tx.all("SELECT column_name FROM information_schema.columns "
-                          "WHERE table_schema = current_schema() AND table_name = ?", (table,))
+            rows = tx.all(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_schema = current_schema() AND table_name = ?",
+                (table,),
+            )
             return {r[0] for r in rows}
         return {r[1] for r in tx.all(f"PRAGMA table_info({table})")}
 
@@ -420,8 +432,9 @@ class Store:
                 )
             elif row[0] is not None or replace:
                 if site is not None and row[1] and (row[1], row[2]) != (site, counter):
-                    raise ValidationError("server.device_bound", field="site", name=name,
-                                          site=row[1], counter=row[2])
+                    raise ValidationError(
+                        "server.device_bound", field="site", name=name, site=row[1], counter=row[2]
+                    )
                 tx.run(
                     "UPDATE device SET token_hash = ?, publisher = ?, revoked_at = NULL, "
                     "site = COALESCE(site, ?), counter = COALESCE(counter, ?) WHERE name = ?",
@@ -441,8 +454,9 @@ class Store:
             if row is None:
                 raise NotFound("server.device_unknown", name=name)
             if row[0] and (row[0], row[1]) != (site, counter):
-                raise ValidationError("server.device_bound", field="site", name=name, site=row[0],
-                                      counter=row[1])
+                raise ValidationError(
+                    "server.device_bound", field="site", name=name, site=row[0], counter=row[1]
+                )
             tx.run("UPDATE device SET site = ?, counter = ? WHERE name = ?", (site, counter, name))
             device = _device(tx.one(f"SELECT {_DEVICE_COLUMNS} FROM device WHERE name = ?", (name,)))
         return device
@@ -458,11 +472,15 @@ class Store:
             now = _now()
             if row[0] is None:
                 tx.run("UPDATE device SET revoked_at = ? WHERE name = ?", (now, name))
-            live = tx.one("SELECT COUNT(*) FROM keyring_key WHERE device = ? AND revoked_at IS NULL", (name,))[0]
+            live = tx.one(
+                "SELECT COUNT(*) FROM keyring_key WHERE device = ? AND revoked_at IS NULL", (name,)
+            )[0]
             if live:
                 version = self._bump(tx)  # the keyring changed: every pull after this gets it
-                tx.run("UPDATE keyring_key SET revoked_at = ?, version = ? WHERE device = ? AND revoked_at IS NULL",
-                       (now, version, name))
+                tx.run(
+                    "UPDATE keyring_key SET revoked_at = ?, version = ? WHERE device = ? AND revoked_at IS NULL",
+                    (now, version, name),
+                )
                 tx.run("UPDATE server_meta SET value = ? WHERE name = 'reference_version'", (version,))
         return int(live)
 
@@ -495,8 +513,17 @@ class Store:
             latest[(row["entity"], row["uuid"])] = row
         now = _now()
         values = [
-            (device, r["entity"], r["uuid"], r["seq"], r["op"], _dump_fast(r["payload"]), r["created_at"],
-             _day_of(r["entity"], r["payload"]), now)
+            (
+                device,
+                r["entity"],
+                r["uuid"],
+                r["seq"],
+                r["op"],
+                _dump_fast(r["payload"]),
+                r["created_at"],
+                _day_of(r["entity"], r["payload"]),
+                now,
+            )
             for r in latest.values()
         ]
         with self.transaction() as tx:
@@ -571,8 +598,16 @@ class Store:
         with self.transaction(write=False) as tx:
             rows = tx.all(sql + " ORDER BY device, entity, uuid", params)
         return [
-            {"device": r[0], "entity": r[1], "uuid": r[2], "seq": int(r[3]), "op": r[4],
-             "payload": self.d.load_json(r[5]), "created_at": r[6], "day": r[7]}
+            {
+                "device": r[0],
+                "entity": r[1],
+                "uuid": r[2],
+                "seq": int(r[3]),
+                "op": r[4],
+                "payload": self.d.load_json(r[5]),
+                "created_at": r[6],
+                "day": r[7],
+            }
             for r in rows
         ]
 
@@ -626,8 +661,9 @@ class Store:
                 tx.run("UPDATE server_meta SET value = ? WHERE name = 'reference_version'", (version,))
         return len(changed)
 
-    def store_keys(self, device: str, entries: Iterable[dict[str, Any]],
-                   *, limit: int = MAX_KEYS_PER_DEVICE) -> int:
+    def store_keys(
+        self, device: str, entries: Iterable[dict[str, Any]], *, limit: int = MAX_KEYS_PER_DEVICE
+    ) -> int:
         """Add the device's public keys not known yet; returns how many.
 
         Every key must be for the site and counter the device is bound to (KeysRefused
@@ -636,7 +672,9 @@ class Store:
         revoked kid stays revoked."""
         entries = list(entries)
         with self.transaction() as tx:
-            row = tx.one(f"SELECT site, counter, revoked_at FROM device WHERE name = ?{self.d.lock}", (device,))
+            row = tx.one(
+                f"SELECT site, counter, revoked_at FROM device WHERE name = ?{self.d.lock}", (device,)
+            )
             if row is None or row[2] is not None:
                 raise DeviceGone("server.device_revoked", name=device)
             site, counter = row[0], row[1]
@@ -674,7 +712,9 @@ class Store:
     def keyring(self) -> dict[str, Any]:
         """The keys in force (a revoked device's keys are not)."""
         with self.transaction(write=False) as tx:
-            rows = tx.all(f"SELECT {self._KEY_COLUMNS} FROM keyring_key WHERE revoked_at IS NULL ORDER BY kid")
+            rows = tx.all(
+                f"SELECT {self._KEY_COLUMNS} FROM keyring_key WHERE revoked_at IS NULL ORDER BY kid"
+            )
         return {"version": 1, "keys": [self._served(r) for r in rows]}
 
     def keys(self, device: str | None = None) -> list[dict[str, Any]]:
@@ -697,20 +737,30 @@ class Store:
             row = tx.one(f"SELECT revoked_at FROM device WHERE name = ?{self.d.lock}", (device,))
             if row is None or row[0] is not None:
                 raise DeviceGone("server.device_revoked", name=device)
-            known = tx.one("SELECT 1 FROM audit_head WHERE device = ? AND seq = ? AND hash = ?", (device, seq, hash_))
+            known = tx.one(
+                "SELECT 1 FROM audit_head WHERE device = ? AND seq = ? AND hash = ?", (device, seq, hash_)
+            )
             if known:
-                tx.run("UPDATE audit_head SET last_received_at = ? WHERE device = ? AND seq = ? AND hash = ?",
-                       (now, device, seq, hash_))
+                tx.run(
+                    "UPDATE audit_head SET last_received_at = ? WHERE device = ? AND seq = ? AND hash = ?",
+                    (now, device, seq, hash_),
+                )
             else:
-                tx.run("INSERT INTO audit_head (device, seq, hash, received_at, last_received_at) "
-                       "VALUES (?, ?, ?, ?, ?)", (device, seq, hash_, now, now))
+                tx.run(
+                    "INSERT INTO audit_head (device, seq, hash, received_at, last_received_at) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (device, seq, hash_, now, now),
+                )
         return not known
 
     def audit_heads(self, device: str) -> list[dict[str, Any]]:
         """Every head the device sent, in chain order."""
         with self.transaction(write=False) as tx:
-            rows = tx.all("SELECT seq, hash, received_at, last_received_at FROM audit_head WHERE device = ? "
-                          "ORDER BY seq, received_at", (device,))
+            rows = tx.all(
+                "SELECT seq, hash, received_at, last_received_at FROM audit_head WHERE device = ? "
+                "ORDER BY seq, received_at",
+                (device,),
+            )
         return [{"seq": int(r[0]), "hash": r[1], "received_at": r[2], "last_received_at": r[3]} for r in rows]
 
     def reference(self, kind: str) -> dict[str, dict[str, Any]]:
@@ -736,17 +786,19 @@ class Store:
                 "SELECT COUNT(*) FROM keyring_key WHERE version > ? AND version <= ?", (since, version)
             )[0]
             keys = (  # revocations bump the version too, so a pull after one brings the new keyring
-                tx.all(f"SELECT {self._KEY_COLUMNS} FROM keyring_key WHERE version <= ? AND revoked_at IS NULL "
-                       "ORDER BY kid", (version,))
-                if keys_changed else None
+                tx.all(
+                    f"SELECT {self._KEY_COLUMNS} FROM keyring_key WHERE version <= ? AND revoked_at IS NULL "
+                    "ORDER BY kid",
+                    (version,),
+                )
+                if keys_changed
+                else None
             )
         out: dict[str, Any] = {"version": version, **{kind: [] for kind in REFERENCE_KINDS}}
         for kind, _code, doc in docs:
             if kind in out:
                 out[kind].append(self.d.load_json(doc))
-        out["keyring"] = (
-            None if keys is None else {"version": 1, "keys": [self._served(r) for r in keys]}
-        )
+        out["keyring"] = None if keys is None else {"version": 1, "keys": [self._served(r) for r in keys]}
         return out
 
 
@@ -762,7 +814,7 @@ def default_url(data_dir: Path) -> str:
 def sqlite_path(url: str) -> Path:
     """`sqlite:///srv/loket/x.sqlite3` → /srv/loket/x.sqlite3 (also `sqlite:////srv/…`, and
     `sqlite:///C:/loket/x.sqlite3` on Windows)."""
-    rest = url[len("sqlite://"):]
+    rest = url[len("sqlite://") :]
     if rest.startswith("//"):
         rest = rest[1:]
     if re.match(r"/[A-Za-z]:[/\\]", rest):  # sqlite:///C:/data/server.sqlite3

@@ -40,9 +40,7 @@ def set_password(ctx: Context, username: str, password: str) -> None:
         raise ValidationError("staff.password_short", field="password", min=staff.PASSWORD_MIN)
     with db.atomic():
         n = (
-            Staff.update(
-                password_hash=staff._hasher.hash(password), failed_attempts=0, locked_until=None
-            )
+            Staff.update(password_hash=staff._hasher.hash(password), failed_attempts=0, locked_until=None)
             .where(Staff.username == username)
             .execute()
         )

@@ -144,7 +144,7 @@ def _usable(item: Path, data: bytes) -> bool:
     if item.name == PRIVATE_FILE or item.name.startswith(f"{PRIVATE_FILE}."):
         try:
             load_private_file(item)
-        except Exception:  # noqa: BLE001 - any unreadable key is simply not mirrored
+        except Exception:
             return False
     return bool(data)
 

@@ -30,7 +30,9 @@ def default_catalogue() -> dict[str, Any]:
 def load(catalogue: dict[str, Any]) -> None:
     """Insert or update agencies, services and counters (inside the caller's transaction)."""
     for a in catalogue["agencies"]:
-        Agency.insert(code=a["code"], name=a["name"], maklumat=a.get("maklumat", "")).on_conflict_replace().execute()
+        Agency.insert(
+            code=a["code"], name=a["name"], maklumat=a.get("maklumat", "")
+        ).on_conflict_replace().execute()
     for s in catalogue["services"]:
         Service.insert(
             code=s["code"],
@@ -127,6 +129,10 @@ def check_quota(ctx: Context, service: Service, day: date) -> None:
         return
     reopen = site_calendar.calendar_of(ctx).next_working_day(day)
     raise ValidationError(
-        "service.quota_full", field="service", code=service.code, quota=quota,
-        next_day=site_calendar.date_text(reopen), next_date=reopen.isoformat(),
+        "service.quota_full",
+        field="service",
+        code=service.code,
+        quota=quota,
+        next_day=site_calendar.date_text(reopen),
+        next_date=reopen.isoformat(),
     )

@@ -112,8 +112,7 @@ def save_service(ctx: Context, draft: ServiceDraft) -> ServiceView:
         "agency": draft.agency,
         "target_minutes": draft.target_minutes,
         "completion_id": " ".join(draft.completion_id.split()),
-        "completion_en": " ".join(draft.completion_en.split())
-        or " ".join(draft.completion_id.split()),
+        "completion_en": " ".join(draft.completion_en.split()) or " ".join(draft.completion_id.split()),
         "fee": int(draft.fee),
         "requirements": _requirements(draft.requirements),
         "active": bool(draft.active),
@@ -134,7 +133,10 @@ def save_service(ctx: Context, draft: ServiceDraft) -> ServiceView:
         else:
             Service.create(code=code, **values)
         journal.audit(
-            ctx.clock, ctx.actor.username, "catalogue.edit" if exists else "catalogue.add", code,
+            ctx.clock,
+            ctx.actor.username,
+            "catalogue.edit" if exists else "catalogue.add",
+            code,
             {k: v for k, v in values.items() if k not in ("requirements", "procedure", "legal_basis")},
         )
     return ServiceView.from_row(Service.get_by_id(code))

@@ -22,8 +22,7 @@ from typing import Any
 
 from uuid6 import uuid7
 
-from counter_app.core import deadlines as deadline_rules
-from counter_app.core import phone as phone_rules
+from counter_app.core import deadlines as deadline_rules, phone as phone_rules
 from counter_app.core.clock import from_db, local_day, to_db
 from counter_app.core.deadlines import ComplaintClass, Rules
 from counter_app.core.errors import IllegalTransition, NotFound, ValidationError
@@ -34,8 +33,16 @@ from counter_app.store.models import Complaint, ComplaintAction, Ticket, db
 
 CHANNELS = ("langsung", "telepon", "whatsapp", "kotak_saran", "lapor")
 CATEGORIES = (
-    "persyaratan", "prosedur", "waktu", "biaya", "produk", "kompetensi", "perilaku", "sarana",
-    "informasi", "lainnya",
+    "persyaratan",
+    "prosedur",
+    "waktu",
+    "biaya",
+    "produk",
+    "kompetensi",
+    "perilaku",
+    "sarana",
+    "informasi",
+    "lainnya",
 )
 CLASSES = tuple(c.value for c in ComplaintClass)
 NEW, IN_PROGRESS, DONE = "baru", "diproses", "selesai"
@@ -141,8 +148,13 @@ class ComplaintView:
             "first_response_overdue": self.first_response_overdue,
             "holidays_estimated": list(self.estimated_years),
             "actions": [
-                {"at": a.at.isoformat(), "actor": a.actor, "action": a.action,
-                 "status_before": a.status_before, "status_after": a.status_after}
+                {
+                    "at": a.at.isoformat(),
+                    "actor": a.actor,
+                    "action": a.action,
+                    "status_before": a.status_before,
+                    "status_after": a.status_after,
+                }
                 for a in self.actions
             ],
         }
@@ -165,14 +177,24 @@ def _milestones(c: Complaint, rules: Rules, tz: str) -> tuple[datetime, datetime
     """The stored due times; rows from before schema v5 get them from today's rules."""
     received = from_db(c.received_at)
     assert received is not None
-    verify = from_db(c.verification_due_at) or deadline_rules.milestone_due(received, "verification", rules, tz)
-    first = from_db(c.first_response_due_at) or deadline_rules.milestone_due(received, "first_response", rules, tz)
+    verify = from_db(c.verification_due_at) or deadline_rules.milestone_due(
+        received, "verification", rules, tz
+    )
+    first = from_db(c.first_response_due_at) or deadline_rules.milestone_due(
+        received, "first_response", rules, tz
+    )
     return verify, first
 
 
-def _view(c: Complaint, now: datetime, codes: Mapping[str, str], actions: Sequence[ComplaintAction] = (),
-          rules: Rules | None = None, tz: str = "Asia/Pontianak",
-          estimated: tuple[int, ...] = ()) -> ComplaintView:
+def _view(
+    c: Complaint,
+    now: datetime,
+    codes: Mapping[str, str],
+    actions: Sequence[ComplaintAction] = (),
+    rules: Rules | None = None,
+    tz: str = "Asia/Pontianak",
+    estimated: tuple[int, ...] = (),
+) -> ComplaintView:
     deadline = from_db(c.deadline_at)
     closed = from_db(c.closed_at)
     assert deadline is not None
@@ -237,8 +259,13 @@ def sync_payload(c: Complaint, actions: Sequence[ComplaintAction]) -> dict[str, 
         "received_by": c.received_by,
         "device": c.device,
         "actions": [
-            {"at": iso(a.at), "actor": a.actor, "action": a.action,
-             "status_before": a.status_before, "status_after": a.status_after}
+            {
+                "at": iso(a.at),
+                "actor": a.actor,
+                "action": a.action,
+                "status_before": a.status_before,
+                "status_after": a.status_after,
+            }
             for a in actions
         ],
     }
@@ -248,7 +275,10 @@ def sync_payload(c: Complaint, actions: Sequence[ComplaintAction]) -> dict[str, 
 
 
 _EMPTY_KEYS = {"complaint.text": "complaint.text.empty", "complaint.action": "complaint.action.empty"}
-_TOO_LONG_KEYS = {"complaint.text": "complaint.text.too_long", "complaint.action": "complaint.action.too_long"}
+_TOO_LONG_KEYS = {
+    "complaint.text": "complaint.text.too_long",
+    "complaint.action": "complaint.action.too_long",
+}
 _UNKNOWN_KEYS = {
     "channel": "complaint.channel_unknown",
     "category": "complaint.category_unknown",
@@ -271,8 +301,9 @@ def _clean_text(text: str | None, key: str, field_name: str) -> str:
 def _choice(value: str, allowed: Sequence[str], field_name: str) -> str:
     clean = (value or "").strip().lower()
     if clean not in allowed:
-        raise ValidationError(_UNKNOWN_KEYS[field_name], field=field_name, value=value,
-                              allowed=", ".join(allowed))
+        raise ValidationError(
+            _UNKNOWN_KEYS[field_name], field=field_name, value=value, allowed=", ".join(allowed)
+        )
     return clean
 
 
@@ -302,7 +333,7 @@ def _number(site: str, device: str, day: date) -> str:
         .order_by(Complaint.number.desc())
         .first()
     )
-    seq = int(last.number[len(prefix):]) + 1 if last else 1
+    seq = int(last.number[len(prefix) :]) + 1 if last else 1
     return f"{prefix}{seq:02d}"
 
 
@@ -361,9 +392,13 @@ def add(
         )
         row.save(force_insert=True)
         journal.outbox(ctx.clock, "complaint", row.id, "upsert", sync_payload(row, []))
-        journal.audit(ctx.clock, ctx.actor.username, "complaint.add", row.id,
-                      {"number": row.number, "class": classification,
-                       "deadline": from_db(row.deadline_at).isoformat()})  # type: ignore[union-attr]
+        journal.audit(
+            ctx.clock,
+            ctx.actor.username,
+            "complaint.add",
+            row.id,
+            {"number": row.number, "class": classification, "deadline": from_db(row.deadline_at).isoformat()},
+        )  # type: ignore[union-attr]
     return row
 
 
@@ -389,13 +424,22 @@ def respond(ctx: Context, ref: str, action: str, status: str | None = None) -> C
     with db.atomic():
         row = get(ref)
         before = row.status
-        after = (IN_PROGRESS if before == NEW else before) if status is None else _choice(
-            status, STATUSES, "status")
+        after = (
+            (IN_PROGRESS if before == NEW else before)
+            if status is None
+            else _choice(status, STATUSES, "status")
+        )
         if after not in NEXT[before]:
             raise IllegalTransition("complaint.illegal", number=row.number, status=before, to=after)
         now = ctx.clock.now()
-        ComplaintAction.create(complaint=row.id, at=to_db(now), actor=ctx.actor.username,
-                               action=text, status_before=before, status_after=after)
+        ComplaintAction.create(
+            complaint=row.id,
+            at=to_db(now),
+            actor=ctx.actor.username,
+            action=text,
+            status_before=before,
+            status_after=after,
+        )
         row.status = after
         row.updated_at = to_db(now)
         if after == DONE:
@@ -408,8 +452,13 @@ def respond(ctx: Context, ref: str, action: str, status: str | None = None) -> C
         row.save()
         actions = list(row.actions.order_by(ComplaintAction.id))
         journal.outbox(ctx.clock, "complaint", row.id, "upsert", sync_payload(row, actions))
-        journal.audit(ctx.clock, ctx.actor.username, "complaint.respond", row.id,
-                      {"number": row.number, "from": before, "to": after})
+        journal.audit(
+            ctx.clock,
+            ctx.actor.username,
+            "complaint.respond",
+            row.id,
+            {"number": row.number, "from": before, "to": after},
+        )
     return row
 
 
@@ -423,9 +472,14 @@ def verify(ctx: Context, ref: str, note: str | None = None) -> Complaint:
         if row.verified_at is not None or row.status == DONE:
             raise IllegalTransition("complaint.already_verified", number=row.number)
         now = ctx.clock.now()
-        ComplaintAction.create(complaint=row.id, at=to_db(now), actor=ctx.actor.username,
-                               action=text or "verifikasi", status_before=row.status,
-                               status_after=row.status)
+        ComplaintAction.create(
+            complaint=row.id,
+            at=to_db(now),
+            actor=ctx.actor.username,
+            action=text or "verifikasi",
+            status_before=row.status,
+            status_after=row.status,
+        )
         row.verified_at = to_db(now)
         row.updated_at = to_db(now)
         row.save()
@@ -473,15 +527,22 @@ def list_complaints(
     codes = _codes([r.ticket_id for r in rows])
     actions: dict[str, list[ComplaintAction]] = {}
     if rows:
-        for a in ComplaintAction.select().where(
-            ComplaintAction.complaint.in_([r.id for r in rows])
-        ).order_by(ComplaintAction.id):
+        for a in (
+            ComplaintAction.select()
+            .where(ComplaintAction.complaint.in_([r.id for r in rows]))
+            .order_by(ComplaintAction.id)
+        ):
             actions.setdefault(a.complaint_id, []).append(a)
     rules = deadline_rules_of(ctx)
     views = [_view(r, now, codes, actions.get(r.id, []), rules, ctx.tz, _estimated(ctx, r)) for r in rows]
-    views.sort(key=lambda v: (not v.overdue, not v.open,
-                              v.deadline_at.timestamp() if v.open else 0.0,
-                              -v.received_at.timestamp()))
+    views.sort(
+        key=lambda v: (
+            not v.overdue,
+            not v.open,
+            v.deadline_at.timestamp() if v.open else 0.0,
+            -v.received_at.timestamp(),
+        )
+    )
     return views
 
 
@@ -489,8 +550,15 @@ def detail(ctx: Context, ref: str) -> ComplaintView:
     ctx.actor.require(Permission.COMPLAINT)
     row = get(ref)
     actions = list(row.actions.order_by(ComplaintAction.id))
-    return _view(row, ctx.clock.now(), _codes([row.ticket_id] if row.ticket_id else []), actions,
-                 deadline_rules_of(ctx), ctx.tz, _estimated(ctx, row))
+    return _view(
+        row,
+        ctx.clock.now(),
+        _codes([row.ticket_id] if row.ticket_id else []),
+        actions,
+        deadline_rules_of(ctx),
+        ctx.tz,
+        _estimated(ctx, row),
+    )
 
 
 def _estimated(ctx: Context, row: Complaint) -> tuple[int, ...]:
@@ -538,8 +606,12 @@ def counts(ctx: Context, date_from: date, date_to: date | None = None) -> Compla
     by_class: dict[str, int] = {}
     by_category: dict[str, int] = {}
     query = Complaint.select(
-        Complaint.channel, Complaint.classification, Complaint.category, Complaint.status,
-        Complaint.deadline_at, Complaint.closed_at,
+        Complaint.channel,
+        Complaint.classification,
+        Complaint.category,
+        Complaint.status,
+        Complaint.deadline_at,
+        Complaint.closed_at,
     ).where((Complaint.day >= date_from) & (Complaint.day <= date_to))
     for c in query.iterator():
         received += 1

@@ -137,7 +137,9 @@ def read_secret(data_dir: Path, name: str, size: int = SECRET_SIZE) -> bytes:
     except FileNotFoundError:
         raise LoketError("secret.missing", path=str(path), backup=str(backup)) from None
     except OSError as exc:
-        raise LoketError("secret.unreadable", path=str(path), backup=str(backup), detail=exc.strerror) from None
+        raise LoketError(
+            "secret.unreadable", path=str(path), backup=str(backup), detail=exc.strerror
+        ) from None
     if len(value) != size:
         raise LoketError("secret.damaged", path=str(path), backup=str(backup), size=len(value))
     return value

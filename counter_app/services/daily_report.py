@@ -296,9 +296,27 @@ class _Cell:
     """Tickets sharing service, priority, counter, officer, day, status and queue letter: the
     unit every breakdown merges, so that each ticket is looked at once, briefly."""
 
-    __slots__ = ("service", "priority", "counter", "officer", "day", "status", "letter",
-                 "in_scope", "done", "open", "target", "seqs", "tickets", "via_transfer",
-                 "minutes", "waits", "services", "within", "measured")
+    __slots__ = (
+        "service",
+        "priority",
+        "counter",
+        "officer",
+        "day",
+        "status",
+        "letter",
+        "in_scope",
+        "done",
+        "open",
+        "target",
+        "seqs",
+        "tickets",
+        "via_transfer",
+        "minutes",
+        "waits",
+        "services",
+        "within",
+        "measured",
+    )
 
     def __init__(self, key: str, scope: Callable[[str, str | None], bool], targets: dict[str, int]) -> None:
         svc, prio, ctr, by, day, status, letter = key.split(_SEP)
@@ -326,8 +344,9 @@ def _accumulate(cells: Iterable[_Cell]) -> Tally:
     return acc
 
 
-def _group(key: str, acc: Tally, *, wait_stats: bool = True, service_stats: bool = True,
-           **labels: Any) -> Group:
+def _group(
+    key: str, acc: Tally, *, wait_stats: bool = True, service_stats: bool = True, **labels: Any
+) -> Group:
     return Group(
         key=key,
         tickets=acc.tickets,
@@ -449,15 +468,22 @@ def daily_figures(
 
     def label(code: str) -> dict[str, Any]:
         s = services[code]
-        return {"name": s.name_id, "name_en": s.name_en,
-                "info": {"agency": s.agency_id, "letter": s.letter, "target_minutes": s.target_minutes}}
+        return {
+            "name": s.name_id,
+            "name_en": s.name_en,
+            "info": {"agency": s.agency_id, "letter": s.letter, "target_minutes": s.target_minutes},
+        }
 
     by_service = [_group(code, service_acc[code], **label(code)) for code in ordered]
 
     agency_order = list(dict.fromkeys(services[c].agency_id for c in ordered))
     by_agency = [
-        _group(a, Tally.merged(service_acc[c] for c in ordered if services[c].agency_id == a),
-               service_stats=False, name=agencies.get(a, a))
+        _group(
+            a,
+            Tally.merged(service_acc[c] for c in ordered if services[c].agency_id == a),
+            service_stats=False,
+            name=agencies.get(a, a),
+        )
         for a in agency_order
     ]
     totals = _group("", Tally.merged(service_acc.values()))
@@ -470,16 +496,25 @@ def daily_figures(
     per_counter = by("counter")
     counter_names = {c.code: c.name for c in Counter.select()}
     by_counter = [
-        _group(c, _accumulate(per_counter[c]), wait_stats=False, service_stats=False,
-               name=counter_names.get(c, c))
+        _group(
+            c,
+            _accumulate(per_counter[c]),
+            wait_stats=False,
+            service_stats=False,
+            name=counter_names.get(c, c),
+        )
         for c in sorted((k for k in per_counter if k is not None), key=natural_key)
     ]
     per_officer = by("officer")
     officer_keys = sorted((k for k in per_officer if k is not None), key=natural_key)
-    full_names = {
-        s.username: s.full_name
-        for s in Staff.select(Staff.username, Staff.full_name).where(Staff.username.in_(officer_keys))
-    } if officer_keys else {}
+    full_names = (
+        {
+            s.username: s.full_name
+            for s in Staff.select(Staff.username, Staff.full_name).where(Staff.username.in_(officer_keys))
+        }
+        if officer_keys
+        else {}
+    )
     by_officer = [
         _group(o, _accumulate(per_officer[o]), wait_stats=False, name=full_names.get(o) or "")
         for o in officer_keys
@@ -588,9 +623,7 @@ def _gap_notes(day_from: date, day_to: date, cells: Iterable[_Cell]) -> list[Not
         sequences.setdefault((c.day, c.letter), []).extend(c.seqs)
     last = {
         (str(q.day), q.letter): q.last
-        for q in QueueSequence.select().where(
-            (QueueSequence.day >= day_from) & (QueueSequence.day <= day_to)
-        )
+        for q in QueueSequence.select().where((QueueSequence.day >= day_from) & (QueueSequence.day <= day_to))
     }
     notes = []
     for key in sorted(set(sequences) | set(last)):

@@ -33,25 +33,90 @@ from counter_app.store.models import Counter, CounterService, Service, Ticket, d
 
 # Share of visitors by service (MPP Pontianak: Disdukcapil, DPMPTSP, Imigrasi, Bank, Samsat).
 DEMAND = {
-    "KTP": 12, "KK": 8, "AKTALAHIR": 5, "PINDAH": 3,
-    "NIB": 6, "PBG": 2, "KONSULIZIN": 3, "INFO": 3,
-    "PASPOR": 12, "PKB": 9, "STNK5": 2, "SKCK": 7,
-    "BPJSKES": 5, "BPJSTK": 4, "BANK": 7, "NPWP": 3, "PBB": 3, "BPHTB": 1,
-    "NIKAH": 2, "PDAMBARU": 1, "PDAMADUAN": 1,
+    "KTP": 12,
+    "KK": 8,
+    "AKTALAHIR": 5,
+    "PINDAH": 3,
+    "NIB": 6,
+    "PBG": 2,
+    "KONSULIZIN": 3,
+    "INFO": 3,
+    "PASPOR": 12,
+    "PKB": 9,
+    "STNK5": 2,
+    "SKCK": 7,
+    "BPJSKES": 5,
+    "BPJSTK": 4,
+    "BANK": 7,
+    "NPWP": 3,
+    "PBB": 3,
+    "BPHTB": 1,
+    "NIKAH": 2,
+    "PDAMBARU": 1,
+    "PDAMADUAN": 1,
 }
 FIRST_NAMES = [
-    "Siti", "Nur", "Dewi", "Rina", "Yuliani", "Fitri", "Ayu", "Lestari", "Hendra", "Agus",
-    "Budi", "Rudi", "Eko", "Andi", "Fajar", "Rizky", "Muhammad", "Ahmad", "Joko", "Wahyu",
-    "Lim", "Tan", "Ng", "Apai", "Dayang", "Uray", "Syarif", "Kurniawati", "Veronika", "Yohanes",
+    "Siti",
+    "Nur",
+    "Dewi",
+    "Rina",
+    "Yuliani",
+    "Fitri",
+    "Ayu",
+    "Lestari",
+    "Hendra",
+    "Agus",
+    "Budi",
+    "Rudi",
+    "Eko",
+    "Andi",
+    "Fajar",
+    "Rizky",
+    "Muhammad",
+    "Ahmad",
+    "Joko",
+    "Wahyu",
+    "Lim",
+    "Tan",
+    "Ng",
+    "Apai",
+    "Dayang",
+    "Uray",
+    "Syarif",
+    "Kurniawati",
+    "Veronika",
+    "Yohanes",
 ]
 LAST_NAMES = [
-    "Aminah", "Rahayu", "Hidayat", "Saputra", "Pratama", "Wijaya", "Kurniawan", "Susanti",
-    "Hasibuan", "Alkadrie", "Kusuma", "Setiawan", "Lim", "Santoso", "Nugroho", "Gunawan",
-    "Abdullah", "Ramadhan", "Purnamasari", "Yuliana", "Harahap", "Marpaung", "Simanjuntak",
+    "Aminah",
+    "Rahayu",
+    "Hidayat",
+    "Saputra",
+    "Pratama",
+    "Wijaya",
+    "Kurniawan",
+    "Susanti",
+    "Hasibuan",
+    "Alkadrie",
+    "Kusuma",
+    "Setiawan",
+    "Lim",
+    "Santoso",
+    "Nugroho",
+    "Gunawan",
+    "Abdullah",
+    "Ramadhan",
+    "Purnamasari",
+    "Yuliana",
+    "Harahap",
+    "Marpaung",
+    "Simanjuntak",
 ]
 PRIORITY_SHARE = [
-    (Priority.ELDERLY, 0.05), (Priority.DISABILITY, 0.01),
-    (Priority.PREGNANT, 0.02), (Priority.CHILD, 0.005),
+    (Priority.ELDERLY, 0.05),
+    (Priority.DISABILITY, 0.01),
+    (Priority.PREGNANT, 0.02),
+    (Priority.CHILD, 0.005),
 ]
 
 
@@ -105,9 +170,7 @@ def _recall_gap(ctx: Context) -> float:
     return max(1.0, ctx.setting("no_show_grace_minutes") / calls) / 60
 
 
-def run_demo(
-    ctx: Context, day: date, visits: int, seed: int = 1, until: time | None = None
-) -> DemoResult:
+def run_demo(ctx: Context, day: date, visits: int, seed: int = 1, until: time | None = None) -> DemoResult:
     """Fill `day` with `visits` visitors. Runs in one transaction: all of the day or none.
 
     With `until`, the day stops at that local time: a morning in progress, with people still
@@ -139,13 +202,10 @@ def run_demo(
     desk_counter: dict[str, str] = {}  # officer → the counter code of the desk
     total_w = sum(weights)
     for code, svcs in counters.items():
-        work = sum(
-            visits * DEMAND.get(s, 1) / total_w * targets.get(s, 10) for s in svcs if s in targets
-        )
+        work = sum(visits * DEMAND.get(s, 1) / total_w * targets.get(s, 10) for s in svcs if s in targets)
         n = max(1, math.ceil(work / (6 * 60 * 0.85)))
         desks[code] = [
-            replace(base, actor=Actor(f"petugas.{code.lower()}.{i + 1}", Role.STAFF))
-            for i in range(n)
+            replace(base, actor=Actor(f"petugas.{code.lower()}.{i + 1}", Role.STAFF)) for i in range(n)
         ]
         # A counter holds one ticket at a time (DESIGN.md §4): each further desk is a counter
         # of its own (L01-2, L01-3…) serving the same services, so they share one queue.
@@ -342,8 +402,12 @@ DEMO_COMPLAINTS = [
     ("whatsapp", "informasi", "ringan", "Persyaratan paspor di situs web berbeda dengan di loket."),
     ("kotak_saran", "sarana", "normatif", "AC ruang tunggu lantai 3 mati sejak pagi."),
     ("telepon", "perilaku", "normatif", "Petugas loket bicara dengan nada tinggi kepada lansia."),
-    ("lapor", "biaya", "tidak_berkadar_pengawasan",
-     "Ada yang menawarkan jasa percepatan berbayar di depan gedung."),
+    (
+        "lapor",
+        "biaya",
+        "tidak_berkadar_pengawasan",
+        "Ada yang menawarkan jasa percepatan berbayar di depan gedung.",
+    ),
     ("langsung", "persyaratan", "ringan", "Diminta fotokopi KK padahal sudah ada KTP-el."),
 ]
 
@@ -360,17 +424,32 @@ def demo_complaints(ctx: Context, day: date, rng: random.Random, served: Sequenc
         clock.set(opening + timedelta(hours=rng.uniform(0, 6)))
         ticket = rng.choice(served).id if served and channel == "langsung" and rng.random() < 0.6 else None
         consent = rng.random() < 0.5
-        contact = f"08{rng.choice(['11', '12', '13', '52'])}{rng.randrange(10**7, 10**8)}" if consent else None
-        row = complaints.add(desk, channel=channel, category=category, classification=klass, text=text,
-                             ticket=ticket, contact=contact, contact_consent=consent)
+        contact = (
+            f"08{rng.choice(['11', '12', '13', '52'])}{rng.randrange(10**7, 10**8)}" if consent else None
+        )
+        row = complaints.add(
+            desk,
+            channel=channel,
+            category=category,
+            classification=klass,
+            text=text,
+            ticket=ticket,
+            contact=contact,
+            contact_consent=consent,
+        )
         if klass == "ringan":
             clock.advance(minutes=rng.uniform(20, 200))
-            complaints.respond(boss, row.id, "Sudah dijelaskan kepada pelapor dan ditindaklanjuti di loket.",
-                               complaints.DONE)
+            complaints.respond(
+                boss, row.id, "Sudah dijelaskan kepada pelapor dan ditindaklanjuti di loket.", complaints.DONE
+            )
         elif rng.random() < 0.5:
             clock.advance(minutes=rng.uniform(30, 120))
-            complaints.respond(boss, row.id, "Diteruskan kepada instansi terkait untuk ditindaklanjuti.",
-                               complaints.IN_PROGRESS)
+            complaints.respond(
+                boss,
+                row.id,
+                "Diteruskan kepada instansi terkait untuk ditindaklanjuti.",
+                complaints.IN_PROGRESS,
+            )
     return n
 
 
@@ -391,9 +470,7 @@ class DemoDay:
         return data
 
 
-def fill_day(
-    ctx: Context, day: date, visits: int, seed: int = 1, until: time | None = None
-) -> DemoDay:
+def fill_day(ctx: Context, day: date, visits: int, seed: int = 1, until: time | None = None) -> DemoDay:
     """A believable day: the queue (`run_demo`), then survey answers and complaints."""
     queue = run_demo(ctx, day, visits, seed, until)
     extra = demo_responses(ctx, day, seed)

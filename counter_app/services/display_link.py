@@ -103,8 +103,9 @@ def save_hub_admin_token(ctx: Context, token: str) -> None:
     os.replace(part, path)
 
 
-def _request(ctx: Context, method: str, body: Mapping[str, Any] | None,
-             transport: httpx.BaseTransport | None) -> dict[str, Any]:
+def _request(
+    ctx: Context, method: str, body: Mapping[str, Any] | None, transport: httpx.BaseTransport | None
+) -> dict[str, Any]:
     ctx.actor.require(Permission.MANAGE_SETTINGS)  # the tab is hidden from others; this is the check
     base = _hub(ctx)
     token = hub_admin_token(ctx)
@@ -113,8 +114,13 @@ def _request(ctx: Context, method: str, body: Mapping[str, Any] | None,
     site = str(ctx.setting("site_code"))
     try:
         with httpx.Client(timeout=TIMEOUT_S, transport=transport) as client:
-            answer = client.request(method, base + SETTINGS_PATH, params={"site": site}, json=body,
-                                    headers={"Authorization": f"Bearer {token}"})
+            answer = client.request(
+                method,
+                base + SETTINGS_PATH,
+                params={"site": site},
+                json=body,
+                headers={"Authorization": f"Bearer {token}"},
+            )
     except httpx.HTTPError as exc:
         raise HubUnreachable("display.hub_unreachable", hub=base, detail=type(exc).__name__) from None
     if answer.status_code in (401, 403):
@@ -122,8 +128,11 @@ def _request(ctx: Context, method: str, body: Mapping[str, Any] | None,
     if answer.status_code == 422:
         detail = answer.json().get("detail")
         if isinstance(detail, dict):  # the hub's own check: {detail: key, field, message}
-            raise ValidationError("display.hub_refused", field=detail.get("field") or None,
-                                  message=str(detail.get("message") or detail.get("detail")))
+            raise ValidationError(
+                "display.hub_refused",
+                field=detail.get("field") or None,
+                message=str(detail.get("message") or detail.get("detail")),
+            )
         raise ValidationError("display.hub_refused", message=str(detail))
     if answer.status_code != 200:
         raise HubUnreachable("display.hub_unreachable", hub=base, detail=f"HTTP {answer.status_code}")
@@ -161,8 +170,9 @@ def check_display_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
     return clean
 
 
-def save_hub_display_settings(ctx: Context, changes: Mapping[str, Any], *,
-                              transport: httpx.BaseTransport | None = None) -> dict[str, Any]:
+def save_hub_display_settings(
+    ctx: Context, changes: Mapping[str, Any], *, transport: httpx.BaseTransport | None = None
+) -> dict[str, Any]:
     """Change the hub's display settings (admin only). A bad value changes nothing: checked here
     first, then the hub refuses the whole change (422) with the field it is about."""
     ctx.actor.require(Permission.MANAGE_SETTINGS)

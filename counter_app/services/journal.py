@@ -26,16 +26,22 @@ def audit(clock: Clock, actor: str, action: str, subject: str = "", detail: Any 
     db.execute_sql(
         'INSERT INTO "audit_log" ("at", "actor", "action", "subject", "detail", "prev_hash", '
         '"hash") VALUES (?, ?, ?, ?, ?, ?, ?)',
-        (at, actor, action, subject, dump_json(detail), prev,
-         entry_hash(prev, at, actor, action, subject, detail)),
+        (
+            at,
+            actor,
+            action,
+            subject,
+            dump_json(detail),
+            prev,
+            entry_hash(prev, at, actor, action, subject, detail),
+        ),
     )
 
 
 def outbox(clock: Clock, entity: str, uuid: str, op: str, payload: dict[str, Any]) -> None:
     """Queue a record for the nightly push. Payloads hold masked personal data only."""
     db.execute_sql(
-        'INSERT INTO "outbox" ("entity", "uuid", "op", "payload", "created_at") '
-        "VALUES (?, ?, ?, ?, ?)",
+        'INSERT INTO "outbox" ("entity", "uuid", "op", "payload", "created_at") VALUES (?, ?, ?, ?, ?)',
         (entity, uuid, op, dump_json(payload), db_time(to_db(clock.now()))),
     )
 
@@ -71,12 +77,19 @@ class ChainCheck:
 
     def to_json(self) -> dict[str, Any]:
         head = None if self.head is None else {"seq": self.head[0], "hash": self.head[1]}
-        return {"intact": self.intact, "entries": self.entries, "broken_at": self.broken_at,
-                "reason": self.reason, "head": head}
+        return {
+            "intact": self.intact,
+            "entries": self.entries,
+            "broken_at": self.broken_at,
+            "reason": self.reason,
+            "head": head,
+        }
 
 
-_ROWS = ('SELECT "id", "at", "actor", "action", "subject", "detail", "prev_hash", "hash" '
-         'FROM "audit_log" WHERE "id" > ? ORDER BY "id" LIMIT 1000')
+_ROWS = (
+    'SELECT "id", "at", "actor", "action", "subject", "detail", "prev_hash", "hash" '
+    'FROM "audit_log" WHERE "id" > ? ORDER BY "id" LIMIT 1000'
+)
 
 
 def check_chain() -> ChainCheck:

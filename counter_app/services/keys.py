@@ -53,9 +53,7 @@ class StationKey:
     created_at: str
 
     def entry(self) -> dict[str, str]:
-        return tokens.keyring_entry(
-            self.private_key.public_key(), self.site, self.counter, self.created_at
-        )
+        return tokens.keyring_entry(self.private_key.public_key(), self.site, self.counter, self.created_at)
 
 
 # Receipts sign on every issue: keep the parsed key while its file is unchanged.
@@ -97,7 +95,9 @@ def load_private_file(path: Path) -> Ed25519PrivateKey:
     except FileNotFoundError:
         raise KeyFileError("keys.missing", path=str(path), backup=str(backup)) from None
     except OSError as exc:
-        raise KeyFileError("keys.unreadable", path=str(path), backup=str(backup), detail=exc.strerror) from None
+        raise KeyFileError(
+            "keys.unreadable", path=str(path), backup=str(backup), detail=exc.strerror
+        ) from None
     try:
         key = load_pem_private_key(data, password=None)
     except (ValueError, TypeError):
@@ -127,9 +127,7 @@ def _stamp(path: Path) -> tuple[int, int]:
     return st.st_mtime_ns, st.st_ino
 
 
-def ensure_keys(
-    data_dir: Path, site: str, counter: str, *, clock: Clock | None = None
-) -> StationKey:
+def ensure_keys(data_dir: Path, site: str, counter: str, *, clock: Clock | None = None) -> StationKey:
     """The station's key for `site`/`counter`, created on first use.
 
     If the station was re-assigned to another site or counter, the old key is retired (kept
@@ -192,9 +190,7 @@ def _retire(folder: Path, private_key: Ed25519PrivateKey, meta: dict[str, Any]) 
 
 def station_key(ctx: Context) -> StationKey:
     """This PC's key for its configured site and counter."""
-    return ensure_keys(
-        ctx.data_dir, ctx.setting("site_code"), ctx.setting("counter_code"), clock=ctx.clock
-    )
+    return ensure_keys(ctx.data_dir, ctx.setting("site_code"), ctx.setting("counter_code"), clock=ctx.clock)
 
 
 def local_keyring(data_dir: Path) -> dict[str, Any]:

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from peewee import fn
+
 from counter_app.core.clock import to_db
 from counter_app.core.errors import IllegalTransition, LoketError, NotFound, ValidationError
 from counter_app.core.numbering import (
@@ -35,8 +37,6 @@ from counter_app.core.roles import Permission
 from counter_app.core.ticket_rules import Status
 from counter_app.services import replica, ticket_store
 from counter_app.services.context import Context
-from peewee import fn
-
 from counter_app.store.models import CounterService, Outbox, Ticket, db
 from counter_app.sync.live import UNREACHABLE, Holding, LiveLink, QueueFull
 
@@ -150,10 +150,15 @@ def _take(ctx: Context, payload: dict[str, Any], counter: str, now: datetime) ->
             replica._update(waiting, current)
         row = Ticket.get(Ticket.id == payload["id"])
         return ticket_store.move(
-            ctx, row, "call", {"counter": counter},
-            counter=counter, call_count=1,
+            ctx,
+            row,
+            "call",
+            {"counter": counter},
+            counter=counter,
+            call_count=1,
             first_called_at=row.first_called_at or to_db(now),
-            called_at=to_db(now), served_by=ctx.actor.username,
+            called_at=to_db(now),
+            served_by=ctx.actor.username,
         )
 
 
@@ -166,20 +171,29 @@ def _offline_call(ctx: Context, counter: str, today: date, now: datetime) -> Tic
         & (Ticket.device == own)
         & (Ticket.seq > OFFLINE_BASE)
         # never sent: the hub cannot have given it to another counter
-        & ~fn.EXISTS(Outbox.select(Outbox.seq).where((Outbox.uuid == Ticket.id) & Outbox.sent_at.is_null(False)))
+        & ~fn.EXISTS(
+            Outbox.select(Outbox.seq).where((Outbox.uuid == Ticket.id) & Outbox.sent_at.is_null(False))
+        )
     )
     order = ((Ticket.priority == ""), Ticket.queued_at, Ticket.seq)
     with db.atomic():
         chosen = Ticket.select().where(mine).order_by(*order).first()
         if chosen is None:
             return None
-        if chosen.priority and ticket_store.priority_streak(today, counter, ctx) >= ctx.setting("priority_cap"):
+        if chosen.priority and ticket_store.priority_streak(today, counter, ctx) >= ctx.setting(
+            "priority_cap"
+        ):
             chosen = Ticket.select().where(mine & (Ticket.priority == "")).order_by(*order).first() or chosen
         return ticket_store.move(
-            ctx, chosen, "call", {"counter": counter, "offline": True},
-            counter=counter, call_count=1,
+            ctx,
+            chosen,
+            "call",
+            {"counter": counter, "offline": True},
+            counter=counter,
+            call_count=1,
             first_called_at=chosen.first_called_at or to_db(now),
-            called_at=to_db(now), served_by=ctx.actor.username,
+            called_at=to_db(now),
+            served_by=ctx.actor.username,
         )
 
 
@@ -213,7 +227,9 @@ def make_link(
         return last
 
     link = LiveLink(
-        url, secret, ctx.data_dir,
+        url,
+        secret,
+        ctx.data_dir,
         apply=apply,
         since=replica.last_site_event(),
         on_device=replica.remember_device,
@@ -267,8 +283,12 @@ def status(ctx: Context) -> dict[str, Any]:
         "backlog": outbox.pending_count(db),
         "device": device.get("device") or replica.raw_setting(replica.DEVICE_KEY),
         "site": device.get("site") or replica.raw_setting(replica.SITE_KEY) or ctx.setting("site_code"),
-        "counter": device.get("counter") or replica.raw_setting(replica.COUNTER_KEY) or ctx.setting("counter_code"),
-        "offline_block": int(block) if (block := replica.raw_setting(replica.BLOCK_KEY) or "").isdigit() else None,
+        "counter": device.get("counter")
+        or replica.raw_setting(replica.COUNTER_KEY)
+        or ctx.setting("counter_code"),
+        "offline_block": int(block)
+        if (block := replica.raw_setting(replica.BLOCK_KEY) or "").isdigit()
+        else None,
     }
 
 
@@ -296,8 +316,9 @@ def set_break(ctx: Context, on: bool) -> str:
     if on_break() != on:
         with db.atomic():
             replica.put_setting(BREAK_KEY, "1" if on else "")
-            journal.audit(ctx.clock, ctx.actor.username, "counter.break" if on else "counter.open",
-                          counter, {})
+            journal.audit(
+                ctx.clock, ctx.actor.username, "counter.break" if on else "counter.open", counter, {}
+            )
     live = getattr(ctx, "live", None)
     if live is not None:
         live.wanted_state = state
@@ -400,8 +421,11 @@ def board(ctx: Context, day: date | None = None) -> Board:
         else:  # serving since it took the code, free since its hands were freed
             shown = "serving" if code else "idle"
             since = _parse(row.get("updated_at")) or since
-        counters.append(CounterOnBoard(str(row["counter"]), shown, code, since,
-                                       row.get("device"), _parse(row.get("last_seen"))))
+        counters.append(
+            CounterOnBoard(
+                str(row["counter"]), shown, code, since, row.get("device"), _parse(row.get("last_seen"))
+            )
+        )
     known = {s.code: s for s in catalogue.active_services()}
     services = []
     for row in doc.get("services") or []:
@@ -412,11 +436,17 @@ def board(ctx: Context, day: date | None = None) -> Board:
         target = row.get("target_s")
         if not isinstance(target, int) and local is not None and local.target_minutes:
             target = int(local.target_minutes) * 60  # the service standard's minutes
-        services.append(ServiceOnBoard(
-            code, local.name_id if local else code, local.name_en if local else code,
-            int(row.get("waiting") or 0), float(row.get("longest_wait_s") or 0.0),
-            target if isinstance(target, int) else None,
-        ))
+        services.append(
+            ServiceOnBoard(
+                code,
+                local.name_id if local else code,
+                local.name_en if local else code,
+                int(row.get("waiting") or 0),
+                float(row.get("longest_wait_s") or 0.0),
+                target if isinstance(target, int) else None,
+            )
+        )
     services.sort(key=lambda s: (not s.over_target, -s.longest_wait_s, s.service))
-    return Board(str(doc.get("site") or ""), doc.get("day"), tuple(counters), tuple(services),
-                 ctx.clock.now())
+    return Board(
+        str(doc.get("site") or ""), doc.get("day"), tuple(counters), tuple(services), ctx.clock.now()
+    )

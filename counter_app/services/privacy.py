@@ -33,14 +33,11 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from counter_app.core import nik as nik_rules
-from counter_app.core import person, pii
-from counter_app.core import phone as phone_rules
+from counter_app.core import nik as nik_rules, person, phone as phone_rules, pii
 from counter_app.core.clock import day_bounds_utc, from_db, local_day
 from counter_app.core.errors import ValidationError
 from counter_app.core.roles import Actor, Permission, Role
-from counter_app.services import backup as backups
-from counter_app.services import journal
+from counter_app.services import backup as backups, journal
 from counter_app.services.context import Context
 from counter_app.store import settings as setting_table
 from counter_app.store.models import (
@@ -66,7 +63,7 @@ BATCH = 500
 
 _NOT_PURGED = (
     '("name" != ? OR "phone" IS NOT NULL OR "nik_hash" IS NOT NULL OR "nik_masked" IS NOT NULL '
-    'OR "notes" != \'\' OR "outcome" != \'\')'
+    "OR \"notes\" != '' OR \"outcome\" != '')"
 )
 # Tickets a complaint still needs: it is open, or closed too recently to be purged itself.
 _HELD_BY_COMPLAINT = (
@@ -104,8 +101,12 @@ class PurgeResult:
     backups_removed: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {"cutoff": str(self.cutoff), "dry_run": self.dry_run, "counts": self.counts.to_json(),
-                "backups_removed": list(self.backups_removed)}
+        return {
+            "cutoff": str(self.cutoff),
+            "dry_run": self.dry_run,
+            "counts": self.counts.to_json(),
+            "backups_removed": list(self.backups_removed),
+        }
 
 
 @dataclass(frozen=True)
@@ -135,33 +136,67 @@ def purge(ctx: Context, *, dry_run: bool = False) -> PurgeResult:
     start, _ = day_bounds_utc(cutoff, ctx.tz)  # naive UTC
     with db.atomic():
         params = (str(cutoff), ANONYMOUS, db_time(start))
-        kept = _scalar(f'SELECT count(*) FROM "ticket" WHERE "day" < ? AND {_NOT_PURGED} '
-                       f'AND "id" IN ({_HELD_BY_COMPLAINT})', params)
-        ids = [r[0] for r in db.execute_sql(
-            f'SELECT "id" FROM "ticket" WHERE "day" < ? AND {_NOT_PURGED} '
-            f'AND "id" NOT IN ({_HELD_BY_COMPLAINT})', params)]
-        complaints = [c.id for c in _complaints_to_clean([r[0] for r in db.execute_sql(
-            'SELECT "id" FROM "complaint" WHERE "status" = \'selesai\' AND "closed_at" < ?',
-            (db_time(start),))])]
+        kept = _scalar(
+            f'SELECT count(*) FROM "ticket" WHERE "day" < ? AND {_NOT_PURGED} '
+            f'AND "id" IN ({_HELD_BY_COMPLAINT})',
+            params,
+        )
+        ids = [
+            r[0]
+            for r in db.execute_sql(
+                f'SELECT "id" FROM "ticket" WHERE "day" < ? AND {_NOT_PURGED} '
+                f'AND "id" NOT IN ({_HELD_BY_COMPLAINT})',
+                params,
+            )
+        ]
+        complaints = [
+            c.id
+            for c in _complaints_to_clean(
+                [
+                    r[0]
+                    for r in db.execute_sql(
+                        'SELECT "id" FROM "complaint" WHERE "status" = \'selesai\' AND "closed_at" < ?',
+                        (db_time(start),),
+                    )
+                ]
+            )
+        ]
         surveys = _surveys_to_clean(SurveyResponse.select().where(SurveyResponse.day < cutoff))
         old_backups = backups.older_than(Path(ctx.data_dir), start)
         if dry_run:
             counts = Counts(
-                tickets=len(ids), events=len(_events_to_rewrite(ids)), receipts=_receipts_named(ids),
-                complaints=len(complaints), surveys=len(surveys),
-                backups=len(old_backups), kept=kept,
+                tickets=len(ids),
+                events=len(_events_to_rewrite(ids)),
+                receipts=_receipts_named(ids),
+                complaints=len(complaints),
+                surveys=len(surveys),
+                backups=len(old_backups),
+                kept=kept,
             )
             return PurgeResult(cutoff, counts, True, tuple(p.name for p in old_backups))
-        planned = {"cutoff": str(cutoff), "tickets": len(ids), "complaints": len(complaints),
-                   "surveys": len(surveys), "backups": len(old_backups), "kept": kept}
+        planned = {
+            "cutoff": str(cutoff),
+            "tickets": len(ids),
+            "complaints": len(complaints),
+            "surveys": len(surveys),
+            "backups": len(old_backups),
+            "kept": kept,
+        }
         db.execute_sql("PRAGMA secure_delete = ON")  # old values overwritten, not left in free pages
         with journal.purge_permit(ctx.clock, ctx.actor.username, "retention", planned):
             counts = _pseudonymise(ids, complaints, surveys)
             counts = replace(counts, kept=kept, backups=len(old_backups))
-            _put(LAST_PURGE_KEY, json.dumps({
-                "at": ctx.clock.now().isoformat(), "day": str(local_day(ctx.clock.now(), ctx.tz)),
-                "cutoff": str(cutoff), "counts": counts.to_json(),
-            }))
+            _put(
+                LAST_PURGE_KEY,
+                json.dumps(
+                    {
+                        "at": ctx.clock.now().isoformat(),
+                        "day": str(local_day(ctx.clock.now(), ctx.tz)),
+                        "cutoff": str(cutoff),
+                        "counts": counts.to_json(),
+                    }
+                ),
+            )
     _wipe_free_pages()
     # After the commit: a backup removed before a rollback could not come back.
     removed = backups.remove(old_backups)
@@ -204,8 +239,9 @@ def status(ctx: Context) -> PrivacyStatus:
 # ---- the pseudonymising itself (inside a purge permit) ------------------------------------
 
 
-def _pseudonymise(ids: Sequence[str], complaints: Sequence[str], surveys: Sequence[str],
-                  also: tuple[str, ...] = ()) -> Counts:
+def _pseudonymise(
+    ids: Sequence[str], complaints: Sequence[str], surveys: Sequence[str], also: tuple[str, ...] = ()
+) -> Counts:
     """`also`: more names to mask in the complaint texts (an erasure: all the person's names)."""
     names = _names(ids)  # before they go: the complaint texts are masked with them
     to_clean = _complaints_to_clean(complaints, also)
@@ -217,19 +253,28 @@ def _pseudonymise(ids: Sequence[str], complaints: Sequence[str], surveys: Sequen
         db.execute_sql(
             f'UPDATE "ticket" SET "name" = ?, "phone" = NULL, "nik_hash" = NULL, '
             f'"nik_masked" = NULL, "notes" = \'\', "outcome" = \'\' WHERE "id" IN ({marks})',
-            (ANONYMOUS, *chunk))
+            (ANONYMOUS, *chunk),
+        )
         receipts += db.execute_sql(
             f'UPDATE "receipt" SET "snapshot" = json_set("snapshot", \'$.name_masked\', ?) '
             f'WHERE "ticket_id" IN ({marks}) AND json_extract("snapshot", \'$.name_masked\') IS NOT ?',
-            (person.mask_name(ANONYMOUS), *chunk, person.mask_name(ANONYMOUS))).rowcount
+            (person.mask_name(ANONYMOUS), *chunk, person.mask_name(ANONYMOUS)),
+        ).rowcount
     for survey in SurveyResponse.select().where(SurveyResponse.id.in_(list(surveys))):
         db.execute_sql(
             'UPDATE "survey_response" SET "age_band" = NULL, "sex" = NULL, "education" = NULL, '
             '"occupation" = NULL, "suggestions" = ?, "consent" = 0 WHERE "id" = ?',
-            (_scrub(survey.suggestions, names.get(survey.ticket_id or "", ())), survey.id))
+            (_scrub(survey.suggestions, names.get(survey.ticket_id or "", ())), survey.id),
+        )
     _refresh_outbox(ids, [c.id for c in to_clean], surveys)
-    return Counts(tickets=len(ids), events=events, receipts=receipts, complaints=cleaned[0],
-                  complaint_actions=cleaned[1], surveys=len(surveys))
+    return Counts(
+        tickets=len(ids),
+        events=events,
+        receipts=receipts,
+        complaints=cleaned[0],
+        complaint_actions=cleaned[1],
+        surveys=len(surveys),
+    )
 
 
 def _refresh_outbox(ids: Sequence[str], complaint_ids: Sequence[str], survey_ids: Sequence[str]) -> None:
@@ -239,8 +284,10 @@ def _refresh_outbox(ids: Sequence[str], complaint_ids: Sequence[str], survey_ids
     from counter_app.services import complaints, survey, tickets
 
     def put(entity: str, uuid: str, payload: dict[str, Any]) -> None:
-        db.execute_sql('UPDATE "outbox" SET "payload" = ? WHERE "entity" = ? AND "uuid" = ?',
-                       (dump_json(payload), entity, uuid))
+        db.execute_sql(
+            'UPDATE "outbox" SET "payload" = ? WHERE "entity" = ? AND "uuid" = ?',
+            (dump_json(payload), entity, uuid),
+        )
 
     for chunk in _chunks(ids):
         for row in Ticket.select().where(Ticket.id.in_(list(chunk))):
@@ -282,8 +329,18 @@ def _rewrite_events(events: Iterable[TicketEvent]) -> int:
         db.execute_sql(
             'INSERT INTO "ticket_event" ("id", "ticket_id", "action", "from_status", "to_status", '
             '"actor", "counter", "at", "detail") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-            (event.id, event.ticket_id, event.action, event.from_status, event.to_status,
-             event.actor, event.counter, db_time(event.at), dump_json(detail)))
+            (
+                event.id,
+                event.ticket_id,
+                event.action,
+                event.from_status,
+                event.to_status,
+                event.actor,
+                event.counter,
+                db_time(event.at),
+                dump_json(detail),
+            ),
+        )
         count += 1
     return count
 
@@ -293,7 +350,11 @@ def _surveys_to_clean(query: Iterable[SurveyResponse]) -> list[str]:
     out = []
     for row in query:
         profile = (row.age_band, row.sex, row.education, row.occupation)
-        if any(profile) or row.consent or _scrub(row.suggestions, _ticket_names(row.ticket_id)) != row.suggestions:
+        if (
+            any(profile)
+            or row.consent
+            or _scrub(row.suggestions, _ticket_names(row.ticket_id)) != row.suggestions
+        ):
             out.append(row.id)
     return out
 
@@ -304,8 +365,9 @@ def _receipts_named(ids: Sequence[str]) -> int:
         marks = ", ".join("?" for _ in chunk)
         total += _scalar(
             f'SELECT count(*) FROM "receipt" WHERE "ticket_id" IN ({marks}) '
-            f'AND json_extract("snapshot", \'$.name_masked\') IS NOT ?',
-            (*chunk, person.mask_name(ANONYMOUS)))
+            f"AND json_extract(\"snapshot\", '$.name_masked') IS NOT ?",
+            (*chunk, person.mask_name(ANONYMOUS)),
+        )
     return total
 
 
@@ -328,14 +390,16 @@ def _ticket_names(ticket_id: str | None) -> tuple[str, ...]:
     return (row[0],) if row and row[0] and row[0] != ANONYMOUS else ()
 
 
-def _clean_complaints(rows: Sequence[Complaint], names: dict[str, tuple[str, ...]],
-                      also: tuple[str, ...] = ()) -> tuple[int, int]:
+def _clean_complaints(
+    rows: Sequence[Complaint], names: dict[str, tuple[str, ...]], also: tuple[str, ...] = ()
+) -> tuple[int, int]:
     actions = 0
     for row in rows:
         known = (names.get(row.ticket_id or "") or _ticket_names(row.ticket_id)) + also
         db.execute_sql(
             'UPDATE "complaint" SET "contact" = NULL, "contact_consent" = 0, "text" = ? WHERE "id" = ?',
-            (_scrub(row.text, known), row.id))
+            (_scrub(row.text, known), row.id),
+        )
         for action in row.actions:
             masked = _scrub(action.action, known)
             if masked == action.action:
@@ -345,8 +409,16 @@ def _clean_complaints(rows: Sequence[Complaint], names: dict[str, tuple[str, ...
             db.execute_sql(
                 'INSERT INTO "complaint_action" ("id", "complaint_id", "at", "actor", "action", '
                 '"status_before", "status_after") VALUES (?, ?, ?, ?, ?, ?, ?)',
-                (action.id, row.id, db_time(action.at), action.actor, masked,
-                 action.status_before, action.status_after))
+                (
+                    action.id,
+                    row.id,
+                    db_time(action.at),
+                    action.actor,
+                    masked,
+                    action.status_before,
+                    action.status_after,
+                ),
+            )
             actions += 1
     return len(rows), actions
 
@@ -365,8 +437,9 @@ class Subject:
     ticket_id: str | None = None
 
 
-def subject(ctx: Context, *, nik: str | None = None, phone: str | None = None,
-            ticket: str | None = None) -> Subject:
+def subject(
+    ctx: Context, *, nik: str | None = None, phone: str | None = None, ticket: str | None = None
+) -> Subject:
     """Exactly one of NIK (matched by its keyed hash), phone (E.164) or ticket reference."""
     given = [x for x in (nik, phone, ticket) if x is not None and x.strip()]
     if len(given) != 1:
@@ -421,8 +494,11 @@ def export(ctx: Context, who: Subject) -> dict[str, Any]:
     services = {s.code: s.name_id for s in Service.select()}
     doc = {
         "generated_at": ctx.clock.now().isoformat(),
-        "site": {"code": ctx.setting("site_code"), "name": ctx.setting("site_name"),
-                 "contact": ctx.setting("site_contact")},
+        "site": {
+            "code": ctx.setting("site_code"),
+            "name": ctx.setting("site_name"),
+            "contact": ctx.setting("site_contact"),
+        },
         "subject": {"by": who.by, "shown": who.shown},
         "retention_days": int(ctx.setting("retention_days")),
         "tickets": [_ticket_doc(r, services) for r in rows],
@@ -430,8 +506,13 @@ def export(ctx: Context, who: Subject) -> dict[str, Any]:
         "survey_responses": [_survey_doc(s) for s in surveys],
     }
     with db.atomic():
-        journal.audit(ctx.clock, ctx.actor.username, "privacy.export", who.shown, {
-            "by": who.by, "tickets": len(rows), "complaints": len(complaints), "surveys": len(surveys)})
+        journal.audit(
+            ctx.clock,
+            ctx.actor.username,
+            "privacy.export",
+            who.shown,
+            {"by": who.by, "tickets": len(rows), "complaints": len(complaints), "surveys": len(surveys)},
+        )
     return doc
 
 
@@ -442,40 +523,87 @@ def _iso(value: Any) -> str | None:
 def _ticket_doc(row: Ticket, services: dict[str, str]) -> dict[str, Any]:
     receipt = Receipt.get_or_none(Receipt.ticket == row.id)
     events = TicketEvent.select().where(TicketEvent.ticket == row.id).order_by(TicketEvent.id)
-    consent = next((e.at for e in events if e.action == "register"
-                    and isinstance(e.detail, dict) and e.detail.get("phone_consent")), None)
+    consent = next(
+        (
+            e.at
+            for e in events
+            if e.action == "register" and isinstance(e.detail, dict) and e.detail.get("phone_consent")
+        ),
+        None,
+    )
     return {
-        "id": row.id, "day": str(row.day), "code": row.code, "receipt_no": row.receipt_no,
-        "service": row.service_id, "service_name": services.get(row.service_id, row.service_id),
-        "status": row.status, "priority": row.priority, "name": row.name,
-        "nik_masked": row.nik_masked, "nik_stored_as": "keyed hash" if row.nik_hash else None,
-        "phone": row.phone, "phone_consent_at": _iso(consent), "notes": row.notes,
-        "outcome": row.outcome, "registered_at": _iso(row.registered_at),
-        "first_called_at": _iso(row.first_called_at), "started_at": _iso(row.started_at),
-        "finished_at": _iso(row.finished_at), "counter": row.counter, "served_by": row.served_by,
-        "events": [{"at": _iso(e.at), "action": e.action, "from": e.from_status, "to": e.to_status,
-                    "actor": e.actor, "counter": e.counter, "detail": e.detail} for e in events],
-        "receipt": None if receipt is None else {"snapshot": receipt.snapshot,
-                                                 "reprints": receipt.reprint_count},
+        "id": row.id,
+        "day": str(row.day),
+        "code": row.code,
+        "receipt_no": row.receipt_no,
+        "service": row.service_id,
+        "service_name": services.get(row.service_id, row.service_id),
+        "status": row.status,
+        "priority": row.priority,
+        "name": row.name,
+        "nik_masked": row.nik_masked,
+        "nik_stored_as": "keyed hash" if row.nik_hash else None,
+        "phone": row.phone,
+        "phone_consent_at": _iso(consent),
+        "notes": row.notes,
+        "outcome": row.outcome,
+        "registered_at": _iso(row.registered_at),
+        "first_called_at": _iso(row.first_called_at),
+        "started_at": _iso(row.started_at),
+        "finished_at": _iso(row.finished_at),
+        "counter": row.counter,
+        "served_by": row.served_by,
+        "events": [
+            {
+                "at": _iso(e.at),
+                "action": e.action,
+                "from": e.from_status,
+                "to": e.to_status,
+                "actor": e.actor,
+                "counter": e.counter,
+                "detail": e.detail,
+            }
+            for e in events
+        ],
+        "receipt": None
+        if receipt is None
+        else {"snapshot": receipt.snapshot, "reprints": receipt.reprint_count},
     }
 
 
 def _complaint_doc(row: Complaint) -> dict[str, Any]:
     actions = row.actions.order_by(ComplaintAction.id)
     return {
-        "number": row.number, "received_at": _iso(row.received_at), "channel": row.channel,
-        "category": row.category, "classification": row.classification, "text": row.text,
-        "contact": row.contact, "status": row.status, "deadline_at": _iso(row.deadline_at),
-        "closed_at": _iso(row.closed_at), "ticket": row.ticket_id,
-        "actions": [{"at": _iso(a.at), "actor": a.actor, "action": a.action,
-                     "status": a.status_after} for a in actions],
+        "number": row.number,
+        "received_at": _iso(row.received_at),
+        "channel": row.channel,
+        "category": row.category,
+        "classification": row.classification,
+        "text": row.text,
+        "contact": row.contact,
+        "status": row.status,
+        "deadline_at": _iso(row.deadline_at),
+        "closed_at": _iso(row.closed_at),
+        "ticket": row.ticket_id,
+        "actions": [
+            {"at": _iso(a.at), "actor": a.actor, "action": a.action, "status": a.status_after}
+            for a in actions
+        ],
     }
 
 
 def _survey_doc(row: SurveyResponse) -> dict[str, Any]:
-    return {"day": str(row.day), "service": row.service_id, "answers": row.answers(),
-            "age_band": row.age_band, "sex": row.sex, "education": row.education,
-            "occupation": row.occupation, "suggestions": row.suggestions, "ticket": row.ticket_id}
+    return {
+        "day": str(row.day),
+        "service": row.service_id,
+        "answers": row.answers(),
+        "age_band": row.age_band,
+        "sex": row.sex,
+        "education": row.education,
+        "occupation": row.occupation,
+        "suggestions": row.suggestions,
+        "ticket": row.ticket_id,
+    }
 
 
 @dataclass(frozen=True)
@@ -491,8 +619,10 @@ class Erasure:
     kept: tuple[Kept, ...] = field(default=())
 
     def to_json(self) -> dict[str, Any]:
-        return {"counts": self.counts.to_json(),
-                "kept": [{"kind": k.kind, "ref": k.ref, "reason": k.reason} for k in self.kept]}
+        return {
+            "counts": self.counts.to_json(),
+            "kept": [{"kind": k.kind, "ref": k.ref, "reason": k.reason} for k in self.kept],
+        }
 
 
 def erase(ctx: Context, who: Subject, reason: str) -> Erasure:
@@ -512,28 +642,35 @@ def erase(ctx: Context, who: Subject, reason: str) -> Erasure:
         kept += [Kept("ticket", r.receipt_no, "privacy.kept.open_complaint") for r in rows if r.id in held]
         today = local_day(ctx.clock.now(), ctx.tz)
         queued = {r.id for r in rows if r.status in ACTIVE_TICKET and r.day == today}  # in today's queue
-        kept += [Kept("ticket", r.receipt_no, "privacy.kept.active_ticket")
-                 for r in rows if r.id in queued and r.id not in held]
+        kept += [
+            Kept("ticket", r.receipt_no, "privacy.kept.active_ticket")
+            for r in rows
+            if r.id in queued and r.id not in held
+        ]
         kept_ids = held | queued
         ids = [r.id for r in rows if r.id not in kept_ids and _holds_data(r)]
         closed = [c.id for c in complaints if c.status not in OPEN_COMPLAINT]
-        surveys = _surveys_to_clean(SurveyResponse.select().where(
-            SurveyResponse.ticket.in_(ids))) if ids else []
+        surveys = (
+            _surveys_to_clean(SurveyResponse.select().where(SurveyResponse.ticket.in_(ids))) if ids else []
+        )
         names = [r.name for r in rows]
-        detail = {"by": who.by, "tickets": ids, "complaints": [c.number for c in complaints
-                                                               if c.id in closed], "kept": len(kept)}
+        detail = {
+            "by": who.by,
+            "tickets": ids,
+            "complaints": [c.number for c in complaints if c.id in closed],
+            "kept": len(kept),
+        }
         # the reason goes into the audit chain for good: masked like any text that may name someone
-        with journal.purge_permit(ctx.clock, ctx.actor.username,
-                                  f"erase: {_scrub(text, names)}", detail):
-            counts = _pseudonymise(ids, closed, surveys,
-                                   tuple(n for n in names if n and n != ANONYMOUS))
+        with journal.purge_permit(ctx.clock, ctx.actor.username, f"erase: {_scrub(text, names)}", detail):
+            counts = _pseudonymise(ids, closed, surveys, tuple(n for n in names if n and n != ANONYMOUS))
     _wipe_free_pages()
     return Erasure(replace(counts, kept=len(kept)), tuple(kept))
 
 
 def _holds_data(row: Ticket) -> bool:
-    return bool(row.name != ANONYMOUS or row.phone or row.nik_hash or row.nik_masked
-                or row.notes or row.outcome)
+    return bool(
+        row.name != ANONYMOUS or row.phone or row.nik_hash or row.nik_masked or row.notes or row.outcome
+    )
 
 
 # ---- files ----------------------------------------------------------------------------------
@@ -564,9 +701,14 @@ def export_files(ctx: Context, who: Subject, folder: Path, lang: str | None = No
 def notice_data(ctx: Context) -> dict[str, Any]:
     """What the privacy notice says for this site: who, what, why, how long, whom to ask."""
     days = int(ctx.setting("retention_days"))
-    return {"site_name": ctx.setting("site_name"), "site_address": ctx.setting("site_address"),
-            "site_contact": ctx.setting("site_contact"), "retention_days": days,
-            "retention_years": round(days / 365, 1), "backup_keep": backups.KEEP}
+    return {
+        "site_name": ctx.setting("site_name"),
+        "site_address": ctx.setting("site_address"),
+        "site_contact": ctx.setting("site_contact"),
+        "retention_days": days,
+        "retention_years": round(days / 365, 1),
+        "backup_keep": backups.KEEP,
+    }
 
 
 def notice_pdf(ctx: Context, lang: str | None = None) -> bytes:

@@ -54,8 +54,16 @@ def queue_entries(ctx: Context, day: date | None = None) -> list[QueueEntry]:
     day = day or local_day(ctx.clock.now(), ctx.tz)
     rows = (
         Ticket.select(
-            Ticket.id, Ticket.code, Ticket.seq, Ticket.name, Ticket.service, Ticket.priority,
-            Ticket.status, Ticket.registered_at, Ticket.arrived_at, Ticket.first_called_at,
+            Ticket.id,
+            Ticket.code,
+            Ticket.seq,
+            Ticket.name,
+            Ticket.service,
+            Ticket.priority,
+            Ticket.status,
+            Ticket.registered_at,
+            Ticket.arrived_at,
+            Ticket.first_called_at,
             Ticket.call_count,
         )
         .where(Ticket.day == day)
@@ -64,9 +72,17 @@ def queue_entries(ctx: Context, day: date | None = None) -> list[QueueEntry]:
     )
     return [
         QueueEntry(
-            tid, code, seq, mask_name(name), service, priority or "", status,
-            from_db(registered), from_db(arrived), from_db(first_called), calls,
+            tid,
+            code,
+            seq,
+            mask_name(name),
+            service,
+            priority or "",
+            status,
+            from_db(registered),
+            from_db(arrived),
+            from_db(first_called),
+            calls,
         )  # type: ignore[arg-type]
-        for tid, code, seq, name, service, priority, status, registered, arrived, first_called, calls
-        in rows
+        for tid, code, seq, name, service, priority, status, registered, arrived, first_called, calls in rows
     ]

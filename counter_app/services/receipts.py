@@ -16,16 +16,15 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from counter_app.core import formats, i18n, person
-from counter_app.core import token as tokens
+from counter_app.core import formats, i18n, person, token as tokens
 from counter_app.core.clock import from_db, to_db
 from counter_app.core.errors import ValidationError
 from counter_app.core.files import atomic_write, check_target, fsync_dir
 from counter_app.core.paper import DEFAULT_RECEIPT_PAPER, RECEIPT_PAPERS
 from counter_app.core.roles import Permission
 from counter_app.services import journal, keys, site_calendar, tickets, waiting
-from counter_app.services.tickets import Registration
 from counter_app.services.context import Context
+from counter_app.services.tickets import Registration
 from counter_app.store.models import Counter, CounterService, Receipt, Service, Ticket, db
 
 SNAPSHOT_VERSION = 1
@@ -60,7 +59,7 @@ def estimated_wait_minutes(ahead: int, service: Service) -> int:
 
 
 def wait_text(place: waiting.Position, lang: str | None = None) -> str:
-    """"segera dipanggil" when nobody is ahead, else "± 20 menit" (the receipt and screens)."""
+    """ "segera dipanggil" when nobody is ahead, else "± 20 menit" (the receipt and screens)."""
     if place.soon:
         return i18n.t("receipt.wait_soon", lang=lang)
     if place.minutes is None:
@@ -139,7 +138,10 @@ def _completion_date(ctx: Context, ticket: Ticket, svc: Service, lang: str) -> d
     ready = site_calendar.completion_date(ctx, ticket.day, days)
     if ready is None:
         return {}
-    return {"completion_date": ready.isoformat(), "completion_date_text": site_calendar.date_text(ready, lang)}
+    return {
+        "completion_date": ready.isoformat(),
+        "completion_date_text": site_calendar.date_text(ready, lang),
+    }
 
 
 def _existing(ticket: Ticket) -> Receipt | None:
@@ -199,9 +201,7 @@ def check_paper(paper: str | None, ctx: Context) -> str:
     return value
 
 
-def receipt_pdf(
-    ctx: Context, ticket_ref: str, paper: str | None = None, reprint: bool = False
-) -> bytes:
+def receipt_pdf(ctx: Context, ticket_ref: str, paper: str | None = None, reprint: bool = False) -> bytes:
     """PDF bytes of the ticket's receipt from its stored snapshot (created on first call).
 
     `reprint=True` counts and audits a reprint and marks the paper CETAK ULANG; otherwise the
@@ -283,9 +283,7 @@ def save_receipt(
     return Path(out)
 
 
-def register_with_receipt(
-    ctx: Context, out: Path, paper: str | None = None, **visitor: Any
-) -> Registration:
+def register_with_receipt(ctx: Context, out: Path, paper: str | None = None, **visitor: Any) -> Registration:
     """Register a visitor and write the new ticket's receipt to `out` as one act
     (`register --receipt FILE`): either the ticket, its receipt and the file all exist, or
     none of them does, so an operator retrying after a full disk makes no duplicate."""
@@ -304,9 +302,7 @@ def receipt_for(ticket_ref: str, ctx: Context) -> Receipt | None:
     return _existing(tickets.get(ticket_ref, ctx))
 
 
-def verify(
-    text: str, ctx: Context | None = None, keyring: dict[str, Any] | None = None
-) -> dict[str, Any]:
+def verify(text: str, ctx: Context | None = None, keyring: dict[str, Any] | None = None) -> dict[str, Any]:
     """Check a scanned QR text; the facts as JSON-able data, or raise TokenError (exit 1).
 
     Uses `keyring` if given (e.g. `verify --keyring FILE`), else this PC's local keyring.

@@ -160,8 +160,11 @@ def _wanted(payload: dict[str, Any], served: set[str], counter: str, services: s
     """Tickets of the services this counter serves, and every one it issued or holds."""
     if payload.get("service") not in services:
         return False  # not in this PC's catalogue: the foreign key would refuse it
-    return (payload.get("service") in served or payload.get("device") == counter
-            or payload.get("counter") == counter)
+    return (
+        payload.get("service") in served
+        or payload.get("device") == counter
+        or payload.get("counter") == counter
+    )
 
 
 def _valid(payload: Any) -> bool:
@@ -206,8 +209,11 @@ def apply_site_events(ctx: Context, events: list[dict[str, Any]]) -> int:
             if current is not None:
                 theirs, ours = payload_version(payload), row_version(current)
                 newer = theirs > ours
-                ruling = (theirs == ours and not own
-                          and (payload.get("status"), payload.get("counter")) != (current.status, current.counter))
+                ruling = (
+                    theirs == ours
+                    and not own
+                    and (payload.get("status"), payload.get("counter")) != (current.status, current.counter)
+                )
                 if not (newer or ruling):
                     continue
             try:
@@ -217,15 +223,26 @@ def apply_site_events(ctx: Context, events: list[dict[str, Any]]) -> int:
                     else:
                         _update(payload, current)
             except peewee.IntegrityError as exc:
-                log.warning("site event %s for ticket %s not applied: %s", event.get("seq"), payload["id"], exc)
+                log.warning(
+                    "site event %s for ticket %s not applied: %s", event.get("seq"), payload["id"], exc
+                )
                 continue
             applied += 1
-            if payload["status"] == Status.CALLED.value and payload.get("counter") == counter and not held_before:
+            if (
+                payload["status"] == Status.CALLED.value
+                and payload.get("counter") == counter
+                and not held_before
+            ):
                 lost.append(payload["id"])
         put_setting(LAST_EVENT_KEY, max(top, last))
         if applied:
-            journal.audit(ctx.clock, ctx.actor.username, "site.apply", "",
-                          {"from": first, "to": top, "tickets": applied})
+            journal.audit(
+                ctx.clock,
+                ctx.actor.username,
+                "site.apply",
+                "",
+                {"from": first, "to": top, "tickets": applied},
+            )
     for ticket_id in lost:
         give_back_if_holding_another(ctx, ticket_id)
     return max(top, last)
@@ -242,13 +259,23 @@ def give_back_if_holding_another(ctx: Context, ticket_id: str) -> bool:
             return False
         other = (
             Ticket.select(Ticket.id)
-            .where((Ticket.day == ticket.day) & (Ticket.counter == counter)
-                   & Ticket.status.in_(list(_HELD)) & (Ticket.id != ticket.id))
+            .where(
+                (Ticket.day == ticket.day)
+                & (Ticket.counter == counter)
+                & Ticket.status.in_(list(_HELD))
+                & (Ticket.id != ticket.id)
+            )
             .exists()
         )
         if not other:
             return False
-        ticket_store.move(ctx, ticket, "requeue", {"lost_claim": True},
-                          queued_at=ticket.queued_at + timedelta(microseconds=1), started_at=None)
+        ticket_store.move(
+            ctx,
+            ticket,
+            "requeue",
+            {"lost_claim": True},
+            queued_at=ticket.queued_at + timedelta(microseconds=1),
+            started_at=None,
+        )
     log.info("lost claim of %s given back (this counter holds another ticket)", ticket_id)
     return True

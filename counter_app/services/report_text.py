@@ -49,8 +49,13 @@ def format_text(figures: DailyFigures, lang: str = "id") -> str:
     lines.append("  " + head[0].ljust(11) + "".join(h.rjust(14) for h in head[1:]))
     for g in figures.by_service:
         if g.tickets:
-            cells = [number(g.tickets, lang), number(g.served, lang), number(g.no_show, lang),
-                     minutes(g.wait.mean), minutes(g.service.mean)]
+            cells = [
+                number(g.tickets, lang),
+                number(g.served, lang),
+                number(g.no_show, lang),
+                minutes(g.wait.mean),
+                minutes(g.service.mean),
+            ]
             lines.append("  " + g.key.ljust(11) + "".join(c.rjust(14) for c in cells))
     if figures.notes:
         lines.append(t("report.cli.notes", lang=lang, count=len(figures.notes)))
@@ -64,12 +69,27 @@ def format_ikm(data: Mapping[str, Any], lang: str | None = None) -> str:
     if data["ikm"] is None:
         lines.append(t("survey.cli.none", lang=lang))
     else:
-        lines.append(t("survey.cli.ikm", lang=lang, ikm=number(data["ikm"], lang, 2), grade=data["grade"],
-                       kinerja=t(KINERJA_KEYS[data["grade"]], lang=lang)))
+        lines.append(
+            t(
+                "survey.cli.ikm",
+                lang=lang,
+                ikm=number(data["ikm"], lang, 2),
+                grade=data["grade"],
+                kinerja=t(KINERJA_KEYS[data["grade"]], lang=lang),
+            )
+        )
         lines.append("  " + "  ".join(f"{c} {number(data['nrr'][c], lang, 2)}" for c in ELEMENTS))
-    lines.append(t("survey.cli.sample", lang=lang, respondents=data["respondents"],
-                   incomplete=data["incomplete"],
-                   # None: paper forms only, the visitors were counted elsewhere
-                   population=t("skm.unknown", lang=lang) if data["population"] is None else data["population"],
-                   required=t("skm.unknown", lang=lang) if data["required_sample"] is None else data["required_sample"]))
+    lines.append(
+        t(
+            "survey.cli.sample",
+            lang=lang,
+            respondents=data["respondents"],
+            incomplete=data["incomplete"],
+            # None: paper forms only, the visitors were counted elsewhere
+            population=t("skm.unknown", lang=lang) if data["population"] is None else data["population"],
+            required=t("skm.unknown", lang=lang)
+            if data["required_sample"] is None
+            else data["required_sample"],
+        )
+    )
     return "\n".join(lines)

@@ -82,5 +82,6 @@ def write_pdf(ctx: Context, out: Path, codes: list[str] | None = None, lang: str
     try:
         return atomic_write(out, data)
     except OSError as exc:
-        raise ValidationError("report.write_failed", field="out", path=str(out),
-                              error=exc.strerror or str(exc)) from exc
+        raise ValidationError(
+            "report.write_failed", field="out", path=str(out), error=exc.strerror or str(exc)
+        ) from exc

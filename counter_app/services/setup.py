@@ -9,8 +9,8 @@ from counter_app.core.errors import ValidationError
 from counter_app.core.settings import SETTINGS
 from counter_app.services import catalogue, journal, keys, staff
 from counter_app.services.context import ensure_secret
-from counter_app.store.connection import init_db
 from counter_app.store import settings as setting_table
+from counter_app.store.connection import init_db
 from counter_app.store.models import Counter, Staff, db
 
 CODE_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
@@ -46,11 +46,13 @@ def initialise(
     with db.atomic():
         if fresh:
             catalogue.load(catalogue.default_catalogue())
-            setting_table.put_many({
-                "site_code": site_code,
-                "counter_code": counter_code,
-                "site_name": site_name or SETTINGS["site_name"].default,
-            })
+            setting_table.put_many(
+                {
+                    "site_code": site_code,
+                    "counter_code": counter_code,
+                    "site_name": site_name or SETTINGS["site_name"].default,
+                }
+            )
             if not Counter.select().where(Counter.code == counter_code).exists():
                 Counter.create(code=counter_code, name=f"Loket {counter_code}", active=True)
             # Only for a fresh store: on an existing one the arguments may differ from the

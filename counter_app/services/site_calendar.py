@@ -29,7 +29,6 @@ from counter_app.store.models import db
 SETTING_KEY = rules_mod.SETTING_KEY
 
 
-
 def date_text(day: date, lang: str | None = None) -> str:
     """`Kamis, 3 Desember 2026` (the day a service opens again, a product is ready)."""
     from counter_app.core.formats import format_date
@@ -91,8 +90,9 @@ def set_rule(ctx: Context, name: str, *, working_days: int | None = None, hours:
     if name not in known:
         raise ValidationError("complaint.rule_unknown", field="rule", value=name, allowed=", ".join(known))
     if (working_days is None) == (hours is None):
-        raise ValidationError("complaint.deadlines_invalid", field=SETTING_KEY,
-                              detail=f"{name}: working days or hours")
+        raise ValidationError(
+            "complaint.deadlines_invalid", field=SETTING_KEY, detail=f"{name}: working days or hours"
+        )
     value = {"working_days": working_days} if working_days is not None else {"hours": hours}
     with db.atomic():
         overrides = _overrides()
@@ -200,8 +200,7 @@ class ClosedDay:
     is_open: bool  # a national closed day the site removed: it works after all
 
     def to_json(self) -> dict[str, Any]:
-        return {"date": self.day.isoformat(), "source": self.source, "name": self.name,
-                "open": self.is_open}
+        return {"date": self.day.isoformat(), "source": self.source, "name": self.name, "open": self.is_open}
 
 
 def closed_days(ctx: Context, year: int) -> list[ClosedDay]:
@@ -231,5 +230,9 @@ def estimate_text(years: list[int], lang: str | None = None) -> str:
     """The warning for `estimated_years`, naming the years and the installed release."""
     from counter_app.core.i18n import t
 
-    return t("calendar.estimated", lang=lang, years=", ".join(str(y) for y in years),
-             version=rules_mod.holidays_version())
+    return t(
+        "calendar.estimated",
+        lang=lang,
+        years=", ".join(str(y) for y in years),
+        version=rules_mod.holidays_version(),
+    )

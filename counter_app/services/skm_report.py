@@ -14,7 +14,7 @@ from typing import Any
 
 from counter_app.core import ikm as ikm_rules
 from counter_app.core.errors import NotFound
-from counter_app.core.ikm import ELEMENTS, IkmResult, PROFILE
+from counter_app.core.ikm import ELEMENTS, PROFILE, IkmResult
 from counter_app.core.period import check_period
 from counter_app.core.roles import Permission
 from counter_app.services.context import Context
@@ -55,9 +55,16 @@ def _element_json(result: IkmResult) -> dict[str, Any]:
     given to it; and the three weakest elements."""
     parts = result.weighted_parts()
     if parts is None:
-        return {"nrr": {}, "nrr_weighted": {}, "nrr_weighted_total": None, "element_index": {},
-                "element_grade": {}, "totals": dict(result.totals), "answered": dict(result.answered),
-                "weakest": []}
+        return {
+            "nrr": {},
+            "nrr_weighted": {},
+            "nrr_weighted_total": None,
+            "element_index": {},
+            "element_grade": {},
+            "totals": dict(result.totals),
+            "answered": dict(result.answered),
+            "weakest": [],
+        }
     nrr = result.nrr
     index = {c: result.element_index(c) for c in ELEMENTS}
     weighted, weighted_total = parts
@@ -127,7 +134,7 @@ def ikm(
     for svc, ctr, n, partial, *cells in db.execute_sql(_GROUPS_SQL, period):
         if not wanted(svc, ctr):
             continue
-        sums, counts = cells[: len(ELEMENTS)], cells[len(ELEMENTS):]
+        sums, counts = cells[: len(ELEMENTS)], cells[len(ELEMENTS) :]
         part = ikm_rules.from_totals(dict(zip(ELEMENTS, sums)), dict(zip(ELEMENTS, counts)), n, partial or 0)
         groups.setdefault((svc, ctr), []).append(part)
     served: dict[tuple[str, str], int] = {}
@@ -147,30 +154,42 @@ def ikm(
     def row(result: IkmResult, served_n: int, **labels: Any) -> dict[str, Any]:
         return {**labels, **_ikm_json(result), **_sample(served_n, result.respondents)}
 
-    service_keys = sorted({k[0] for k in groups} | {k[0] for k in served},
-                          key=lambda c: (c == "", services[c].letter if c in services else "", c))
+    service_keys = sorted(
+        {k[0] for k in groups} | {k[0] for k in served},
+        key=lambda c: (c == "", services[c].letter if c in services else "", c),
+    )
     by_service = []
     for code in service_keys:
         svc_row = services.get(code)
-        by_service.append(row(
-            merged(lambda k, code=code: k[0] == code), population(lambda k, code=code: k[0] == code),
-            service=code or None,
-            name=svc_row.name_id if svc_row else "",
-            name_en=svc_row.name_en if svc_row else "",
-            agency=svc_row.agency_id if svc_row else None,
-        ))
+        by_service.append(
+            row(
+                merged(lambda k, code=code: k[0] == code),
+                population(lambda k, code=code: k[0] == code),
+                service=code or None,
+                name=svc_row.name_id if svc_row else "",
+                name_en=svc_row.name_en if svc_row else "",
+                agency=svc_row.agency_id if svc_row else None,
+            )
+        )
     agency_keys = list(dict.fromkeys(r["agency"] for r in by_service if r["agency"]))
     by_agency = [
-        row(merged(lambda k, a=a: k[0] in services and services[k[0]].agency_id == a),
+        row(
+            merged(lambda k, a=a: k[0] in services and services[k[0]].agency_id == a),
             population(lambda k, a=a: k[0] in services and services[k[0]].agency_id == a),
-            agency=a, name=agencies.get(a, a))
+            agency=a,
+            name=agencies.get(a, a),
+        )
         for a in agency_keys
     ]
     counter_names = {c.code: c.name for c in Counter.select()}
     counter_keys = sorted({k[1] for k in groups if k[1]} | {k[1] for k in served if k[1]})
     by_counter = [
-        row(merged(lambda k, c=c: k[1] == c), population(lambda k, c=c: k[1] == c),
-            counter=c, name=counter_names.get(c, c))
+        row(
+            merged(lambda k, c=c: k[1] == c),
+            population(lambda k, c=c: k[1] == c),
+            counter=c,
+            name=counter_names.get(c, c),
+        )
         for c in counter_keys
     ]
     return {
@@ -201,13 +220,13 @@ def report_snapshot(
     respondents' profile (counts per class), the suggestions, the site and the period."""
     data = ikm(ctx, date_from, date_to, service, agency, counter)
     date_from, date_to = date.fromisoformat(data["date_from"]), date.fromisoformat(data["date_to"])
-    query = SurveyResponse.select().where(
-        (SurveyResponse.day >= date_from) & (SurveyResponse.day <= date_to)
-    )
+    query = SurveyResponse.select().where((SurveyResponse.day >= date_from) & (SurveyResponse.day <= date_to))
     if service:
         query = query.where(SurveyResponse.service == data["filter"]["service"])
     if agency:
-        codes = [s.code for s in Service.select(Service.code).where(Service.agency == data["filter"]["agency"])]
+        codes = [
+            s.code for s in Service.select(Service.code).where(Service.agency == data["filter"]["agency"])
+        ]
         query = query.where(SurveyResponse.service.in_(codes))
     if counter:
         query = query.where(SurveyResponse.counter == data["filter"]["counter"])
@@ -235,22 +254,27 @@ def report_snapshot(
         scope_name = Counter.get_by_id(data["filter"]["counter"]).name
     return {
         **data,
-        "site": {"code": ctx.setting("site_code"), "name": ctx.setting("site_name"),
-                 "address": ctx.setting("site_address")},
+        "site": {
+            "code": ctx.setting("site_code"),
+            "name": ctx.setting("site_name"),
+            "address": ctx.setting("site_address"),
+        },
         "scope_name": scope_name,
         "timezone": ctx.tz,
         "generated_at": ctx.clock.now().isoformat(),
         "responses": sum(sources.values()),
         "sources": sources,
-        "profile": {name: [{"code": c, "count": n} for c, n in counts.items()]
-                    for name, counts in profile.items()},
+        "profile": {
+            name: [{"code": c, "count": n} for c, n in counts.items()] for name, counts in profile.items()
+        },
         "profile_unknown": unknown,
         "suggestions": suggestions,
     }
 
 
-def report_pdf(ctx: Context, date_from: date, date_to: date | None = None, *, lang: str = "id",
-               **scope: str | None) -> bytes:
+def report_pdf(
+    ctx: Context, date_from: date, date_to: date | None = None, *, lang: str = "id", **scope: str | None
+) -> bytes:
     from counter_app.documents.skm_report_pdf import render
 
     return render(report_snapshot(ctx, date_from, date_to, **scope), lang)
@@ -259,7 +283,17 @@ def report_pdf(ctx: Context, date_from: date, date_to: date | None = None, *, la
 def day_section(ctx: Context, day_from: date, day_to: date, counter: str | None = None) -> dict[str, Any]:
     """The daily summary's survey block: the IKM of the period's respondents, element by element."""
     data = ikm(ctx, day_from, day_to, counter=counter)
-    keep = ("respondents", "incomplete", "ikm", "grade", "kinerja", "population", "required_sample",
-            "nrr", "element_index", "element_grade", "answered")
+    keep = (
+        "respondents",
+        "incomplete",
+        "ikm",
+        "grade",
+        "kinerja",
+        "population",
+        "required_sample",
+        "nrr",
+        "element_index",
+        "element_grade",
+        "answered",
+    )
     return {k: data[k] for k in keep}
-

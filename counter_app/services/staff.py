@@ -55,7 +55,7 @@ def _dummy_hash() -> str:
 PASSWORD_MIN = 8
 USERNAME_MIN = 2
 USERNAME_MAX = 32
-_USERNAME = re.compile(r"[a-z0-9._-]{%d,%d}" % (USERNAME_MIN, USERNAME_MAX))
+_USERNAME = re.compile(rf"[a-z0-9._-]{{{USERNAME_MIN},{USERNAME_MAX}}}")
 
 SOURCE_FREE = 5  # failures from one source in a window before it has to wait
 SOURCE_FIRST_DELAY_S = 4
@@ -103,9 +103,7 @@ def create_first_admin(clock: Clock, username: str, password: str, by: str) -> S
     return staff
 
 
-def create_staff(
-    ctx: Context, username: str, password: str, role: str, full_name: str = ""
-) -> StaffView:
+def create_staff(ctx: Context, username: str, password: str, role: str, full_name: str = "") -> StaffView:
     ctx.actor.require(Permission.MANAGE_STAFF)
     name, role_ = _check_new(username, password, role)
     with db.atomic():
@@ -126,9 +124,11 @@ def set_active(ctx: Context, username: str, active: bool) -> None:
     ctx.actor.require(Permission.MANAGE_STAFF)
     username = normalise_username(username)
     with db.atomic():
-        n = Staff.update(active=active, failed_attempts=0, locked_until=None).where(
-            Staff.username == username
-        ).execute()
+        n = (
+            Staff.update(active=active, failed_attempts=0, locked_until=None)
+            .where(Staff.username == username)
+            .execute()
+        )
         if not n:
             raise ValidationError("staff.unknown", field="username", username=username)
         journal.audit(ctx.clock, ctx.actor.username, "staff.active", username, {"active": active})
@@ -145,8 +145,13 @@ def unlock(ctx: Context, username: str) -> bool:
             raise ValidationError("staff.unknown", field="username", username=name)
         was_locked = is_locked(ctx, row)
         Staff.update(failed_attempts=0, locked_until=None).where(Staff.id == row.id).execute()
-        journal.audit(ctx.clock, ctx.actor.username, "staff.unlock", name,
-                      {"was_locked": was_locked, "failed_attempts": row.failed_attempts})
+        journal.audit(
+            ctx.clock,
+            ctx.actor.username,
+            "staff.unlock",
+            name,
+            {"was_locked": was_locked, "failed_attempts": row.failed_attempts},
+        )
     return was_locked
 
 
@@ -188,8 +193,10 @@ def _load_throttle() -> dict[str, dict[str, list[Any]]]:
         state = {}
     if not isinstance(state, dict):
         state = {}
-    return {k: v if isinstance(v, dict) else {} for k, v in
-            (("sources", state.get("sources")), ("unknown", state.get("unknown")))}
+    return {
+        k: v if isinstance(v, dict) else {}
+        for k, v in (("sources", state.get("sources")), ("unknown", state.get("unknown")))
+    }
 
 
 def _save_throttle(state: dict[str, dict[str, list[Any]]], now: datetime, window: timedelta) -> None:
@@ -223,8 +230,9 @@ def _source_wait(state: dict[str, dict[str, list[Any]]], source: str, now: datet
     return max(1, int((until - now).total_seconds() + 0.999))
 
 
-def _source_failed(state: dict[str, dict[str, list[Any]]], source: str, now: datetime,
-                   window: timedelta) -> int:
+def _source_failed(
+    state: dict[str, dict[str, list[Any]]], source: str, now: datetime, window: timedelta
+) -> int:
     entry = state["sources"].get(source)
     fails = int(entry[0]) if entry and not _stale(entry, now, window) else 0
     fails += 1
@@ -300,8 +308,9 @@ def authenticate(ctx: Context, username: str, password: str, source: str | None 
                 staff.save()
                 journal.audit(ctx.clock, name, "auth.failed", name, detail)
             else:
-                failure = _unknown_failed(ctx, state, name[:_SUBJECT_MAX], source, now, window,
-                                          limit, minutes)
+                failure = _unknown_failed(
+                    ctx, state, name[:_SUBJECT_MAX], source, now, window, limit, minutes
+                )
             _save_throttle(state, now, window)
     if failure is not None:
         raise failure
@@ -309,8 +318,16 @@ def authenticate(ctx: Context, username: str, password: str, source: str | None 
     return Actor(username=staff.username, role=Role(staff.role), staff_id=staff.id)
 
 
-def _unknown_failed(ctx: Context, state: dict[str, dict[str, list[Any]]], key: str, source: str,
-                    now: datetime, window: timedelta, limit: int, minutes: int) -> AuthError:
+def _unknown_failed(
+    ctx: Context,
+    state: dict[str, dict[str, list[Any]]],
+    key: str,
+    source: str,
+    now: datetime,
+    window: timedelta,
+    limit: int,
+    minutes: int,
+) -> AuthError:
     """Count a failure for a name that is no (active) account, like a real one; audit it once
     per name and window so a flood of guesses cannot flood the audit log."""
     entry = state["unknown"].get(key)
@@ -327,8 +344,13 @@ def _unknown_failed(ctx: Context, state: dict[str, dict[str, list[Any]]], key: s
     audited = _when(entry[3])
     if audited is None or now - audited >= window:
         entry[3] = _iso(now)
-        journal.audit(ctx.clock, key or "?", "auth.failed", key,
-                      {"reason": "unknown", "source": source, "once_per_minutes": minutes})
+        journal.audit(
+            ctx.clock,
+            key or "?",
+            "auth.failed",
+            key,
+            {"reason": "unknown", "source": source, "once_per_minutes": minutes},
+        )
     state["unknown"][key] = entry
     return failure
 

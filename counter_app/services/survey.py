@@ -119,8 +119,9 @@ def record(
         except peewee.IntegrityError:  # a second window answered at the same moment
             raise ValidationError("survey.already", field="ticket", code=ticket.code) from None
         journal.outbox(ctx.clock, "survey", row.id, "upsert", sync_payload(row))
-        journal.audit(ctx.clock, ctx.actor.username, "survey.record", row.id,
-                      {"ticket": ticket.id, "code": ticket.code})
+        journal.audit(
+            ctx.clock, ctx.actor.username, "survey.record", row.id, {"ticket": ticket.id, "code": ticket.code}
+        )
     return row
 
 
@@ -174,4 +175,3 @@ def sync_payload(row: SurveyResponse) -> dict[str, Any]:
         "consent": bool(row.consent),
         "created_at": from_db(row.created_at).isoformat(),  # type: ignore[union-attr]
     }
-

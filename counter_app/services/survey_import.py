@@ -45,22 +45,70 @@ SHOWN_ERRORS = 30
 CSV_REQUIRED = ("tanggal", *ELEMENTS)
 CSV_OPTIONAL = ("layanan", "usia", "jenis_kelamin", "pendidikan", "pekerjaan", "saran")
 _LETTER_SCORES = {"a": 1, "b": 2, "c": 3, "d": 4}
-_SEX = {"l": "L", "lk": "L", "laki-laki": "L", "laki laki": "L", "pria": "L", "p": "P",
-        "pr": "P", "perempuan": "P", "wanita": "P"}
+_SEX = {
+    "l": "L",
+    "lk": "L",
+    "laki-laki": "L",
+    "laki laki": "L",
+    "pria": "L",
+    "p": "P",
+    "pr": "P",
+    "perempuan": "P",
+    "wanita": "P",
+}
 _EDUCATION = {
-    "sd": "sd", "mi": "sd", "smp": "smp", "sltp": "smp", "mts": "smp", "sma": "sma", "smk": "sma",
-    "slta": "sma", "ma": "sma", "d1": "diploma", "d2": "diploma", "d3": "diploma",
-    "diploma": "diploma", "d4": "s1", "s1": "s1", "d4/s1": "s1", "s2": "s2", "s3": "s3",
+    "sd": "sd",
+    "mi": "sd",
+    "smp": "smp",
+    "sltp": "smp",
+    "mts": "smp",
+    "sma": "sma",
+    "smk": "sma",
+    "slta": "sma",
+    "ma": "sma",
+    "d1": "diploma",
+    "d2": "diploma",
+    "d3": "diploma",
+    "diploma": "diploma",
+    "d4": "s1",
+    "s1": "s1",
+    "d4/s1": "s1",
+    "s2": "s2",
+    "s3": "s3",
 }
 _OCCUPATION = {
-    "pns": "pns", "asn": "pns", "pppk": "pns", "tni": "tni", "polri": "polri", "swasta": "swasta",
-    "pegawai swasta": "swasta", "karyawan swasta": "swasta", "wirausaha": "wirausaha",
-    "wiraswasta": "wirausaha", "pelajar": "pelajar", "mahasiswa": "pelajar",
-    "pelajar/mahasiswa": "pelajar", "lainnya": "lainnya", "lain-lain": "lainnya",
+    "pns": "pns",
+    "asn": "pns",
+    "pppk": "pns",
+    "tni": "tni",
+    "polri": "polri",
+    "swasta": "swasta",
+    "pegawai swasta": "swasta",
+    "karyawan swasta": "swasta",
+    "wirausaha": "wirausaha",
+    "wiraswasta": "wirausaha",
+    "pelajar": "pelajar",
+    "mahasiswa": "pelajar",
+    "pelajar/mahasiswa": "pelajar",
+    "lainnya": "lainnya",
+    "lain-lain": "lainnya",
 }
-_AGE = {"le_20": "le_20", "<=20": "le_20", "≤20": "le_20", "<20": "le_20", "21_30": "21_30",
-        "21-30": "21_30", "31_40": "31_40", "31-40": "31_40", "41_50": "41_50", "41-50": "41_50",
-        "gt_50": "gt_50", ">50": "gt_50", "51+": "gt_50", "51_plus": "gt_50"}
+_AGE = {
+    "le_20": "le_20",
+    "<=20": "le_20",
+    "≤20": "le_20",
+    "<20": "le_20",
+    "21_30": "21_30",
+    "21-30": "21_30",
+    "31_40": "31_40",
+    "31-40": "31_40",
+    "41_50": "41_50",
+    "41-50": "41_50",
+    "gt_50": "gt_50",
+    ">50": "gt_50",
+    "51+": "gt_50",
+    "51_plus": "gt_50",
+}
 
 
 CSV_KEYS = {
@@ -187,11 +235,13 @@ def _read_table(path: Path) -> tuple[bytes, list[str], list[tuple[int, list[str]
         with path.open("rb") as fh:
             data = fh.read(MAX_IMPORT_BYTES + 1)  # read(): a device or a FIFO has no size
     except OSError as exc:
-        raise ValidationError("survey.csv.unreadable", field="file", path=str(path),
-                              detail=exc.strerror or str(exc)) from exc
+        raise ValidationError(
+            "survey.csv.unreadable", field="file", path=str(path), detail=exc.strerror or str(exc)
+        ) from exc
     if len(data) > MAX_IMPORT_BYTES:
-        raise ValidationError("survey.csv.too_big", field="file", path=str(path),
-                              max_mb=MAX_IMPORT_BYTES // (1024 * 1024))
+        raise ValidationError(
+            "survey.csv.too_big", field="file", path=str(path), max_mb=MAX_IMPORT_BYTES // (1024 * 1024)
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -212,8 +262,14 @@ def _read_table(path: Path) -> tuple[bytes, list[str], list[tuple[int, list[str]
     except csv.Error as exc:
         # the csv module names no error kinds: its message is all there is to tell them apart
         too_long = "field larger than field limit" in str(exc)
-        raise ValidationError("survey.csv.field_too_long" if too_long else "survey.csv.bad_csv", field="file", path=str(path),
-                              line=reader.line_num, max=csv.field_size_limit(), detail=str(exc)) from None
+        raise ValidationError(
+            "survey.csv.field_too_long" if too_long else "survey.csv.bad_csv",
+            field="file",
+            path=str(path),
+            line=reader.line_num,
+            max=csv.field_size_limit(),
+            detail=str(exc),
+        ) from None
     return data, header, body
 
 
@@ -277,8 +333,11 @@ def _check_header(
             errors.append(RowError(1, name, "unknown_column"))
         elif canonical in index:
             if canonical in ELEMENTS and by_element.get(canonical, canonical) != name:
-                errors.append(RowError(1, name, "duplicate_element",
-                                       {"code": canonical, "other": by_element[canonical]}))
+                errors.append(
+                    RowError(
+                        1, name, "duplicate_element", {"code": canonical, "other": by_element[canonical]}
+                    )
+                )
             else:
                 errors.append(RowError(1, name, "duplicate_column"))
         else:
@@ -407,7 +466,7 @@ def import_csv(
     today = local_day(ctx.clock.now(), ctx.tz)
     parsed: list[dict[str, Any]] = []
     for number, row in body:
-        if len(row) > len(header) and any(c.strip() for c in row[len(header):]):
+        if len(row) > len(header) and any(c.strip() for c in row[len(header) :]):
             errors.append(RowError(number, "", "extra_cells"))
             continue
         cells = {name: (row[i] if i < len(row) else "") for name, i in index.items()}
@@ -425,19 +484,28 @@ def import_csv(
     with db.atomic():
         if not allow_duplicate:
             earlier = next(
-                (a for a in AuditLog.select(AuditLog.at, AuditLog.detail)
-                 .where(AuditLog.action == "survey.import")
-                 if (a.detail or {}).get("sha256") == digest),
+                (
+                    a
+                    for a in AuditLog.select(AuditLog.at, AuditLog.detail).where(
+                        AuditLog.action == "survey.import"
+                    )
+                    if (a.detail or {}).get("sha256") == digest
+                ),
                 None,
             )
             if earlier is not None:
-                raise ValidationError("survey.csv.duplicate", field="file", path=str(path),
-                                      when=earlier.at[:16].replace("T", " "))
+                raise ValidationError(
+                    "survey.csv.duplicate",
+                    field="file",
+                    path=str(path),
+                    when=earlier.at[:16].replace("T", " "),
+                )
         cursor = db.cursor()
         cursor.executemany(survey_sql, survey_rows)
         cursor.executemany(_OUTBOX_SQL, outbox_rows)
-        journal.audit(ctx.clock, ctx.actor.username, "survey.import", path.name,
-                      {"sha256": digest, "rows": len(parsed)})
+        journal.audit(
+            ctx.clock, ctx.actor.username, "survey.import", path.name, {"sha256": digest, "rows": len(parsed)}
+        )
     days = [f["day"] for f in parsed]
     return ImportResult(
         imported=len(parsed),
@@ -450,8 +518,10 @@ def import_csv(
     )
 
 
-_OUTBOX_SQL = ('INSERT INTO "outbox" ("entity", "uuid", "op", "payload", "created_at") '
-               "VALUES (?, ?, ?, ?, ?)")  # as journal.outbox writes one row
+_OUTBOX_SQL = (
+    'INSERT INTO "outbox" ("entity", "uuid", "op", "payload", "created_at") '
+    "VALUES (?, ?, ?, ?, ?)"
+)  # as journal.outbox writes one row
 
 
 def _prepared_rows(
@@ -488,4 +558,3 @@ def _sql_value(value: Any) -> Any:
     if isinstance(value, (date, datetime)):
         return str(value)
     return value
-

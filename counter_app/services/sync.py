@@ -56,8 +56,17 @@ BACKUP_KEEP = 14
 KEEP_SENT_DAYS = 30  # sent outbox rows are kept this long (diagnostics), then deleted
 
 __all__ = [
-    "SyncError", "SyncResult", "LastSync", "AnchorCheck", "run_sync", "server_daily_report", "last_sync",
-    "saved_token", "save_token", "check_audit_anchor", "audit_head",
+    "SyncError",
+    "SyncResult",
+    "LastSync",
+    "AnchorCheck",
+    "run_sync",
+    "server_daily_report",
+    "last_sync",
+    "saved_token",
+    "save_token",
+    "check_audit_anchor",
+    "audit_head",
 ]
 
 
@@ -120,8 +129,13 @@ class LastSync:
         if self.ok is None:
             return t("sync.never", lang=lang)
         if self.ok:
-            return t("sync.result", lang=lang, pushed=self.result.get("pushed", 0),
-                     pulled=self.result.get("pulled", 0), device=self.result.get("device", ""))
+            return t(
+                "sync.result",
+                lang=lang,
+                pushed=self.result.get("pushed", 0),
+                pulled=self.result.get("pulled", 0),
+                device=self.result.get("device", ""),
+            )
         return t("sync.failed", lang=lang, message=self.result.get("message", ""))
 
 
@@ -222,8 +236,13 @@ def own_key_entries(ctx: Context) -> list[dict[str, Any]]:
             except tokens.KeyringError:
                 continue
             if (entry.get("site"), entry.get("counter")) == (own["site"], own["counter"]):
-                entries.append({k: entry[k] for k in ("kid", "site", "counter", "public_key", "created_at")
-                                if k in entry})
+                entries.append(
+                    {
+                        k: entry[k]
+                        for k in ("kid", "site", "counter", "public_key", "created_at")
+                        if k in entry
+                    }
+                )
     return tokens.make_keyring(entries)["keys"]
 
 
@@ -245,7 +264,9 @@ def _publishable(docs: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[s
 def _visitor_names(docs: list[tuple[str, str, dict[str, Any]]]) -> dict[str, list[str]]:
     """The names on the visitor's own record (the ticket's name; a complaint's e-mail contact)
     for each outbox row, by row uuid: masked in the row's free texts before it leaves."""
-    ticket_of = {uuid: (doc.get("id") if entity == "ticket" else doc.get("ticket_id")) for entity, uuid, doc in docs}
+    ticket_of = {
+        uuid: (doc.get("id") if entity == "ticket" else doc.get("ticket_id")) for entity, uuid, doc in docs
+    }
     wanted = sorted({t for t in ticket_of.values() if isinstance(t, str)})
     names: dict[str, str] = {}
     for i in range(0, len(wanted), 500):
@@ -253,12 +274,20 @@ def _visitor_names(docs: list[tuple[str, str, dict[str, Any]]]) -> dict[str, lis
     complaints = [uuid for entity, uuid, _doc in docs if entity == "complaint"]
     contacts: dict[str, str] = {}
     for i in range(0, len(complaints), 500):
-        query = Complaint.select(Complaint.id, Complaint.contact).where(Complaint.id.in_(complaints[i : i + 500]))
+        query = Complaint.select(Complaint.id, Complaint.contact).where(
+            Complaint.id.in_(complaints[i : i + 500])
+        )
         contacts.update((k, v) for k, v in query.tuples() if v and "@" in v)
     out: dict[str, list[str]] = {}
     for _entity, uuid, _doc in docs:
-        known = [n for n in (names.get(ticket_of[uuid]) if isinstance(ticket_of[uuid], str) else None,
-                             contacts.get(uuid)) if n]
+        known = [
+            n
+            for n in (
+                names.get(ticket_of[uuid]) if isinstance(ticket_of[uuid], str) else None,
+                contacts.get(uuid),
+            )
+            if n
+        ]
         if known:
             out[uuid] = known
     return out
@@ -285,20 +314,35 @@ def run_sync(
         result = _run(ctx, url, secret, started, progress, retry, transport, batch_rows)
     except BaseException as exc:
         logging.getLogger("loket.sync").warning(
-            "sync run with %s failed: %s", url, exc.key if isinstance(exc, LoketError) else type(exc).__name__)
+            "sync run with %s failed: %s", url, exc.key if isinstance(exc, LoketError) else type(exc).__name__
+        )
         _record_failure(ctx, started, exc)
         raise
     logging.getLogger("loket.sync").info(
-        "sync run with %s: pushed %d, pulled %d, stored through %d, redacted %d, mismatches %d", url,
-        result.pushed, result.pulled, result.stored_through, result.redacted, len(result.mismatches))
+        "sync run with %s: pushed %d, pulled %d, stored through %d, redacted %d, mismatches %d",
+        url,
+        result.pushed,
+        result.pulled,
+        result.stored_through,
+        result.redacted,
+        len(result.mismatches),
+    )
     with db.atomic():
         if server and server.rstrip("/") != (ctx.setting("sync_server") or "").rstrip("/"):
             _put("sync_server", url)
         _record_success(ctx, result)
-        journal.audit(ctx.clock, ctx.actor.username, "sync.run", url, {
-            k: v for k, v in result.to_json().items()
-            if k in ("device", "pushed", "pulled", "stored_through", "redacted")
-        } | {"mismatches": len(result.mismatches)})
+        journal.audit(
+            ctx.clock,
+            ctx.actor.username,
+            "sync.run",
+            url,
+            {
+                k: v
+                for k, v in result.to_json().items()
+                if k in ("device", "pushed", "pulled", "stored_through", "redacted")
+            }
+            | {"mismatches": len(result.mismatches)},
+        )
     if token and token.strip() != saved_token(ctx.data_dir):
         save_token(ctx.data_dir, token)
     ctx.reload_settings()
@@ -340,8 +384,15 @@ def _run(
             published = client.push_reference(device, _publishable(reference.snapshot(db)))
 
         step("push", 0, outbox.pending_count(db))
-        pushed = push_outbox(client, db, device, batch_rows=batch_rows, clock=ctx.clock, progress=progress,
-                             names=_visitor_names)
+        pushed = push_outbox(
+            client,
+            db,
+            device,
+            batch_rows=batch_rows,
+            clock=ctx.clock,
+            progress=progress,
+            names=_visitor_names,
+        )
         head = audit_head()  # the anchor: the server keeps every head it is sent
         if head is not None:
             client.push_audit_head(device, *head)
@@ -358,8 +409,13 @@ def _run(
             if pulled:
                 kinds = ("agency", "service", "counter", "staff")
                 counts = {k: len(pulled_doc.get(k) or []) for k in kinds}
-                journal.audit(ctx.clock, ctx.actor.username, "sync.pull", url,
-                              counts | {"version": pulled_doc["version"]})
+                journal.audit(
+                    ctx.clock,
+                    ctx.actor.username,
+                    "sync.pull",
+                    url,
+                    counts | {"version": pulled_doc["version"]},
+                )
 
         step("reconcile")
         theirs = client.reconcile(device)
@@ -392,10 +448,18 @@ def _run(
 def _record_success(ctx: Context, result: SyncResult) -> None:
     _put(LAST_AT_KEY, result.started_at.isoformat())
     _put(LAST_OK_KEY, result.finished_at.isoformat())
-    _put(LAST_RESULT_KEY, json.dumps({
-        "ok": True, "device": result.device, "pushed": result.pushed, "pulled": result.pulled,
-        "mismatches": len(result.mismatches),
-    }))
+    _put(
+        LAST_RESULT_KEY,
+        json.dumps(
+            {
+                "ok": True,
+                "device": result.device,
+                "pushed": result.pushed,
+                "pulled": result.pulled,
+                "mismatches": len(result.mismatches),
+            }
+        ),
+    )
     _put(site_settings.LAST_SYNC_KEY, local_time_text(result.finished_at, ctx.tz))
 
 
@@ -407,9 +471,11 @@ def _record_failure(ctx: Context, started: datetime, exc: BaseException) -> None
     try:
         with db.atomic():
             _put(LAST_AT_KEY, started.isoformat())
-            _put(LAST_RESULT_KEY, json.dumps({"ok": False, "error": error, "message": message},
-                                             ensure_ascii=False))
-    except Exception:  # noqa: BLE001 - the store itself may be what failed; keep the first error
+            _put(
+                LAST_RESULT_KEY,
+                json.dumps({"ok": False, "error": error, "message": message}, ensure_ascii=False),
+            )
+    except Exception:
         pass
 
 
@@ -430,13 +496,24 @@ class AnchorCheck:
         return not self.missing
 
     def to_json(self) -> dict[str, Any]:
-        return {"server": self.server, "device": self.device, "heads": self.heads, "intact": self.intact,
-                "missing": [{"seq": seq, "hash": hash_} for seq, hash_ in self.missing]}
+        return {
+            "server": self.server,
+            "device": self.device,
+            "heads": self.heads,
+            "intact": self.intact,
+            "missing": [{"seq": seq, "hash": hash_} for seq, hash_ in self.missing],
+        }
 
     def text(self, lang: str | None = None) -> str:
         if self.intact:
             return t("sync.audit_ok", lang=lang, heads=self.heads)
-        return t("sync.audit_tampered", lang=lang, missing=len(self.missing), heads=self.heads, seq=self.missing[0][0])
+        return t(
+            "sync.audit_tampered",
+            lang=lang,
+            missing=len(self.missing),
+            heads=self.heads,
+            seq=self.missing[0][0],
+        )
 
 
 def check_audit_anchor(
@@ -494,19 +571,28 @@ def consolidated_text(figures: dict[str, Any], lang: str | None = None) -> str:
         return number(None if seconds is None else seconds / 60, lang, 1)
 
     def counts(row: dict[str, Any]) -> str:
-        return t("report.cli.counts", lang=lang, **{
-            k: number(row.get(k, 0), lang)
-            for k in ("registered", "served", "no_show", "cancelled", "transferred", "waiting")
-        })
+        return t(
+            "report.cli.counts",
+            lang=lang,
+            **{
+                k: number(row.get(k, 0), lang)
+                for k in ("registered", "served", "no_show", "cancelled", "transferred", "waiting")
+            },
+        )
 
     tot = figures["totals"]
     devices = figures.get("scope", {}).get("devices", [])
     lines = [
         t("sync.report.title", lang=lang, period=period_text(figures, lang), devices=len(devices)),
         counts(tot),
-        t("report.cli.times", lang=lang, wait_mean=minutes(tot.get("wait_mean_s")),
-          wait_p90=minutes(tot.get("wait_p90_s")), service_mean=minutes(tot.get("service_mean_s")),
-          within=number(tot.get("within_target_pct"), lang, 1)),
+        t(
+            "report.cli.times",
+            lang=lang,
+            wait_mean=minutes(tot.get("wait_mean_s")),
+            wait_p90=minutes(tot.get("wait_p90_s")),
+            service_mean=minutes(tot.get("service_mean_s")),
+            within=number(tot.get("within_target_pct"), lang, 1),
+        ),
     ]
     lines += [f"  {row['device']:<16}{counts(row)}" for row in figures.get("by_device", [])]
     return "\n".join(lines)

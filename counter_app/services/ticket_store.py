@@ -103,9 +103,7 @@ def sync_payload(ticket: Ticket) -> dict[str, Any]:
 # ---- look-ups ---------------------------------------------------------------------------
 
 
-_SERVED_BY = (
-    '"service_id" IN (SELECT "service_id" FROM "counter_service" WHERE "counter_id" = ?)'
-)
+_SERVED_BY = '"service_id" IN (SELECT "service_id" FROM "counter_service" WHERE "counter_id" = ?)'
 _WHERE = {
     "id": """"id" = ?""",
     "receipt": """"receipt_no" = ?""",
@@ -160,9 +158,7 @@ def move(
         ticket = ticket_ref if isinstance(ticket_ref, Ticket) else get(ticket_ref, ctx)
         before = Status(ticket.status)
         if not can(action, before):
-            raise IllegalTransition(
-                "ticket.illegal", code=ticket.code, action=action, status=before.value
-            )
+            raise IllegalTransition("ticket.illegal", code=ticket.code, action=action, status=before.value)
         after = target(action)
         ticket.status = after.value
         for key, value in changes.items():
@@ -172,8 +168,9 @@ def move(
         event(ctx, ticket, action, before, after, detail)
         journal.outbox(ctx.clock, "ticket", ticket.id, "upsert", sync_payload(ticket))
         # no free texts in the chain: it is never rewritten, and they may name someone (UU PDP)
-        journal.audit(ctx.clock, ctx.actor.username, f"ticket.{action}", ticket.id,
-                      journal.without_texts(detail))
+        journal.audit(
+            ctx.clock, ctx.actor.username, f"ticket.{action}", ticket.id, journal.without_texts(detail)
+        )
     return ticket
 
 
@@ -186,8 +183,11 @@ def check_rules(ctx: Context, ticket: Ticket, action: str, before: Status) -> No
             )
         grace = ctx.setting("no_show_grace_minutes")
         if not no_show_ready(
-            ticket.call_count, from_db(ticket.first_called_at), ctx.clock.now(),
-            calls_needed=needed, grace_minutes=grace,
+            ticket.call_count,
+            from_db(ticket.first_called_at),
+            ctx.clock.now(),
+            calls_needed=needed,
+            grace_minutes=grace,
         ):
             raise IllegalTransition("ticket.no_show_grace", code=ticket.code, minutes=grace)
     if action == "requeue" and before is Status.NO_SHOW:
@@ -221,11 +221,7 @@ def priority_streak(today: date, counter: str, ctx: Context) -> int:
     cap = ctx.setting("priority_cap")
     recent = (
         Ticket.select(Ticket.priority)
-        .where(
-            (Ticket.day == today)
-            & (Ticket.counter == counter)
-            & Ticket.first_called_at.is_null(False)
-        )
+        .where((Ticket.day == today) & (Ticket.counter == counter) & Ticket.first_called_at.is_null(False))
         .order_by(Ticket.first_called_at.desc())
         .limit(cap)
     )

@@ -12,18 +12,17 @@ from typing import Any
 
 from uuid6 import uuid7
 
-from counter_app.core import nik as nik_rules
-from counter_app.core import person, phone as phone_rules
+from counter_app.core import nik as nik_rules, person, phone as phone_rules
 from counter_app.core.clock import local_day, to_db
 from counter_app.core.errors import IllegalTransition, ValidationError
+from counter_app.core.i18n import STATUS_KEYS, t
 from counter_app.core.numbering import MAX_PER_DAY, receipt_number, ticket_code
 from counter_app.core.roles import Permission
-from counter_app.core.i18n import STATUS_KEYS, t
 from counter_app.core.ticket_rules import ACTIVE, Priority, Status
 from counter_app.services import catalogue, journal
 from counter_app.services.context import Context
 from counter_app.services.ticket_store import (  # the row and one move: shared with live_queue, replica
-    compiled as _compiled,
+    compiled as _compiled,  # noqa: F401 - re-exported: tests read the compiled look-ups
     event as _event,
     get,
     in_hand,
@@ -95,12 +94,16 @@ def register(
             queued_at=to_db(now),
             registered_at=to_db(now),
         )
-        _event(ctx, ticket, "register", None, Status.WAITING,
-               {"phone_consent": True} if e164 and phone_consent else None)
-        journal.outbox(ctx.clock, "ticket", ticket.id, "upsert", sync_payload(ticket))
-        journal.audit(
-            ctx.clock, ctx.actor.username, "ticket.register", ticket.id, {"code": ticket.code}
+        _event(
+            ctx,
+            ticket,
+            "register",
+            None,
+            Status.WAITING,
+            {"phone_consent": True} if e164 and phone_consent else None,
         )
+        journal.outbox(ctx.clock, "ticket", ticket.id, "upsert", sync_payload(ticket))
+        journal.audit(ctx.clock, ctx.actor.username, "ticket.register", ticket.id, {"code": ticket.code})
     return Registration(TicketView.from_row(ticket), parsed.warnings if parsed else ())
 
 
@@ -229,41 +232,61 @@ def call_next(ctx: Context, counter: str | None = None) -> TicketView | None:
             return None
         if chosen.priority and _priority_streak(today, counter, ctx) >= ctx.setting("priority_cap"):
             chosen = _one("next_general", str(today), counter) or chosen
-        return _view(_move(
-            ctx,
-            chosen,
-            "call",
-            {"counter": counter},
-            counter=counter,
-            call_count=1,
-            first_called_at=chosen.first_called_at or to_db(now),
-            called_at=to_db(now),
-            served_by=ctx.actor.username,
-        ))
+        return _view(
+            _move(
+                ctx,
+                chosen,
+                "call",
+                {"counter": counter},
+                counter=counter,
+                call_count=1,
+                first_called_at=chosen.first_called_at or to_db(now),
+                called_at=to_db(now),
+                served_by=ctx.actor.username,
+            )
+        )
 
 
 def recall(ctx: Context, ticket_ref: str) -> TicketView:
     with db.atomic():
         ticket = get(ticket_ref, ctx)
-        return _view(_move(
-            ctx, ticket, "recall", {"call": ticket.call_count + 1},
-            call_count=ticket.call_count + 1, called_at=to_db(ctx.clock.now()),
-        ))
+        return _view(
+            _move(
+                ctx,
+                ticket,
+                "recall",
+                {"call": ticket.call_count + 1},
+                call_count=ticket.call_count + 1,
+                called_at=to_db(ctx.clock.now()),
+            )
+        )
 
 
 def start(ctx: Context, ticket_ref: str) -> TicketView:
-    return _view(_move(
-        ctx, ticket_ref, "start", None,
-        started_at=to_db(ctx.clock.now()), served_by=ctx.actor.username,
-    ))
+    return _view(
+        _move(
+            ctx,
+            ticket_ref,
+            "start",
+            None,
+            started_at=to_db(ctx.clock.now()),
+            served_by=ctx.actor.username,
+        )
+    )
 
 
 def finish(ctx: Context, ticket_ref: str, outcome: str = "") -> TicketView:
     note = person.clean_notes(outcome)
-    return _view(_move(
-        ctx, ticket_ref, "finish", {"outcome": note} if note else None,
-        finished_at=to_db(ctx.clock.now()), outcome=note,
-    ))
+    return _view(
+        _move(
+            ctx,
+            ticket_ref,
+            "finish",
+            {"outcome": note} if note else None,
+            finished_at=to_db(ctx.clock.now()),
+            outcome=note,
+        )
+    )
 
 
 def no_show(ctx: Context, ticket_ref: str) -> TicketView:
@@ -272,18 +295,31 @@ def no_show(ctx: Context, ticket_ref: str) -> TicketView:
 
 def cancel(ctx: Context, ticket_ref: str, reason: str = "") -> TicketView:
     note = person.clean_notes(reason)
-    return _view(_move(
-        ctx, ticket_ref, "cancel", {"reason": note} if note else None,
-        finished_at=to_db(ctx.clock.now()), outcome=note,
-    ))
+    return _view(
+        _move(
+            ctx,
+            ticket_ref,
+            "cancel",
+            {"reason": note} if note else None,
+            finished_at=to_db(ctx.clock.now()),
+            outcome=note,
+        )
+    )
 
 
 def requeue(ctx: Context, ticket_ref: str) -> TicketView:
     """Back to waiting at the end of its class (e.g. a missing document being fetched)."""
-    return _view(_move(
-        ctx, ticket_ref, "requeue", None,
-        queued_at=to_db(ctx.clock.now()), started_at=None, finished_at=None,
-    ))
+    return _view(
+        _move(
+            ctx,
+            ticket_ref,
+            "requeue",
+            None,
+            queued_at=to_db(ctx.clock.now()),
+            started_at=None,
+            finished_at=None,
+        )
+    )
 
 
 def transfer(ctx: Context, ticket_ref: str, to_service: str, note: str = "") -> TicketView:
@@ -321,8 +357,12 @@ def transfer(ctx: Context, ticket_ref: str, to_service: str, note: str = "") -> 
         _event(ctx, new, "register", None, Status.WAITING, {"transferred_from": old.code})
         journal.outbox(ctx.clock, "ticket", new.id, "upsert", sync_payload(new))
         _move(
-            ctx, old.id, "transfer", {"to": svc.code, "new_code": new.code},
-            transferred_to=new.id, finished_at=to_db(now),
+            ctx,
+            old.id,
+            "transfer",
+            {"to": svc.code, "new_code": new.code},
+            transferred_to=new.id,
+            finished_at=to_db(now),
         )
     return _view(new)
 
@@ -338,4 +378,3 @@ def service_seconds(ticket: Ticket | TicketView) -> float | None:
     if ticket.started_at is None or ticket.finished_at is None:
         return None
     return (ticket.finished_at - ticket.started_at).total_seconds()
-

@@ -115,8 +115,14 @@ class StaffView:
     @classmethod
     def from_row(cls, row: Any) -> StaffView:
         return cls(
-            row.id, row.username, row.full_name, row.role, bool(row.active),
-            row.failed_attempts, row.locked_until, row.created_at,
+            row.id,
+            row.username,
+            row.full_name,
+            row.role,
+            bool(row.active),
+            row.failed_attempts,
+            row.locked_until,
+            row.created_at,
         )
 
 
@@ -190,6 +196,7 @@ class TicketView:
     def to_json(self) -> dict[str, Any]:
         """The ticket in JSON output (`register`, `queue`, the moves: DESIGN.md §7): masked
         name and phone, aware ISO times; the order of the keys is part of the output."""
+
         def iso(value: datetime | None) -> str | None:
             return None if value is None else from_db(value).isoformat()
 

@@ -38,8 +38,9 @@ class Rendered:
         return self.frames / self.rate
 
 
-def plan(code: str, counter: str, spoken: str | None = None, *, chime: bool = True,
-         voice_dir: str | None = None) -> tuple[Announcement, list[Path]]:
+def plan(
+    code: str, counter: str, spoken: str | None = None, *, chime: bool = True, voice_dir: str | None = None
+) -> tuple[Announcement, list[Path]]:
     """The clips of the call and the file that says each (the site's folder first)."""
     try:
         said = announcement(code, counter, spoken, chime=chime, available=pack_clips(voice_dir))
@@ -64,7 +65,9 @@ def _decode(path: Path) -> tuple[Any, int]:
     try:
         data, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
     except (soundfile.LibsndfileError, RuntimeError) as exc:
-        raise ValidationError("voice.clip_unreadable", field="voice_dir", path=str(path), detail=str(exc)) from None
+        raise ValidationError(
+            "voice.clip_unreadable", field="voice_dir", path=str(path), detail=str(exc)
+        ) from None
     mono = data.mean(axis=1)
     if rate != RATE and len(mono):  # linear resampling: plenty for speech on a hall speaker
         n = max(1, round(len(mono) * RATE / rate))
@@ -72,8 +75,9 @@ def _decode(path: Path) -> tuple[Any, int]:
     return mono, RATE
 
 
-def render(code: str, counter: str, spoken: str | None = None, *, chime: bool = True,
-           voice_dir: str | None = None) -> Rendered:
+def render(
+    code: str, counter: str, spoken: str | None = None, *, chime: bool = True, voice_dir: str | None = None
+) -> Rendered:
     """The announcement as 16-bit mono WAV bytes."""
     import numpy as np
     import soundfile

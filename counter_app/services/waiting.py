@@ -51,9 +51,7 @@ def _counters_of(service: str) -> list[str]:
 def _services_of(counters: list[str]) -> set[str]:
     return {
         row.service_id
-        for row in CounterService.select(CounterService.service).where(
-            CounterService.counter.in_(counters)
-        )
+        for row in CounterService.select(CounterService.service).where(CounterService.counter.in_(counters))
     }
 
 
@@ -61,9 +59,7 @@ def _streak(day: date, counter: str, cap: int) -> int:
     """The counter's latest calls in a row that went to priority visitors (as call-next)."""
     recent = (
         Ticket.select(Ticket.priority)
-        .where(
-            (Ticket.day == day) & (Ticket.counter == counter) & Ticket.first_called_at.is_null(False)
-        )
+        .where((Ticket.day == day) & (Ticket.counter == counter) & Ticket.first_called_at.is_null(False))
         .order_by(Ticket.first_called_at.desc())
         .limit(cap)
     )
@@ -145,11 +141,15 @@ def position(ctx: Context, ticket: Ticket | object) -> Position:
     tid = ticket.id  # type: ignore[attr-defined]
     at = ids.index(tid) if tid in ids else len(ids)
     ahead = order[:at]
-    targets = {
-        s.code: s.target_minutes
-        for s in Service.select(Service.code, Service.target_minutes).where(
-            Service.code.in_(sorted({w.service for w in ahead}))
-        )
-    } if ahead else {}
+    targets = (
+        {
+            s.code: s.target_minutes
+            for s in Service.select(Service.code, Service.target_minutes).where(
+                Service.code.in_(sorted({w.service for w in ahead}))
+            )
+        }
+        if ahead
+        else {}
+    )
     work = sum(targets.get(w.service, 10) for w in ahead)
     return Position(len(ahead), math.ceil(work / len(counters)))

@@ -238,16 +238,12 @@ def init_db(
         try:
             version = schema_version(database)
             if version > migrations.LATEST:
-                raise StoreError(
-                    "store.newer", path=str(path), version=version, supported=migrations.LATEST
-                )
+                raise StoreError("store.newer", path=str(path), version=version, supported=migrations.LATEST)
             if version == 0:
                 raise StoreError("store.damaged", path=str(path), backups=str(data_dir / BACKUPS_DIR))
             if version < migrations.LATEST:
                 stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-                backup_file(
-                    database, data_dir / BACKUPS_DIR / f"pre-migrate-v{version}-{stamp}.sqlite3"
-                )
+                backup_file(database, data_dir / BACKUPS_DIR / f"pre-migrate-v{version}-{stamp}.sqlite3")
                 migrations.migrate(database, version)
         except BaseException:
             database.close()
@@ -296,9 +292,7 @@ def _check_header(path: Path) -> int:
     with open(path, "rb") as fh:
         header = fh.read(100)
     if len(header) < 100 or not header.startswith(b"SQLite format 3\x00"):
-        raise StoreError(
-            "store.damaged", path=str(path), backups=str(Path(path).parent / BACKUPS_DIR)
-        )
+        raise StoreError("store.damaged", path=str(path), backups=str(Path(path).parent / BACKUPS_DIR))
     version = int.from_bytes(header[60:64], "big", signed=True)
     if version > migrations.LATEST:
         raise StoreError("store.newer", path=str(path), version=version, supported=migrations.LATEST)

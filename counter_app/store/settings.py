@@ -18,8 +18,10 @@ from counter_app.store.models import db
 
 _GET = 'SELECT "value" FROM "setting" WHERE "key" = ?'
 # An upsert, not REPLACE: the row is updated in place (no delete), inside the caller's transaction.
-_PUT = ('INSERT INTO "setting" ("key", "value") VALUES (?, ?) '
-        'ON CONFLICT ("key") DO UPDATE SET "value" = excluded."value"')
+_PUT = (
+    'INSERT INTO "setting" ("key", "value") VALUES (?, ?) '
+    'ON CONFLICT ("key") DO UPDATE SET "value" = excluded."value"'
+)
 
 
 def stored(key: str, database: Any = db) -> str | None:

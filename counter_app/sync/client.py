@@ -13,8 +13,8 @@ import json
 import logging
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,8 +23,8 @@ import httpx
 from counter_app import __version__
 from counter_app.core.clock import Clock, SystemClock
 from counter_app.core.errors import LoketError
-from counter_app.sync import outbox
 from counter_app.store.models import dump_json
+from counter_app.sync import outbox
 from counter_app.sync.protocol import (
     API,
     BATCH_ROWS,
@@ -123,11 +123,13 @@ class SyncClient:
             try:
                 response = self._http.request(method, path, **kwargs)
             except httpx.TransportError as exc:  # refused, reset, timed out, cut mid-way …
-                log.warning("%s %s: %s (try %d of %d)", method, path, type(exc).__name__,
-                            attempt, self.retry.attempts)
+                log.warning(
+                    "%s %s: %s (try %d of %d)", method, path, type(exc).__name__, attempt, self.retry.attempts
+                )
                 if attempt >= self.retry.attempts:
-                    raise SyncError("sync.unreachable", server=self.server,
-                                    detail=type(exc).__name__) from None
+                    raise SyncError(
+                        "sync.unreachable", server=self.server, detail=type(exc).__name__
+                    ) from None
                 self.retry.sleep(self.retry.delay(attempt))
                 continue
             status = response.status_code
@@ -143,8 +145,11 @@ class SyncClient:
                 raise SyncError("sync.unauthorized", server=self.server)
             if status == 403:
                 detail = _detail(response)
-                raise SyncError("sync.revoked" if detail == "revoked" else "sync.forbidden",
-                                server=self.server, detail=detail)
+                raise SyncError(
+                    "sync.revoked" if detail == "revoked" else "sync.forbidden",
+                    server=self.server,
+                    detail=detail,
+                )
             if status == 413:
                 raise SyncError("sync.too_large", server=self.server)
             if status == 422:
@@ -171,8 +176,7 @@ class SyncClient:
         return answer
 
     def push(self, body: bytes) -> int:
-        answer = self.request("POST", "/push", content=body,
-                              headers={"Content-Type": "application/json"})
+        answer = self.request("POST", "/push", content=body, headers={"Content-Type": "application/json"})
         through = answer.get("stored_through") if isinstance(answer, dict) else None
         if not isinstance(through, int):
             raise SyncError("sync.protocol", server=self.server, detail="stored_through")
@@ -184,8 +188,9 @@ class SyncClient:
 
     def push_audit_head(self, device: str, seq: int, hash_: str) -> bool:
         """Send the head of this PC's audit chain: the server keeps every head it is sent."""
-        answer = self.request("POST", "/audit/head",
-                              json={"protocol": PROTOCOL, "device": device, "seq": seq, "hash": hash_})
+        answer = self.request(
+            "POST", "/audit/head", json={"protocol": PROTOCOL, "device": device, "seq": seq, "hash": hash_}
+        )
         return bool(answer.get("new")) if isinstance(answer, dict) else False
 
     def audit_heads(self, device: str) -> list[tuple[int, str]]:
@@ -196,7 +201,11 @@ class SyncClient:
             raise SyncError("sync.protocol", server=self.server, detail="audit heads")
         out = []
         for head in heads:
-            if not (isinstance(head, dict) and isinstance(head.get("seq"), int) and isinstance(head.get("hash"), str)):
+            if not (
+                isinstance(head, dict)
+                and isinstance(head.get("seq"), int)
+                and isinstance(head.get("hash"), str)
+            ):
                 raise SyncError("sync.protocol", server=self.server, detail="audit heads")
             out.append((head["seq"], head["hash"]))
         return out
@@ -209,8 +218,12 @@ class SyncClient:
         answer: dict[str, Any] = self.request("GET", "/pull", params={"since": since})
         if answer.get("protocol") != PROTOCOL or not isinstance(answer.get("version"), int):
             raise SyncError("sync.protocol", server=self.server, detail="pull")
-        log.info("pull since %d: version %d, %s", since, answer["version"],
-                 {k: len(v) for k, v in answer.items() if isinstance(v, list)})
+        log.info(
+            "pull since %d: version %d, %s",
+            since,
+            answer["version"],
+            {k: len(v) for k, v in answer.items() if isinstance(v, list)},
+        )
         return answer
 
     def reconcile(self, device: str) -> dict[str, int]:
@@ -319,15 +332,29 @@ def push_outbox(
                 if progress:
                     progress("push", sent, max(total, sent))
         except BaseException as exc:
-            log.warning("push %s stopped: %s, %d of %d rows sent in %d batches", device,
-                        exc.key if isinstance(exc, LoketError) else type(exc).__name__, sent, total, batches)
+            log.warning(
+                "push %s stopped: %s, %d of %d rows sent in %d batches",
+                device,
+                exc.key if isinstance(exc, LoketError) else type(exc).__name__,
+                sent,
+                total,
+                batches,
+            )
             raise
         finally:
             if first_seq is not None:  # what was stored is marked, always
-                pushed = local.submit(outbox.mark_sent, database, first_seq, stored_upto, clock.now()).result()
+                pushed = local.submit(
+                    outbox.mark_sent, database, first_seq, stored_upto, clock.now()
+                ).result()
             local.submit(database.close).result()  # the helper thread's own connection
-    log.info("push %s: %d rows in %d batches, stored through %d, %d redacted", device, pushed, batches,
-             through, redacted)
+    log.info(
+        "push %s: %d rows in %d batches, stored through %d, %d redacted",
+        device,
+        pushed,
+        batches,
+        through,
+        redacted,
+    )
     return PushResult(pushed, through, batches, redacted)
 
 

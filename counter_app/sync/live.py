@@ -133,19 +133,29 @@ class LiveLink:
             "Authorization": f"Bearer {token}",
             "User-Agent": f"counter-app/{__version__} {PROTOCOL}",
         }
-        short = httpx.Timeout(connect=connect_timeout, read=read_timeout, write=read_timeout,
-                              pool=connect_timeout)
-        self._http = httpx.Client(base_url=self.server + API, timeout=short, headers=headers,
-                                  transport=transport)
-        stream_timeout = httpx.Timeout(connect=connect_timeout, read=STREAM_READ_TIMEOUT,
-                                       write=read_timeout, pool=connect_timeout)
-        self._stream_http = httpx.Client(base_url=self.server + API, timeout=stream_timeout,
-                                         headers={**headers, "Accept": "text/event-stream"},
-                                         transport=transport)
+        short = httpx.Timeout(
+            connect=connect_timeout, read=read_timeout, write=read_timeout, pool=connect_timeout
+        )
+        self._http = httpx.Client(
+            base_url=self.server + API, timeout=short, headers=headers, transport=transport
+        )
+        stream_timeout = httpx.Timeout(
+            connect=connect_timeout, read=STREAM_READ_TIMEOUT, write=read_timeout, pool=connect_timeout
+        )
+        self._stream_http = httpx.Client(
+            base_url=self.server + API,
+            timeout=stream_timeout,
+            headers={**headers, "Accept": "text/event-stream"},
+            transport=transport,
+        )
         self._push_client = SyncClient(
-            self.server, token, transport=transport, retry=RetryPolicy(attempts=1),
-            timeout=httpx.Timeout(connect=connect_timeout, read=PUSH_READ_TIMEOUT,
-                                  write=PUSH_READ_TIMEOUT, pool=connect_timeout),
+            self.server,
+            token,
+            transport=transport,
+            retry=RetryPolicy(attempts=1),
+            timeout=httpx.Timeout(
+                connect=connect_timeout, read=PUSH_READ_TIMEOUT, write=PUSH_READ_TIMEOUT, pool=connect_timeout
+            ),
         )
 
     # ---- state ----------------------------------------------------------------------------
@@ -167,7 +177,7 @@ class LiveLink:
         if self.on_state is not None:
             try:
                 self.on_state(state)
-            except Exception:  # noqa: BLE001 - a screen's callback must not stop the link
+            except Exception:
                 log.exception("state callback failed")
 
     def _unreachable(self, exc: BaseException | None = None) -> Unreachable:
@@ -245,9 +255,16 @@ class LiveLink:
         taken); UNREACHABLE: go offline. Raises Holding when this counter holds one already."""
         if self._state == OFFLINE and self._threads:
             return UNREACHABLE
-        answer = self._call("POST", "/live/claim", json={
-            "day": str(day), "services": list(services), "priority_cap": int(cap), "ticket": ticket,
-        })
+        answer = self._call(
+            "POST",
+            "/live/claim",
+            json={
+                "day": str(day),
+                "services": list(services),
+                "priority_cap": int(cap),
+                "ticket": ticket,
+            },
+        )
         if isinstance(answer, Unreachable):  # (not `is`: mypy narrows an isinstance only)
             return answer
         if isinstance(answer, _Conflict):
@@ -369,7 +386,7 @@ class LiveLink:
             try:
                 if not self.database.is_closed():
                     self.database.close()  # this thread's own SQLite connection
-            except Exception:  # noqa: BLE001 - closing at exit must not raise
+            except Exception:
                 pass
 
     def _sleep(self, seconds: float) -> bool:
@@ -403,13 +420,12 @@ class LiveLink:
             except LoketError as exc:  # refused (token revoked, data rejected): log, retry later
                 log.warning("live push failed: %s", exc)
                 self._sleep(BACKOFF[-1])
-            except Exception:  # noqa: BLE001 - the thread must survive a bad moment of the store
+            except Exception:
                 log.exception("live push failed")
                 self._sleep(BACKOFF[-1])
 
     def _pending_top(self) -> int | None:
-        row = self.database.execute_sql(
-            'SELECT MAX("seq") FROM "outbox" WHERE "sent_at" IS NULL').fetchone()
+        row = self.database.execute_sql('SELECT MAX("seq") FROM "outbox" WHERE "sent_at" IS NULL').fetchone()
         return row[0] if row and row[0] is not None else None
 
     def _stream_loop(self) -> None:
@@ -440,7 +456,7 @@ class LiveLink:
             except LoketError as exc:
                 log.warning("live stream: %s", exc)
                 failures += 1
-            except Exception:  # noqa: BLE001 - keep the stream alive; the next try starts over
+            except Exception:
                 log.exception("live stream failed")
                 failures += 1
             if self._sleep(BACKOFF[min(failures, len(BACKOFF)) - 1]):
@@ -451,14 +467,16 @@ class LiveLink:
     def _subscribe(self) -> Iterator[list[Event]]:
         """Events as they arrive (each batch = what one read brought)."""
         headers = {"Last-Event-ID": str(self.last_event_seq)}
-        with self._stream_http.stream("GET", "/live/events", params={"since": self.last_event_seq},
-                                      headers=headers) as response:
+        with self._stream_http.stream(
+            "GET", "/live/events", params={"since": self.last_event_seq}, headers=headers
+        ) as response:
             if response.status_code >= 400:
                 response.read()
                 if response.status_code >= 500:
                     raise _Down()
-                raise SyncError("sync.protocol", server=self.server,
-                                detail=f"{response.status_code} live/events")
+                raise SyncError(
+                    "sync.protocol", server=self.server, detail=f"{response.status_code} live/events"
+                )
             self._stream = response
             # The socket itself: closing a response from another thread does not wake a read
             # blocked in this one, a shutdown does (stop(), or the push finding the hub gone).
@@ -482,7 +500,7 @@ class LiveLink:
         if stream is not None:
             try:
                 stream.close()
-            except Exception:  # noqa: BLE001 - closing a dead stream may fail; it is gone
+            except Exception:
                 pass
 
 

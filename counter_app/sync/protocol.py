@@ -85,8 +85,10 @@ def personal_data_problem(body: bytes, payloads: Sequence[Mapping[str, Any]] | N
         doc = json.loads(body)
     except (ValueError, RecursionError):
         return None  # not JSON: the request's own validation refuses it
-    if isinstance(doc, Mapping) and isinstance(doc.get("rows"), list) and all(
-        isinstance(r, Mapping) for r in doc["rows"]
+    if (
+        isinstance(doc, Mapping)
+        and isinstance(doc.get("rows"), list)
+        and all(isinstance(r, Mapping) for r in doc["rows"])
     ):
         head = {k: v for k, v in doc.items() if k != "rows"}
         return pii.document_problem(head) or rows_problem(doc["rows"])

@@ -26,9 +26,17 @@ def snapshot(database: Any) -> dict[str, list[dict[str, Any]]]:
     agencies = [{"code": c, "name": n} for c, n in q('SELECT "code", "name" FROM "agency" ORDER BY "code"')]
     services = [
         {
-            "code": code, "letter": letter, "name_id": name_id, "name_en": name_en, "agency": agency,
-            "target_minutes": target, "completion_id": comp_id, "completion_en": comp_en,
-            "fee": fee, "requirements": json.loads(req) if req else [], "active": bool(active),
+            "code": code,
+            "letter": letter,
+            "name_id": name_id,
+            "name_en": name_en,
+            "agency": agency,
+            "target_minutes": target,
+            "completion_id": comp_id,
+            "completion_en": comp_en,
+            "fee": fee,
+            "requirements": json.loads(req) if req else [],
+            "active": bool(active),
         }
         for code, letter, name_id, name_en, agency, target, comp_id, comp_en, fee, req, active in q(
             'SELECT "code", "letter", "name_id", "name_en", "agency_id", "target_minutes", '
@@ -67,8 +75,11 @@ def apply(database: Any, pulled: dict[str, Any], now: datetime) -> int:
     count = 0
     with database.atomic():
         for a in pulled.get("agency") or []:
-            q('INSERT INTO "agency" ("code", "name") VALUES (?, ?) '
-              'ON CONFLICT ("code") DO UPDATE SET "name" = excluded."name"', (a["code"], a["name"]))
+            q(
+                'INSERT INTO "agency" ("code", "name") VALUES (?, ?) '
+                'ON CONFLICT ("code") DO UPDATE SET "name" = excluded."name"',
+                (a["code"], a["name"]),
+            )
             count += 1
         agencies = {row[0] for row in q('SELECT "code" FROM "agency"')}
         for s in pulled.get("service") or []:
@@ -78,27 +89,41 @@ def apply(database: Any, pulled: dict[str, Any], now: datetime) -> int:
             q(
                 'INSERT INTO "service" ("code", "letter", "name_id", "name_en", "agency_id", '
                 '"target_minutes", "completion_id", "completion_en", "fee", "requirements", "active") '
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (\"code\") DO UPDATE SET "
+                'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT ("code") DO UPDATE SET '
                 '"letter" = excluded."letter", "name_id" = excluded."name_id", '
                 '"name_en" = excluded."name_en", "agency_id" = excluded."agency_id", '
                 '"target_minutes" = excluded."target_minutes", "completion_id" = excluded."completion_id", '
                 '"completion_en" = excluded."completion_en", "fee" = excluded."fee", '
                 '"requirements" = excluded."requirements", "active" = excluded."active"',
-                (s["code"], s["letter"], s["name_id"], s["name_en"], s["agency"], s["target_minutes"],
-                 s["completion_id"], s["completion_en"], s["fee"], dump_json(s.get("requirements") or []),
-                 bool(s.get("active", True))),
+                (
+                    s["code"],
+                    s["letter"],
+                    s["name_id"],
+                    s["name_en"],
+                    s["agency"],
+                    s["target_minutes"],
+                    s["completion_id"],
+                    s["completion_en"],
+                    s["fee"],
+                    dump_json(s.get("requirements") or []),
+                    bool(s.get("active", True)),
+                ),
             )
             count += 1
         services = {row[0] for row in q('SELECT "code" FROM "service"')}
         for c in pulled.get("counter") or []:
-            q('INSERT INTO "counter" ("code", "name", "active") VALUES (?, ?, ?) ON CONFLICT ("code") '
-              'DO UPDATE SET "name" = excluded."name", "active" = excluded."active"',
-              (c["code"], c["name"], bool(c.get("active", True))))
+            q(
+                'INSERT INTO "counter" ("code", "name", "active") VALUES (?, ?, ?) ON CONFLICT ("code") '
+                'DO UPDATE SET "name" = excluded."name", "active" = excluded."active"',
+                (c["code"], c["name"], bool(c.get("active", True))),
+            )
             q('DELETE FROM "counter_service" WHERE "counter_id" = ?', (c["code"],))
             for service in c.get("services") or []:
                 if service in services:
-                    q('INSERT INTO "counter_service" ("counter_id", "service_id") VALUES (?, ?)',
-                      (c["code"], service))
+                    q(
+                        'INSERT INTO "counter_service" ("counter_id", "service_id") VALUES (?, ?)',
+                        (c["code"], service),
+                    )
             count += 1
         created = db_time(to_db(now))
         for st in pulled.get("staff") or []:
@@ -108,8 +133,14 @@ def apply(database: Any, pulled: dict[str, Any], now: datetime) -> int:
                 'ON CONFLICT ("username") DO UPDATE SET "full_name" = excluded."full_name", '
                 '"password_hash" = excluded."password_hash", "role" = excluded."role", '
                 '"active" = excluded."active"',
-                (st["username"], st.get("full_name") or st["username"], st["password_hash"], st["role"],
-                 bool(st.get("active", True)), created),
+                (
+                    st["username"],
+                    st.get("full_name") or st["username"],
+                    st["password_hash"],
+                    st["role"],
+                    bool(st.get("active", True)),
+                    created,
+                ),
             )
             count += 1
         setting_table.put(VERSION_KEY, int(pulled["version"]), database)

@@ -12,11 +12,11 @@ from counter_app.core.announcement import (
     DEFAULT_PACK,
     UnknownWord,
     announcement,
-    clip_file,
-    pack_clips,
     call_sequence,
+    clip_file,
     default_counter_words,
     gaps_ms,
+    pack_clips,
     spoken_name_words,
 )
 from counter_app.core.paths import resource
@@ -26,10 +26,12 @@ CASES = [
     ("A001", "L01", "chime nomor-antrean a satu silakan-menuju loket satu"),
     ("C100", "L12", "chime nomor-antrean c seratus silakan-menuju loket dua belas"),
     ("B011", "L10", "chime nomor-antrean b sebelas silakan-menuju loket sepuluh"),
-    ("D999", "L2", "chime nomor-antrean d sembilan ratus sembilan puluh sembilan "
-     "silakan-menuju loket dua"),
-    ("K1234", "L40", "chime nomor-antrean k seribu dua ratus tiga puluh empat "
-     "silakan-menuju loket empat puluh"),
+    ("D999", "L2", "chime nomor-antrean d sembilan ratus sembilan puluh sembilan silakan-menuju loket dua"),
+    (
+        "K1234",
+        "L40",
+        "chime nomor-antrean k seribu dua ratus tiga puluh empat silakan-menuju loket empat puluh",
+    ),
 ]
 
 
@@ -98,4 +100,8 @@ def test_a_sites_folder_overrides_clip_by_clip(tmp_path: Path) -> None:
     assert clip_file("kapuas") is None
     available = pack_clips(tmp_path)
     assert "kapuas" in available and set(CLIPS) <= available
-    assert announcement("A001", "L01", "loket kapuas 1", available=available).clips[-3:] == ["loket", "kapuas", "satu"]
+    assert announcement("A001", "L01", "loket kapuas 1", available=available).clips[-3:] == [
+        "loket",
+        "kapuas",
+        "satu",
+    ]

@@ -89,8 +89,16 @@ def test_years_the_holidays_release_only_estimates() -> None:
 def test_the_2026_skb_day_by_day() -> None:
     """SKB 3 Menteri 2026 (DOMAIN.md; issue 15 checked it): 17 holidays and 8 joint-leave days."""
     cal = WorkingCalendar()
-    cuti = [date(2026, 2, 16), date(2026, 3, 18), date(2026, 3, 20), date(2026, 3, 23),
-            date(2026, 3, 24), date(2026, 5, 15), date(2026, 5, 28), date(2026, 12, 24)]
+    cuti = [
+        date(2026, 2, 16),
+        date(2026, 3, 18),
+        date(2026, 3, 20),
+        date(2026, 3, 23),
+        date(2026, 3, 24),
+        date(2026, 5, 15),
+        date(2026, 5, 28),
+        date(2026, 12, 24),
+    ]
     assert all(not cal.is_working_day(d) for d in cuti)
     assert all(WorkingCalendar(cuti_bersama=False).is_working_day(d) for d in cuti)
 
@@ -180,8 +188,10 @@ def test_bad_overrides_are_refused(text: str) -> None:
 def test_rules_round_trip_as_json() -> None:
     import json
 
-    rules = parse_rules('{"ringan": {"hours": 2}, "closed_days": ["2026-12-31"], '
-                        '"open_days": ["2026-12-24"], "verification": {"working_days": 2}}')
+    rules = parse_rules(
+        '{"ringan": {"hours": 2}, "closed_days": ["2026-12-31"], '
+        '"open_days": ["2026-12-24"], "verification": {"working_days": 2}}'
+    )
     assert parse_rules(json.dumps(rules.to_json())) == rules
 
 

@@ -122,7 +122,9 @@ def test_printed_weighted_nrrs_add_up_to_the_printed_total() -> None:
     parts, total = result.weighted_parts()  # type: ignore[misc]
     assert total == Decimal("3.129") and naive == Decimal("3.133")  # the bug: parts ≠ total
     assert sum(parts.values()) == total
-    assert all(abs(parts[c] - Decimal(float(v * ikm.WEIGHT))) < Decimal("0.001") for c, v in exact_nrr.items())
+    assert all(
+        abs(parts[c] - Decimal(float(v * ikm.WEIGHT))) < Decimal("0.001") for c, v in exact_nrr.items()
+    )
     assert parts["U9"] == Decimal("0.333")
 
 
@@ -131,8 +133,11 @@ def test_weighted_parts_on_real_counts() -> None:
     import itertools
 
     for u1, u2, u9 in itertools.product((1, 2, 3, 4), repeat=3):
-        rows = [response(u1, 3, 2, 4, 3, 3, 4, 2, 3), response(2, u2, 3, 4, 3, 4, 3, 3, u9),
-                response(3, 3, 3, 3, 4, 3, 3, 2, 2)]
+        rows = [
+            response(u1, 3, 2, 4, 3, 3, 4, 2, 3),
+            response(2, u2, 3, 4, 3, 4, 3, 3, u9),
+            response(3, 3, 3, 3, 4, 3, 3, 2, 2),
+        ]
         result = ikm.compute(rows)
         parts, total = result.weighted_parts()  # type: ignore[misc]
         assert sum(parts.values()) == total
@@ -171,9 +176,14 @@ def test_bankers_rounding_would_have_been_wrong() -> None:
 @pytest.mark.parametrize(
     ("value", "mutu", "kinerja"),
     [
-        ("100.00", "A", "Sangat Baik"), ("88.31", "A", "Sangat Baik"), ("88.30", "B", "Baik"),
-        ("76.61", "B", "Baik"), ("76.60", "C", "Kurang Baik"), ("65.00", "C", "Kurang Baik"),
-        ("64.99", "D", "Tidak Baik"), ("25.00", "D", "Tidak Baik"),
+        ("100.00", "A", "Sangat Baik"),
+        ("88.31", "A", "Sangat Baik"),
+        ("88.30", "B", "Baik"),
+        ("76.61", "B", "Baik"),
+        ("76.60", "C", "Kurang Baik"),
+        ("65.00", "C", "Kurang Baik"),
+        ("64.99", "D", "Tidak Baik"),
+        ("25.00", "D", "Tidak Baik"),
     ],
 )
 def test_grade_table(value: str, mutu: str, kinerja: str) -> None:
@@ -197,11 +207,25 @@ def test_scores_out_of_range_are_refused() -> None:
 
 @pytest.mark.parametrize(
     ("population", "sample"),
-    [(100, 80), (200, 132), (500, 217), (1_000, 278), (2_000, 322), (5_000, 357), (10_000, 370),
-     (100_000, 384),
-     # more rows of the published table
-     (10, 10), (50, 44), (300, 169), (3_000, 341), (20_000, 377), (50_000, 381), (75_000, 382),
-     (1_000_000, 384)],
+    [
+        (100, 80),
+        (200, 132),
+        (500, 217),
+        (1_000, 278),
+        (2_000, 322),
+        (5_000, 357),
+        (10_000, 370),
+        (100_000, 384),
+        # more rows of the published table
+        (10, 10),
+        (50, 44),
+        (300, 169),
+        (3_000, 341),
+        (20_000, 377),
+        (50_000, 381),
+        (75_000, 382),
+        (1_000_000, 384),
+    ],
 )
 def test_krejcie_morgan_table(population: int, sample: int) -> None:
     assert ikm.required_sample(population) == sample
@@ -219,4 +243,13 @@ def test_krejcie_morgan_formula_and_rounding() -> None:
 
 def test_age_bands() -> None:
     assert [ikm.age_band(a) for a in (17, 20, 21, 30, 31, 45, 50, 51, 80)] == [
-        "le_20", "le_20", "21_30", "21_30", "31_40", "41_50", "41_50", "gt_50", "gt_50"]
+        "le_20",
+        "le_20",
+        "21_30",
+        "21_30",
+        "31_40",
+        "41_50",
+        "41_50",
+        "gt_50",
+        "gt_50",
+    ]

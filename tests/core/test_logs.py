@@ -146,7 +146,9 @@ def test_nothing_reaches_stderr_before_the_log_is_set_up() -> None:
     import subprocess
     import sys
 
-    code = ("import logging, counter_app.core.logs; "
-            "logging.getLogger('loket.sync').warning('push stopped: sync.unreachable')")
+    code = (
+        "import logging, counter_app.core.logs; "
+        "logging.getLogger('loket.sync').warning('push stopped: sync.unreachable')"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and done.stderr == ""

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from counter_app.core import nik
 from counter_app.core.errors import ValidationError
@@ -81,14 +80,18 @@ def test_two_digit_year_never_puts_a_birth_in_the_future() -> None:
 # ---- structure -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("province", ["00", "10", "20", "22", "30", "37", "54", "60", "66", "77", "83", "90", "97", "99"])
+@pytest.mark.parametrize(
+    "province", ["00", "10", "20", "22", "30", "37", "54", "60", "66", "77", "83", "90", "97", "99"]
+)
 def test_unknown_province_is_rejected(province: str) -> None:
     err = rejects(province + "71010101900001")
     assert err.key == "nik.province"
     assert err.params["code"] == province
 
 
-@pytest.mark.parametrize("province", ["11", "19", "21", "31", "36", "51", "53", "61", "65", "71", "76", "81", "82", "91", "96"])
+@pytest.mark.parametrize(
+    "province", ["11", "19", "21", "31", "36", "51", "53", "61", "65", "71", "76", "81", "82", "91", "96"]
+)
 def test_provinces_in_use_are_accepted(province: str) -> None:
     assert parse(province + "71010101900001").sex == "L"
 
@@ -125,7 +128,9 @@ def test_spaces_between_groups_are_ignored() -> None:
 
 
 # Issue 15, point 6: dashes between the groups, as printed on many forms.
-@pytest.mark.parametrize("text", ["6171-0101-0190-0001", "6171 - 0101 - 0190 - 0001", "6171\u20130101\u201301900001"])
+@pytest.mark.parametrize(
+    "text", ["6171-0101-0190-0001", "6171 - 0101 - 0190 - 0001", "6171\u20130101\u201301900001"]
+)
 def test_dashes_between_groups_are_ignored(text: str) -> None:
     n = parse(text)
     assert n.digits == "6171010101900001" and n.birth_date == date(1990, 1, 1) and n.sex == "L"
@@ -139,8 +144,12 @@ def test_leap_day_of_2000_read_before_it_happened_is_refused_not_in_the_future()
 
 
 @settings(max_examples=300, deadline=None)
-@given(day=st.integers(1, 31), month=st.integers(1, 12), yy=st.integers(0, 99),
-       today=st.dates(min_value=date(1990, 1, 1), max_value=date(2099, 12, 31)))
+@given(
+    day=st.integers(1, 31),
+    month=st.integers(1, 12),
+    yy=st.integers(0, 99),
+    today=st.dates(min_value=date(1990, 1, 1), max_value=date(2099, 12, 31)),
+)
 def test_no_decoded_birth_is_ever_after_today(day: int, month: int, yy: int, today: date) -> None:
     try:
         n = nik.parse(f"617101{day:02d}{month:02d}{yy:02d}0001", today=today)

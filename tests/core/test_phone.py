@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import example, given, settings
-from hypothesis import strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from counter_app.core import phone
 from counter_app.core.errors import ValidationError
@@ -82,7 +81,10 @@ def test_an_area_code_that_does_not_exist_is_refused_by_name(text: str) -> None:
         phone.normalise(text)
     assert info.value.field == "phone"
     assert info.value.key == "phone.area_unknown"
-    assert info.value.params["area"] == "0" + "".join(ch for ch in text if ch.isdigit()).removeprefix("62").removeprefix("0")[:3]
+    assert (
+        info.value.params["area"]
+        == "0" + "".join(ch for ch in text if ch.isdigit()).removeprefix("62").removeprefix("0")[:3]
+    )
 
 
 @pytest.mark.parametrize("text", ["0812-3456-789O", "0812abc67890", "nol delapan", "0812 3456 7890 ext"])
@@ -143,7 +145,10 @@ def test_digit_soup_gives_e164_or_a_phone_validation_error(text: str) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(prefix=st.sampled_from(["0811", "0812", "0813", "0821", "0852", "0877", "0895"]), rest=st.integers(10**6, 10**8 - 1))
+@given(
+    prefix=st.sampled_from(["0811", "0812", "0813", "0821", "0852", "0877", "0895"]),
+    rest=st.integers(10**6, 10**8 - 1),
+)
 def test_mobile_numbers_round_trip_through_mask(prefix: str, rest: int) -> None:
     text = f"{prefix}{rest}"
     e164 = phone.normalise(text)

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from uuid6 import uuid7
 
 from counter_app.core.numbering import receipt_number
@@ -217,26 +216,48 @@ def test_structured_fields_pass(doc: dict[str, Any]) -> None:
 
 
 def test_the_problem_names_the_field() -> None:
-    doc = {"id": str(uuid7()), "actions": [{"at": "2026-11-30T01:00:00+00:00", "action": "ok"},
-                                           {"action": "WA 0812-3456-7890"}]}
+    doc = {
+        "id": str(uuid7()),
+        "actions": [{"at": "2026-11-30T01:00:00+00:00", "action": "ok"}, {"action": "WA 0812-3456-7890"}],
+    }
     assert document_problem(doc, "rows[3].payload") == "phone number in rows[3].payload.actions[1].action"
     assert document_problem({"x": 6.171014501900001e15}) == "NIK-like number in x"
 
 
 @pytest.mark.parametrize(
     ("value", "kind"),
-    [(6171010101900001, "nik"), (6.171014501900001e15, "nik"), (6281234567890, "phone"),
-     (81234567890, "phone"), (1764464523456789, None), (2**53, None), (20261130, None), (True, None)],
+    [
+        (6171010101900001, "nik"),
+        (6.171014501900001e15, "nik"),
+        (6281234567890, "phone"),
+        (81234567890, "phone"),
+        (1764464523456789, None),
+        (2**53, None),
+        (20261130, None),
+        (True, None),
+    ],
 )
 def test_numbers_whose_digits_form_a_nik_or_phone(value: int | float, kind: str | None) -> None:
     assert number_problem(value) == kind
 
 
 def test_redacted_numbers_and_phone_fields() -> None:
-    doc = {"n": 6171010101900001, "f": 6.171014501900001e15, "phone": "+6281234567890",
-           "telepon": "kantor", "phone_masked": "0812****7890", "seq": 6171010101900001}
-    assert redact(doc) == {"n": "6171**********01", "f": "6171**********01", "phone": "0812*****890",
-                           "telepon": None, "phone_masked": "0812****7890", "seq": 6171010101900001}
+    doc = {
+        "n": 6171010101900001,
+        "f": 6.171014501900001e15,
+        "phone": "+6281234567890",
+        "telepon": "kantor",
+        "phone_masked": "0812****7890",
+        "seq": 6171010101900001,
+    }
+    assert redact(doc) == {
+        "n": "6171**********01",
+        "f": "6171**********01",
+        "phone": "0812*****890",
+        "telepon": None,
+        "phone_masked": "0812****7890",
+        "seq": 6171010101900001,
+    }
 
 
 # ---- ids, times and receipt numbers never look like personal data --------------------------
@@ -254,20 +275,32 @@ def test_structured_values_never_look_like_personal_data(
     kinds: list[str], when: datetime, counter: int, number: int, seq: int
 ) -> None:
     ids = [str(uuid.uuid4()) if k == "uuid4" else str(uuid7()) for k in kinds]
-    stamp = when.replace(tzinfo=timezone.utc).isoformat()
+    stamp = when.replace(tzinfo=UTC).isoformat()
     receipt = receipt_number("PTK", f"L{counter:02d}", when.date(), f"A{number:03d}")
     bare = receipt_number("PTK", f"{counter:02d}", when.date(), f"B{number:03d}")
-    doc = {"seq": seq, "id": ids[0], "ticket_id": ids[-1], "created_at": stamp, "day": str(when.date()),
-           "receipt_no": receipt, "number": bare, "created_us": int(when.timestamp() * 1e6),
-           "text": f"tiket {receipt} ({ids[0]}) pada {stamp}, {bare}"}
+    doc = {
+        "seq": seq,
+        "id": ids[0],
+        "ticket_id": ids[-1],
+        "created_at": stamp,
+        "day": str(when.date()),
+        "receipt_no": receipt,
+        "number": bare,
+        "created_us": int(when.timestamp() * 1e6),
+        "text": f"tiket {receipt} ({ids[0]}) pada {stamp}, {bare}",
+    }
     assert document_problem(doc) is None
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31)), st.integers(0, 23), st.integers(0, 59))
+@given(
+    st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31)), st.integers(0, 23), st.integers(0, 59)
+)
 def test_dates_and_times_in_text_pass(day: date, hour: int, minute: int) -> None:
-    text = (f"tanggal {day:%d-%m-%Y} jam {hour:02d}.{minute:02d}, {day:%d/%m/%Y} {hour:02d}:{minute:02d}; "
-            f"{day + timedelta(days=1):%d.%m.%Y}")
+    text = (
+        f"tanggal {day:%d-%m-%Y} jam {hour:02d}.{minute:02d}, {day:%d/%m/%Y} {hour:02d}:{minute:02d}; "
+        f"{day + timedelta(days=1):%d.%m.%Y}"
+    )
     assert text_problem(text) is None
 
 
@@ -285,7 +318,11 @@ def test_redacted_text_always_passes(before: str, number: str, after: str) -> No
     ("text", "names", "masked"),
     [
         ("Saya Budi Santoso kecewa", ["Budi Santoso"], "Saya Budi S****** kecewa"),
-        ("BUDI   SANTOSO datang, pak santoso marah", ["Budi Santoso"], "BUDI S****** datang, pak s****** marah"),
+        (
+            "BUDI   SANTOSO datang, pak santoso marah",
+            ["Budi Santoso"],
+            "BUDI S****** datang, pak s****** marah",
+        ),
         ("Sukarno menunggu", ["Sukarno"], "Suk**** menunggu"),
         ("Siti Aminah Rahayu dan Rahayu", ["  Siti  Aminah Rahayu "], "Siti A***** R***** dan R*****"),
         ("Ahmad bin Umar", ["Ahmad Bin Umar"], "Ahmad b** U***"),
@@ -300,5 +337,7 @@ def test_the_visitors_names_are_masked(text: str, names: list[str], masked: str)
 
 def test_names_and_numbers_together() -> None:
     doc = {"text": "Budi Santoso, WA 0812-3456-7890", "receipt_no": "PTK-L01-20261130-A023"}
-    assert redact(doc, ["Budi Santoso"]) == {"text": "Budi S******, WA 0812*****890",
-                                            "receipt_no": "PTK-L01-20261130-A023"}
+    assert redact(doc, ["Budi Santoso"]) == {
+        "text": "Budi S******, WA 0812*****890",
+        "receipt_no": "PTK-L01-20261130-A023",
+    }

@@ -34,7 +34,11 @@ def test_durations_from_whole_milliseconds() -> None:
     d = Durations.from_ms([90_000, 30_000, 60_000, 240_000])
     assert (d.n, d.mean, d.median, d.p90, d.max) == (4, 105.0, 75.0, 240.0, 240.0)
     assert d.to_json("wait") == {
-        "wait_n": 4, "wait_mean_s": 105.0, "wait_median_s": 75.0, "wait_p90_s": 240.0, "wait_max_s": 240.0,
+        "wait_n": 4,
+        "wait_mean_s": 105.0,
+        "wait_median_s": 75.0,
+        "wait_p90_s": 240.0,
+        "wait_max_s": 240.0,
     }
     # rounded to 0.1 s only when shown
     assert Durations.from_ms([1_234, 1_250]).to_json("s")["s_mean_s"] == 1.2
@@ -42,7 +46,11 @@ def test_durations_from_whole_milliseconds() -> None:
     short = Durations.from_ms([3_000, 1_000], order_stats=False)
     assert short.to_json("service") == {"service_n": 2, "service_mean_s": 2.0, "service_max_s": 3.0}
     assert Durations.from_ms([]).to_json("wait") == {
-        "wait_n": 0, "wait_mean_s": None, "wait_median_s": None, "wait_p90_s": None, "wait_max_s": None,
+        "wait_n": 0,
+        "wait_mean_s": None,
+        "wait_median_s": None,
+        "wait_p90_s": None,
+        "wait_max_s": None,
     }
 
 

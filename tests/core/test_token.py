@@ -9,8 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from counter_app.core import token as tk
 from counter_app.core.errors import NoAnswer
@@ -267,9 +266,7 @@ def test_flipping_any_character_fails(data: st.DataObject) -> None:
     url = f"https://mpp.pontianak.go.id/verifikasi#{TOKEN}"
     start = url.index("#") + 1
     i = data.draw(st.integers(min_value=start, max_value=len(url) - 1), label="position")
-    replacement = data.draw(
-        st.characters(codec="utf-8").filter(lambda ch: ch != url[i]), label="replacement"
-    )
+    replacement = data.draw(st.characters(codec="utf-8").filter(lambda ch: ch != url[i]), label="replacement")
     tampered = url[:i] + replacement + url[i + 1 :]
     with pytest.raises(tk.TokenError):
         tk.verify_token(tampered, RING)

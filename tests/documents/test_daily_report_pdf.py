@@ -28,8 +28,13 @@ def durations(rng: random.Random, n: int, centre: float) -> Durations:
     if not n:
         return Durations()
     values = sorted(rng.uniform(0.2, 2.5) * centre for _ in range(min(n, 50)))
-    return Durations(n, sum(values) / len(values), values[len(values) // 2],
-                     values[int(len(values) * 0.9) - 1 if len(values) > 1 else 0], values[-1])
+    return Durations(
+        n,
+        sum(values) / len(values),
+        values[len(values) // 2],
+        values[int(len(values) * 0.9) - 1 if len(values) > 1 else 0],
+        values[-1],
+    )
 
 
 def group(rng: random.Random, key: str, n: int, name: str = "", **info: object) -> Group:
@@ -37,9 +42,18 @@ def group(rng: random.Random, key: str, n: int, name: str = "", **info: object) 
     counts = {"done": served, "no_show": int(n * 0.04), "cancelled": int(n * 0.02)}
     counts["transferred"] = int(n * 0.02)
     counts["waiting"] = n - sum(counts.values())
-    return Group(key=key, name=name, name_en=name, tickets=n, counts=counts,
-                 wait=durations(rng, n, 1500), service=durations(rng, served, 600),
-                 within_target=int(served * 0.8), target_measured=served, info=dict(info))
+    return Group(
+        key=key,
+        name=name,
+        name_en=name,
+        tickets=n,
+        counts=counts,
+        wait=durations(rng, n, 1500),
+        service=durations(rng, served, 600),
+        within_target=int(served * 0.8),
+        target_measured=served,
+        info=dict(info),
+    )
 
 
 def fake_figures(
@@ -58,34 +72,73 @@ def fake_figures(
     total = 0 if empty else per_day * days
     per_service = [total // services] * services
     by_service = [
-        group(rng, f"S{i:02d}", per_service[i], service_name.format(i=i), agency=f"AG{i // 3}",
-              letter=chr(65 + i % 26), target_minutes=10)
+        group(
+            rng,
+            f"S{i:02d}",
+            per_service[i],
+            service_name.format(i=i),
+            agency=f"AG{i // 3}",
+            letter=chr(65 + i % 26),
+            target_minutes=10,
+        )
         for i in range(services)
     ]
-    by_agency = [group(rng, f"AG{a}", sum(per_service[a * 3:a * 3 + 3]), f"Instansi {a}")
-                 for a in range((services + 2) // 3)]
-    by_officer = [] if empty else [
-        group(rng, f"petugas.{i}", total // officers, officer_name.format(i=i)) for i in range(officers)
+    by_agency = [
+        group(rng, f"AG{a}", sum(per_service[a * 3 : a * 3 + 3]), f"Instansi {a}")
+        for a in range((services + 2) // 3)
     ]
+    by_officer = (
+        []
+        if empty
+        else [
+            group(rng, f"petugas.{i}", total // officers, officer_name.format(i=i)) for i in range(officers)
+        ]
+    )
     by_counter = [] if empty else [group(rng, f"L{i:02d}", total // 9, f"Loket {i}") for i in range(1, 10)]
-    by_priority = [] if empty else [group(rng, "", int(total * 0.92)), group(rng, "lansia", int(total * 0.05))]
+    by_priority = (
+        [] if empty else [group(rng, "", int(total * 0.92)), group(rng, "lansia", int(total * 0.05))]
+    )
     by_day = [group(rng, (DAY + timedelta(days=d)).isoformat(), 0 if empty else per_day) for d in range(days)]
     hours = [0] * 24
     if not empty:
         for h, share in zip(range(8, 16), (0.14, 0.27, 0.26, 0.08, 0.01, 0.14, 0.08, 0.02)):
             hours[h] = int(total * share)
-    longest = [] if empty else [
-        LongWait(DAY, f"A{i:03d}", "S00", service_name.format(i=0), service_name.format(i=0), "done",
-                 9000 - i * 60)
-        for i in range(10)
-    ]
+    longest = (
+        []
+        if empty
+        else [
+            LongWait(
+                DAY,
+                f"A{i:03d}",
+                "S00",
+                service_name.format(i=0),
+                service_name.format(i=0),
+                "done",
+                9000 - i * 60,
+            )
+            for i in range(10)
+        ]
+    )
     return DailyFigures(
-        day_from=DAY, day_to=DAY + timedelta(days=days - 1), counter=None, counter_name=None,
-        site_code="PTK", site_name=site_name, timezone="Asia/Pontianak",
+        day_from=DAY,
+        day_to=DAY + timedelta(days=days - 1),
+        counter=None,
+        counter_name=None,
+        site_code="PTK",
+        site_name=site_name,
+        timezone="Asia/Pontianak",
         generated_at=datetime(2026, 11, 30, 10, 5, tzinfo=UTC),
-        totals=group(rng, "", total), visitors=total, transferred_in=0,
-        by_service=by_service, by_agency=by_agency, by_priority=by_priority, by_counter=by_counter,
-        by_officer=by_officer, by_day=by_day, arrivals_by_hour=hours, longest_waits=longest,
+        totals=group(rng, "", total),
+        visitors=total,
+        transferred_in=0,
+        by_service=by_service,
+        by_agency=by_agency,
+        by_priority=by_priority,
+        by_counter=by_counter,
+        by_officer=by_officer,
+        by_day=by_day,
+        arrivals_by_hour=hours,
+        longest_waits=longest,
         notes=notes or [],
     )
 
@@ -104,16 +157,30 @@ def test_a_3000_ticket_day_reads_well() -> None:
     pages = len(reader.pages)
     assert 3 <= pages <= 6
     for i, page in enumerate(reader.pages, start=1):
-        assert (float(page.mediabox.width), float(page.mediabox.height)) == pytest.approx((595.28, 841.89), abs=0.1)
+        assert (float(page.mediabox.width), float(page.mediabox.height)) == pytest.approx(
+            (595.28, 841.89), abs=0.1
+        )
         text = page.extract_text()
         assert f"Halaman {i} dari {pages}" in text
         assert "Mal Pelayanan Publik Kota Pontianak" in text  # the running header
         assert "Dibuat 30-11-2026 17:05 (Asia/Pontianak)" in text  # generated-at, local time
     text = flat(pdf)
-    for title in ("Jumlah tiket per layanan", "Waktu per layanan (menit)", "Per instansi",
-                  "Per kelas prioritas", "Per petugas", "Per loket", "10 waktu tunggu terlama",
-                  "Kedatangan per jam", "Rata-rata waktu tunggu per layanan", "Catatan",
-                  "Keterangan", "Mengetahui,", "Koordinator MPP", "NIP."):
+    for title in (
+        "Jumlah tiket per layanan",
+        "Waktu per layanan (menit)",
+        "Per instansi",
+        "Per kelas prioritas",
+        "Per petugas",
+        "Per loket",
+        "10 waktu tunggu terlama",
+        "Kedatangan per jam",
+        "Rata-rata waktu tunggu per layanan",
+        "Catatan",
+        "Keterangan",
+        "Mengetahui,",
+        "Koordinator MPP",
+        "NIP.",
+    ):
         assert title in text, title
     assert "Per hari" not in text  # one day: no table of days
     assert "3.000 Terdaftar" in text  # thousands with a dot in Indonesian
@@ -131,8 +198,13 @@ def test_fonts_are_embedded_dejavu() -> None:
 
 def test_text_is_escaped_not_interpreted() -> None:
     nasty = "<b>Tebal</b> & <font size=40>besar</font> <br/> A&amp;B"
-    figures = fake_figures(services=3, officers=2, service_name=nasty + " {i}",
-                           officer_name="<i>Petugas</i> & co {i}", site_name="MPP <Kota> & Kab")
+    figures = fake_figures(
+        services=3,
+        officers=2,
+        service_name=nasty + " {i}",
+        officer_name="<i>Petugas</i> & co {i}",
+        site_name="MPP <Kota> & Kab",
+    )
     text = flat(daily_report_pdf.render(figures.to_json()))
     assert "<b>Tebal</b> & <font size=40>besar</font> <br/> A&amp;B 0" in text
     assert "<i>Petugas</i> & co 1 (petugas.1)" in text
@@ -140,8 +212,10 @@ def test_text_is_escaped_not_interpreted() -> None:
 
 
 def test_long_names_wrap_inside_their_column() -> None:
-    long = ("Pelayanan Penerbitan Dokumen Kependudukan dan Pencatatan Sipil untuk Warga Negara "
-            "Indonesia yang Berdomisili di Luar Wilayah Kota {i}")
+    long = (
+        "Pelayanan Penerbitan Dokumen Kependudukan dan Pencatatan Sipil untuk Warga Negara "
+        "Indonesia yang Berdomisili di Luar Wilayah Kota {i}"
+    )
     pdf = daily_report_pdf.render(fake_figures(services=2, officers=2, service_name=long).to_json())
     raw = "\n".join(p.extract_text() for p in read(pdf).pages)
     name = long.format(i=0)
@@ -161,8 +235,9 @@ def test_range_has_days_table_and_long_wait_dates() -> None:
 
 
 def test_many_notes_are_cut_short() -> None:
-    notes = [Note("gap", {"day": "2026-11-30", "letter": "A", "count": 1, "missing": [i]})
-             for i in range(1, 71)]
+    notes = [
+        Note("gap", {"day": "2026-11-30", "letter": "A", "count": 1, "missing": [i]}) for i in range(1, 71)
+    ]
     text = flat(daily_report_pdf.render(fake_figures(officers=3, notes=notes).to_json()))
     assert "Nomor antrean huruf A tanggal 30-11-2026 tidak lengkap: 1 nomor tidak ada (A001)." in text
     assert "A060)" in text and "(A061)" not in text
@@ -215,16 +290,24 @@ def test_every_report_message_exists_in_both_languages() -> None:
     from counter_app.gui import daily_report_dialog
 
     root = Path(__file__).resolve().parents[2] / "counter_app"
-    sources = [root / "services" / "daily_report.py", root / "services" / "report_files.py",
-               root / "services" / "report_text.py", root / "core" / "period.py",
-               root / "documents" / "daily_report_pdf.py",
-               root / "documents" / "exports.py", root / "gui" / "daily_report_dialog.py",
-               # where the words moved (issue 11): the tables, the A4 base, the charts
-               root / "documents" / "tables.py", root / "documents" / "base.py",
-               root / "documents" / "charts.py"]
+    sources = [
+        root / "services" / "daily_report.py",
+        root / "services" / "report_files.py",
+        root / "services" / "report_text.py",
+        root / "core" / "period.py",
+        root / "documents" / "daily_report_pdf.py",
+        root / "documents" / "exports.py",
+        root / "gui" / "daily_report_dialog.py",
+        # where the words moved (issue 11): the tables, the A4 base, the charts
+        root / "documents" / "tables.py",
+        root / "documents" / "base.py",
+        root / "documents" / "charts.py",
+    ]
     keys = set()
     for path in sources:
-        keys |= set(re.findall(r"""["']((?:report|cli\.help|role)\.[a-z0-9_.]+[a-z0-9_])["']""", path.read_text()))
+        keys |= set(
+            re.findall(r"""["']((?:report|cli\.help|role)\.[a-z0-9_.]+[a-z0-9_])["']""", path.read_text())
+        )
     snapshot = fake_figures(days=2).to_json()
     for table in exports.report_tables(snapshot):
         keys |= {f"report.table.{table.name}", f"report.sheet.{table.name}"}
@@ -232,7 +315,9 @@ def test_every_report_message_exists_in_both_languages() -> None:
     for _name, title, layout in daily_report_pdf.PDF_TABLES:
         keys |= {title} | {f"report.pdfcol.{k}" for k, _ in layout}
     keys |= {f"report.note.{k}" for k in ("gap", "open_at_close", "time_order", "missing_times")}
-    keys |= {f"report.def.{k}" for k in ("registered", "wait", "service", "percentile", "target", "open", "scope")}
+    keys |= {
+        f"report.def.{k}" for k in ("registered", "wait", "service", "percentile", "target", "open", "scope")
+    }
     keys |= {f"report.table.{name}" for name in daily_report_dialog.TABLES}
     keys |= {f"report.key.{k}" for k in daily_report_dialog.TILES}
     assert len(keys) > 150 and "report.dialog.title" in keys and "report.write_failed" in keys

@@ -97,7 +97,9 @@ def test_csv_has_no_formula_and_keeps_numbers() -> None:
 def test_ordinary_text_is_unchanged(lang: str) -> None:
     snap = fake_figures(services=3, officers=2, per_day=30).to_json()
     wb = openpyxl.load_workbook(io.BytesIO(exports.xlsx_bytes(snap, lang)))
-    texts = {c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)}
+    texts = {
+        c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)
+    }
     assert "Layanan 0" in texts and not any(t.startswith("'") for t in texts)
     rows = list(csv.DictReader(io.StringIO(exports.csv_bytes(snap).decode("utf-8"), newline="")))
     assert rows[0]["name"] == "Layanan 0"

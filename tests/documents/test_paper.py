@@ -10,8 +10,7 @@ import pypdf
 import pytest
 from reportlab.lib.units import mm
 
-from counter_app.core import i18n
-from counter_app.core import paper
+from counter_app.core import i18n, paper
 from counter_app.documents import receipt
 from counter_app.printing import qt_print
 from counter_app.services import receipts, site_settings

@@ -15,13 +15,11 @@ import pytest
 import qrcode
 import zxingcpp
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from qrcode.constants import ERROR_CORRECT_M
 from reportlab.lib.units import mm
 
-from counter_app.core import formats
-from counter_app.core import token as tk
+from counter_app.core import formats, token as tk
 from counter_app.documents import receipt as rc
 
 KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(7, 39)))
@@ -120,7 +118,14 @@ def test_text_content_in_indonesian() -> None:
 
 def test_english() -> None:
     text = pdf_text(rc.render_receipt(snapshot(lang="en", fee=0)))
-    for expected in ("QUEUE NUMBER", "4 people", "Passport (new/replacement)", "Free", "Requirements", "Scan"):
+    for expected in (
+        "QUEUE NUMBER",
+        "4 people",
+        "Passport (new/replacement)",
+        "Free",
+        "Requirements",
+        "Scan",
+    ):
         assert expected in text, expected
     assert "Gratis" not in text
 

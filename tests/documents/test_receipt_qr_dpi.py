@@ -4,9 +4,8 @@ square of printer dots, so the printer draws it crisp (issue 14, point 11)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import math
+from datetime import UTC, datetime
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c

@@ -57,7 +57,23 @@ def test_the_independence_contract_is_declared() -> None:
 
 
 def test_exports_still_offers_the_words_and_tables() -> None:
-    for name in ("number", "minutes", "day_text", "long_day_text", "period_text", "scope_text",
-                 "generated_text", "service_name", "note_text", "format_cell", "report_tables",
-                 "summary_lines", "key_figures", "survey_rows", "hour_text", "Table", "Column"):
+    for name in (
+        "number",
+        "minutes",
+        "day_text",
+        "long_day_text",
+        "period_text",
+        "scope_text",
+        "generated_text",
+        "service_name",
+        "note_text",
+        "format_cell",
+        "report_tables",
+        "summary_lines",
+        "key_figures",
+        "survey_rows",
+        "hour_text",
+        "Table",
+        "Column",
+    ):
         assert getattr(exports, name) is getattr(tables, name), name

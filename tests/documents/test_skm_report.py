@@ -19,11 +19,17 @@ def snapshot(*, respondents: int = 120, suggestions: list[str] | None = None, **
     nrr = dict(zip(ELEMENTS, (3.10, 3.08, 3.09, 3.73, 3.10, 3.10, 3.15, 3.11, 3.12)))
     empty = respondents == 0
     snap: dict[str, Any] = {
-        "date_from": "2026-11-01", "date_to": "2026-11-30",
+        "date_from": "2026-11-01",
+        "date_to": "2026-11-30",
         "filter": {"service": None, "agency": None, "counter": None},
-        "respondents": respondents, "incomplete": 2, "ikm": None if empty else 79.41,
-        "grade": None if empty else "B", "kinerja": None if empty else "Baik",
-        "population": 800, "required_sample": 260, "sample_sufficient": respondents >= 260,
+        "respondents": respondents,
+        "incomplete": 2,
+        "ikm": None if empty else 79.41,
+        "grade": None if empty else "B",
+        "kinerja": None if empty else "Baik",
+        "population": 800,
+        "required_sample": 260,
+        "sample_sufficient": respondents >= 260,
         "nrr": {} if empty else nrr,
         "nrr_weighted": {} if empty else {c: round(v / 9, 3) for c, v in nrr.items()},
         "nrr_weighted_total": None if empty else 3.177,
@@ -33,27 +39,64 @@ def snapshot(*, respondents: int = 120, suggestions: list[str] | None = None, **
         "answered": {c: respondents - (2 if c == "U8" else 0) for c in nrr},
         "weakest": [] if empty else ["U2", "U3", "U1"],
         "by_service": [
-            {"service": "KTP", "name": "KTP-el (Rekam/Cetak)", "name_en": "Electronic ID card",
-             "agency": "DUKCAPIL", "respondents": 60, "incomplete": 0, "ikm": 79.6, "grade": "B",
-             "kinerja": "Baik", "population": 300, "required_sample": 169},
-            {"service": "PASPOR", "name": "Paspor (Baru/Penggantian)", "name_en": "Passport",
-             "agency": "IMIGRASI", "respondents": 60, "incomplete": 0, "ikm": 89.2, "grade": "A",
-             "kinerja": "Sangat Baik", "population": 500, "required_sample": 217},
+            {
+                "service": "KTP",
+                "name": "KTP-el (Rekam/Cetak)",
+                "name_en": "Electronic ID card",
+                "agency": "DUKCAPIL",
+                "respondents": 60,
+                "incomplete": 0,
+                "ikm": 79.6,
+                "grade": "B",
+                "kinerja": "Baik",
+                "population": 300,
+                "required_sample": 169,
+            },
+            {
+                "service": "PASPOR",
+                "name": "Paspor (Baru/Penggantian)",
+                "name_en": "Passport",
+                "agency": "IMIGRASI",
+                "respondents": 60,
+                "incomplete": 0,
+                "ikm": 89.2,
+                "grade": "A",
+                "kinerja": "Sangat Baik",
+                "population": 500,
+                "required_sample": 217,
+            },
         ],
-        "by_agency": [], "by_counter": [],
-        "site": {"code": "PTK", "name": "Mal Pelayanan Publik Kota Pontianak",
-                 "address": "Gedung Kapuas Indah Lt. 3, Jl. Kapten Marsan, Pontianak"},
-        "scope_name": None, "timezone": "Asia/Pontianak", "generated_at": "2026-12-01T02:00:00+00:00",
-        "responses": respondents + 2, "sources": {"kiosk": respondents - 10, "paper": 12},
+        "by_agency": [],
+        "by_counter": [],
+        "site": {
+            "code": "PTK",
+            "name": "Mal Pelayanan Publik Kota Pontianak",
+            "address": "Gedung Kapuas Indah Lt. 3, Jl. Kapten Marsan, Pontianak",
+        },
+        "scope_name": None,
+        "timezone": "Asia/Pontianak",
+        "generated_at": "2026-12-01T02:00:00+00:00",
+        "responses": respondents + 2,
+        "sources": {"kiosk": respondents - 10, "paper": 12},
         "profile": {
-            "age_band": [{"code": c, "count": n} for c, n in zip(("le_20", "21_30", "31_40", "41_50", "gt_50"), (5, 40, 35, 25, 10))],
+            "age_band": [
+                {"code": c, "count": n}
+                for c, n in zip(("le_20", "21_30", "31_40", "41_50", "gt_50"), (5, 40, 35, 25, 10))
+            ],
             "sex": [{"code": "L", "count": 50}, {"code": "P", "count": 65}],
-            "education": [{"code": c, "count": 10} for c in ("sd", "smp", "sma", "diploma", "s1", "s2", "s3")],
-            "occupation": [{"code": c, "count": 10} for c in ("pns", "tni", "polri", "swasta", "wirausaha", "pelajar", "lainnya")],
+            "education": [
+                {"code": c, "count": 10} for c in ("sd", "smp", "sma", "diploma", "s1", "s2", "s3")
+            ],
+            "occupation": [
+                {"code": c, "count": 10}
+                for c in ("pns", "tni", "polri", "swasta", "wirausaha", "pelajar", "lainnya")
+            ],
         },
         "profile_unknown": {"age_band": 7, "sex": 7, "education": 52, "occupation": 52},
-        "suggestions": [{"day": "2026-11-03", "service": "KTP", "text": s}
-                        for s in (suggestions if suggestions is not None else ["Ruang tunggu panas."])],
+        "suggestions": [
+            {"day": "2026-11-03", "service": "KTP", "text": s}
+            for s in (suggestions if suggestions is not None else ["Ruang tunggu panas."])
+        ],
     }
     snap.update(over)
     return snap

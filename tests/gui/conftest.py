@@ -7,9 +7,8 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtWidgets import QInputDialog, QMessageBox
@@ -26,12 +25,26 @@ MISSING_PRINTER = "Printer-Yang-Tidak-Ada"
 SCREEN = (1366, 768)
 if os.environ.get("QT_QPA_PLATFORM") == "offscreen":
     _screen_file = Path(tempfile.gettempdir()) / f"loket-test-screen-{os.getuid()}.json"
-    _screen_file.write_text(json.dumps({
-        "synchronousWindowSystemEvents": False,
-        "windowFrameMargins": False,
-        "screens": [{"name": "laptop", "x": 0, "y": 0, "width": SCREEN[0], "height": SCREEN[1],
-                     "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}],
-    }))
+    _screen_file.write_text(
+        json.dumps(
+            {
+                "synchronousWindowSystemEvents": False,
+                "windowFrameMargins": False,
+                "screens": [
+                    {
+                        "name": "laptop",
+                        "x": 0,
+                        "y": 0,
+                        "width": SCREEN[0],
+                        "height": SCREEN[1],
+                        "logicalDpi": 96,
+                        "logicalBaseDpi": 96,
+                        "dpr": 1,
+                    }
+                ],
+            }
+        )
+    )
     os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={_screen_file}"
 
 
@@ -62,7 +75,9 @@ def prompts(monkeypatch: pytest.MonkeyPatch) -> Prompts:
     for kind in ("inform", "warn", "critical"):
         monkeypatch.setattr(prompts_module, kind, shower(kind))
 
-    def ask_text(parent: Any, title: str, label: str, text: str = "", *, password: bool = False) -> str | None:
+    def ask_text(
+        parent: Any, title: str, label: str, text: str = "", *, password: bool = False
+    ) -> str | None:
         script.asked.append(("text", label))
         return script.texts.pop(0) if script.texts else ""
 
@@ -114,6 +129,3 @@ def window(qtbot: Any, ctx: Context, prompts: Prompts, no_printer: str, styled: 
     qtbot.waitExposed(win)
     yield win
     win.close()  # stops the timers and waits for receipts still printing
-
-
-

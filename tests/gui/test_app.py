@@ -15,8 +15,7 @@ import pytest
 from counter_app.core import i18n
 from counter_app.core.clock import FixedClock
 from counter_app.core.errors import AuthError, StoreError
-from counter_app.gui import app as gui_app
-from counter_app.gui import error_dialog
+from counter_app.gui import app as gui_app, error_dialog
 from counter_app.gui.login_dialog import LoginDialog
 from counter_app.gui.setup_dialog import SetupDialog
 from counter_app.services import catalogue, site_settings, staff
@@ -100,17 +99,13 @@ def test_site_language_is_used_at_start(
     monkeypatch.delenv("COUNTER_APP_LANG", raising=False)
     site_settings.set_setting(ctx, "language", "en")
     titles: list[str] = []
-    monkeypatch.setattr(
-        LoginDialog, "exec", lambda self: titles.append(self.windowTitle()) or 0
-    )
+    monkeypatch.setattr(LoginDialog, "exec", lambda self: titles.append(self.windowTitle()) or 0)
     assert gui_app.start(data_dir, clock) is None
     assert titles == ["Log in — Loket"]
     assert i18n.language() == "en"
 
 
-def test_lock_out_message(
-    qtbot: Any, ctx: Context, prompts: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_lock_out_message(qtbot: Any, ctx: Context, prompts: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """The dialog shows what authenticate says; counting failures is the service's job
     (tests/services/test_staff.py)."""
     login = LoginDialog(ctx)
@@ -155,7 +150,7 @@ def test_a_bug_is_logged_and_reported(hooks: Path, prompts: Any) -> None:
         raise RuntimeError("kabel putus")
     except RuntimeError as exc:
         sys.excepthook(type(exc), exc, exc.__traceback__)
-    (kind, title, text), = prompts.shown
+    ((kind, title, text),) = prompts.shown
     assert kind == "critical"
     assert "RuntimeError: kabel putus" in text and str(hooks) in text
     log = hooks.read_text(encoding="utf-8")
@@ -165,7 +160,9 @@ def test_a_bug_is_logged_and_reported(hooks: Path, prompts: Any) -> None:
 def test_an_expected_problem_is_a_clear_message(hooks: Path, prompts: Any) -> None:
     exc = StoreError("store.full", path="/data/loket.sqlite3")
     sys.excepthook(type(exc), exc, None)
-    assert prompts.shown == [("warn", i18n.t("gui.error.title"), i18n.t("store.full", path="/data/loket.sqlite3"))]
+    assert prompts.shown == [
+        ("warn", i18n.t("gui.error.title"), i18n.t("store.full", path="/data/loket.sqlite3"))
+    ]
 
 
 def test_thread_errors_reach_the_ui_thread(qtbot: Any, hooks: Path, prompts: Any) -> None:
@@ -206,6 +203,5 @@ def test_the_login_needs_no_reportlab_nor_the_main_window() -> None:
         "print(sorted(m for m in ('reportlab', 'counter_app.gui.main_window',"
         " 'counter_app.services.receipts', 'PySide6.QtPdf') if m in sys.modules))"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

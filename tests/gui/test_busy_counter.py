@@ -16,14 +16,12 @@ from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 from counter_app.core import i18n
 from counter_app.core.clock import FixedClock
-from counter_app.core.ticket_rules import Status
 from counter_app.gui.main_window import MainWindow
 from counter_app.gui.queue_table import COL_CODE, COL_ORDER, wait_text
 from counter_app.printing.jobs import PrintOutcome
 from counter_app.services import demo, site_settings, staff, tickets
 from counter_app.services.context import Context
 from counter_app.store.models import AuditLog, Service, Ticket
-
 from tests.conftest import WIB
 
 from .test_day_loop import ADMIN_PASSWORD, activate, press, register_by_keyboard, type_into
@@ -31,8 +29,9 @@ from .test_day_loop import ADMIN_PASSWORD, activate, press, register_by_keyboard
 TASKBAR = 40
 
 
-def reg(ctx: Context, clock: FixedClock, service: str = "KTP", name: str = "Budi Santoso",
-        priority: str = "") -> Any:
+def reg(
+    ctx: Context, clock: FixedClock, service: str = "KTP", name: str = "Budi Santoso", priority: str = ""
+) -> Any:
     ticket = tickets.register(ctx, service=service, name=name, priority=priority).ticket
     clock.advance(minutes=1)
     return ticket
@@ -137,7 +136,10 @@ def _fits(widget: QWidget, room: Any, *, laptop: bool = True) -> None:
     laptop's less a 40 px taskbar; its minimum always fits that laptop."""
     frame = widget.frameGeometry()
     assert frame.width() <= room.width() and frame.height() <= room.height(), (
-        type(widget).__name__, frame, room)
+        type(widget).__name__,
+        frame,
+        room,
+    )
     if laptop:
         assert frame.width() <= 1366 and frame.height() <= 768 - TASKBAR, (type(widget).__name__, frame)
     least = widget.minimumSizeHint()
@@ -169,8 +171,12 @@ def test_every_window_fits_the_screen_after_a_busy_day(
     window.status.showMessage("Tidak tercetak. Belum ada printer yang dipasang di komputer ini; " * 4)
     QApplication.processEvents()
     _fits(window, room)
-    for part in (window.serving_panel.buttons["no_show"], window.status.clock_label,
-                 table.view.verticalScrollBar(), table.count_label):
+    for part in (
+        window.serving_panel.buttons["no_show"],
+        window.status.clock_label,
+        table.view.verticalScrollBar(),
+        table.count_label,
+    ):
         _whole(part, window)
     window.showMaximized()
     QApplication.processEvents()
@@ -234,17 +240,17 @@ def test_no_show_waits_for_the_grace_time_and_can_be_undone(
     assert serving.actions["requeue"].text() == "Kembalikan ke antrean"
     serving.buttons["requeue"].click()
     assert status_of(ticket) == "waiting"
-    assert AuditLog.select().where(
-        (AuditLog.action == "ticket.requeue") & (AuditLog.subject == ticket.id)
-    ).exists()
+    assert (
+        AuditLog.select()
+        .where((AuditLog.action == "ticket.requeue") & (AuditLog.subject == ticket.id))
+        .exists()
+    )
 
 
 # ---- 6. status-bar messages whole, with a history ----------------------------------------
 
 
-def test_long_messages_are_whole_on_hover_and_in_the_history(
-    window: MainWindow, ctx: Context
-) -> None:
+def test_long_messages_are_whole_on_hover_and_in_the_history(window: MainWindow, ctx: Context) -> None:
     width = window.width()
     long = "Nomor antrean A036 diterbitkan untuk Siti Aminah Rahayu; " * 3
     window.status.showMessage(long, 8000)
@@ -271,8 +277,11 @@ def test_a_print_failure_is_a_notice_that_does_not_stop_the_counter(
 ) -> None:
     def places() -> list[int]:
         QApplication.processEvents()
-        widgets = [window.scan_field, window.register_panel.name_edit,
-                   window.serving_panel.buttons["call_next"]]
+        widgets = [
+            window.scan_field,
+            window.register_panel.name_edit,
+            window.serving_panel.buttons["call_next"],
+        ]
         return [w.mapTo(window, QPoint(0, 0)).y() for w in widgets]
 
     before = places()
@@ -335,7 +344,10 @@ def test_log_out_lock_and_switch_officer(
     window.reload_queue()
     press(qtbot, window, Qt.Key.Key_F5)
     assert [a.text() for a in window.file_menu.actions()][-3:] == [
-        "Ganti petugas…", "Keluar akun (kunci layar)", "Keluar"]
+        "Ganti petugas…",
+        "Keluar akun (kunci layar)",
+        "Keluar",
+    ]
     assert window.logout_action.shortcut().toString() == "Ctrl+L"
     qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
     lock = window.lock_dialog

@@ -50,8 +50,9 @@ def cell(win: ComplaintsWindow, row: int, column: str, role: int = Qt.ItemDataRo
     return win.model.data(win.model.index(row, COLUMNS.index(column)), role)
 
 
-def test_overdue_complaints_are_counted_and_flagged(qtbot: Any, staff: Context, clock: FixedClock,
-                                                  prompts: Any, styled: None) -> None:
+def test_overdue_complaints_are_counted_and_flagged(
+    qtbot: Any, staff: Context, clock: FixedClock, prompts: Any, styled: None
+) -> None:
     minor = add(staff, "ringan", "AC mati.")
     add(staff, "normatif", "Petugas kurang ramah.")
     win = window_for(qtbot, staff)
@@ -79,7 +80,6 @@ def test_staff_record_but_cannot_follow_up(qtbot: Any, staff: Context, prompts: 
     assert "PTK-L01-20261130-P01" in win.detail.text() and "Antrian lama." in win.detail.text()
     win.respond()
     assert "tidak diizinkan" in prompts.messages("warn")[-1]
-
 
 
 def test_staff_see_why_follow_up_is_disabled(qtbot: Any, staff: Context, boss: Context, prompts: Any) -> None:
@@ -138,7 +138,9 @@ def test_adding_from_the_window(qtbot: Any, staff: Context, prompts: Any) -> Non
     assert win.current() is not None and win.current().text.startswith("Nomor antrian")
 
 
-def test_supervisor_follows_up(qtbot: Any, staff: Context, boss: Context, clock: FixedClock, prompts: Any) -> None:
+def test_supervisor_follows_up(
+    qtbot: Any, staff: Context, boss: Context, clock: FixedClock, prompts: Any
+) -> None:
     row = add(staff)
     win = window_for(qtbot, boss)
     win.table.selectRow(0)
@@ -167,19 +169,27 @@ def test_supervisor_follows_up(qtbot: Any, staff: Context, boss: Context, clock:
     assert not win.respond_button.isEnabled()
 
 
-def test_respond_dialog_offers_only_forward_moves(qtbot: Any, staff: Context, boss: Context, prompts: Any) -> None:
+def test_respond_dialog_offers_only_forward_moves(
+    qtbot: Any, staff: Context, boss: Context, prompts: Any
+) -> None:
     row = add(staff)
     view = complaints.detail(boss, row.id)
     dialog = RespondDialog(boss, view)
     qtbot.addWidget(dialog)
     assert [dialog.status_combo.itemData(i) for i in range(dialog.status_combo.count())] == [
-        "baru", "diproses", "selesai"]
+        "baru",
+        "diproses",
+        "selesai",
+    ]
     assert dialog.status_combo.currentData() == "diproses"
     assert dialog.save() is None and dialog.message.text() == "Tuliskan tindak lanjutnya."
     complaints.respond(boss, row.id, "Diproses.")
     later = RespondDialog(boss, complaints.detail(boss, row.id))
     qtbot.addWidget(later)
-    assert [later.status_combo.itemData(i) for i in range(later.status_combo.count())] == ["diproses", "selesai"]
+    assert [later.status_combo.itemData(i) for i in range(later.status_combo.count())] == [
+        "diproses",
+        "selesai",
+    ]
 
 
 def test_english(qtbot: Any, staff: Context, clock: FixedClock, prompts: Any) -> None:
@@ -195,7 +205,9 @@ def test_english(qtbot: Any, staff: Context, clock: FixedClock, prompts: Any) ->
     assert win.model.headerData(COLUMNS.index("deadline"), Qt.Orientation.Horizontal) == "Deadline"
 
 
-def test_an_admin_may_follow_up_and_the_list_refreshes_each_minute(qtbot: Any, ctx: Context, prompts: Any) -> None:
+def test_an_admin_may_follow_up_and_the_list_refreshes_each_minute(
+    qtbot: Any, ctx: Context, prompts: Any
+) -> None:
     win = window_for(qtbot, ctx)
     assert win.respond_button.toolTip() == "" and win.timer.interval() == 60_000
     assert win.detail.text() == "Pilih pengaduan untuk melihat isi dan tindak lanjutnya."

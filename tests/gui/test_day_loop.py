@@ -43,8 +43,15 @@ def activate(qtbot: Any, window: Any) -> None:
 
 
 def register_by_keyboard(
-    qtbot: Any, window: MainWindow, name: str, service: str, *, nik: str = "", phone: str = "",
-    priority_steps: int = 0, notes: str = "",
+    qtbot: Any,
+    window: MainWindow,
+    name: str,
+    service: str,
+    *,
+    nik: str = "",
+    phone: str = "",
+    priority_steps: int = 0,
+    notes: str = "",
 ) -> None:
     """Name ⏎ NIK ⏎ phone ⏎ service ⏎ priority ⏎ notes ⏎ — the form never needs the mouse."""
     activate(qtbot, window)
@@ -75,8 +82,13 @@ def press(qtbot: Any, window: MainWindow, key: Qt.Key) -> None:
 
 
 def test_whole_day(
-    qtbot: Any, data_dir: Path, clock: FixedClock, ctx: Context, prompts: Any,
-    no_printer: str, styled: None,
+    qtbot: Any,
+    data_dir: Path,
+    clock: FixedClock,
+    ctx: Context,
+    prompts: Any,
+    no_printer: str,
+    styled: None,
 ) -> None:
     # ---- log in with the real dialog ------------------------------------------------------
     login = LoginDialog(replace(ctx, actor=NOBODY))
@@ -102,8 +114,16 @@ def test_whole_day(
     serving = window.serving_panel
 
     # ---- registrations from the keyboard ---------------------------------------------------
-    register_by_keyboard(qtbot, window, "Siti Aminah", "kartu", nik="6171014101900001",
-                         phone="0812-3456-7890", priority_steps=1, notes="bawa KK asli")
+    register_by_keyboard(
+        qtbot,
+        window,
+        "Siti Aminah",
+        "kartu",
+        nik="6171014101900001",
+        phone="0812-3456-7890",
+        priority_steps=1,
+        notes="bawa KK asli",
+    )
     clock.advance(minutes=2)
     register_by_keyboard(qtbot, window, "Budi Santoso", "ktp")
     clock.advance(minutes=1)
@@ -255,7 +275,10 @@ def test_whole_day(
     # The day as the services see it.
     statuses = {t.code: t.status for t in tickets.queue(window.ctx)}
     assert statuses == {
-        "A001": "done", "A002": "no_show", "A003": "transferred", "A004": "waiting",
+        "A001": "done",
+        "A002": "no_show",
+        "A003": "transferred",
+        "A004": "waiting",
         "C001": "waiting",
     }
     window.close()

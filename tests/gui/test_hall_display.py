@@ -37,7 +37,9 @@ def dialog(qtbot: Any, ctx: Context) -> Iterator[HallDisplayDialog]:
 def test_lists_the_screens_and_builds_the_kiosk_command(dialog: HallDisplayDialog, ctx: Context) -> None:
     screens = QGuiApplication.screens()
     assert dialog.screens.count() == len(screens) == 1  # offscreen: the laptop's one screen
-    assert dialog.screens.item(0).text() == t("gui.hall.screen", name="laptop", width=1366, height=768, x=0, y=0)
+    assert dialog.screens.item(0).text() == t(
+        "gui.hall.screen", name="laptop", width=1366, height=768, x=0, y=0
+    )
     url = f"{HUB}/display?site={ctx.setting('site_code')}"
     assert dialog.url_edit.text() == url
     if dialog.browser is None:
@@ -45,8 +47,14 @@ def test_lists_the_screens_and_builds_the_kiosk_command(dialog: HallDisplayDialo
     program, arguments = dialog.command()  # type: ignore[misc]
     assert program == shutil.which("chromium") or Path(program).name in hall_display.BROWSERS
     profile = Path(ctx.data_dir) / "display-profile"
-    assert arguments[:6] == ["--kiosk", f"--app={url}", "--window-position=0,0", "--window-size=1366,768",
-                             "--autoplay-policy=no-user-gesture-required", f"--user-data-dir={profile}"]
+    assert arguments[:6] == [
+        "--kiosk",
+        f"--app={url}",
+        "--window-position=0,0",
+        "--window-size=1366,768",
+        "--autoplay-policy=no-user-gesture-required",
+        f"--user-data-dir={profile}",
+    ]
 
 
 def test_a_second_screen_puts_the_window_at_its_corner(tmp_path: Path) -> None:

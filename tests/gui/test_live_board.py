@@ -44,10 +44,14 @@ def test_the_board_lists_the_counters_and_services_of_the_building(
     win.open_board()
     board_window = win.board_window
     assert isinstance(board_window, LiveBoard)
-    qtbot.waitUntil(lambda: board_window.board is not None
-                    and {c.counter for c in board_window.board.counters} >= {"L01", "L02"}
-                    and {s.service for s in board_window.board.services} >= {"KTP", "NIB"},
-                    timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: (
+            board_window.board is not None
+            and {c.counter for c in board_window.board.counters} >= {"L01", "L02"}
+            and {s.service for s in board_window.board.services} >= {"KTP", "NIB"}
+        ),
+        timeout=WAIT_MS,
+    )
     board = board_window.board
     assert board.site == "PTK"
     waiting = {s.service: s.waiting for s in board.services}

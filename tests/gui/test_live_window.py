@@ -114,8 +114,14 @@ class OtherPC:
 
     def run(self, op: str, **fields: Any) -> dict[str, Any]:
         cmd = json.dumps({"op": op, "now": self.now.isoformat(), "counter": self.counter, **fields})
-        done = subprocess.run([sys.executable, "-c", OTHER_PC, str(self.folder), cmd], cwd=ROOT, env=ENV,
-                              capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [sys.executable, "-c", OTHER_PC, str(self.folder), cmd],
+            cwd=ROOT,
+            env=ENV,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -157,7 +163,9 @@ def other_pc(tmp_path: Path, site: Hub, clock: FixedClock) -> OtherPC:
 
 
 @pytest.fixture
-def live_window(qtbot: Any, ctx: Context, site: Hub, prompts: Any, no_printer: str, styled: None) -> Iterator[Any]:
+def live_window(
+    qtbot: Any, ctx: Context, site: Hub, prompts: Any, no_printer: str, styled: None
+) -> Iterator[Any]:
     from counter_app.gui.main_window import MainWindow
 
     win = MainWindow(ctx, check_printers=False, print_receipts=False, nightly_sync=False)
@@ -170,8 +178,14 @@ def live_window(qtbot: Any, ctx: Context, site: Hub, prompts: Any, no_printer: s
 
 def wait_live(qtbot: Any, win: Any) -> None:
     """Until the window shows it: the link's news came through the signal to the UI thread."""
-    qtbot.waitUntil(lambda: win.live is not None and bool(win.ctx.live.device)
-                    and win.status.live_label.text().startswith("Langsung"), timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: (
+            win.live is not None
+            and bool(win.ctx.live.device)
+            and win.status.live_label.text().startswith("Langsung")
+        ),
+        timeout=WAIT_MS,
+    )
 
 
 def register(win: Any, name: str, service: str = "KTP") -> tickets.Registration:
@@ -191,7 +205,9 @@ def codes_in_queue(win: Any) -> set[str]:
     return {row.code for row in win.queue_table.model.rows}
 
 
-def test_the_window_starts_the_link_at_login_and_registers_with_hub_codes(qtbot: Any, live_window: Any, site: Hub) -> None:
+def test_the_window_starts_the_link_at_login_and_registers_with_hub_codes(
+    qtbot: Any, live_window: Any, site: Hub
+) -> None:
     win = live_window
     assert win.live is not None and win.ctx.live is win.live.link  # started at login
     wait_live(qtbot, win)
@@ -210,8 +226,7 @@ def test_a_ticket_registered_on_another_pc_appears_in_the_queue(
 ) -> None:
     win = live_window
     wait_live(qtbot, win)
-    with qtbot.waitSignal(win.live.events_applied, timeout=WAIT_MS,
-                          check_params_cb=lambda n: n > 0):
+    with qtbot.waitSignal(win.live.events_applied, timeout=WAIT_MS, check_params_cb=lambda n: n > 0):
         theirs = other_pc.run("register", service="KTP", name="Dewi Lestari")
     assert theirs["mode"] == "live" and theirs["code"] == "A001"
     qtbot.waitUntil(lambda: "A001" in codes_in_queue(win), timeout=WAIT_MS)
@@ -227,9 +242,7 @@ def test_a_ticket_registered_on_another_pc_appears_in_the_queue(
     assert next(r for r in win.queue_table.model.rows if r.code == "A001").status == "called"
 
 
-def test_hub_gone_banner_offline_codes_then_back_and_drained(
-    qtbot: Any, live_window: Any, site: Hub
-) -> None:
+def test_hub_gone_banner_offline_codes_then_back_and_drained(qtbot: Any, live_window: Any, site: Hub) -> None:
     win = live_window
     wait_live(qtbot, win)
     assert register(win, "Siti Aminah").ticket.code == "A001"
@@ -249,7 +262,9 @@ def test_hub_gone_banner_offline_codes_then_back_and_drained(
     assert register(win, "Agus Hidayat").ticket.code == "A002"  # live numbering again
 
 
-def test_a_counter_on_a_break_is_refused_call_next(qtbot: Any, live_window: Any, site: Hub, prompts: Any) -> None:
+def test_a_counter_on_a_break_is_refused_call_next(
+    qtbot: Any, live_window: Any, site: Hub, prompts: Any
+) -> None:
     win = live_window
     wait_live(qtbot, win)
     register(win, "Siti Aminah")
@@ -266,8 +281,11 @@ def test_a_counter_on_a_break_is_refused_call_next(qtbot: Any, live_window: Any,
     assert any("istirahat" in text for text in prompts.messages("warn"))
     assert panel.in_hand is None
     # the hub shows the break on the board
-    board = httpx.get(f"{site.url}/api/v1/live/board",
-                      headers={"Authorization": f"Bearer {win.live.link._token}"}, timeout=5).json()
+    board = httpx.get(
+        f"{site.url}/api/v1/live/board",
+        headers={"Authorization": f"Bearer {win.live.link._token}"},
+        timeout=5,
+    ).json()
     assert {c["counter"]: c["state"] for c in board["counters"]}["L01"] == "break"
     panel.toggle_break()
     qtbot.waitUntil(lambda: not panel.on_break and not panel.calling, timeout=WAIT_MS)

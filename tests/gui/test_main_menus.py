@@ -37,9 +37,7 @@ def test_complaints_window_from_the_menu(window: Any, prompts: Any, qtbot: Any) 
     assert window.complaints_window.banner.text()
 
 
-def test_staff_see_no_report_or_settings(
-    qtbot: Any, ctx: Context, prompts: Any, no_printer: str
-) -> None:
+def test_staff_see_no_report_or_settings(qtbot: Any, ctx: Context, prompts: Any, no_printer: str) -> None:
     staff = replace(ctx, actor=Actor("petugas1", Role.STAFF, 2))
     win = MainWindow(staff, check_printers=False)
     qtbot.addWidget(win)
@@ -58,7 +56,10 @@ def test_overdue_complaints_show_on_the_status_bar(
     window.refresh_complaints()
     assert not window.status.complaints_label.isVisibleTo(window)
     complaints.add(
-        ctx, channel="langsung", category="waktu", classification="ringan",
+        ctx,
+        channel="langsung",
+        category="waktu",
+        classification="ringan",
         text="Antrian terlalu lama",
     )
     clock.advance(days=3)  # a minor complaint is due within 2 working days

@@ -186,9 +186,7 @@ def test_runs() -> None:
     assert _runs([1, 2, 3, 7, 9, 10]) == [(1, 3), (7, 7), (9, 10)]
 
 
-def test_the_table_repaints_only_waiting_times_on_screen(
-    qtbot: Any, ctx: Context, clock: FixedClock
-) -> None:
+def test_the_table_repaints_only_waiting_times_on_screen(qtbot: Any, ctx: Context, clock: FixedClock) -> None:
     table = QueueTable(clock.now(), ctx.tz)
     qtbot.addWidget(table)
     table.resize(800, 300)
@@ -201,7 +199,7 @@ def test_the_table_repaints_only_waiting_times_on_screen(
     )
     clock.advance(seconds=5)
     table.tick(clock.now())
-    (first, col, last, col2), = proxy_changes
+    ((first, col, last, col2),) = proxy_changes
     assert (first, col, col2) == (0, COL_WAITING, COL_WAITING)
     assert 3 < last < 39  # only what fits on screen
     assert table.model.now == clock.now()

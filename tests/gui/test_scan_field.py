@@ -39,9 +39,7 @@ def test_forged_and_garbled_receipts_are_refused(qtbot: Any, ctx: Context, promp
     forged = head + "." + sig[:-2] + ("AA" if sig[-2:] != "AA" else "AB")
     assert field.scan(forged) is None
     assert field.result.kind == "error"
-    assert field.result.text() in (
-        i18n.t("receipt.verify.bad_signature"), i18n.t("receipt.verify.malformed")
-    )
+    assert field.result.text() in (i18n.t("receipt.verify.bad_signature"), i18n.t("receipt.verify.malformed"))
     assert field.scan("halo.dunia") is None
     assert field.result.text() == i18n.t("receipt.verify.malformed")
     assert found == []

@@ -16,7 +16,7 @@ from counter_app.store.models import Ticket
 
 def test_moves_follow_the_ticket_rules(window: Any, ctx: Context, clock: FixedClock, prompts: Any) -> None:
     serving = window.serving_panel
-    enabled = lambda: sorted(n for n, a in serving.actions.items() if a.isEnabled())  # noqa: E731
+    enabled = lambda: sorted(n for n, a in serving.actions.items() if a.isEnabled())
     assert enabled() == ["call_next"]
     serving.call_next()
     assert prompts.messages("inform") == [i18n.t("gui.serving.nobody")]

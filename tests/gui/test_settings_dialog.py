@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from datetime import timedelta
-
 from PySide6.QtCore import QTime
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit
@@ -182,7 +181,9 @@ def test_time_zone_is_a_list_of_wib_wita_wit(qtbot: Any, ctx: Context, prompts: 
     assert ctx.setting("timezone") == "Asia/Makassar"
 
 
-def test_device_token_field_is_masked_and_kept_in_the_token_file(qtbot: Any, ctx: Context, prompts: Any) -> None:
+def test_device_token_field_is_masked_and_kept_in_the_token_file(
+    qtbot: Any, ctx: Context, prompts: Any
+) -> None:
     dialog = make(qtbot, ctx)
     field = dialog.token_edit
     assert field.echoMode() == QLineEdit.EchoMode.Password
@@ -235,13 +236,16 @@ def test_sync_not_set_up_says_where_to_set_it(qtbot: Any, ctx: Context) -> None:
     assert "Pengaturan → Sinkronisasi" in nightly.last_text and "Token perangkat" in nightly.last_text
     # the message box is as wide as its text: now wider than its title, which is no longer cut
     metrics = QFontMetrics(QApplication.font())
-    assert metrics.horizontalAdvance(nightly.last_text) > 2 * metrics.horizontalAdvance(i18n.t("gui.menu.sync_now"))
+    assert metrics.horizontalAdvance(nightly.last_text) > 2 * metrics.horizontalAdvance(
+        i18n.t("gui.menu.sync_now")
+    )
 
 
 def test_a_locked_account_can_be_unlocked(qtbot: Any, ctx: Context, prompts: Any) -> None:
     member = staff.create_staff(ctx, "petugas.b", "kata-sandi-budi", "staff", "Budi")
     Staff.update(failed_attempts=5, locked_until=ctx.clock.now() + timedelta(minutes=15)).where(
-        Staff.username == "petugas.b").execute()
+        Staff.username == "petugas.b"
+    ).execute()
     dialog = make(qtbot, ctx)
     page = dialog.staff_page
     page.reload(select="admin")

@@ -81,7 +81,9 @@ def test_loads_and_saves_through_the_hub(qtbot: Any, ctx: Context, hub: Store) -
     # A second page (the dialog opened again) shows what the hub keeps; a removed row is removed.
     again = page_for(qtbot, ctx)
     assert again.load()
-    assert again.editors["volume"].text() == "0.8" and again.counters.item(0, 2).text() == "loket imigrasi dua"
+    assert (
+        again.editors["volume"].text() == "0.8" and again.counters.item(0, 2).text() == "loket imigrasi dua"
+    )
     again.counters.removeRow(0)
     assert again.save()
     assert display_settings.load(hub, site).doc["counters"] == {}

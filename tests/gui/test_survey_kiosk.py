@@ -33,8 +33,9 @@ def kiosk_for(qtbot: Any, ctx: Context, ticket: Ticket) -> SurveyKiosk:
     return kiosk
 
 
-def test_nine_questions_with_four_large_answers(qtbot: Any, ctx: Context, clock: FixedClock,
-                                               prompts: Any, styled: None) -> None:
+def test_nine_questions_with_four_large_answers(
+    qtbot: Any, ctx: Context, clock: FixedClock, prompts: Any, styled: None
+) -> None:
     kiosk = kiosk_for(qtbot, ctx, served(ctx, clock))
     assert kiosk.isVisible() and kiosk.isWindow()
     assert list(kiosk.answer_buttons) == list(ELEMENTS)
@@ -60,8 +61,9 @@ SCALES_ID = {
 }
 
 
-def test_all_nine_are_needed_then_one_response_is_stored(qtbot: Any, ctx: Context, clock: FixedClock,
-                                                        prompts: Any) -> None:
+def test_all_nine_are_needed_then_one_response_is_stored(
+    qtbot: Any, ctx: Context, clock: FixedClock, prompts: Any
+) -> None:
     ticket = served(ctx, clock)
     kiosk = kiosk_for(qtbot, ctx, ticket)
     for code in ELEMENTS[:-1]:
@@ -133,15 +135,18 @@ def test_not_served_tickets_get_a_message(qtbot: Any, ctx: Context, prompts: Any
     assert prompts.messages("warn") == ["Survei hanya untuk tiket yang sudah selesai dilayani (A001)."]
 
 
-def test_a_response_made_elsewhere_meanwhile_is_shown_in_place(qtbot: Any, ctx: Context, clock: FixedClock,
-                                                              prompts: Any) -> None:
+def test_a_response_made_elsewhere_meanwhile_is_shown_in_place(
+    qtbot: Any, ctx: Context, clock: FixedClock, prompts: Any
+) -> None:
     ticket = served(ctx, clock)
     kiosk = kiosk_for(qtbot, ctx, ticket)
     survey.record(ctx, ticket.id, dict.fromkeys(ELEMENTS, 3))  # e.g. a second window
     for code in ELEMENTS:
         kiosk.answer(code, 4)
     assert kiosk.submit() is None
-    assert kiosk.message.text().startswith(f"Survei untuk nomor {ticket.code} sudah diisi")  # not "Tiket … mengisi"
+    assert kiosk.message.text().startswith(
+        f"Survei untuk nomor {ticket.code} sudah diisi"
+    )  # not "Tiket … mengisi"
     assert kiosk.stack.currentIndex() == 0 and prompts.shown == []
 
 
@@ -156,8 +161,9 @@ def test_the_visitor_cannot_leave(qtbot: Any, ctx: Context, clock: FixedClock, p
     assert kiosk.answers()["U1"] == 3 and SurveyResponse.select().count() == 0
 
 
-def test_a_timeout_clears_the_form_and_closes_it(qtbot: Any, ctx: Context, clock: FixedClock,
-                                                 prompts: Any) -> None:
+def test_a_timeout_clears_the_form_and_closes_it(
+    qtbot: Any, ctx: Context, clock: FixedClock, prompts: Any
+) -> None:
     kiosk = kiosk_for(qtbot, ctx, served(ctx, clock))
     assert kiosk.idle_timer.isActive() and kiosk.idle_timer.interval() == survey_kiosk.IDLE_MS
     kiosk.toggle_language()
@@ -173,14 +179,16 @@ def test_a_timeout_clears_the_form_and_closes_it(qtbot: Any, ctx: Context, clock
     assert SurveyResponse.select().count() == 0
 
 
-def test_the_officer_closes_it_with_a_confirmation(qtbot: Any, ctx: Context, clock: FixedClock,
-                                                   prompts: Any) -> None:
+def test_the_officer_closes_it_with_a_confirmation(
+    qtbot: Any, ctx: Context, clock: FixedClock, prompts: Any
+) -> None:
     ticket = served(ctx, clock)
     kiosk = kiosk_for(qtbot, ctx, ticket)
     prompts.confirm_answer = False
     kiosk.officer_close()
     assert kiosk.isVisible() and prompts.asked == [
-        ("confirm", f"Tutup survei untuk nomor {ticket.code} tanpa menyimpan jawaban?")]
+        ("confirm", f"Tutup survei untuk nomor {ticket.code} tanpa menyimpan jawaban?")
+    ]
     prompts.confirm_answer = True
     with qtbot.waitSignal(kiosk.closed):
         kiosk.officer_close_shortcut.activated.emit()  # what the officer's Ctrl+Shift+Q does
@@ -190,8 +198,9 @@ def test_the_officer_closes_it_with_a_confirmation(qtbot: Any, ctx: Context, clo
     assert "Ctrl+Shift+Q" in kiosk.officer_keys.text()
 
 
-def test_it_never_hides_the_counter_window_for_good(qtbot: Any, ctx: Context, clock: FixedClock,
-                                                     prompts: Any) -> None:
+def test_it_never_hides_the_counter_window_for_good(
+    qtbot: Any, ctx: Context, clock: FixedClock, prompts: Any
+) -> None:
     """A top-level window of its own (no Qt parent: the window manager keeps a child above its
     parent), not modal; the officer steps back to the queue and opening it again brings back the
     same half-filled form."""

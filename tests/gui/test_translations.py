@@ -57,8 +57,10 @@ def built_keys() -> set[str]:
     keys |= {f"gui.catalogue.{k}" for k in settings_catalogue.FORM_FIELDS}
     keys |= {f"gui.staff.{k}" for k in settings_staff.NEW_FIELDS}
     every_setting = (
-        settings_dialog.SITE_KEYS + settings_dialog.COUNTER_KEYS
-        + settings_dialog.PRINTER_KEYS + settings_dialog.SYNC_KEYS
+        settings_dialog.SITE_KEYS
+        + settings_dialog.COUNTER_KEYS
+        + settings_dialog.PRINTER_KEYS
+        + settings_dialog.SYNC_KEYS
     )
     keys |= {f"gui.settings.key.{k}" for k in every_setting}
     keys |= {f"gui.settings.paper.{p}" for p in site_settings.PAPERS}
@@ -95,20 +97,35 @@ def test_english_gui_texts_are_translated() -> None:
     """An English text identical to the Indonesian one is only fine for names and codes."""
     ids, ens = load("id"), load("en")
     same = {
-        k for k in ids
-        if k.startswith("gui.") and ids[k] == ens[k]
+        k
+        for k in ids
+        if k.startswith("gui.")
+        and ids[k] == ens[k]
         and re.search(r"[a-z]{4,}", re.sub(r"\{\w+\}", "", ids[k]))
     }
-    allowed = {"gui.lang.id", "gui.lang.en", "gui.role.admin", "gui.status.printer",
-               "gui.serving.moved", "gui.serving.nik", "gui.queue.col.status",
-               "gui.queue.filter_status", "gui.settings.paper.a6", "gui.common.ok",
-               "gui.catalogue.active", "gui.board.col.state", "gui.complaints.col.status",
-               "gui.board.col.target"}
+    allowed = {
+        "gui.lang.id",
+        "gui.lang.en",
+        "gui.role.admin",
+        "gui.status.printer",
+        "gui.serving.moved",
+        "gui.serving.nik",
+        "gui.queue.col.status",
+        "gui.queue.filter_status",
+        "gui.settings.paper.a6",
+        "gui.common.ok",
+        "gui.catalogue.active",
+        "gui.board.col.state",
+        "gui.complaints.col.status",
+        "gui.board.col.target",
+    }
     assert sorted(same - allowed) == []
 
 
 def test_placeholders_agree() -> None:
     ids, ens = load("id"), load("en")
     field = re.compile(r"\{(\w+)\}")
-    differ = [k for k in ids if k.startswith("gui.") and set(field.findall(ids[k])) != set(field.findall(ens[k]))]
+    differ = [
+        k for k in ids if k.startswith("gui.") and set(field.findall(ids[k])) != set(field.findall(ens[k]))
+    ]
     assert differ == []

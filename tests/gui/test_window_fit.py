@@ -30,21 +30,34 @@ from counter_app.store.connection import close_db, init_db
 WIB = ZoneInfo("Asia/Pontianak")
 DAY = date(2026, 11, 30)
 LAPTOP = QSize(1366, 768 - 40)  # the screen less its taskbar
-LONG = ("Antrean sangat panjang sejak pagi dan petugas loket tiga tidak ada di tempat selama "
-        "empat puluh lima menit tanpa pemberitahuan apa pun kepada pengunjung yang menunggu. ") * 4
+LONG = (
+    "Antrean sangat panjang sejak pagi dan petugas loket tiga tidak ada di tempat selama "
+    "empat puluh lima menit tanpa pemberitahuan apa pun kepada pengunjung yang menunggu. "
+) * 4
 
 
 def lift_quotas(ctx: Context) -> None:
     """A 3,000-visitor day is more than KTP's and PASPOR's daily quotas allow: lift them."""
     for v in catalogue_edit.all_services():
         if v.daily_quota:
-            catalogue_edit.save_service(ctx, ServiceDraft(
-                code=v.code, letter=v.letter, agency=v.agency.code, name_id=v.name_id,
-                name_en=v.name_en, target_minutes=v.target_minutes, fee=v.fee,
-                requirements=[r["id"] + (f" | {r['en']}" if r.get("en") else "") for r in v.requirements],
-                completion_id=v.completion_id, completion_en=v.completion_en, active=v.active,
-                fee_kind=v.fee_kind, completion_days=v.completion_days,
-            ))
+            catalogue_edit.save_service(
+                ctx,
+                ServiceDraft(
+                    code=v.code,
+                    letter=v.letter,
+                    agency=v.agency.code,
+                    name_id=v.name_id,
+                    name_en=v.name_en,
+                    target_minutes=v.target_minutes,
+                    fee=v.fee,
+                    requirements=[r["id"] + (f" | {r['en']}" if r.get("en") else "") for r in v.requirements],
+                    completion_id=v.completion_id,
+                    completion_en=v.completion_en,
+                    active=v.active,
+                    fee_kind=v.fee_kind,
+                    completion_days=v.completion_days,
+                ),
+            )
 
 
 @pytest.fixture(scope="module")
@@ -128,8 +141,10 @@ def test_laporan_keeps_its_width_after_printing_and_fetching(
 
     dialog.tabs.setCurrentIndex(2)
     dialog.fetch_site()  # no sync server set up
-    qtbot.waitUntil(lambda: dialog.site_button.isEnabled() and "Pengaturan" in dialog.status_label.toolTip(),
-                    timeout=30_000)
+    qtbot.waitUntil(
+        lambda: dialog.site_button.isEnabled() and "Pengaturan" in dialog.status_label.toolTip(),
+        timeout=30_000,
+    )
     assert_fits(dialog)
     assert dialog.width() == width
     message = dialog.status_label.toolTip()
@@ -149,7 +164,9 @@ def test_settings_dialog_fits_on_every_page(qtbot: Any, busy: Context, prompts: 
     dialog.done(0)
 
 
-def test_survey_screen_fits_when_not_full_screen(qtbot: Any, busy: Context, prompts: Any, styled: None) -> None:
+def test_survey_screen_fits_when_not_full_screen(
+    qtbot: Any, busy: Context, prompts: Any, styled: None
+) -> None:
     from counter_app.gui.survey_kiosk import open_survey
 
     served = next(t for t in tickets.queue(busy, DAY, "done") if not _has_survey(t.id))

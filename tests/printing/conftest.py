@@ -115,9 +115,7 @@ class CupsQueue:
         deadline = time.monotonic() + timeout
         last_size = -1
         while time.monotonic() < deadline:
-            found = [
-                p for d in self.out_dirs if d.is_dir() for p in d.glob(f"{job_name}*.pdf")
-            ]
+            found = [p for d in self.out_dirs if d.is_dir() for p in d.glob(f"{job_name}*.pdf")]
             if found:
                 path = found[0]
                 size = path.stat().st_size

@@ -197,7 +197,11 @@ def test_print_or_keep_prints_and_keeps_a_copy(cups_queue: CupsQueue, tmp_path: 
     job = cups_queue.job_name()
 
     outcome = print_or_keep(
-        original, data_dir=tmp_path, name=job, printer=cups_queue.name, paper="80mm",
+        original,
+        data_dir=tmp_path,
+        name=job,
+        printer=cups_queue.name,
+        paper="80mm",
         day=date(2026, 11, 30),
     )
 
@@ -232,7 +236,11 @@ def test_print_or_keep_without_printer_keeps_the_pdf(tmp_path: Path) -> None:
     original = receipt_pdf()
 
     outcome = print_or_keep(
-        original, data_dir=tmp_path, name="A023", printer="Tidak-Ada-Printer", paper="80mm",
+        original,
+        data_dir=tmp_path,
+        name="A023",
+        printer="Tidak-Ada-Printer",
+        paper="80mm",
         day=date(2026, 11, 30),
     )
 
@@ -261,7 +269,10 @@ def test_print_or_keep_never_overwrites_an_earlier_printout(tmp_path: Path) -> N
 def test_print_or_keep_message_follows_the_language(tmp_path: Path) -> None:
     i18n.set_language("en")
     outcome = print_or_keep(
-        receipt_pdf(), data_dir=tmp_path, name="../../etc/A023", printer="Tidak-Ada-Printer",
+        receipt_pdf(),
+        data_dir=tmp_path,
+        name="../../etc/A023",
+        printer="Tidak-Ada-Printer",
         paper="80mm",
     )
     assert outcome.message.startswith("Not printed.")
@@ -275,9 +286,9 @@ def test_prints_from_a_worker_thread(cups_queue: CupsQueue) -> None:
     original = receipt_pdf()
     job = cups_queue.job_name()
     with ThreadPoolExecutor(max_workers=1) as pool:
-        result = pool.submit(
-            print_pdf, original, printer=cups_queue.name, paper="80mm", job_name=job
-        ).result(timeout=60)
+        result = pool.submit(print_pdf, original, printer=cups_queue.name, paper="80mm", job_name=job).result(
+            timeout=60
+        )
 
     assert result.pages == 1
     assert_page_matches(original, cups_queue.wait_for_output(job), 0, (452, 680))

@@ -31,7 +31,6 @@ from counter_app.server.store import Store, open_store
 from counter_app.store.connection import close_db
 from server.helpers import ADMIN_TOKEN, Live, Station, make_station
 
-
 # ---- PostgreSQL ---------------------------------------------------------------------------
 
 
@@ -124,11 +123,24 @@ def postgres() -> Iterator[Cluster]:
 
     cluster = Cluster(bindir, folder, port)
     try:
-        run("initdb", "-D", str(data), "-A", "trust", "-U", cluster.user, "-E", "UTF8",
-            "--locale=C", "--no-sync")
+        run(
+            "initdb",
+            "-D",
+            str(data),
+            "-A",
+            "trust",
+            "-U",
+            cluster.user,
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--no-sync",
+        )
         # Speed over durability: these tests kill the API server, never PostgreSQL.
-        options = (f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300")
+        options = (
+            f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
+        )
         run("pg_ctl", "-D", str(data), "-l", str(folder / "log"), "-w", "-t", "60", "-o", options, "start")
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)

@@ -26,8 +26,15 @@ def main() -> None:
         if committed >= crash_at:
             os._exit(17)
 
-    uvicorn.run(create_app(store, after_commit=after_commit), host="127.0.0.1", port=port,
-                log_level="warning", lifespan="off", ws="none", access_log=False)
+    uvicorn.run(
+        create_app(store, after_commit=after_commit),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="off",
+        ws="none",
+        access_log=False,
+    )
 
 
 if __name__ == "__main__":

@@ -31,12 +31,25 @@ NO_RETRY = RetryPolicy(attempts=1)
 def ticket_doc(**changes: Any) -> dict[str, Any]:
     """A ticket payload as a counter sends it (services/tickets.py `sync_payload`)."""
     doc: dict[str, Any] = {
-        "id": str(uuid.uuid4()), "day": "2026-11-30", "code": "A001", "receipt_no": "PTK-L01-20261130-A001",
-        "service": "KTP", "device": "L01", "counter": "L01", "priority": "", "status": "done",
-        "name_masked": "Siti A*****", "arrived_at": "2026-11-30T08:00:00+07:00",
-        "registered_at": "2026-11-30T08:00:00+07:00", "first_called_at": "2026-11-30T08:10:00+07:00",
-        "started_at": "2026-11-30T08:11:00+07:00", "finished_at": "2026-11-30T08:20:00+07:00",
-        "call_count": 1, "served_by": "admin", "transferred_from": None, "transferred_to": None,
+        "id": str(uuid.uuid4()),
+        "day": "2026-11-30",
+        "code": "A001",
+        "receipt_no": "PTK-L01-20261130-A001",
+        "service": "KTP",
+        "device": "L01",
+        "counter": "L01",
+        "priority": "",
+        "status": "done",
+        "name_masked": "Siti A*****",
+        "arrived_at": "2026-11-30T08:00:00+07:00",
+        "registered_at": "2026-11-30T08:00:00+07:00",
+        "first_called_at": "2026-11-30T08:10:00+07:00",
+        "started_at": "2026-11-30T08:11:00+07:00",
+        "finished_at": "2026-11-30T08:20:00+07:00",
+        "call_count": 1,
+        "served_by": "admin",
+        "transferred_from": None,
+        "transferred_to": None,
     }
     doc.update(changes)
     return doc
@@ -45,17 +58,31 @@ def ticket_doc(**changes: Any) -> dict[str, Any]:
 def complaint_doc(**changes: Any) -> dict[str, Any]:
     """A complaint payload as a counter sends it (services/complaints.py `sync_payload`)."""
     doc: dict[str, Any] = {
-        "id": str(uuid.uuid4()), "number": "PTK-L01-20261130-P01", "received_at": "2026-11-30T09:00:00+07:00",
-        "day": "2026-11-30", "channel": "langsung", "category": "waktu", "classification": "ringan",
-        "text": "Antrean lama sekali", "ticket_id": None, "service": "KTP", "contact_given": False,
-        "status": "baru", "deadline_at": "2026-12-03T09:00:00+07:00", "closed_at": None,
-        "received_by": "admin", "device": "L01", "actions": [],
+        "id": str(uuid.uuid4()),
+        "number": "PTK-L01-20261130-P01",
+        "received_at": "2026-11-30T09:00:00+07:00",
+        "day": "2026-11-30",
+        "channel": "langsung",
+        "category": "waktu",
+        "classification": "ringan",
+        "text": "Antrean lama sekali",
+        "ticket_id": None,
+        "service": "KTP",
+        "contact_given": False,
+        "status": "baru",
+        "deadline_at": "2026-12-03T09:00:00+07:00",
+        "closed_at": None,
+        "received_by": "admin",
+        "device": "L01",
+        "actions": [],
     }
     doc.update(changes)
     return doc
 
 
-def row(seq: int, entity: str, payload: dict[str, Any], op: str = "upsert") -> tuple[int, str, str, str, str, str]:
+def row(
+    seq: int, entity: str, payload: dict[str, Any], op: str = "upsert"
+) -> tuple[int, str, str, str, str, str]:
     """An outbox row (for `push_body`) carrying `payload`, its uuid the payload's id."""
     record = str(payload.get("id") or uuid.uuid4())
     return (seq, entity, record, op, json.dumps(payload), "2026-11-30T01:00:00+00:00")
@@ -101,11 +128,14 @@ class Station:
         return {t.id: sync_payload(t) for t in Ticket.select()}
 
 
-def make_station(folder: Path, counter: str = "L01", site: str = "PTK", when: datetime | None = None) -> Station:
+def make_station(
+    folder: Path, counter: str = "L01", site: str = "PTK", when: datetime | None = None
+) -> Station:
     clock = FixedClock(when or datetime(2026, 11, 30, 8, 0, tzinfo=WIB))
     close_db()
-    initialise(folder, site=site, counter=counter, admin="admin", admin_password=PASSWORD,
-               by="test", clock=clock)
+    initialise(
+        folder, site=site, counter=counter, admin="admin", admin_password=PASSWORD, by="test", clock=clock
+    )
     return Station(folder, counter, clock, device=f"{site}-{counter}")
 
 

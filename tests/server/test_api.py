@@ -47,19 +47,31 @@ def test_devices_through_the_admin_api(live: Live) -> None:
     # a new device is bound to its site and counter: without them, refused
     unbound = httpx.post(api, json={"name": "PTK-L01"}, headers=auth(live.admin_token or ""))
     assert unbound.status_code == 422 and "binding_required" in unbound.json()["detail"]
-    made = httpx.post(api, json={"name": "PTK-L01", "site": "PTK", "counter": "L01"},
-                      headers=auth(live.admin_token or ""))
+    made = httpx.post(
+        api, json={"name": "PTK-L01", "site": "PTK", "counter": "L01"}, headers=auth(live.admin_token or "")
+    )
     assert made.status_code == 201
     token = made.json()["token"]
     assert len(token) >= 43
 
     me = httpx.get(live.url + "/api/v1/device", headers=auth(token)).json()
     assert {k: me[k] for k in ("protocol", "device", "publisher", "stored_through", "site", "counter")} == {
-        "protocol": PROTOCOL, "device": "PTK-L01", "publisher": False, "stored_through": 0,
-        "site": "PTK", "counter": "L01"}
+        "protocol": PROTOCOL,
+        "device": "PTK-L01",
+        "publisher": False,
+        "stored_through": 0,
+        "site": "PTK",
+        "counter": "L01",
+    }
     # the same name again: refused unless a new token is asked for
-    assert httpx.post(api, json={"name": "PTK-L01", "site": "PTK", "counter": "L01"},
-                      headers=auth(live.admin_token or "")).status_code == 400
+    assert (
+        httpx.post(
+            api,
+            json={"name": "PTK-L01", "site": "PTK", "counter": "L01"},
+            headers=auth(live.admin_token or ""),
+        ).status_code
+        == 400
+    )
     again = httpx.post(api, json={"name": "PTK-L01", "replace": True}, headers=auth(live.admin_token or ""))
     assert again.status_code == 201
     assert httpx.get(live.url + "/api/v1/device", headers=auth(token)).status_code == 401
@@ -107,11 +119,23 @@ def asgi_post(app: Any, chunks: list[bytes], token: str, length: int | None = No
     headers = [(b"authorization", f"Bearer {token}".encode()), (b"content-type", b"application/json")]
     if length is not None:
         headers.append((b"content-length", str(length).encode()))
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
-             "scheme": "http", "path": "/api/v1/push", "raw_path": b"/api/v1/push", "query_string": b"",
-             "root_path": "", "headers": headers, "server": ("test", 80), "client": ("test", 1)}
-    messages = [{"type": "http.request", "body": c, "more_body": i < len(chunks) - 1}
-                for i, c in enumerate(chunks)]
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/api/v1/push",
+        "raw_path": b"/api/v1/push",
+        "query_string": b"",
+        "root_path": "",
+        "headers": headers,
+        "server": ("test", 80),
+        "client": ("test", 1),
+    }
+    messages = [
+        {"type": "http.request", "body": c, "more_body": i < len(chunks) - 1} for i, c in enumerate(chunks)
+    ]
     sent: list[dict[str, Any]] = []
 
     async def receive() -> dict[str, Any]:
@@ -152,9 +176,11 @@ def test_request_size_limit_over_the_network(live: Live) -> None:
 )
 def test_personal_data_is_refused(live: Live, entity: str, payload: dict[str, object]) -> None:
     token = live.store.add_device("PTK-L01", site="PTK", counter="L01")
-    answer = httpx.post(live.url + "/api/v1/push", content=push_body("PTK-L01", str(uuid.uuid4()),
-                                                                     [row(1, entity, payload)]),
-                        headers=auth(token))
+    answer = httpx.post(
+        live.url + "/api/v1/push",
+        content=push_body("PTK-L01", str(uuid.uuid4()), [row(1, entity, payload)]),
+        headers=auth(token),
+    )
     assert answer.status_code == 422
     assert "6171" not in answer.text and "3456" not in answer.text  # never echoed back
     assert live.store.records() == []
@@ -165,8 +191,9 @@ def test_masked_data_and_uuids_are_accepted(live: Live) -> None:
     ticket = ticket_doc(id="01a22996-0016-70bc-bdfe-081234567890")
     complaint = complaint_doc(text="HP 0812****7890, NIK 6171**********01", ticket_id=ticket["id"])
     rows = [row(1, "ticket", ticket), row(2, "complaint", complaint)]
-    answer = httpx.post(live.url + "/api/v1/push", content=push_body("PTK-L01", str(uuid.uuid4()), rows),
-                        headers=auth(token))
+    answer = httpx.post(
+        live.url + "/api/v1/push", content=push_body("PTK-L01", str(uuid.uuid4()), rows), headers=auth(token)
+    )
     assert answer.status_code == 200, answer.text
     assert answer.json()["stored_through"] == 2
 
@@ -240,8 +267,11 @@ def test_only_a_publisher_sends_reference_data(live: Live, stations: MakeStation
     station = stations("L02")
     token = live.store.add_device(station.device, **bound(station.device))
     docs = reference.snapshot(db)
-    answer = httpx.post(live.url + "/api/v1/reference", headers=auth(token),
-                        json={"protocol": PROTOCOL, "device": station.device, **docs})
+    answer = httpx.post(
+        live.url + "/api/v1/reference",
+        headers=auth(token),
+        json={"protocol": PROTOCOL, "device": station.device, **docs},
+    )
     assert answer.status_code == 403
     assert live.store.reference("service") == {}
 
@@ -290,11 +320,15 @@ def test_reports_and_reconcile_need_a_token(live: Live) -> None:
     assert ok.json() == {"protocol": PROTOCOL, "device": "PTK-L01", "days": []}
     other = httpx.get(live.url + "/api/v1/reconcile", params={"device": "PTK-L02"}, headers=auth(token))
     assert other.status_code == 403
-    admin = httpx.get(live.url + "/api/v1/reconcile", params={"device": "PTK-L02"},
-                      headers=auth(live.admin_token or ""))
+    admin = httpx.get(
+        live.url + "/api/v1/reconcile", params={"device": "PTK-L02"}, headers=auth(live.admin_token or "")
+    )
     assert admin.status_code == 200
-    bad = httpx.get(live.url + "/api/v1/reports/daily", params={"date": "2026-11-30", "to": "2026-11-01"},
-                    headers=auth(token))
+    bad = httpx.get(
+        live.url + "/api/v1/reports/daily",
+        params={"date": "2026-11-30", "to": "2026-11-01"},
+        headers=auth(token),
+    )
     assert bad.status_code == 422
 
 
@@ -337,8 +371,14 @@ def test_random_looking_key_material_is_not_taken_for_a_nik(live: Live) -> None:
             break
     entry = tokens.keyring_entry(public, "PTK", "L01", "2026-11-30T08:00:00+07:00")
     token = live.store.add_device("PTK-L01", site="PTK", counter="L01")
-    answer = httpx.post(live.url + "/api/v1/keys", headers=auth(token),
-                        json={"protocol": PROTOCOL, "device": "PTK-L01", "keys": [entry]})
+    answer = httpx.post(
+        live.url + "/api/v1/keys",
+        headers=auth(token),
+        json={"protocol": PROTOCOL, "device": "PTK-L01", "keys": [entry]},
+    )
     assert answer.status_code == 200, answer.text
     (served,) = live.store.keyring()["keys"]
-    assert served | {"device": "PTK-L01"} == entry | {"device": "PTK-L01", "published_at": served["published_at"]}
+    assert served | {"device": "PTK-L01"} == entry | {
+        "device": "PTK-L01",
+        "published_at": served["published_at"],
+    }

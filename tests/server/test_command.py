@@ -38,7 +38,19 @@ def test_add_device_prints_the_token_alone(tmp_path: Path) -> None:
     assert TOKEN.fullmatch(out.strip()) and out.endswith("\n") and out.count("\n") == 1
     assert (tmp_path / "server" / SERVER_DB_NAME).exists()  # the default store
 
-    doc = json.loads(server_cli(tmp_path, "add-device", "PTK-L02", "--site", "PTK", "--counter", "L02", "--publisher", as_json=True))
+    doc = json.loads(
+        server_cli(
+            tmp_path,
+            "add-device",
+            "PTK-L02",
+            "--site",
+            "PTK",
+            "--counter",
+            "L02",
+            "--publisher",
+            as_json=True,
+        )
+    )
     assert doc["device"] == "PTK-L02" and TOKEN.fullmatch(doc["token"])
 
     store = open_store(f"sqlite:///{tmp_path / 'server' / SERVER_DB_NAME}")
@@ -76,7 +88,9 @@ def test_db_url_option_and_environment(tmp_path: Path, monkeypatch: pytest.Monke
 
 
 def test_postgresql_url(pg_url: str, tmp_path: Path) -> None:
-    token = server_cli(tmp_path, "add-device", "PTK-L01", "--site", "PTK", "--counter", "L01", "--db-url", pg_url).strip()
+    token = server_cli(
+        tmp_path, "add-device", "PTK-L01", "--site", "PTK", "--counter", "L01", "--db-url", pg_url
+    ).strip()
     assert TOKEN.fullmatch(token)
     assert not (tmp_path / "server").exists()
 
@@ -90,13 +104,25 @@ def _free_port() -> int:
 def test_python_m_server_serves_until_interrupted(tmp_path: Path) -> None:
     base = [sys.executable, "-m", "counter_app.server", "--data-dir", str(tmp_path)]
     env = {**os.environ, "COUNTER_APP_SERVER_ADMIN_TOKEN": "a" * 43}
-    added = subprocess.run([*base, "add-device", "PTK-L01", "--site", "PTK", "--counter", "L01"], capture_output=True, text=True,
-                           timeout=60, cwd=ROOT, env=env)
+    added = subprocess.run(
+        [*base, "add-device", "PTK-L01", "--site", "PTK", "--counter", "L01"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env=env,
+    )
     assert added.returncode == 0, added.stderr
     token = added.stdout.strip()
     port = _free_port()
-    process = subprocess.Popen([*base, "--port", str(port)], cwd=ROOT, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [*base, "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         url = f"http://127.0.0.1:{port}/api/v1"
         deadline = time.monotonic() + 30
@@ -108,14 +134,18 @@ def test_python_m_server_serves_until_interrupted(tmp_path: Path) -> None:
                 assert process.poll() is None and time.monotonic() < deadline
                 time.sleep(0.05)
         assert answer.json()["device"] == "PTK-L01"
-        made = httpx.post(url + "/devices", json={"name": "PTK-L02", "site": "PTK", "counter": "L02"},
-                          headers={"Authorization": "Bearer " + "a" * 43})
+        made = httpx.post(
+            url + "/devices",
+            json={"name": "PTK-L02", "site": "PTK", "counter": "L02"},
+            headers={"Authorization": "Bearer " + "a" * 43},
+        )
         assert made.status_code == 201
     finally:
         process.send_signal(signal.SIGINT)
         _, err = process.communicate(timeout=30)
     assert "127.0.0.1" in err and "sqlite:///" in err
 
-    bad = subprocess.run([*base, "revoke-device", "PTK-L99"], capture_output=True, text=True,
-                         timeout=60, cwd=ROOT)
+    bad = subprocess.run(
+        [*base, "revoke-device", "PTK-L99"], capture_output=True, text=True, timeout=60, cwd=ROOT
+    )
     assert bad.returncode == 2 and "PTK-L99" in bad.stderr

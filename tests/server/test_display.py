@@ -35,9 +35,26 @@ def hub(tmp_path: Path) -> Iterator[tuple[Store, str, str]]:
 
 def call(store: Store, code: str, counter: str, service: str, **extra: Any) -> None:
     with store.transaction() as tx:
-        live_store.append_events(tx, SITE, [("PTK-" + counter, "ticket", str(uuid.uuid4()), "call",
-                                             {"code": code, "counter": counter, "service": service,
-                                              "letter": code[0], "recall": False, **extra})])
+        live_store.append_events(
+            tx,
+            SITE,
+            [
+                (
+                    "PTK-" + counter,
+                    "ticket",
+                    str(uuid.uuid4()),
+                    "call",
+                    {
+                        "code": code,
+                        "counter": counter,
+                        "service": service,
+                        "letter": code[0],
+                        "recall": False,
+                        **extra,
+                    },
+                )
+            ],
+        )
 
 
 def read_events(url: str, query: str, until: int, then: Any = None) -> list[tuple[str, dict[str, Any]]]:
@@ -62,8 +79,14 @@ def test_stream_filters_by_profile_and_never_carries_a_name(hub: tuple[Store, st
     store, url, _ = hub
     call(store, "A001", "L01", "KTP")
     call(store, "B001", "L04", "PASPOR")
-    display_settings.update(store, SITE, {"profiles": {"imigrasi": {"services": ["PASPOR"]}},
-                                          "counters": {"L04": {"label": "Loket Imigrasi 2"}}})
+    display_settings.update(
+        store,
+        SITE,
+        {
+            "profiles": {"imigrasi": {"services": ["PASPOR"]}},
+            "counters": {"L04": {"label": "Loket Imigrasi 2"}},
+        },
+    )
 
     def more() -> None:
         call(store, "A002", "L01", "KTP", name="Siti Aminah")  # a payload that somehow holds a name
@@ -102,21 +125,56 @@ def test_settings_api_needs_the_admin_token_and_refuses_bad_values_whole(hub: tu
 
 
 def cli(tmp_path: Path, db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "counter_app", "--data-dir", str(tmp_path / "d"), "--json",
-                           "display", *args, "--db-url", db_url], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120, check=False)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "counter_app",
+            "--data-dir",
+            str(tmp_path / "d"),
+            "--json",
+            "display",
+            *args,
+            "--db-url",
+            db_url,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_display_command_sets_and_refuses(tmp_path: Path, hub: tuple[Store, str, str]) -> None:
     store, _url, db_url = hub
-    done = cli(tmp_path, db_url, "set", "--site", SITE, "--name", "MPP Kota Pontianak", "--chime", "off",
-               "--counter", "L03", "--spoken", "loket imigrasi 3")
+    done = cli(
+        tmp_path,
+        db_url,
+        "set",
+        "--site",
+        SITE,
+        "--name",
+        "MPP Kota Pontianak",
+        "--chime",
+        "off",
+        "--counter",
+        "L03",
+        "--spoken",
+        "loket imigrasi 3",
+    )
     assert done.returncode == 0, done.stderr
     doc = json.loads(done.stdout)
     assert doc["name"] == "MPP Kota Pontianak" and doc["chime"] is False
     assert doc["counters"]["L03"] == {"spoken": "loket imigrasi 3"}
-    for bad in (["--volume", "2"], ["--recent", "12"], ["--tz", "Mars/Olympus"], ["--voice-dir", "/no/such"],
-                ["--counter", "L03", "--spoken", "loket kapuas"], ["--label", "Loket 9"]):
+    for bad in (
+        ["--volume", "2"],
+        ["--recent", "12"],
+        ["--tz", "Mars/Olympus"],
+        ["--voice-dir", "/no/such"],
+        ["--counter", "L03", "--spoken", "loket kapuas"],
+        ["--label", "Loket 9"],
+    ):
         done = cli(tmp_path, db_url, "set", "--site", SITE, "--name", "Changed", *bad)
         assert done.returncode == 2, (bad, done.stdout, done.stderr)
         assert "Traceback" not in done.stderr

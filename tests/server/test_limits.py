@@ -31,7 +31,9 @@ def auth(token: str) -> dict[str, str]:
         [row(1, "ticket", ticket_doc()), row(2, "complaint", complaint_doc(text="\u0000"))],
     ],
 )
-def test_a_nul_in_a_pushed_string_is_refused(live: Live, rows: list[tuple[int, str, str, str, str, str]]) -> None:
+def test_a_nul_in_a_pushed_string_is_refused(
+    live: Live, rows: list[tuple[int, str, str, str, str, str]]
+) -> None:
     token = live.store.add_device("PTK-L01", site="PTK", counter="L01")
     body = push_body("PTK-L01", str(uuid.uuid4()), rows)
     assert b"\\u0000" in body
@@ -40,23 +42,40 @@ def test_a_nul_in_a_pushed_string_is_refused(live: Live, rows: list[tuple[int, s
     assert live.store.records() == []
     # an escaped backslash before "u0000" is plain text, not a NUL
     text = complaint_doc(text="C:\\u0000")
-    fine = httpx.post(live.url + "/api/v1/push", headers=auth(token),
-                      content=push_body("PTK-L01", str(uuid.uuid4()), [row(1, "complaint", text)]))
+    fine = httpx.post(
+        live.url + "/api/v1/push",
+        headers=auth(token),
+        content=push_body("PTK-L01", str(uuid.uuid4()), [row(1, "complaint", text)]),
+    )
     assert fine.status_code == 200, fine.text
 
 
 def test_nul_elsewhere_never_reaches_the_database(live: Live) -> None:
     token = live.store.add_device("PTK-L01", site="PTK", counter="L01")
-    assert httpx.get(live.url + "/api/v1/reconcile", params={"device": "PTK\u0000"},
-                     headers=auth(token)).status_code == 422
-    assert httpx.get(live.url + "/api/v1/audit/heads", params={"device": "PTK\u0000"},
-                     headers=auth(token)).status_code == 422
+    assert (
+        httpx.get(
+            live.url + "/api/v1/reconcile", params={"device": "PTK\u0000"}, headers=auth(token)
+        ).status_code
+        == 422
+    )
+    assert (
+        httpx.get(
+            live.url + "/api/v1/audit/heads", params={"device": "PTK\u0000"}, headers=auth(token)
+        ).status_code
+        == 422
+    )
     assert httpx.delete(live.url + "/api/v1/devices/PTK%00", headers=auth(ADMIN_TOKEN)).status_code == 404
-    made = httpx.post(live.url + "/api/v1/devices", headers=auth(ADMIN_TOKEN),
-                      json={"name": "PTK-L02", "site": "PTK\u0000", "counter": "L02"})
+    made = httpx.post(
+        live.url + "/api/v1/devices",
+        headers=auth(ADMIN_TOKEN),
+        json={"name": "PTK-L02", "site": "PTK\u0000", "counter": "L02"},
+    )
     assert made.status_code == 422
-    head = httpx.post(live.url + "/api/v1/audit/head", headers=auth(token),
-                      json={"protocol": PROTOCOL, "device": "PTK-L01", "seq": 1, "hash": "0" * 63 + "\u0000"})
+    head = httpx.post(
+        live.url + "/api/v1/audit/head",
+        headers=auth(token),
+        json={"protocol": PROTOCOL, "device": "PTK-L01", "seq": 1, "hash": "0" * 63 + "\u0000"},
+    )
     assert head.status_code == 422
     assert httpx.get(live.url + "/api/v1/health").status_code == 200
 

@@ -45,7 +45,7 @@ def _at_once(workers: list[Any], rounds: int, job: Any, between: Any = None) -> 
             start.wait(60)
             try:
                 current[i] = job(workers[i])
-            except BaseException as exc:  # noqa: BLE001 - reported by the main thread
+            except BaseException as exc:
                 errors.append(exc)
             done.wait(60)
 

@@ -38,16 +38,37 @@ def bind(store: Store, name: str, site: str, counter: str) -> str:
         return token
 
 
-def ticket(code: str, service: str = "KTP", priority: str = "", status: str = "waiting",
-           device: str = "PTK-FD", counter: str | None = None, **extra: Any) -> dict[str, Any]:
+def ticket(
+    code: str,
+    service: str = "KTP",
+    priority: str = "",
+    status: str = "waiting",
+    device: str = "PTK-FD",
+    counter: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
     """A ticket sync payload, each one arriving a second after the previous."""
     arrived = (_START + timedelta(seconds=next(_clock))).isoformat()
     doc: dict[str, Any] = {
-        "id": str(uuid.uuid4()), "day": DAY, "code": code, "receipt_no": f"PTK-FD-20261130-{code}",
-        "service": service, "device": device, "counter": counter, "priority": priority,
-        "status": status, "name_masked": "B*** S***", "arrived_at": arrived, "registered_at": arrived,
-        "first_called_at": None, "started_at": None, "finished_at": None, "call_count": 0,
-        "served_by": None, "transferred_from": None, "transferred_to": None,
+        "id": str(uuid.uuid4()),
+        "day": DAY,
+        "code": code,
+        "receipt_no": f"PTK-FD-20261130-{code}",
+        "service": service,
+        "device": device,
+        "counter": counter,
+        "priority": priority,
+        "status": status,
+        "name_masked": "B*** S***",
+        "arrived_at": arrived,
+        "registered_at": arrived,
+        "first_called_at": None,
+        "started_at": None,
+        "finished_at": None,
+        "call_count": 0,
+        "served_by": None,
+        "transferred_from": None,
+        "transferred_to": None,
     }
     doc.update(extra)
     return doc
@@ -74,8 +95,9 @@ class Device:
         self.counter = counter or name.split("-")[-1]
         self.token = bind(live.store, name, site, self.counter)
         self.url = live.url
-        self.http = httpx.Client(base_url=live.url, headers={"Authorization": f"Bearer {self.token}"},
-                                 timeout=20)
+        self.http = httpx.Client(
+            base_url=live.url, headers={"Authorization": f"Bearer {self.token}"}, timeout=20
+        )
         self.seq = 0
 
     def close(self) -> None:
@@ -84,10 +106,13 @@ class Device:
     def code(self, letter: str = "A", day: str = DAY) -> httpx.Response:
         return self.http.post("/api/v1/live/code", json={"day": day, "letter": letter})
 
-    def claim(self, services: tuple[str, ...] = ("KTP",), cap: int = 3, ticket: str | None = None,
-              day: str = DAY) -> httpx.Response:
-        return self.http.post("/api/v1/live/claim", json={"day": day, "services": list(services),
-                                                          "priority_cap": cap, "ticket": ticket})
+    def claim(
+        self, services: tuple[str, ...] = ("KTP",), cap: int = 3, ticket: str | None = None, day: str = DAY
+    ) -> httpx.Response:
+        return self.http.post(
+            "/api/v1/live/claim",
+            json={"day": day, "services": list(services), "priority_cap": cap, "ticket": ticket},
+        )
 
     def got(self, **kw: Any) -> dict[str, Any] | None:
         answer = self.claim(**kw)
@@ -98,10 +123,14 @@ class Device:
         rows = []
         for doc in payloads:
             self.seq += 1
-            rows.append((self.seq, "ticket", doc["id"], "upsert", json.dumps(doc),
-                         datetime.now(UTC).isoformat()))
-        answer = self.http.post("/api/v1/push", content=push_body(self.name, str(uuid.uuid4()), rows),
-                                headers={"Content-Type": "application/json"})
+            rows.append(
+                (self.seq, "ticket", doc["id"], "upsert", json.dumps(doc), datetime.now(UTC).isoformat())
+            )
+        answer = self.http.post(
+            "/api/v1/push",
+            content=push_body(self.name, str(uuid.uuid4()), rows),
+            headers={"Content-Type": "application/json"},
+        )
         assert answer.status_code == 200, answer.text
         return answer
 
@@ -137,15 +166,20 @@ def live_row(store: Store, ticket_id: str) -> dict[str, Any]:
 class Subscriber:
     """Reads a device's SSE stream on a thread; events arrive on `inbox`."""
 
-    def __init__(self, device: Device, headers: dict[str, str] | None = None, since: int | None = None) -> None:
+    def __init__(
+        self, device: Device, headers: dict[str, str] | None = None, since: int | None = None
+    ) -> None:
         self.inbox: queue.Queue[dict[str, Any]] = queue.Queue()
         self.raw: list[str] = []
         self.connected = threading.Event()
         self.ready = threading.Event()  # the first line came: the server's generator is running
         self._response: httpx.Response | None = None
         params = {} if since is None else {"since": since}
-        self._client = httpx.Client(base_url=device.url, timeout=httpx.Timeout(30, read=None),
-                                    headers={"Authorization": f"Bearer {device.token}", **(headers or {})})
+        self._client = httpx.Client(
+            base_url=device.url,
+            timeout=httpx.Timeout(30, read=None),
+            headers={"Authorization": f"Bearer {device.token}", **(headers or {})},
+        )
         self._request = self._client.build_request("GET", "/api/v1/live/events", params=params)
         self.status = 0
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -290,8 +324,13 @@ def test_claim_of_a_named_ticket(live: Live, devices: Any) -> None:
 
 def test_priority_first_within_the_cap(devices: Any) -> None:
     desk, b = devices("PTK-FD"), devices("PTK-L02")
-    g1, p1, p2, p3, g2 = (ticket("A001"), ticket("A002", priority="lansia"), ticket("A003", priority="anak"),
-                          ticket("A004", priority="lansia"), ticket("A005"))
+    g1, p1, p2, p3, g2 = (
+        ticket("A001"),
+        ticket("A002", priority="lansia"),
+        ticket("A003", priority="anak"),
+        ticket("A004", priority="lansia"),
+        ticket("A005"),
+    )
     desk.push(g1, p1, p2, p3, g2)
     order = []
     for _ in range(5):
@@ -312,8 +351,14 @@ def test_priority_cap_is_per_counter_across_devices(devices: Any) -> None:
         taken.append((device.counter, got["code"]))
         device.push(moved(got, "done", device.counter))
     # each counter: one priority visitor, then one general one (the cap of 1), priority again
-    assert taken == [("L02", "A003"), ("L03", "A004"), ("L02", "A001"), ("L03", "A002"),
-                     ("L02", "A005"), ("L03", "A006")]
+    assert taken == [
+        ("L02", "A003"),
+        ("L03", "A004"),
+        ("L02", "A001"),
+        ("L03", "A002"),
+        ("L02", "A005"),
+        ("L03", "A006"),
+    ]
 
 
 # ---- the holder rule ----------------------------------------------------------------------
@@ -351,9 +396,24 @@ def test_a_resent_row_is_not_applied_twice(live: Live, devices: Any) -> None:
     b.push(moved(got, "done", "L02"))
     head = b.events()["last"]
     # the answer to the first push was lost: the client sends the same row again, new batch id
-    again = push_body(b.name, str(uuid.uuid4()), [(serving_seq, "ticket", doc["id"], "upsert",
-                                                   json.dumps(moved(got, "serving", "L02")), DAY + "T02:00:00+00:00")])
-    assert b.http.post("/api/v1/push", content=again, headers={"Content-Type": "application/json"}).status_code == 200
+    again = push_body(
+        b.name,
+        str(uuid.uuid4()),
+        [
+            (
+                serving_seq,
+                "ticket",
+                doc["id"],
+                "upsert",
+                json.dumps(moved(got, "serving", "L02")),
+                DAY + "T02:00:00+00:00",
+            )
+        ],
+    )
+    assert (
+        b.http.post("/api/v1/push", content=again, headers={"Content-Type": "application/json"}).status_code
+        == 200
+    )
     assert live_row(live.store, doc["id"])["status"] == "done"
     assert b.events(head)["events"] == []
 
@@ -390,10 +450,20 @@ def test_a_ticket_of_the_front_desk_served_elsewhere_reaches_a_third_subscriber(
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
     assert all(e["_id"] == str(e["seq"]) and e["_event"] == e["kind"] for e in seen)
     statuses = [(e["device"], e["payload"]["status"]) for e in seen if e["kind"] == "ticket"]
-    assert statuses == [("PTK-FD", "waiting"), ("PTK-L02", "called"), ("PTK-L02", "serving"),
-                        ("PTK-L02", "done")]
+    assert statuses == [
+        ("PTK-FD", "waiting"),
+        ("PTK-L02", "called"),
+        ("PTK-L02", "serving"),
+        ("PTK-L02", "done"),
+    ]
     call = next(e for e in seen if e["kind"] == "call")
-    assert call["payload"] == {"code": "A001", "counter": "L02", "service": "KTP", "letter": "A", "recall": False}
+    assert call["payload"] == {
+        "code": "A001",
+        "counter": "L02",
+        "service": "KTP",
+        "letter": "A",
+        "recall": False,
+    }
     kinds = [e["kind"] for e in seen]
     assert kinds.index("call") == kinds.index("ticket") + 2  # right after the claim's ticket event
     counters = [e["payload"]["ticket_code"] for e in seen if e["kind"] == "counter"]
@@ -461,7 +531,12 @@ def test_a_device_of_another_site_cannot_allocate_claim_or_read(live: Live, devi
     assert live_row(live.store, doc["id"])["status"] == "waiting"
     assert b.got()["id"] == doc["id"]
     # a body naming another site or counter is refused, not obeyed
-    assert hostile.http.post("/api/v1/live/claim", json={"day": DAY, "services": ["KTP"], "site": "PTK"}).status_code == 422
+    assert (
+        hostile.http.post(
+            "/api/v1/live/claim", json={"day": DAY, "services": ["KTP"], "site": "PTK"}
+        ).status_code
+        == 422
+    )
 
 
 # ---- counters and the board ---------------------------------------------------------------
@@ -478,12 +553,20 @@ def test_counter_state_and_board(live: Live, devices: Any) -> None:
     got = b.got()
     board = b.http.get("/api/v1/live/board").json()
     row = next(c for c in board["counters"] if c["counter"] == "L02")
-    assert (row["state"], row["ticket_code"], row["device"], row["online"]) == ("open", got["code"], "PTK-L02", True)
+    assert (row["state"], row["ticket_code"], row["device"], row["online"]) == (
+        "open",
+        got["code"],
+        "PTK-L02",
+        True,
+    )
     waiting = {s["service"]: s["waiting"] for s in board["services"]}
     assert waiting == {"KTP": 1, "KK": 1}
     assert all(s["longest_wait_s"] >= 0 for s in board["services"])
-    admin = httpx.get(live.url + "/api/v1/live/board", params={"site": "PTK"},
-                      headers={"Authorization": f"Bearer {live.admin_token}"})
+    admin = httpx.get(
+        live.url + "/api/v1/live/board",
+        params={"site": "PTK"},
+        headers={"Authorization": f"Bearer {live.admin_token}"},
+    )
     assert admin.status_code == 200
     assert {s["service"]: s["waiting"] for s in admin.json()["services"]} == waiting
 
@@ -497,8 +580,11 @@ def test_report_counts_each_ticket_once(live: Live, devices: Any) -> None:
     desk.push(doc, ticket("A002"))
     got = b.got()
     b.push(moved(got, "serving", "L02"), moved(got, "done", "L02"))
-    report = httpx.get(live.url + "/api/v1/reports/daily", params={"date": DAY},
-                       headers={"Authorization": f"Bearer {live.admin_token}"}).json()
+    report = httpx.get(
+        live.url + "/api/v1/reports/daily",
+        params={"date": DAY},
+        headers={"Authorization": f"Bearer {live.admin_token}"},
+    ).json()
     assert report["totals"]["registered"] == 2
     assert report["totals"]["served"] == 1 and report["totals"]["waiting"] == 1
     assert {r["device"]: r["registered"] for r in report["by_device"]} == {"PTK-FD": 2}
@@ -536,9 +622,14 @@ def test_the_server_command_stops_on_sigint_with_an_open_stream(tmp_path: Any) -
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     root = Path(__file__).resolve().parents[2]
-    process = subprocess.Popen([sys.executable, "-m", "counter_app.server", "--data-dir", str(tmp_path),
-                                "--port", str(port)], cwd=root, env=dict(os.environ),
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "counter_app.server", "--data-dir", str(tmp_path), "--port", str(port)],
+        cwd=root,
+        env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         url = f"http://127.0.0.1:{port}"
         for _ in range(600):

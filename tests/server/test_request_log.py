@@ -22,8 +22,8 @@ from counter_app.server.app import create_app
 from counter_app.server.embedded import ServerThread
 from counter_app.server.request_log import safe_target
 from counter_app.server.store import Store
-from counter_app.sync.protocol import push_body
 from counter_app.sync.client import SyncError
+from counter_app.sync.protocol import push_body
 from server.helpers import FAST_RETRY, Live, Station, bound, complaint_doc, row
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,13 +48,25 @@ def test_a_served_push_is_logged_without_its_body_or_token(tmp_path: Path) -> No
     status, the client and the device, and holds neither the complaint text nor the token."""
     base = [sys.executable, "-m", "counter_app.server", "--data-dir", str(tmp_path)]
     env = {k: v for k, v in os.environ.items() if not k.startswith("COUNTER_APP_SERVER_")}
-    added = subprocess.run([*base, "add-device", "PTK-L01", "--site", "PTK", "--counter", "L01"],
-                           capture_output=True, text=True, timeout=60, cwd=ROOT, env=env)
+    added = subprocess.run(
+        [*base, "add-device", "PTK-L01", "--site", "PTK", "--counter", "L01"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env=env,
+    )
     assert added.returncode == 0, added.stderr
     token = added.stdout.strip()
     port = _free_port()
-    process = subprocess.Popen([*base, "--port", str(port)], cwd=ROOT, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [*base, "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         url = f"http://127.0.0.1:{port}/api/v1"
         headers = {"Authorization": f"Bearer {token}"}
@@ -66,10 +78,12 @@ def test_a_served_push_is_logged_without_its_body_or_token(tmp_path: Path) -> No
             except httpx.TransportError:
                 assert process.poll() is None and time.monotonic() < deadline
                 time.sleep(0.05)
-        body = push_body("PTK-L01", str(uuid.uuid4()),
-                         [row(1, "complaint", complaint_doc(text=COMPLAINT, device="L01"))])
-        pushed = httpx.post(url + "/push", content=body,
-                            headers={**headers, "Content-Type": "application/json"})
+        body = push_body(
+            "PTK-L01", str(uuid.uuid4()), [row(1, "complaint", complaint_doc(text=COMPLAINT, device="L01"))]
+        )
+        pushed = httpx.post(
+            url + "/push", content=body, headers={**headers, "Content-Type": "application/json"}
+        )
         assert pushed.status_code == 200, pushed.text
         assert httpx.get(url + f"/pull?since=0&token={token}", headers=headers).status_code == 200
         assert httpx.get(url + "/device", headers={"Authorization": "Bearer wrong"}).status_code == 401
@@ -110,7 +124,9 @@ def test_a_bug_in_an_endpoint_is_logged_with_its_traceback_and_answered_500(
     assert " GET /api/v1/boom?date=2026-12-01 500 " in text
 
 
-def test_log_file_option_and_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, _no_log: None) -> None:
+def test_log_file_option_and_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, _no_log: None
+) -> None:
     import argparse
 
     from counter_app.core.errors import ValidationError
@@ -157,9 +173,11 @@ def test_a_sync_run_logs_its_outcome_without_payloads(
     text = path.read_text(encoding="utf-8")
     assert result.pushed >= 1
     assert f"loket.sync: push {station.device}: {result.pushed} rows in 1 batches" in text
-    assert (f"sync run with {live.url}: pushed {result.pushed}, pulled {result.pulled}, "
-            f"stored through {result.stored_through}") in text
+    assert (
+        f"sync run with {live.url}: pushed {result.pushed}, pulled {result.pulled}, "
+        f"stored through {result.stored_through}"
+    ) in text
     assert f"sync run with {live.url} failed: sync.unauthorized" in text
-    assert f"POST /api/v1/push 200" in text and f" {station.device}\n" in text
+    assert "POST /api/v1/push 200" in text and f" {station.device}\n" in text
     assert "Siti" not in text and "Aminah" not in text
     assert station.token not in text and "not-the-token" not in text

@@ -37,8 +37,15 @@ ROOT = Path(__file__).resolve().parents[2]
 MakeStation = Callable[..., Station]
 
 
-def demo_station(stations: MakeStation, live: Live | Store, counter: str = "L01", visits: int = 40,
-                 seed: int = 1, *, publisher: bool = False) -> Station:
+def demo_station(
+    stations: MakeStation,
+    live: Live | Store,
+    counter: str = "L01",
+    visits: int = 40,
+    seed: int = 1,
+    *,
+    publisher: bool = False,
+) -> Station:
     station = stations(counter)
     ctx = station.use()
     run_demo(ctx, DAY, visits, seed=seed)
@@ -126,14 +133,17 @@ def test_answer_lost_after_commit_is_retried_and_converges(store: Store, station
     assert_converged(store, station)
 
 
-def test_server_process_killed_after_commit_then_resync(store_url: str, store: Store,
-                                                        stations: MakeStation) -> None:
+def test_server_process_killed_after_commit_then_resync(
+    store_url: str, store: Store, stations: MakeStation
+) -> None:
     station = demo_station(stations, store)
     ctx = station.use()
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, str(Path(__file__).with_name("crashing_server.py")), store_url, str(port), "2"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     try:
         url = f"http://127.0.0.1:{port}"
@@ -243,7 +253,9 @@ def test_wrong_or_revoked_token_stores_nothing(live: Live, stations: MakeStation
     api = live.url + "/api/v1/push"
     assert httpx.post(api, content=body).status_code == 401
     assert httpx.post(api, content=body, headers={"Authorization": "Bearer nope"}).status_code == 401
-    assert httpx.post(api, content=body, headers={"Authorization": f"Bearer {station.token}"}).status_code == 403
+    assert (
+        httpx.post(api, content=body, headers={"Authorization": f"Bearer {station.token}"}).status_code == 403
+    )
     # another device's token cannot push in this device's name
     other = live.store.add_device("PTK-L09", site="PTK", counter="L09")
     assert httpx.post(api, content=body, headers={"Authorization": f"Bearer {other}"}).status_code == 403
@@ -263,7 +275,10 @@ def test_a_phone_number_typed_into_a_complaint_leaves_masked(live: Live, station
     station = demo_station(stations, live, visits=5)
     ctx = station.use()
     complaint = complaints.add(
-        ctx, channel="langsung", category=complaints.CATEGORIES[0], classification=complaints.CLASSES[0],
+        ctx,
+        channel="langsung",
+        category=complaints.CATEGORIES[0],
+        classification=complaints.CLASSES[0],
         text="Antrian lama. Hubungi saya 081234567890, NIK 6171010101900001.",
     )
     leaky = ticket_doc(name_masked="6171010101900001")
@@ -305,8 +320,11 @@ def test_two_devices_with_the_same_ticket_codes(live: Live, stations: MakeStatio
     assert sorted((r["device"], r["payload"]["code"]) for r in central) == [
         (d, c) for d in ("PTK-L01", "PTK-L02") for c in ("A001", "A002", "A003")
     ]
-    report = httpx.get(live.url + "/api/v1/reports/daily", params={"date": "2026-11-30"},
-                       headers={"Authorization": f"Bearer {first.token}"}).json()
+    report = httpx.get(
+        live.url + "/api/v1/reports/daily",
+        params={"date": "2026-11-30"},
+        headers={"Authorization": f"Bearer {first.token}"},
+    ).json()
     assert report["totals"]["registered"] == 6
     assert [d["registered"] for d in report["by_device"]] == [3, 3]
 
@@ -343,7 +361,7 @@ def test_twenty_devices_at_once(live: Live, stations: MakeStation, tmp_path: Pat
                 result = push_outbox(client, database, name, clock=template.clock)
             assert result.pushed == events
             assert outbox.pending_count(database) == 0
-        except BaseException as exc:  # noqa: BLE001 - reported by the main thread
+        except BaseException as exc:
             errors.append(exc)
         finally:
             database.close()
@@ -380,6 +398,7 @@ def test_reconcile_reports_a_day_the_server_lost(live: Live, stations: MakeStati
     local = outbox.ticket_counts(db)[str(DAY)]
     assert result.mismatches == [{"day": str(DAY), "local": local, "server": local - 1}]
     assert "2026-11-27" in result.text()
-    status = json.loads(db.execute_sql(
-        "SELECT value FROM setting WHERE key = 'sync_last_result'").fetchone()[0])
+    status = json.loads(
+        db.execute_sql("SELECT value FROM setting WHERE key = 'sync_last_result'").fetchone()[0]
+    )
     assert status["ok"] is True and status["mismatches"] == 1

@@ -33,20 +33,35 @@ def auth(token: str) -> dict[str, str]:
 
 
 def publish(live: Live, token: str, device: str, entries: list[dict[str, Any]]) -> httpx.Response:
-    return httpx.post(live.url + "/api/v1/keys", headers=auth(token),
-                      json={"protocol": PROTOCOL, "device": device, "keys": entries})
+    return httpx.post(
+        live.url + "/api/v1/keys",
+        headers=auth(token),
+        json={"protocol": PROTOCOL, "device": device, "keys": entries},
+    )
 
 
 def forged_token(key: Ed25519PrivateKey, site: str = "PTK", counter: str = "L02") -> str:
-    fields = tokens.ReceiptFields(site=site, counter=counter, receipt_no=f"{site}-{counter}-20261130-A777",
-                                  code="A777", service="KTP", issued_at=datetime(2026, 11, 30, 2, 0, tzinfo=UTC))
+    fields = tokens.ReceiptFields(
+        site=site,
+        counter=counter,
+        receipt_no=f"{site}-{counter}-20261130-A777",
+        code="A777",
+        service="KTP",
+        issued_at=datetime(2026, 11, 30, 2, 0, tzinfo=UTC),
+    )
     return tokens.sign_token(key, fields)
 
 
 def cli_verify(token: str, keyring: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("COUNTER_APP_")}
-    return subprocess.run([sys.executable, "-m", "counter_app", "--json", "verify", token, "--keyring", str(keyring)],
-                          capture_output=True, text=True, env=env, timeout=120, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "counter_app", "--json", "verify", token, "--keyring", str(keyring)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        cwd=ROOT,
+    )
 
 
 def test_the_forgery_of_the_issue_is_refused(live: Live, stations: MakeStation, tmp_path: Path) -> None:
@@ -90,8 +105,11 @@ def test_keys_with_unknown_fields_are_refused(live: Live) -> None:
     entry = tokens.keyring_entry(Ed25519PrivateKey.generate().public_key(), "PTK", "L01", "")
     assert publish(live, token, "PTK-L01", [entry | {"pad": "x" * 200_000}]).status_code == 422
     assert publish(live, token, "PTK-L01", [entry | {"label": "trusted"}]).status_code == 422
-    extra_top = httpx.post(live.url + "/api/v1/keys", headers=auth(token),
-                           json={"protocol": PROTOCOL, "device": "PTK-L01", "keys": [entry], "x": 1})
+    extra_top = httpx.post(
+        live.url + "/api/v1/keys",
+        headers=auth(token),
+        json={"protocol": PROTOCOL, "device": "PTK-L01", "keys": [entry], "x": 1},
+    )
     assert extra_top.status_code == 422
     assert live.store.keyring()["keys"] == []
 
@@ -101,7 +119,10 @@ def test_keys_per_device_are_bounded(live: Live) -> None:
     token = live.store.add_device("PTK-L01", site="PTK", counter="L01")
 
     def entries(n: int) -> list[dict[str, Any]]:
-        return [tokens.keyring_entry(Ed25519PrivateKey.generate().public_key(), "PTK", "L01", "") for _ in range(n)]
+        return [
+            tokens.keyring_entry(Ed25519PrivateKey.generate().public_key(), "PTK", "L01", "")
+            for _ in range(n)
+        ]
 
     assert publish(live, token, "PTK-L01", entries(100)).status_code == 422  # more than a request may hold
     page_before = len(httpx.get(live.url + "/verify").content)
@@ -150,8 +171,9 @@ def test_revoking_a_device_revokes_its_keys(live: Live, stations: MakeStation, t
     assert kid not in {k["kid"] for k in live.store.keyring()["keys"]}
 
 
-def test_a_device_of_an_old_store_publishes_no_key_until_bound(store_url: str, stations: MakeStation,
-                                                               tmp_path: Path) -> None:
+def test_a_device_of_an_old_store_publishes_no_key_until_bound(
+    store_url: str, stations: MakeStation, tmp_path: Path
+) -> None:
     """A store made before bindings: its devices have none. They still push and pull, but may
     not publish a key until an admin binds them (never bound by their first publication)."""
     from counter_app.server.app import create_app
@@ -175,8 +197,11 @@ def test_a_device_of_an_old_store_publishes_no_key_until_bound(store_url: str, s
         assert (device.site, device.counter) == (None, None)
         with ServerThread(create_app(store)) as server:
             entry = tokens.keyring_entry(Ed25519PrivateKey.generate().public_key(), "PTK", "L01", "")
-            refused = httpx.post(server.url + "/api/v1/keys", headers=auth(station.token),
-                                 json={"protocol": PROTOCOL, "device": station.device, "keys": [entry]})
+            refused = httpx.post(
+                server.url + "/api/v1/keys",
+                headers=auth(station.token),
+                json={"protocol": PROTOCOL, "device": station.device, "keys": [entry]},
+            )
             assert refused.status_code == 403 and refused.json()["detail"] == "device_unbound"
             ctx = station.use()
             tickets.register(ctx, service="KTP", name="Budi Santoso")
@@ -188,9 +213,10 @@ def test_a_device_of_an_old_store_publishes_no_key_until_bound(store_url: str, s
 
             parser = argparse.ArgumentParser()
             add_arguments(parser)
-            args = parser.parse_args(["bind-device", station.device, "--site", "ptk", "--counter", "L01",
-                                      "--db-url", store_url])
-            assert run(args, tmp_path, as_json=True, out=open(os.devnull, "w")) == 0  # noqa: SIM115
+            args = parser.parse_args(
+                ["bind-device", station.device, "--site", "ptk", "--counter", "L01", "--db-url", store_url]
+            )
+            assert run(args, tmp_path, as_json=True, out=open(os.devnull, "w")) == 0
             second = run_sync(ctx, retry=FAST_RETRY)
             assert second.keys_refused is None and second.keys_added == 1
             assert [k["site"] for k in store.keyring()["keys"]] == ["PTK"]

@@ -6,21 +6,18 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
-import shutil
-import sqlite3
 from pathlib import Path
 
 import peewee
 import pytest
 
 from counter_app.core.clock import FixedClock, day_bounds_utc
-from counter_app.core.roles import Actor, Role
 from counter_app.services import journal, tickets
 from counter_app.services.context import Context
-from counter_app.services.setup import initialise
 from counter_app.store import migrations
 from counter_app.store.connection import DB_NAME, close_db, init_db
 from counter_app.store.models import AuditLog, Ticket, TicketEvent, db
@@ -79,9 +76,13 @@ def test_the_sqlite_tool_cannot_delete_either(data_dir: Path, ctx: Context) -> N
     close_db()
     con = sqlite3.connect(data_dir / DB_NAME)
     try:
-        for sql in ("DELETE FROM ticket", "DELETE FROM ticket_event", "DELETE FROM audit_log",
-                    "DELETE FROM audit_log WHERE id = (SELECT max(id) FROM audit_log)",
-                    "UPDATE audit_log SET actor = 'mallory'"):
+        for sql in (
+            "DELETE FROM ticket",
+            "DELETE FROM ticket_event",
+            "DELETE FROM audit_log",
+            "DELETE FROM audit_log WHERE id = (SELECT max(id) FROM audit_log)",
+            "UPDATE audit_log SET actor = 'mallory'",
+        ):
             with pytest.raises(sqlite3.IntegrityError):
                 con.execute(sql)
         con.rollback()

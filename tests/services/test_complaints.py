@@ -31,8 +31,12 @@ def boss(ctx: Context) -> Context:
 
 
 def add(who: Context, **kw: object) -> Complaint:
-    values: dict[str, object] = {"channel": "langsung", "category": "waktu",
-                                 "classification": "normatif", "text": "Antrian terlalu lama."}
+    values: dict[str, object] = {
+        "channel": "langsung",
+        "category": "waktu",
+        "classification": "normatif",
+        "text": "Antrian terlalu lama.",
+    }
     values.update(kw)
     return complaints.add(who, **values)  # type: ignore[arg-type]
 
@@ -121,9 +125,14 @@ def test_supervisor_responds_through_the_statuses(staff: Context, boss: Context,
         complaints.respond(boss, row.id, "Buka lagi.", "diproses")
     with pytest.raises(ValidationError):
         complaints.respond(boss, row.id, "  ")
-    actions = list(ComplaintAction.select().where(ComplaintAction.complaint == row.id).order_by(ComplaintAction.id))
+    actions = list(
+        ComplaintAction.select().where(ComplaintAction.complaint == row.id).order_by(ComplaintAction.id)
+    )
     assert [(a.status_before, a.status_after) for a in actions] == [
-        ("baru", "diproses"), ("diproses", "diproses"), ("diproses", "selesai")]
+        ("baru", "diproses"),
+        ("diproses", "diproses"),
+        ("diproses", "selesai"),
+    ]
     assert actions[0].actor == "koordinator"
     view = complaints.detail(staff, row.number)
     assert [a.action for a in view.actions][-1] == "Dijawab: loket tambahan dibuka."
@@ -150,7 +159,9 @@ def test_actions_are_append_only(staff: Context, boss: Context) -> None:
         db.execute_sql('UPDATE "complaint_action" SET "action" = ?', ("diubah",))
 
 
-def test_overdue_is_computed_from_the_clock(ctx: Context, staff: Context, boss: Context, clock: FixedClock) -> None:
+def test_overdue_is_computed_from_the_clock(
+    ctx: Context, staff: Context, boss: Context, clock: FixedClock
+) -> None:
     complaints.set_deadline_rules(ctx, {"ringan": {"hours": 3}})  # a site that promises hours
     minor = add(staff, classification="ringan", text="AC mati.")  # due 11:00
     normal = add(staff, text="Lama sekali.")  # due 7 Dec
@@ -218,13 +229,17 @@ def test_json_view(staff: Context) -> None:
     data = json.loads(json.dumps(complaints.detail(staff, row.id).to_json()))
     assert data["number"] == row.number and data["contact_masked"] == "0812*****890"
     assert data["overdue"] is False and data["actions"] == [] and "contact" not in data
-    assert (datetime.fromisoformat(data["deadline_at"]) - datetime.fromisoformat(data["received_at"])) > timedelta(days=5)
+    assert (
+        datetime.fromisoformat(data["deadline_at"]) - datetime.fromisoformat(data["received_at"])
+    ) > timedelta(days=5)
 
 
 # ---- issue 15, point 4: SP4N-LAPOR! milestones, the site's calendar ------------------------
 
 
-def test_milestones_are_stored_and_each_overdue_on_its_own(staff: Context, boss: Context, clock: FixedClock) -> None:
+def test_milestones_are_stored_and_each_overdue_on_its_own(
+    staff: Context, boss: Context, clock: FixedClock
+) -> None:
     """Monday 30 Nov 2026 08:00: verification by Thu 3 Dec, first response by Mon 7 Dec,
     berkadar pengawasan answered within 60 working days."""
     row = add(staff, classification="berkadar_pengawasan", channel="lapor")
@@ -257,7 +272,9 @@ def test_the_first_answer_also_verifies(staff: Context, boss: Context) -> None:
     assert view.verified_at == view.first_response_at == view.closed_at
 
 
-def test_closed_days_added_and_removed_move_deadlines(ctx: Context, staff: Context, clock: FixedClock) -> None:
+def test_closed_days_added_and_removed_move_deadlines(
+    ctx: Context, staff: Context, clock: FixedClock
+) -> None:
     """Wed 23 Dec 2026, normatif: due Mon 4 Jan 2027 with Thu 24 Dec (cuti bersama) closed;
     the site removes 24 Dec (a revised SKB): due Thu 31 Dec; it adds Wed 30 Dec: due Mon 4 Jan."""
     from counter_app.services import site_calendar
@@ -307,7 +324,9 @@ def test_cuti_bersama_switch_and_one_rule(ctx: Context, staff: Context, clock: F
         site_calendar.set_rule(ctx, "first_response", hours=4)
 
 
-def test_a_deadline_in_a_year_the_holidays_release_only_estimates_is_flagged(staff: Context, clock: FixedClock) -> None:
+def test_a_deadline_in_a_year_the_holidays_release_only_estimates_is_flagged(
+    staff: Context, clock: FixedClock
+) -> None:
     clock.set(datetime(2026, 11, 30, 9, tzinfo=WIB))
     assert complaints.detail(staff, add(staff).id).estimated_years == ()
     clock.set(datetime(2035, 11, 30, 9, tzinfo=WIB))
@@ -332,8 +351,13 @@ def test_cli_deadlines_closed_days_and_milestones_in_the_list(tmp_path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("COUNTER_APP_")}
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "counter_app", "--data-dir", str(folder), "--lang", "id", *args],
-                              capture_output=True, text=True, env=env, timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "counter_app", "--data-dir", str(folder), "--lang", "id", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
 
     shown = json.loads(run("--json", "complaint", "deadlines").stdout)
     assert shown["ringan"] == {"working_days": 2} and shown["verification"] == {"working_days": 3}
@@ -355,8 +379,21 @@ def test_cli_deadlines_closed_days_and_milestones_in_the_list(tmp_path) -> None:
     assert listed["estimated"] is False
     far = run("closed-days", "list", "--year", "2035")
     assert far.returncode == 0 and "masih perkiraan" in far.stderr
-    added = json.loads(run("--json", "complaint", "add", "--channel", "lapor", "--category", "waktu",
-                           "--class", "berkadar_pengawasan", "--text", "Antrean lama.").stdout)
+    added = json.loads(
+        run(
+            "--json",
+            "complaint",
+            "add",
+            "--channel",
+            "lapor",
+            "--category",
+            "waktu",
+            "--class",
+            "berkadar_pengawasan",
+            "--text",
+            "Antrean lama.",
+        ).stdout
+    )
     assert added["verification_due_at"] and added["first_response_due_at"]
     listed_now = run("complaint", "list")
     assert "TERLAMBAT" not in listed_now.stdout

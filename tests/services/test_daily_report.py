@@ -16,8 +16,8 @@ import pytest
 
 from counter_app.core.clock import FixedClock
 from counter_app.core.errors import NotAllowed, NotFound, ValidationError
-from counter_app.core.roles import Actor, Role
 from counter_app.core.period import MAX_PERIOD_DAYS
+from counter_app.core.roles import Actor, Role
 from counter_app.core.statistics import Durations, median, nearest_rank
 from counter_app.services import daily_report, report_files, report_text, tickets
 from counter_app.services.context import Context
@@ -140,7 +140,12 @@ def test_totals_of_the_hand_built_day(hand: HandDay) -> None:
     f = daily_figures(hand.ctx, DAY)
     tot = f.totals
     assert (tot.tickets, tot.served, tot.no_show, tot.cancelled, tot.transferred, tot.waiting) == (
-        8, 4, 1, 1, 1, 1,
+        8,
+        4,
+        1,
+        1,
+        1,
+        1,
     )
     assert f.visitors == 7 and f.transferred_in == 1
     assert tot.wait.n == 6
@@ -165,7 +170,12 @@ def test_breakdowns_of_the_hand_built_day(hand: HandDay) -> None:
     ktp, kk, paspor = f.service_row("KTP"), f.service_row("KK"), f.service_row("PASPOR")
     assert ktp and kk and paspor
     assert (ktp.tickets, ktp.served, ktp.no_show, ktp.cancelled, ktp.transferred, ktp.waiting) == (
-        4, 2, 1, 1, 0, 0,
+        4,
+        2,
+        1,
+        1,
+        0,
+        0,
     )
     # KTP waits: T1 600, T4 1620, T8 2040 → mean 1420, median 1620, p90 ⌈2.7⌉ = 3rd = 2040
     assert (ktp.wait.mean, ktp.wait.median, ktp.wait.p90) == pytest.approx((1420, 1620, 2040))
@@ -201,11 +211,23 @@ def test_breakdowns_of_the_hand_built_day(hand: HandDay) -> None:
     waits = [(w.code, w.wait_s) for w in f.longest_waits]
     c = hand.codes
     assert waits == [
-        (c["T8"], 2040), (c["T4"], 1620), (c["T5"], 1200), (c["T2"], 1080), (c["T1"], 600),
+        (c["T8"], 2040),
+        (c["T4"], 1620),
+        (c["T5"], 1200),
+        (c["T2"], 1080),
+        (c["T1"], 600),
         (c["T3"], 540),
     ]
-    assert c == {"T1": "A001", "T2": "A002", "T3": "C001", "T4": "A003", "T5": "C002",
-                 "T6": "A004", "T7": "A005", "T8": "A006"}
+    assert c == {
+        "T1": "A001",
+        "T2": "A002",
+        "T3": "C001",
+        "T4": "A003",
+        "T5": "C002",
+        "T6": "A004",
+        "T7": "A005",
+        "T8": "A006",
+    }
 
 
 def test_counter_scope(hand: HandDay) -> None:
@@ -213,7 +235,12 @@ def test_counter_scope(hand: HandDay) -> None:
     # called at L01: T1 T2 T4 T8; never called, of L01's services: T6 (cancelled), T7 (waiting)
     tot = f.totals
     assert (f.counter, tot.tickets, tot.served, tot.no_show, tot.cancelled, tot.waiting) == (
-        "L01", 6, 3, 1, 1, 1,
+        "L01",
+        6,
+        3,
+        1,
+        1,
+        1,
     )
     assert {g.key for g in f.by_service} == {"KTP", "KK", "AKTALAHIR", "PINDAH"}
     assert f.to_json()["scope"] == {"counter": "L01", "counter_name": "Loket 1 — Disdukcapil"}
@@ -224,16 +251,41 @@ def test_counter_scope(hand: HandDay) -> None:
 def test_json_is_ready_and_matches(hand: HandDay) -> None:
     data = json.loads(json.dumps(daily_figures(hand.ctx, DAY).to_json()))
     assert data["date"] == "2026-11-30" and data["date_to"] == "2026-11-30" and data["days"] == 1
-    for key, value in {"registered": 8, "served": 4, "no_show": 1, "cancelled": 1,
-                       "transferred": 1, "waiting": 1, "wait_mean_s": 1180.0,
-                       "wait_median_s": 1140.0, "wait_p90_s": 2040.0,
-                       "service_mean_s": 525.0, "within_target_pct": 75.0}.items():
+    for key, value in {
+        "registered": 8,
+        "served": 4,
+        "no_show": 1,
+        "cancelled": 1,
+        "transferred": 1,
+        "waiting": 1,
+        "wait_mean_s": 1180.0,
+        "wait_median_s": 1140.0,
+        "wait_p90_s": 2040.0,
+        "service_mean_s": 525.0,
+        "within_target_pct": 75.0,
+    }.items():
         assert data["totals"][key] == value, key
     ktp = next(r for r in data["by_service"] if r["service"] == "KTP")
-    assert {k: ktp[k] for k in ("registered", "served", "no_show", "wait_mean_s", "wait_median_s",
-                                "wait_p90_s", "service_mean_s", "within_target_pct")} == {
-        "registered": 4, "served": 2, "no_show": 1, "wait_mean_s": 1420.0,
-        "wait_median_s": 1620.0, "wait_p90_s": 2040.0, "service_mean_s": 390.0,
+    assert {
+        k: ktp[k]
+        for k in (
+            "registered",
+            "served",
+            "no_show",
+            "wait_mean_s",
+            "wait_median_s",
+            "wait_p90_s",
+            "service_mean_s",
+            "within_target_pct",
+        )
+    } == {
+        "registered": 4,
+        "served": 2,
+        "no_show": 1,
+        "wait_mean_s": 1420.0,
+        "wait_median_s": 1620.0,
+        "wait_p90_s": 2040.0,
+        "service_mean_s": 390.0,
         "within_target_pct": 100.0,
     }
     assert data["arrivals_by_hour"][8] == {"hour": 8, "count": 7}
@@ -243,16 +295,31 @@ def test_json_is_ready_and_matches(hand: HandDay) -> None:
     assert "wait_median_s" not in l01 and "service_p90_s" not in l01
     assert next(r for r in data["by_officer"] if r["officer"] == "ani")["service_median_s"] == 480.0
     assert data["longest_waits"][0] == {
-        "day": "2026-11-30", "code": "A006", "service": "KTP", "name": "KTP-el (Rekam/Cetak)",
-        "name_en": "Electronic ID card (record/print)", "status": "done", "wait_s": 2040.0,
+        "day": "2026-11-30",
+        "code": "A006",
+        "service": "KTP",
+        "name": "KTP-el (Rekam/Cetak)",
+        "name_en": "Electronic ID card (record/print)",
+        "status": "done",
+        "wait_s": 2040.0,
     }
 
 
 def test_the_same_figures_in_the_xlsx(hand: HandDay) -> None:
     f = daily_figures(hand.ctx, DAY)
     wb = openpyxl.load_workbook(io.BytesIO(daily_report.report_xlsx(f)))
-    assert wb.sheetnames == ["Ringkasan", "Layanan", "Instansi", "Prioritas", "Petugas", "Loket",
-                             "Per hari", "Per jam", "Tunggu terlama", "Catatan"]
+    assert wb.sheetnames == [
+        "Ringkasan",
+        "Layanan",
+        "Instansi",
+        "Prioritas",
+        "Petugas",
+        "Loket",
+        "Per hari",
+        "Per jam",
+        "Tunggu terlama",
+        "Catatan",
+    ]
     summary = {row[0]: row[1] for row in wb["Ringkasan"].iter_rows(min_row=2, values_only=True)}
     assert summary["Terdaftar"] == 8 and summary["Selesai dilayani"] == 4
     assert summary["Rata-rata tunggu (menit)"] == pytest.approx(1180 / 60, abs=1e-4)
@@ -340,9 +407,7 @@ def test_open_tickets_are_noted_once_the_day_is_over(hand: HandDay, clock: Fixed
     assert [(n.kind, n.params["day"], n.params["codes"]) for n in f.notes] == [
         ("open_at_close", "2026-11-30", ["A005"])
     ]
-    assert "1 tiket masih terbuka pada akhir hari 30-11-2026: A005." in pdf_text(
-        daily_report.report_pdf(f)
-    )
+    assert "1 tiket masih terbuka pada akhir hari 30-11-2026: A005." in pdf_text(daily_report.report_pdf(f))
 
 
 def test_gaps_in_the_numbering_are_noted(hand: HandDay) -> None:

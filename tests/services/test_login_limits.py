@@ -70,15 +70,18 @@ def test_cli_operator_unlocks_with_staff_unlock(data_dir: Path, ctx: Context, cl
     close_db()
     env = {k: v for k, v in os.environ.items() if not k.startswith("COUNTER_APP_")}
     base = [sys.executable, "-m", "counter_app", "--data-dir", str(data_dir)]
-    listed = subprocess.run(base + ["--json", "staff", "list"], capture_output=True, text=True, env=env,
-                            timeout=120)
+    listed = subprocess.run(
+        base + ["--json", "staff", "list"], capture_output=True, text=True, env=env, timeout=120
+    )
     assert listed.returncode == 0, listed.stderr
     assert {r["username"]: r["locked"] for r in json.loads(listed.stdout)}["admin"] is True
-    proc = subprocess.run(base + ["staff", "unlock", "admin"], capture_output=True, text=True, env=env,
-                          timeout=120)
+    proc = subprocess.run(
+        base + ["staff", "unlock", "admin"], capture_output=True, text=True, env=env, timeout=120
+    )
     assert proc.returncode == 0, proc.stderr
-    proc = subprocess.run(base + ["staff", "unlock", "siapa"], capture_output=True, text=True, env=env,
-                          timeout=120)
+    proc = subprocess.run(
+        base + ["staff", "unlock", "siapa"], capture_output=True, text=True, env=env, timeout=120
+    )
     assert proc.returncode == 2 and "siapa" in proc.stderr
     row = Staff.get(Staff.username == "admin")
     assert row.locked_until is None and row.failed_attempts == 0
@@ -164,5 +167,7 @@ def test_default_source_is_the_os_user_on_this_machine(ctx: Context) -> None:
     state = json.loads(Setting.get(Setting.key == staff.THROTTLE_KEY).value)
     with pytest.raises(AuthError):
         staff.authenticate(ctx, "siapa", "salah")  # no source given: this OS user here
-    assert json.loads(Setting.get(Setting.key == staff.THROTTLE_KEY).value)["sources"][source][0] == \
-        state["sources"][source][0] + 1
+    assert (
+        json.loads(Setting.get(Setting.key == staff.THROTTLE_KEY).value)["sources"][source][0]
+        == state["sources"][source][0] + 1
+    )

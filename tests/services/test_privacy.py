@@ -18,12 +18,18 @@ import pytest
 
 from counter_app.core.clock import FixedClock
 from counter_app.core.errors import NotAllowed, ValidationError
-from counter_app.services import backup as backups
-from counter_app.services import complaints, journal, privacy, survey, tickets
+from counter_app.services import backup as backups, complaints, journal, privacy, survey, tickets
 from counter_app.services.context import Context
 from counter_app.store.connection import DB_NAME
 from counter_app.store.models import (
-    AuditLog, Complaint, ComplaintAction, Receipt, SurveyResponse, Ticket, TicketEvent, db,
+    AuditLog,
+    Complaint,
+    ComplaintAction,
+    Receipt,
+    SurveyResponse,
+    Ticket,
+    TicketEvent,
+    db,
 )
 
 WIB = ZoneInfo("Asia/Pontianak")
@@ -49,13 +55,33 @@ def at(clock: FixedClock, *ymd: int) -> None:
 
 def statistics(ticket_id: str) -> tuple:
     row = Ticket.get_by_id(ticket_id)
-    return (row.day, row.code, row.service_id, row.status, row.priority, row.arrived_at,
-            row.first_called_at, row.started_at, row.finished_at, row.call_count, row.counter)
+    return (
+        row.day,
+        row.code,
+        row.service_id,
+        row.status,
+        row.priority,
+        row.arrived_at,
+        row.first_called_at,
+        row.started_at,
+        row.finished_at,
+        row.call_count,
+        row.counter,
+    )
 
 
 def table_dump() -> dict[str, list[tuple]]:
-    tables = ("ticket", "ticket_event", "receipt", "complaint", "complaint_action",
-              "survey_response", "outbox", "audit_log", "setting")
+    tables = (
+        "ticket",
+        "ticket_event",
+        "receipt",
+        "complaint",
+        "complaint_action",
+        "survey_response",
+        "outbox",
+        "audit_log",
+        "setting",
+    )
     return {t: db.execute_sql(f'SELECT * FROM "{t}" ORDER BY 1').fetchall() for t in tables}
 
 
@@ -66,23 +92,45 @@ def history(ctx: Context, clock: FixedClock) -> dict[str, str]:
     younger visitor and a backup. The clock ends at the fixture's 2026-11-30."""
     at(clock, 2020, 6, 1)
     old = served(ctx, clock, "Budi Santoso", nik=NIK, phone=PHONE)
-    survey.record(ctx, old.id, ALL, PROFILE, consent=True,
-                  suggestions="Terima kasih, Budi Santoso 081234567890")
-    settled = complaints.add(ctx, channel="langsung", category="waktu", classification="normatif",
-                             text="Budi Santoso menunggu lama", ticket=old.id,
-                             contact=PHONE, contact_consent=True)
+    survey.record(
+        ctx, old.id, ALL, PROFILE, consent=True, suggestions="Terima kasih, Budi Santoso 081234567890"
+    )
+    settled = complaints.add(
+        ctx,
+        channel="langsung",
+        category="waktu",
+        classification="normatif",
+        text="Budi Santoso menunggu lama",
+        ticket=old.id,
+        contact=PHONE,
+        contact_consent=True,
+    )
     complaints.respond(ctx, settled.id, "Dihubungi di 081234567890, Budi Santoso puas", "selesai")
     waiting = served(ctx, clock, "Rina Wati", phone="081298765432")
-    still_open = complaints.add(ctx, channel="telepon", category="perilaku",
-                                classification="berkadar_pengawasan", text="Rina Wati dibentak",
-                                ticket=waiting.id, contact="081298765432", contact_consent=True)
+    still_open = complaints.add(
+        ctx,
+        channel="telepon",
+        category="perilaku",
+        classification="berkadar_pengawasan",
+        text="Rina Wati dibentak",
+        ticket=waiting.id,
+        contact="081298765432",
+        contact_consent=True,
+    )
     old_copy = backups.backup(ctx)
     at(clock, 2024, 11, 1)
     young = served(ctx, clock, "Siti Aminah", nik="6171014101900001", phone="081311112222")
     young_copy = backups.backup(ctx)
     at(clock, 2026, 11, 30)
-    return {"old": old.id, "kept": waiting.id, "young": young.id, "settled": settled.id,
-            "open": still_open.id, "old_copy": str(old_copy), "young_copy": str(young_copy)}
+    return {
+        "old": old.id,
+        "kept": waiting.id,
+        "young": young.id,
+        "settled": settled.id,
+        "open": still_open.id,
+        "old_copy": str(old_copy),
+        "young_copy": str(young_copy),
+    }
 
 
 def test_purge_pseudonymises_old_records_keeps_statistics_and_old_backups_go(
@@ -98,7 +146,13 @@ def test_purge_pseudonymises_old_records_keeps_statistics_and_old_backups_go(
     assert result.counts.surveys == 1 and result.counts.backups == 1
     old = Ticket.get_by_id(history["old"])
     assert (old.name, old.phone, old.nik_hash, old.nik_masked, old.notes, old.outcome) == (
-        privacy.ANONYMOUS, None, None, None, "", "")
+        privacy.ANONYMOUS,
+        None,
+        None,
+        None,
+        "",
+        "",
+    )
     assert statistics(history["old"]) == before_old  # times, service, status: all kept
     events = list(TicketEvent.select().where(TicketEvent.ticket == history["old"]).order_by(TicketEvent.id))
     assert [e.action for e in events] == ["register", "call", "start", "finish"]
@@ -134,8 +188,13 @@ def test_purge_pseudonymises_old_records_keeps_statistics_and_old_backups_go(
     assert db.execute_sql('SELECT count(*) FROM "purge_permit"').fetchone()[0] == 0
     # idempotent: a second run finds nothing more
     again = privacy.purge(ctx)
-    assert (again.counts.tickets, again.counts.complaints, again.counts.surveys, again.counts.backups,
-            again.counts.events) == (0, 0, 0, 0, 0)
+    assert (
+        again.counts.tickets,
+        again.counts.complaints,
+        again.counts.surveys,
+        again.counts.backups,
+        again.counts.events,
+    ) == (0, 0, 0, 0, 0)
     assert privacy.status(ctx).last_counts["tickets"] == 0
 
 
@@ -183,8 +242,9 @@ def test_only_an_admin_purges(staff_ctx: Context) -> None:
         privacy.purge(staff_ctx)
 
 
-def test_export_finds_the_person_by_nik_phone_or_ticket(ctx: Context, history: dict[str, str],
-                                                       tmp_path: Path) -> None:
+def test_export_finds_the_person_by_nik_phone_or_ticket(
+    ctx: Context, history: dict[str, str], tmp_path: Path
+) -> None:
     by_nik = privacy.export(ctx, privacy.subject(ctx, nik="6171-0101-0190-0001"))
     assert [t["id"] for t in by_nik["tickets"]] == [history["old"]]
     ticket = by_nik["tickets"][0]
@@ -258,8 +318,15 @@ def test_erase_pseudonymises_now_with_the_reason(ctx: Context, history: dict[str
 def test_notice_names_what_why_how_long_and_whom(ctx: Context) -> None:
     pdf = pypdf.PdfReader(io.BytesIO(privacy.notice_pdf(ctx, "id")))
     text = " ".join(" ".join(page.extract_text().split()) for page in pdf.pages)
-    for words in ("Pemberitahuan Privasi", "Data yang dicatat", "Untuk apa", "1825 hari",
-                  "Hubungi", "WhatsApp 0811-5600-000", "persetujuan"):
+    for words in (
+        "Pemberitahuan Privasi",
+        "Data yang dicatat",
+        "Untuk apa",
+        "1825 hari",
+        "Hubungi",
+        "WhatsApp 0811-5600-000",
+        "persetujuan",
+    ):
         assert words in text, words
 
 
@@ -270,8 +337,9 @@ def test_backup_stamps_are_read_from_every_kind_of_copy() -> None:
     assert backups.taken_at(Path("copy.sqlite3")) is None
 
 
-def test_an_old_store_file_still_opens_after_a_purge(ctx: Context, history: dict[str, str],
-                                                     data_dir: Path) -> None:
+def test_an_old_store_file_still_opens_after_a_purge(
+    ctx: Context, history: dict[str, str], data_dir: Path
+) -> None:
     privacy.purge(ctx)
     con = sqlite3.connect(data_dir / DB_NAME)
     try:
@@ -283,9 +351,13 @@ def test_an_old_store_file_still_opens_after_a_purge(ctx: Context, history: dict
 def test_phone_consent_is_recorded_in_the_register_event(ctx: Context) -> None:
     given = tickets.register(ctx, service="KTP", name="Dewi Lestari", phone=PHONE, phone_consent=True).ticket
     silent = tickets.register(ctx, service="KTP", name="Agus Salim", phone="081377776666").ticket
-    consented = [r[0] for r in db.execute_sql(
-        'SELECT "ticket_id" FROM "ticket_event" WHERE "action" = \'register\' '
-        'AND json_extract("detail", \'$.phone_consent\') = 1')]
+    consented = [
+        r[0]
+        for r in db.execute_sql(
+            'SELECT "ticket_id" FROM "ticket_event" WHERE "action" = \'register\' '
+            "AND json_extract(\"detail\", '$.phone_consent') = 1"
+        )
+    ]
     assert consented == [given.id] and silent.id not in consented
     doc = privacy.export(ctx, privacy.subject(ctx, ticket=given.id))
     assert doc["tickets"][0]["phone_consent_at"] is not None

@@ -6,8 +6,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, Phase, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, Phase, settings, strategies as st
 from hypothesis.stateful import (
     Bundle,
     RuleBasedStateMachine,
@@ -130,10 +129,16 @@ def test_full_life_waiting_called_serving_done(ctx: Context, clock: FixedClock) 
     # Each move is also queued for sync and audited.
     assert Outbox.select().where(Outbox.uuid == t.id).count() == 4
     assert [r.payload["status"] for r in Outbox.select().where(Outbox.uuid == t.id).order_by(Outbox.seq)] == [
-        "waiting", "called", "serving", "done"
+        "waiting",
+        "called",
+        "serving",
+        "done",
     ]
     assert [a.action for a in AuditLog.select().where(AuditLog.subject == t.id).order_by(AuditLog.id)] == [
-        "ticket.register", "ticket.call", "ticket.start", "ticket.finish"
+        "ticket.register",
+        "ticket.call",
+        "ticket.start",
+        "ticket.finish",
     ]
 
 
@@ -302,7 +307,12 @@ def test_requeue_from_serving_clears_the_start(ctx: Context, clock: FixedClock) 
 
 def test_transfer_creates_a_linked_ticket_keeping_the_arrival(ctx: Context, clock: FixedClock) -> None:
     old = tickets.register(
-        ctx, service="KTP", name="Siti Aminah", nik="6171014101900001", phone="081234567890", priority="lansia"
+        ctx,
+        service="KTP",
+        name="Siti Aminah",
+        nik="6171014101900001",
+        phone="081234567890",
+        priority="lansia",
     ).ticket
     arrived = fresh(old).arrived_at
     clock.advance(minutes=5)
@@ -324,7 +334,12 @@ def test_transfer_creates_a_linked_ticket_keeping_the_arrival(ctx: Context, cloc
     assert new.transferred_from == old.id
     assert new.arrived_at == arrived
     assert new.registered_at == datetime(2026, 11, 30, 1, 15)
-    assert (new.name, new.priority, new.nik_hash, new.phone) == (old.name, old.priority, old.nik_hash, old.phone)
+    assert (new.name, new.priority, new.nik_hash, new.phone) == (
+        old.name,
+        old.priority,
+        old.nik_hash,
+        old.phone,
+    )
     assert new.notes == "Perlu paspor"
     assert events(new) == [("register", None, "waiting")]
     assert events(old)[-1] == ("transfer", "called", "transferred")
@@ -415,7 +430,15 @@ def _drain(ctx: Context, clock: FixedClock, ids: dict[str, str], counter: str | 
         tickets.finish(ctx, got.id)
 
 
-MIX = [("G1", ""), ("G2", ""), ("P1", "lansia"), ("P2", "disabilitas"), ("P3", "ibu_hamil"), ("P4", "anak"), ("G3", "")]
+MIX = [
+    ("G1", ""),
+    ("G2", ""),
+    ("P1", "lansia"),
+    ("P2", "disabilitas"),
+    ("P3", "ibu_hamil"),
+    ("P4", "anak"),
+    ("G3", ""),
+]
 
 
 def test_priority_first_fifo_with_a_cap_of_three(ctx: Context, clock: FixedClock) -> None:
@@ -539,9 +562,12 @@ class QueueMachine(RuleBasedStateMachine):
     @rule(counter=st.sampled_from(["L01", "L03"]))
     def call_next(self, counter: str) -> None:
         self._tick()
-        mine = [i for i, s in self.status.items() if s == "waiting" and COUNTER_OF[self.service[i]] == counter]
+        mine = [
+            i for i, s in self.status.items() if s == "waiting" and COUNTER_OF[self.service[i]] == counter
+        ]
         held = [
-            i for i, s in self.status.items()
+            i
+            for i, s in self.status.items()
             if s in ("called", "serving") and COUNTER_OF[self.service[i]] == counter
         ]
         if held:  # one ticket in hand per counter: refused, naming it, nothing written
@@ -601,8 +627,10 @@ class QueueMachine(RuleBasedStateMachine):
         self._tick()
         sources, dest = MODEL[action]
         legal = self.status[t] in sources
-        if action == "no_show" and legal and (
-            self.calls[t] < 3 or self.clock.now() - self.first_called[t] < timedelta(minutes=3)
+        if (
+            action == "no_show"
+            and legal
+            and (self.calls[t] < 3 or self.clock.now() - self.first_called[t] < timedelta(minutes=3))
         ):
             legal = False
         before = counts()

@@ -29,7 +29,12 @@ def reg(ctx: Context, service: str, n: int = 1) -> None:
 
 
 def counts() -> tuple[int, int, int, int]:
-    return Ticket.select().count(), TicketEvent.select().count(), Outbox.select().count(), AuditLog.select().count()
+    return (
+        Ticket.select().count(),
+        TicketEvent.select().count(),
+        Outbox.select().count(),
+        AuditLog.select().count(),
+    )
 
 
 def refused(ctx: Context, service: str) -> ValidationError:
@@ -95,7 +100,9 @@ def test_the_next_open_day_skips_weekends_holidays_and_joint_leave(
     assert refused(ctx, "PASPOR").params["next_date"] == reopens.isoformat()
 
 
-def test_the_next_open_day_follows_the_days_the_site_adds_and_removes(ctx: Context, clock: FixedClock) -> None:
+def test_the_next_open_day_follows_the_days_the_site_adds_and_removes(
+    ctx: Context, clock: FixedClock
+) -> None:
     Service.update(daily_quota=1).where(Service.code == "PASPOR").execute()
     clock.set(datetime(2026, 12, 23, 9, tzinfo=WIB))
     reg(ctx, "PASPOR")
@@ -125,8 +132,13 @@ def test_cli_register_past_the_quota_exits_2_and_writes_nothing(tmp_path: Path) 
     env = {k: v for k, v in os.environ.items() if not k.startswith("COUNTER_APP_")}
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "counter_app", "--data-dir", str(folder), "--lang", "id", *args],
-                              capture_output=True, text=True, env=env, timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "counter_app", "--data-dir", str(folder), "--lang", "id", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
 
     first = run("--json", "register", "--service", "PASPOR", "--name", "Budi Santoso")
     assert first.returncode == 0, first.stderr

@@ -16,8 +16,7 @@ import pypdfium2 as pdfium
 import pytest
 import zxingcpp
 
-from counter_app.core import i18n, roles
-from counter_app.core import token as tk
+from counter_app.core import i18n, roles, token as tk
 from counter_app.core.clock import FixedClock
 from counter_app.core.errors import NotAllowed, ValidationError
 from counter_app.core.roles import Permission, Role
@@ -253,9 +252,7 @@ def test_receipts_module_does_not_load_reportlab() -> None:
         "import sys, counter_app.services.receipts, counter_app.services.keys;"
         "print(any(m.startswith(('reportlab', 'qrcode')) for m in sys.modules))"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
-    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "False"
 
 

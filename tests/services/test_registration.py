@@ -161,7 +161,9 @@ def test_other_nik_same_service_is_fine(ctx: Context) -> None:
 
 
 @pytest.mark.parametrize("closing", ["done", "cancel"])
-def test_same_nik_allowed_again_once_the_ticket_is_closed(ctx: Context, clock: FixedClock, closing: str) -> None:
+def test_same_nik_allowed_again_once_the_ticket_is_closed(
+    ctx: Context, clock: FixedClock, closing: str
+) -> None:
     first = reg(ctx, "KTP", nik=NIK)
     if closing == "done":
         assert tickets.call_next(ctx).id == first.id
@@ -283,7 +285,15 @@ def test_outbox_payload_holds_no_personal_data(ctx: Context) -> None:
     assert row.payload["receipt_no"] == "PTK-L01-20261130-A001"
     assert row.payload["status"] == "waiting"
     raw = json.dumps(row.payload, ensure_ascii=False)
-    for secret in [NIK, "6171**********01", "81234567890", "0812****7890", "Siti Aminah Rahayu", "Aminah", "Rahayu"]:
+    for secret in [
+        NIK,
+        "6171**********01",
+        "81234567890",
+        "0812****7890",
+        "Siti Aminah Rahayu",
+        "Aminah",
+        "Rahayu",
+    ]:
         assert secret not in raw, secret
     # Nor does the audit log or the event hold them.
     for table_text in [

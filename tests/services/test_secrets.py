@@ -14,7 +14,6 @@ import pytest
 
 from counter_app.core.errors import LoketError
 from counter_app.services import keys, tickets
-from counter_app.services.backup import backup
 from counter_app.services.context import Context, create_exclusive, ensure_secret, read_secret
 from counter_app.services.setup import initialise
 from counter_app.store.connection import close_db
@@ -52,8 +51,12 @@ STATION = "keys/station.key"
         (STATION, None),
     ],
 )
-@pytest.mark.parametrize("command", [["queue"], ["register", "--service", "KTP", "--name", "Budi", "--nik", "6171014501900001"]])
-def test_a_bad_key_is_a_clear_error_at_start(store: Path, name: str, damage: bytes | None, command: list[str]) -> None:
+@pytest.mark.parametrize(
+    "command", [["queue"], ["register", "--service", "KTP", "--name", "Budi", "--nik", "6171014501900001"]]
+)
+def test_a_bad_key_is_a_clear_error_at_start(
+    store: Path, name: str, damage: bytes | None, command: list[str]
+) -> None:
     path = store / name
     if damage is None:
         path.unlink()

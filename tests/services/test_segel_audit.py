@@ -51,12 +51,18 @@ def test_report_daily_json_includes_the_seal(tmp_path: Path) -> None:
     close_db()
     env = {k: v for k, v in os.environ.items() if not k.startswith("COUNTER_APP_")}
     cmd = [sys.executable, "-m", "counter_app", "--data-dir", str(folder), "--json"]
-    reg = subprocess.run([*cmd, "register", "--service", "KTP", "--name", "Ani"],
-                         capture_output=True, text=True, env=env, timeout=120)
+    reg = subprocess.run(
+        [*cmd, "register", "--service", "KTP", "--name", "Ani"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert reg.returncode == 0, reg.stderr
     day = json.loads(reg.stdout)["day"]
-    proc = subprocess.run([*cmd, "report", "daily", "--date", day],
-                          capture_output=True, text=True, env=env, timeout=120)
+    proc = subprocess.run(
+        [*cmd, "report", "daily", "--date", day], capture_output=True, text=True, env=env, timeout=120
+    )
     assert proc.returncode == 0, proc.stderr
     head = json.loads(proc.stdout)["audit_head"]
     audit = subprocess.run([*cmd, "audit", "verify"], capture_output=True, text=True, env=env, timeout=120)

@@ -43,14 +43,18 @@ def test_taxes_whose_amount_varies_read_sesuai_ketetapan(ctx: Context, code: str
     assert std["fee_kind"] == "assessed" and std["fee_text"] == "Sesuai ketetapan"
     assert service_standard.standard(code, "en")["fee_text"] == "As assessed"
     ticket = tickets.register(ctx, service=code, name="Budi Santoso").ticket
-    text = " ".join(" ".join(p.extract_text().split())
-                    for p in pypdf.PdfReader(io.BytesIO(receipts.receipt_pdf(ctx, ticket.id))).pages)
+    text = " ".join(
+        " ".join(p.extract_text().split())
+        for p in pypdf.PdfReader(io.BytesIO(receipts.receipt_pdf(ctx, ticket.id))).pages
+    )
     assert "Sesuai ketetapan" in text and "Gratis" not in text
 
 
 def test_free_and_fixed_fees(ctx: Context) -> None:
     assert service_standard.standard("KTP", "id")["fee_text"] == "Gratis"
-    assert service_standard.standard("PASPOR", "id")["fee_text"] == "Rp350.000"  # core/formats (Babel), as on screen
+    assert (
+        service_standard.standard("PASPOR", "id")["fee_text"] == "Rp350.000"
+    )  # core/formats (Babel), as on screen
 
 
 def test_the_standard_of_a_service(ctx: Context) -> None:
@@ -68,9 +72,19 @@ def test_a4_one_page_per_service(ctx: Context) -> None:
     pages = pdf_pages(service_standard.render_pdf(ctx, ["PASPOR", "PBB"], "id"))
     assert len(pages) == 2
     assert "STANDAR PELAYANAN" in pages[0] and "Paspor (Baru/Penggantian) (PASPOR)" in pages[0]
-    for part in ("Dasar hukum", "Persyaratan", "Sistem, mekanisme dan prosedur", "Jangka waktu penyelesaian",
-                 "Biaya/tarif", "Produk pelayanan", "Jam pelayanan", "Kuota harian", "120 pemohon per hari",
-                 "Maklumat Pelayanan", "Rp350.000"):
+    for part in (
+        "Dasar hukum",
+        "Persyaratan",
+        "Sistem, mekanisme dan prosedur",
+        "Jangka waktu penyelesaian",
+        "Biaya/tarif",
+        "Produk pelayanan",
+        "Jam pelayanan",
+        "Kuota harian",
+        "120 pemohon per hari",
+        "Maklumat Pelayanan",
+        "Rp350.000",
+    ):
         assert part in pages[0], part
     assert "Sesuai ketetapan" in pages[1] and "Gratis" not in pages[1] and "Tanpa kuota" in pages[1]
     reader = pypdf.PdfReader(io.BytesIO(service_standard.render_pdf(ctx, ["KTP"], "en")))
@@ -88,8 +102,13 @@ def test_cli_service_standard_out(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("COUNTER_APP_")}
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "counter_app", "--data-dir", str(folder), "--lang", "id", *args],
-                              capture_output=True, text=True, env=env, timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "counter_app", "--data-dir", str(folder), "--lang", "id", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
 
     out = tmp_path / "paspor.pdf"
     done = run("service-standard", "PASPOR", "--out", str(out))
@@ -121,16 +140,28 @@ def test_receipt_shows_the_estimated_completion_date(ctx: Context, clock: FixedC
 
 def test_catalogue_edit_keeps_the_new_fields_and_checks_them(ctx: Context) -> None:
     draft = catalogue_edit.ServiceDraft(
-        code="PKB2", letter="D", agency="SAMSAT", name_id="PKB Keliling", fee_kind="assessed",
-        daily_quota=40, completion_days=0, procedure=["Datang | Come", "Bayar | Pay"],
-        product_id="Bukti PKB", legal_basis=["UU No. 1 Tahun 2022"], hours_id="Senin–Jumat 08.00–12.00",
+        code="PKB2",
+        letter="D",
+        agency="SAMSAT",
+        name_id="PKB Keliling",
+        fee_kind="assessed",
+        daily_quota=40,
+        completion_days=0,
+        procedure=["Datang | Come", "Bayar | Pay"],
+        product_id="Bukti PKB",
+        legal_basis=["UU No. 1 Tahun 2022"],
+        hours_id="Senin–Jumat 08.00–12.00",
     )
     view = catalogue_edit.save_service(ctx, draft)
     assert (view.fee_kind, view.daily_quota, view.completion_days) == ("assessed", 40, 0)
     assert view.procedure == ({"id": "Datang", "en": "Come"}, {"id": "Bayar", "en": "Pay"})
     assert service_standard.standard("PKB2", "id")["fee_text"] == "Sesuai ketetapan"
-    for bad, key in [({"fee_kind": "kadang"}, "catalogue.fee_kind"), ({"fee": 5000}, "catalogue.fee_assessed"),
-                     ({"daily_quota": 0}, "catalogue.quota"), ({"completion_days": -1}, "catalogue.completion_days")]:
+    for bad, key in [
+        ({"fee_kind": "kadang"}, "catalogue.fee_kind"),
+        ({"fee": 5000}, "catalogue.fee_assessed"),
+        ({"daily_quota": 0}, "catalogue.quota"),
+        ({"completion_days": -1}, "catalogue.completion_days"),
+    ]:
         values = {**draft.__dict__, **bad}
         with pytest.raises(ValidationError) as info:
             catalogue_edit.save_service(ctx, catalogue_edit.ServiceDraft(**values))

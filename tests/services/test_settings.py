@@ -59,8 +59,13 @@ class Keys:
         self.modules = modules
         self.aliases = {name: _aliases(tree) for name, tree in modules.items()}
         self.constants: dict[str, dict[str, ast.expr]] = {
-            name: {t.id: node.value for node in tree.body if isinstance(node, ast.Assign)
-                   for t in node.targets if isinstance(t, ast.Name)}
+            name: {
+                t.id: node.value
+                for node in tree.body
+                if isinstance(node, ast.Assign)
+                for t in node.targets
+                if isinstance(t, ast.Name)
+            }
             for name, tree in modules.items()
         }
 
@@ -101,15 +106,17 @@ def used_keys(root: Path = PACKAGE) -> tuple[dict[str, list[str]], int]:
     found: dict[str, list[str]] = {}
     dynamic = 0
     for where, tree in modules.items():
-        gate_names = {local for local, target in keys.aliases[where].items()
-                      if GATE in target.split("|")}
+        gate_names = {local for local, target in keys.aliases[where].items() if GATE in target.split("|")}
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call):
                 continue
             func = node.func
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-            on_gate = isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) \
+            on_gate = (
+                isinstance(func, ast.Attribute)
+                and isinstance(func.value, ast.Name)
                 and func.value.id in gate_names
+            )
             local_wrapper = isinstance(func, ast.Name) and bool(gate_names) and name in ("_raw", "_put")
             args: list[ast.expr] = []
             if name in ALWAYS and len(node.args) > ALWAYS[name]:
@@ -137,8 +144,11 @@ def table_users(root: Path = PACKAGE) -> list[str]:
         if where in (GATE, "counter_app.store.models", "counter_app.store.migrations"):
             continue
         for node in ast.walk(tree):
-            named = (isinstance(node, ast.ImportFrom) and node.module == "counter_app.store.models"
-                     and any(a.name == "Setting" for a in node.names))
+            named = (
+                isinstance(node, ast.ImportFrom)
+                and node.module == "counter_app.store.models"
+                and any(a.name == "Setting" for a in node.names)
+            )
             raw = isinstance(node, ast.Constant) and isinstance(node.value, str) and sql.search(node.value)
             if named or raw:
                 users.append(f"{where}:{node.lineno}")  # type: ignore[attr-defined]
@@ -154,8 +164,17 @@ def test_every_key_the_package_reads_or_writes_is_declared() -> None:
     assert not undeclared, f"declare these in core/settings.py: {undeclared}"
     # the scan sees the real uses (a scan that finds nothing would pass for nothing)
     assert len(found) >= 25 and sum(map(len, found.values())) >= 100, (len(found), dynamic)
-    for key in ("last_sync", "sync_last_result", "auth.throttle", "last_site_event", "offline_block",
-                "complaint_deadlines", "privacy_last_purge", "sync_pull_version", "idle_lock_minutes"):
+    for key in (
+        "last_sync",
+        "sync_last_result",
+        "auth.throttle",
+        "last_site_event",
+        "offline_block",
+        "complaint_deadlines",
+        "privacy_last_purge",
+        "sync_pull_version",
+        "idle_lock_minutes",
+    ):
         assert key in found, key
 
 
@@ -192,11 +211,21 @@ def test_an_undeclared_key_is_refused_at_read_and_write(ctx: Context) -> None:
 @pytest.mark.parametrize(
     ("key", "bad"),
     [
-        ("priority_cap", "tiga"), ("priority_cap", "-1"), ("offline_block", "90"),
-        ("language", "fr"), ("paper", "a0"), ("sync_time", "25:00"), ("timezone", "Mars/Olympus"),
-        ("sync_server", "ftp://hub"), ("verify_base_url", "mpp.example"), ("site_code", "P T K"),
-        ("site_name", "  "), ("sync_last_result", "[1, 2]"), ("auth.throttle", "{broken"),
-        ("sync_last_at", "kemarin"), ("complaint_deadlines", '{"ringan": {"hours": "x"}}'),
+        ("priority_cap", "tiga"),
+        ("priority_cap", "-1"),
+        ("offline_block", "90"),
+        ("language", "fr"),
+        ("paper", "a0"),
+        ("sync_time", "25:00"),
+        ("timezone", "Mars/Olympus"),
+        ("sync_server", "ftp://hub"),
+        ("verify_base_url", "mpp.example"),
+        ("site_code", "P T K"),
+        ("site_name", "  "),
+        ("sync_last_result", "[1, 2]"),
+        ("auth.throttle", "{broken"),
+        ("sync_last_at", "kemarin"),
+        ("complaint_deadlines", '{"ringan": {"hours": "x"}}'),
     ],
 )
 def test_a_bad_value_is_refused_and_nothing_is_written(ctx: Context, key: str, bad: str) -> None:

@@ -110,7 +110,9 @@ def test_role_grants() -> None:
         ("ADMIN", "kata-sandi-5", "staff", "username"),  # taken (case-insensitively)
     ],
 )
-def test_bad_new_accounts_are_refused(ctx: Context, username: str, password: str, role: str, field: str) -> None:
+def test_bad_new_accounts_are_refused(
+    ctx: Context, username: str, password: str, role: str, field: str
+) -> None:
     before = Staff.select().count()
     with pytest.raises(ValidationError) as info:
         staff.create_staff(ctx, username, password, role)
@@ -139,7 +141,9 @@ def test_failed_logins_are_counted(ctx: Context) -> None:
     assert Staff.get(Staff.username == "admin").failed_attempts == 1
 
 
-def test_account_locks_after_five_failures_and_unlocks_after_15_minutes(ctx: Context, clock: FixedClock) -> None:
+def test_account_locks_after_five_failures_and_unlocks_after_15_minutes(
+    ctx: Context, clock: FixedClock
+) -> None:
     for attempt in range(1, 5):
         with pytest.raises(AuthError) as info:
             staff.authenticate(ctx, "admin", "salah-sandi")
@@ -204,4 +208,7 @@ def test_a_look_alike_name_never_logs_in_as_admin(ctx: Context) -> None:
         staff.authenticate(ctx, "\u0430dmin", ADMIN_PASSWORD, source="t")  # Cyrillic а
     assert info.value.key == "auth.failed"
     # full-width ＡＤＭＩＮ is the same name after NFKC: that is the account
-    assert staff.authenticate(ctx, "\uff21\uff24\uff2d\uff29\uff2e", ADMIN_PASSWORD, source="t").username == "admin"
+    assert (
+        staff.authenticate(ctx, "\uff21\uff24\uff2d\uff29\uff2e", ADMIN_PASSWORD, source="t").username
+        == "admin"
+    )

@@ -18,7 +18,14 @@ from counter_app.core.clock import FixedClock
 from counter_app.core.errors import NotAllowed, NotFound, ValidationError
 from counter_app.core.roles import Actor, Role
 from counter_app.services import (
-    daily_report, demo, journal, report_text, skm_report, survey, survey_import, tickets,
+    daily_report,
+    demo,
+    journal,
+    report_text,
+    skm_report,
+    survey,
+    survey_import,
+    tickets,
 )
 from counter_app.services.context import Context
 from counter_app.store.models import AuditLog, Complaint, Outbox, SurveyResponse, Ticket
@@ -54,15 +61,23 @@ def test_record_stores_answers_profile_and_journals_them(ctx: Context, clock: Fi
     staff = replace(ctx, actor=Actor("petugas1", Role.STAFF, 2))
     before = Outbox.select().count()
     row = survey.record(
-        staff, ticket.id, answers(4, 3, 3, 4, 3, 3, 4, 3, 2),
+        staff,
+        ticket.id,
+        answers(4, 3, 3, 4, 3, 3, 4, 3, 2),
         {"age_band": "31_40", "sex": "P", "education": "s1", "occupation": "swasta"},
-        consent=True, suggestions="  Ruang tunggu\x07 panas  ",
+        consent=True,
+        suggestions="  Ruang tunggu\x07 panas  ",
     )
     stored = SurveyResponse.get_by_id(row.id)
     assert stored.ticket_id == ticket.id and stored.day == DAY and stored.service_id == "KTP"
     assert stored.counter == "L01" and stored.source == "kiosk" and stored.consent
     assert stored.answers() == answers(4, 3, 3, 4, 3, 3, 4, 3, 2)
-    assert (stored.age_band, stored.sex, stored.education, stored.occupation) == ("31_40", "P", "s1", "swasta")
+    assert (stored.age_band, stored.sex, stored.education, stored.occupation) == (
+        "31_40",
+        "P",
+        "s1",
+        "swasta",
+    )
     assert stored.suggestions == "Ruang tunggu panas" and stored.created_by == "petugas1"
     (out,) = Outbox.select().where(Outbox.seq > before)
     assert out.entity == "survey" and out.uuid == row.id and out.payload["answers"]["U9"] == 2
@@ -253,7 +268,9 @@ def test_a_file_with_one_bad_row_imports_nothing(supervisor: Context, tmp_path: 
     message = info.value.message()
     assert message.startswith("Berkas ") and "ditolak: 3 kesalahan. Tidak ada data yang diimpor" in message
     assert info.value.exit_code == 2
-    assert [e.text("en") for e in info.value.errors][0] == 'Row 6, column U3: score must be 1–4 or a–d, got "5"'
+    assert [e.text("en") for e in info.value.errors][
+        0
+    ] == 'Row 6, column U3: score must be 1–4 or a–d, got "5"'
 
 
 def test_every_kind_of_row_error(supervisor: Context, tmp_path: Path) -> None:
@@ -273,9 +290,15 @@ def test_every_kind_of_row_error(supervisor: Context, tmp_path: Path) -> None:
         survey_import.import_csv(supervisor, write(tmp_path, "\n".join(rows) + "\n"))
     got = [(e.row, e.column, e.key) for e in info.value.errors]
     assert got == [
-        (2, "tanggal", "required"), (3, "tanggal", "future_date"), (4, "", "no_answers"),
-        (5, "layanan", "unknown_service"), (6, "usia", "bad_age"), (7, "pendidikan", "bad_education"),
-        (8, "pekerjaan", "bad_occupation"), (9, "saran", "long_suggestion"), (10, "", "extra_cells"),
+        (2, "tanggal", "required"),
+        (3, "tanggal", "future_date"),
+        (4, "", "no_answers"),
+        (5, "layanan", "unknown_service"),
+        (6, "usia", "bad_age"),
+        (7, "pendidikan", "bad_education"),
+        (8, "pekerjaan", "bad_occupation"),
+        (9, "saran", "long_suggestion"),
+        (10, "", "extra_cells"),
     ]
     assert info.value.errors[2].text() == "Baris 4: tidak ada satu pun jawaban U1–U9"
     assert SurveyResponse.select().count() == 0
@@ -286,7 +309,9 @@ def test_header_problems(supervisor: Context, tmp_path: Path) -> None:
     with pytest.raises(survey_import.CsvRejected) as info:
         survey_import.import_csv(supervisor, write(tmp_path, text))
     assert [(e.row, e.column, e.key) for e in info.value.errors] == [
-        (1, "pendidkan", "unknown_column"), (1, "U1", "duplicate_column"), (1, "U9", "missing_column"),
+        (1, "pendidkan", "unknown_column"),
+        (1, "U1", "duplicate_column"),
+        (1, "U9", "missing_column"),
     ]
 
 
@@ -295,7 +320,9 @@ def test_file_level_problems(supervisor: Context, tmp_path: Path) -> None:
         survey_import.import_csv(supervisor, tmp_path / "tidak-ada.csv")
     assert info.value.key == "survey.csv.unreadable"
     with pytest.raises(ValidationError) as info:
-        survey_import.import_csv(supervisor, write(tmp_path, "tanggal;U1\n30-11-2026;Ä\n", encoding="latin-1"))
+        survey_import.import_csv(
+            supervisor, write(tmp_path, "tanggal;U1\n30-11-2026;Ä\n", encoding="latin-1")
+        )
     assert info.value.key == "survey.csv.encoding"
     with pytest.raises(ValidationError) as info:
         survey_import.import_csv(supervisor, write(tmp_path, "tanggal,U1,U2,U3,U4,U5,U6,U7,U8,U9\n"))
@@ -315,7 +342,9 @@ def test_the_same_file_twice_is_refused(supervisor: Context, tmp_path: Path) -> 
 
 def test_staff_cannot_import(ctx: Context, tmp_path: Path) -> None:
     with pytest.raises(NotAllowed):
-        survey_import.import_csv(replace(ctx, actor=Actor("petugas1", Role.STAFF, 2)), write(tmp_path, GOOD_CSV))
+        survey_import.import_csv(
+            replace(ctx, actor=Actor("petugas1", Role.STAFF, 2)), write(tmp_path, GOOD_CSV)
+        )
 
 
 # ---- the daily summary and the SKM report -----------------------------------------------
@@ -326,7 +355,9 @@ def pdf_text(pdf: bytes) -> str:
     return " ".join(" ".join((p.extract_text() or "") for p in reader.pages).split())
 
 
-def test_daily_summary_has_survey_and_complaints(ctx: Context, clock: FixedClock, supervisor: Context) -> None:
+def test_daily_summary_has_survey_and_complaints(
+    ctx: Context, clock: FixedClock, supervisor: Context
+) -> None:
     from counter_app.services import complaints
 
     k1, k2 = serve(ctx, clock), serve(ctx, clock)
@@ -351,10 +382,18 @@ def test_daily_summary_has_survey_and_complaints(ctx: Context, clock: FixedClock
     assert "IKM 79.17 — grade B (Good)" in english
 
 
-def test_skm_report_snapshot_and_pdf(ctx: Context, clock: FixedClock, supervisor: Context, tmp_path: Path) -> None:
+def test_skm_report_snapshot_and_pdf(
+    ctx: Context, clock: FixedClock, supervisor: Context, tmp_path: Path
+) -> None:
     ticket = serve(ctx, clock)
-    survey.record(ctx, ticket.id, answers(4, 3, 2, 4, 3, 3, 3, 3, 3),
-                  {"age_band": "21_30", "sex": "L"}, consent=True, suggestions="Parkir sempit")
+    survey.record(
+        ctx,
+        ticket.id,
+        answers(4, 3, 2, 4, 3, 3, 3, 3, 3),
+        {"age_band": "21_30", "sex": "L"},
+        consent=True,
+        suggestions="Parkir sempit",
+    )
     survey_import.import_csv(supervisor, write(tmp_path, GOOD_CSV))
     snap = skm_report.report_snapshot(supervisor, date(2026, 11, 1), DAY)
     assert snap["respondents"] == 5 and snap["incomplete"] == 1 and snap["responses"] == 5
@@ -362,7 +401,10 @@ def test_skm_report_snapshot_and_pdf(ctx: Context, clock: FixedClock, supervisor
     sexes = {e["code"]: e["count"] for e in snap["profile"]["sex"]}
     assert sexes == {"L": 2, "P": 1} and snap["profile_unknown"]["sex"] == 2
     assert [s["text"] for s in snap["suggestions"]] == [
-        "Ruang tunggu nyaman", "Mohon tambah kursi, terima kasih", "Parkir sempit"]
+        "Ruang tunggu nyaman",
+        "Mohon tambah kursi, terima kasih",
+        "Parkir sempit",
+    ]
     assert len(snap["weakest"]) == 3
     assert snap["nrr_weighted_total"] == pytest.approx(float(Decimal(snap["ikm"]) / 25), abs=0.001)
     text = pdf_text(skm_report.report_pdf(supervisor, date(2026, 11, 1), DAY))
@@ -416,15 +458,19 @@ while not stop.exists():
 
 def big_csv(tmp_path: Path, rows: int) -> Path:
     head = "tanggal,U1,U2,U3,U4,U5,U6,U7,U8,U9,layanan,usia,jenis_kelamin,pendidikan,pekerjaan,saran\n"
-    lines = [f"2026-11-{1 + i % 28:02d},4,3,4,3,4,3,4,3,4,KTP,{20 + i % 50},P,S1,swasta,Antrean cepat {i}\n"
-             for i in range(rows)]
+    lines = [
+        f"2026-11-{1 + i % 28:02d},4,3,4,3,4,3,4,3,4,KTP,{20 + i % 50},P,S1,swasta,Antrean cepat {i}\n"
+        for i in range(rows)
+    ]
     path = tmp_path / "besar.csv"
     path.write_text(head + "".join(lines), encoding="utf-8")
     return path
 
 
 @pytest.mark.slow
-def test_registrations_go_on_during_a_100k_form_import(supervisor: Context, data_dir: Path, tmp_path: Path) -> None:
+def test_registrations_go_on_during_a_100k_form_import(
+    supervisor: Context, data_dir: Path, tmp_path: Path
+) -> None:
     """Another process registers visitors in a loop all through the import; none is refused as
     "locked". Its outbox rows before and after the import's (contiguous) rows prove that it was
     registering the whole time, including while the import's transaction held the write lock."""
@@ -433,8 +479,12 @@ def test_registrations_go_on_during_a_100k_form_import(supervisor: Context, data
 
     path = big_csv(tmp_path, survey_import.MAX_IMPORT_ROWS)
     stop = tmp_path / "stop"
-    worker = subprocess.Popen([sys.executable, "-c", REGISTER_LOOP, str(data_dir), str(stop)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    worker = subprocess.Popen(
+        [sys.executable, "-c", REGISTER_LOOP, str(data_dir), str(stop)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert worker.stdout is not None
         first = worker.stdout.readline()  # the worker is registering before the import starts
@@ -482,8 +532,24 @@ def test_a_field_too_long_through_the_cli_is_exit_2(data_dir: Path, tmp_path: Pa
     close_db()
     path = write(tmp_path, GOOD_CSV + "2026-11-28,4,4,4,4,4,4,4,4,4,,,,,," + "y" * 140_000 + "\n")
     env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("COUNTER_APP_")}
-    proc = subprocess.run([sys.executable, "-m", "counter_app", "--lang", "en", "--data-dir", str(data_dir),
-                           "survey", "import", str(path)], capture_output=True, text=True, env=env, timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "counter_app",
+            "--lang",
+            "en",
+            "--data-dir",
+            str(data_dir),
+            "survey",
+            "import",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert proc.returncode == 2, proc.stderr
     assert "line 6" in proc.stderr and "too long" in proc.stderr
     assert "Traceback" not in proc.stderr and "_csv.Error" not in proc.stderr
@@ -535,8 +601,10 @@ def test_printed_weighted_nrrs_add_up_to_the_printed_total(supervisor: Context, 
     parts = [Decimal(str(v)) for v in snap["nrr_weighted"].values()]
     assert snap["nrr_weighted_total"] == 3.222
     assert sum(parts) == Decimal("3.222")
-    assert all(abs(Decimal(str(snap["nrr"][c])) / 9 - Decimal(str(w))) < Decimal("0.001")
-               for c, w in snap["nrr_weighted"].items())
+    assert all(
+        abs(Decimal(str(snap["nrr"][c])) / 9 - Decimal(str(w))) < Decimal("0.001")
+        for c, w in snap["nrr_weighted"].items()
+    )
     text = pdf_text(skm_report.report_pdf(supervisor, date(2026, 11, 27), date(2026, 11, 28)))
     assert "Jumlah NRR tertimbang (Σ NRR × 1/9) 3,222" in text
     assert "1 isian tidak lengkap (sebagian unsur kosong)" in text
@@ -575,8 +643,9 @@ def test_a_mapping_by_header_names(supervisor: Context, tmp_path: Path) -> None:
     text = "tanggal,Q1,Q2,Q3,Q4,Q5,Q6,Q7,Q8,Q9\n2026-11-27,4,4,4,4,4,4,4,1,3\n"
     plain = survey_import.import_csv(supervisor, write(tmp_path, text, "a.csv"))  # Qn is question n
     assert plain.mapping["Q8"] == "U8"
-    swapped = survey_import.import_csv(supervisor, write(tmp_path, text.replace("-27", "-26"), "b.csv"),
-                                       mapping="Q8=U9, q9 = u8")
+    swapped = survey_import.import_csv(
+        supervisor, write(tmp_path, text.replace("-27", "-26"), "b.csv"), mapping="Q8=U9, q9 = u8"
+    )
     assert swapped.mapping["Q8"] == "U9" and swapped.mapping["Q9"] == "U8"
     by_day = {r.day: (r.u8, r.u9) for r in SurveyResponse.select()}
     assert by_day == {date(2026, 11, 27): (1, 3), date(2026, 11, 26): (3, 1)}
@@ -584,8 +653,13 @@ def test_a_mapping_by_header_names(supervisor: Context, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("mapping", "key"),
-    [("8=U9", "duplicate_element"),  # U9 twice: question 8 and question 9
-     ("8=U10", "map_element"), ("X8=U9,9=U8", "map_no_column"), ("8", "map_bad"), ("8=U9,8=U8", "map_bad")],
+    [
+        ("8=U9", "duplicate_element"),  # U9 twice: question 8 and question 9
+        ("8=U10", "map_element"),
+        ("X8=U9,9=U8", "map_no_column"),
+        ("8", "map_bad"),
+        ("8=U9,8=U8", "map_bad"),
+    ],
 )
 def test_a_bad_mapping_imports_nothing(supervisor: Context, tmp_path: Path, mapping: str, key: str) -> None:
     with pytest.raises(ValidationError) as info:
@@ -609,6 +683,11 @@ def test_survey_import_map_through_the_cli_prints_the_mapping(data_dir: Path, tm
     proc = subprocess.run(base + ["--map", "8=U9,9=U8"], capture_output=True, text=True, env=env, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "Kolom yang dipakai: 1→U1, 2→U2, 3→U3, 4→U4, 5→U5, 6→U6, 7→U7, 8→U9, 9→U8" in proc.stdout
-    proc = subprocess.run(base + ["--allow-duplicate", "--map", "8=U9", "--json"], capture_output=True,
-                          text=True, env=env, timeout=120)
+    proc = subprocess.run(
+        base + ["--allow-duplicate", "--map", "8=U9", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert proc.returncode == 2 and "U9" in proc.stderr and proc.stdout == ""

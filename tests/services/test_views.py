@@ -13,8 +13,16 @@ import pytest
 
 from counter_app.core.clock import FixedClock
 from counter_app.core.errors import StoreError
-from counter_app.services import accounts, catalogue, catalogue_edit, site_settings, staff
-from counter_app.services import sync_schedule, tickets, usecase
+from counter_app.services import (
+    accounts,
+    catalogue,
+    catalogue_edit,
+    site_settings,
+    staff,
+    sync_schedule,
+    tickets,
+    usecase,
+)
 from counter_app.services.context import Context
 from counter_app.services.views import (
     AgencyView,
@@ -46,8 +54,14 @@ def test_staff_view_never_carries_the_password_hash() -> None:
 
 
 def test_moves_hand_out_views_equal_to_the_stored_row(ctx: Context, clock: FixedClock) -> None:
-    reg = tickets.register(ctx, service="KTP", name="Siti Aminah", nik="6171014501900001",
-                           phone="0812-3456-7890", priority="lansia")
+    reg = tickets.register(
+        ctx,
+        service="KTP",
+        name="Siti Aminah",
+        nik="6171014501900001",
+        phone="0812-3456-7890",
+        priority="lansia",
+    )
     clock.advance(minutes=3)
     called = tickets.call_next(ctx)
     clock.advance(minutes=1)
@@ -72,11 +86,16 @@ def test_catalogue_and_staff_hand_out_views(ctx: Context) -> None:
     ktp = catalogue.service_view("ktp")
     row = Service.get_by_id("KTP")
     assert (ktp.code, ktp.name("en"), ktp.agency_id, ktp.agency.name, ktp.fee) == (
-        row.code, row.name_en, row.agency_id, row.agency.name, row.fee
+        row.code,
+        row.name_en,
+        row.agency_id,
+        row.agency.name,
+        row.fee,
     )
     assert [s.code for s in catalogue.services_of_counter("L01")] == [
-        s.code for s in catalogue_edit.all_services() if s.code in catalogue_edit.services_served("L01")
-        and s.active
+        s.code
+        for s in catalogue_edit.all_services()
+        if s.code in catalogue_edit.services_served("L01") and s.active
     ]
     assert all(type(a) is AgencyView for a in catalogue_edit.agencies())
     l01 = catalogue.get_counter("L01")

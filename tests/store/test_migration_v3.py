@@ -45,7 +45,9 @@ def test_a_version_2_store_is_upgraded(tmp_path: Path, clock: FixedClock) -> Non
         assert db.execute_sql("PRAGMA user_version").fetchone()[0] == migrations.LATEST
         assert db.execute_sql("PRAGMA integrity_check").fetchone()[0] == "ok"
         ctx = Context(folder, Actor("admin", Role.ADMIN), clock)
-        survey.record(ctx, ticket_id, dict.fromkeys(("U1", "U2", "U3", "U4", "U5", "U6", "U7", "U8", "U9"), 3))
+        survey.record(
+            ctx, ticket_id, dict.fromkeys(("U1", "U2", "U3", "U4", "U5", "U6", "U7", "U8", "U9"), 3)
+        )
         assert SurveyResponse.select().count() == 1
         assert Complaint.select().count() == 0 and ComplaintAction.select().count() == 0
     finally:
@@ -60,8 +62,17 @@ def test_a_version_2_store_is_upgraded(tmp_path: Path, clock: FixedClock) -> Non
 
 def test_the_tables_enforce_their_rules(data_dir: Path) -> None:
     def insert_response(**over: object) -> None:
-        values = {"id": "r1", "ticket_id": None, "day": "2026-11-30", "u1": 3, "suggestions": "",
-                  "source": "paper", "consent": 1, "created_at": "2026-11-30 01:00:00", "created_by": "x"}
+        values = {
+            "id": "r1",
+            "ticket_id": None,
+            "day": "2026-11-30",
+            "u1": 3,
+            "suggestions": "",
+            "source": "paper",
+            "consent": 1,
+            "created_at": "2026-11-30 01:00:00",
+            "created_by": "x",
+        }
         values.update(over)
         cols = ", ".join(f'"{k}"' for k in values)
         marks = ", ".join("?" for _ in values)
@@ -75,15 +86,29 @@ def test_the_tables_enforce_their_rules(data_dir: Path) -> None:
     insert_response(id="b")  # many paper forms: NULL ticket ids do not clash
     assert SurveyResponse.select().count() == 2
 
-    complaint = {"id": "c1", "number": "N1", "received_at": "2026-11-30 01:00:00", "day": "2026-11-30",
-                 "channel": "langsung", "category": "waktu", "classification": "ringan", "text": "x",
-                 "contact": "+6281234567890", "contact_consent": 0, "status": "baru",
-                 "deadline_at": "2026-11-30 04:00:00", "received_by": "x", "device": "L01",
-                 "updated_at": "2026-11-30 01:00:00"}
+    complaint = {
+        "id": "c1",
+        "number": "N1",
+        "received_at": "2026-11-30 01:00:00",
+        "day": "2026-11-30",
+        "channel": "langsung",
+        "category": "waktu",
+        "classification": "ringan",
+        "text": "x",
+        "contact": "+6281234567890",
+        "contact_consent": 0,
+        "status": "baru",
+        "deadline_at": "2026-11-30 04:00:00",
+        "received_by": "x",
+        "device": "L01",
+        "updated_at": "2026-11-30 01:00:00",
+    }
     cols = ", ".join(f'"{k}"' for k in complaint)
     marks = ", ".join("?" for _ in complaint)
     with pytest.raises(peewee.IntegrityError):  # a contact without consent
         db.execute_sql(f'INSERT INTO "complaint" ({cols}) VALUES ({marks})', list(complaint.values()))
     with pytest.raises(peewee.IntegrityError):
-        db.execute_sql(f'INSERT INTO "complaint" ({cols}) VALUES ({marks})',
-                       list({**complaint, "contact": None, "status": "tutup"}.values()))
+        db.execute_sql(
+            f'INSERT INTO "complaint" ({cols}) VALUES ({marks})',
+            list({**complaint, "contact": None, "status": "tutup"}.values()),
+        )

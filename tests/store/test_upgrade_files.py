@@ -27,8 +27,12 @@ def rows(path: Path) -> dict[str, list[tuple[Any, ...]]]:
     reads an old file and its upgraded copy alike)."""
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        tables = [r[0] for r in con.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+        tables = [
+            r[0]
+            for r in con.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
         out = {}
         for table in tables:
             columns = [r[1] for r in con.execute(f'PRAGMA table_info("{table}")')]
@@ -84,7 +88,11 @@ def test_an_old_store_upgrades_and_keeps_its_data(version: int, tmp_path: Path) 
         assert chain.entries == len(before["audit_log"])
         budi = Ticket.get(Ticket.name == "Budi Santoso")
         assert (budi.code, budi.status, budi.nik_masked, budi.phone) == (
-            "A001", "done", "6171**********01", "+6281234567890")
+            "A001",
+            "done",
+            "6171**********01",
+            "+6281234567890",
+        )
         assert budi.receipt_no.startswith("PTK-L01-") and budi.receipt_no.endswith("-A001")
         assert budi.finished_at is not None and budi.finished_at >= budi.started_at >= budi.called_at
         assert Ticket.select().where(Ticket.status == "done").count() == 3

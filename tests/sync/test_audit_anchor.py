@@ -30,15 +30,23 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("COUNTER_APP_")}
-    return subprocess.run([sys.executable, "-m", "counter_app", "--data-dir", str(data_dir), *args],
-                          capture_output=True, text=True, env=env, timeout=120, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "counter_app", "--data-dir", str(data_dir), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        cwd=ROOT,
+    )
 
 
 def tamper(data_dir: Path, change: Callable[[sqlite3.Connection], None]) -> None:
     """What someone with the file can do: drop the triggers and change the rows."""
     conn = sqlite3.connect(data_dir / DB_NAME, isolation_level=None)
     try:
-        for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'"):
+        for (name,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'"
+        ):
             conn.execute(f'DROP TRIGGER "{name}"')
         change(conn)
     finally:
@@ -48,7 +56,9 @@ def tamper(data_dir: Path, change: Callable[[sqlite3.Connection], None]) -> None
 def rechain(conn: sqlite3.Connection) -> None:
     """Recompute every link, so that the rewritten chain verifies on its own."""
     prev = GENESIS
-    rows = conn.execute('SELECT "id", "at", "actor", "action", "subject", "detail" FROM "audit_log" ORDER BY "id"')
+    rows = conn.execute(
+        'SELECT "id", "at", "actor", "action", "subject", "detail" FROM "audit_log" ORDER BY "id"'
+    )
     for seq, at, actor, action, subject, detail in rows.fetchall():
         digest = entry_hash(prev, at, actor, action, subject, None if detail is None else json.loads(detail))
         conn.execute('UPDATE "audit_log" SET "prev_hash" = ?, "hash" = ? WHERE "id" = ?', (prev, digest, seq))
@@ -78,17 +88,26 @@ def test_each_sync_sends_the_head_and_the_server_keeps_every_one(ctx: Context, c
 @pytest.mark.parametrize(
     "how",
     [
-        pytest.param(lambda c: c.execute('DELETE FROM "audit_log" WHERE "id" > (SELECT MAX("id") - 2 FROM "audit_log")'),
-                     id="last-rows-deleted"),
+        pytest.param(
+            lambda c: c.execute(
+                'DELETE FROM "audit_log" WHERE "id" > (SELECT MAX("id") - 2 FROM "audit_log")'
+            ),
+            id="last-rows-deleted",
+        ),
         pytest.param(lambda c: c.execute('DELETE FROM "audit_log"'), id="every-row-deleted"),
-        pytest.param(lambda c: (c.execute('UPDATE "audit_log" SET "actor" = \'someone\' WHERE "id" = 2'), rechain(c)),
-                     id="row-rewritten-and-rechained"),
-        pytest.param(lambda c: (c.execute('DELETE FROM "audit_log" WHERE "id" = 3'), rechain(c)),
-                     id="row-removed-and-rechained"),
+        pytest.param(
+            lambda c: (c.execute('UPDATE "audit_log" SET "actor" = \'someone\' WHERE "id" = 2'), rechain(c)),
+            id="row-rewritten-and-rechained",
+        ),
+        pytest.param(
+            lambda c: (c.execute('DELETE FROM "audit_log" WHERE "id" = 3'), rechain(c)),
+            id="row-removed-and-rechained",
+        ),
     ],
 )
-def test_a_rewritten_chain_is_found_by_the_anchor(ctx: Context, central: Central,
-                                                  how: Callable[[sqlite3.Connection], None]) -> None:
+def test_a_rewritten_chain_is_found_by_the_anchor(
+    ctx: Context, central: Central, how: Callable[[sqlite3.Connection], None]
+) -> None:
     synced_twice(ctx, central)
     assert cli(ctx.data_dir, "audit", "verify", "--server").returncode == 0
 

@@ -66,8 +66,13 @@ def test_retry_after_is_honoured_within_the_cap() -> None:
 
 @pytest.mark.parametrize(
     ("status", "key"),
-    [(401, "sync.unauthorized"), (403, "sync.revoked"), (413, "sync.too_large"),
-     (422, "sync.rejected"), (404, "sync.protocol")],
+    [
+        (401, "sync.unauthorized"),
+        (403, "sync.revoked"),
+        (413, "sync.too_large"),
+        (422, "sync.rejected"),
+        (404, "sync.protocol"),
+    ],
 )
 def test_client_errors_are_not_retried(status: int, key: str) -> None:
     sleeps: list[float] = []

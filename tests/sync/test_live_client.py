@@ -20,6 +20,8 @@ from typing import Any
 
 import httpx
 import pytest
+from server.conftest import pg_url, postgres  # noqa: F401 - the PostgreSQL fixtures
+from server.helpers import Station, make_station
 
 from counter_app.core import numbering
 from counter_app.core.errors import IllegalTransition
@@ -33,8 +35,6 @@ from counter_app.services.sync import save_token
 from counter_app.store.connection import close_db
 from counter_app.store.models import CounterService, Ticket, db
 from counter_app.sync.live import LIVE, OFFLINE, LiveLink
-from server.conftest import pg_url, postgres  # noqa: F401 - the PostgreSQL fixtures
-from server.helpers import Station, make_station
 
 SITE = "PTK"
 DAY = "2026-11-30"
@@ -88,8 +88,12 @@ class Hub:
         self.thread.start()
 
     def events(self, token: str, since: int = 0) -> list[dict[str, Any]]:
-        answer = httpx.get(f"{self.url}/api/v1/live/events", params={"since": since, "once": 1},
-                           headers={"Authorization": f"Bearer {token}"}, timeout=5)
+        answer = httpx.get(
+            f"{self.url}/api/v1/live/events",
+            params={"since": since, "once": 1},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=5,
+        )
         answer.raise_for_status()
         return answer.json()["events"]
 
@@ -104,8 +108,11 @@ class Hub:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def hub(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Hub]:
-    url = (f"sqlite:///{tmp_path / 'hub' / 'server.sqlite3'}" if request.param == "sqlite"
-           else request.getfixturevalue("pg_url"))
+    url = (
+        f"sqlite:///{tmp_path / 'hub' / 'server.sqlite3'}"
+        if request.param == "sqlite"
+        else request.getfixturevalue("pg_url")
+    )
     store = open_store(url)
     app = create_app(store)
     thread = ServerThread(app)
@@ -368,8 +375,12 @@ def _reset(sock: socket.socket) -> None:
 
 
 def _claim_as(hub: Hub, token: str, services: list[str]) -> dict[str, Any] | None:
-    answer = httpx.post(f"{hub.url}/api/v1/live/claim", headers={"Authorization": f"Bearer {token}"},
-                        json={"day": DAY, "services": services, "priority_cap": 3, "ticket": None}, timeout=5)
+    answer = httpx.post(
+        f"{hub.url}/api/v1/live/claim",
+        headers={"Authorization": f"Bearer {token}"},
+        json={"day": DAY, "services": services, "priority_cap": 3, "ticket": None},
+        timeout=5,
+    )
     answer.raise_for_status()
     return answer.json()["ticket"]
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from pytestqt.qtbot import QtBot
+from server.helpers import WIB
 
 from counter_app.core.roles import Actor, Role
 from counter_app.gui.nightly_sync import NIGHTLY_ACTOR, NightlySync
@@ -19,7 +20,6 @@ from counter_app.sync import outbox
 from counter_app.sync.client import RetryPolicy
 
 from .conftest import Central
-from server.helpers import WIB
 
 
 @pytest.fixture
@@ -53,10 +53,14 @@ def test_schedule_follows_the_setting(nightly: Any, configured: Context) -> None
     assert job.next_scheduled(now) == datetime(2026, 11, 30, 21, 0, tzinfo=WIB)
     site_settings.set_setting(configured, "sync_time", "06:30")
     assert job.last_scheduled(now) == datetime(2026, 11, 30, 6, 30, tzinfo=WIB)
-    assert job.last_scheduled(datetime(2026, 11, 30, 6, 30, tzinfo=WIB)) == datetime(2026, 11, 30, 6, 30, tzinfo=WIB)
+    assert job.last_scheduled(datetime(2026, 11, 30, 6, 30, tzinfo=WIB)) == datetime(
+        2026, 11, 30, 6, 30, tzinfo=WIB
+    )
 
 
-def test_catches_up_at_start_when_last_night_was_missed(qtbot: QtBot, nightly: Any, configured: Context) -> None:
+def test_catches_up_at_start_when_last_night_was_missed(
+    qtbot: QtBot, nightly: Any, configured: Context
+) -> None:
     tickets.register(configured, service="KTP", name="Budi Santoso")
     job = nightly()
     assert job.catch_up_due()
@@ -122,8 +126,9 @@ def test_runs_off_the_ui_thread(qtbot: QtBot, nightly: Any, configured: Context)
     assert not job.running
 
 
-def test_failure_comes_back_as_text_and_retries(qtbot: QtBot, nightly: Any, configured: Context,
-                                                central: Central) -> None:
+def test_failure_comes_back_as_text_and_retries(
+    qtbot: QtBot, nightly: Any, configured: Context, central: Central
+) -> None:
     central.thread.stop()
     fast = RetryPolicy(attempts=2, base_delay=0.01)
     job = nightly(run=lambda ctx, progress: run_sync(ctx, progress=progress, retry=fast))

@@ -12,14 +12,14 @@ from typing import Any
 
 import httpx
 import pytest
+from server.conftest import live, pg_url, postgres, stations, store, store_url  # noqa: F401 - fixtures
+from server.helpers import FAST_RETRY, Live, Station
 from uuid6 import uuid7
 
 from counter_app.services import complaints, survey, tickets
 from counter_app.services.sync import run_sync
 from counter_app.store.models import Service
-from counter_app.sync.protocol import PROTOCOL, personal_data_problem, redact, rows_problem
-from server.conftest import live, pg_url, postgres, stations, store, store_url  # noqa: F401 - fixtures
-from server.helpers import FAST_RETRY, Live, Station
+from counter_app.sync.protocol import PROTOCOL, personal_data_problem, rows_problem
 from sync.conftest import Central
 
 NIK = "6171010101900001"
@@ -37,8 +37,14 @@ def push(rows: list[dict[str, Any]] | None = None, *, raw_rows: str | None = Non
 
 
 def row(payload: dict[str, Any], seq: int = 1, entity: str = "complaint") -> dict[str, Any]:
-    return {"seq": seq, "entity": entity, "uuid": payload.get("id") or str(uuid7()), "op": "upsert",
-            "created_at": AT, "payload": payload}
+    return {
+        "seq": seq,
+        "entity": entity,
+        "uuid": payload.get("id") or str(uuid7()),
+        "op": "upsert",
+        "created_at": AT,
+        "payload": payload,
+    }
 
 
 AT = "2026-11-30T01:02:03.456789+00:00"
@@ -46,17 +52,38 @@ AT = "2026-11-30T01:02:03.456789+00:00"
 
 def complaint(text: str) -> dict[str, Any]:
     """A complaint payload as `complaints.sync_payload` makes it (the server's schema)."""
-    return {"id": str(uuid7()), "number": "PTK-L01-20261130-P01", "received_at": AT, "day": "2026-11-30",
-            "text": text, "status": "baru", "actions": []}
+    return {
+        "id": str(uuid7()),
+        "number": "PTK-L01-20261130-P01",
+        "received_at": AT,
+        "day": "2026-11-30",
+        "text": text,
+        "status": "baru",
+        "actions": [],
+    }
 
 
 def suggestion(text: str) -> dict[str, Any]:
-    return {"id": str(uuid7()), "day": "2026-11-30", "answers": {"U1": 4}, "created_at": AT, "suggestions": text}
+    return {
+        "id": str(uuid7()),
+        "day": "2026-11-30",
+        "answers": {"U1": 4},
+        "created_at": AT,
+        "suggestions": text,
+    }
 
 
 def ticket(**extra: Any) -> dict[str, Any]:
-    return {"id": str(uuid7()), "day": "2026-11-30", "code": "A023", "service": "KTP", "status": "waiting",
-            "arrived_at": AT, "receipt_no": "PTK-L01-20261130-A023", **extra}
+    return {
+        "id": str(uuid7()),
+        "day": "2026-11-30",
+        "code": "A023",
+        "service": "KTP",
+        "status": "waiting",
+        "arrived_at": AT,
+        "receipt_no": "PTK-L01-20261130-A023",
+        **extra,
+    }
 
 
 def event() -> dict[str, Any]:
@@ -105,7 +132,10 @@ def test_sequence_numbers_and_microsecond_times_are_not_niks() -> None:
 
 
 def test_the_refusal_names_entity_and_field() -> None:
-    rows = [row(ticket(), seq=1, entity="ticket"), row(suggestion("WA 0812-3456-7890"), seq=2, entity="survey")]
+    rows = [
+        row(ticket(), seq=1, entity="ticket"),
+        row(suggestion("WA 0812-3456-7890"), seq=2, entity="survey"),
+    ]
     assert rows_problem(rows) == "survey: phone number in rows[1].payload.suggestions"
 
 
@@ -113,11 +143,12 @@ def test_the_refusal_names_entity_and_field() -> None:
 
 
 def _post(central: Central, body: bytes) -> httpx.Response:
-    return httpx.post(central.url + "/api/v1/push", content=body,
-                      headers={"Authorization": f"Bearer {central.token}"})
+    return httpx.post(
+        central.url + "/api/v1/push", content=body, headers={"Authorization": f"Bearer {central.token}"}
+    )
 
 
-def FLOAT_NIK() -> bytes:  # noqa: N802 - a constant-like case the test recognises
+def FLOAT_NIK() -> bytes:
     return with_number("6.171014501900001e15")
 
 
@@ -133,7 +164,9 @@ def escaped_nik() -> bytes:
         pytest.param(FLOAT_NIK, id="float-nik"),
         pytest.param(lambda: with_number(NIK), id="int-nik"),
         pytest.param(lambda: push([row(complaint("Hubungi 0812-3456-7890"))]), id="dashed-phone"),
-        pytest.param(lambda: push([row(suggestion("WA +62 812 3456 7890"), entity="survey")]), id="suggestion-phone"),
+        pytest.param(
+            lambda: push([row(suggestion("WA +62 812 3456 7890"), entity="survey")]), id="suggestion-phone"
+        ),
         pytest.param(lambda: push([row(complaint("kantor (0561) 734 567"))]), id="fixed-line"),
     ],
 )
@@ -172,15 +205,27 @@ def _served_ticket(station: Station) -> tuple[Any, str]:
 
 
 def test_a_complaint_with_a_phone_and_the_visitors_name_is_stored_masked(
-    live: Live, stations: Callable[..., Station]  # noqa: F811 - fixtures imported above
+    live: Live, stations: Callable[..., Station]
 ) -> None:
     station = stations("L01")
     ctx, ticket_id = _served_ticket(station)
-    text = f"Saya {NAME} menunggu 3 jam sejak 08.15. Hubungi 0812-3456-7890 atau +62 812 3456 7890, pak Santoso."
-    filed = complaints.add(ctx, channel="langsung", category=complaints.CATEGORIES[0],
-                           classification=complaints.CLASSES[0], text=text, ticket=ticket_id)
-    survey.record(ctx, ticket_id, {f"U{i}": 3 for i in range(1, 10)},
-                  suggestions=f"Petugas baik. {NAME.upper()} bisa dihubungi di 0812.3456.7890")
+    text = (
+        f"Saya {NAME} menunggu 3 jam sejak 08.15. Hubungi 0812-3456-7890 atau +62 812 3456 7890, pak Santoso."
+    )
+    filed = complaints.add(
+        ctx,
+        channel="langsung",
+        category=complaints.CATEGORIES[0],
+        classification=complaints.CLASSES[0],
+        text=text,
+        ticket=ticket_id,
+    )
+    survey.record(
+        ctx,
+        ticket_id,
+        {f"U{i}": 3 for i in range(1, 10)},
+        suggestions=f"Petugas baik. {NAME.upper()} bisa dihubungi di 0812.3456.7890",
+    )
     station.token = live.store.add_device(station.device)
 
     result = run_sync(ctx, live.url, station.token, retry=FAST_RETRY)
@@ -188,7 +233,8 @@ def test_a_complaint_with_a_phone_and_the_visitors_name_is_stored_masked(
     assert result.redacted == 2
     stored = {r["uuid"]: r for r in live.store.records()}
     assert stored[filed.id]["payload"]["text"] == (
-        "Saya Budi S****** menunggu 3 jam sejak 08.15. Hubungi 0812*****890 atau 0812*****890, pak S******.")
+        "Saya Budi S****** menunggu 3 jam sejak 08.15. Hubungi 0812*****890 atau 0812*****890, pak S******."
+    )
     [answers] = [r["payload"] for r in stored.values() if r["entity"] == "survey"]
     assert answers["suggestions"] == "Petugas baik. BUDI S****** bisa dihubungi di 0812*****890"
     everything = json.dumps(live.store.records())

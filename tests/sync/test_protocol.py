@@ -6,8 +6,7 @@ import json
 import uuid
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from uuid6 import uuid7
 
 from counter_app.server.schemas import PUSH
@@ -34,16 +33,31 @@ def test_push_body_is_the_protocols_json() -> None:
     raw = push_body("PTK-L01", batch, rows)
     doc = json.loads(raw)
     assert doc["protocol"] == PROTOCOL and doc["device"] == "PTK-L01" and doc["batch_id"] == batch
-    assert doc["rows"][0] == {"seq": 7, "entity": "ticket", "uuid": "u-1", "op": "upsert",
-                              "created_at": "2026-11-30T01:00:00+00:00", "payload": {"b": 1, "a": "Ä"}}
+    assert doc["rows"][0] == {
+        "seq": 7,
+        "entity": "ticket",
+        "uuid": "u-1",
+        "op": "upsert",
+        "created_at": "2026-11-30T01:00:00+00:00",
+        "payload": {"b": 1, "a": "Ä"},
+    }
     # what the server takes: rows whose payloads are the entity's (a ticket here)
-    ticket = {"id": str(uuid7()), "day": "2026-11-30", "code": "A007", "service": "KTP", "status": "waiting",
-              "arrived_at": "2026-11-30T08:00:00+07:00"}
-    valid = push_body("PTK-L01", batch, [(9, "ticket", ticket["id"], "upsert", json.dumps(ticket),
-                                          "2026-11-30T01:00:01.5+00:00")])
+    ticket = {
+        "id": str(uuid7()),
+        "day": "2026-11-30",
+        "code": "A007",
+        "service": "KTP",
+        "status": "waiting",
+        "arrived_at": "2026-11-30T08:00:00+07:00",
+    }
+    valid = push_body(
+        "PTK-L01",
+        batch,
+        [(9, "ticket", ticket["id"], "upsert", json.dumps(ticket), "2026-11-30T01:00:01.5+00:00")],
+    )
     assert PUSH.validate_json(valid)["rows"][0]["seq"] == 9
-    escaped = push_body("PTK-L01", batch, [(1, "ticket", "u\"1", "upsert", "{}", "2026-11-30T01:00:00+00:00")])
-    assert json.loads(escaped)["rows"][0]["uuid"] == "u\"1"
+    escaped = push_body("PTK-L01", batch, [(1, "ticket", 'u"1', "upsert", "{}", "2026-11-30T01:00:00+00:00")])
+    assert json.loads(escaped)["rows"][0]["uuid"] == 'u"1'
 
 
 @pytest.mark.parametrize(
@@ -111,8 +125,14 @@ def test_redact_masks_numbers_and_keeps_the_rest(text: str, masked: str) -> None
 
 
 def test_redacted_documents_pass_the_check() -> None:
-    doc = {"text": "WA 081234567890", "phone": "+6281234567890", "telepon": "kantor", "n": 6171010101900001,
-           "actions": [{"action": "NIK 6171010101900001"}], "phone_masked": "0812****7890"}
+    doc = {
+        "text": "WA 081234567890",
+        "phone": "+6281234567890",
+        "telepon": "kantor",
+        "n": 6171010101900001,
+        "actions": [{"action": "NIK 6171010101900001"}],
+        "phone_masked": "0812****7890",
+    }
     clean = redact(doc)
     assert personal_data_problem(body(clean)) is None
     assert clean["phone"] == "0812*****890" and clean["telepon"] is None

@@ -17,7 +17,7 @@ from counter_app.sync import outbox
 from counter_app.sync.client import RetryPolicy, SyncClient, SyncError, push_outbox
 
 
-def _client(handler) -> SyncClient:  # noqa: ANN001
+def _client(handler) -> SyncClient:
     policy = RetryPolicy(attempts=1, base_delay=0.0, max_delay=0.0, sleep=lambda s: None)
     return SyncClient("http://sync.test/", "tok", retry=policy, transport=httpx.MockTransport(handler))
 
@@ -31,7 +31,9 @@ def _outbox_updates(records: list[logging.LogRecord]) -> int:
     return sum(1 for r in records if isinstance(r.msg, tuple) and 'UPDATE "outbox"' in str(r.msg[0]))
 
 
-def test_a_push_of_many_batches_marks_them_in_one_update(ctx: Context, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_push_of_many_batches_marks_them_in_one_update(
+    ctx: Context, caplog: pytest.LogCaptureFixture
+) -> None:
     for i in range(10):
         tickets.register(ctx, service="KTP", name=f"Budi Santoso {chr(65 + i)}")
     with caplog.at_level(logging.DEBUG, logger="peewee"):

@@ -52,8 +52,9 @@ def test_needs_a_server_and_a_token(ctx: Context, central: Central) -> None:
 def test_first_success_saves_server_and_token(ctx: Context, central: Central) -> None:
     tickets.register(ctx, service="KTP", name="Budi Santoso")
     stages: list[str] = []
-    result = run_sync(ctx, central.url, central.token, retry=FAST,
-                      progress=lambda stage, done, total: stages.append(stage))
+    result = run_sync(
+        ctx, central.url, central.token, retry=FAST, progress=lambda stage, done, total: stages.append(stage)
+    )
 
     assert result.to_json()["pushed"] == 1
     assert set(result.to_json()) >= {"pushed", "stored_through", "pulled", "mismatches"}

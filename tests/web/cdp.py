@@ -43,15 +43,24 @@ class Browser:
         self.profile = tempfile.mkdtemp(prefix="loket-chromium-")
         to_chrome_r, self._to_chrome = os.pipe()
         self._from_chrome, from_chrome_w = os.pipe()
-        cmd = [chromium, *FLAGS, f"--window-size={width},{height}", f"--user-data-dir={self.profile}",
-               "--remote-debugging-pipe", "about:blank"]
+        cmd = [
+            chromium,
+            *FLAGS,
+            f"--window-size={width},{height}",
+            f"--user-data-dir={self.profile}",
+            "--remote-debugging-pipe",
+            "about:blank",
+        ]
         # Chromium wants the pipe on fds 3 and 4 exactly: bash puts them there (dash takes
         # only one-digit fds). $CDP_LOG: where Chromium's own messages go (for debugging).
         script = f'exec "$@" 3<&{to_chrome_r} 4>&{from_chrome_w}'
         with open(os.environ.get("CDP_LOG", os.devnull), "wb") as log:
-            self.process = subprocess.Popen(["bash", "-c", script, "bash", *cmd],
-                                            pass_fds=(to_chrome_r, from_chrome_w),
-                                            stdout=subprocess.DEVNULL, stderr=log)
+            self.process = subprocess.Popen(
+                ["bash", "-c", script, "bash", *cmd],
+                pass_fds=(to_chrome_r, from_chrome_w),
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+            )
         os.close(to_chrome_r)
         os.close(from_chrome_w)
         self._next = 0
@@ -64,8 +73,10 @@ class Browser:
         self.session = self._attach()
         self.send("Page.enable")
         self.send("Runtime.enable")
-        self.send("Emulation.setDeviceMetricsOverride",
-                  {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+        self.send(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+        )
 
     # -- the pipe --
 
@@ -91,8 +102,14 @@ class Browser:
                         listener(message)
                     self.events.put(message)
 
-    def send(self, method: str, params: dict[str, Any] | None = None, *, session: str | None = "page",
-             timeout: float = 30.0) -> dict[str, Any]:
+    def send(
+        self,
+        method: str,
+        params: dict[str, Any] | None = None,
+        *,
+        session: str | None = "page",
+        timeout: float = 30.0,
+    ) -> dict[str, Any]:
         with self._lock:
             self._next += 1
             ident = self._next
@@ -124,8 +141,11 @@ class Browser:
             if time.monotonic() > deadline:
                 raise CdpError("no page target")
             time.sleep(0.05)
-        return str(self.send("Target.attachToTarget", {"targetId": pages[0]["targetId"], "flatten": True},
-                             session=None)["sessionId"])
+        return str(
+            self.send(
+                "Target.attachToTarget", {"targetId": pages[0]["targetId"], "flatten": True}, session=None
+            )["sessionId"]
+        )
 
     # -- the page --
 
@@ -145,11 +165,16 @@ class Browser:
             self.listeners.remove(on_load)
 
     def js(self, expression: str, timeout: float = 30.0) -> Any:
-        result = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True,
-                                                "awaitPromise": True}, timeout=timeout)
+        result = self.send(
+            "Runtime.evaluate",
+            {"expression": expression, "returnByValue": True, "awaitPromise": True},
+            timeout=timeout,
+        )
         if "exceptionDetails" in result:
-            raise CdpError(f"{expression}: {result['exceptionDetails'].get('text')} "
-                           f"{result['exceptionDetails'].get('exception', {}).get('description', '')}")
+            raise CdpError(
+                f"{expression}: {result['exceptionDetails'].get('text')} "
+                f"{result['exceptionDetails'].get('exception', {}).get('description', '')}"
+            )
         return result["result"].get("value")
 
     def wait_js(self, expression: str, seconds: float = 30.0, every: float = 0.02) -> Any:
@@ -164,8 +189,10 @@ class Browser:
             time.sleep(every)
 
     def screenshot(self, path: Path, width: int, height: int) -> None:
-        self.send("Emulation.setDeviceMetricsOverride",
-                  {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+        self.send(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+        )
         time.sleep(0.3)  # one layout and paint at the new size
         data = self.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": False})["data"]
         path.write_bytes(base64.b64decode(data))

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_live_site import SITE, HubProcess, counters, run  # noqa: F401 - the fixtures
 
 from counter_app.core.announcement import announcement
 from counter_app.server.store import open_store
-from test_live_site import SITE, HubProcess, counters, run  # noqa: F401 - the fixtures
 from web.cdp import CHROMIUM, Browser
 
 CUT = "Terputus — mencoba menyambung kembali"
@@ -52,8 +52,10 @@ def text(b: Browser, ident: str) -> str:
 
 
 def waiting(b: Browser) -> dict[str, str]:
-    return b.js("Object.fromEntries([...document.querySelectorAll('#waiting .tile')]"
-                ".map((tr) => [tr.dataset.service, tr.lastChild.textContent]))")
+    return b.js(
+        "Object.fromEntries([...document.querySelectorAll('#waiting .tile')]"
+        ".map((tr) => [tr.dataset.service, tr.lastChild.textContent]))"
+    )
 
 
 def recent(b: Browser) -> list[str]:
@@ -67,7 +69,7 @@ def serve(station: Any, ticket: dict[str, Any]) -> None:
 
 @pytest.mark.browser
 def test_display_shows_and_speaks_calls_and_survives_a_hub_restart(
-    hub: HubProcess, counters: Callable[..., Any], browser: Browser  # noqa: F811
+    hub: HubProcess, counters: Callable[..., Any], browser: Browser
 ) -> None:
     hub.start()
     desk = counters("L10", serves=())
@@ -97,17 +99,25 @@ def test_display_shows_and_speaks_calls_and_survives_a_hub_restart(
     before_ms = time.time() * 1000
     called = run(agent, "call-next")
     after_ms = time.time() * 1000
-    browser.wait_js(f"window.loketDisplay.stats.calls.some((c) => c.code === {json.dumps(called['code'])})", 10)
+    browser.wait_js(
+        f"window.loketDisplay.stats.calls.some((c) => c.code === {json.dumps(called['code'])})", 10
+    )
     shown = next(c for c in stats(browser)["calls"] if c["code"] == called["code"])
-    print(f"\npage showed {called['code']} {shown['shown_at'] - before_ms:.0f} ms after `call-next` started "
-          f"(the process took {after_ms - before_ms:.0f} ms: start-up, claim, local write, push)")
+    print(
+        f"\npage showed {called['code']} {shown['shown_at'] - before_ms:.0f} ms after `call-next` started "
+        f"(the process took {after_ms - before_ms:.0f} ms: start-up, claim, local write, push)"
+    )
     assert text(browser, "now-code") == called["code"] == "A001"
     assert text(browser, "now-counter") == "Loket 3"
     assert recent(browser)[0] == "A001"
-    browser.wait_js("document.querySelector('#waiting .tile[data-service=KTP]').lastChild.textContent === '2 orang'", 10)
+    browser.wait_js(
+        "document.querySelector('#waiting .tile[data-service=KTP]').lastChild.textContent === '2 orang'", 10
+    )
 
     # the voice said exactly what `counter-app voice` says, once
-    spoken = browser.wait_js("window.loketDisplay.stats.spoken.length >= 1 && window.loketDisplay.stats.spoken", 15)
+    spoken = browser.wait_js(
+        "window.loketDisplay.stats.spoken.length >= 1 && window.loketDisplay.stats.spoken", 15
+    )
     assert spoken[0]["code"] == "A001"
     assert spoken[0]["clips"] == announcement("A001", "L03").clips
     assert not stats(browser)["errors"]
@@ -122,7 +132,9 @@ def test_display_shows_and_speaks_calls_and_survives_a_hub_restart(
     second = run(agent, "call-next")
     browser.wait_js(f"document.getElementById('now-code').textContent === {json.dumps(second['code'])}", 10)
     assert recent(browser)[:2] == ["A002", "A001"]
-    browser.wait_js("document.querySelector('#waiting .tile[data-service=KTP]').lastChild.textContent === '1 orang'", 10)
+    browser.wait_js(
+        "document.querySelector('#waiting .tile[data-service=KTP]').lastChild.textContent === '1 orang'", 10
+    )
     browser.wait_js("window.loketDisplay.stats.spoken.length >= 3", 15)
 
     # ---- the hub restarts: the banner, then the page recovers ----
@@ -145,7 +157,7 @@ def test_display_shows_and_speaks_calls_and_survives_a_hub_restart(
     for rid in list(paused):
         try:
             browser.send("Fetch.continueRequest", {"requestId": rid})
-        except Exception:  # noqa: BLE001 - already let go by the disable
+        except Exception:
             pass
     browser.wait_js("!document.body.classList.contains('cut')", 30)
     browser.wait_js("document.getElementById('now-code').textContent === 'A003'", 10)
@@ -159,7 +171,9 @@ def test_display_shows_and_speaks_calls_and_survives_a_hub_restart(
     serve(agent, third)
     run(desk, "register", "--service", "KTP", "--name", "Budi Santoso")
     fourth = run(agent, "call-next")
-    browser.wait_js(f"window.loketDisplay.stats.spoken.some((s) => s.code === {json.dumps(fourth['code'])})", 15)
+    browser.wait_js(
+        f"window.loketDisplay.stats.spoken.some((s) => s.code === {json.dumps(fourth['code'])})", 15
+    )
 
     # ---- nothing came from outside the hub ----
     assert requests, "no request seen"

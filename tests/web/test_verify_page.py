@@ -246,7 +246,9 @@ def file_url(path: Path, token: str | None, query: str = "") -> str:
 
 
 @pytest.mark.browser
-def test_genuine_token_shows_asli_and_facts(chromium: str, tmp_path: Path, station: Station, page_file: Path) -> None:
+def test_genuine_token_shows_asli_and_facts(
+    chromium: str, tmp_path: Path, station: Station, page_file: Path
+) -> None:
     page = open_page(chromium, file_url(page_file, station.token()), tmp_path)
 
     assert (page.result, page.reason) == ("valid", "")
@@ -411,7 +413,9 @@ def test_markup_in_fields_is_shown_as_text(chromium: str, tmp_path: Path) -> Non
 
 
 @pytest.mark.browser
-def test_template_without_keyring_from_file_cannot_check(chromium: str, tmp_path: Path, station: Station) -> None:
+def test_template_without_keyring_from_file_cannot_check(
+    chromium: str, tmp_path: Path, station: Station
+) -> None:
     page_path = write_page(tmp_path / "site", None)
 
     page = open_page(chromium, file_url(page_path, station.token()), tmp_path)
@@ -424,7 +428,7 @@ def test_template_without_keyring_from_file_cannot_check(chromium: str, tmp_path
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
@@ -457,7 +461,14 @@ def test_served_page_fetches_keyring_json(
     stranger = open_page(chromium, f"{base}/v/verify.html#{new_station().token()}", tmp_path)
 
     assert good.result == "valid"
-    assert [good.text(i) for i in FACT_IDS] == ["A023", "KTP-EL", "PTK-20261130-0023", "L01", "PTK", ISSUED_WIB]
+    assert [good.text(i) for i in FACT_IDS] == [
+        "A023",
+        "KTP-EL",
+        "PTK-20261130-0023",
+        "L01",
+        "PTK",
+        ISSUED_WIB,
+    ]
     assert (forged.result, forged.reason) == ("invalid", "bad_signature")
     assert (stranger.result, stranger.reason) == ("invalid", "unknown_key")
 
@@ -525,8 +536,15 @@ def test_render_embeds_the_keyring_verbatim(station: Station) -> None:
 def test_render_cannot_be_broken_out_of_the_script_block() -> None:
     ring = {
         "version": 1,
-        "keys": [{"kid": "0" * 16, "site": "</script><script>alert(1)</script><!--", "counter": "&amp;>",
-                  "public_key": "AAAA", "created_at": "x\u2028y"}],
+        "keys": [
+            {
+                "kid": "0" * 16,
+                "site": "</script><script>alert(1)</script><!--",
+                "counter": "&amp;>",
+                "public_key": "AAAA",
+                "created_at": "x\u2028y",
+            }
+        ],
     }
 
     block = keyring_json(ring)

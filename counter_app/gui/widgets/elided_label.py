@@ -4,7 +4,7 @@ the whole text is in its tooltip. Always plain text (names and messages are user
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPaintEvent, QPainter
+from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 
@@ -18,7 +18,7 @@ class ElidedLabel(QLabel):
         self._full = ""
         self.setText(text)
 
-    def setText(self, text: str) -> None:  # noqa: N802 (Qt API)
+    def setText(self, text: str) -> None:
         self._full = text or ""
         super().setText(self._full)
         self.setToolTip(self._full)
@@ -30,17 +30,17 @@ class ElidedLabel(QLabel):
     def is_elided(self) -> bool:
         return self.fontMetrics().horizontalAdvance(self._full) > self.contentsRect().width()
 
-    def minimumSizeHint(self):  # noqa: ANN201, N802 (Qt API)
+    def minimumSizeHint(self):
         hint = super().minimumSizeHint()
         hint.setWidth(self.fontMetrics().horizontalAdvance("M") * self._min_chars)
         return hint
 
-    def sizeHint(self):  # noqa: ANN201, N802 (Qt API)
+    def sizeHint(self):
         hint = super().sizeHint()
         hint.setWidth(self.fontMetrics().horizontalAdvance(self._full) + 8)
         return hint
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt API)
+    def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         rect = self.contentsRect()
         shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, rect.width())

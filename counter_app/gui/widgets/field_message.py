@@ -35,9 +35,7 @@ class FieldMessage(QLabel):
     the officer aimed at); a longer text is cut there and whole in the tooltip.
     `collapse=True` hides it while empty (long settings forms)."""
 
-    def __init__(
-        self, parent: QWidget | None = None, *, collapse: bool = False, lines: int = 2
-    ) -> None:
+    def __init__(self, parent: QWidget | None = None, *, collapse: bool = False, lines: int = 2) -> None:
         super().__init__(parent)
         self.setWordWrap(True)
         self.setTextFormat(Qt.TextFormat.PlainText)  # messages quote what was typed
@@ -66,17 +64,17 @@ class FieldMessage(QLabel):
             text = self.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, self.width())
         super().setText(text)
 
-    def resizeEvent(self, event) -> None:  # noqa: ANN001, N802 (Qt API)
+    def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._render()
 
-    def minimumSizeHint(self):  # noqa: ANN201, N802 (Qt API)
+    def minimumSizeHint(self):
         hint = super().minimumSizeHint()
         if not self.collapse and self.lines == 1:
             hint.setWidth(0)  # elided: never widens its form
         return hint
 
-    def sizeHint(self):  # noqa: ANN201, N802 (Qt API)
+    def sizeHint(self):
         hint = super().sizeHint()
         if not self.collapse and self.lines == 1:
             hint.setWidth(0)

@@ -39,7 +39,7 @@ class Notice(QFrame):
         self.buttons.append(button)
         return button
 
-    def setText(self, text: str) -> None:  # noqa: N802 (Qt API)
+    def setText(self, text: str) -> None:
         self.label.setText(text)
         self.label.setToolTip(text)
 
