@@ -25,10 +25,11 @@ from typing import Any
 
 from counter_app import __version__
 from counter_app.core import i18n
-from counter_app.core.clock import SystemClock, from_db, local_time_text
+from counter_app.core.clock import SystemClock, from_db, local_day, local_time_text
 from counter_app.core.errors import Exit, LoketError, ValidationError
 from counter_app.core.files import atomic_write, check_target
 from counter_app.core.i18n import t
+from counter_app.core.paper import RECEIPT_PAPERS
 from counter_app.core.paths import default_data_dir
 from counter_app.core.person import mask_name
 from counter_app.core.roles import Actor
@@ -238,13 +239,13 @@ def build_parser() -> ArgParser:
     p = sub.add_parser("receipt", parents=[common], help=t("cli.help.receipt"))
     p.add_argument("id")
     p.add_argument("--out", required=True, metavar="FILE.pdf")
-    p.add_argument("--paper", choices=["80mm", "58mm", "a6"])
+    p.add_argument("--paper", choices=list(RECEIPT_PAPERS))
     p.add_argument("--reprint", action="store_true")
 
     p = sub.add_parser("print", parents=[common], help=t("cli.help.print"))
     p.add_argument("id")
     p.add_argument("--printer")
-    p.add_argument("--paper", choices=["80mm", "58mm", "a6"])
+    p.add_argument("--paper", choices=list(RECEIPT_PAPERS))
 
     p = sub.add_parser("verify", parents=[common], help=t("cli.help.verify"))
     p.add_argument("text")
@@ -448,6 +449,7 @@ def cmd_print(args: argparse.Namespace, s: Session) -> int:
         name=ticket.receipt_no,
         printer=args.printer or ctx.setting("printer") or None,
         paper=paper,
+        day=local_day(ctx.clock.now(), ctx.tz),  # the printouts folder of the injected clock's day
         tz=ctx.tz,
     )
     data = {

@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from counter_app import __version__
 from counter_app.core import token as tokens
 from counter_app.core.errors import LoketError, NotFound
+from counter_app.core.period import period_ok
 from counter_app.core.verify_page import render_verify_page
 from counter_app.server import live_store, schemas
 from counter_app.server.display import register_display
@@ -43,7 +44,6 @@ from counter_app.sync.protocol import (
     rows_problem,
 )
 
-MAX_REPORT_DAYS = 366
 _DEVICE = f"^{DEVICE_NAME.pattern}$"
 # Fields that are no one's personal data but random-looking material (skipped by the check).
 _NOT_TEXT: dict[Any, Any] = {
@@ -330,7 +330,7 @@ def create_app(
         who: Caller = Depends(caller),
     ) -> dict[str, Any]:
         day_to = to or day
-        if day_to < day or (day_to - day).days + 1 > MAX_REPORT_DAYS:
+        if not period_ok(day, day_to):  # the one period rule (core/period.py)
             raise HTTPException(422, "bad_period")
         tickets = live_store.report_tickets(store, day.isoformat(), day_to.isoformat())  # each uuid once
         return consolidated_daily(tickets, store.reference("service"), day, day_to)

@@ -13,7 +13,6 @@ services layer may not import the hub's own modules anyway (DESIGN.md section 2)
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode, urlparse
@@ -21,6 +20,7 @@ from urllib.parse import urlencode, urlparse
 import httpx
 
 from counter_app.core.errors import Exit, LoketError, ValidationError
+from counter_app.core.files import atomic_write, make_private_dir
 from counter_app.core.roles import Permission
 from counter_app.services.context import Context, secret_path
 
@@ -93,14 +93,8 @@ def save_hub_admin_token(ctx: Context, token: str) -> None:
     if len(token) < 16 or any(c.isspace() for c in token):
         raise ValidationError("display.bad_admin_token", field="admin_token")
     path = secret_path(ctx.data_dir, ADMIN_TOKEN_FILE)
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    part = path.with_name(f"{ADMIN_TOKEN_FILE}.{os.getpid()}.part")
-    fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(token + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(part, path)
+    make_private_dir(path.parent)
+    atomic_write(path, (token + "\n").encode("utf-8"))
 
 
 def _request(

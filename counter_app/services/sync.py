@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -36,6 +35,7 @@ import httpx
 from counter_app.core import token as tokens
 from counter_app.core.clock import local_time_text
 from counter_app.core.errors import LoketError, ValidationError
+from counter_app.core.files import atomic_write, make_private_dir
 from counter_app.core.i18n import t
 from counter_app.core.roles import Permission
 from counter_app.services import journal, keys, site_settings
@@ -181,16 +181,8 @@ def saved_token(data_dir: Path) -> str | None:
 def save_token(data_dir: Path, token: str) -> Path:
     """Write the device token readable by its owner only (0600), atomically."""
     path = secret_path(data_dir, TOKEN_FILE)
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    part = path.with_name(f"{TOKEN_FILE}.{os.getpid()}.part")
-    fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(token.strip() + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.chmod(part, 0o600)
-    os.replace(part, path)
-    return path
+    make_private_dir(path.parent)
+    return atomic_write(path, (token.strip() + "\n").encode("utf-8"))
 
 
 def _server_url(ctx: Context, server: str | None) -> str:
