@@ -24,7 +24,8 @@ _NOT_COUNTED = ("cancelled", "transferred")
 
 def default_catalogue() -> dict[str, Any]:
     with open(resource("catalogue", "default.json"), encoding="utf-8") as fh:
-        return json.load(fh)
+        catalogue: dict[str, Any] = json.load(fh)
+    return catalogue
 
 
 def load(catalogue: dict[str, Any]) -> None:
@@ -93,7 +94,7 @@ def services_of_counter(counter_code: str) -> list[ServiceView]:
 def get_service(code: str) -> Service:
     # Plain SQL: this runs on every registration.
     found = Service.raw('SELECT * FROM "service" WHERE "code" = ?', code.strip().upper())
-    service = next(iter(found), None)
+    service: Service | None = next(iter(found), None)
     if service is None:
         raise NotFound("service.unknown", code=code)
     return service

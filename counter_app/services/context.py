@@ -40,7 +40,8 @@ class Context:
 
     @property
     def tz(self) -> str:
-        return self.setting("timezone")
+        tz: str = self.setting("timezone")
+        return tz
 
     def nik_key(self) -> bytes:
         if self._nik_key is None:  # read once: it is needed on every registration with a NIK

@@ -89,6 +89,7 @@ from counter_app.core.roles import Permission
 from counter_app.core.statistics import Durations, Tally, hour_counts, share_pct
 from counter_app.core.ticket_rules import ACTIVE, Status
 from counter_app.services.context import Context
+from counter_app.services.rows import ref
 from counter_app.store.models import (
     Agency,
     Counter,
@@ -389,7 +390,8 @@ def daily_figures(
             raise NotFound("counter.unknown", code=counter)
         counter_name = row.name
         scope_services = {
-            link.service_id for link in CounterService.select().where(CounterService.counter == counter)
+            ref(link, CounterService.service)
+            for link in CounterService.select().where(CounterService.counter == counter)
         }
 
     def in_scope(svc: str, ctr: str | None) -> bool:
@@ -471,16 +473,20 @@ def daily_figures(
         return {
             "name": s.name_id,
             "name_en": s.name_en,
-            "info": {"agency": s.agency_id, "letter": s.letter, "target_minutes": s.target_minutes},
+            "info": {
+                "agency": ref(s, Service.agency),
+                "letter": s.letter,
+                "target_minutes": s.target_minutes,
+            },
         }
 
     by_service = [_group(code, service_acc[code], **label(code)) for code in ordered]
 
-    agency_order = list(dict.fromkeys(services[c].agency_id for c in ordered))
+    agency_order = list(dict.fromkeys(ref(services[c], Service.agency) for c in ordered))
     by_agency = [
         _group(
             a,
-            Tally.merged(service_acc[c] for c in ordered if services[c].agency_id == a),
+            Tally.merged(service_acc[c] for c in ordered if ref(services[c], Service.agency) == a),
             service_stats=False,
             name=agencies.get(a, a),
         )

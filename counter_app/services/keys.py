@@ -248,4 +248,5 @@ def load_keyring_file(path: Path) -> dict[str, Any]:
     except RecursionError:  # JSON nested thousands deep: not a keyring
         raise tokens.KeyringError(f"{path}: JSON nested too deeply") from None
     tokens.load_keyring(doc)
-    return doc
+    keyring: dict[str, Any] = doc
+    return keyring

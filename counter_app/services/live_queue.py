@@ -37,6 +37,7 @@ from counter_app.core.roles import Permission
 from counter_app.core.ticket_rules import Status
 from counter_app.services import replica, ticket_store
 from counter_app.services.context import Context
+from counter_app.services.rows import ref
 from counter_app.store.models import CounterService, Outbox, Ticket, db
 from counter_app.sync.live import UNREACHABLE, Holding, LiveLink, QueueFull
 
@@ -77,7 +78,7 @@ def next_number(ctx: Context, day: date, letter: str) -> int:
     """The number of a new ticket's code: the hub's while live, else an offline one. Runs in
     the registration's transaction (a rollback returns an offline number; a hub number lost to
     a rollback is a gap, never a double)."""
-    live = getattr(ctx, "live", None)
+    live: LiveLink | None = getattr(ctx, "live", None)
     if live is not None:
         try:
             number = live.allocate_code(str(day), letter)
@@ -92,7 +93,7 @@ def next_number(ctx: Context, day: date, letter: str) -> int:
 
 
 def _offline_number(day: date, letter: str) -> int:
-    n = db.execute_sql(
+    n: int = db.execute_sql(
         'INSERT INTO "queue_sequence" ("day", "letter", "last") VALUES (?, ?, 1) '
         'ON CONFLICT ("day", "letter") DO UPDATE SET "last" = "last" + 1 RETURNING "last"',
         (str(day), letter + OFFLINE_SUFFIX),
@@ -106,7 +107,10 @@ def _offline_number(day: date, letter: str) -> int:
 
 
 def _services(counter: str) -> list[str]:
-    return [row.service_id for row in CounterService.select().where(CounterService.counter == counter)]
+    return [
+        ref(row, CounterService.service)
+        for row in CounterService.select().where(CounterService.counter == counter)
+    ]
 
 
 def call_next(ctx: Context, counter: str, today: date, now: datetime) -> Ticket | None:

@@ -12,8 +12,9 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from counter_app.core import formats, i18n, person, token as tokens
@@ -331,7 +332,8 @@ def verify(text: str, ctx: Context | None = None, keyring: dict[str, Any] | None
         if ticket is not None:
             stored = _existing(ticket)
             out["status"] = ticket.status
-            out["registered_at"] = from_db(ticket.registered_at).isoformat()
+            # registered_at is NOT NULL: from_db gives a datetime back
+            out["registered_at"] = cast(datetime, from_db(ticket.registered_at)).isoformat()
             out["matches_stored"] = bool(stored and stored.token == tokens.extract_token(text))
     return out
 

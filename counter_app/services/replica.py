@@ -33,6 +33,7 @@ from counter_app.core.numbering import code_number
 from counter_app.core.ticket_rules import Status
 from counter_app.services import journal, ticket_store
 from counter_app.services.context import Context
+from counter_app.services.rows import ref
 from counter_app.store import settings as setting_table
 from counter_app.store.models import CounterService, Service, Ticket, db
 
@@ -197,7 +198,10 @@ def apply_site_events(ctx: Context, events: list[dict[str, Any]]) -> int:
             latest[event["payload"]["id"]] = event
     top = max((e["seq"] for e in events if isinstance(e.get("seq"), int)), default=last)
     with db.atomic():
-        served = {row.service_id for row in CounterService.select().where(CounterService.counter == counter)}
+        served = {
+            ref(row, CounterService.service)
+            for row in CounterService.select().where(CounterService.counter == counter)
+        }
         services = {row.code for row in Service.select(Service.code)}
         for event in latest.values():
             payload = event["payload"]

@@ -266,6 +266,7 @@ def authenticate(ctx: Context, username: str, password: str, source: str | None 
     staff = Staff.get_or_none(Staff.username == name) if valid_username(name) else None
     known = staff is not None and staff.active
     if known:
+        assert staff is not None
         if (locked_until := from_db(staff.locked_until)) and locked_until > now:
             raise AuthError("auth.locked", minutes=_minutes_left(locked_until, now))
         ok = _verify(staff.password_hash, password)

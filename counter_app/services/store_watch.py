@@ -7,4 +7,5 @@ from counter_app.store.models import db
 
 def data_version() -> int:
     """SQLite's `PRAGMA data_version`: changes when another connection commits (not our own)."""
-    return db.execute_sql("PRAGMA data_version").fetchone()[0]
+    version: int = db.execute_sql("PRAGMA data_version").fetchone()[0]
+    return version

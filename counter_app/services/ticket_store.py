@@ -8,7 +8,7 @@ the audit entry in one transaction. Look-ups and writes are plain SQL on the hot
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from typing import Any
 
@@ -19,6 +19,7 @@ from counter_app.core.roles import Permission
 from counter_app.core.ticket_rules import IN_HAND, Status, can, no_show_ready, target
 from counter_app.services import journal
 from counter_app.services.context import Context
+from counter_app.services.rows import mark_clean, ref
 from counter_app.services.views import TicketView
 from counter_app.store.models import Ticket, db
 
@@ -35,7 +36,7 @@ def insert(**values: Any) -> Ticket:
         f'INSERT INTO "ticket" ({columns}) VALUES ({marks})',
         [f.db_value(ticket.__data__.get(f.name)) for f in fields],
     )
-    ticket._dirty.clear()
+    mark_clean(ticket)
     return ticket
 
 
@@ -47,7 +48,7 @@ def save(ticket: Ticket) -> None:
     assignments = ", ".join(f'"{f.column_name}" = ?' for f in fields)
     params = [f.db_value(ticket.__data__.get(f.name)) for f in fields] + [ticket.id]
     db.execute_sql(f'UPDATE "ticket" SET {assignments} WHERE "id" = ?', params)
-    ticket._dirty.clear()
+    mark_clean(ticket)
 
 
 def event(
@@ -73,15 +74,16 @@ def event(
 def sync_payload(ticket: Ticket) -> dict[str, Any]:
     """What leaves this PC about a ticket: no NIK, no phone, no full name."""
 
-    def iso(value: Any) -> str | None:
-        return None if value is None else from_db(value).isoformat()
+    def iso(value: datetime | None) -> str | None:
+        aware = from_db(value)
+        return None if aware is None else aware.isoformat()
 
     return {
         "id": ticket.id,
         "day": str(ticket.day),
         "code": ticket.code,
         "receipt_no": ticket.receipt_no,
-        "service": ticket.service_id,
+        "service": ref(ticket, Ticket.service),
         "device": ticket.device,
         "counter": ticket.counter,
         "priority": ticket.priority,

@@ -21,16 +21,17 @@ from counter_app.core.roles import Permission
 from counter_app.core.ticket_rules import ACTIVE, Priority, Status
 from counter_app.services import catalogue, journal
 from counter_app.services.context import Context
+from counter_app.services.rows import ref
 from counter_app.services.ticket_store import (  # the row and one move: shared with live_queue, replica
     compiled as _compiled,  # noqa: F401 - re-exported: tests read the compiled look-ups
     event as _event,
-    get,
-    in_hand,
+    get as get,  # re-exported: tickets.get is the look-up other services and screens use
+    in_hand as in_hand,
     insert as _insert,
     move as _move,
     one as _one,
     priority_streak as _priority_streak,
-    sync_payload,
+    sync_payload as sync_payload,
     view as _view,
 )
 from counter_app.services.views import TicketView
@@ -127,7 +128,7 @@ def _check_one_active(ctx: Context, nik_hash: str | None, day: date, service: st
 
 def _next_number(day: date, letter: str) -> int:
     """Bump the day's counter for the letter; rolled back with the ticket if anything fails."""
-    number = db.execute_sql(
+    number: int = db.execute_sql(
         'INSERT INTO "queue_sequence" ("day", "letter", "last") VALUES (?, ?, 1) '
         'ON CONFLICT ("day", "letter") DO UPDATE SET "last" = "last" + 1 RETURNING "last"',
         (str(day), letter),
@@ -192,13 +193,17 @@ def queue(
     return [TicketView.from_row(row) for row in query.order_by(Ticket.registered_at, Ticket.seq)]
 
 
+def _service_code(ticket: Ticket | TicketView) -> str:
+    return ticket.service_id if isinstance(ticket, TicketView) else ref(ticket, Ticket.service)
+
+
 def people_ahead(ticket: Ticket | TicketView) -> int:
     """Waiting tickets of the same service that will be called before this one (FIFO)."""
     return (
         Ticket.select()
         .where(
             (Ticket.day == ticket.day)
-            & (Ticket.service == ticket.service_id)
+            & (Ticket.service == _service_code(ticket))
             & (Ticket.status == Status.WAITING.value)
             & (Ticket.queued_at < ticket.queued_at)
         )
@@ -336,7 +341,7 @@ def transfer(ctx: Context, ticket_ref: str, to_service: str, note: str = "") -> 
         svc: Service = catalogue.get_service(to_service)
         if not svc.active:
             raise ValidationError("service.inactive", field="service", code=svc.code)
-        if svc.code == old.service_id:
+        if svc.code == ref(old, Ticket.service):
             raise ValidationError("transfer.same_service", field="service")
         _check_one_active(ctx, old.nik_hash, today, svc.code)
         new = _issue(

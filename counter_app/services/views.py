@@ -198,7 +198,8 @@ class TicketView:
         name and phone, aware ISO times; the order of the keys is part of the output."""
 
         def iso(value: datetime | None) -> str | None:
-            return None if value is None else from_db(value).isoformat()
+            aware = from_db(value)
+            return None if aware is None else aware.isoformat()
 
         return {
             "id": self.id,
