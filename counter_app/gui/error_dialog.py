@@ -23,7 +23,6 @@ from PySide6.QtWidgets import QApplication, QWidget
 from counter_app.core.errors import LoketError
 from counter_app.core.i18n import t
 from counter_app.gui.widgets import prompts
-from counter_app.services.usecase import usecase
 
 log = logging.getLogger("loket")
 
@@ -104,6 +103,9 @@ def guarded(method: Callable[P, R]) -> Callable[P, R | None]:
 
     The widget's `ctx.data_dir`, when it has one, names the database in store messages.
     """
+
+    # Here, not at the top: the error path is installed before any store (and peewee) is needed.
+    from counter_app.services.usecase import usecase
 
     @functools.wraps(method)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | None:

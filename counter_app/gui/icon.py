@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPainterPath, QPixmap
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QIcon
 
 from counter_app.core.paths import resource
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QPixmap
 
 ICON_PATH = resource("icons", "loket.png")
 CHEVRON_PATH = resource("icons", "chevron-down.png")
 
 
 def draw(size: int = 256) -> QPixmap:
+    # The painting classes only here: a start loads the shipped PNG and never draws.
+    from PySide6.QtCore import QRectF, Qt
+    from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPixmap
+
     pixmap = QPixmap(size, size)
     pixmap.fill(Qt.GlobalColor.transparent)
     p = QPainter(pixmap)
@@ -38,6 +46,9 @@ def draw(size: int = 256) -> QPixmap:
 
 def draw_chevron(size: int = 32) -> QPixmap:
     """The drop-down arrow of combo boxes (the stylesheet replaces the style's own)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QColor, QPainter, QPainterPath, QPixmap
+
     pixmap = QPixmap(size, size)
     pixmap.fill(Qt.GlobalColor.transparent)
     p = QPainter(pixmap)

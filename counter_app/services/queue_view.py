@@ -7,7 +7,7 @@ after another program wrote needs a fifth of that.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from counter_app.core.clock import from_db, local_day
 from counter_app.core.person import mask_name
@@ -48,11 +48,23 @@ def entry_of(ticket: Ticket | TicketView) -> QueueEntry:
     )
 
 
+def _utc(text: str | None) -> datetime | None:
+    """A stored naive-UTC time ("2026-11-30 01:02:03[.ffffff]") as an aware UTC datetime, in one
+    parse (peewee's field conversion then `from_db` made two objects per time)."""
+    if text is None:
+        return None
+    try:
+        return datetime.fromisoformat(text + "+00:00")  # one C call, already aware
+    except ValueError:  # not the naive form peewee writes
+        when = datetime.fromisoformat(text)
+        return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
 def queue_entries(ctx: Context, day: date | None = None) -> list[QueueEntry]:
     """The day's tickets (default today) in registration order."""
     ctx.actor.require(Permission.VIEW_QUEUE)
     day = day or local_day(ctx.clock.now(), ctx.tz)
-    rows = (
+    query = (
         Ticket.select(
             Ticket.id,
             Ticket.code,
@@ -68,8 +80,9 @@ def queue_entries(ctx: Context, day: date | None = None) -> list[QueueEntry]:
         )
         .where(Ticket.day == day)
         .order_by(Ticket.registered_at, Ticket.seq)
-        .tuples()
     )
+    # The bare cursor: its times are the stored text, parsed once below.
+    cursor = Ticket._meta.database.execute_sql(*query.sql())
     return [
         QueueEntry(
             tid,
@@ -79,10 +92,10 @@ def queue_entries(ctx: Context, day: date | None = None) -> list[QueueEntry]:
             service,
             priority or "",
             status,
-            from_db(registered),
-            from_db(arrived),
-            from_db(first_called),
+            _utc(registered),  # type: ignore[arg-type]
+            _utc(arrived),  # type: ignore[arg-type]
+            _utc(first_called),
             calls,
-        )  # type: ignore[arg-type]
-        for tid, code, seq, name, service, priority, status, registered, arrived, first_called, calls in rows
+        )
+        for tid, code, seq, name, service, priority, status, registered, arrived, first_called, calls in cursor
     ]
