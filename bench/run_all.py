@@ -1,7 +1,7 @@
 """Run every Loket benchmark of issue 16's table, one after the other, each in its own
 interpreter, and fail when any target is missed.
 
-    .venv/bin/python bench/run_all.py                      # the default sizes (~7 minutes)
+    .venv/bin/python bench/run_all.py                      # the default sizes (~12 minutes: ~3 of them bench_hub)
     .venv/bin/python bench/run_all.py --json bench.json    # also one JSON document of every figure
     .venv/bin/python bench/run_all.py --quick              # small sizes, a quick check
     .venv/bin/python bench/run_all.py --only bench_lookup.py bench_growth.py
@@ -38,6 +38,8 @@ FULL: dict[str, list[str]] = {
     "bench_report.py": [],
     "bench_sync.py": [],
     "bench_demo.py": [],
+    "bench_display.py": [],
+    "bench_hub.py": ["--minutes", "1"],
 }
 QUICK: dict[str, list[str]] = {
     "bench_receipt.py": ["--quick"],
@@ -48,6 +50,8 @@ QUICK: dict[str, list[str]] = {
     "bench_report.py": ["--days", "30", "--reps", "2"],
     "bench_sync.py": ["--quick"],
     "bench_demo.py": ["--visits", "500", "--repeat", "1"],
+    "bench_display.py": ["--calls", "20", "--voice-calls", "2"],
+    "bench_hub.py": ["--calls", "200", "--minutes", "0.5", "--buildings", "3"],
 }
 
 
