@@ -46,7 +46,10 @@ FIELD_KEYS = {
 }
 # The room kept under each field (never more, never less: the form does not jump). NIK and
 # service messages can be long; the others fit one line or are elided (whole on hover).
-MESSAGE_LINES = {"name": 1, "nik": 2, "phone": 1, "service": 2, "priority": 1, "notes": 1}
+MESSAGE_LINES = {"name": 1, "nik": 2, "phone": 1, "service": 1, "priority": 1, "notes": 1}
+# The requirements of the chosen service, what the officer checks with the visitor: a fixed
+# room under the service field (cut there, the whole list on hover and in the standard dialog).
+REQUIREMENT_LINES = 2
 SUBMIT_KEY = "F2"
 SCAN_MAX = 2048
 
@@ -66,6 +69,15 @@ class RegisterPanel(QGroupBox):
         self.nik_edit = QLineEdit()
         self.phone_edit = QLineEdit()
         self.service_picker = ServicePicker()
+        # The standard of the chosen service (UU 25/2009 Pasal 21), to read and print (A4).
+        self.standard_button = QPushButton()
+        self.standard_button.setAutoDefault(False)
+        self.standard_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Enter/Tab skip it
+        self.standard_button.clicked.connect(self.show_standard)
+        # no taller than the field beside it (the theme's buttons are 4 px taller)
+        self.standard_button.setStyleSheet("QPushButton { padding: 3px 8px; min-height: 20px; }")
+        self.requirements_label = FieldMessage(lines=REQUIREMENT_LINES)
+        self.requirements_label.setObjectName("requirements")
         self.priority_combo = QComboBox()
         for p in Priority:
             self.priority_combo.addItem("", p.value)
@@ -99,32 +111,48 @@ class RegisterPanel(QGroupBox):
             "priority": self.priority_combo,
             "notes": self.notes_edit,
         }
+        # Where the red border goes: the service picker's own line edit (the stylesheet's
+        # invalid rule is for line edits; the combo box around it would show none).
+        self.marked: dict[str, QWidget] = {**self.inputs, "service": self.service_picker.lineEdit()}
         self.labels: dict[str, QLabel] = {}
         self.messages: dict[str, FieldMessage] = {}
         grid = QGridLayout()
         grid.setHorizontalSpacing(10)
         grid.setVerticalSpacing(2)
-        for row, key in enumerate(FIELDS):
+        row = 0
+        for key in FIELDS:
             label = QLabel()
             label.setBuddy(self.inputs[key])
             message = FieldMessage(lines=MESSAGE_LINES[key])
             self.labels[key] = label
             self.messages[key] = message
-            grid.addWidget(label, row * 2, 0, Qt.AlignmentFlag.AlignVCenter)
-            grid.addWidget(self.inputs[key], row * 2, 1)
-            grid.addWidget(message, row * 2 + 1, 1)
+            grid.addWidget(label, row, 0, Qt.AlignmentFlag.AlignVCenter)
+            if key == "service":
+                service_row = QHBoxLayout()
+                service_row.setSpacing(4)
+                service_row.addWidget(self.service_picker, 1)
+                service_row.addWidget(self.standard_button)
+                grid.addLayout(service_row, row, 1)
+            else:
+                grid.addWidget(self.inputs[key], row, 1)
+            grid.addWidget(message, row + 1, 1)
+            row += 2
+            if key == "service":
+                grid.addWidget(self.requirements_label, row, 1)
+                row += 1
         grid.setColumnStretch(1, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(grid)
         layout.addWidget(self.phone_consent)
         layout.addSpacing(4)
-        layout.addWidget(self.submit_button)
+        # The notice's button beside the submit button and the note across the whole width:
+        # the left column, requirements included, must fit 768 px less a taskbar.
+        submit_row = QHBoxLayout()
+        submit_row.addWidget(self.submit_button, 1)
+        submit_row.addWidget(self.notice_button)
+        layout.addLayout(submit_row)
         layout.addWidget(self.last_label)
-        # The note and its button side by side: the left column must fit 768 px less a taskbar.
-        privacy_row = QHBoxLayout()
-        privacy_row.addWidget(self.privacy_note, 1)
-        privacy_row.addWidget(self.notice_button, 0, Qt.AlignmentFlag.AlignVCenter)
-        layout.addLayout(privacy_row)
+        layout.addWidget(self.privacy_note)
 
         # Enter moves from field to field; on the last one it registers.
         for key in ("name", "nik", "phone", "notes"):
@@ -162,9 +190,13 @@ class RegisterPanel(QGroupBox):
         self.phone_consent.setText(t("privacy.phone_consent"))
         years = round(int(self.ctx.setting("retention_days")) / 365)
         self.privacy_note.setText(t("privacy.notice.short", years=years))
-        self.notice_button.setText(t("privacy.notice.button"))
+        # short beside the submit button; its whole name on hover
+        self.notice_button.setText(t("privacy.notice.button_short"))
+        self.notice_button.setToolTip(t("privacy.notice.button"))
         self.notes_edit.setPlaceholderText(t("gui.register.optional"))
         self.service_picker.lineEdit().setPlaceholderText(t("gui.register.service_hint"))
+        self.standard_button.setText(t("gui.register.standard"))
+        self.standard_button.setToolTip(t("gui.register.standard_tip"))
         for i in range(self.priority_combo.count()):
             self.priority_combo.setItemText(i, t(i18n.PRIORITY_KEYS[self.priority_combo.itemData(i)]))
         self.submit_button.setText(t("gui.register.submit", key=SUBMIT_KEY).replace("&", "&&"))
@@ -184,9 +216,12 @@ class RegisterPanel(QGroupBox):
     def _service_changed(self, *_: object) -> None:
         code = self.service_picker.code()
         service = self._services.get(code or "")
+        self.standard_button.setEnabled(service is not None)
         if service is None:
             if self.messages["service"].kind != "error":
                 self.messages["service"].clear()
+            self.requirements_label.clear()
+            self.service_picker.setToolTip("")
             return
         self._clear("service")
         lang = i18n.language()
@@ -195,9 +230,15 @@ class RegisterPanel(QGroupBox):
             t("gui.register.service_standard", fee=fee_text(service.fee), completion=completion)
         )
         reqs = [r.get(lang) or r.get("id", "") for r in service.requirements or []]
-        self.service_picker.setToolTip(
-            t("gui.register.requirements") + "\n• " + "\n• ".join(reqs) if reqs else ""
+        whole = t("gui.register.requirements") + "\n• " + "\n• ".join(reqs) if reqs else ""
+        self.service_picker.setToolTip(whole)
+        # Under the field, one run of text (more fit in the fixed room); whole on hover.
+        self.requirements_label.show_hint(
+            t("gui.register.requirements") + " " + " · ".join(reqs)
+            if reqs
+            else t("gui.register.no_requirements")
         )
+        self.requirements_label.setToolTip(whole)
 
     # ---- keyboard ---------------------------------------------------------------------
 
@@ -225,6 +266,7 @@ class RegisterPanel(QGroupBox):
             self.service_picker.settle()
             if self.service_picker.code() is None and self.service_picker.currentText().strip():
                 self.messages["service"].show_error(t("gui.register.service_pick"))
+                mark_invalid(self.marked["service"], True)
                 return
         index = FIELDS.index(key)
         if index == len(FIELDS) - 1:
@@ -239,11 +281,11 @@ class RegisterPanel(QGroupBox):
 
     def _show(self, key: str, exc: LoketError) -> None:
         self.messages[key].show_error(exc.message())
-        mark_invalid(self.inputs[key], True)
+        mark_invalid(self.marked[key], True)
 
     def _clear(self, key: str) -> None:
         self.messages[key].clear()
-        mark_invalid(self.inputs[key], False)
+        mark_invalid(self.marked[key], False)
 
     def _today(self):
         return local_day(self.ctx.clock.now(), self.ctx.tz)
@@ -328,6 +370,18 @@ class RegisterPanel(QGroupBox):
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
         return path
 
+    # ---- the service standard -----------------------------------------------------------
+
+    def show_standard(self) -> None:
+        """The chosen service's standard, to read with the visitor and print on request."""
+        from counter_app.gui.service_standard_dialog import ServiceStandardDialog
+
+        code = self.service_picker.code()
+        if code is None:
+            return
+        self.standard_dialog = ServiceStandardDialog(self.ctx, code, self)
+        self.standard_dialog.show()
+
     # ---- registering ------------------------------------------------------------------
 
     def clear_form(self) -> None:
@@ -352,7 +406,7 @@ class RegisterPanel(QGroupBox):
         service = self.service_picker.settle()
         if service is None:
             self.messages["service"].show_error(t("gui.register.service_pick"))
-            mark_invalid(self.service_picker, True)
+            mark_invalid(self.marked["service"], True)
             checks.insert(3, ("service", False))
         if self.phone_edit.text().strip() and not self.phone_consent.isChecked() and checks[2][1]:
             self.messages["phone"].show_error(t("privacy.phone_consent_needed"))
@@ -375,7 +429,7 @@ class RegisterPanel(QGroupBox):
                     phone_consent=self.phone_consent.isChecked(),
                 )
         except ValidationError as exc:
-            show_field_error(exc, self.inputs, self.messages, self)
+            show_field_error(exc, self.marked, self.messages, self)
             return None
         except LoketError as exc:
             error_dialog.report(exc, self)

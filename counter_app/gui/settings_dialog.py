@@ -29,6 +29,7 @@ from counter_app.core.roles import Permission
 from counter_app.core.settings import SETTINGS
 from counter_app.gui import error_dialog
 from counter_app.gui.screen_fit import fit_to_screen
+from counter_app.gui.settings_calendar import CalendarPage
 from counter_app.gui.settings_catalogue import CataloguePage
 from counter_app.gui.settings_counters import CountersPage
 from counter_app.gui.settings_display import DisplayPage
@@ -244,6 +245,7 @@ class SettingsDialog(QDialog):
             (self.staff_page, "gui.settings.tab.staff", can_staff),
             (self.printer_form, "gui.settings.tab.printer", can_settings),
             (self.sync_form, "gui.settings.tab.sync", can_settings),
+            (CalendarPage(ctx), "gui.settings.tab.calendar", can_settings),
             (PrivacyPage(ctx), "gui.settings.tab.privacy", can_settings),
             (DisplayPage(ctx), "gui.settings.tab.display", can_settings),
         ):

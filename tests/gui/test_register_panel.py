@@ -116,3 +116,49 @@ def test_enter_on_the_last_field_registers(qtbot: Any, ctx: Context, prompts: An
     qtbot.keyClicks(panel.notes_edit, "antar")
     qtbot.keyClick(panel.notes_edit, Qt.Key.Key_Return)
     assert len(received) == 1 and received[0].ticket.service_id == "KK"
+
+
+# ---- issue 14, point 13: the service field's error border; requirements under the field --
+
+
+def test_a_refused_service_gets_the_red_border(qtbot: Any, ctx: Context, prompts: Any) -> None:
+    panel = make_panel(qtbot, ctx)
+    edit = panel.service_picker.lineEdit()
+    edit.setText("tidak ada layanan ini")  # typed (no completer popup under offscreen)
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    assert panel.messages["service"].kind == "error"
+    # the stylesheet's rule is QLineEdit[invalid="true"]: the line edit must carry it
+    assert edit.property("invalid") is True
+    assert is_invalid(edit)
+    panel.service_picker.select("KTP")
+    assert edit.property("invalid") is False
+    panel.service_picker.select(None)
+    qtbot.keyClicks(panel.name_edit, "Ani Lestari")
+    assert panel.submit() is None  # no service chosen: refused beside the field
+    assert panel.messages["service"].kind == "error"
+    assert edit.property("invalid") is True
+
+
+def test_requirements_are_shown_under_the_service_field(
+    qtbot: Any, ctx: Context, prompts: Any, styled: None
+) -> None:
+    panel = make_panel(qtbot, ctx)
+    panel.resize(400, 640)
+    panel.layout().activate()  # laid out as in the window, without a top-level of its own
+    label = panel.requirements_label
+    height = label.height()
+    assert label.text() == ""
+    panel.service_picker.select("KTP")
+    assert not label.isHidden()
+    assert "Fotokopi Kartu Keluarga" in label.text()
+    assert "Surat keterangan hilang/rusak" in label.text()
+    assert "Fotokopi Kartu Keluarga" in label.toolTip()  # the whole list on hover
+    # below the service field, above the priority field, in a room that does not change
+    picker_y = panel.service_picker.mapTo(panel, panel.service_picker.rect().topLeft()).y()
+    label_y = label.mapTo(panel, label.rect().topLeft()).y()
+    priority_y = panel.priority_combo.mapTo(panel, panel.priority_combo.rect().topLeft()).y()
+    assert picker_y < label_y < priority_y
+    assert label.height() == height
+    panel.service_picker.select(None)
+    assert label.text() == ""
+    assert panel.priority_combo.mapTo(panel, panel.priority_combo.rect().topLeft()).y() == priority_y
