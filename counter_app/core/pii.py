@@ -423,22 +423,71 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def document_problem(doc: Any, path: str = "", kind: str = TEXT) -> str | None:
-    """The first field of a decoded document holding personal data, as `what in path`, or None."""
+class _Field(NamedTuple):
+    key: str
+    kind: str
+    shape: re.Pattern[str] | None
+    bad_key: bool  # a number used as a key
+
+
+@lru_cache(maxsize=1024)
+def _plan(keys: tuple[Any, ...]) -> tuple[_Field, ...]:
+    """What each key of a mapping holds, worked out once per key set (a push repeats the same
+    few key sets thousands of times)."""
+    out = []
+    for raw in keys:
+        key = str(raw)
+        kind = field_kind(key)
+        out.append(_Field(key, kind, _SHAPES.get(kind), kind == TEXT and _key_problem(key) is not None))
+    return tuple(out)
+
+
+def _clean_text(value: str) -> bool:
+    """The common case decided without `find`: plain ASCII with too few digits for a number
+    (the very first test `find` makes; anything else goes the whole way)."""
+    return value.isascii() and value.isprintable() and _ENOUGH_DIGITS.search(value) is None
+
+
+@lru_cache(maxsize=256)
+def _under(shaped: frozenset[str], key: str) -> frozenset[str]:
+    prefix = key + "."
+    return frozenset(s[len(prefix) :] for s in shaped if s.startswith(prefix))
+
+
+def document_problem(
+    doc: Any, path: str = "", kind: str = TEXT, shaped: frozenset[str] = frozenset()
+) -> str | None:
+    """The first field of a decoded document holding personal data, as `what in path`, or None.
+
+    `shaped`: dotted keys (`payload.arrived_at`) whose string values the caller has already
+    validated to have their kind's shape (a uuid, an ISO time): the same answer, without
+    matching each of them again (the server's schema checks them on every push)."""
     if isinstance(doc, Mapping):
-        for key, value in doc.items():
-            key = str(key)
-            sub = field_kind(key)
-            if sub == TEXT and _key_problem(key):  # a number used as a key
+        keys = tuple(doc)
+        plan = _plan(keys) if len(keys) <= 64 else tuple(_plan((k,))[0] for k in keys)
+        for field, value in zip(plan, doc.values()):
+            key, sub = field.key, field.kind
+            if field.bad_key:
                 return f"personal data in a key of {path or 'the document'}"
             if sub == PHONE and not _masked(value):
                 return f"phone field {path + '.' + key if path else key}"
-            if value is None or isinstance(value, bool):
+            if value is None or value is True or value is False:
                 continue
-            if isinstance(value, str):
-                if len(value) < 8 or ((shape := _SHAPES.get(sub)) is not None and shape.fullmatch(value)):
+            if type(value) is str:
+                if (
+                    len(value) < 8
+                    or key in shaped
+                    or (field.shape is not None and field.shape.fullmatch(value))
+                ):
                     continue  # too short for a number of ours, or an id/time/receipt number
-            problem = document_problem(value, path + "." + key if path else key, sub)
+                if _clean_text(value):
+                    continue
+            elif type(value) is int and sub == NUMBER:
+                continue  # declared numeric
+            elif isinstance(value, bool):
+                continue
+            inner = _under(shaped, key) if shaped and isinstance(value, Mapping) else frozenset()
+            problem = document_problem(value, path + "." + key if path else key, sub, inner)
             if problem:
                 return problem
         return None

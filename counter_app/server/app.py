@@ -10,8 +10,10 @@ client address (429). The OpenAPI schema and its /docs, /redoc pages are off unl
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -52,14 +54,45 @@ _NOT_TEXT: dict[Any, Any] = {
 }
 AfterCommit = Callable[[str, str], None]
 _NUL = b"\\u0000"  # how JSON spells U+0000 (a raw one is not JSON at all)
+# Pushes read, decoded and stored at once (the rest wait; issue 16: 200 counters at once).
+PUSH_SLOTS = 2
+PUSH_SLOT_WAIT_S = 300.0  # then 503 + Retry-After
+PUSH_RETRY_AFTER_S = 5
 
 
 class BodyLimit:
-    """Refuse request bodies over `limit` bytes with 413, before the app reads them."""
+    """Refuse request bodies over `limit` bytes with 413, before the app reads them.
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    Requests to `slot_paths` (the push) first take one of `slots` push slots and keep it
+    until answered: their bodies are read, decoded and stored only `slots` at a time, so a
+    crowd of counters pushing at once costs the memory of `slots` pushes, not of the crowd
+    (the others wait in their sockets). One that waits over `slot_wait` seconds gets 503 with
+    Retry-After, which the client retries."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        limit: int,
+        slots: int = PUSH_SLOTS,
+        slot_paths: frozenset[str] = frozenset(),
+        slot_wait: float = PUSH_SLOT_WAIT_S,
+    ) -> None:
         self.app = app
         self.limit = limit
+        self.slots = max(1, slots)
+        self.slot_paths = slot_paths
+        self.slot_wait = slot_wait
+        # one semaphore per event loop (a test client runs its own loop per instance)
+        self._gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def _gate(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        gate = self._gates.get(loop)
+        if gate is None:
+            gate = self._gates[loop] = asyncio.Semaphore(self.slots)
+        return gate
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -70,6 +103,21 @@ class BodyLimit:
         if length is not None and length.isdigit() and int(length) > self.limit:
             await _too_large(send)
             return
+        if scope.get("path") not in self.slot_paths:
+            await self._read_and_run(scope, receive, send)
+            return
+        gate = self._gate()
+        try:
+            await asyncio.wait_for(gate.acquire(), self.slot_wait)
+        except TimeoutError:
+            await _busy(send)
+            return
+        try:
+            await self._read_and_run(scope, receive, send)
+        finally:
+            gate.release()
+
+    async def _read_and_run(self, scope: Scope, receive: Receive, send: Send) -> None:
         # Chunked or lying clients: read (at most limit + 1 bytes) before handing over.
         body = bytearray()
         more = True
@@ -83,15 +131,34 @@ class BodyLimit:
                 await _too_large(send)
                 return
         sent = False
+        data = bytes(body)
+        del body
 
         async def replay() -> Message:
-            nonlocal sent
+            nonlocal sent, data
             if not sent:
                 sent = True
-                return {"type": "http.request", "body": bytes(body), "more_body": False}
+                message: Message = {"type": "http.request", "body": data, "more_body": False}
+                data = b""  # the app holds it now: not a second copy for the request's life
+                return message
             return await receive()
 
         await self.app(scope, replay, send)
+
+
+async def _busy(send: Send) -> None:
+    data = json.dumps({"detail": "busy", "retry_after": PUSH_RETRY_AFTER_S}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 503,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"retry-after", str(PUSH_RETRY_AFTER_S).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": data})
 
 
 async def _too_large(send: Send) -> None:
@@ -126,11 +193,15 @@ def create_app(
     after_commit: AfterCommit | None = None,
     api_docs: bool = False,
     auth_limit: FailedAuth | None = None,
+    push_slots: int = PUSH_SLOTS,
+    push_wait: float = PUSH_SLOT_WAIT_S,
 ) -> FastAPI:
     """The API over `store`. `after_commit(device, batch_id)` runs after each push batch is
     committed and before it is answered (tests use it to die at exactly that point).
     `api_docs`: serve the OpenAPI schema and /docs, /redoc (off by default: they map the
-    whole attack surface for anyone). `auth_limit`: the failed-authentication counter."""
+    whole attack surface for anyone). `auth_limit`: the failed-authentication counter.
+    `push_slots`: pushes handled at once, `push_wait`: seconds one waits for its slot before
+    a 503 (BodyLimit)."""
     admin_hash = token_hash(admin_token) if admin_token else None
     app = FastAPI(
         title="Loket sync server",
@@ -227,7 +298,7 @@ def create_app(
                 mismatch = schemas.id_mismatch(doc["rows"])
                 if mismatch:
                     raise HTTPException(422, [mismatch])
-                problem = rows_problem(doc["rows"])
+                problem = rows_problem(doc["rows"], schemas.SHAPED)  # uuids, times: checked already
             else:
                 problem = document_problem(doc.model_dump(exclude=_NOT_TEXT.get(model)))
         if problem:
@@ -381,6 +452,12 @@ def create_app(
 
     register_live(app, store, caller)  # /api/v1/live/…: the site hub
     register_display(app, store, admin_caller)  # /display…: the hall display (issue 13)
-    app.add_middleware(BodyLimit, limit=max_body)
+    app.add_middleware(
+        BodyLimit,
+        limit=max_body,
+        slots=push_slots,
+        slot_paths=frozenset({f"{API}/push"}),
+        slot_wait=push_wait,
+    )
     app.add_middleware(RequestLog)  # added last: outermost, so a 413 and a bug are logged too
     return app

@@ -244,6 +244,33 @@ class PushRequest(TypedDict):
 PUSH = TypeAdapter(PushRequest)
 
 
+# Per row kind, the dotted keys this schema has validated as a uuid (`Uuid`) or an ISO day or
+# time (`Day`, `Time`, the row's created_at): the personal-data check need not match them
+# again (protocol.rows_problem). A test keeps this equal to the annotations above.
+_ROW_SHAPED = ("created_at",)
+SHAPED: dict[str, frozenset[str]] = {
+    kind: frozenset((*_ROW_SHAPED, *(f"payload.{k}" for k in keys)))
+    for kind, keys in {
+        "ticket": (
+            "id",
+            "day",
+            "arrived_at",
+            "registered_at",
+            "queued_at",
+            "first_called_at",
+            "started_at",
+            "finished_at",
+            "transferred_from",
+            "transferred_to",
+        ),
+        "event": ("ticket_id", "at"),
+        "complaint": ("id", "received_at", "day", "ticket_id", "deadline_at", "closed_at"),
+        "survey": ("id", "day", "created_at", "ticket_id"),
+        "delete": ("id",),
+    }.items()
+}
+
+
 def in_seq_order(rows: list[PushRow]) -> bool:
     previous = 0
     for row in rows:

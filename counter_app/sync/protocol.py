@@ -63,11 +63,20 @@ def _redact_plain(text: str) -> str:
     return pii.redact_text(text)
 
 
-def rows_problem(rows: Sequence[Mapping[str, Any]]) -> str | None:
+def rows_problem(
+    rows: Sequence[Mapping[str, Any]], shaped: Mapping[str, frozenset[str]] | None = None
+) -> str | None:
     """The first push row whose decoded fields hold a full NIK or phone number, named by its
-    entity and field (`complaint rows[3].payload.text: phone number …`), or None."""
+    entity and field (`complaint rows[3].payload.text: phone number …`), or None.
+
+    `shaped`: per row kind (an entity, or `delete`), the dotted keys the caller's schema has
+    already validated as uuids or ISO times (`pii.document_problem`'s `shaped`)."""
+    none: frozenset[str] = frozenset()
     for i, row in enumerate(rows):
-        problem = pii.document_problem(row, f"rows[{i}]")
+        keys = none
+        if shaped is not None:
+            keys = shaped.get("delete" if row.get("op") == "delete" else str(row.get("entity")), none)
+        problem = pii.document_problem(row, f"rows[{i}]", shaped=keys)
         if problem:
             entity = row.get("entity")
             return f"{entity}: {problem}" if isinstance(entity, str) and ENTITY.fullmatch(entity) else problem
