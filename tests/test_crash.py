@@ -53,6 +53,11 @@ CHILD = textwrap.dedent(
         ).ticket
         print(t.id, flush=True)
         if i % 3 == 0:
+            held = tickets.in_hand(ctx)  # a kill after the call leaves one in hand
+            if held is not None and held.status == "serving":
+                tickets.finish(ctx, held.id)
+            elif held is not None:
+                tickets.requeue(ctx, held.id)
             called = tickets.call_next(ctx)
             if called is not None and i % 2 == 0:
                 tickets.start(ctx, called.id)

@@ -19,16 +19,18 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from counter_app.core import ikm as ikm_rules
 from counter_app.core.clock import FixedClock, from_db
+from counter_app.core.errors import ValidationError
 from counter_app.core.ikm import ELEMENTS
 from counter_app.core.roles import Actor, Permission, Role
 from counter_app.core.ticket_rules import ACTIVE, Priority, Status
 from counter_app.services import catalogue, complaints, survey, tickets
 from counter_app.services.context import Context
+from counter_app.services.rows import fk_id
 from counter_app.store.models import Counter, CounterService, Service, Ticket, db
 
 # Share of visitors by service (MPP Pontianak: Disdukcapil, DPMPTSP, Imigrasi, Bank, Samsat).
@@ -166,8 +168,9 @@ def _phone(rng: random.Random) -> str:
 
 def _recall_gap(ctx: Context) -> float:
     """Hours between calls of an absent visitor: the last call lands after the grace time."""
-    calls = max(1, ctx.setting("no_show_after_calls") - 1)
-    return max(1.0, ctx.setting("no_show_grace_minutes") / calls) / 60
+    calls: int = max(1, ctx.setting("no_show_after_calls") - 1)
+    grace: float = ctx.setting("no_show_grace_minutes")
+    return max(1.0, grace / calls) / 60
 
 
 def run_demo(ctx: Context, day: date, visits: int, seed: int = 1, until: time | None = None) -> DemoResult:
@@ -188,7 +191,10 @@ def run_demo(ctx: Context, day: date, visits: int, seed: int = 1, until: time | 
         return midnight + timedelta(hours=hours)
 
     counters = {
-        c.code: [link.service_id for link in CounterService.select().where(CounterService.counter == c.code)]
+        c.code: [
+            fk_id(link, CounterService.service)
+            for link in CounterService.select().where(CounterService.counter == c.code)
+        ]
         for c in Counter.select().where(Counter.active == True)  # noqa: E712
     }
     counters = {k: v for k, v in counters.items() if v}
@@ -242,7 +248,7 @@ def run_demo(ctx: Context, day: date, visits: int, seed: int = 1, until: time | 
                 break
             clock.set(at(h))
             if kind == "arrive":
-                svc = rng.choices(offered, weights)[0]
+                wanted = rng.choices(offered, weights)[0]
                 prio = Priority.GENERAL
                 r = rng.random()
                 for p, share in PRIORITY_SHARE:
@@ -250,22 +256,28 @@ def run_demo(ctx: Context, day: date, visits: int, seed: int = 1, until: time | 
                         prio = p
                         break
                     r -= share
-                reg = tickets.register(
-                    registrar,
-                    service=svc.code,
-                    name=f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
-                    nik=_nik(rng) if rng.random() < 0.6 else None,
-                    phone=_phone(rng) if rng.random() < 0.5 else None,
-                    priority=prio.value,
-                )
+                try:
+                    reg = tickets.register(
+                        registrar,
+                        service=wanted.code,
+                        name=f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
+                        nik=_nik(rng) if rng.random() < 0.6 else None,
+                        phone=_phone(rng) if rng.random() < 0.5 else None,
+                        priority=prio.value,
+                    )
+                except ValidationError as exc:
+                    if exc.key != "service.quota_full":
+                        raise
+                    continue  # the day's quota is full: the visitor is told to come back
+
                 result.registered += 1
                 if rng.random() < 0.015:
                     push(h + rng.uniform(0.3, 1.2), "leave", reg.ticket.id)
-                code = service_counter[svc.code]
+                code = service_counter[wanted.code]
                 if idle[code]:  # one arrival wakes one idle desk
                     push(h, "free", (code, idle[code].pop()))
             elif kind == "free":
-                code, desk = data  # type: ignore[misc]
+                code, desk = cast(tuple[str, Context], data)
                 if brk and brk[0] <= h < brk[1] and day.weekday() == 4:
                     push(brk[1], "free", (code, desk))
                     continue
@@ -278,7 +290,7 @@ def run_demo(ctx: Context, day: date, visits: int, seed: int = 1, until: time | 
                 else:
                     push(h + rng.uniform(0.3, 1.5) / 60, "start", (code, desk, called.id))
             elif kind == "absent":
-                code, desk, tid = data  # type: ignore[misc]
+                code, desk, tid = cast(tuple[str, Context, str], data)
                 needed = base.setting("no_show_after_calls")
                 ticket = Ticket.get_by_id(tid)
                 if ticket.call_count < needed:
@@ -289,16 +301,16 @@ def run_demo(ctx: Context, day: date, visits: int, seed: int = 1, until: time | 
                     result.no_show += 1
                     push(h, "free", (code, desk))
             elif kind == "start":
-                code, desk, tid = data  # type: ignore[misc]
-                ticket = tickets.start(desk, tid)
-                target = targets[ticket.service_id]
+                code, desk, tid = cast(tuple[str, Context, str], data)
+                started = tickets.start(desk, tid)
+                target = targets[started.service_id]
                 minutes = max(1.0, rng.lognormvariate(math.log(target * 0.9), 0.45))
                 push(h + minutes / 60, "finish", (code, desk, tid))
             elif kind == "finish":
-                code, desk, tid = data  # type: ignore[misc]
+                code, desk, tid = cast(tuple[str, Context, str], data)
                 if rng.random() < 0.03:
                     old = Ticket.get_by_id(tid)
-                    others = [s for s in offered if s.code != old.service_id]
+                    others = [s for s in offered if s.code != fk_id(old, Ticket.service)]
                     other = rng.choices(others, [DEMAND.get(s.code, 1) for s in others])[0]
                     tickets.transfer(desk, tid, other.code, "Dialihkan oleh petugas")
                     result.transferred += 1
@@ -375,10 +387,14 @@ def demo_responses(ctx: Context, day: date, seed: int = 1, share: float = 0.3) -
         for ticket in done:
             if rng.random() >= share or survey.has_response(ticket.id):
                 continue
-            clock.set(from_db(ticket.finished_at) + timedelta(minutes=rng.uniform(0.5, 4)))  # type: ignore[operator]
+            finished = cast(datetime, from_db(ticket.finished_at))  # set on every DONE ticket
+            clock.set(finished + timedelta(minutes=rng.uniform(0.5, 4)))
             desk = replace(ctx, clock=clock, actor=Actor(ticket.served_by or "petugas", Role.STAFF))
             mood = rng.gauss(0, 0.12)
-            answers = {c: _demo_score(rng, mood, fees.get(ticket.service_id, 0) == 0, c) for c in ELEMENTS}
+            answers = {
+                c: _demo_score(rng, mood, fees.get(fk_id(ticket, Ticket.service), 0) == 0, c)
+                for c in ELEMENTS
+            }
             consent = rng.random() < 0.8
             respondent = {}
             if consent:
