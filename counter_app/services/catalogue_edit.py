@@ -10,7 +10,7 @@ from counter_app.core.errors import ValidationError
 from counter_app.core.roles import Permission
 from counter_app.services import journal
 from counter_app.services.context import Context
-from counter_app.services.rows import ref
+from counter_app.services.rows import fk_id
 from counter_app.services.views import AgencyView, CounterView, ServiceView
 from counter_app.store.models import Agency, Counter, CounterService, Service, db
 
@@ -66,7 +66,7 @@ def counters() -> list[CounterView]:
 def services_served(counter_code: str) -> list[str]:
     """Codes of the services a counter serves (active or not)."""
     rows = CounterService.select(CounterService.service).where(CounterService.counter == counter_code)
-    return sorted(ref(r, CounterService.service) for r in rows)
+    return sorted(fk_id(r, CounterService.service) for r in rows)
 
 
 def _requirements(lines: Sequence[str]) -> list[dict[str, str]]:

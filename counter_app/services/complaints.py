@@ -18,8 +18,9 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
+from peewee import ModelSelect
 from uuid6 import uuid7
 
 from counter_app.core import deadlines as deadline_rules, phone as phone_rules
@@ -29,6 +30,7 @@ from counter_app.core.errors import IllegalTransition, NotFound, ValidationError
 from counter_app.core.roles import Permission
 from counter_app.services import catalogue, journal, site_calendar, tickets
 from counter_app.services.context import Context
+from counter_app.services.rows import fk_id, fk_id_or_none
 from counter_app.store.models import Complaint, ComplaintAction, Ticket, db
 
 CHANNELS = ("langsung", "telepon", "whatsapp", "kotak_saran", "lapor")
@@ -198,6 +200,7 @@ def _view(
     deadline = from_db(c.deadline_at)
     closed = from_db(c.closed_at)
     assert deadline is not None
+    ticket_id = fk_id_or_none(c, Complaint.ticket)
     verify_due, first_due = _milestones(c, rules or Rules(), tz)
     verified, first = from_db(c.verified_at), from_db(c.first_response_at)
     # Closing a complaint answers it: neither milestone is overdue after that.
@@ -211,9 +214,9 @@ def _view(
         category=c.category,
         classification=c.classification,
         text=c.text,
-        ticket_id=c.ticket_id,
-        ticket_code=codes.get(c.ticket_id) if c.ticket_id else None,
-        service=c.service_id,
+        ticket_id=ticket_id,
+        ticket_code=codes.get(ticket_id) if ticket_id else None,
+        service=fk_id_or_none(c, Complaint.service),
         contact_masked=mask_contact(c.contact),
         status=c.status,
         deadline_at=deadline,
@@ -250,8 +253,8 @@ def sync_payload(c: Complaint, actions: Sequence[ComplaintAction]) -> dict[str, 
         "category": c.category,
         "classification": c.classification,
         "text": c.text,
-        "ticket_id": c.ticket_id,
-        "service": c.service_id,
+        "ticket_id": fk_id_or_none(c, Complaint.ticket),
+        "service": fk_id_or_none(c, Complaint.service),
         "contact_given": bool(c.contact),
         "status": c.status,
         "deadline_at": iso(c.deadline_at),
@@ -363,7 +366,7 @@ def add(
     first_due = deadline_rules.milestone_due(now, "first_response", rules, ctx.tz)
     with db.atomic():
         linked: Ticket | None = tickets.get(ticket, ctx) if ticket and ticket.strip() else None
-        service_code = linked.service_id if linked is not None else None
+        service_code = fk_id(linked, Ticket.service) if linked is not None else None
         if service and service.strip():
             service_code = catalogue.get_service(service).code
         day = local_day(now, ctx.tz)
@@ -397,8 +400,8 @@ def add(
             ctx.actor.username,
             "complaint.add",
             row.id,
-            {"number": row.number, "class": classification, "deadline": from_db(row.deadline_at).isoformat()},
-        )  # type: ignore[union-attr]
+            {"number": row.number, "class": classification, "deadline": _stored_iso(row.deadline_at)},
+        )
     return row
 
 
@@ -450,7 +453,7 @@ def respond(ctx: Context, ref: str, action: str, status: str | None = None) -> C
         if row.verified_at is None:
             row.verified_at = to_db(now)
         row.save()
-        actions = list(row.actions.order_by(ComplaintAction.id))
+        actions = actions_of(row)
         journal.outbox(ctx.clock, "complaint", row.id, "upsert", sync_payload(row, actions))
         journal.audit(
             ctx.clock,
@@ -483,7 +486,7 @@ def verify(ctx: Context, ref: str, note: str | None = None) -> Complaint:
         row.verified_at = to_db(now)
         row.updated_at = to_db(now)
         row.save()
-        actions = list(row.actions.order_by(ComplaintAction.id))
+        actions = actions_of(row)
         journal.outbox(ctx.clock, "complaint", row.id, "upsert", sync_payload(row, actions))
         journal.audit(ctx.clock, ctx.actor.username, "complaint.verify", row.id, {"number": row.number})
     return row
@@ -492,7 +495,23 @@ def verify(ctx: Context, ref: str, note: str | None = None) -> Complaint:
 # ---- reading ------------------------------------------------------------------------------
 
 
-def _codes(ticket_ids: Sequence[str]) -> dict[str, str]:
+def action_query(row: Complaint) -> ModelSelect[ComplaintAction]:
+    """A complaint's follow-up rows: the query of the `actions` backref, spelt out so the type
+    checker sees it."""
+    return ComplaintAction.select().where(ComplaintAction.complaint == row.id)
+
+
+def actions_of(row: Complaint) -> list[ComplaintAction]:
+    """A complaint's follow-up, oldest first."""
+    return list(action_query(row).order_by(ComplaintAction.id))
+
+
+def _stored_iso(value: datetime) -> str:
+    """A NOT NULL stored time as aware ISO text."""
+    return cast(datetime, from_db(value)).isoformat()
+
+
+def _codes(ticket_ids: Sequence[str | None]) -> dict[str, str]:
     ids = [i for i in ticket_ids if i]
     if not ids:
         return {}
@@ -524,7 +543,7 @@ def list_complaints(
     if date_to is not None:
         query = query.where(Complaint.day <= date_to)
     rows = list(query.order_by(Complaint.received_at.desc()).limit(limit))
-    codes = _codes([r.ticket_id for r in rows])
+    codes = _codes([fk_id_or_none(r, Complaint.ticket) for r in rows])
     actions: dict[str, list[ComplaintAction]] = {}
     if rows:
         for a in (
@@ -532,7 +551,7 @@ def list_complaints(
             .where(ComplaintAction.complaint.in_([r.id for r in rows]))
             .order_by(ComplaintAction.id)
         ):
-            actions.setdefault(a.complaint_id, []).append(a)
+            actions.setdefault(fk_id(a, ComplaintAction.complaint), []).append(a)
     rules = deadline_rules_of(ctx)
     views = [_view(r, now, codes, actions.get(r.id, []), rules, ctx.tz, _estimated(ctx, r)) for r in rows]
     views.sort(
@@ -549,11 +568,11 @@ def list_complaints(
 def detail(ctx: Context, ref: str) -> ComplaintView:
     ctx.actor.require(Permission.COMPLAINT)
     row = get(ref)
-    actions = list(row.actions.order_by(ComplaintAction.id))
+    actions = actions_of(row)
     return _view(
         row,
         ctx.clock.now(),
-        _codes([row.ticket_id] if row.ticket_id else []),
+        _codes([fk_id_or_none(row, Complaint.ticket)]),
         actions,
         deadline_rules_of(ctx),
         ctx.tz,

@@ -89,7 +89,7 @@ from counter_app.core.roles import Permission
 from counter_app.core.statistics import Durations, Tally, hour_counts, share_pct
 from counter_app.core.ticket_rules import ACTIVE, Status
 from counter_app.services.context import Context
-from counter_app.services.rows import ref
+from counter_app.services.rows import fk_id
 from counter_app.store.models import (
     Agency,
     Counter,
@@ -390,7 +390,7 @@ def daily_figures(
             raise NotFound("counter.unknown", code=counter)
         counter_name = row.name
         scope_services = {
-            ref(link, CounterService.service)
+            fk_id(link, CounterService.service)
             for link in CounterService.select().where(CounterService.counter == counter)
         }
 
@@ -474,7 +474,7 @@ def daily_figures(
             "name": s.name_id,
             "name_en": s.name_en,
             "info": {
-                "agency": ref(s, Service.agency),
+                "agency": fk_id(s, Service.agency),
                 "letter": s.letter,
                 "target_minutes": s.target_minutes,
             },
@@ -482,11 +482,11 @@ def daily_figures(
 
     by_service = [_group(code, service_acc[code], **label(code)) for code in ordered]
 
-    agency_order = list(dict.fromkeys(ref(services[c], Service.agency) for c in ordered))
+    agency_order = list(dict.fromkeys(fk_id(services[c], Service.agency) for c in ordered))
     by_agency = [
         _group(
             a,
-            Tally.merged(service_acc[c] for c in ordered if ref(services[c], Service.agency) == a),
+            Tally.merged(service_acc[c] for c in ordered if fk_id(services[c], Service.agency) == a),
             service_stats=False,
             name=agencies.get(a, a),
         )

@@ -37,7 +37,7 @@ from counter_app.core.roles import Permission
 from counter_app.core.ticket_rules import Status
 from counter_app.services import replica, ticket_store
 from counter_app.services.context import Context
-from counter_app.services.rows import ref
+from counter_app.services.rows import fk_id
 from counter_app.store.models import CounterService, Outbox, Ticket, db
 from counter_app.sync.live import UNREACHABLE, Holding, LiveLink, QueueFull
 
@@ -108,7 +108,7 @@ def _offline_number(day: date, letter: str) -> int:
 
 def _services(counter: str) -> list[str]:
     return [
-        ref(row, CounterService.service)
+        fk_id(row, CounterService.service)
         for row in CounterService.select().where(CounterService.counter == counter)
     ]
 

@@ -38,7 +38,9 @@ from counter_app.core.clock import day_bounds_utc, from_db, local_day
 from counter_app.core.errors import ValidationError
 from counter_app.core.roles import Actor, Permission, Role
 from counter_app.services import backup as backups, journal
+from counter_app.services.complaints import action_query as complaint_actions
 from counter_app.services.context import Context
+from counter_app.services.rows import fk_id, fk_id_or_none
 from counter_app.store import settings as setting_table
 from counter_app.store.models import (
     Complaint,
@@ -264,7 +266,10 @@ def _pseudonymise(
         db.execute_sql(
             'UPDATE "survey_response" SET "age_band" = NULL, "sex" = NULL, "education" = NULL, '
             '"occupation" = NULL, "suggestions" = ?, "consent" = 0 WHERE "id" = ?',
-            (_scrub(survey.suggestions, names.get(survey.ticket_id or "", ())), survey.id),
+            (
+                _scrub(survey.suggestions, names.get(fk_id_or_none(survey, SurveyResponse.ticket) or "", ())),
+                survey.id,
+            ),
         )
     _refresh_outbox(ids, [c.id for c in to_clean], surveys)
     return Counts(
@@ -292,10 +297,10 @@ def _refresh_outbox(ids: Sequence[str], complaint_ids: Sequence[str], survey_ids
     for chunk in _chunks(ids):
         for row in Ticket.select().where(Ticket.id.in_(list(chunk))):
             put("ticket", row.id, tickets.sync_payload(row))
-    for row in Complaint.select().where(Complaint.id.in_(list(complaint_ids))):
-        put("complaint", row.id, complaints.sync_payload(row, list(row.actions.order_by(ComplaintAction.id))))
-    for row in SurveyResponse.select().where(SurveyResponse.id.in_(list(survey_ids))):
-        put("survey", row.id, survey.sync_payload(row))
+    for complaint in Complaint.select().where(Complaint.id.in_(list(complaint_ids))):
+        put("complaint", complaint.id, complaints.sync_payload(complaint, complaints.actions_of(complaint)))
+    for response in SurveyResponse.select().where(SurveyResponse.id.in_(list(survey_ids))):
+        put("survey", response.id, survey.sync_payload(response))
 
 
 def _names(ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
@@ -331,7 +336,7 @@ def _rewrite_events(events: Iterable[TicketEvent]) -> int:
             '"actor", "counter", "at", "detail") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
             (
                 event.id,
-                event.ticket_id,
+                fk_id(event, TicketEvent.ticket),
                 event.action,
                 event.from_status,
                 event.to_status,
@@ -353,7 +358,8 @@ def _surveys_to_clean(query: Iterable[SurveyResponse]) -> list[str]:
         if (
             any(profile)
             or row.consent
-            or _scrub(row.suggestions, _ticket_names(row.ticket_id)) != row.suggestions
+            or _scrub(row.suggestions, _ticket_names(fk_id_or_none(row, SurveyResponse.ticket)))
+            != row.suggestions
         ):
             out.append(row.id)
     return out
@@ -376,8 +382,8 @@ def _complaints_to_clean(ids: Sequence[str], also: tuple[str, ...] = ()) -> list
     visitor's name (checked row by row: the free texts are few)."""
     out = []
     for row in Complaint.select().where(Complaint.id.in_(list(ids))):
-        names = _ticket_names(row.ticket_id) + also
-        texts = [row.text, *(a.action for a in row.actions)]
+        names = _ticket_names(fk_id_or_none(row, Complaint.ticket)) + also
+        texts = [row.text, *(a.action for a in complaint_actions(row))]
         if row.contact is not None or any(_scrub(x, names) != x for x in texts):
             out.append(row)
     return out
@@ -395,12 +401,13 @@ def _clean_complaints(
 ) -> tuple[int, int]:
     actions = 0
     for row in rows:
-        known = (names.get(row.ticket_id or "") or _ticket_names(row.ticket_id)) + also
+        ticket_id = fk_id_or_none(row, Complaint.ticket)
+        known = (names.get(ticket_id or "") or _ticket_names(ticket_id)) + also
         db.execute_sql(
             'UPDATE "complaint" SET "contact" = NULL, "contact_consent" = 0, "text" = ? WHERE "id" = ?',
             (_scrub(row.text, known), row.id),
         )
-        for action in row.actions:
+        for action in complaint_actions(row):
             masked = _scrub(action.action, known)
             if masked == action.action:
                 continue
@@ -516,8 +523,9 @@ def export(ctx: Context, who: Subject) -> dict[str, Any]:
     return doc
 
 
-def _iso(value: Any) -> str | None:
-    return None if value is None else from_db(value).isoformat()
+def _iso(value: datetime | None) -> str | None:
+    aware = from_db(value)
+    return None if aware is None else aware.isoformat()
 
 
 def _ticket_doc(row: Ticket, services: dict[str, str]) -> dict[str, Any]:
@@ -536,8 +544,8 @@ def _ticket_doc(row: Ticket, services: dict[str, str]) -> dict[str, Any]:
         "day": str(row.day),
         "code": row.code,
         "receipt_no": row.receipt_no,
-        "service": row.service_id,
-        "service_name": services.get(row.service_id, row.service_id),
+        "service": fk_id(row, Ticket.service),
+        "service_name": services.get(fk_id(row, Ticket.service), fk_id(row, Ticket.service)),
         "status": row.status,
         "priority": row.priority,
         "name": row.name,
@@ -572,7 +580,7 @@ def _ticket_doc(row: Ticket, services: dict[str, str]) -> dict[str, Any]:
 
 
 def _complaint_doc(row: Complaint) -> dict[str, Any]:
-    actions = row.actions.order_by(ComplaintAction.id)
+    actions = complaint_actions(row).order_by(ComplaintAction.id)
     return {
         "number": row.number,
         "received_at": _iso(row.received_at),
@@ -584,7 +592,7 @@ def _complaint_doc(row: Complaint) -> dict[str, Any]:
         "status": row.status,
         "deadline_at": _iso(row.deadline_at),
         "closed_at": _iso(row.closed_at),
-        "ticket": row.ticket_id,
+        "ticket": fk_id_or_none(row, Complaint.ticket),
         "actions": [
             {"at": _iso(a.at), "actor": a.actor, "action": a.action, "status": a.status_after}
             for a in actions
@@ -595,14 +603,14 @@ def _complaint_doc(row: Complaint) -> dict[str, Any]:
 def _survey_doc(row: SurveyResponse) -> dict[str, Any]:
     return {
         "day": str(row.day),
-        "service": row.service_id,
+        "service": fk_id_or_none(row, SurveyResponse.service),
         "answers": row.answers(),
         "age_band": row.age_band,
         "sex": row.sex,
         "education": row.education,
         "occupation": row.occupation,
         "suggestions": row.suggestions,
-        "ticket": row.ticket_id,
+        "ticket": fk_id_or_none(row, SurveyResponse.ticket),
     }
 
 
@@ -637,7 +645,7 @@ def erase(ctx: Context, who: Subject, reason: str) -> Erasure:
         rows = _tickets_of(who)
         complaints = _complaints_of(who, [r.id for r in rows])
         open_ = [c for c in complaints if c.status in OPEN_COMPLAINT]
-        held = {c.ticket_id for c in open_ if c.ticket_id}
+        held = {t for t in (fk_id_or_none(c, Complaint.ticket) for c in open_) if t}
         kept = [Kept("complaint", c.number, "privacy.kept.open_complaint") for c in open_]
         kept += [Kept("ticket", r.receipt_no, "privacy.kept.open_complaint") for r in rows if r.id in held]
         today = local_day(ctx.clock.now(), ctx.tz)

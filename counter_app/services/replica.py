@@ -33,7 +33,7 @@ from counter_app.core.numbering import code_number
 from counter_app.core.ticket_rules import Status
 from counter_app.services import journal, ticket_store
 from counter_app.services.context import Context
-from counter_app.services.rows import ref
+from counter_app.services.rows import fk_id
 from counter_app.store import settings as setting_table
 from counter_app.store.models import CounterService, Service, Ticket, db
 
@@ -199,7 +199,7 @@ def apply_site_events(ctx: Context, events: list[dict[str, Any]]) -> int:
     top = max((e["seq"] for e in events if isinstance(e.get("seq"), int)), default=last)
     with db.atomic():
         served = {
-            ref(row, CounterService.service)
+            fk_id(row, CounterService.service)
             for row in CounterService.select().where(CounterService.counter == counter)
         }
         services = {row.code for row in Service.select(Service.code)}

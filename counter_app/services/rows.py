@@ -7,14 +7,14 @@ from typing import Any, cast
 from peewee import ForeignKeyField, Model
 
 
-def ref(row: Model, field: ForeignKeyField[Any]) -> str:
+def fk_id(row: Model, field: ForeignKeyField[Any]) -> str:
     """The key a foreign key holds, as peewee's implicit `<name>_id` gives it (no query for
     the related row). Every key in the store is text: codes and uuid7s."""
     return cast(str, getattr(row, field.object_id_name))
 
 
-def ref_or_none(row: Model, field: ForeignKeyField[Any]) -> str | None:
-    """`ref` for a nullable foreign key."""
+def fk_id_or_none(row: Model, field: ForeignKeyField[Any]) -> str | None:
+    """`fk_id` for a nullable foreign key."""
     return cast("str | None", getattr(row, field.object_id_name))
 
 

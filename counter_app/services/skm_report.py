@@ -18,7 +18,7 @@ from counter_app.core.ikm import ELEMENTS, PROFILE, IkmResult
 from counter_app.core.period import check_period
 from counter_app.core.roles import Permission
 from counter_app.services.context import Context
-from counter_app.services.rows import ref
+from counter_app.services.rows import fk_id
 from counter_app.services.survey import COLUMNS, SOURCES
 from counter_app.store.models import Agency, Counter, Service, SurveyResponse, db
 
@@ -126,7 +126,7 @@ def ikm(
     def wanted(svc: str, ctr: str) -> bool:
         if service is not None and svc != service:
             return False
-        if agency is not None and (svc not in services or ref(services[svc], Service.agency) != agency):
+        if agency is not None and (svc not in services or fk_id(services[svc], Service.agency) != agency):
             return False
         return counter is None or ctr == counter
 
@@ -169,14 +169,14 @@ def ikm(
                 service=code or None,
                 name=svc_row.name_id if svc_row else "",
                 name_en=svc_row.name_en if svc_row else "",
-                agency=ref(svc_row, Service.agency) if svc_row else None,
+                agency=fk_id(svc_row, Service.agency) if svc_row else None,
             )
         )
     agency_keys = list(dict.fromkeys(r["agency"] for r in by_service if r["agency"]))
     by_agency = [
         row(
-            merged(lambda k, a=a: k[0] in services and ref(services[k[0]], Service.agency) == a),
-            population(lambda k, a=a: k[0] in services and ref(services[k[0]], Service.agency) == a),
+            merged(lambda k, a=a: k[0] in services and fk_id(services[k[0]], Service.agency) == a),
+            population(lambda k, a=a: k[0] in services and fk_id(services[k[0]], Service.agency) == a),
             agency=a,
             name=agencies.get(a, a),
         )

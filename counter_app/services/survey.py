@@ -27,7 +27,7 @@ from counter_app.core.roles import Permission
 from counter_app.core.ticket_rules import Status
 from counter_app.services import journal, tickets
 from counter_app.services.context import Context
-from counter_app.services.rows import ref, ref_or_none
+from counter_app.services.rows import fk_id, fk_id_or_none
 from counter_app.store.models import SurveyResponse, Ticket, db
 
 SOURCES = ("kiosk", "paper")
@@ -107,7 +107,7 @@ def record(
             ctx,
             ticket=ticket.id,
             day=ticket.day,
-            service=ref(ticket, Ticket.service),
+            service=fk_id(ticket, Ticket.service),
             counter=ticket.counter,
             scores=scores,
             profile=profile,
@@ -162,9 +162,9 @@ def sync_payload(row: SurveyResponse) -> dict[str, Any]:
     """What leaves this PC: answers, the profile (bands and classes only), the suggestions."""
     return {
         "id": row.id,
-        "ticket_id": ref_or_none(row, SurveyResponse.ticket),
+        "ticket_id": fk_id_or_none(row, SurveyResponse.ticket),
         "day": str(row.day),
-        "service": ref_or_none(row, SurveyResponse.service),
+        "service": fk_id_or_none(row, SurveyResponse.service),
         "counter": row.counter,
         "answers": row.answers(),
         "age_band": row.age_band,

@@ -24,10 +24,11 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlparse
 
 import httpx
@@ -235,7 +236,8 @@ def own_key_entries(ctx: Context) -> list[dict[str, Any]]:
                         if k in entry
                     }
                 )
-    return tokens.make_keyring(entries)["keys"]
+    published: list[dict[str, Any]] = tokens.make_keyring(entries)["keys"]
+    return published
 
 
 def audit_head() -> tuple[int, str] | None:
@@ -262,20 +264,23 @@ def _visitor_names(docs: list[tuple[str, str, dict[str, Any]]]) -> dict[str, lis
     wanted = sorted({t for t in ticket_of.values() if isinstance(t, str)})
     names: dict[str, str] = {}
     for i in range(0, len(wanted), 500):
-        names.update(Ticket.select(Ticket.id, Ticket.name).where(Ticket.id.in_(wanted[i : i + 500])).tuples())
+        query = Ticket.select(Ticket.id, Ticket.name).where(Ticket.id.in_(wanted[i : i + 500]))
+        names.update(cast(Iterable[tuple[str, str]], query.tuples()))  # (id, name): NOT NULL
     complaints = [uuid for entity, uuid, _doc in docs if entity == "complaint"]
     contacts: dict[str, str] = {}
     for i in range(0, len(complaints), 500):
-        query = Complaint.select(Complaint.id, Complaint.contact).where(
+        found = Complaint.select(Complaint.id, Complaint.contact).where(
             Complaint.id.in_(complaints[i : i + 500])
         )
-        contacts.update((k, v) for k, v in query.tuples() if v and "@" in v)
+        pairs = cast(Iterable[tuple[str, str | None]], found.tuples())  # (id, contact)
+        contacts.update((k, v) for k, v in pairs if v and "@" in v)
     out: dict[str, list[str]] = {}
     for _entity, uuid, _doc in docs:
+        ticket_id = ticket_of[uuid]
         known = [
             n
             for n in (
-                names.get(ticket_of[uuid]) if isinstance(ticket_of[uuid], str) else None,
+                names.get(ticket_id) if isinstance(ticket_id, str) else None,
                 contacts.get(uuid),
             )
             if n
@@ -528,7 +533,8 @@ def check_audit_anchor(
     seqs = sorted({seq for seq, _hash in heads})
     for i in range(0, len(seqs), 500):
         query = AuditLog.select(AuditLog.id, AuditLog.hash).where(AuditLog.id.in_(seqs[i : i + 500]))
-        local.update((int(k), str(v)) for k, v in query.tuples())
+        heads_here = cast(Iterable[tuple[int, str]], query.tuples())  # (id, hash)
+        local.update((int(k), str(v)) for k, v in heads_here)
     missing = [(seq, hash_) for seq, hash_ in sorted(heads) if local.get(seq) != hash_]
     return AnchorCheck(url, device, len(heads), missing)
 

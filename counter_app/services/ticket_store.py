@@ -19,7 +19,7 @@ from counter_app.core.roles import Permission
 from counter_app.core.ticket_rules import IN_HAND, Status, can, no_show_ready, target
 from counter_app.services import journal
 from counter_app.services.context import Context
-from counter_app.services.rows import mark_clean, ref
+from counter_app.services.rows import fk_id, mark_clean
 from counter_app.services.views import TicketView
 from counter_app.store.models import Ticket, db
 
@@ -83,7 +83,7 @@ def sync_payload(ticket: Ticket) -> dict[str, Any]:
         "day": str(ticket.day),
         "code": ticket.code,
         "receipt_no": ticket.receipt_no,
-        "service": ref(ticket, Ticket.service),
+        "service": fk_id(ticket, Ticket.service),
         "device": ticket.device,
         "counter": ticket.counter,
         "priority": ticket.priority,

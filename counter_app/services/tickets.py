@@ -21,7 +21,7 @@ from counter_app.core.roles import Permission
 from counter_app.core.ticket_rules import ACTIVE, Priority, Status
 from counter_app.services import catalogue, journal
 from counter_app.services.context import Context
-from counter_app.services.rows import ref
+from counter_app.services.rows import fk_id
 from counter_app.services.ticket_store import (  # the row and one move: shared with live_queue, replica
     compiled as _compiled,  # noqa: F401 - re-exported: tests read the compiled look-ups
     event as _event,
@@ -194,7 +194,7 @@ def queue(
 
 
 def _service_code(ticket: Ticket | TicketView) -> str:
-    return ticket.service_id if isinstance(ticket, TicketView) else ref(ticket, Ticket.service)
+    return ticket.service_id if isinstance(ticket, TicketView) else fk_id(ticket, Ticket.service)
 
 
 def people_ahead(ticket: Ticket | TicketView) -> int:
@@ -341,7 +341,7 @@ def transfer(ctx: Context, ticket_ref: str, to_service: str, note: str = "") -> 
         svc: Service = catalogue.get_service(to_service)
         if not svc.active:
             raise ValidationError("service.inactive", field="service", code=svc.code)
-        if svc.code == ref(old, Ticket.service):
+        if svc.code == fk_id(old, Ticket.service):
             raise ValidationError("transfer.same_service", field="service")
         _check_one_active(ctx, old.nik_hash, today, svc.code)
         new = _issue(

@@ -10,12 +10,16 @@ tickets of the same service", which ignored priority and the counter's other ser
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import cast
 
 from counter_app.core.clock import local_day
 from counter_app.core.ticket_rules import Status
 from counter_app.services.context import Context
+from counter_app.services.rows import fk_id
+from counter_app.services.views import TicketView
 from counter_app.store.models import Counter, CounterService, Service, Ticket
 
 
@@ -41,7 +45,7 @@ class _Waiting:
 
 def _counters_of(service: str) -> list[str]:
     return [
-        row.counter_id
+        fk_id(row, CounterService.counter)
         for row in CounterService.select(CounterService.counter)
         .join(Counter)
         .where((CounterService.service == service) & (Counter.active == True))  # noqa: E712
@@ -50,7 +54,7 @@ def _counters_of(service: str) -> list[str]:
 
 def _services_of(counters: list[str]) -> set[str]:
     return {
-        row.service_id
+        fk_id(row, CounterService.service)
         for row in CounterService.select(CounterService.service).where(CounterService.counter.in_(counters))
     }
 
@@ -72,7 +76,7 @@ def _streak(day: date, counter: str, cap: int) -> int:
 
 
 def _ordered(day: date, services: set[str], cap: int, streak: int) -> list[_Waiting]:
-    rows = (
+    query = (
         Ticket.select(Ticket.id, Ticket.service, Ticket.priority)
         .where(
             (Ticket.day == day)
@@ -82,6 +86,7 @@ def _ordered(day: date, services: set[str], cap: int, streak: int) -> list[_Wait
         .order_by(Ticket.queued_at, Ticket.seq)
         .tuples()
     )
+    rows = cast(Iterable[tuple[str, str, str | None]], query)  # (id, service code, priority)
     priority: list[_Waiting] = []
     general: list[_Waiting] = []
     for tid, service, prio in rows:
@@ -112,33 +117,33 @@ def call_order(ctx: Context, counter: str | None = None, day: date | None = None
     return [w.id for w in _ordered(day, services, cap, _streak(day, counter, cap))]
 
 
-def position(ctx: Context, ticket: Ticket | object) -> Position:
+def position(ctx: Context, ticket: Ticket | TicketView) -> Position:
     """People ahead of a waiting ticket and the wait, from the order call-next will take at the
     counters that serve its service (all their services, priority first within the cap).
 
     With several counters the queue they share is served in parallel: the wait is the work
     ahead (each ticket's target minutes) divided by the number of those counters.
     """
-    service: str = ticket.service_id  # type: ignore[attr-defined]
-    day: date = ticket.day  # type: ignore[attr-defined]
+    service = ticket.service_id if isinstance(ticket, TicketView) else fk_id(ticket, Ticket.service)
+    day: date = ticket.day
     counters = _counters_of(service)
     if not counters:
-        ahead = (
+        before = (
             Ticket.select()
             .where(
                 (Ticket.day == day)
                 & (Ticket.service == service)
                 & (Ticket.status == Status.WAITING.value)
-                & (Ticket.queued_at < ticket.queued_at)  # type: ignore[attr-defined]
+                & (Ticket.queued_at < ticket.queued_at)
             )
             .count()
         )
-        return Position(ahead, None)
+        return Position(before, None)
     cap = ctx.setting("priority_cap")
     streak = min(_streak(day, c, cap) for c in counters)
     order = _ordered(day, _services_of(counters), cap, streak)
     ids = [w.id for w in order]
-    tid = ticket.id  # type: ignore[attr-defined]
+    tid = ticket.id
     at = ids.index(tid) if tid in ids else len(ids)
     ahead = order[:at]
     targets = (
