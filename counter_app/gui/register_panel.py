@@ -26,7 +26,7 @@ from counter_app.core.errors import LoketError, ValidationError
 from counter_app.core.formats import fee_text
 from counter_app.core.i18n import t
 from counter_app.core.ticket_rules import Priority
-from counter_app.gui import error_dialog
+from counter_app.gui import error_dialog, theme
 from counter_app.gui.scan_field import looks_like_scan
 from counter_app.gui.widgets.field_message import FieldMessage, mark_invalid, show_field_error
 from counter_app.gui.widgets.service_picker import ServicePicker
@@ -111,9 +111,12 @@ class RegisterPanel(QGroupBox):
             "priority": self.priority_combo,
             "notes": self.notes_edit,
         }
-        # Where the red border goes: the service picker's own line edit (the stylesheet's
-        # invalid rule is for line edits; the combo box around it would show none).
-        self.marked: dict[str, QWidget] = {**self.inputs, "service": self.service_picker.lineEdit()}
+        # Where the red border goes. The theme's invalid rule is for line edits, and the
+        # picker's own line edit has no frame: the picker draws it, so it gets the rule too.
+        self.marked: dict[str, QWidget] = dict(self.inputs)
+        self.service_picker.setStyleSheet(
+            f'QComboBox[invalid="true"] {{ border: 2px solid {theme.ERROR}; background: #fff6f5; }}'
+        )
         self.labels: dict[str, QLabel] = {}
         self.messages: dict[str, FieldMessage] = {}
         grid = QGridLayout()
