@@ -190,7 +190,8 @@ class RegisterPanel(QGroupBox):
         self.name_edit.setPlaceholderText(t("gui.register.name_hint"))
         self.nik_edit.setPlaceholderText(t("gui.register.optional"))
         self.phone_edit.setPlaceholderText(t("privacy.phone_purpose"))
-        self.phone_consent.setText(t("privacy.phone_consent"))
+        self.phone_consent.setText(t("privacy.phone_consent"))  # short: the form is 400 px wide
+        self.phone_consent.setToolTip(t("privacy.phone_consent_full"))
         years = round(int(self.ctx.setting("retention_days")) / 365)
         self.privacy_note.setText(t("privacy.notice.short", years=years))
         # short beside the submit button; its whole name on hover
