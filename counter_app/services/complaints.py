@@ -18,9 +18,8 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from peewee import ModelSelect
 from uuid6 import uuid7
 
 from counter_app.core import deadlines as deadline_rules, phone as phone_rules
@@ -32,6 +31,9 @@ from counter_app.services import catalogue, journal, site_calendar, tickets
 from counter_app.services.context import Context
 from counter_app.services.rows import fk_id, fk_id_or_none
 from counter_app.store.models import Complaint, ComplaintAction, Ticket, db
+
+if TYPE_CHECKING:  # annotations only
+    from peewee import ModelSelect
 
 CHANNELS = ("langsung", "telepon", "whatsapp", "kotak_saran", "lapor")
 CATEGORIES = (

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import cast
 
 from counter_app.core.clock import from_db, local_day
 from counter_app.core.person import mask_name
 from counter_app.core.roles import Permission
 from counter_app.services.context import Context
+from counter_app.services.rows import fk_id
 from counter_app.services.views import TicketView
 from counter_app.store.models import Ticket
 
@@ -38,11 +40,12 @@ def entry_of(ticket: Ticket | TicketView) -> QueueEntry:
         ticket.code,
         ticket.seq,
         mask_name(ticket.name),
-        ticket.service_id,
+        ticket.service_id if isinstance(ticket, TicketView) else fk_id(ticket, Ticket.service),
         ticket.priority or "",
         ticket.status,
-        from_db(ticket.registered_at),  # type: ignore[arg-type]
-        from_db(ticket.arrived_at),  # type: ignore[arg-type]
+        # registered_at and arrived_at are NOT NULL: from_db gives datetimes back
+        cast(datetime, from_db(ticket.registered_at)),
+        cast(datetime, from_db(ticket.arrived_at)),
         from_db(ticket.first_called_at),
         ticket.call_count,
     )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from peewee import ForeignKeyField, Model
+if TYPE_CHECKING:  # annotations only: importing this module does not load peewee
+    from peewee import ForeignKeyField, Model
 
 
 def fk_id(row: Model, field: ForeignKeyField[Any]) -> str:
