@@ -385,6 +385,12 @@ SETTINGS: dict[str, SettingDef] = {
             choices=("", "1"),
         ),
         _state(
+            "live_released",
+            dict,
+            "Offline tickets this device released to the site's queue (JSON: uuid → confirmed).",
+            "Tiket luring yang dilepas perangkat ini ke antrean lokasi (JSON: uuid → dikonfirmasi).",
+        ),
+        _state(
             "privacy_last_purge",
             dict,
             "The last retention purge: when, the cut-off, counts (JSON).",

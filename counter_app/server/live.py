@@ -3,6 +3,8 @@
     POST /api/v1/live/code    {"day","letter"} → {"number","code"}: the site's next live code
     POST /api/v1/live/claim   {"day","services","priority_cap","ticket"} → {"ticket": payload|null}
     POST /api/v1/live/state   {"state": "open"|"break"|"closed"} → the counter's state
+    POST /api/v1/live/release {"tickets": [uuid, …]} → {"released": [uuid, …]}: the offline
+                              tickets this counter registered join the site's queue
     GET  /api/v1/live/board   [?day=] (device token; admin token with ?site=)
     GET  /api/v1/live/events  ?since=N | Last-Event-ID, [?once=1]: the site's ordered stream
 
@@ -59,6 +61,10 @@ class ClaimRequest(_Body):
     services: list[Annotated[str, Field(pattern=_CODE)]] = Field(default_factory=list, max_length=500)
     priority_cap: int = Field(default=3, ge=0, le=1000)
     ticket: str | None = Field(default=None, pattern=_UUID)
+
+
+class ReleaseRequest(_Body):
+    tickets: list[Annotated[str, Field(pattern=_UUID)]] = Field(max_length=5000)
 
 
 class StateRequest(_Body):
@@ -118,6 +124,10 @@ def register_live(app: FastAPI, store: Store, caller: Callable[..., Any]) -> Non
             store, name, body.day.isoformat(), list(dict.fromkeys(body.services)), body.priority_cap, ticket
         )
         return {"ticket": payload}
+
+    @app.post(f"{LIVE}/release")
+    def release(body: ReleaseRequest, name: str = Depends(device)) -> dict[str, Any]:
+        return {"released": live_store.release(store, name, [t.lower() for t in body.tickets])}
 
     @app.post(f"{LIVE}/state")
     def state(body: StateRequest, name: str = Depends(device)) -> dict[str, Any]:

@@ -4,7 +4,11 @@ for SQLite and PostgreSQL through the store's `Tx`/`Dialect` adapter.
 Tables (created idempotently by `create_schema`, called from `Store.create_schema`)
     site_sequence  (site, day, letter) → last live number issued (1..9999).
     live_ticket    the building's current state of every ticket (the hub is authoritative);
-                   `holder` = the counter that claimed it, NULL while waiting.
+                   `holder` = the counter that claimed it, NULL while waiting — except a
+                   ticket with an offline code, *reserved* for the counter whose device
+                   registered it (`reserve`; holder = that counter while it waits) until that
+                   device releases it (`release`): the device may still call it offline, so
+                   no other counter may claim it meanwhile.
     site_event     the ordered stream of every change (seq ascending = commit order per site).
     counter_state  (site, counter): open | break | closed, the code it holds, the priority streak
                    of call-next (the priority cap), and when its device was last seen.
@@ -26,7 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from counter_app.core.numbering import MAX_PER_DAY, ticket_code
+from counter_app.core.numbering import MAX_PER_DAY, code_number, is_offline_number, ticket_code
 from counter_app.core.ticket_rules import Status
 
 if TYPE_CHECKING:
@@ -88,7 +92,8 @@ def _statements(pg: bool, j: str) -> list[str]:
             holder VARCHAR(64),
             call_count INTEGER NOT NULL,
             payload {j} NOT NULL,
-            updated_at VARCHAR(40) NOT NULL)""",
+            updated_at VARCHAR(40) NOT NULL,
+            reserve VARCHAR(64))""",
         "CREATE INDEX IF NOT EXISTS live_ticket_queue ON live_ticket (site, day, status, service)",
         "CREATE INDEX IF NOT EXISTS live_ticket_holder ON live_ticket (site, holder, status)",
         f"""CREATE TABLE IF NOT EXISTS site_event (
@@ -123,6 +128,8 @@ def create_schema(tx: Tx) -> None:
     # `site`/`counter` are the device binding's (store.py, issue 10); the offline block is ours.
     if "offline_block" not in _columns(tx, "device"):
         tx.run("ALTER TABLE device ADD COLUMN offline_block INTEGER")
+    if "reserve" not in _columns(tx, "live_ticket"):  # a hub created before reservations
+        tx.run("ALTER TABLE live_ticket ADD COLUMN reserve VARCHAR(64)")
 
 
 def _columns(tx: Tx, table: str) -> set[str]:
@@ -335,7 +342,7 @@ def allocate_code(store: Store, device: str, day: str, letter: str) -> tuple[int
 
 # ---- tickets ------------------------------------------------------------------------------
 
-_TICKET_COLUMNS = "id, site, status, holder, call_count, code, payload, counter, priority"
+_TICKET_COLUMNS = "id, site, status, holder, call_count, code, payload, counter, priority, reserve"
 
 
 @dataclass
@@ -347,13 +354,14 @@ class _Known:
     call_count: int
     code: str
     payload: dict[str, Any]
+    reserve: str | None = None
 
 
 def _known(tx: Tx, ids: Sequence[str]) -> dict[str, _Known]:
     out: dict[str, _Known] = {}
     for part in _chunks(list(ids)):
         for r in tx.all(f"SELECT {_TICKET_COLUMNS} FROM live_ticket WHERE id IN ({_marks(len(part))})", part):
-            out[r[0]] = _Known(r[0], r[1], r[2], r[3], int(r[4]), r[5], _load(tx, r[6]))
+            out[r[0]] = _Known(r[0], r[1], r[2], r[3], int(r[4]), r[5], _load(tx, r[6]), r[9])
     return out
 
 
@@ -441,9 +449,17 @@ def apply_push(tx: Tx, device: str, rows: Iterable[Mapping[str, Any]]) -> None:
         uuid = r["uuid"]
         old = known.get(uuid)
         status = values["status"]
-        holder = None if status == "waiting" else counter
+        if old is None:
+            # An offline-code ticket is reserved for its registering counter: its device may
+            # not know the push arrived (a lost answer) and call it offline (see `release`).
+            number = code_number(values["code"])
+            reserve = counter if number is not None and is_offline_number(number) else None
+        else:
+            reserve = old.reserve
+        holder = reserve if status == "waiting" else counter
         if old is None:  # `device` = the device that registered it (pushed it first)
-            inserts.append((uuid, site, *_row({**values, "device": device}, holder), _dump(payload), now))
+            row_values = _row({**values, "device": device}, holder)
+            inserts.append((uuid, site, *row_values, _dump(payload), now, reserve))
         else:
             if old.site != site or not (old.holder is None or old.holder == counter):
                 continue  # another site's, or held by another counter: the hub's state stays
@@ -454,12 +470,14 @@ def apply_push(tx: Tx, device: str, rows: Iterable[Mapping[str, Any]]) -> None:
         was_called = old is not None and old.status == "called"
         if status == "called" and (not was_called or values["call_count"] > (old.call_count if old else 0)):
             events.append((device, "ticket", uuid, "call", _call_event(payload, counter, recall=was_called)))
-        known[uuid] = _Known(uuid, site, status, holder, values["call_count"], values["code"], payload)
+        known[uuid] = _Known(
+            uuid, site, status, holder, values["call_count"], values["code"], payload, reserve
+        )
     if inserts:
         tx.many(
             "INSERT INTO live_ticket (id, site, day, code, letter, service, priority, status, counter, "
-            "device, queued_at, registered_at, first_called_at, holder, call_count, payload, updated_at) "
-            f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, {tx.d.json_param}, ?)",
+            "device, queued_at, registered_at, first_called_at, holder, call_count, payload, updated_at, "
+            f"reserve) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, {tx.d.json_param}, ?, ?)",
             inserts,
         )
     if updates:
@@ -581,18 +599,24 @@ def claim(
         chosen: Sequence[Any] | None
         if ticket is not None:
             chosen = tx.one(
-                f"SELECT id, priority, status, payload FROM live_ticket WHERE id = ? AND site = ?{tx.d.lock}",
+                f"SELECT id, priority, status, payload, holder FROM live_ticket WHERE id = ? AND site = ?{tx.d.lock}",
                 (ticket, b.site),
             )
             if chosen is None:
                 raise LiveError(404, "ticket_unknown")
             if chosen[2] != "waiting":
                 raise LiveError(409, "not_waiting", ticket=_load(tx, chosen[3]))
+            if chosen[4] is not None and chosen[4] != b.counter:
+                raise LiveError(409, "reserved", counter=chosen[4])
         else:
             if not services:
                 return None
-            where = f"site = ? AND day = ? AND status = 'waiting' AND service IN ({_marks(len(services))})"
-            params = (b.site, day, *services)
+            # a waiting ticket reserved for a counter (holder set) is that counter's only
+            where = (
+                "site = ? AND day = ? AND status = 'waiting' AND (holder IS NULL OR holder = ?) "
+                f"AND service IN ({_marks(len(services))})"
+            )
+            params = (b.site, day, b.counter, *services)
             order = " ORDER BY CASE WHEN priority = '' THEN 1 ELSE 0 END, queued_at, code LIMIT 1"
             chosen = tx.one(
                 f"SELECT id, priority, status, payload FROM live_ticket WHERE {where}{order}{skip}", params
@@ -635,6 +659,30 @@ def claim(
         )
     _notifier.poke(b.site)
     return payload
+
+
+def release(store: Store, device: str, ids: Sequence[str]) -> list[str]:
+    """End the reservation of offline tickets the device's counter registered (it sent this
+    only after a push acknowledgement covering them, and no longer calls them offline): a
+    waiting one joins the site's queue (holder NULL). Only the reserving counter can release;
+    other ids are ignored. Returns the ids released. No event: the payload does not change."""
+    with store.transaction() as tx:
+        b = binding(tx, device)
+        site_lock(tx, b.site)
+        found: list[str] = []
+        for part in _chunks(list(dict.fromkeys(ids))):
+            where = f"site = ? AND reserve = ? AND id IN ({_marks(len(part))})"
+            found += [
+                str(r[0])
+                for r in tx.all(f"SELECT id FROM live_ticket WHERE {where}", (b.site, b.counter, *part))
+            ]
+            tx.run(
+                "UPDATE live_ticket SET holder = CASE WHEN status = 'waiting' THEN NULL ELSE holder END, "
+                f"reserve = NULL WHERE {where}",
+                (b.site, b.counter, *part),
+            )
+        _touch(tx, b, _now())
+    return found
 
 
 def set_state(store: Store, device: str, state: str) -> dict[str, Any]:

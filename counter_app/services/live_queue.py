@@ -11,8 +11,12 @@ Three modes:
 * **offline** — a server is configured but cannot be reached (or `--offline`): codes from this
   device's offline block (`core/numbering.py`), kept in `queue_sequence` under the letter
   `A~off`; call-next takes only tickets no other counter can claim meanwhile: those this
-  device registered with an offline code (the hub does not know them yet). A device that never
-  reached its hub does not know its block: it uses block 89 and says so once in the log.
+  device registered with an offline code and has not released. The hub keeps such a ticket
+  reserved for this counter from its first push until this device releases it (after a push
+  acknowledgement covered it; replica.release_due), so a push whose answer was lost — the
+  ticket looks unsent here — cannot let another counter claim it while this one calls it
+  offline. A device that never reached its hub does not know its block: it uses block 89 and
+  says so once in the log.
 """
 
 from __future__ import annotations
@@ -22,8 +26,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
-
-from peewee import fn
 
 from counter_app.core.clock import to_db
 from counter_app.core.errors import IllegalTransition, LoketError, NotFound, ValidationError
@@ -38,7 +40,7 @@ from counter_app.core.ticket_rules import Status
 from counter_app.services import replica, ticket_store
 from counter_app.services.context import Context
 from counter_app.services.rows import fk_id
-from counter_app.store.models import CounterService, Outbox, Ticket, db
+from counter_app.store.models import CounterService, Ticket, db
 from counter_app.sync.live import UNREACHABLE, Holding, LiveLink, QueueFull
 
 log = logging.getLogger(__name__)
@@ -167,20 +169,27 @@ def _take(ctx: Context, payload: dict[str, Any], counter: str, now: datetime) ->
 
 
 def _offline_call(ctx: Context, counter: str, today: date, now: datetime) -> Ticket | None:
+    live: LiveLink | None = getattr(ctx, "live", None)
+    if live is None:
+        return _offline_pick(ctx, counter, today, now)
+    with live.lock:  # the link's release marks tickets under the same lock
+        return _offline_pick(ctx, counter, today, now)
+
+
+def _offline_pick(ctx: Context, counter: str, today: date, now: datetime) -> Ticket | None:
     own = ctx.setting("counter_code")
-    mine = (
-        (Ticket.day == today)
-        & (Ticket.status == Status.WAITING.value)
-        & (Ticket.service.in_(_services(counter)))
-        & (Ticket.device == own)
-        & (Ticket.seq > OFFLINE_BASE)
-        # never sent: the hub cannot have given it to another counter
-        & ~fn.EXISTS(
-            Outbox.select(Outbox.seq).where((Outbox.uuid == Ticket.id) & Outbox.sent_at.is_null(False))
-        )
-    )
     order = ((Ticket.priority == ""), Ticket.queued_at, Ticket.seq)
     with db.atomic():
+        # this device's offline tickets not released yet: the hub reserves them for this
+        # counter (pushed or not), so no other counter can claim them meanwhile
+        mine = (
+            (Ticket.day == today)
+            & (Ticket.status == Status.WAITING.value)
+            & (Ticket.service.in_(_services(counter)))
+            & (Ticket.device == own)
+            & (Ticket.seq > OFFLINE_BASE)
+            & Ticket.id.not_in(list(replica.released()))
+        )
         chosen = Ticket.select().where(mine).order_by(*order).first()
         if chosen is None:
             return None
@@ -230,6 +239,9 @@ def make_link(
             on_applied(events)
         return last
 
+    def release_done(ids: list[str]) -> None:
+        replica.release_confirmed(ctx, ids)
+
     link = LiveLink(
         url,
         secret,
@@ -238,6 +250,8 @@ def make_link(
         since=replica.last_site_event(),
         on_device=replica.remember_device,
         names=names,
+        release_due=lambda: replica.release_due(ctx),
+        release_done=release_done,
         **options,
     )
     link.wanted_state = "break" if on_break() else "open"

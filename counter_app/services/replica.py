@@ -18,24 +18,34 @@ A claim lost in a cut (the hub gave this counter a ticket but the answer never a
 up as an event saying this counter holds a ticket it does not hold locally: if the counter holds
 another one meanwhile, the lost one is given back at once (a requeue at its old place, pushed
 like any requeue), so nothing is stuck and a counter never holds two.
+
+Offline tickets and their release. The hub keeps a ticket this device registered with an
+offline code *reserved* for this counter (no other counter can claim it), because this
+device, not knowing whether its push arrived (a lost answer), may call it offline. Once a push
+acknowledgement covered such a ticket and this counter does not hold it, `release_due` marks it
+released here (in the setting `live_released`, before the request is sent) and the link asks
+the hub to release it; from then on this device never calls it offline (only through a claim,
+like any other). A release the hub did not confirm is sent again; until then the ticket only
+waits for this counter (safe).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import peewee
 
-from counter_app.core.clock import to_db
-from counter_app.core.numbering import code_number
+from counter_app.core.clock import local_day, to_db
+from counter_app.core.numbering import OFFLINE_BASE, code_number
 from counter_app.core.ticket_rules import Status
 from counter_app.services import journal, ticket_store
 from counter_app.services.context import Context
 from counter_app.services.rows import fk_id
 from counter_app.store import settings as setting_table
-from counter_app.store.models import CounterService, Service, Ticket, db
+from counter_app.store.models import CounterService, Outbox, Service, Ticket, db
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +54,7 @@ DEVICE_KEY = "live_device"  # this PC's device name at the hub (whoami), to know
 BLOCK_KEY = "offline_block"
 SITE_KEY = "live_site"
 COUNTER_KEY = "live_counter"
+RELEASED_KEY = "live_released"  # {uuid: true once the hub confirmed}: offline tickets released
 
 _PHASE = {Status.WAITING.value: 0, Status.CALLED.value: 1, Status.SERVING.value: 2}
 _HELD = (Status.CALLED.value, Status.SERVING.value)
@@ -283,3 +294,65 @@ def give_back_if_holding_another(ctx: Context, ticket_id: str) -> bool:
         )
     log.info("lost claim of %s given back (this counter holds another ticket)", ticket_id)
     return True
+
+
+# ---- offline tickets released to the site's queue -------------------------------------------
+
+
+def released() -> dict[str, bool]:
+    """The offline tickets this device released (sent or not yet confirmed): uuid → confirmed."""
+    try:
+        doc = json.loads(raw_setting(RELEASED_KEY) or "{}")
+    except ValueError:
+        return {}
+    return {str(k): bool(v) for k, v in doc.items()} if isinstance(doc, dict) else {}
+
+
+def _keep_released(doc: dict[str, bool], today: date) -> None:
+    # A confirmed entry of a finished ticket or of a past day can never matter again (the
+    # offline call takes today's waiting tickets only): dropped, so the setting stays small.
+    confirmed = [k for k, v in doc.items() if v]
+    if confirmed:
+        alive = {
+            row.id
+            for row in Ticket.select(Ticket.id).where(
+                Ticket.id.in_(confirmed)
+                & Ticket.status.in_([Status.WAITING.value, *_HELD])
+                & (Ticket.day >= today)
+            )
+        }
+        doc = {k: v for k, v in doc.items() if not v or k in alive}
+    put_setting(RELEASED_KEY, json.dumps(doc, separators=(",", ":")))
+
+
+def release_due(ctx: Context) -> list[str]:
+    """The offline tickets to release at the hub now: this device's offline-code tickets that a
+    push acknowledgement covered and this counter does not hold, marked released here first
+    (so they are never called offline again, whatever becomes of the request), plus those
+    whose release the hub did not confirm yet. Run under the live link's lock."""
+    own = ctx.setting("counter_code")
+    with db.atomic():
+        doc = released()
+        acked = Outbox.select(Outbox.seq).where((Outbox.uuid == Ticket.id) & Outbox.sent_at.is_null(False))
+        fresh = [
+            row.id
+            for row in Ticket.select(Ticket.id).where(
+                (Ticket.device == own)
+                & (Ticket.seq > OFFLINE_BASE)
+                & (Ticket.status == Status.WAITING.value)
+                & peewee.fn.EXISTS(acked)
+            )
+            if row.id not in doc
+        ]
+        if fresh:
+            doc.update(dict.fromkeys(fresh, False))
+            _keep_released(doc, local_day(ctx.clock.now(), ctx.tz))
+    return [k for k, v in doc.items() if not v]
+
+
+def release_confirmed(ctx: Context, ids: list[str]) -> None:
+    """The hub answered the release of `ids` (released, or not reserved for us any more)."""
+    with db.atomic():
+        doc = released()
+        doc.update({k: True for k in ids if k in doc})
+        _keep_released(doc, local_day(ctx.clock.now(), ctx.tz))

@@ -12,6 +12,12 @@ window never waits on the network. The background threads do the rest:
 * `live-stream` — keeps a Server-Sent Events subscription to `/live/events`, resumed from the
   last applied sequence number after any cut, reconnecting with back-off (0.25 s … 5 s).
 
+After every acknowledged push the link asks `release_due()` (services/replica.py) which offline
+tickets to release (`POST /live/release`): the hub keeps an offline-code ticket reserved for this
+counter until then, because a push whose answer was lost looks unsent here and the counter may
+call that ticket offline. A release that got no answer is sent again after the next push or
+within a few idle polls.
+
 `state` is `connecting` until the first contact, `live` while the hub answers, `offline` when it
 does not; `on_state(state)` is called on every change (the GUI wraps it in a Qt signal).
 """
@@ -100,6 +106,8 @@ class LiveLink:
         on_state: Callable[[str], None] | None = None,
         on_device: Callable[[dict[str, Any]], None] | None = None,
         names: Names | None = None,
+        release_due: Callable[[], list[str]] | None = None,
+        release_done: Callable[[list[str]], None] | None = None,
         transport: httpx.BaseTransport | None = None,
         connect_timeout: float = CONNECT_TIMEOUT,
         read_timeout: float = READ_TIMEOUT,
@@ -111,6 +119,9 @@ class LiveLink:
         self.on_state = on_state
         self.on_device = on_device
         self.names = names
+        self.release_due = release_due
+        self.release_done = release_done
+        self._release_pending = False  # a release got no answer: send it again
         self.last_event_seq = int(since)
         self.device: dict[str, Any] | None = None  # whoami's answer, once the hub was reached
         # The counter's state the hub should show ("open", "break"): sent again at every
@@ -304,7 +315,28 @@ class LiveLink:
                     return None
                 raise
             self._set_state(LIVE)
-            return result
+        self.release_now()  # outside the push lock: a call-next holds `lock`, then pushes
+        return result
+
+    def release_now(self) -> bool:
+        """Release at the hub the offline tickets `release_due` names (this device marked
+        them released first, so whatever the answer they are never called offline again).
+        False when the hub could not be reached (sent again later)."""
+        if self.release_due is None or self.device is None:
+            return True
+        with self.lock:  # never between an offline call's choice and its move
+            ids = self.release_due()
+        if not ids:
+            self._release_pending = False
+            return True
+        answer = self._call("POST", "/live/release", json={"tickets": ids})
+        if not isinstance(answer, dict):
+            self._release_pending = True
+            return False
+        self._release_pending = False
+        if self.release_done is not None:
+            self.release_done(ids)
+        return True
 
     def events(self, since: int | None = None, limit: int | None = None) -> list[Event] | Unreachable:
         """The site's events after `since` (default: the last applied), in order."""
@@ -411,6 +443,8 @@ class LiveLink:
                         self._sleep(BACKOFF[1])
                 elif top is None:
                     seen = -1
+                    if self._release_pending and self._state == LIVE:
+                        self.release_now()
                     if self._state == LIVE and time.monotonic() - quiet_since > HEALTH_EVERY:
                         quiet_since = time.monotonic()
                         self._call("GET", "/health")

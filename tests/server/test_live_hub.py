@@ -386,6 +386,48 @@ def test_push_for_a_ticket_held_by_another_counter_is_not_applied(live: Live, de
     assert live_row(live.store, doc["id"])["status"] == "called"
 
 
+def test_an_offline_ticket_is_reserved_for_its_counter_until_released(live: Live, devices: Any) -> None:
+    """A device that pushed an offline-code ticket may not know the push arrived (a lost
+    answer) and call it offline: until it releases it, no other counter can claim it."""
+    d, other = devices("PTK-L01"), devices("PTK-L02")
+    mine = ticket("A10001", device="L01")  # block 0, registered offline at L01
+    spare = ticket("A10002", device="L01")
+    d.push(mine, spare)
+    assert (live_row(live.store, mine["id"])["status"], live_row(live.store, mine["id"])["holder"]) == (
+        "waiting",
+        "L01",
+    )
+    assert other.got() is None  # reserved: not in anyone else's queue
+    named = other.claim(ticket=mine["id"])
+    assert named.status_code == 409 and named.json()["detail"] == "reserved"
+    board = other.http.get("/api/v1/live/board", params={"day": DAY}).json()
+    assert [(s["service"], s["waiting"]) for s in board["services"]] == [("KTP", 2)]  # still waiting
+    # only the reserving counter may release
+    refused = other.http.post("/api/v1/live/release", json={"tickets": [mine["id"], spare["id"]]})
+    assert refused.status_code == 200 and refused.json() == {"released": []}
+    assert other.got() is None
+    # the reserving counter itself calls its reserved ticket live; its requeue keeps the reserve
+    got = d.got()
+    assert got is not None and got["id"] == mine["id"]
+    d.push(moved(got, "waiting", "L01"))
+    assert live_row(live.store, mine["id"])["holder"] == "L01"
+    assert other.got() is None
+    answer = d.http.post("/api/v1/live/release", json={"tickets": [mine["id"], spare["id"]]})
+    assert answer.status_code == 200 and sorted(answer.json()["released"]) == sorted(
+        [mine["id"], spare["id"]]
+    )
+    assert live_row(live.store, mine["id"])["holder"] is None
+    first = other.got()
+    assert first is not None and first["id"] == spare["id"]  # FIFO: the requeue went to the end
+    # once released, the ordinary holder rule: a requeue frees it for anyone
+    other.push(moved(first, "waiting", "L02"))
+    assert live_row(live.store, spare["id"])["holder"] is None
+    # a live-range code is never reserved
+    plain = ticket("A003", device="L01")
+    d.push(plain)
+    assert live_row(live.store, plain["id"])["holder"] is None
+
+
 def test_a_resent_row_is_not_applied_twice(live: Live, devices: Any) -> None:
     desk, b = devices("PTK-FD"), devices("PTK-L02")
     doc = ticket("A001")

@@ -295,6 +295,10 @@ class LanCut:
         self._open: set[socket.socket] = set()
         self._cut = False
         self._closed = False
+        # True: requests still reach the hub, but its answer is dropped (the connection reset
+        # before the first byte of the response reaches the counter)
+        self.drop_answers = False
+        self._upstreams: set[socket.socket] = set()
         self._thread = threading.Thread(target=self._accept, daemon=True)
         self._thread.start()
 
@@ -340,6 +344,7 @@ class LanCut:
                     continue
                 upstream.settimeout(None)
                 self._open.update((client, upstream))
+                self._upstreams.add(upstream)
             for a, b in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
 
@@ -347,7 +352,7 @@ class LanCut:
         try:
             while True:
                 data = source.recv(65536)
-                if not data:
+                if not data or (self.drop_answers and source in self._upstreams):
                     break
                 sink.sendall(data)
         except OSError:
@@ -477,3 +482,51 @@ def test_a_lost_claim_is_kept_when_the_counter_is_free(hub: Hub, counters: Calla
     tickets.start(ctx, lost.id)
     done(ctx)
     assert hub.state(desk.token)[lost.id]["status"] == "serving"
+
+
+def test_an_offline_ticket_whose_push_answer_was_lost_is_not_served_twice(
+    hub: Hub, counters: Callable[..., Station]
+) -> None:
+    """The push of offline tickets reaches the hub but its answer is lost: the counter still
+    sees them unsent and, cut off again, calls one of them offline. The hub keeps them reserved
+    for that counter until it releases them (after an acknowledged push), so no other counter
+    gets them meanwhile; after the release they are the site's like any other."""
+    agent = counters("L01")
+    other = counters("L12", serves=("KTP",))
+    ctx = live_ctx(agent)  # learns its offline block
+    done(ctx)
+    ctx = agent.use()  # offline
+    first = tickets.register(ctx, service="KTP", name="Agus Hidayat").ticket
+    second = tickets.register(ctx, service="KTP", name="Rina Wati").ticket
+    assert numbering.is_offline_number(numbering.code_number(first.code) or 0)
+    lan = LanCut(hub.thread.port)
+    link = live_queue.make_link(ctx, server=lan.url)
+    assert isinstance(link, LiveLink)
+    try:
+        assert link.connect()
+        lan.drop_answers = True
+        assert link.push_now() is None  # the hub stored the rows; the answer never came
+    finally:
+        link.close()
+        lan.close()
+    state = hub.state(other.token)
+    assert state[first.id]["status"] == state[second.id]["status"] == "waiting"
+    assert agent.pending() >= 2 and replica.released() == {}  # unsent, as far as L01 knows
+
+    # cut off again: L01 calls its offline ticket while another counter calls at the hub
+    called = tickets.call_next(ctx)
+    assert called is not None and called.id == first.id
+    assert _claim_as(hub, other.token, ["KTP"]) is None  # reserved for L01: not served twice
+
+    ctx = live_ctx(agent)  # back: the push is acknowledged, then the waiting one is released
+    done(ctx)
+    assert agent.pending() == 0
+    assert replica.released() == {second.id: True}
+    state = hub.state(other.token)
+    assert (state[first.id]["status"], state[first.id]["counter"]) == ("called", "L01")
+    ctx = agent.use()  # offline once more: the released ticket is the hub's now, not called here
+    tickets.start(ctx, first.id)
+    tickets.finish(ctx, first.id)
+    assert tickets.call_next(ctx) is None
+    got = _claim_as(hub, other.token, ["KTP"])
+    assert got is not None and got["id"] == second.id
