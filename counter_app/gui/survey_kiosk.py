@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import shiboken6
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QGuiApplication, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -459,7 +460,23 @@ class SurveyKiosk(QWidget):
         self.activateWindow()
 
     def _officer_gone(self, *args: object) -> None:
+        # `destroyed` comes from inside the officer window's destructor: nothing may reach back
+        # into it (signals blocked), and a kiosk already deleted has nothing to close.
+        if not shiboken6.isValid(self):
+            return
+        self.officer_window = None
+        self.blockSignals(True)
         self.finish("officer")
+        self.blockSignals(False)
+
+    def _forget_officer(self) -> None:
+        """Closing for good: the officer window's destructor must not call into a deleted kiosk."""
+        officer, self.officer_window = self.officer_window, None
+        if officer is not None and shiboken6.isValid(officer):
+            try:
+                officer.destroyed.disconnect(self._officer_gone)
+            except (RuntimeError, TypeError):  # never connected, or already gone
+                pass
 
     def finish(self, reason: str) -> None:
         """Close for a reason the visitor cannot give: sent, timeout, or the officer's."""
@@ -479,6 +496,7 @@ class SurveyKiosk(QWidget):
             return
         self.close_timer.stop()
         self.idle_timer.stop()
+        self._forget_officer()
         if _OPEN.get(self.ticket.id) is self:
             del _OPEN[self.ticket.id]
         self.closed.emit()

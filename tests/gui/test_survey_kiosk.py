@@ -231,3 +231,31 @@ def test_full_screen_by_default(qtbot: Any, ctx: Context, clock: FixedClock, pro
     qtbot.addWidget(kiosk)
     assert kiosk.isFullScreen() or kiosk.windowState() & Qt.WindowState.WindowFullScreen
     assert survey_kiosk.THANKS_MS >= 3000
+
+
+def test_the_counter_window_going_away_closes_it_safely(
+    qtbot: Any, ctx: Context, clock: FixedClock, prompts: Any
+) -> None:
+    """The counter window's `destroyed` comes from inside its destructor: the kiosk closes
+    without reaching back into it, and a kiosk already gone is not called at all."""
+    import shiboken6
+    from PySide6.QtWidgets import QMainWindow
+
+    counter = QMainWindow()
+    counter.show()
+    kiosk = open_survey(counter, ctx, served(ctx, clock).id, full_screen=False)
+    assert kiosk is not None
+    reached: list[str] = []
+    kiosk.closed.connect(lambda: reached.append(counter.windowTitle()))
+    shiboken6.delete(counter)
+    assert not shiboken6.isValid(kiosk) or not kiosk.isVisible()
+    assert kiosk.close_reason == "officer" if shiboken6.isValid(kiosk) else True
+    assert reached == []  # nothing reached into the half-destroyed counter window
+
+    counter = QMainWindow()  # the kiosk closed first, the counter later: nothing is called
+    counter.show()
+    second = open_survey(counter, ctx, served(ctx, clock).id, full_screen=False)
+    assert second is not None
+    second.finish("sent")
+    qtbot.waitUntil(lambda: not shiboken6.isValid(second))  # deleted on close
+    shiboken6.delete(counter)
