@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Protocol
+from typing import Protocol, overload
 from zoneinfo import ZoneInfo
 
 DEFAULT_TZ = "Asia/Pontianak"
@@ -44,7 +44,14 @@ def to_db(when: datetime) -> datetime:
     return when.astimezone(UTC).replace(tzinfo=None)
 
 
+@overload
+def from_db(when: datetime) -> datetime: ...
+@overload
+def from_db(when: None) -> None: ...
+@overload
+def from_db(when: datetime | None) -> datetime | None: ...
 def from_db(when: datetime | None) -> datetime | None:
+    """Aware UTC from the stored naive UTC (None stays None: an optional column)."""
     return None if when is None else when.replace(tzinfo=UTC)
 
 

@@ -18,7 +18,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from uuid6 import uuid7
 
@@ -210,7 +210,7 @@ def _view(
     return ComplaintView(
         id=c.id,
         number=c.number,
-        received_at=from_db(c.received_at),  # type: ignore[arg-type]
+        received_at=from_db(c.received_at),
         day=c.day,
         channel=c.channel,
         category=c.category,
@@ -227,8 +227,7 @@ def _view(
         overdue=c.status != DONE and now > deadline,
         late=closed is not None and closed > deadline,
         actions=tuple(
-            ActionView(from_db(a.at), a.actor, a.action, a.status_before, a.status_after)  # type: ignore[arg-type]
-            for a in actions
+            ActionView(from_db(a.at), a.actor, a.action, a.status_before, a.status_after) for a in actions
         ),
         verification_due_at=verify_due,
         first_response_due_at=first_due,
@@ -244,7 +243,7 @@ def sync_payload(c: Complaint, actions: Sequence[ComplaintAction]) -> dict[str, 
     """What leaves this PC about a complaint: everything but the contact."""
 
     def iso(value: Any) -> str | None:
-        return None if value is None else from_db(value).isoformat()  # type: ignore[union-attr]
+        return None if value is None else from_db(value).isoformat()
 
     return {
         "id": c.id,
@@ -510,7 +509,7 @@ def actions_of(row: Complaint) -> list[ComplaintAction]:
 
 def _stored_iso(value: datetime) -> str:
     """A NOT NULL stored time as aware ISO text."""
-    return cast(datetime, from_db(value)).isoformat()
+    return from_db(value).isoformat()
 
 
 def _codes(ticket_ids: Sequence[str | None]) -> dict[str, str]:

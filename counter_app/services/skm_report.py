@@ -10,6 +10,7 @@ daily summary's survey block. The period is checked by core/period.py. Nothing h
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from counter_app.core import ikm as ikm_rules
@@ -49,6 +50,14 @@ def _ikm_json(result: IkmResult) -> dict[str, Any]:
     }
 
 
+def _index_of(result: IkmResult, code: str) -> Decimal:
+    """NRR × 25 of an element; only asked when every element has an NRR (weighted_parts)."""
+    value = result.element_index(code)
+    if value is None:  # weighted_parts is None then, and the caller returned before asking
+        raise ValueError(f"no NRR for element {code}")
+    return value
+
+
 def _element_json(result: IkmResult) -> dict[str, Any]:
     """Per element: NRR (2 decimals), NRR × 1/9 (3 decimals, the regulation's "NRR
     tertimbang", apportioned so the printed parts add up to the printed total: see
@@ -67,14 +76,14 @@ def _element_json(result: IkmResult) -> dict[str, Any]:
             "weakest": [],
         }
     nrr = result.nrr
-    index = {c: result.element_index(c) for c in ELEMENTS}
+    index = {c: _index_of(result, c) for c in ELEMENTS}
     weighted, weighted_total = parts
     return {
         "nrr": {c: float(ikm_rules.round_half_up(nrr[c], 2)) for c in ELEMENTS},
         "nrr_weighted": {c: float(weighted[c]) for c in ELEMENTS},
         "nrr_weighted_total": float(weighted_total),
-        "element_index": {c: float(index[c]) for c in ELEMENTS},  # type: ignore[arg-type]
-        "element_grade": {c: ikm_rules.grade_of(index[c]).mutu for c in ELEMENTS},  # type: ignore[arg-type]
+        "element_index": {c: float(index[c]) for c in ELEMENTS},
+        "element_grade": {c: ikm_rules.grade_of(index[c]).mutu for c in ELEMENTS},
         "totals": dict(result.totals),
         "answered": dict(result.answered),
         "weakest": sorted(ELEMENTS, key=lambda c: (nrr[c], c))[:3],

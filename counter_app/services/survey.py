@@ -174,5 +174,5 @@ def sync_payload(row: SurveyResponse) -> dict[str, Any]:
         "suggestions": row.suggestions,
         "source": row.source,
         "consent": bool(row.consent),
-        "created_at": from_db(row.created_at).isoformat(),  # type: ignore[union-attr]
+        "created_at": from_db(row.created_at).isoformat(),
     }
