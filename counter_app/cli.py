@@ -450,7 +450,6 @@ def cmd_print(args: argparse.Namespace, s: Session) -> int:
         printer=args.printer or ctx.setting("printer") or None,
         paper=paper,
         day=local_day(ctx.clock.now(), ctx.tz),  # the printouts folder of the injected clock's day
-        tz=ctx.tz,
     )
     data = {
         "printed": outcome.printed,

@@ -556,7 +556,6 @@ class DailyReportDialog(QDialog):
                 printer=printer,
                 paper="a4",
                 day=local_day(ctx.clock.now(), ctx.tz),
-                tz=ctx.tz,
             )
 
         self._busy(t("report.dialog.printing"))

@@ -59,7 +59,6 @@ class ReceiptPrinting(QObject):
             printer=self.ctx.setting("printer") or None,
             paper=self.ctx.setting("paper"),
             day=local_day(self.ctx.clock.now(), self.ctx.tz),
-            tz=self.ctx.tz,
         )
 
     # ---- from the UI thread -----------------------------------------------------------

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from counter_app.core.clock import DEFAULT_TZ, SystemClock, local_day
 from counter_app.core.files import atomic_write, make_private_dir
 from counter_app.core.i18n import t
 from counter_app.printing.qt_print import PrintError, print_pdf
@@ -37,18 +36,18 @@ def print_or_keep(
     name: str,
     printer: str | None,
     paper: str,
+    day: date,
     copies: int = 1,
-    day: date | None = None,
-    tz: str = DEFAULT_TZ,
 ) -> PrintOutcome:
     """Save `pdf` as `<name>.pdf` in today's printouts folder, then print it on `printer`
     (None: the system's default). Printer problems are reported in the outcome, not raised.
 
-    `day` is the folder's local day (default: today in `tz`). Saving the same bytes under the
+    `day` is the folder's local day, from the caller's clock (the store's injected one), so a
+    printout is never filed under another day than the receipt it is. Saving the same bytes under the
     same name again reuses the file; different bytes under a taken name get `-2`, `-3` … so an
     earlier printout is never overwritten.
     """
-    folder = Path(data_dir) / PRINTOUTS / (day or local_day(SystemClock().now(), tz)).strftime("%Y%m%d")
+    folder = Path(data_dir) / PRINTOUTS / day.strftime("%Y%m%d")
     path = keep_pdf(pdf, folder, name)
     try:
         result = print_pdf(pdf, printer=printer, paper=paper, copies=copies, job_name=path.stem)

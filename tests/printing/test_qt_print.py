@@ -274,6 +274,7 @@ def test_print_or_keep_message_follows_the_language(tmp_path: Path) -> None:
         name="../../etc/A023",
         printer="Tidak-Ada-Printer",
         paper="80mm",
+        day=date(2026, 11, 30),
     )
     assert outcome.message.startswith("Not printed.")
     assert outcome.pdf_path.parent.parent == tmp_path / "printouts"  # no escaping the folder
