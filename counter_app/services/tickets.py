@@ -6,8 +6,11 @@ outbox row and the audit entry, so either all of it is on disk or none of it is.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from uuid6 import uuid7
@@ -35,7 +38,7 @@ from counter_app.services.ticket_store import (  # the row and one move: shared 
     view as _view,
 )
 from counter_app.services.views import TicketView
-from counter_app.store.models import CounterService, Service, Ticket, db
+from counter_app.store.models import CounterService, DateField, DateTimeField, Service, Ticket, db
 
 
 @dataclass(frozen=True)
@@ -180,17 +183,95 @@ def find(ticket_ref: str, ctx: Context | None = None) -> TicketView:
 def queue(
     ctx: Context, day: date | None = None, status: str | None = None, service: str | None = None
 ) -> list[TicketView]:
+    """The day's tickets (default today) in registration order, optionally of one status and
+    one service: plain rows mapped straight to views (a peewee model per row cost 85%)."""
     ctx.actor.require(Permission.VIEW_QUEUE)
     day = day or local_day(ctx.clock.now(), ctx.tz)
-    query = Ticket.select().where(Ticket.day == day)
+    params: list[Any] = [str(day)]
     if status:
         try:
-            query = query.where(Ticket.status == Status(status).value)
+            params.append(Status(status).value)
         except ValueError:
             raise ValidationError("status.unknown", field="status", value=status) from None
     if service:
-        query = query.where(Ticket.service == service.upper())
-    return [TicketView.from_row(row) for row in query.order_by(Ticket.registered_at, Ticket.seq)]
+        params.append(service.upper())
+    return _views(db.execute_sql(_queue_sql(bool(status), bool(service)), params).fetchall())
+
+
+# The view's fields are the ticket's column names (every column but nik_hash).
+_VIEW_COLUMNS = tuple(f.name for f in fields(TicketView))
+
+
+@cache
+def _queue_sql(by_status: bool, by_service: bool) -> str:
+    where = (
+        '"day" = ?'
+        + (' AND "status" = ?' if by_status else "")
+        + (' AND "service_id" = ?' if by_service else "")
+    )
+    # With a status, `+` keeps SQLite on ticket_day_status (the few rows of that status, sorted)
+    # instead of walking the whole day on ticket_day_registered and filtering each row. rowid
+    # last: ties come out in the order that index walk gave them (its keys end in rowid).
+    plus = "+" if by_status else ""
+    columns = ", ".join(f'"{name}"' for name in _VIEW_COLUMNS)
+    return (
+        f'SELECT {columns} FROM "ticket" WHERE {where} '
+        f'ORDER BY {plus}"registered_at", {plus}"seq", {plus}"ticket"."rowid"'
+    )
+
+
+def _same(column: Sequence[Any]) -> Sequence[Any]:
+    return column
+
+
+def _blank_if_null(column: Sequence[Any]) -> list[Any]:
+    return [v or "" for v in column]  # as TicketView.from_row reads priority, notes, outcome
+
+
+def _days_of(python_value: Callable[[Any], Any]) -> Callable[[Sequence[Any]], list[Any]]:
+    def convert(column: Sequence[Any]) -> list[Any]:
+        parsed = {v: python_value(v) for v in set(column)}  # one day in a day's queue
+        return [parsed[v] for v in column]
+
+    return convert
+
+
+def _times_of(python_value: Callable[[Any], Any]) -> Callable[[Sequence[Any]], list[Any]]:
+    def convert(column: Sequence[Any]) -> list[Any]:
+        try:  # the field's own first step (store/models.DateTimeField), without a call per value
+            return [None if v is None else _fromisoformat(v) for v in column]
+        except (TypeError, ValueError):  # not the text peewee writes: the field's full conversion
+            return [python_value(v) for v in column]
+
+    return convert
+
+
+def _convert(name: str) -> Callable[[Sequence[Any]], Sequence[Any]]:
+    if name in ("priority", "notes", "outcome"):
+        return _blank_if_null
+    field = Ticket._meta.columns[name]
+    if isinstance(field, DateTimeField):
+        return _times_of(field.python_value)
+    if isinstance(field, DateField):
+        return _days_of(field.python_value)
+    return _same  # text and integers come from sqlite3 as the fields give them
+
+
+_CONVERTERS = tuple(_convert(name) for name in _VIEW_COLUMNS)
+# A frozen dataclass's __init__ is 27 object.__setattr__ calls per row: twice the SQL that read
+# the row. Its slot descriptors store the same attributes, a whole column at a time, in C.
+_SLOTS: tuple[Callable[[Any, Any], None], ...] = tuple(getattr(TicketView, n).__set__ for n in _VIEW_COLUMNS)
+_new = object.__new__
+_fromisoformat = datetime.fromisoformat
+
+
+def _views(rows: list[tuple[Any, ...]]) -> list[TicketView]:
+    """TicketViews of plain rows of `_VIEW_COLUMNS`, equal to TicketView.from_row of their
+    Ticket (TicketView has no defaults and no __post_init__ to run)."""
+    views = [_new(TicketView) for _ in rows]
+    for put, convert, column in zip(_SLOTS, _CONVERTERS, zip(*rows), strict=False):
+        deque(map(put, views, convert(column)), maxlen=0)
+    return views
 
 
 def _service_code(ticket: Ticket | TicketView) -> str:
