@@ -220,7 +220,12 @@ def view(ticket: Ticket) -> TicketView:
 
 def priority_streak(today: date, counter: str, ctx: Context) -> int:
     """How many of this counter's latest calls in a row went to priority visitors."""
-    cap = ctx.setting("priority_cap")
+    return streak_of(today, counter, ctx.setting("priority_cap"))
+
+
+def streak_of(today: date, counter: str, cap: int) -> int:
+    """The counter's latest calls in a row (at most `cap`) that went to priority visitors: what
+    call-next weighs, and what the receipt's waiting estimate replays."""
     recent = (
         Ticket.select(Ticket.priority)
         .where((Ticket.day == today) & (Ticket.counter == counter) & Ticket.first_called_at.is_null(False))

@@ -19,6 +19,7 @@ from counter_app.core.clock import local_day
 from counter_app.core.ticket_rules import Status
 from counter_app.services.context import Context
 from counter_app.services.rows import fk_id
+from counter_app.services.ticket_store import streak_of
 from counter_app.services.views import TicketView
 from counter_app.store.models import Counter, CounterService, Service, Ticket
 
@@ -57,22 +58,6 @@ def _services_of(counters: list[str]) -> set[str]:
         fk_id(row, CounterService.service)
         for row in CounterService.select(CounterService.service).where(CounterService.counter.in_(counters))
     }
-
-
-def _streak(day: date, counter: str, cap: int) -> int:
-    """The counter's latest calls in a row that went to priority visitors (as call-next)."""
-    recent = (
-        Ticket.select(Ticket.priority)
-        .where((Ticket.day == day) & (Ticket.counter == counter) & Ticket.first_called_at.is_null(False))
-        .order_by(Ticket.first_called_at.desc())
-        .limit(cap)
-    )
-    streak = 0
-    for row in recent:
-        if not row.priority:
-            break
-        streak += 1
-    return streak
 
 
 def _ordered(day: date, services: set[str], cap: int, streak: int) -> list[_Waiting]:
@@ -114,7 +99,7 @@ def call_order(ctx: Context, counter: str | None = None, day: date | None = None
     if not services:
         return []
     cap = ctx.setting("priority_cap")
-    return [w.id for w in _ordered(day, services, cap, _streak(day, counter, cap))]
+    return [w.id for w in _ordered(day, services, cap, streak_of(day, counter, cap))]
 
 
 def position(ctx: Context, ticket: Ticket | TicketView) -> Position:
@@ -140,7 +125,7 @@ def position(ctx: Context, ticket: Ticket | TicketView) -> Position:
         )
         return Position(before, None)
     cap = ctx.setting("priority_cap")
-    streak = min(_streak(day, c, cap) for c in counters)
+    streak = min(streak_of(day, c, cap) for c in counters)
     order = _ordered(day, _services_of(counters), cap, streak)
     ids = [w.id for w in order]
     tid = ticket.id
