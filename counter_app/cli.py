@@ -505,7 +505,7 @@ def cmd_keys(args: argparse.Namespace, s: Session) -> int:
         s.emit(ring, t("cli.keys.done", path=", ".join(p for p in (args.out, args.page) if p)))
     else:
         print(text)
-    return 0
+    return Exit.DONE
 
 
 @command("queue")
@@ -617,7 +617,7 @@ def cmd_sync(args: argparse.Namespace, s: Session) -> int:
     logs.setup_logging(s.data_dir)  # the run's outcome (counts, never payloads) goes to the log
     result = run_sync(s.context(), args.server, args.token)
     s.emit(result.to_json(), result.text)
-    return 0
+    return Exit.DONE
 
 
 @command("server")
@@ -662,7 +662,7 @@ def cmd_backup(args: argparse.Namespace, s: Session) -> int:
         check_backup_out(out)  # a folder, link or device: refused before the store is opened
     path = backup(s.context(check_keys=False), out)
     s.emit({"path": str(path)}, t("cli.backup.done", path=str(path)))
-    return 0
+    return Exit.DONE
 
 
 @command("staff")
@@ -684,7 +684,7 @@ def cmd_staff(args: argparse.Namespace, s: Session) -> int:
                 for d in data
             ),
         )
-        return 0
+        return Exit.DONE
     if not args.username:
         raise ValidationError("cli.username_required", field="username")
     if args.action == "add":
@@ -697,7 +697,7 @@ def cmd_staff(args: argparse.Namespace, s: Session) -> int:
     else:
         staff.set_active(ctx, args.username, args.action == "enable")
     s.emit({"username": args.username, "action": args.action}, t("cli.done"))
-    return 0
+    return Exit.DONE
 
 
 def _add_display_commands(sub: Any, common: ArgParser) -> None:
@@ -870,7 +870,7 @@ def cmd_survey(args: argparse.Namespace, s: Session) -> int:
             + "\n"
             + t("survey.cli.mapping", mapping=result.mapping_text()),
         )
-        return 0
+        return Exit.DONE
     from counter_app.documents.skm_report_pdf import render
 
     snapshot = skm_report.report_snapshot(
@@ -892,7 +892,7 @@ def cmd_survey(args: argparse.Namespace, s: Session) -> int:
         },
         t("survey.cli.report_written", path=str(out)),
     )
-    return 0
+    return Exit.DONE
 
 
 @command("ikm")
