@@ -36,6 +36,31 @@ def _international(raw: str) -> str:
     return raw
 
 
+_NATIONAL_PREFIXES = ("+62", "0062", "62", "0")  # longest first
+_DROP_SEPARATORS = str.maketrans("", "", _SEPARATORS)
+
+
+def _fast_mobile(raw: str) -> str | None:
+    """E.164 of a well-formed Indonesian mobile number (`0812…`, `62812…`, `+62 812…`, with the
+    usual separators), or None to take the full path. `phonenumbers.parse` reads these forms as
+    country code 62 and the digits after the prefix; the same `number_type` check on that same
+    number decides, so an accepted number gets exactly the full path's answer. Anything else
+    (landlines, a trunk 0 after +62, refusals) goes the full way, with its own message."""
+    digits = raw.translate(_DROP_SEPARATORS)
+    for prefix in _NATIONAL_PREFIXES:
+        if digits.startswith(prefix):
+            national = digits[len(prefix) :]
+            break
+    else:
+        return None
+    if not (national.isascii() and national.isdigit() and national[:1] == "8" and 9 <= len(national) <= 12):
+        return None
+    number = phonenumbers.PhoneNumber(country_code=62, national_number=int(national))
+    if phonenumbers.number_type(number) not in _ACCEPTED:
+        return None
+    return "+62" + national
+
+
 def normalise(text: str) -> str:
     """`0812-3456-7890` → `+6281234567890`; raise ValidationError (field "phone") otherwise."""
     raw = text.strip()
@@ -43,6 +68,15 @@ def normalise(text: str) -> str:
         raise ValidationError("phone.empty", field="phone")
     if len(raw) > 32 or any(ch.isalpha() for ch in raw):
         raise ValidationError("phone.format", field="phone")
+    fast = _fast_mobile(raw)  # the common case without parse's generic work (~50 µs)
+    if fast is not None:
+        return fast
+    return _full(raw)
+
+
+def _full(raw: str) -> str:
+    """`normalise` through phonenumbers' parse, for every form (checked text: not empty, short,
+    no letters)."""
     try:
         number = phonenumbers.parse(_international(raw), "ID")
     except NumberParseException:

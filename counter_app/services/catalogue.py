@@ -15,8 +15,9 @@ from counter_app.core.errors import NotFound, ValidationError
 from counter_app.core.paths import resource
 from counter_app.services import site_calendar
 from counter_app.services.context import Context
+from counter_app.services.rows import mark_clean
 from counter_app.services.views import CounterView, ServiceView
-from counter_app.store.models import Agency, Counter, CounterService, Service, Ticket
+from counter_app.store.models import Agency, Counter, CounterService, Service, Ticket, db
 
 # Tickets that no longer hold a place in a service's day: cancelled, or moved to another service.
 _NOT_COUNTED = ("cancelled", "transferred")
@@ -91,12 +92,31 @@ def services_of_counter(counter_code: str) -> list[ServiceView]:
     ]
 
 
+_SERVICE_ROW = 'SELECT * FROM "service" WHERE "code" = ?'
+# code -> (the row as stored, the model's field values built from it). Building a Service model (JSON fields,
+# 20-odd columns) cost more than the registration's own INSERT; the row itself is still read on
+# every call and compared, so an edit from anywhere (catalogue_edit, a `catalogue load`, another
+# process, another store) is seen at once: no invalidation to forget.
+_services: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {}
+
+
 def get_service(code: str) -> Service:
-    # Plain SQL: this runs on every registration.
-    found = Service.raw('SELECT * FROM "service" WHERE "code" = ?', code.strip().upper())
-    service: Service | None = next(iter(found), None)
-    if service is None:
+    """The service row by code (NotFound if there is none)."""
+    key = code.strip().upper()
+    row = db.execute_sql(_SERVICE_ROW, (key,)).fetchone()
+    if row is None:
         raise NotFound("service.unknown", code=code)
+    cached = _services.get(key)
+    if cached is None or cached[0] != row:
+        built: Service | None = next(iter(Service.raw(_SERVICE_ROW, key)), None)
+        if built is None:  # removed between the two reads
+            raise NotFound("service.unknown", code=code)
+        if len(_services) > 256:  # a catalogue has a few dozen codes; bound it anyway
+            _services.clear()
+        cached = _services[key] = (tuple(row), dict(built.__data__))
+    # a fresh instance each time, as peewee's cursor makes one: nothing shared between callers
+    service = Service(__no_default__=1, **cached[1])
+    mark_clean(service)
     return service
 
 

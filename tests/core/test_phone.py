@@ -159,3 +159,39 @@ def test_mobile_numbers_round_trip_through_mask(prefix: str, rest: int) -> None:
     shown = masked.replace("*", "")
     assert masked.startswith(text[: len(masked) - len(masked.lstrip("0123456789"))])
     assert len(shown) <= 7 and text[:3] == masked[:3] and masked[-2:] == text[-2:]
+
+
+# Issue 16: the fast path for well-formed mobile numbers gives exactly the full path's answer.
+def _full_answer(text: str) -> str | None:
+    try:
+        return phone._full(text.strip())
+    except ValidationError:
+        return None
+
+
+def test_fast_path_agrees_with_phonenumbers_on_every_operator_prefix_and_length() -> None:
+    checked = accepted = 0
+    for head in range(800, 900):  # 0800…0899: real, unassigned and impossible operator prefixes
+        for length in range(7, 15):  # national digits after the prefix's 0
+            national = str(head) + "7" * (length - 3)
+            for form in ("0{}", "+62{}", "62{}", "0062{}", "+62 {}", "(0{})", "0{}-"):
+                text = form.format(national)
+                for variant in (text, text[:5] + "-" + text[5:], text[:4] + " " + text[4:]):
+                    fast = phone._fast_mobile(variant)
+                    checked += 1
+                    if fast is not None:
+                        accepted += 1
+                        assert fast == _full_answer(variant), variant
+    assert accepted > 1000 and checked > accepted  # both paths were exercised
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet="0123456789 -+().", max_size=20))
+@example("+0062812345678")
+@example("62 0812 3456 7890")
+@example("+62 0812 3456 7890")
+@example("08123456789/0813")
+def test_fast_path_never_disagrees_on_digit_soup(text: str) -> None:
+    fast = phone._fast_mobile(text.strip())
+    if fast is not None:
+        assert fast == _full_answer(text)
