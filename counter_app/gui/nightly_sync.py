@@ -5,6 +5,10 @@ Self-contained: the window connects `progress` and `finished` to its status bar 
 "Sinkronkan sekarang" action to `sync_now()`. Scheduled runs act as the machine
 (`system:nightly-sync`, supervisor rights: the admin who set the server up chose this); a run
 started by hand acts as the given user, whose role must allow syncing.
+
+The schedule's rules (`services.sync_schedule`) load the sync client (httpx and the protocol,
+~100 ms): they are imported where they are used, and on a PC with no server set the first look at
+the schedule waits `catch_up_delay_ms` after `start()`, so the window's start never pays for them.
 """
 
 from __future__ import annotations
@@ -20,9 +24,7 @@ from counter_app.core.errors import LoketError
 from counter_app.core.i18n import t
 from counter_app.core.roles import Actor, Role
 from counter_app.gui.background import Background
-from counter_app.services import sync as sync_service, sync_schedule as schedule
 from counter_app.services.context import Context
-from counter_app.services.sync_schedule import RETRIES
 
 NIGHTLY_ACTOR = Actor("system:nightly-sync", Role.SUPERVISOR)
 MAX_WAIT_MS = 15 * 60 * 1000  # re-check at least this often (sleep, clock changes)
@@ -38,6 +40,13 @@ STAGE_KEYS = {
 Runner = Callable[..., Any]
 
 
+def run_sync(ctx: Context, **kwargs: Any) -> Any:
+    """`services.sync.run_sync`, imported when a sync runs."""
+    from counter_app.services import sync
+
+    return sync.run_sync(ctx, **kwargs)
+
+
 class NightlySync(QObject):
     started = Signal()
     progress = Signal(str)  # a line for the status bar
@@ -49,7 +58,7 @@ class NightlySync(QObject):
         ctx: Context,
         parent: QObject | None = None,
         *,
-        run: Runner = sync_service.run_sync,
+        run: Runner = run_sync,
         catch_up_delay_ms: int = 60_000,
     ) -> None:
         super().__init__(parent)
@@ -61,6 +70,7 @@ class NightlySync(QObject):
         self.timer.setSingleShot(True)
         self.timer.timeout.connect(self._tick)
         self._due: datetime | None = None
+        self._deferred_from: datetime | None = None  # start()'s moment, its schedule not read yet
         self._retries = 0
         self._running = False
         self.last_text = ""
@@ -71,20 +81,30 @@ class NightlySync(QObject):
         return self.ctx.clock.now()
 
     def sync_time(self) -> time:
+        from counter_app.services import sync_schedule as schedule
+
         return schedule.sync_time(self.ctx)
 
     def last_scheduled(self, now: datetime | None = None) -> datetime:
         """The latest scheduled moment at or before `now` (aware)."""
+        from counter_app.services import sync_schedule as schedule
+
         return schedule.last_scheduled(self.ctx, now or self.now())
 
     def next_scheduled(self, now: datetime | None = None) -> datetime:
+        from counter_app.services import sync_schedule as schedule
+
         return schedule.next_scheduled(self.ctx, now or self.now())
 
     def is_configured(self) -> bool:
+        from counter_app.services import sync_schedule as schedule
+
         return schedule.is_configured(self.ctx)
 
     def catch_up_due(self, now: datetime | None = None) -> bool:
         """The PC was off (or the program closed) at the last scheduled time."""
+        from counter_app.services import sync_schedule as schedule
+
         return schedule.catch_up_due(self.ctx, now or self.now())
 
     @property
@@ -99,12 +119,21 @@ class NightlySync(QObject):
         """Arm the timer; run soon if last night's sync was missed."""
         self.ctx.reload_settings()
         now = self.now()
+        if not self.ctx.setting("sync_server"):
+            # Not set up: nothing to catch up, the next run is the next scheduled moment from
+            # now (as `due_at_start` says); worked out at the first tick, off the window's start.
+            self._deferred_from = now
+            self.timer.start(min(max(self.catch_up_delay_ms, 0), MAX_WAIT_MS))
+            return
+        from counter_app.services import sync_schedule as schedule
+
         self._due = schedule.due_at_start(self.ctx, now, timedelta(milliseconds=self.catch_up_delay_ms))
         self._arm()
 
     def stop(self) -> None:
         self.timer.stop()
         self._due = None
+        self._deferred_from = None
 
     def _arm(self) -> None:
         if self._due is None:
@@ -113,6 +142,9 @@ class NightlySync(QObject):
         self.timer.start(int(min(max(wait, 0), MAX_WAIT_MS)))
 
     def _tick(self) -> None:
+        if self._deferred_from is not None:
+            self._due = self.next_scheduled(self._deferred_from)
+            self._deferred_from = None
         now = self.now()
         if self._due is not None and now >= self._due and not self.running:
             self.ctx.reload_settings()
@@ -168,7 +200,9 @@ class NightlySync(QObject):
         else:
             self.last_text = t("sync.failed", message=t("sync.failed_bug"))
             self.bug.emit(exc)
-        if scheduled and self._retries < RETRIES:
+        from counter_app.services import sync_schedule as schedule
+
+        if scheduled and self._retries < schedule.RETRIES:
             self._retries += 1
             self._due = schedule.retry_at(self.ctx, self._due, self.now())
             self._arm()

@@ -25,7 +25,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from counter_app.core.clock import to_db
 from counter_app.core.errors import IllegalTransition, LoketError, NotFound, ValidationError
@@ -41,7 +41,12 @@ from counter_app.services import replica, ticket_store
 from counter_app.services.context import Context
 from counter_app.services.rows import fk_id
 from counter_app.store.models import CounterService, Ticket, db
-from counter_app.sync.live import UNREACHABLE, Holding, LiveLink, QueueFull
+
+if TYPE_CHECKING:
+    from counter_app.sync.live import LiveLink
+
+# `sync.live` (httpx, ~100 ms) is imported where a hub link exists or is made: a lone PC, and
+# every window until its link starts, never load it.
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +87,8 @@ def next_number(ctx: Context, day: date, letter: str) -> int:
     a rollback is a gap, never a double)."""
     live: LiveLink | None = getattr(ctx, "live", None)
     if live is not None:
+        from counter_app.sync.live import QueueFull
+
         try:
             number = live.allocate_code(str(day), letter)
         except QueueFull:
@@ -125,6 +132,8 @@ def call_next(ctx: Context, counter: str, today: date, now: datetime) -> Ticket 
         raise IllegalTransition("live.on_break", counter=counter)
     live = getattr(ctx, "live", None)
     if live is not None and live.online:
+        from counter_app.sync.live import UNREACHABLE, Holding
+
         with live.lock:
             if live.backlog:  # tickets registered offline must be at the hub before it picks
                 live.push_now()
@@ -225,12 +234,16 @@ def make_link(
     missing: a lone PC). Not started: call `start()` for the background threads (the window),
     or use it request by request (the command line). `on_applied(events)` is called (on the
     link's thread) after other devices' events were written to the local store."""
+    url = (server or ctx.setting("sync_server") or "").strip()
+    if not url:  # a lone PC: neither the sync service nor the link's httpx is loaded
+        return None
     from counter_app.services import sync
 
-    url = (server or ctx.setting("sync_server") or "").strip()
     secret = (token or "").strip() or sync.saved_token(ctx.data_dir)
-    if not url or not secret:
+    if not secret:
         return None
+    from counter_app.sync.live import LiveLink
+
     names = getattr(sync, "_visitor_names", None)
 
     def apply(events: list[dict[str, Any]]) -> int:
@@ -265,6 +278,8 @@ def open_link(ctx: Context, **options: Any) -> LiveLink | None:
     link = make_link(ctx, **options)
     if link is None:
         return None
+    from counter_app.sync.live import UNREACHABLE
+
     try:
         if link.connect() and link.catch_up() is not UNREACHABLE:
             return link
@@ -421,6 +436,8 @@ def board(ctx: Context, day: date | None = None) -> Board:
     live = getattr(ctx, "live", None)
     if live is None:
         raise NotFound("live.board_no_hub")
+    from counter_app.sync.live import UNREACHABLE
+
     doc = live.board(str(day) if day else None)
     if doc is UNREACHABLE:
         raise NotFound("live.board_unreachable", server=live.server)

@@ -33,12 +33,11 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from counter_app.core import nik as nik_rules, person, phone as phone_rules, pii
+from counter_app.core import person
 from counter_app.core.clock import day_bounds_utc, from_db, local_day
 from counter_app.core.errors import ValidationError
 from counter_app.core.roles import Actor, Permission, Role
-from counter_app.services import backup as backups, journal
-from counter_app.services.complaints import action_query as complaint_actions
+from counter_app.services import journal
 from counter_app.services.context import Context
 from counter_app.services.rows import fk_id, fk_id_or_none
 from counter_app.store import settings as setting_table
@@ -54,6 +53,10 @@ from counter_app.store.models import (
     db_time,
     dump_json,
 )
+
+# The window's start imports this module for `purge_if_due`, which on most starts only reads one
+# setting: backups (cryptography), complaints (uuid6), the phone and PII rules (phonenumbers)
+# are imported inside the functions that use them, when a purge or a request runs.
 
 ANONYMOUS = "[anonim]"  # the name of a pseudonymised visitor
 LAST_PURGE_KEY = "privacy_last_purge"  # JSON: {"at", "day", "cutoff", "counts"}
@@ -133,6 +136,8 @@ def cutoff_day(ctx: Context) -> date:
 def purge(ctx: Context, *, dry_run: bool = False) -> PurgeResult:
     """Pseudonymise everything older than the retention period; delete old backups. Audited.
     With `dry_run`, count and change nothing (no audit entry either)."""
+    from counter_app.services import backup as backups
+
     ctx.actor.require(Permission.MANAGE_SETTINGS)
     cutoff = cutoff_day(ctx)
     start, _ = day_bounds_utc(cutoff, ctx.tz)  # naive UTC
@@ -227,6 +232,8 @@ def last_purge(ctx: Context) -> dict[str, Any] | None:
 
 
 def status(ctx: Context) -> PrivacyStatus:
+    from counter_app.services import backup as backups
+
     last = last_purge(ctx) or {}
     at = last.get("at")
     return PrivacyStatus(
@@ -380,6 +387,8 @@ def _receipts_named(ids: Sequence[str]) -> int:
 def _complaints_to_clean(ids: Sequence[str], also: tuple[str, ...] = ()) -> list[Complaint]:
     """Closed complaints that still hold a contact or text with a NIK, a phone number or the
     visitor's name (checked row by row: the free texts are few)."""
+    from counter_app.services.complaints import action_query as complaint_actions
+
     out = []
     for row in Complaint.select().where(Complaint.id.in_(list(ids))):
         names = _ticket_names(fk_id_or_none(row, Complaint.ticket)) + also
@@ -399,6 +408,8 @@ def _ticket_names(ticket_id: str | None) -> tuple[str, ...]:
 def _clean_complaints(
     rows: Sequence[Complaint], names: dict[str, tuple[str, ...]], also: tuple[str, ...] = ()
 ) -> tuple[int, int]:
+    from counter_app.services.complaints import action_query as complaint_actions
+
     actions = 0
     for row in rows:
         ticket_id = fk_id_or_none(row, Complaint.ticket)
@@ -451,6 +462,8 @@ def subject(
     given = [x for x in (nik, phone, ticket) if x is not None and x.strip()]
     if len(given) != 1:
         raise ValidationError("privacy.one_subject", field="subject")
+    from counter_app.core import nik as nik_rules, phone as phone_rules
+
     if nik:
         parsed = nik_rules.parse(nik, today=local_day(ctx.clock.now(), ctx.tz))
         return Subject("nik", parsed.masked, nik_hash=nik_rules.keyed_hash(parsed.digits, ctx.nik_key()))
@@ -580,6 +593,8 @@ def _ticket_doc(row: Ticket, services: dict[str, str]) -> dict[str, Any]:
 
 
 def _complaint_doc(row: Complaint) -> dict[str, Any]:
+    from counter_app.services.complaints import action_query as complaint_actions
+
     actions = complaint_actions(row).order_by(ComplaintAction.id)
     return {
         "number": row.number,
@@ -708,6 +723,8 @@ def export_files(ctx: Context, who: Subject, folder: Path, lang: str | None = No
 
 def notice_data(ctx: Context) -> dict[str, Any]:
     """What the privacy notice says for this site: who, what, why, how long, whom to ask."""
+    from counter_app.services import backup as backups
+
     days = int(ctx.setting("retention_days"))
     return {
         "site_name": ctx.setting("site_name"),
@@ -731,6 +748,8 @@ def notice_pdf(ctx: Context, lang: str | None = None) -> bytes:
 def _scrub(text: str, names: Iterable[str] = ()) -> str:
     """A free text with the visitor's names gone (the whole name becomes `ANONYMOUS`, each
     word of it of three letters or more `***`) and every NIK and phone number masked."""
+    from counter_app.core import pii
+
     for name in sorted({" ".join(n.split()) for n in names if n and n.strip()}, key=len, reverse=True):
         words = name.split()
         whole = re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, words)) + r"(?!\w)", re.I)
