@@ -34,7 +34,7 @@ from counter_app.core.clock import local_day
 from counter_app.core.errors import LoketError
 from counter_app.core.i18n import t
 from counter_app.core.roles import Permission
-from counter_app.gui import error_dialog, hall_display
+from counter_app.gui import error_dialog
 from counter_app.gui.background import Background
 from counter_app.gui.icon import app_icon
 from counter_app.gui.live_link import LiveConnection
@@ -256,7 +256,7 @@ class MainWindow(QMainWindow):
         self.board_action.triggered.connect(self.open_board)
         self._show_board_action()
         self.hall_action = QAction(self)  # Layar aula (issue 13): the display on a second screen
-        self.hall_action.triggered.connect(lambda: hall_display.open_dialog(self))
+        self.hall_action.triggered.connect(self.open_hall_display)
         self.survey_action = QAction(self)
         self.survey_action.setShortcut(QKeySequence("F11"))
         self.survey_action.triggered.connect(self.open_survey)
@@ -316,6 +316,11 @@ class MainWindow(QMainWindow):
         self.about_action = QAction(self)
         self.about_action.triggered.connect(self.about)
         self.help_menu.addAction(self.about_action)
+
+    def open_hall_display(self) -> None:
+        from counter_app.gui import hall_display  # QProcess, screens: only when asked for
+
+        hall_display.open_dialog(self)
 
     def retranslate(self) -> None:
         self.setWindowTitle(

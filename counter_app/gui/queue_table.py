@@ -109,6 +109,7 @@ class QueueModel(QAbstractTableModel):
         # Column → every row's sort key, built once when the proxy first sorts on it: the proxy
         # asks for two keys per comparison (~35,000 asks for 3,000 rows), each a Python call.
         self._keys: dict[int, list[Any]] = {}
+        self._lang: str | None = None  # the language the cells were last told to be in
         self._bold = QFont()
         self._bold.setBold(True)
 
@@ -287,9 +288,26 @@ class QueueModel(QAbstractTableModel):
                 [Qt.ItemDataRole.DisplayRole],
             )
 
+    def set_services(self, services: dict[str, ServiceView]) -> None:
+        """The services by code, for their names; the service column is told only if they changed."""
+        if services == self.services:
+            return
+        self.services = services
+        self._keys.pop(COL_SERVICE, None)
+        if self.rows:
+            self.dataChanged.emit(
+                self.index(0, COL_SERVICE),
+                self.index(len(self.rows) - 1, COL_SERVICE),
+                [Qt.ItemDataRole.DisplayRole],
+            )
+
     def retranslate(self) -> None:
-        self._keys = {}  # text keys (service, priority) follow the language
         self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
+        lang = i18n.language()
+        if lang == self._lang:  # the window's first texts: the cells are already in it
+            return
+        self._lang = lang
+        self._keys = {}  # text keys (service, priority) follow the language
         if self.rows:
             self.dataChanged.emit(
                 self.index(0, 0),
@@ -466,7 +484,6 @@ class QueueTable(QGroupBox):
         self.prefs.sync()
 
     def set_services(self, services: Sequence[ServiceView]) -> None:
-        self.model.services = {s.code: s for s in services}
         keep = self.service_combo.currentData() or getattr(self, "_wanted_service", None)
         self.service_combo.blockSignals(True)
         self.service_combo.clear()
@@ -478,7 +495,7 @@ class QueueTable(QGroupBox):
         self.service_combo.blockSignals(False)
         if self.service_combo.currentData() != self.proxy.service:
             self._apply_filters()  # the kept service filter, once the services are known
-        self.model.retranslate()
+        self.model.set_services({s.code: s for s in services})
 
     def retranslate(self) -> None:
         self.setTitle(t("gui.queue.title"))
@@ -489,6 +506,7 @@ class QueueTable(QGroupBox):
             label = t(FILTER_KEYS[key])
             self.status_combo.setItemText(i, label)
         self.set_services(list(self.model.services.values()))
+        self.model.retranslate()
         self._count()
 
     def _apply_filters(self, *_: object) -> None:
@@ -520,8 +538,8 @@ class QueueTable(QGroupBox):
             return
         self.model.now = now
         rows = self.proxy.rowCount()
-        if not rows:
-            return
+        if not rows or not self.view.isVisible():
+            return  # nothing on screen to repaint (not shown yet, or behind the lock page)
         first = max(0, self.view.rowAt(0))
         last = self.view.rowAt(self.view.viewport().height() - 1)
         last = rows - 1 if last < 0 else last
