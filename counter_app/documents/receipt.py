@@ -12,19 +12,26 @@ Text goes through `canvas.drawString` only (never Paragraph markup), so a name l
 
 from __future__ import annotations
 
+import bisect
 import io
 import math
-import re
+import operator
+import zlib
 from collections.abc import Callable, Iterable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 import qrcode
+import qrcode.base
+import qrcode.exceptions
+import qrcode.LUT
+import qrcode.util
 from PIL import Image
 from qrcode.constants import ERROR_CORRECT_M
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfgen import canvas as rl_canvas
 
 from counter_app.core import formats, paper as paper_sizes
@@ -258,8 +265,15 @@ class _Flow:
         self.y = y + side
 
 
-_RUN = re.compile(r"0{5,}|1{5,}")
 _FINDER_LIKE = ("10111010000", "00001011101")
+_LIGHT = str.maketrans("01 ", "100")  # light modules as 1 bits, the line breaks still 0
+
+
+def _runs_points(bits: int) -> int:
+    """Sum of (length - 2) over the runs of 5 or more 1 bits: each run of length L has L - 4
+    windows of five 1s in a row, and one top end."""
+    windows = bits & (bits >> 1) & (bits >> 2) & (bits >> 3) & (bits >> 4)
+    return windows.bit_count() + 2 * (windows & ~(windows >> 1)).bit_count()
 
 
 def mask_penalty(modules: list[list[bool]]) -> int:
@@ -270,24 +284,25 @@ def mask_penalty(modules: list[list[bool]]) -> int:
 def _penalty(rows: list[str]) -> int:
     """Penalty of a symbol given as "0"/"1" row strings.
 
-    Why our own: qrcode's pure-Python loops take ~10 ms per receipt for 8 masks; strings, regexes
-    and big-integer bit operations give the same score in a fraction of that.
+    Why our own: qrcode's pure-Python loops take ~10 ms per receipt for 8 masks; strings and
+    big-integer bit operations give the same score in a fraction of that.
     """
     n = len(rows)
     cols = ["".join(col) for col in zip(*rows, strict=True)]
-    points = 0
-    for line in (*rows, *cols):
-        for run in _RUN.finditer(line):  # N1: runs of 5+ alike: 3 + (length - 5)
-            points += run.end() - run.start() - 2
-        for pattern in _FINDER_LIKE:  # N3: 1:1:3:1:1 with 4 light beside (never overlaps)
-            points += 40 * line.count(pattern)
+    # every row and column in one text, a space between lines: no run or pattern crosses it
+    text = " ".join((*rows, *cols))
+    # N1: runs of 5+ alike, 3 + (length - 5) each; dark runs are runs of 1 bits in the text
+    # read as binary (a space as 0 ends a run), light runs the same in its inverse
+    points = _runs_points(int(text.replace(" ", "0"), 2)) + _runs_points(int(text.translate(_LIGHT), 2))
+    for pattern in _FINDER_LIKE:  # N3: 1:1:3:1:1 with 4 light beside (never overlaps)
+        points += 40 * text.count(pattern)
     ints = [int(row, 2) for row in rows]
     inner = (1 << (n - 1)) - 1
     for a, b in zip(ints, ints[1:], strict=False):  # N2: 2x2 blocks of one colour
         dark = a & (a >> 1) & b & (b >> 1) & inner
         light = ~(a | (a >> 1) | b | (b >> 1)) & inner
         points += 3 * (dark.bit_count() + light.bit_count())
-    dark_count = sum(row.count("1") for row in rows)  # N4: balance of dark and light
+    dark_count = sum(row.bit_count() for row in ints)  # N4: balance of dark and light
     points += int(abs(dark_count / (n * n) * 100 - 50) / 5) * 10
     return points
 
@@ -299,36 +314,192 @@ def _mask_rows(n: int, pattern: int) -> tuple[int, ...]:
     return tuple(int("".join("1" if func(r, c) else "0" for c in range(n)), 2) for r in range(n))
 
 
-class _QRCode(qrcode.QRCode):  # type: ignore[misc]
-    """qrcode's encoder with a faster, equivalent choice of mask.
+class _Recorder(list[Any]):
+    """A row of modules that notes, in order, each cell map_data writes."""
 
-    Lays the data out once (mask 0), then derives the other seven masks by flipping only the
-    data modules whose mask bit differs, instead of eight full layouts.
-    """
+    def __init__(self, row: int, cells: list[Any], log: list[tuple[int, int]]) -> None:
+        super().__init__(cells)
+        self.row, self.log = row, log
 
-    _data_rows: list[int] | None = None
+    def __setitem__(self, col: Any, value: Any) -> None:
+        self.log.append((self.row, col))
+        super().__setitem__(col, value)
+
+
+class _Planner(qrcode.QRCode):  # type: ignore[misc]
+    """Runs qrcode's own layout once to learn it: the function patterns and blank format area
+    (as makeImpl(test=True) leaves them) and the order in which map_data fills the data cells."""
+
+    modules: list[list[Any]]
 
     def map_data(self, data: Any, mask_pattern: int) -> None:
-        # the modules still unset here are exactly the data region
-        self._data_rows = [int("".join("1" if m is None else "0" for m in row), 2) for row in self.modules]
+        self.fixed = [list(row) for row in self.modules]
+        self.order: list[tuple[int, int]] = []
+        self.modules = [_Recorder(r, row, self.order) for r, row in enumerate(self.modules)]
         super().map_data(data, mask_pattern)
+
+
+@cache
+def _placement(version: int) -> tuple[Callable[[str], tuple[str, ...]], int, tuple[int, ...]]:
+    """Once per process and version: (picks the symbol's cells, row by row, out of the data
+    bits + "0" + "1"; how many data cells; per row the data cells as bits)."""
+    planner = _Planner(version=version, error_correction=ERROR_CORRECT_M)
+    planner.data_cache = [0]  # the layout does not depend on the data
+    planner.makeImpl(True, 0)
+    n, count = planner.modules_count, len(planner.order)
+    where = {cell: k for k, cell in enumerate(planner.order)}
+    index = [
+        where[(r, c)] if planner.fixed[r][c] is None else count + (1 if planner.fixed[r][c] else 0)
+        for r in range(n)
+        for c in range(n)
+    ]
+    region = tuple(
+        int("".join("1" if planner.fixed[r][c] is None else "0" for c in range(n)), 2) for r in range(n)
+    )
+    return operator.itemgetter(*index), count, region
+
+
+class _Bits:
+    """qrcode's BitBuffer as one integer: `put` appends its `length` low bits at once, not bit by
+    bit (qrcode's put_bit loop was ~2 ms a receipt)."""
+
+    __slots__ = ("length", "value")
+
+    def __init__(self) -> None:
+        self.value = 0
+        self.length = 0
+
+    def put(self, num: int, length: int) -> None:
+        self.value = (self.value << length) | (num & ((1 << length) - 1))
+        self.length += length
+
+    def put_bit(self, bit: bool) -> None:
+        self.put(1 if bit else 0, 1)
+
+    def __len__(self) -> int:
+        return self.length
+
+
+def _write(data: Any, bits: _Bits) -> None:
+    """`QRData.write`, with the byte mode's bytes appended in one step."""
+    if data.mode == qrcode.util.MODE_8BIT_BYTE:
+        bits.put(int.from_bytes(data.data, "big"), 8 * len(data.data))
+    else:
+        data.write(bits)
+
+
+@cache
+def _ec_table(ec_count: int) -> tuple[int, ...]:
+    """For each byte value f: f × the Reed–Solomon generator's coefficients after the leading 1,
+    as one `ec_count`-byte integer (the generator is qrcode's own). Built once per process."""
+    if ec_count in qrcode.LUT.rsPoly_LUT:
+        generator = list(qrcode.LUT.rsPoly_LUT[ec_count])
+    else:
+        poly = qrcode.base.Polynomial([1], 0)
+        for i in range(ec_count):
+            poly = poly * qrcode.base.Polynomial([1, qrcode.base.gexp(i)], 0)
+        generator = [poly[i] for i in range(len(poly))]
+    exp, log = qrcode.base.EXP_TABLE, qrcode.base.LOG_TABLE
+    rows = [0]
+    for f in range(1, 256):
+        row = 0
+        for g in generator[1:]:
+            row = (row << 8) | (exp[(log[g] + log[f]) % 255] if g else 0)
+        rows.append(row)
+    return tuple(rows)
+
+
+def _ec_bytes(data: list[int], ec_count: int) -> list[int]:
+    """The block's error correction bytes: the remainder of data·x^ec by the generator, as
+    qrcode's Polynomial division gives it, computed as a shift register over whole bytes."""
+    table = _ec_table(ec_count)
+    top = 8 * (ec_count - 1)
+    keep = (1 << (8 * ec_count)) - 1
+    rem = 0
+    for byte in data:
+        rem = ((rem << 8) & keep) ^ table[(rem >> top) ^ byte]
+    return list(rem.to_bytes(ec_count, "big"))
+
+
+def create_data(version: int, error_correction: int, data_list: list[Any]) -> list[int]:
+    """`qrcode.util.create_data` (same codewords, same errors), without its per-bit buffer and
+    pure-Python polynomial division."""
+    bits = _Bits()
+    for data in data_list:
+        bits.put(data.mode, 4)
+        bits.put(len(data), qrcode.util.length_in_bits(data.mode, version))
+        _write(data, bits)
+    rs_blocks = qrcode.base.rs_blocks(version, error_correction)
+    bit_limit = sum(block.data_count * 8 for block in rs_blocks)
+    if len(bits) > bit_limit:
+        raise qrcode.exceptions.DataOverflowError(
+            f"Code length overflow. Data size ({len(bits)}) > size available ({bit_limit})"
+        )
+    bits.put(0, min(bit_limit - len(bits), 4))  # terminator
+    if len(bits) % 8:
+        bits.put(0, 8 - len(bits) % 8)
+    codewords = list(bits.value.to_bytes(len(bits) // 8, "big"))
+    pads = (qrcode.util.PAD0, qrcode.util.PAD1)
+    codewords.extend(pads[i % 2] for i in range((bit_limit - len(bits)) // 8))
+
+    blocks: list[tuple[list[int], list[int]]] = []
+    offset = 0
+    for block in rs_blocks:
+        dc = codewords[offset : offset + block.data_count]
+        offset += block.data_count
+        blocks.append((dc, _ec_bytes(dc, block.total_count - block.data_count)))
+    out: list[int] = []
+    for part in (0, 1):  # data codewords interleaved, then the error correction ones
+        for i in range(max(len(b[part]) for b in blocks)):
+            out.extend(b[part][i] for b in blocks if i < len(b[part]))
+    return out
+
+
+class _QRCode(qrcode.QRCode):  # type: ignore[misc]
+    """qrcode's encoder with a faster, equivalent choice of mask and codewords.
+
+    Lays the data out once (mask 0), then derives the other seven masks by flipping only the
+    data modules whose mask bit differs, instead of eight full layouts; the codewords come from
+    `create_data` above (tests compare both with qrcode's).
+    """
+
+    data_cache: list[int] | None
+
+    def best_fit(self, start: int | None = None) -> int:
+        """qrcode's best_fit, counting the bits with `_Bits`."""
+        start = 1 if start is None else start
+        qrcode.util.check_version(start)
+        mode_sizes = qrcode.util.mode_sizes_for_version(start)
+        bits = _Bits()
+        for data in self.data_list:
+            bits.put(data.mode, 4)
+            bits.put(len(data), mode_sizes[data.mode])
+            _write(data, bits)
+        self.version = bisect.bisect_left(
+            qrcode.util.BIT_LIMIT_TABLE[self.error_correction], len(bits), start
+        )
+        if self.version == 41:
+            raise qrcode.exceptions.DataOverflowError()
+        if mode_sizes is not qrcode.util.mode_sizes_for_version(self.version):
+            self.best_fit(start=self.version)
+        version: int = self.version
+        return version
 
     def _masked_rows(self) -> tuple[int, list[str]]:
         """(best mask, its rows as "0"/"1" strings), format area still blank."""
-        self.makeImpl(True, 0)
-        n = self.modules_count
-        region = self._data_rows
-        assert region is not None
-        base = [int("".join("1" if m else "0" for m in row), 2) for row in self.modules]
-        zero = _mask_rows(n, 0)
+        if self.data_cache is None:
+            self.data_cache = create_data(self.version, self.error_correction, self.data_list)
+        n = self.modules_count = self.version * 4 + 17
+        place, data_bits, region = _placement(self.version)
+        # the unmasked symbol: each data bit where qrcode's map_data puts it, remainder bits 0
+        stream = "".join(format(byte, "08b") for byte in self.data_cache)[:data_bits]
+        cells = "".join(place(stream.ljust(data_bits, "0") + "01"))
+        base = [int(cells[r * n : (r + 1) * n], 2) for r in range(n)]
         best: tuple[int, list[str]] | None = None
         best_points = -1
         for pattern in range(8):
             flips = _mask_rows(n, pattern)
-            rows = [
-                format(row ^ ((z ^ f) & d), f"0{n}b")
-                for row, z, f, d in zip(base, zero, flips, region, strict=True)
-            ]
+            rows = [format(row ^ (f & d), f"0{n}b") for row, f, d in zip(base, flips, region, strict=True)]
             points = _penalty(rows)
             if best_points < 0 or points < best_points:
                 best, best_points = (pattern, rows), points
@@ -341,6 +512,8 @@ class _QRCode(qrcode.QRCode):  # type: ignore[misc]
     def make(self, fit: bool = True) -> None:
         if fit or self.version is None:
             self.best_fit(start=self.version)
+        if self.data_cache is None:  # makeImpl takes these instead of util.create_data's
+            self.data_cache = create_data(self.version, self.error_correction, self.data_list)
         if self.mask_pattern is not None:
             self.makeImpl(False, self.mask_pattern)
             return
@@ -559,7 +732,83 @@ def _draw_modules(c: rl_canvas.Canvas, image: Image.Image, x: float, y: float, m
     c.drawPath(path, stroke=0, fill=1)
 
 
+# ---- the fonts' subsets, made once per process ---------------------------------------------
+#
+# ReportLab cuts each embedded font down to the glyphs a document uses and compresses that
+# (~35 KB per font): 2-3 ms of a receipt. Receipts use nearly the same glyphs every time (the
+# name is masked to initials), so the subset of a given glyph list and its compressed bytes are
+# kept and used again; the PDF is byte for byte what ReportLab makes. Only while a receipt is
+# drawn: other documents (and the benchmark's bare page) get ReportLab's own path.
+
+_REUSE_SUBSETS: ContextVar[bool] = ContextVar("receipt_reuse_subsets", default=False)
+_SUBSETS: dict[tuple[str, tuple[int, ...]], tuple[bytes, bytes]] = {}  # -> (font file, compressed)
+_SUBSETS_KEPT = 32  # a few distinct glyph lists a day; ~50 KB each
+
+
+class _AlreadyCompressed:
+    """The Flate filter for a stream whose content is zlib.compress'd already, as ReportLab's
+    PDFZCompress would have done it."""
+
+    pdfname = "FlateDecode"
+
+    def encode(self, text: bytes) -> bytes:
+        return text
+
+    def decode(self, encoded: bytes) -> bytes:
+        return zlib.decompress(encoded)
+
+
+_ALREADY_COMPRESSED = _AlreadyCompressed()
+
+
+def _subset(face: Any, make: Callable[[Any], bytes], subset: Any) -> tuple[bytes, bytes]:
+    key = (str(face.filename), tuple(subset))
+    entry = _SUBSETS.get(key)
+    if entry is None:
+        raw = make(subset)
+        entry = (raw, zlib.compress(raw))  # what PDFZCompress.encode does with the bytes
+        if len(_SUBSETS) >= _SUBSETS_KEPT:
+            del _SUBSETS[next(iter(_SUBSETS))]
+        _SUBSETS[key] = entry
+    return entry
+
+
+def _reuse_subsets(font_name: str) -> None:
+    """Wrap the font's face (once) so that, while `_REUSE_SUBSETS` is on, a subset already made
+    is taken from `_SUBSETS`, compressed form included."""
+    face = pdfmetrics.getFont(font_name).face
+    if getattr(face, "_receipt_subsets", False):
+        return
+    make, add = face.makeSubset, face.addSubsetObjects
+
+    def make_subset(subset: Any) -> bytes:
+        return _subset(face, make, subset)[0] if _REUSE_SUBSETS.get() else make(subset)
+
+    def add_subset_objects(doc: Any, fontname: str, subset: Any) -> Any:
+        ref = add(doc, fontname, subset)  # its makeSubset is make_subset above
+        if _REUSE_SUBSETS.get() and doc.compression:
+            stream = doc.idToObject.get(f"fontFile:{face.filename}({fontname})")
+            raw, packed = _subset(face, make, subset)
+            if isinstance(stream, pdfdoc.PDFStream) and stream.content is raw:
+                if stream.filters == [pdfdoc.PDFZCompress]:
+                    stream.content, stream.filters = packed, [_ALREADY_COMPRESSED]
+        return ref
+
+    face.makeSubset, face.addSubsetObjects = make_subset, add_subset_objects
+    face._receipt_subsets = True
+
+
 def draw(lay: Layout, title: str = "") -> bytes:
+    for font in (FONT, FONT_BOLD):
+        _reuse_subsets(font)
+    reuse = _REUSE_SUBSETS.set(True)
+    try:
+        return _draw(lay, title)
+    finally:
+        _REUSE_SUBSETS.reset(reuse)
+
+
+def _draw(lay: Layout, title: str) -> bytes:
     buf = io.BytesIO()
     # invariant: no timestamp or random id inside, so the same snapshot gives the same bytes
     c = rl_canvas.Canvas(
