@@ -86,17 +86,19 @@ def queue_entries(ctx: Context, day: date | None = None) -> list[QueueEntry]:
     )
     # The bare cursor: its times are the stored text, parsed once below.
     cursor = Ticket._meta.database.execute_sql(*query.sql())
+    masked: dict[str, str] = {}  # names repeat (families, common names): each masked once
     return [
         QueueEntry(
             tid,
             code,
             seq,
-            mask_name(name),
+            masked[name] if name in masked else masked.setdefault(name, mask_name(name)),
             service,
             priority or "",
             status,
-            _utc(registered),  # type: ignore[arg-type]
-            _utc(arrived),  # type: ignore[arg-type]
+            (at := _utc(registered)),  # type: ignore[arg-type]
+            # arrived_at is registered_at until a transfer: the same text, parsed once
+            at if arrived == registered else _utc(arrived),  # type: ignore[arg-type]
             _utc(first_called),
             calls,
         )

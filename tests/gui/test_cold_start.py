@@ -101,3 +101,39 @@ def test_set_order_tells_only_the_rows_whose_place_changed(ctx: Context, clock: 
     assert told == [(1, 2)]
     assert model.data(model.index(2, COL_ORDER)) == "2"
     assert model.data(model.index(2, COL_ORDER), SORT_ROLE) == 2.0
+
+
+def test_the_login_path_loads_no_signing_phone_or_hub_libraries() -> None:
+    # gui.app's open_store imports privacy for its daily purge check: one setting read
+    found = imported_after(
+        "import counter_app.gui.app, counter_app.gui.login_dialog, counter_app.services.privacy"
+    )
+    for heavy in ("cryptography", "phonenumbers", "uuid6", "httpx", "counter_app.services.backup"):
+        assert heavy not in found, heavy
+
+
+def test_the_main_window_module_loads_no_hub_or_sync_client() -> None:
+    found = imported_after("import counter_app.gui.main_window")
+    for heavy in (
+        "httpx",
+        "counter_app.sync.live",
+        "counter_app.services.sync",
+        "counter_app.gui.hall_display",
+    ):
+        assert heavy not in found, heavy
+
+
+def test_a_pc_without_a_server_reads_the_nightly_schedule_at_the_first_tick(
+    qtbot: Any, ctx: Context, clock: FixedClock
+) -> None:
+    from counter_app.gui.nightly_sync import NightlySync
+
+    job = NightlySync(ctx, catch_up_delay_ms=0)
+    started = clock.now()
+    job.start()
+    assert job.due is None and job.timer.isActive()  # nothing read yet at the window's start
+    clock.advance(seconds=30)
+    qtbot.waitUntil(lambda: job.due is not None)
+    assert job.due == job.next_scheduled(started)  # what start() set before: nothing to catch up
+    assert job.due.hour == 21 and not job.running
+    job.stop()
