@@ -70,6 +70,17 @@ def supervisor_ctx(ctx: Context) -> Context:
     return replace(ctx, actor=Actor("koordinator", Role.SUPERVISOR, 3))
 
 
+@pytest.fixture(autouse=True)
+def _close_the_log() -> Iterator[None]:
+    """Close the program's log file after each test that opened it (a GUI window, a CLI run
+    in-process): otherwise the open file outlives the test's folder and is only found at
+    interpreter exit, as an unraisable ResourceWarning no test can fail on."""
+    yield
+    from counter_app.core import logs
+
+    logs.shutdown()
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _qt_teardown() -> Iterator[None]:
     """Leave Qt tidy before the interpreter exits, if any test used it: close and delete every

@@ -4,6 +4,7 @@ revokes its keys on the served keyring, the verify page and every counter after 
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -216,7 +217,7 @@ def test_a_device_of_an_old_store_publishes_no_key_until_bound(
             args = parser.parse_args(
                 ["bind-device", station.device, "--site", "ptk", "--counter", "L01", "--db-url", store_url]
             )
-            assert run(args, tmp_path, as_json=True, out=open(os.devnull, "w")) == 0
+            assert run(args, tmp_path, as_json=True, out=io.StringIO()) == 0
             second = run_sync(ctx, retry=FAST_RETRY)
             assert second.keys_refused is None and second.keys_added == 1
             assert [k["site"] for k in store.keyring()["keys"]] == ["PTK"]
