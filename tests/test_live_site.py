@@ -17,23 +17,20 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from server import live_site
 from server.conftest import pg_url, postgres  # noqa: F401 - the PostgreSQL fixtures
 from server.helpers import Station, make_station
-from sync.test_live_client import LanCut
+from server.live_site import LanCut
 
 from counter_app.core import numbering
 from counter_app.server.store import open_store
-from counter_app.services import site_settings
-from counter_app.services.sync import save_token
 from counter_app.store.connection import DB_NAME, close_db
-from counter_app.store.models import CounterService, db
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = "PTK"
@@ -48,15 +45,8 @@ def _free_port() -> int:
 
 
 def wait_for(check: Callable[[], Any], seconds: float = 60.0) -> Any:
-    """A bounded poll (no timing asserted: it only fails when the condition never comes)."""
-    deadline = time.monotonic() + seconds
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        time.sleep(0.1)
+    """Processes start slower than threads: the shared bounded poll, with a longer bound."""
+    return live_site.wait_for(check, seconds, step=0.1)
 
 
 class HubProcess:
@@ -151,16 +141,7 @@ def counters(tmp_path: Path, hub: HubProcess) -> Iterator[Callable[..., Station]
             station.token = store.add_device(station.device, site=SITE, counter=counter)
         finally:
             store.close()
-        ctx = station.use()
-        site_settings.set_setting(ctx, "sync_server", via or hub.url)
-        save_token(ctx.data_dir, station.token)
-        if serves is not None:
-            with db.atomic():
-                CounterService.delete().where(CounterService.counter == counter).execute()
-                for code in serves:
-                    CounterService.create(counter=counter, service=code)
-        close_db()
-        return station
+        return live_site.join_site(station, via or hub.url, serves)
 
     yield make
     close_db()

@@ -24,14 +24,11 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from server.live_site import Hub, start_hub
 
 from counter_app.core import numbering
 from counter_app.core.clock import FixedClock
 from counter_app.core.errors import IllegalTransition
-from counter_app.server.app import create_app
-from counter_app.server.embedded import ServerThread
-from counter_app.server.live import close_streams
-from counter_app.server.store import Store, open_store
 from counter_app.services import live_queue, site_settings, tickets
 from counter_app.services.context import Context
 from counter_app.services.sync import save_token
@@ -82,31 +79,6 @@ print(json.dumps(out))
 
 
 @dataclass
-class Hub:
-    store: Store
-    thread: ServerThread
-    app: Any
-
-    @property
-    def url(self) -> str:
-        return self.thread.url
-
-    def stop(self) -> None:
-        close_streams(self.app)
-        self.thread.stop()
-
-    def start(self) -> None:
-        """Again on the same port and store (the hub PC back)."""
-        self.app = create_app(self.store)
-        self.thread = ServerThread(self.app, port=self.thread.port)
-        self.thread.start()
-
-    def live_codes(self) -> set[str]:
-        with self.store.transaction(write=False) as tx:
-            return {r[0] for r in tx.all("SELECT code FROM live_ticket", ())}
-
-
-@dataclass
 class OtherPC:
     folder: Path
     counter: str
@@ -134,14 +106,10 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def hub(tmp_path: Path) -> Iterator[Hub]:
-    store = open_store(f"sqlite:///{tmp_path / 'hub' / 'server.sqlite3'}")
-    app = create_app(store)
-    thread = ServerThread(app)
-    thread.start()
-    running = Hub(store, thread, app)
+    running = start_hub(f"sqlite:///{tmp_path / 'hub' / 'server.sqlite3'}")
     yield running
     running.stop()
-    store.close()
+    running.store.close()
 
 
 @pytest.fixture

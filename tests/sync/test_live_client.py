@@ -9,12 +9,8 @@ its own token, as another PC would.
 
 from __future__ import annotations
 
-import socket
-import struct
-import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,18 +18,14 @@ import httpx
 import pytest
 from server.conftest import pg_url, postgres  # noqa: F401 - the PostgreSQL fixtures
 from server.helpers import Station, make_station
+from server.live_site import Hub, LanCut, join_site, start_hub, wait_for
 
 from counter_app.core import numbering
 from counter_app.core.errors import IllegalTransition
-from counter_app.server.app import create_app
-from counter_app.server.embedded import ServerThread
-from counter_app.server.live import close_streams
-from counter_app.server.store import Store, open_store
-from counter_app.services import live_queue, replica, site_settings, tickets
+from counter_app.services import live_queue, replica, tickets
 from counter_app.services.context import Context
-from counter_app.services.sync import save_token
 from counter_app.store.connection import close_db
-from counter_app.store.models import CounterService, Ticket, db
+from counter_app.store.models import Ticket, db
 from counter_app.sync.live import LIVE, OFFLINE, LiveLink
 
 SITE = "PTK"
@@ -66,46 +58,6 @@ def test_offline_numbers_are_a_range_no_hub_issues() -> None:
 # ---- a hub and counters -------------------------------------------------------------------
 
 
-@dataclass
-class Hub:
-    store: Store
-    thread: ServerThread
-    app: Any
-
-    @property
-    def url(self) -> str:
-        return self.thread.url
-
-    def stop(self) -> None:
-        close_streams(self.app)
-        self.thread.stop()
-
-    def start(self) -> None:
-        """Again on the same port and store (a restart)."""
-        port = self.thread.port
-        self.app = create_app(self.store)
-        self.thread = ServerThread(self.app, port=port)
-        self.thread.start()
-
-    def events(self, token: str, since: int = 0) -> list[dict[str, Any]]:
-        answer = httpx.get(
-            f"{self.url}/api/v1/live/events",
-            params={"since": since, "once": 1},
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=5,
-        )
-        answer.raise_for_status()
-        return answer.json()["events"]
-
-    def state(self, token: str) -> dict[str, dict[str, Any]]:
-        """The hub's latest ticket payloads, by id (from the stream)."""
-        out: dict[str, dict[str, Any]] = {}
-        for event in self.events(token):
-            if event["kind"] == "ticket":
-                out[event["uuid"]] = event["payload"]
-        return out
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def hub(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Hub]:
     url = (
@@ -113,14 +65,10 @@ def hub(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Hub]:
         if request.param == "sqlite"
         else request.getfixturevalue("pg_url")
     )
-    store = open_store(url)
-    app = create_app(store)
-    thread = ServerThread(app)
-    thread.start()
-    running = Hub(store, thread, app)
+    running = start_hub(url)
     yield running
     running.stop()
-    store.close()
+    running.store.close()
 
 
 @pytest.fixture
@@ -130,16 +78,7 @@ def counters(tmp_path: Path, hub: Hub) -> Iterator[Callable[..., Station]]:
     def make(counter: str, serves: tuple[str, ...] | None = None) -> Station:
         station = make_station(tmp_path / f"pc-{counter}", counter, SITE)
         station.token = hub.store.add_device(station.device, site=SITE, counter=counter)
-        ctx = station.use()
-        site_settings.set_setting(ctx, "sync_server", hub.url)
-        save_token(ctx.data_dir, station.token)
-        if serves is not None:
-            with db.atomic():
-                CounterService.delete().where(CounterService.counter == counter).execute()
-                for code in serves:
-                    CounterService.create(counter=counter, service=code)
-        close_db()
-        return station
+        return join_site(station, hub.url, serves)
 
     yield make
     close_db()
@@ -158,18 +97,6 @@ def done(ctx: Context) -> None:
 
 def local(ticket_id: str) -> Ticket:
     return Ticket.get(Ticket.id == ticket_id)
-
-
-def wait_for(check: Callable[[], Any], seconds: float = 20.0) -> Any:
-    """A bounded poll: the condition's value once true (fails after `seconds`)."""
-    deadline = time.monotonic() + seconds
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        time.sleep(0.05)
 
 
 # ---- codes and claims ---------------------------------------------------------------------
@@ -281,102 +208,6 @@ def test_offline_codes_when_the_hub_is_unreachable_then_the_replay(
 
 
 # ---- the background link ------------------------------------------------------------------
-
-
-class LanCut:
-    """A loopback TCP relay between a counter and its hub that can sever the LAN: `cut()`
-    resets every open connection and drops new ones at once until `mend()`."""
-
-    def __init__(self, target_port: int) -> None:
-        self.target_port = target_port
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self._listener.getsockname()[1]
-        self._lock = threading.Lock()
-        self._open: set[socket.socket] = set()
-        self._cut = False
-        self._closed = False
-        # True: requests still reach the hub, but its answer is dropped (the connection reset
-        # before the first byte of the response reaches the counter)
-        self.drop_answers = False
-        self._upstreams: set[socket.socket] = set()
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def cut(self) -> None:
-        with self._lock:
-            self._cut = True
-            for sock in list(self._open):
-                _reset(sock)
-            self._open.clear()
-
-    def mend(self) -> None:
-        with self._lock:
-            self._cut = False
-
-    def close(self) -> None:
-        self._closed = True
-        self.cut()
-        try:
-            self._listener.shutdown(socket.SHUT_RDWR)  # wakes accept()
-        except OSError:
-            pass
-        self._listener.close()
-        self._thread.join(5)
-
-    def _accept(self) -> None:
-        while not self._closed:
-            try:
-                client, _ = self._listener.accept()
-            except OSError:
-                return
-            with self._lock:
-                if self._cut:
-                    _reset(client)
-                    continue
-                try:
-                    upstream = socket.create_connection(("127.0.0.1", self.target_port), timeout=2)
-                except OSError:
-                    _reset(client)
-                    continue
-                upstream.settimeout(None)
-                self._open.update((client, upstream))
-                self._upstreams.add(upstream)
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
-
-    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
-        try:
-            while True:
-                data = source.recv(65536)
-                if not data or (self.drop_answers and source in self._upstreams):
-                    break
-                sink.sendall(data)
-        except OSError:
-            pass
-        finally:
-            with self._lock:
-                for sock in (source, sink):
-                    if sock in self._open:
-                        self._open.discard(sock)
-                        _reset(sock)
-
-
-def _reset(sock: socket.socket) -> None:
-    """Close with a RST (SO_LINGER 0): the peer sees the connection dropped, not a clean end.
-    SHUT_RD first wakes this relay's own thread blocked reading it (close alone does not)."""
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        sock.shutdown(socket.SHUT_RD)
-    except OSError:
-        pass
-    try:
-        sock.close()
-    except OSError:
-        pass
 
 
 def _claim_as(hub: Hub, token: str, services: list[str]) -> dict[str, Any] | None:
