@@ -65,6 +65,7 @@ TICK_MS = 1000
 WATCH_MS = 3000
 APPLIED_MS = 150  # events of other devices arriving in a burst: one reload of the queue
 IDLE_CHECK_MS = 15000
+PRINTER_CHECK_MS = 500  # after the window's first paint: the check loads print support, asks CUPS
 TASKBAR = 40  # px a desktop's panel takes (1366×768 laptops: the window gets 1366×728)
 
 
@@ -185,7 +186,7 @@ class MainWindow(QMainWindow):
         self.watch_timer.timeout.connect(self.check_store)
         self.watch_timer.start(WATCH_MS)
         if check_printers:
-            QTimer.singleShot(0, self.check_printer)
+            QTimer.singleShot(PRINTER_CHECK_MS, self.check_printer)
         self.applied_timer = QTimer(self)
         self.applied_timer.setSingleShot(True)
         self.applied_timer.timeout.connect(self.site_changed)
