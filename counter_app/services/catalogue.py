@@ -15,7 +15,7 @@ from counter_app.core.errors import NotFound, ValidationError
 from counter_app.core.paths import resource
 from counter_app.services import site_calendar
 from counter_app.services.context import Context
-from counter_app.services.rows import mark_clean
+from counter_app.services.rows import fk_id, mark_clean
 from counter_app.services.views import CounterView, ServiceView
 from counter_app.store.models import Agency, Counter, CounterService, Service, Ticket, db
 
@@ -102,15 +102,19 @@ _services: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {}
 
 def get_service(code: str) -> Service:
     """The service row by code (NotFound if there is none)."""
-    key = code.strip().upper()
+    return service_row(code.strip().upper(), code)
+
+
+def service_row(key: str, asked: str | None = None) -> Service:
+    """The service whose code is exactly `key` (a ticket's stored foreign key), as get_service."""
     row = db.execute_sql(_SERVICE_ROW, (key,)).fetchone()
     if row is None:
-        raise NotFound("service.unknown", code=code)
+        raise NotFound("service.unknown", code=key if asked is None else asked)
     cached = _services.get(key)
     if cached is None or cached[0] != row:
         built: Service | None = next(iter(Service.raw(_SERVICE_ROW, key)), None)
         if built is None:  # removed between the two reads
-            raise NotFound("service.unknown", code=code)
+            raise NotFound("service.unknown", code=key if asked is None else asked)
         if len(_services) > 256:  # a catalogue has a few dozen codes; bound it anyway
             _services.clear()
         cached = _services[key] = (tuple(row), dict(built.__data__))
@@ -118,6 +122,16 @@ def get_service(code: str) -> Service:
     service = Service(__no_default__=1, **cached[1])
     mark_clean(service)
     return service
+
+
+def agency_name(service: Service) -> str:
+    """The name of the service's agency (`service.agency.name` without building the model)."""
+    row = db.execute_sql(
+        'SELECT "name" FROM "agency" WHERE "code" = ?', (fk_id(service, Service.agency),)
+    ).fetchone()
+    if row is None:  # a dangling agency: the model's own error
+        return str(service.agency.name)
+    return str(row[0])
 
 
 def service_view(code: str) -> ServiceView:

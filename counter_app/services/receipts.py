@@ -23,8 +23,9 @@ from counter_app.core.errors import ValidationError
 from counter_app.core.files import atomic_write, check_target, fsync_dir
 from counter_app.core.paper import DEFAULT_RECEIPT_PAPER, RECEIPT_PAPERS
 from counter_app.core.roles import Permission
-from counter_app.services import journal, keys, site_calendar, tickets, waiting
+from counter_app.services import catalogue, journal, keys, site_calendar, tickets, waiting
 from counter_app.services.context import Context
+from counter_app.services.rows import fk_id
 from counter_app.services.tickets import Registration
 from counter_app.store.models import Counter, CounterService, Receipt, Service, Ticket, db
 
@@ -71,7 +72,8 @@ def wait_text(place: waiting.Position, lang: str | None = None) -> str:
 def build_snapshot(ctx: Context, ticket: Ticket, *, lang: str | None = None) -> dict[str, Any]:
     """Everything the receipt shows, as plain JSON-able data, with a freshly signed token."""
     lang = lang or i18n.language()
-    svc: Service = ticket.service
+    # the ticket's service through the catalogue's kept row, not a foreign-key query (~0.4 ms)
+    svc: Service = catalogue.service_row(fk_id(ticket, Ticket.service))
     issued = ctx.clock.now()
     site = ctx.setting("site_code")
     station = keys.station_key(ctx)
@@ -109,7 +111,7 @@ def build_snapshot(ctx: Context, ticket: Ticket, *, lang: str | None = None) -> 
         "service_code": svc.code,
         "service_name_id": svc.name_id,
         "service_name_en": svc.name_en,
-        "agency": svc.agency.name,
+        "agency": catalogue.agency_name(svc),
         "issued_at": issued.isoformat(timespec="seconds"),
         "issued_local": local_text(issued, ctx.tz, lang),
         "name_masked": person.mask_name(ticket.name),
@@ -146,7 +148,8 @@ def _completion_date(ctx: Context, ticket: Ticket, svc: Service, lang: str) -> d
 
 
 def _existing(ticket: Ticket) -> Receipt | None:
-    return Receipt.get_or_none(Receipt.ticket == ticket.id)
+    # Plain SQL: peewee's query building took longer than the look-up (on every print)
+    return next(iter(Receipt.raw('SELECT * FROM "receipt" WHERE "ticket_id" = ?', ticket.id)), None)
 
 
 def issue_receipt(ctx: Context, ticket_ref: str) -> Receipt:

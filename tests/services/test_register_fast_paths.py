@@ -10,7 +10,7 @@ import pytest
 
 from counter_app.core.errors import NotFound, ValidationError
 from counter_app.core.ticket_rules import ACTIVE, FINAL
-from counter_app.services import catalogue, catalogue_edit, tickets
+from counter_app.services import catalogue, catalogue_edit, receipts, tickets
 from counter_app.services.context import Context
 from counter_app.store.connection import DB_NAME
 from counter_app.store.models import Ticket
@@ -82,3 +82,19 @@ def test_the_nik_clash_counts_every_active_status_and_no_final_one(ctx: Context)
         Ticket.update(status=status).where(Ticket.id == first.id).execute()
         Ticket.update(status="finished").where((Ticket.service == "KTP") & (Ticket.id != first.id)).execute()
         tickets.register(ctx, service="KTP", name="Siti Aminah", nik=NIK)
+
+
+def test_a_receipt_names_the_service_and_agency_as_the_catalogue_says_now(
+    ctx: Context, data_dir: Path
+) -> None:
+    first = tickets.register(ctx, service="KTP", name="Siti Aminah").ticket
+    assert (
+        receipts.issue_receipt(ctx, first.id).snapshot["agency"] == catalogue.service_view("KTP").agency.name
+    )
+    agency = catalogue.get_service("KTP").agency.code
+    _other_connection(data_dir, 'UPDATE "agency" SET "name" = ? WHERE "code" = ?', "Dinas Baru", agency)
+    _other_connection(data_dir, 'UPDATE "service" SET "name_id" = ? WHERE "code" = ?', "KTP Baru", "KTP")
+    second = tickets.register(ctx, service="KTP", name="Budi Santoso").ticket
+    snap = receipts.issue_receipt(ctx, second.id).snapshot
+    assert (snap["agency"], snap["service_name_id"]) == ("Dinas Baru", "KTP Baru")
+    assert receipts.issue_receipt(ctx, first.id).snapshot["agency"] != "Dinas Baru"  # kept as printed
