@@ -63,7 +63,7 @@ bench: $(STAMP)
 	$(PY) bench/run_all.py --json $(BENCH_JSON)
 
 screenshots: $(STAMP)
-	xvfb-run -a -s "-screen 0 1600x1000x24" $(PY) tools/screenshots.py
+	xvfb-run -a -s "-screen 0 1366x768x24" $(PY) tools/screenshots.py
 	xvfb-run -a -s "-screen 0 1366x768x24" $(PY) tools/screenshots.py --live
 
 clean:

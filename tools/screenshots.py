@@ -1,6 +1,6 @@
 """Screenshots of the window's screens on a demo day, for docs/screenshots/.
 
-    xvfb-run -a -s "-screen 0 1920x1200x24" .venv/bin/python tools/screenshots.py [--out DIR]
+    xvfb-run -a -s "-screen 0 1366x768x24" .venv/bin/python tools/screenshots.py [--out DIR]   (openbox started if installed)
 
 Makes a throw-away data folder (setup.initialise + services.demo.run_demo for one day with ~60
 visits), adds a few visitors still waiting, then saves QWidget.grab() PNGs of the login, the main

@@ -171,3 +171,24 @@ def test_requirements_are_shown_under_the_service_field(
     panel.service_picker.select(None)
     assert label.text() == ""
     assert panel.priority_combo.mapTo(panel, panel.priority_combo.rect().topLeft()).y() == priority_y
+
+
+def test_a_cut_message_ends_in_an_ellipsis_never_mid_word(qtbot: Any) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    from counter_app.gui.widgets.field_message import FieldMessage
+
+    message = FieldMessage(lines=2)
+    qtbot.addWidget(message)
+    message.resize(220, message.height())
+    text = (
+        "Persyaratan: Fotokopi Kartu Keluarga · Surat keterangan hilang/rusak (untuk penggantian) · Pas foto"
+    )
+    message.show_hint(text)
+    shown = QLabel.text(message)  # what is painted, not the whole message
+    assert message.text() == text and message.toolTip() == text
+    assert shown.endswith("…") and shown.count("\n") == 1
+    metrics = message.fontMetrics()
+    assert all(metrics.horizontalAdvance(line) <= 220 for line in shown.split("\n"))
+    message.show_hint("Gratis")  # a short one is left alone
+    assert QLabel.text(message) == "Gratis"

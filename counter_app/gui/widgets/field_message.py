@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QTextLayout
 from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
 
 from counter_app.core.errors import ValidationError
@@ -60,9 +61,32 @@ class FieldMessage(QLabel):
 
     def _render(self) -> None:
         text = self._full
-        if not self.collapse and self.lines == 1 and self.width() > 0:
-            text = self.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, self.width())
+        if not self.collapse and self.width() > 0 and text:
+            if self.lines == 1:
+                text = self.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, self.width())
+            else:
+                text = self._cut(text, self.width())
         super().setText(text)
+
+    def _cut(self, text: str, width: int) -> str:
+        """The text wrapped as the label wraps it, its last kept line ending in "…" when more
+        follows: a cut message says it is cut (whole in the tooltip), never stops mid-word."""
+        layout = QTextLayout(text, self.font())
+        layout.beginLayout()
+        spans: list[tuple[int, int]] = []
+        while len(spans) <= self.lines:
+            line = layout.createLine()
+            if not line.isValid():
+                break
+            line.setLineWidth(width)
+            spans.append((line.textStart(), line.textLength()))
+        layout.endLayout()
+        if len(spans) <= self.lines:
+            return text
+        kept = [text[start : start + length].rstrip() for start, length in spans[: self.lines - 1]]
+        rest = text[spans[self.lines - 1][0] :].replace("\n", " ")
+        kept.append(self.fontMetrics().elidedText(rest, Qt.TextElideMode.ElideRight, width))
+        return "\n".join(kept)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
