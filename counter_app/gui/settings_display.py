@@ -87,15 +87,19 @@ class DisplayPage(QWidget):
         self.ctx = ctx
         self.loaded: dict[str, Any] | None = None
         self._shown = False
-        self.editors: dict[str, QWidget] = {"admin_token": QLineEdit()}
-        self.editors["admin_token"].setEchoMode(QLineEdit.EchoMode.Password)  # type: ignore[attr-defined]
-        for key in TEXT_KEYS:
-            self.editors[key] = QLineEdit()
-        for key in CHECK_KEYS:
-            self.editors[key] = QCheckBox()
-        recent = QSpinBox()
-        recent.setRange(6, 8)
-        self.editors["recent"] = recent
+        # Typed by kind (what the code calls on them); `editors` is every one by key, for the form.
+        self.token_edit = QLineEdit()
+        self.token_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.texts = {key: QLineEdit() for key in TEXT_KEYS}
+        self.checks = {key: QCheckBox() for key in CHECK_KEYS}
+        self.recent_spin = QSpinBox()
+        self.recent_spin.setRange(6, 8)
+        self.editors: dict[str, QWidget] = {
+            "admin_token": self.token_edit,
+            **self.texts,
+            **self.checks,
+            "recent": self.recent_spin,
+        }
         for key, editor in self.editors.items():
             editor.setObjectName(f"display_{key}")
         self.form, self.labels, self.messages = field_form(FORM_KEYS, self.editors)
@@ -154,12 +158,12 @@ class DisplayPage(QWidget):
         for key, label in self.labels.items():
             label.setText(t(LABEL_KEYS[key]))
         for key in CHECK_KEYS:
-            self.editors[key].setText(t(CHECK_TEXT_KEYS[key]))  # type: ignore[attr-defined]
+            self.checks[key].setText(t(CHECK_TEXT_KEYS[key]))
         has_token = display_link.hub_admin_token(self.ctx) is not None
-        self.editors["admin_token"].setPlaceholderText(  # type: ignore[attr-defined]
+        self.token_edit.setPlaceholderText(
             t("gui.settings.token_saved") if has_token else t("gui.display.token_hint")
         )
-        self.editors["volume"].setPlaceholderText("0 … 1")  # type: ignore[attr-defined]
+        self.texts["volume"].setPlaceholderText("0 … 1")
         self.counters.setHorizontalHeaderLabels(
             [t("gui.display.col.counter"), t("gui.display.col.label"), t("gui.display.col.spoken")]
         )
@@ -204,7 +208,7 @@ class DisplayPage(QWidget):
             self.status.setText(exc.message())
 
     def _take_token(self) -> bool:
-        token = self.editors["admin_token"].text().strip()  # type: ignore[attr-defined]
+        token = self.token_edit.text().strip()
         if not token:
             return True
         try:
@@ -212,7 +216,7 @@ class DisplayPage(QWidget):
         except LoketError as exc:
             self._refused(exc)
             return False
-        self.editors["admin_token"].clear()  # type: ignore[attr-defined]
+        self.token_edit.clear()
         self.retranslate()
         return True
 
@@ -236,12 +240,12 @@ class DisplayPage(QWidget):
     def show_settings(self, doc: dict[str, Any]) -> None:
         self.loaded = doc
         for key in ("name", "running_text", "voice_dir"):
-            self.editors[key].setText(str(doc.get(key, "")))  # type: ignore[attr-defined]
-            self.editors[key].setCursorPosition(0)  # type: ignore[attr-defined]  # a long text from its start
-        self.editors["volume"].setText(f"{float(doc.get('volume', 1.0)):g}")  # type: ignore[attr-defined]
+            self.texts[key].setText(str(doc.get(key, "")))
+            self.texts[key].setCursorPosition(0)  # a long text from its start
+        self.texts["volume"].setText(f"{float(doc.get('volume', 1.0)):g}")
         for key in CHECK_KEYS:
-            self.editors[key].setChecked(bool(doc.get(key)))  # type: ignore[attr-defined]
-        self.editors["recent"].setValue(int(doc.get("recent", 7)))  # type: ignore[attr-defined]
+            self.checks[key].setChecked(bool(doc.get(key)))
+        self.recent_spin.setValue(int(doc.get("recent", 7)))
         self._fill(
             self.counters,
             [
@@ -282,17 +286,17 @@ class DisplayPage(QWidget):
         old = self.loaded or {}
         out: dict[str, Any] = {}
         for key in ("name", "running_text", "voice_dir"):
-            value = self.editors[key].text().strip()  # type: ignore[attr-defined]
+            value = self.texts[key].text().strip()
             if value != str(old.get(key, "")):
                 out[key] = value
-        volume = self.editors["volume"].text().strip()  # type: ignore[attr-defined]
+        volume = self.texts["volume"].text().strip()
         if volume != f"{float(old.get('volume', 1.0)):g}":
             out["volume"] = volume
         for key in CHECK_KEYS:
-            if self.editors[key].isChecked() != bool(old.get(key)):  # type: ignore[attr-defined]
-                out[key] = self.editors[key].isChecked()  # type: ignore[attr-defined]
-        if self.editors["recent"].value() != old.get("recent"):  # type: ignore[attr-defined]
-            out["recent"] = self.editors["recent"].value()  # type: ignore[attr-defined]
+            if self.checks[key].isChecked() != bool(old.get(key)):
+                out[key] = self.checks[key].isChecked()
+        if self.recent_spin.value() != old.get("recent"):
+            out["recent"] = self.recent_spin.value()
         counters: dict[str, Any] = {}
         rows = {code: {"label": label, "spoken": spoken} for code, label, spoken in self._rows(self.counters)}
         for code, entry in rows.items():
