@@ -15,17 +15,27 @@ from __future__ import annotations
 
 import collections
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, SupportsInt
+
+
+def _rank(n: int, pct: float) -> int:
+    """The nearest rank ⌈pct/100 · n⌉ (1-based) among n > 0 sorted values."""
+    return max(1, math.ceil(pct / 100 * n))
+
+
+def _middle(n: int, at: Callable[[int], float]) -> float:
+    """The middle of n > 0 sorted values, `at(i)` the i-th (0-based)."""
+    mid = n // 2
+    return at(mid) if n % 2 else (at(mid - 1) + at(mid)) / 2
 
 
 def nearest_rank(ordered: Sequence[float], pct: float) -> float | None:
     """The nearest-rank percentile of already sorted values: rank ⌈pct/100 · n⌉ (1-based)."""
     if not ordered:
         return None
-    rank = max(1, math.ceil(pct / 100 * len(ordered)))
-    return ordered[rank - 1]
+    return ordered[_rank(len(ordered), pct) - 1]
 
 
 def median(ordered: Sequence[float]) -> float | None:
@@ -33,8 +43,15 @@ def median(ordered: Sequence[float]) -> float | None:
     n = len(ordered)
     if not n:
         return None
-    mid = n // 2
-    return ordered[mid] if n % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+    return _middle(n, ordered.__getitem__)
+
+
+class SortedInts(Protocol):
+    """Sorted whole numbers that can be indexed: a list, or a numpy array (daily_report)."""
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, i: int, /) -> SupportsInt: ...
 
 
 def share_pct(part: int, whole: int) -> float | None:
@@ -60,19 +77,32 @@ class Durations:
     def from_ms(cls, values: list[int], *, order_stats: bool = True) -> Durations:
         if not values:
             return cls(ordered=order_stats)
-        mean = sum(values) / len(values) / 1000
         if not order_stats:
+            mean = sum(values) / len(values) / 1000
             return cls(n=len(values), mean=mean, max=max(values) / 1000, ordered=False)
         ordered = sorted(values)  # cheap when already sorted or made of sorted runs
-        mid = median(ordered)
-        p90 = nearest_rank(ordered, 90)
-        return cls(
-            n=len(ordered),
-            mean=mean,
-            median=None if mid is None else mid / 1000,
-            p90=None if p90 is None else p90 / 1000,
-            max=ordered[-1] / 1000,
-        )
+        return cls._summary(len(ordered), sum(values), ordered.__getitem__, order_stats)
+
+    @classmethod
+    def from_sorted_ms(cls, ordered: SortedInts, total: int, *, order_stats: bool = True) -> Durations:
+        """`from_ms` of whole milliseconds already sorted whose sum is `total` (the daily
+        summary sorts all its groups at once, in numpy): the same figures, the same float
+        operations on the same Python ints."""
+
+        def at(i: int) -> int:
+            return int(ordered[i])
+
+        return cls._summary(len(ordered), total, at, order_stats)
+
+    @classmethod
+    def _summary(cls, n: int, total: float, at: Callable[[int], float], order_stats: bool) -> Durations:
+        if not n:
+            return cls(ordered=order_stats)
+        mean = total / n / 1000
+        top = at(n - 1) / 1000
+        if not order_stats:
+            return cls(n=n, mean=mean, max=top, ordered=False)
+        return cls(n=n, mean=mean, median=_middle(n, at) / 1000, p90=at(_rank(n, 90) - 1) / 1000, max=top)
 
     def to_json(self, prefix: str) -> dict[str, Any]:
         """`{prefix}_n`, `_mean_s`, `_median_s`, `_p90_s` (when ordered), `_max_s`; 0.1 s."""

@@ -62,23 +62,25 @@ Notes (unusual things, as data: kind + parameters; the documents word them)
     time_order    tickets whose times run backwards (negative wait or service time).
     missing_times served tickets without a call or start time (no service time / target check).
 
-Speed: one SELECT over the period (a `(day, …)` index), durations differenced by SQLite in
-whole milliseconds and the grouping columns joined into one text key per row; then one pass in
-Python into cells (service × priority × counter × officer × day × status × letter) that every
-breakdown merges; sorted per-service durations are reused for agencies and totals. Ticket
-codes are rebuilt from letter and number (`numbering.ticket_code`, as registration makes them).
-bench/bench_report.py: a 3,000-ticket day in ~0.15 s with its PDF, 90 days (270,000 tickets)
-in ~1.5-2 s, about 4× the bare SQL `COUNT/AVG … GROUP BY service` of the same rows.
+Speed: one SELECT over the period walks ticket_day_status in order and returns one row per
+(day, status) whose columns are whole lists, one text each (service/priority/counter/officer
+keys, arrival minutes, durations differenced by SQLite in whole milliseconds); numpy splits
+them into one array per column and every breakdown is bincounts plus one sort per kind of
+duration, split by group (a Python step per ticket cost more than everything else). The gap
+check reads counts and highest numbers per day and letter off ticket_day_letter_seq, and the
+numbers themselves only where those disagree. Ticket codes are rebuilt from letter and number
+(`numbering.ticket_code`, as registration makes them). bench/bench_report.py: 90 days (270,000
+tickets) in about two thirds of the former one pass's time.
 """
 
 from __future__ import annotations
 
 import heapq
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from counter_app.core.clock import local_day
@@ -86,7 +88,7 @@ from counter_app.core.errors import NotFound
 from counter_app.core.numbering import ticket_code
 from counter_app.core.period import check_period
 from counter_app.core.roles import Permission
-from counter_app.core.statistics import Durations, Tally, hour_counts, share_pct
+from counter_app.core.statistics import Durations, share_pct
 from counter_app.core.ticket_rules import ACTIVE, Status
 from counter_app.services.context import Context
 from counter_app.services.rows import fk_id
@@ -94,30 +96,56 @@ from counter_app.store.models import (
     Agency,
     Counter,
     CounterService,
-    QueueSequence,
     Service,
     Staff,
     db,
 )
 
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
 TOP_WAITS = 10
 OPEN = frozenset(s.value for s in ACTIVE)
 _DIGITS = re.compile(r"(\d+)")
 
-_SEP = "\x1f"  # ASCII unit separator: in no code, username, status or date
+_SEP = "\x1f"  # ASCII unit separator: in no code, username or status
+_FIELDS = "\x1e"  # ASCII record separator, between a ticket's service, priority, counter, officer
+_NULL = -(2**63) + 1  # stands for NULL in the integer lists (no duration is 292 million years)
 # Times are stored as peewee's text 'YYYY-MM-DD HH:MM:SS[.ffffff]' (naive UTC): the arrival's
-# minute of the UTC day is read straight from the text; durations are differenced by julianday.
-_SQL = """
-SELECT "service_id" || char(31) || "priority" || char(31) || ifnull("counter", '') || char(31)
-       || ifnull("served_by", '') || char(31) || "day" || char(31) || "status" || char(31)
-       || "letter",
-       "seq",
-       "transferred_from" IS NOT NULL,
-       CAST(substr("arrived_at", 12, 2) AS INTEGER) * 60 + CAST(substr("arrived_at", 15, 2) AS INTEGER),
-       CAST(ROUND((julianday("first_called_at") - julianday("arrived_at")) * 86400000.0) AS INTEGER),
-       CAST(ROUND((julianday("finished_at") - julianday("started_at")) * 86400000.0) AS INTEGER),
-       CAST(ROUND((julianday("finished_at") - julianday("first_called_at")) * 86400000.0) AS INTEGER)
-FROM "ticket" WHERE "day" >= ? AND "day" <= ?
+# minute of the UTC day is read straight from the text; durations are differenced by julianday
+# in whole milliseconds.
+_MINUTE = 'CAST(substr("arrived_at", 12, 2) AS INTEGER) * 60 + CAST(substr("arrived_at", 15, 2) AS INTEGER)'
+_WAIT = 'CAST(ROUND((julianday("first_called_at") - julianday("arrived_at")) * 86400000.0) AS INTEGER)'
+_SERVICE = 'CAST(ROUND((julianday("finished_at") - julianday("started_at")) * 86400000.0) AS INTEGER)'
+_CALL_TO_FINISH = (
+    'CAST(ROUND((julianday("finished_at") - julianday("first_called_at")) * 86400000.0) AS INTEGER)'
+)
+# One row per (day, status): SQLite walks ticket_day_status in order (no sort) and hands each
+# column of the block over as one text, which numpy splits (a Python tuple per ticket cost more
+# than everything else). Within a block every list is in the same ticket order.
+_SQL = f"""
+SELECT "day", "status", COUNT(*),
+       group_concat(ifnull("service_id", '') || char(30) || ifnull("priority", '') || char(30)
+                    || ifnull("counter", '') || char(30) || ifnull("served_by", ''), char(31)),
+       group_concat("rowid"),
+       group_concat(CASE WHEN "transferred_from" IS NULL THEN {_MINUTE} ELSE -1 END),
+       group_concat(ifnull({_WAIT}, {_NULL})),
+       group_concat(CASE WHEN "status" = 'done' THEN ifnull({_SERVICE}, {_NULL}) ELSE {_NULL} END),
+       group_concat(CASE WHEN "status" = 'done' THEN ifnull({_CALL_TO_FINISH}, {_NULL}) ELSE {_NULL} END)
+FROM "ticket" WHERE "day" >= ? AND "day" <= ? GROUP BY "day", "status"
+"""
+# Every ticket's number, whatever the scope (letters are shared between counters), on the
+# covering index ticket_day_letter_seq: unique, so the count is also the count of distinct
+# numbers; the numbers themselves are read only where count and highest disagree.
+_SEQ_SQL = """
+SELECT "day", "letter", COUNT(*), MAX("seq") FROM "ticket"
+WHERE "day" >= ? AND "day" <= ? GROUP BY "day", "letter"
+"""
+_LAST_SQL = 'SELECT "day", "letter", "last" FROM "queue_sequence" WHERE "day" >= ? AND "day" <= ?'
+_OPEN_SQL = f"""
+SELECT "day", "letter", "seq", "service_id", ifnull("counter", '') FROM "ticket"
+WHERE "day" >= ? AND "day" <= ? AND "day" < ? AND "status" IN ({", ".join("?" for _ in OPEN)})
 """
 
 
@@ -293,75 +321,291 @@ class DailyFigures:
 # ---- computing ----------------------------------------------------------------------------
 
 
-class _Cell:
-    """Tickets sharing service, priority, counter, officer, day, status and queue letter: the
-    unit every breakdown merges, so that each ticket is looked at once, briefly."""
+@dataclass
+class _Rows:
+    """The period's tickets, one numpy array per column (row i is the same ticket in each):
+    texts as indexes into their label lists, durations in whole milliseconds (`_NULL`: none),
+    -1 as the arrival minute of a ticket issued by a transfer."""
 
-    __slots__ = (
-        "service",
-        "priority",
-        "counter",
-        "officer",
-        "day",
-        "status",
-        "letter",
-        "in_scope",
-        "done",
-        "open",
-        "target",
-        "seqs",
-        "tickets",
-        "via_transfer",
-        "minutes",
-        "waits",
-        "services",
-        "within",
-        "measured",
+    days: list[str]
+    statuses: list[str]
+    services: list[str]
+    priorities: list[str]
+    counters: list[str]  # '' = no counter
+    officers: list[str]  # '' = nobody
+    day: NDArray[np.intp]
+    status: NDArray[np.intp]
+    service: NDArray[np.intp]
+    priority: NDArray[np.intp]
+    counter: NDArray[np.intp]
+    officer: NDArray[np.intp]
+    rowid: NDArray[np.int64]
+    minute: NDArray[np.int64]
+    wait: NDArray[np.int64]
+    service_ms: NDArray[np.int64]
+    call_to_finish: NDArray[np.int64]
+
+    def take(self, keep: NDArray[np.bool_]) -> _Rows:
+        columns = {name: getattr(self, name)[keep] for name in _ROW_ARRAYS}
+        return replace(self, **columns)
+
+    @staticmethod
+    def code(labels: list[str], label: str) -> int:
+        """The index of `label` (-1 when no ticket has it: matches no row)."""
+        return labels.index(label) if label in labels else -1
+
+    @cached_property
+    def done(self) -> NDArray[np.bool_]:
+        done: NDArray[np.bool_] = self.status == self.code(self.statuses, Status.DONE.value)
+        return done
+
+    @cached_property
+    def measured(self) -> NDArray[np.bool_]:
+        """Served tickets with a call and a finish: the target check's."""
+        measured: NDArray[np.bool_] = self.done & (self.call_to_finish != _NULL)
+        return measured
+
+    @cached_property
+    def by_wait(self) -> NDArray[np.intp]:
+        """The rows with a waiting time, shortest first."""
+        return _ascending(self.wait, self.wait != _NULL)
+
+    @cached_property
+    def by_service(self) -> NDArray[np.intp]:
+        """The served rows with a service time, shortest first."""
+        return _ascending(self.service_ms, self.done & (self.service_ms != _NULL))
+
+
+_ROW_ARRAYS = (
+    "day",
+    "status",
+    "service",
+    "priority",
+    "counter",
+    "officer",
+    "rowid",
+    "minute",
+    "wait",
+    "service_ms",
+    "call_to_finish",
+)
+
+
+def _ascending(values: NDArray[np.int64], mask: NDArray[np.bool_]) -> NDArray[np.intp]:
+    import numpy as np
+
+    rows = np.flatnonzero(mask)
+    return rows[np.argsort(values[rows])]
+
+
+def _labelled(values: list[str]) -> tuple[list[str], NDArray[np.intp]]:
+    """The distinct values (first seen first) and each value's index among them."""
+    import numpy as np
+
+    index = dict.fromkeys(values, 0)
+    labels = list(index)
+    for i, label in enumerate(labels):
+        index[label] = i
+    return labels, np.fromiter(map(index.__getitem__, values), dtype=np.intp, count=len(values))
+
+
+def _read(day_from: date, day_to: date) -> _Rows:
+    import numpy as np
+
+    block_days: list[str] = []
+    block_statuses: list[str] = []
+    sizes: list[int] = []
+    keys: list[str] = []  # per ticket: service, priority, counter, officer in one text
+    numbers: tuple[list[str], ...] = ([], [], [], [], [])
+    for day, status, n, key, *columns in db.execute_sql(_SQL, (day_from.isoformat(), day_to.isoformat())):
+        block_days.append(day)
+        block_statuses.append(status)
+        sizes.append(n)
+        parts = key.split(_SEP)
+        if len(parts) != n:
+            raise ValueError(f"a ticket's text holds the unit separator ({day}, {status})")
+        keys.extend(parts)
+        for listed, text in zip(numbers, columns, strict=True):
+            listed.append(text)
+    total = sum(sizes)
+
+    def ints(parts: list[str]) -> NDArray[np.int64]:
+        if not total:
+            return np.zeros(0, dtype=np.int64)
+        out = np.fromstring(",".join(parts), dtype=np.int64, sep=",")
+        if len(out) != total:
+            raise ValueError("a ticket's number did not read back")
+        return out
+
+    days, day_codes = _labelled(block_days)
+    statuses, status_codes = _labelled(block_statuses)
+    # the distinct keys are few (services × priorities × counters × officers that occur): each
+    # is split once, and every ticket's four codes are gathered from its key's
+    combos, combo = _labelled(keys)
+    fields = [c.split(_FIELDS) for c in combos]
+    if any(len(f) != 4 for f in fields):
+        raise ValueError("a ticket's text holds the record separator")
+    (services, of_service), (priorities, of_priority), (counters, of_counter), (officers, of_officer) = (
+        _labelled(list(column)) for column in (zip(*fields, strict=True) if fields else ((), (), (), ()))
+    )
+    service, priority, counter, officer = (
+        of[combo] for of in (of_service, of_priority, of_counter, of_officer)
+    )
+    rowid, minute, wait, service_ms, call_to_finish = (ints(p) for p in numbers)
+    return _Rows(
+        days,
+        statuses,
+        services,
+        priorities,
+        counters,
+        officers,
+        np.repeat(day_codes, sizes),
+        np.repeat(status_codes, sizes),
+        service,
+        priority,
+        counter,
+        officer,
+        rowid,
+        minute,
+        wait,
+        service_ms,
+        call_to_finish,
     )
 
-    def __init__(self, key: str, scope: Callable[[str, str | None], bool], targets: dict[str, int]) -> None:
-        svc, prio, ctr, by, day, status, letter = key.split(_SEP)
-        self.service, self.priority, self.day, self.status, self.letter = svc, prio, day, status, letter
-        self.counter = ctr or None
-        self.officer = by or None
-        self.in_scope = scope(svc, self.counter)
-        self.done = status == Status.DONE.value
-        self.open = status in OPEN
-        self.target = targets.get(svc, 0)
-        self.seqs: list[int] = []  # every ticket, in scope or not (gap check)
-        self.tickets = 0
-        self.via_transfer = 0
-        self.minutes: list[int] = []  # arrival, minutes after 00:00 UTC (not via transfer)
-        self.waits: list[int] = []
-        self.services: list[int] = []
-        self.within = 0
-        self.measured = 0
+
+@dataclass(frozen=True)
+class _Part:
+    """One row of a breakdown before its figures: counts, and its waiting and service times
+    sorted with their sums (numpy arrays: `Durations.from_sorted_ms` reads what it needs)."""
+
+    tickets: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    waits: NDArray[np.int64] | list[int] = field(default_factory=list)
+    waits_total: int = 0
+    services: NDArray[np.int64] | list[int] = field(default_factory=list)
+    services_total: int = 0
+    within: int = 0
+    measured: int = 0
 
 
-def _accumulate(cells: Iterable[_Cell]) -> Tally:
-    acc = Tally()
-    for c in cells:
-        acc.add(c.status, c.tickets, c.waits, c.services, c.within, c.measured)
-    return acc
+def _parts(rows: _Rows, groups: NDArray[np.intp], n: int, targets: NDArray[np.int64]) -> list[_Part]:
+    """A _Part per group 0…n-1 of the rows (`groups[i]`: row i's group). Each kind of duration
+    is sorted once (`_Rows.by_wait`, `by_service`), then split by group with a stable sort on
+    the group alone, so every group's times stay sorted."""
+    import numpy as np
+
+    width = len(rows.statuses)
+    tickets = np.bincount(groups, minlength=n).tolist()
+    by_status = np.bincount(groups * width + rows.status, minlength=n * width).reshape(n, width).tolist()
+
+    def split(
+        order: NDArray[np.intp], values: NDArray[np.int64]
+    ) -> tuple[list[NDArray[np.int64]], list[int]]:
+        where = groups[order]
+        by_group = np.argsort(where.astype(np.uint16) if n < 65536 else where, kind="stable")
+        sizes = np.bincount(where, minlength=n)
+        ordered = values[order][by_group]
+        starts = np.cumsum(sizes) - sizes
+        sums = np.zeros(n, dtype=np.int64)
+        filled = sizes > 0  # reduceat over the non-empty groups' starts: each sums its own run
+        if len(ordered):
+            sums[filled] = np.add.reduceat(ordered, starts[filled])
+        return np.split(ordered, starts[1:]), sums.tolist()
+
+    waits, wait_sums = split(rows.by_wait, rows.wait)
+    services, service_sums = split(rows.by_service, rows.service_ms)
+    measured = rows.measured
+    measured_n = np.bincount(groups[measured], minlength=n).tolist()
+    within_n = np.bincount(
+        groups[measured & (rows.call_to_finish <= targets[rows.service])], minlength=n
+    ).tolist()
+    return [
+        _Part(
+            tickets=tickets[g],
+            counts={rows.statuses[s]: c for s, c in enumerate(by_status[g]) if c},
+            waits=waits[g],
+            waits_total=wait_sums[g],
+            services=services[g],
+            services_total=service_sums[g],
+            within=within_n[g],
+            measured=measured_n[g],
+        )
+        for g in range(n)
+    ]
 
 
 def _group(
-    key: str, acc: Tally, *, wait_stats: bool = True, service_stats: bool = True, **labels: Any
+    key: str, part: _Part, *, wait_stats: bool = True, service_stats: bool = True, **labels: Any
 ) -> Group:
     return Group(
         key=key,
-        tickets=acc.tickets,
-        counts=acc.counts,
-        wait=Durations.from_ms(acc.waits, order_stats=wait_stats),
-        service=Durations.from_ms(acc.services, order_stats=service_stats),
-        within_target=acc.within,
-        target_measured=acc.measured,
+        tickets=part.tickets,
+        counts=part.counts,
+        wait=Durations.from_sorted_ms(part.waits, part.waits_total, order_stats=wait_stats),
+        service=Durations.from_sorted_ms(part.services, part.services_total, order_stats=service_stats),
+        within_target=part.within,
+        target_measured=part.measured,
         **labels,
     )
 
 
 def _days(day_from: date, day_to: date) -> list[date]:
     return [day_from + timedelta(days=i) for i in range((day_to - day_from).days + 1)]
+
+
+def _longest_waits(rows: _Rows, services: dict[str, Service]) -> list[LongWait]:
+    """The TOP_WAITS longest waits, as the former one pass kept them: a heap over the tickets
+    in ticket_day_registered order (day, registered_at, seq, rowid), a wait replacing the
+    smallest kept only when longer. Which of several equal waits stay depends on that order,
+    and only on the tickets whose wait reaches the final smallest one: those are read back."""
+    import numpy as np
+
+    candidates = np.flatnonzero(rows.wait != _NULL)
+    if len(candidates) > TOP_WAITS:
+        waits = rows.wait[candidates]
+        smallest = np.partition(waits, len(waits) - TOP_WAITS)[len(waits) - TOP_WAITS]
+        candidates = candidates[waits >= smallest]
+    found: dict[int, tuple[str, int, str]] = {}
+    ids = rows.rowid[candidates].tolist()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        sql = f'SELECT "rowid", "letter", "seq", "registered_at" FROM "ticket" WHERE "rowid" IN ({marks})'
+        for rowid, letter, seq, registered in db.execute_sql(sql, chunk):
+            found[rowid] = (letter, seq, registered)
+    entries = [
+        (rows.days[rows.day[i]], found[r][2], found[r][1], r, i)
+        for i, r in zip(candidates.tolist(), ids, strict=True)
+        if r in found  # a ticket erased meanwhile is left out
+    ]
+    entries.sort()
+    top: list[tuple[int, int, int]] = []  # min-heap (wait, tie, row)
+    for tie, (*_, i) in enumerate(entries):
+        wait = int(rows.wait[i])
+        if len(top) < TOP_WAITS:
+            heapq.heappush(top, (wait, tie, i))
+        elif wait > top[0][0]:
+            heapq.heapreplace(top, (wait, tie, i))
+    out = []
+    for wait, _, i in top:
+        letter, seq, _registered = found[int(rows.rowid[i])]
+        service = rows.services[rows.service[i]]
+        day = rows.days[rows.day[i]]
+        out.append(
+            (
+                (-wait, day, letter, seq),
+                LongWait(
+                    day=date.fromisoformat(day),
+                    code=ticket_code(letter, seq),
+                    service=service,
+                    service_name=services[service].name_id,
+                    service_name_en=services[service].name_en,
+                    status=rows.statuses[rows.status[i]],
+                    wait_s=wait / 1000,
+                ),
+            )
+        )
+    return [w for _, w in sorted(out, key=lambda x: x[0])]
 
 
 def daily_figures(
@@ -372,6 +616,8 @@ def daily_figures(
     counter: str | None = None,
 ) -> DailyFigures:
     """Every figure of the daily summary for a day (or a range of days) and a scope."""
+    import numpy as np
+
     ctx.actor.require(Permission.REPORT)
     day_from, day_to = check_period(day_from, day_to)
     tz = ctx.tz
@@ -399,74 +645,32 @@ def daily_figures(
             return True
         return ctr == counter or (ctr is None and svc in scope_services)
 
-    targets = {code: s.target_minutes * 60_000 for code, s in services.items()}
-    cells: dict[str, _Cell] = {}
-    top: list[tuple[int, int, int, _Cell]] = []  # min-heap (wait, tie, seq, cell) of the longest
-    tie = 0
-    backwards = 0
-    missing_times = 0
+    rows = _read(day_from, day_to)
+    if counter is not None and scope_services is not None:  # its tickets, and the unclaimed of its services
+        unclaimed = rows.counter == rows.code(rows.counters, "")
+        ours = np.isin(rows.service, [i for i, s in enumerate(rows.services) if s in scope_services])
+        rows = rows.take((rows.counter == rows.code(rows.counters, counter)) | (unclaimed & ours))
+    targets = np.array(
+        [services[s].target_minutes * 60_000 if s in services else 0 for s in rows.services] or [0],
+        dtype=np.int64,
+    )
 
-    # The one pass. Everything a ticket is grouped by travels as one text key (one string per
-    # row instead of seven); durations are differenced by SQLite in whole milliseconds.
-    cursor = db.execute_sql(_SQL, (day_from.isoformat(), day_to.isoformat()))
-    get = cells.get
-    for key, seq, via_transfer, minute, wait, service_ms, call_to_finish in cursor:
-        cell = get(key)
-        if cell is None:
-            cell = cells[key] = _Cell(key, in_scope, targets)
-        cell.seqs.append(seq)
-        if not cell.in_scope:
-            continue
-        cell.tickets += 1
-        if via_transfer:
-            cell.via_transfer += 1
-        else:
-            cell.minutes.append(minute)
-        if wait is not None:
-            cell.waits.append(wait)
-            if wait < 0:
-                backwards += 1
-            if len(top) < TOP_WAITS:
-                heapq.heappush(top, (wait, tie, seq, cell))
-                tie += 1
-            elif wait > top[0][0]:
-                heapq.heapreplace(top, (wait, tie, seq, cell))
-                tie += 1
-        if cell.done:
-            if service_ms is None or call_to_finish is None:
-                missing_times += 1
-            if service_ms is not None:
-                cell.services.append(service_ms)
-                if service_ms < 0:
-                    backwards += 1
-            if call_to_finish is not None:
-                cell.measured += 1
-                if call_to_finish <= cell.target:
-                    cell.within += 1
+    def present(labels: list[str], codes: NDArray[np.intp]) -> list[str]:
+        seen = np.bincount(codes, minlength=len(labels))
+        return [label for label, n in zip(labels, seen.tolist(), strict=True) if n]
 
-    scoped = [c for c in cells.values() if c.in_scope]
-
-    def by(attr: str) -> dict[Any, list[_Cell]]:
-        out: dict[Any, list[_Cell]] = {}
-        for c in scoped:
-            out.setdefault(getattr(c, attr), []).append(c)
-        return out
+    def parts(labels: list[str], codes: NDArray[np.intp]) -> dict[str, _Part]:
+        return dict(zip(labels, _parts(rows, codes, max(len(labels), 1), targets), strict=False))
 
     # by service: every service in scope (zeros included), then any other that has tickets.
-    # Their sorted durations are reused: agencies and totals merge already sorted runs.
-    per_service = by("service")
+    per_service = parts(rows.services, rows.service)
     shown = {
         code
         for code, s in services.items()
         if s.active and (scope_services is None or code in scope_services)
-    } | set(per_service)
+    } | set(present(rows.services, rows.service))
     ordered = sorted(shown, key=lambda c: (services[c].letter if c in services else "", c))
-    service_acc: dict[str, Tally] = {}
-    for code in ordered:
-        acc = _accumulate(per_service.get(code, []))
-        acc.waits.sort()
-        acc.services.sort()
-        service_acc[code] = acc
+    service_acc = {code: per_service.get(code) or _Part() for code in ordered}
 
     def label(code: str) -> dict[str, Any]:
         s = services[code]
@@ -483,36 +687,42 @@ def daily_figures(
     by_service = [_group(code, service_acc[code], **label(code)) for code in ordered]
 
     agency_order = list(dict.fromkeys(fk_id(services[c], Service.agency) for c in ordered))
+    # a service with no ticket in scope may have an agency not shown: its rows are gone anyway
+    agency_index = {a: i for i, a in enumerate(agency_order)}
+    agency_of = np.array(
+        [
+            agency_index.get(fk_id(services[s], Service.agency), 0) if s in services else 0
+            for s in rows.services
+        ]
+        or [0],
+        dtype=np.intp,
+    )
+    per_agency = _parts(rows, agency_of[rows.service], max(len(agency_order), 1), targets)
     by_agency = [
-        _group(
-            a,
-            Tally.merged(service_acc[c] for c in ordered if fk_id(services[c], Service.agency) == a),
-            service_stats=False,
-            name=agencies.get(a, a),
-        )
-        for a in agency_order
+        _group(a, per_agency[i], service_stats=False, name=agencies.get(a, a))
+        for i, a in enumerate(agency_order)
     ]
-    totals = _group("", Tally.merged(service_acc.values()))
+    totals = _group("", _parts(rows, np.zeros(len(rows.day), dtype=np.intp), 1, targets)[0])
 
-    per_priority = by("priority")
+    per_priority = parts(rows.priorities, rows.priority)
     by_priority = [
-        _group(p, _accumulate(per_priority[p]), service_stats=False)
-        for p in sorted(per_priority, key=lambda p: (p != "", p))
+        _group(p, per_priority[p], service_stats=False)
+        for p in sorted(present(rows.priorities, rows.priority), key=lambda p: (p != "", p))
     ]
-    per_counter = by("counter")
+    per_counter = parts(rows.counters, rows.counter)
     counter_names = {c.code: c.name for c in Counter.select()}
     by_counter = [
         _group(
             c,
-            _accumulate(per_counter[c]),
+            per_counter[c],
             wait_stats=False,
             service_stats=False,
             name=counter_names.get(c, c),
         )
-        for c in sorted((k for k in per_counter if k is not None), key=natural_key)
+        for c in sorted((k for k in present(rows.counters, rows.counter) if k), key=natural_key)
     ]
-    per_officer = by("officer")
-    officer_keys = sorted((k for k in per_officer if k is not None), key=natural_key)
+    per_officer = parts(rows.officers, rows.officer)
+    officer_keys = sorted((k for k in present(rows.officers, rows.officer) if k), key=natural_key)
     full_names = (
         {
             s.username: s.full_name
@@ -522,12 +732,11 @@ def daily_figures(
         else {}
     )
     by_officer = [
-        _group(o, _accumulate(per_officer[o]), wait_stats=False, name=full_names.get(o) or "")
-        for o in officer_keys
+        _group(o, per_officer[o], wait_stats=False, name=full_names.get(o) or "") for o in officer_keys
     ]
-    per_day = by("day")
+    per_day = parts(rows.days, rows.day)
     by_day = [
-        _group(d.isoformat(), _accumulate(per_day.get(d.isoformat(), [])), service_stats=False)
+        _group(d.isoformat(), per_day.get(d.isoformat()) or _Part(), service_stats=False)
         for d in _days(day_from, day_to)
     ]
 
@@ -537,38 +746,34 @@ def daily_figures(
     for d in _days(day_from, day_to):
         noon = datetime.combine(d, time(12), zone)
         offsets[d.isoformat()] = int(noon.utcoffset().total_seconds()) // 60  # type: ignore[union-attr]
-    hours = [0] * 24
-    for c in scoped:
-        if c.minutes:
-            hour_counts(c.minutes, offsets[c.day], into=hours)
+    arrived = rows.minute >= 0  # not issued by a transfer
+    day_offset = np.array([offsets.get(d, 0) for d in rows.days] or [0], dtype=np.int64)
+    local_hour = (rows.minute[arrived] + day_offset[rows.day[arrived]]) // 60 % 24
+    hours = [int(n) for n in np.bincount(local_hour, minlength=24)]
 
-    longest = [
-        LongWait(
-            day=date.fromisoformat(c.day),
-            code=ticket_code(c.letter, seq),
-            service=c.service,
-            service_name=services[c.service].name_id,
-            service_name_en=services[c.service].name_en,
-            status=c.status,
-            wait_s=w / 1000,
-        )
-        for w, _, seq, c in sorted(top, key=lambda x: (-x[0], x[3].day, x[3].letter, x[2]))
-    ]
+    longest = _longest_waits(rows, services)
 
-    notes = _gap_notes(day_from, day_to, cells.values())
+    notes = _gap_notes(day_from, day_to)
     open_codes: dict[str, list[str]] = {}
-    for c in scoped:
-        if c.open and date.fromisoformat(c.day) < today:
-            open_codes.setdefault(c.day, []).extend(ticket_code(c.letter, s) for s in c.seqs)
+    period = (day_from.isoformat(), day_to.isoformat(), today.isoformat(), *sorted(OPEN))
+    for day, letter, seq, svc, ctr in db.execute_sql(_OPEN_SQL, period):
+        if in_scope(svc, ctr or None):
+            open_codes.setdefault(day, []).append(ticket_code(letter, seq))
     for day in sorted(open_codes):
         codes = sorted(open_codes[day])
         notes.append(Note("open_at_close", {"day": day, "count": len(codes), "codes": codes}))
+    done = rows.done
+    no_service_time = rows.service_ms == _NULL
+    backwards = int(np.count_nonzero((rows.wait != _NULL) & (rows.wait < 0))) + int(
+        np.count_nonzero(done & ~no_service_time & (rows.service_ms < 0))
+    )
+    missing_times = int(np.count_nonzero(done & (no_service_time | (rows.call_to_finish == _NULL))))
     if backwards:
         notes.append(Note("time_order", {"count": backwards}))
     if missing_times:
         notes.append(Note("missing_times", {"count": missing_times}))
 
-    via_transfer = sum(c.via_transfer for c in scoped)
+    via_transfer = int(np.count_nonzero(rows.minute == -1))
     survey_block, complaints_block = _survey_and_complaints(ctx, day_from, day_to, counter)
     return DailyFigures(
         day_from=day_from,
@@ -620,25 +825,22 @@ def _survey_and_complaints(
     return block, counted
 
 
-def _gap_notes(day_from: date, day_to: date, cells: Iterable[_Cell]) -> list[Note]:
+def _gap_notes(day_from: date, day_to: date) -> list[Note]:
     """Missing numbers per day and letter: 1…last must all be there (last = the larger of the
     highest number found and the day's QueueSequence, which also catches a missing tail).
     Every ticket counts here, whatever the scope: letters are shared between counters."""
-    sequences: dict[tuple[str, str], list[int]] = {}
-    for c in cells:
-        sequences.setdefault((c.day, c.letter), []).extend(c.seqs)
-    last = {
-        (str(q.day), q.letter): q.last
-        for q in QueueSequence.select().where((QueueSequence.day >= day_from) & (QueueSequence.day <= day_to))
-    }
+    period = (day_from.isoformat(), day_to.isoformat())
+    found = {(day, letter): (n, top) for day, letter, n, top in db.execute_sql(_SEQ_SQL, period)}
+    last = {(day, letter): n for day, letter, n in db.execute_sql(_LAST_SQL, period)}
     notes = []
-    for key in sorted(set(sequences) | set(last)):
-        seqs = sequences.get(key, [])
-        top = max(max(seqs, default=0), last.get(key, 0))
-        if len(seqs) == top and len(set(seqs)) == top:
+    for key in sorted(set(found) | set(last)):
+        n, highest = found.get(key, (0, 0))
+        top = max(highest, last.get(key, 0))
+        if n == top:  # n distinct numbers (the index is unique), none above n: 1…n all there
             continue
-        present = set(seqs)
-        missing = [n for n in range(1, top + 1) if n not in present]
+        numbers = db.execute_sql('SELECT "seq" FROM "ticket" WHERE "day" = ? AND "letter" = ?', key)
+        present = {seq for (seq,) in numbers}
+        missing = [k for k in range(1, top + 1) if k not in present]
         if missing:
             day, letter = key
             notes.append(
