@@ -231,15 +231,17 @@ def priority_streak(today: date, counter: str, ctx: Context) -> int:
 def streak_of(today: date, counter: str, cap: int) -> int:
     """The counter's latest calls in a row (at most `cap`) that went to priority visitors: what
     call-next weighs, and what the receipt's waiting estimate replays."""
-    recent = (
-        Ticket.select(Ticket.priority)
-        .where((Ticket.day == today) & (Ticket.counter == counter) & Ticket.first_called_at.is_null(False))
-        .order_by(Ticket.first_called_at.desc())
-        .limit(cap)
-    )
+    # Plain SQL: on every call-next and once per serving counter on every receipt
+    recent = db.execute_sql(_RECENT_CALLS, (str(today), counter, cap)).fetchall()
     streak = 0
-    for row in recent:
-        if not row.priority:
+    for (priority,) in recent:
+        if not priority:
             break
         streak += 1
     return streak
+
+
+_RECENT_CALLS = (
+    'SELECT "priority" FROM "ticket" WHERE "day" = ? AND "counter" = ? AND "first_called_at" IS NOT NULL '
+    'ORDER BY "first_called_at" DESC LIMIT ?'
+)
