@@ -93,10 +93,10 @@ def services_of_counter(counter_code: str) -> list[ServiceView]:
 
 
 _SERVICE_ROW = 'SELECT * FROM "service" WHERE "code" = ?'
-# code -> (the row as stored, the model's field values built from it). Building a Service model (JSON fields,
-# 20-odd columns) cost more than the registration's own INSERT; the row itself is still read on
-# every call and compared, so an edit from anywhere (catalogue_edit, a `catalogue load`, another
-# process, another store) is seen at once: no invalidation to forget.
+# code -> (the row as stored, the model's field values built from it). Building a Service model
+# (JSON fields, 20-odd columns) cost more than the registration's own INSERT; the row itself is
+# still read on every call and compared, so an edit from anywhere (catalogue_edit, a `catalogue
+# load`, another process, another store) is seen at once: no invalidation to forget.
 _services: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {}
 
 
@@ -118,10 +118,20 @@ def service_row(key: str, asked: str | None = None) -> Service:
         if len(_services) > 256:  # a catalogue has a few dozen codes; bound it anyway
             _services.clear()
         cached = _services[key] = (tuple(row), dict(built.__data__))
-    # a fresh instance each time, as peewee's cursor makes one: nothing shared between callers
-    service = Service(__no_default__=1, **cached[1])
+    # a fresh instance each time, as peewee's cursor makes one: nothing shared between callers,
+    # not even the lists of the JSON fields (requirements, procedure, legal basis)
+    service = Service(__no_default__=1, **{k: _thawed(v) for k, v in cached[1].items()})
     mark_clean(service)
     return service
+
+
+def _thawed(value: Any) -> Any:
+    """A copy of a decoded JSON value's lists and dicts (strings and numbers are immutable)."""
+    if isinstance(value, list):
+        return [_thawed(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _thawed(v) for k, v in value.items()}
+    return value
 
 
 def agency_name(service: Service) -> str:

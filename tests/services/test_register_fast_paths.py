@@ -98,3 +98,12 @@ def test_a_receipt_names_the_service_and_agency_as_the_catalogue_says_now(
     snap = receipts.issue_receipt(ctx, second.id).snapshot
     assert (snap["agency"], snap["service_name_id"]) == ("Dinas Baru", "KTP Baru")
     assert receipts.issue_receipt(ctx, first.id).snapshot["agency"] != "Dinas Baru"  # kept as printed
+
+
+def test_changing_a_services_lists_in_place_stays_with_that_object(ctx: Context) -> None:
+    first = catalogue.get_service("KTP")
+    before = list(catalogue.get_service("KTP").requirements)
+    first.requirements.append({"id": "tambahan", "en": "extra"})
+    if first.requirements[0:1] and isinstance(first.requirements[0], dict):
+        first.requirements[0]["id"] = "diubah"
+    assert catalogue.get_service("KTP").requirements == before
