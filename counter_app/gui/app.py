@@ -100,8 +100,13 @@ def run(data_dir: Path | None = None, clock: Clock | None = None) -> int:
     app = make_app()
     folder = Path(data_dir) if data_dir else default_data_dir()
     error_dialog.install(folder)
-    window = start(folder, clock)
-    if window is None:
-        return 0
-    window.show()
-    return app.exec()
+    try:
+        window = start(folder, clock)
+        if window is None:
+            return 0
+        window.show()
+        return app.exec()
+    finally:
+        from counter_app.core import logs
+
+        logs.shutdown()  # the log file flushed and closed with the window, not at interpreter exit
