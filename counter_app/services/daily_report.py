@@ -143,10 +143,6 @@ SELECT "day", "letter", COUNT(*), MAX("seq") FROM "ticket"
 WHERE "day" >= ? AND "day" <= ? GROUP BY "day", "letter"
 """
 _LAST_SQL = 'SELECT "day", "letter", "last" FROM "queue_sequence" WHERE "day" >= ? AND "day" <= ?'
-_OPEN_SQL = f"""
-SELECT "day", "letter", "seq", "service_id", ifnull("counter", '') FROM "ticket"
-WHERE "day" >= ? AND "day" <= ? AND "day" < ? AND "status" IN ({", ".join("?" for _ in OPEN)})
-"""
 
 
 def natural_key(text: str) -> list[Any]:
@@ -366,13 +362,13 @@ class _Rows:
         return measured
 
     @cached_property
-    def by_wait(self) -> NDArray[np.intp]:
-        """The rows with a waiting time, shortest first."""
+    def by_wait(self) -> tuple[NDArray[np.intp], NDArray[np.int64]]:
+        """The rows with a waiting time, shortest first, and their waits."""
         return _ascending(self.wait, self.wait != _NULL)
 
     @cached_property
-    def by_service(self) -> NDArray[np.intp]:
-        """The served rows with a service time, shortest first."""
+    def by_service(self) -> tuple[NDArray[np.intp], NDArray[np.int64]]:
+        """The served rows with a service time, shortest first, and their service times."""
         return _ascending(self.service_ms, self.done & (self.service_ms != _NULL))
 
 
@@ -391,11 +387,14 @@ _ROW_ARRAYS = (
 )
 
 
-def _ascending(values: NDArray[np.int64], mask: NDArray[np.bool_]) -> NDArray[np.intp]:
+def _ascending(
+    values: NDArray[np.int64], mask: NDArray[np.bool_]
+) -> tuple[NDArray[np.intp], NDArray[np.int64]]:
     import numpy as np
 
     rows = np.flatnonzero(mask)
-    return rows[np.argsort(values[rows])]
+    rows = rows[np.argsort(values[rows])]
+    return rows, values[rows]
 
 
 def _labelled(values: list[str]) -> tuple[list[str], NDArray[np.intp]]:
@@ -488,10 +487,11 @@ class _Part:
     measured: int = 0
 
 
-def _parts(rows: _Rows, groups: NDArray[np.intp], n: int, targets: NDArray[np.int64]) -> list[_Part]:
-    """A _Part per group 0…n-1 of the rows (`groups[i]`: row i's group). Each kind of duration
-    is sorted once (`_Rows.by_wait`, `by_service`), then split by group with a stable sort on
-    the group alone, so every group's times stay sorted."""
+def _parts(rows: _Rows, groups: NDArray[np.intp], n: int, within: NDArray[np.bool_]) -> list[_Part]:
+    """A _Part per group 0…n-1 of the rows (`groups[i]`: row i's group; `within`: the rows
+    served within target). Each kind of duration is sorted once (`_Rows.by_wait`, `by_service`),
+    then split by group with a stable sort on the group alone, so every group's times stay
+    sorted."""
     import numpy as np
 
     width = len(rows.statuses)
@@ -499,12 +499,15 @@ def _parts(rows: _Rows, groups: NDArray[np.intp], n: int, targets: NDArray[np.in
     by_status = np.bincount(groups * width + rows.status, minlength=n * width).reshape(n, width).tolist()
 
     def split(
-        order: NDArray[np.intp], values: NDArray[np.int64]
+        sorted_rows: tuple[NDArray[np.intp], NDArray[np.int64]],
     ) -> tuple[list[NDArray[np.int64]], list[int]]:
+        order, values = sorted_rows
+        if n == 1:  # the totals: already in order
+            return [values], [int(values.sum())]
         where = groups[order]
         by_group = np.argsort(where.astype(np.uint16) if n < 65536 else where, kind="stable")
         sizes = np.bincount(where, minlength=n)
-        ordered = values[order][by_group]
+        ordered = values[by_group]
         starts = np.cumsum(sizes) - sizes
         sums = np.zeros(n, dtype=np.int64)
         filled = sizes > 0  # reduceat over the non-empty groups' starts: each sums its own run
@@ -512,13 +515,10 @@ def _parts(rows: _Rows, groups: NDArray[np.intp], n: int, targets: NDArray[np.in
             sums[filled] = np.add.reduceat(ordered, starts[filled])
         return np.split(ordered, starts[1:]), sums.tolist()
 
-    waits, wait_sums = split(rows.by_wait, rows.wait)
-    services, service_sums = split(rows.by_service, rows.service_ms)
-    measured = rows.measured
-    measured_n = np.bincount(groups[measured], minlength=n).tolist()
-    within_n = np.bincount(
-        groups[measured & (rows.call_to_finish <= targets[rows.service])], minlength=n
-    ).tolist()
+    waits, wait_sums = split(rows.by_wait)
+    services, service_sums = split(rows.by_service)
+    measured_n = np.bincount(groups[rows.measured], minlength=n).tolist()
+    within_n = np.bincount(groups[within], minlength=n).tolist()
     return [
         _Part(
             tickets=tickets[g],
@@ -553,6 +553,18 @@ def _days(day_from: date, day_to: date) -> list[date]:
     return [day_from + timedelta(days=i) for i in range((day_to - day_from).days + 1)]
 
 
+def _numbers(ids: list[int]) -> dict[int, tuple[str, int, str]]:
+    """Letter, number and registration time of the tickets with these rowids."""
+    found: dict[int, tuple[str, int, str]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        sql = f'SELECT "rowid", "letter", "seq", "registered_at" FROM "ticket" WHERE "rowid" IN ({marks})'
+        for rowid, letter, seq, registered in db.execute_sql(sql, chunk):
+            found[rowid] = (letter, seq, registered)
+    return found
+
+
 def _longest_waits(rows: _Rows, services: dict[str, Service]) -> list[LongWait]:
     """The TOP_WAITS longest waits, as the former one pass kept them: a heap over the tickets
     in ticket_day_registered order (day, registered_at, seq, rowid), a wait replacing the
@@ -565,14 +577,8 @@ def _longest_waits(rows: _Rows, services: dict[str, Service]) -> list[LongWait]:
         waits = rows.wait[candidates]
         smallest = np.partition(waits, len(waits) - TOP_WAITS)[len(waits) - TOP_WAITS]
         candidates = candidates[waits >= smallest]
-    found: dict[int, tuple[str, int, str]] = {}
     ids = rows.rowid[candidates].tolist()
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        marks = ", ".join("?" for _ in chunk)
-        sql = f'SELECT "rowid", "letter", "seq", "registered_at" FROM "ticket" WHERE "rowid" IN ({marks})'
-        for rowid, letter, seq, registered in db.execute_sql(sql, chunk):
-            found[rowid] = (letter, seq, registered)
+    found = _numbers(ids)
     entries = [
         (rows.days[rows.day[i]], found[r][2], found[r][1], r, i)
         for i, r in zip(candidates.tolist(), ids, strict=True)
@@ -640,11 +646,6 @@ def daily_figures(
             for link in CounterService.select().where(CounterService.counter == counter)
         }
 
-    def in_scope(svc: str, ctr: str | None) -> bool:
-        if scope_services is None:
-            return True
-        return ctr == counter or (ctr is None and svc in scope_services)
-
     rows = _read(day_from, day_to)
     if counter is not None and scope_services is not None:  # its tickets, and the unclaimed of its services
         unclaimed = rows.counter == rows.code(rows.counters, "")
@@ -654,13 +655,14 @@ def daily_figures(
         [services[s].target_minutes * 60_000 if s in services else 0 for s in rows.services] or [0],
         dtype=np.int64,
     )
+    within = rows.measured & (rows.call_to_finish <= targets[rows.service])  # call → finish ≤ target
 
     def present(labels: list[str], codes: NDArray[np.intp]) -> list[str]:
         seen = np.bincount(codes, minlength=len(labels))
         return [label for label, n in zip(labels, seen.tolist(), strict=True) if n]
 
     def parts(labels: list[str], codes: NDArray[np.intp]) -> dict[str, _Part]:
-        return dict(zip(labels, _parts(rows, codes, max(len(labels), 1), targets), strict=False))
+        return dict(zip(labels, _parts(rows, codes, max(len(labels), 1), within), strict=False))
 
     # by service: every service in scope (zeros included), then any other that has tickets.
     per_service = parts(rows.services, rows.service)
@@ -697,12 +699,12 @@ def daily_figures(
         or [0],
         dtype=np.intp,
     )
-    per_agency = _parts(rows, agency_of[rows.service], max(len(agency_order), 1), targets)
+    per_agency = _parts(rows, agency_of[rows.service], max(len(agency_order), 1), within)
     by_agency = [
         _group(a, per_agency[i], service_stats=False, name=agencies.get(a, a))
         for i, a in enumerate(agency_order)
     ]
-    totals = _group("", _parts(rows, np.zeros(len(rows.day), dtype=np.intp), 1, targets)[0])
+    totals = _group("", _parts(rows, np.zeros(len(rows.day), dtype=np.intp), 1, within)[0])
 
     per_priority = parts(rows.priorities, rows.priority)
     by_priority = [
@@ -754,11 +756,16 @@ def daily_figures(
     longest = _longest_waits(rows, services)
 
     notes = _gap_notes(day_from, day_to)
+    # tickets still open on a day that is over: their codes, in scope like every figure
+    open_statuses = [i for i, st in enumerate(rows.statuses) if st in OPEN]
+    past_days = [i for i, d in enumerate(rows.days) if d < today.isoformat()]
+    still_open = np.flatnonzero(np.isin(rows.status, open_statuses) & np.isin(rows.day, past_days))
+    numbers = _numbers(rows.rowid[still_open].tolist())
     open_codes: dict[str, list[str]] = {}
-    period = (day_from.isoformat(), day_to.isoformat(), today.isoformat(), *sorted(OPEN))
-    for day, letter, seq, svc, ctr in db.execute_sql(_OPEN_SQL, period):
-        if in_scope(svc, ctr or None):
-            open_codes.setdefault(day, []).append(ticket_code(letter, seq))
+    for i, r in zip(still_open.tolist(), rows.rowid[still_open].tolist(), strict=True):
+        if r in numbers:  # a ticket erased meanwhile is left out
+            letter, seq, _registered = numbers[r]
+            open_codes.setdefault(rows.days[rows.day[i]], []).append(ticket_code(letter, seq))
     for day in sorted(open_codes):
         codes = sorted(open_codes[day])
         notes.append(Note("open_at_close", {"day": day, "count": len(codes), "codes": codes}))
