@@ -243,7 +243,11 @@ def find(text: str, first: bool = False) -> list[Finding]:
         return []
     # ids, times, receipt numbers, dates and clock times quoted in a text are no one's number
     # (joined with its neighbours, `04-01-2000 08.30` would read as a Jakarta number)
+    # Blanking only turns digits into `#`: once too few digits are left for a number, none of
+    # the finders below can find one (each needs 8 digits close together), so stop there.
     folded = _RECEIPT.sub(_blank, _ISO.sub(_blank, _UUID.sub(_blank, folded)))
+    if not _ENOUGH_DIGITS.search(folded):
+        return []
     folded = _CLOCK.sub(_blank_clock, _DATE.sub(_blank_date, folded))
     found: list[Finding] = []
     for span in _SPAN.finditer(folded):
@@ -454,6 +458,130 @@ def _under(shaped: frozenset[str], key: str) -> frozenset[str]:
     return frozenset(s[len(prefix) :] for s in shaped if s.startswith(prefix))
 
 
+class _Quick(NamedTuple):
+    """A field as `clear` sees it (see `_quick_plan`)."""
+
+    shaped: bool  # its string values were validated to have their shape by the caller
+    numeric: bool  # declared numeric (ints are left alone)
+    shape: re.Pattern[str] | None
+    inner: frozenset[str]  # `shaped` for a mapping under this key
+
+
+@lru_cache(maxsize=1024)
+def _quick_plan(keys: tuple[Any, ...], shaped: frozenset[str]) -> tuple[_Quick, ...] | None:
+    """`_plan` for `clear`, per key set and shaped keys; None when a key itself needs the whole
+    walk (a phone field, a key that looks like personal data)."""
+    out = []
+    for field in _plan(keys):
+        if field.bad_key or field.kind == PHONE:
+            return None
+        out.append(
+            _Quick(
+                field.key in shaped,
+                field.kind == NUMBER,
+                field.shape,
+                _under(shaped, field.key) if shaped else frozenset(),
+            )
+        )
+    return tuple(out)
+
+
+def _text_clear(text: str) -> bool:
+    """No full NIK or phone number in a free text. Short texts are remembered: a push repeats
+    a ticket's receipt number, its served_by … row after row."""
+    return _short_text_clear(text) if len(text) <= 64 else not find(text, first=True)
+
+
+@lru_cache(maxsize=8192)
+def _short_text_clear(text: str) -> bool:
+    return not find(text, first=True)
+
+
+_SMALL = 10_000_000  # an int of at most 7 digits is neither a NIK nor a phone number
+
+
+def clear(doc: dict[str, Any], shaped: frozenset[str] = frozenset()) -> bool:
+    """True when `document_problem(doc, shaped=shaped)` finds nothing, decided without building
+    paths or messages; False means "not sure": ask `document_problem` (the same rules, walked
+    in full). The server's hot path: every pushed row goes through here."""
+    keys = tuple(doc)
+    if len(keys) > 64:
+        return False
+    plan = _quick_plan(keys, shaped)
+    if plan is None:
+        return False
+    for (shaped_str, numeric, shape, inner), value in zip(plan, doc.values()):
+        kind = type(value)
+        if kind is str:
+            if (
+                shaped_str
+                or len(value) < 8
+                or (shape is not None and shape.fullmatch(value))
+                or (value.isascii() and value.isprintable() and _ENOUGH_DIGITS.search(value) is None)
+                or _text_clear(value)
+            ):
+                continue  # the same tests as `document_problem`, in its order
+            return False
+        if value is None or kind is bool:
+            continue
+        if kind is int:
+            if numeric or -_SMALL < value < _SMALL:
+                continue
+            return False
+        if kind is dict:
+            if clear(value, inner):
+                continue
+            return False
+        return False  # lists, floats and anything else: the whole walk
+    return True
+
+
+_NONE = type(None)
+_PLAIN = frozenset({str, int, bool, dict, _NONE})
+
+
+def clear_all(docs: Sequence[Any], shaped: frozenset[str] = frozenset()) -> bool:
+    """True when `clear(doc, shaped)` holds for every one of `docs` (so `document_problem`
+    finds nothing in any of them), checked a field at a time across all of them: each
+    distinct text once, the numbers by their extremes. False: "not sure", ask each one."""
+    if not docs:
+        return True
+    if set(map(type, docs)) != {dict}:
+        return False
+    key_sets = set(map(tuple, docs))
+    if len(key_sets) > 8:
+        return all(clear(doc, shaped) for doc in docs)
+    for keys in key_sets:
+        if len(keys) > 64:
+            return False
+        plan = _quick_plan(keys, shaped)
+        if plan is None:
+            return False
+        group = docs if len(key_sets) == 1 else [d for d in docs if tuple(d) == keys]
+        for (shaped_str, numeric, shape, inner), column in zip(plan, zip(*map(dict.values, group))):
+            types = set(map(type, column))
+            if not types <= _PLAIN:
+                return False  # lists, floats …: each one the whole way
+            if str in types and not shaped_str:
+                texts = column if len(types) == 1 else [v for v in column if type(v) is str]
+                # all too short for a number of ours, or each distinct one as `clear` does
+                for value in () if max(map(len, texts)) < 8 else set(texts):
+                    if not (
+                        len(value) < 8
+                        or (shape is not None and shape.fullmatch(value))
+                        or (value.isascii() and value.isprintable() and _ENOUGH_DIGITS.search(value) is None)
+                        or _text_clear(value)
+                    ):
+                        return False
+            if int in types and not numeric:
+                numbers = [v for v in column if type(v) is int]
+                if min(numbers) <= -_SMALL or max(numbers) >= _SMALL:
+                    return False
+            if dict in types and not clear_all([v for v in column if type(v) is dict], inner):
+                return False
+    return True
+
+
 def document_problem(
     doc: Any, path: str = "", kind: str = TEXT, shaped: frozenset[str] = frozenset()
 ) -> str | None:
@@ -462,6 +590,8 @@ def document_problem(
     `shaped`: dotted keys (`payload.arrived_at`) whose string values the caller has already
     validated to have their kind's shape (a uuid, an ISO time): the same answer, without
     matching each of them again (the server's schema checks them on every push)."""
+    if type(doc) is dict and clear(doc, shaped):
+        return None
     if isinstance(doc, Mapping):
         keys = tuple(doc)
         plan = _plan(keys) if len(keys) <= 64 else tuple(_plan((k,))[0] for k in keys)

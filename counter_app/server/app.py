@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import json
+import threading
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ from counter_app.server.report import consolidated_daily
 from counter_app.server.request_log import RequestLog
 from counter_app.server.store import Device, DeviceGone, KeysRefused, Store, StoreUnavailable, token_hash
 from counter_app.sync.protocol import (
+    AFTER_HEADER,
     API,
     DEVICE_NAME,
     MAX_BODY_BYTES,
@@ -58,6 +60,10 @@ _NUL = b"\\u0000"  # how JSON spells U+0000 (a raw one is not JSON at all)
 PUSH_SLOTS = 2
 PUSH_SLOT_WAIT_S = 300.0  # then 503 + Retry-After
 PUSH_RETRY_AFTER_S = 5
+RELEASE_SLOT = "loket.release_push_slot"  # in the ASGI scope of a push holding a slot
+# Pushes waiting for the batch before them (Loket-After-Seq): they hold their decoded rows but
+# no slot; past this many, a push that would wait is answered at once without being stored.
+AFTER_WAITERS = PUSH_SLOTS
 
 
 class BodyLimit:
@@ -112,10 +118,21 @@ class BodyLimit:
         except TimeoutError:
             await _busy(send)
             return
+        held = True
+
+        def release() -> None:
+            """Give the slot back early: the push waits for the batch before it, which may
+            need this very slot (its first try was cut; it is sent again)."""
+            nonlocal held
+            if held:
+                held = False
+                gate.release()
+
+        scope[RELEASE_SLOT] = release
         try:
             await self._read_and_run(scope, receive, send)
         finally:
-            gate.release()
+            release()
 
     async def _read_and_run(self, scope: Scope, receive: Receive, send: Send) -> None:
         # Chunked or lying clients: read (at most limit + 1 bytes) before handing over.
@@ -212,6 +229,7 @@ def create_app(
     )
     app.state.store = store
     limiter = auth_limit or FailedAuth()
+    waiters = threading.BoundedSemaphore(AFTER_WAITERS)
 
     @app.exception_handler(StoreUnavailable)
     async def _unavailable(request: Request, exc: StoreUnavailable) -> JSONResponse:
@@ -330,11 +348,35 @@ def create_app(
 
     @app.post(f"{API}/push")
     async def push(request: Request, device: Device = Depends(device_caller)) -> dict[str, Any]:
+        after = request.headers.get(AFTER_HEADER)
+        if after is not None and not (after.isdigit() and after.isascii() and len(after) <= 18):
+            raise HTTPException(422, f"{AFTER_HEADER} must be a sequence number")
         doc: schemas.PushRequest = await validated(request, schemas.PUSH)
         same_device(device, doc["device"])
-        through = await run_in_threadpool(
-            store.store_batch, device.name, doc["batch_id"].lower(), doc["rows"], after_commit=after_commit
-        )
+        loop = asyncio.get_running_loop()
+        release = request.scope.get(RELEASE_SLOT)
+        waiting = False
+
+        def on_wait() -> bool:  # in the worker thread, before waiting for the batch before
+            nonlocal waiting
+            waiting = waiters.acquire(blocking=False)
+            if waiting and release is not None:
+                loop.call_soon_threadsafe(release)
+            return waiting
+
+        try:
+            through = await run_in_threadpool(
+                store.store_batch,
+                device.name,
+                doc["batch_id"].lower(),
+                doc["rows"],
+                after_commit=after_commit,
+                after=None if after is None else int(after),
+                on_wait=on_wait,
+            )
+        finally:
+            if waiting:
+                waiters.release()
         return {"protocol": PROTOCOL, "stored_through": through}
 
     @app.post(f"{API}/keys")

@@ -34,6 +34,7 @@ import re
 import secrets
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -51,6 +52,10 @@ MAX_KEYS_PER_DEVICE = 8  # active keys: a station key and a few retired ones
 SERVER_DB_NAME = "loket-server.sqlite3"
 POOL_SIZE = 16
 LOCK_TIMEOUT_S = 30.0
+# A pushed batch whose predecessor (`after`) is still on its way waits this long for it; the
+# wait is woken by this process's commits and polls for other server copies'.
+AFTER_WAIT_S = 10.0
+_AFTER_POLL_S = 0.05
 _PG_SCHEMA_LOCK = 0x4C4F4B45  # advisory lock id ("LOKE"): copies starting at once queue up
 
 
@@ -340,6 +345,7 @@ class Store:
         self.d = dialect
         self._pool = pool
         self.url = url
+        self._committed = threading.Condition()  # notified after each stored push batch
 
     @property
     def display_url(self) -> str:
@@ -503,18 +509,27 @@ class Store:
         rows: Sequence[PushedRow],
         *,
         after_commit: Callable[[str, str], None] | None = None,
+        after: int | None = None,
+        wait_s: float = AFTER_WAIT_S,
+        on_wait: Callable[[], bool] | None = None,
     ) -> int:
         """Keep the latest row of each record, all in one transaction; returns the device's
-        stored_through. A batch id seen before changes nothing."""
+        stored_through. A batch id seen before changes nothing.
+
+        `after`: the last seq of the batch the client sent before this one, still on its way
+        (a client with several batches in flight). This one is stored only once that seq is
+        stored (waiting up to `wait_s` seconds), so batches are applied in seq order and
+        stored_through only ever covers a contiguous range; when it is not, nothing is
+        stored and the current stored_through is answered (the client sends it again).
+        `on_wait()` is called once before such a wait: False means "do not wait" (the
+        caller's bound on waiting batches)."""
         if not rows:
             return self._stored_through(device)
         latest: dict[tuple[str, str], PushedRow] = {}
         for row in rows:  # seq order: the last one of a record wins
             latest[(row["entity"], row["uuid"])] = row
-        now = _now()
-        values = [
+        values = [  # the received_at of each try is added then
             (
-                device,
                 r["entity"],
                 r["uuid"],
                 r["seq"],
@@ -522,10 +537,44 @@ class Store:
                 _dump_fast(r["payload"]),
                 r["created_at"],
                 _day_of(r["entity"], r["payload"]),
-                now,
             )
             for r in latest.values()
         ]
+        deadline = None
+        while True:
+            stored = self._store_batch_once(device, batch_id, rows, latest, values, after)
+            if stored is not None:
+                break
+            # the batch before this one is not stored yet: wait for a commit of this store
+            now = time.monotonic()
+            if deadline is None:
+                deadline = now + wait_s
+                if on_wait is not None and not on_wait():
+                    return self._stored_through(device)
+            if now >= deadline:
+                return self._stored_through(device)
+            with self._committed:
+                self._committed.wait(min(_AFTER_POLL_S, deadline - now))
+        through, new = stored
+        if new:
+            with self._committed:
+                self._committed.notify_all()
+        if new and after_commit is not None:
+            after_commit(device, batch_id)
+        return through
+
+    def _store_batch_once(
+        self,
+        device: str,
+        batch_id: str,
+        rows: Sequence[PushedRow],
+        latest: dict[tuple[str, str], PushedRow],
+        values: list[tuple[Any, ...]],
+        after: int | None,
+    ) -> tuple[int, bool] | None:
+        """(stored_through, whether this call stored the batch), or None when the batch
+        `after` names is not stored yet."""
+        now = _now()
         with self.transaction() as tx:
             current = tx.one(
                 f"SELECT stored_through, revoked_at FROM device WHERE name = ?{self.d.lock}", (device,)
@@ -534,10 +583,12 @@ class Store:
                 raise DeviceGone("server.device_revoked", name=device)
             through = int(current[0])
             if tx.one("SELECT 1 FROM sync_batch WHERE device = ? AND batch_id = ?", (device, batch_id)):
-                return through
+                return through, False
+            if after is not None and through < after:
+                return None
             # before the upsert: the stored seqs tell the hub which rows it applied already
             live_store.apply_push(tx, device, list(latest.values()))
-            self._upsert_records(tx, values)
+            self._upsert_records(tx, [(device, *v, now) for v in values])
             tx.run(
                 "INSERT INTO sync_batch (device, batch_id, first_seq, last_seq, row_count, received_at) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
@@ -548,9 +599,7 @@ class Store:
                 "UPDATE device SET stored_through = ?, last_push_at = ? WHERE name = ?",
                 (through, now, device),
             )
-        if after_commit is not None:
-            after_commit(device, batch_id)
-        return through
+        return through, True
 
     _UPSERT_SET = (
         "ON CONFLICT (device, entity, uuid) DO UPDATE SET seq = excluded.seq, "

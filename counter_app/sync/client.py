@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 import uuid
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,18 +25,22 @@ import httpx
 from counter_app import __version__
 from counter_app.core.clock import Clock, SystemClock
 from counter_app.core.errors import LoketError
+from counter_app.core.pii import clear_all
 from counter_app.store.models import dump_json
 from counter_app.sync import outbox
 from counter_app.sync.protocol import (
+    AFTER_HEADER,
     API,
     BATCH_ROWS,
     MAX_BODY_BYTES,
+    PIPELINE,
     PROTOCOL,
     document_problem,
     push_body,
     redact,
 )
 
+MARK_EVERY = 10_000  # stored rows marked sent while a long push goes on (see push_outbox)
 log = logging.getLogger("loket.sync")  # counts and reasons only: never a payload or the token
 Progress = Callable[[str, int, int], None]  # stage, done, total
 # (entity, uuid, decoded payload) of a batch's rows → the visitor names to mask, by row uuid
@@ -175,8 +181,18 @@ class SyncClient:
             raise SyncError("sync.protocol", server=self.server, detail="device")
         return answer
 
-    def push(self, body: bytes) -> int:
-        answer = self.request("POST", "/push", content=body, headers={"Content-Type": "application/json"})
+    def push(self, body: bytes, *, after: int | None = None, sent: threading.Event | None = None) -> int:
+        """Send one push batch; the server's stored_through. `after`: the last seq of the batch
+        sent before this one and maybe not stored yet (the server stores this one only after
+        it). `sent`: set once the whole body has been written (the next batch may go)."""
+        headers = {"Content-Type": "application/json"}
+        if after is not None:
+            headers[AFTER_HEADER] = str(after)
+        content: bytes | _Body = body
+        if sent is not None:
+            headers["Content-Length"] = str(len(body))
+            content = _Body(body, sent)
+        answer = self.request("POST", "/push", content=content, headers=headers)
         through = answer.get("stored_through") if isinstance(answer, dict) else None
         if not isinstance(through, int):
             raise SyncError("sync.protocol", server=self.server, detail="stored_through")
@@ -238,6 +254,18 @@ class SyncClient:
         return answer
 
 
+class _Body:
+    """A request body that says when it has been written (each try writes it again)."""
+
+    def __init__(self, data: bytes, sent: threading.Event) -> None:
+        self.data = data
+        self.sent = sent
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield self.data
+        self.sent.set()  # httpx asks for more only once the data went out
+
+
 def _retry_after(response: httpx.Response) -> float | None:
     value = response.headers.get("retry-after")
     try:
@@ -264,15 +292,20 @@ def push_outbox(
     clock: Clock | None = None,
     progress: Progress | None = None,
     names: Names | None = None,
+    in_flight: int = PIPELINE,
 ) -> PushResult:
     """Send every unsent outbox row in seq order, batch by batch, then mark the rows sent up to
     what the server stored, in one transaction. Stops at the first failure (what was stored is
     marked all the same).
 
-    The local work (reading the next batch, marking the previous one) runs on a helper thread
-    with its own SQLite connection while the current batch is on the wire."""
+    Up to `in_flight` batches are on their way at once, each sent once the one before it has
+    been written, naming that one's last seq (`after`) so the server stores them in order.
+    Answers are taken in seq order: rows count as stored only up to the highest seq below
+    which every batch was acknowledged. The local work (reading and preparing the next batch,
+    marking at the end) runs on a helper thread with its own SQLite connection."""
     clock = clock or SystemClock()
     total = outbox.pending_count(database)
+    in_flight = max(1, in_flight)
 
     def prepare(after: int) -> tuple[list[outbox.OutboxRow], bytes, int]:
         rows = outbox.pending(database, batch_rows, after)
@@ -289,40 +322,98 @@ def push_outbox(
             body = push_body(device, batch_id, rows)
         return rows, body, redacted
 
+    def send(rows: list[outbox.OutboxRow], body: bytes, after: int | None, sent: threading.Event) -> int:
+        # A retried request re-sends this very body, batch id included: the server
+        # recognises it and answers without storing anything twice.
+        try:
+            return client.push(body, after=after, sent=sent)
+        except SyncError as exc:
+            if exc.key != "sync.rejected" or not str(exc.params.get("detail", "")).startswith(
+                "personal_data"
+            ):
+                raise
+            raise _Refused(exc) from None
+        finally:
+            sent.set()  # also when it failed before its body went out
+
     # One durable acknowledgement per push, not an fsync'd UPDATE per batch: the stored range
-    # [first_seq, stored_upto] is marked once at the end (also when the push stops early). A
-    # crash before it only means those rows go again: the server keeps the highest seq.
+    # [first_seq, stored_upto] is marked at the end (also when the push stops early), in one
+    # durable transaction. A long push marks what is stored as it goes, every MARK_EVERY rows,
+    # on a thread of its own and without waiting for the disk; the last mark's fsync makes
+    # those durable too. A crash before it only means those rows go again: the server keeps
+    # the highest seq.
     first_seq: int | None = None
     stored_upto = 0
     sent = batches = through = redacted = 0
     pushed = 0
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox") as local:
+    marked_upto = 0  # marked (not durably) by the marks made during the push
+    marking: Future[int] | None = None
+    # (rows, masked, answer, body, after) of the batches on their way, oldest first
+    flying: deque[tuple[list[outbox.OutboxRow], int, Future[int], bytes, int | None]] = deque()
+
+    def mark(first: int, last: int, durable: bool) -> int:
+        database.execute_sql(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
+        return outbox.mark_sent(database, first, last, clock.now())
+
+    with (
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox") as local,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-mark") as marker,
+        ThreadPoolExecutor(max_workers=in_flight, thread_name_prefix="push") as wire,
+    ):
         try:
-            upcoming = local.submit(prepare, 0)
+            upcoming: Future[tuple[list[outbox.OutboxRow], bytes, int]] | None = local.submit(prepare, 0)
+            previous: int | None = None  # last seq of the batch sent before
+            written: threading.Event | None = None
             while True:
-                rows, body, masked = upcoming.result()
-                if not rows:
+                while upcoming is not None and len(flying) < in_flight:
+                    rows, body, masked = upcoming.result()
+                    if not rows:
+                        upcoming = None
+                        break
+                    if len(body) > max_body:
+                        raise SyncError("sync.too_large", server=client.server)
+                    upcoming = local.submit(prepare, rows[-1][0])  # read ahead while it travels
+                    if written is not None:
+                        written.wait()  # in order on the wire: the one before has gone out
+                    written = threading.Event()
+                    answer = wire.submit(send, rows, body, previous, written)
+                    flying.append((rows, masked, answer, body, previous))
+                    previous = rows[-1][0]
+                if not flying:
                     break
-                if len(body) > max_body:
-                    raise SyncError("sync.too_large", server=client.server)
+                rows, masked, answer, body, after = flying.popleft()
                 first, last = rows[0][0], rows[-1][0]
-                upcoming = local.submit(prepare, last)  # read ahead while this batch travels
-                # A retried request re-sends this very body, batch id included: the server
-                # recognises it and answers without storing anything twice.
                 try:
-                    through = client.push(body)
-                except SyncError as exc:
-                    if exc.key != "sync.rejected" or not str(exc.params.get("detail", "")).startswith(
-                        "personal_data"
-                    ):
-                        raise
+                    through = answer.result()
+                    if through < last and after is not None:
+                        # not stored: it waited on the server for the batch before it, which
+                        # came too late (its first try was cut, say). That one is stored now
+                        # (its answer came first): the same batch once more, in order.
+                        through = client.push(body)
+                except _Refused:
                     # Refused for something the quick check does not see (a phone-like field):
-                    # mask this batch the thorough way and send it once more.
+                    # mask this batch the thorough way and send it once more. The batches
+                    # sent after it cannot be stored before it: their answers are dropped
+                    # and they go again after it.
+                    for _rows, _masked, later, _body, _after in flying:
+                        later.exception()  # wait for it, whatever it answers
+                    flying.clear()
                     rows, extra = _redacted(rows, names)
                     masked += extra
                     through = client.push(push_body(device, str(uuid.uuid4()), rows))
+                    if upcoming is not None:
+                        upcoming.result()
+                    upcoming = local.submit(prepare, last)
+                    previous, written = None, None
                 if first_seq is None:
                     first_seq = first
+                if stored_upto - max(marked_upto, first_seq - 1) >= MARK_EVERY and (
+                    marking is None or marking.done()
+                ):  # up to the batch before this one: the last mark always has rows to mark
+                    if marking is not None:
+                        pushed += marking.result()
+                    marking = marker.submit(mark, max(marked_upto + 1, first_seq), stored_upto, False)
+                    marked_upto = stored_upto
                 stored_upto = max(stored_upto, min(last, through))
                 batches += 1
                 if through < last:
@@ -340,13 +431,17 @@ def push_outbox(
                 total,
                 batches,
             )
+            for _rows, _masked, later, _body, _after in flying:  # not counted: one before failed
+                later.cancel()
             raise
         finally:
-            if first_seq is not None:  # what was stored is marked, always
-                pushed = local.submit(
-                    outbox.mark_sent, database, first_seq, stored_upto, clock.now()
-                ).result()
-            local.submit(database.close).result()  # the helper thread's own connection
+            wire.shutdown(wait=True)  # what is still on its way: its answer is not used
+            if marking is not None:
+                pushed += marking.result()
+            if first_seq is not None:  # what was stored is marked, always, durably
+                pushed += marker.submit(mark, max(marked_upto + 1, first_seq), stored_upto, True).result()
+            marker.submit(database.close).result()  # the helper threads' own connections
+            local.submit(database.close).result()
     log.info(
         "push %s: %d rows in %d batches, stored through %d, %d redacted",
         device,
@@ -356,6 +451,14 @@ def push_outbox(
         redacted,
     )
     return PushResult(pushed, through, batches, redacted)
+
+
+class _Refused(Exception):
+    """A batch refused for personal data the quick check did not see."""
+
+    def __init__(self, error: SyncError) -> None:
+        super().__init__(error.key)
+        self.error = error
 
 
 def _redacted(rows: list[outbox.OutboxRow], names: Names | None = None) -> tuple[list[outbox.OutboxRow], int]:
@@ -370,6 +473,8 @@ def _redacted(rows: list[outbox.OutboxRow], names: Names | None = None) -> tuple
         except ValueError:
             docs.append(None)  # not ours to fix: the server refuses it with a reason
     known = names([(r[1], r[2], d) for r, d in zip(rows, docs) if isinstance(d, dict)]) if names else {}
+    if not any(known.values()) and clear_all([d for d in docs if d is not None]):
+        return rows, 0  # nothing to mask in any of them (checked a field at a time, at once)
     out, count = [], 0
     for row, doc in zip(rows, docs):
         seq, entity, record, op, payload, created_at = row

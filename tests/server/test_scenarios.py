@@ -28,7 +28,7 @@ from counter_app.store.connection import DB_NAME, close_db, open_database
 from counter_app.store.models import db
 from counter_app.sync import outbox
 from counter_app.sync.client import SyncClient, SyncError, push_outbox
-from counter_app.sync.protocol import push_body
+from counter_app.sync.protocol import PIPELINE, push_body
 from server.helpers import FAST_RETRY, CuttingProxy, Live, Station, assert_converged, bound, ticket_doc
 
 DAY = date(2026, 11, 27)
@@ -195,11 +195,13 @@ def test_connection_cut_mid_request(live: Live, stations: MakeStation, plan: lis
 
 def test_connection_cut_on_every_try_then_next_sync(live: Live, stations: MakeStation) -> None:
     station = demo_station(stations, live)
-    proxy = CuttingProxy(live.thread.port, ["pass", "cut", "cut", "cut", "cut"])
+    # every push after the first is cut, on every try of every batch on its way (PIPELINE)
+    proxy = CuttingProxy(live.thread.port, ["pass", *["cut"] * 4 * 2 * PIPELINE])
     try:
         with pytest.raises(SyncError) as failed:
             run_sync(station.use(), proxy.url, station.token, retry=FAST_RETRY, batch_rows=40)
         assert failed.value.key == "sync.unreachable"
+        proxy.plan.clear()  # the network is back
         run_sync(station.use(), proxy.url, station.token, retry=FAST_RETRY, batch_rows=40)
     finally:
         proxy.close()
