@@ -781,7 +781,13 @@ def daily_figures(
         notes.append(Note("missing_times", {"count": missing_times}))
 
     via_transfer = int(np.count_nonzero(rows.minute == -1))
-    survey_block, complaints_block = _survey_and_complaints(ctx, day_from, day_to, counter)
+    # the survey's population: visitors served in scope, as skm_report counts them (a counter's
+    # scope: the tickets served at that counter, not the unclaimed ones of its services)
+    served_here = (
+        rows.done if counter is None else rows.done & (rows.counter == rows.code(rows.counters, counter))
+    )
+    served = int(np.count_nonzero(served_here))
+    survey_block, complaints_block = _survey_and_complaints(ctx, day_from, day_to, counter, served)
     return DailyFigures(
         day_from=day_from,
         day_to=day_to,
@@ -821,13 +827,14 @@ def audit_head(day: date, tz: str) -> dict[str, Any] | None:
 
 
 def _survey_and_complaints(
-    ctx: Context, day_from: date, day_to: date, counter: str | None
+    ctx: Context, day_from: date, day_to: date, counter: str | None, served: int
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The survey block (IKM of the period's respondents, in the report's scope) and the
-    complaints block (received in the period, whole store; overdue judged by the clock)."""
+    """The survey block (IKM of the period's respondents, in the report's scope; `served`: its
+    population, counted from the rows already read) and the complaints block (received in the
+    period, whole store; overdue judged by the clock)."""
     from counter_app.services import complaints, skm_report
 
-    block = skm_report.day_section(ctx, day_from, day_to, counter)
+    block = skm_report.day_section(ctx, day_from, day_to, counter, served=served)
     counted = complaints.counts(ctx, day_from, day_to).to_json()
     return block, counted
 

@@ -9,6 +9,7 @@ daily summary's survey block. The period is checked by core/period.py. Nothing h
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -100,6 +101,20 @@ def _sample(served: int, respondents: int) -> dict[str, Any]:
     return {"population": served, "required_sample": required, "sample_sufficient": respondents >= required}
 
 
+def _groups(
+    period: tuple[str, str], wanted: Callable[[str, str], bool]
+) -> dict[tuple[str, str], list[IkmResult]]:
+    """The period's responses summed per (service, counter) in SQL, the wanted ones only."""
+    groups: dict[tuple[str, str], list[IkmResult]] = {}
+    for svc, ctr, n, partial, *cells in db.execute_sql(_GROUPS_SQL, period):
+        if not wanted(svc, ctr):
+            continue
+        sums, counts = cells[: len(ELEMENTS)], cells[len(ELEMENTS) :]
+        part = ikm_rules.from_totals(dict(zip(ELEMENTS, sums)), dict(zip(ELEMENTS, counts)), n, partial or 0)
+        groups.setdefault((svc, ctr), []).append(part)
+    return groups
+
+
 def ikm(
     ctx: Context,
     date_from: date,
@@ -140,13 +155,7 @@ def ikm(
         return counter is None or ctr == counter
 
     period = (date_from.isoformat(), date_to.isoformat())
-    groups: dict[tuple[str, str], list[IkmResult]] = {}
-    for svc, ctr, n, partial, *cells in db.execute_sql(_GROUPS_SQL, period):
-        if not wanted(svc, ctr):
-            continue
-        sums, counts = cells[: len(ELEMENTS)], cells[len(ELEMENTS) :]
-        part = ikm_rules.from_totals(dict(zip(ELEMENTS, sums)), dict(zip(ELEMENTS, counts)), n, partial or 0)
-        groups.setdefault((svc, ctr), []).append(part)
+    groups = _groups(period, wanted)
     served: dict[tuple[str, str], int] = {}
     for svc, ctr, n in db.execute_sql(_SERVED_SQL, period):
         if wanted(svc, ctr):
@@ -290,9 +299,26 @@ def report_pdf(
     return render(report_snapshot(ctx, date_from, date_to, **scope), lang)
 
 
-def day_section(ctx: Context, day_from: date, day_to: date, counter: str | None = None) -> dict[str, Any]:
-    """The daily summary's survey block: the IKM of the period's respondents, element by element."""
-    data = ikm(ctx, day_from, day_to, counter=counter)
+def day_section(
+    ctx: Context, day_from: date, day_to: date, counter: str | None = None, *, served: int | None = None
+) -> dict[str, Any]:
+    """The daily summary's survey block: the IKM of the period's respondents, element by element.
+
+    `served`: the visitors served in the period and scope (done tickets called at `counter`, or
+    all done tickets), when the caller has counted them already (daily_report.daily_figures
+    has: its own read of the period) — then the tickets are not read a second time here (on 90
+    days SQLite walked ticket_day_registered and sorted for it, ~0.2 s). The counter must be
+    checked and normalised by the caller then, as daily_figures does."""
+    if served is None:
+        data = ikm(ctx, day_from, day_to, counter=counter)
+    else:
+        ctx.actor.require(Permission.REPORT)
+        day_from, day_to = check_period(day_from, day_to)
+        groups = _groups(
+            (day_from.isoformat(), day_to.isoformat()), lambda svc, ctr: counter is None or ctr == counter
+        )
+        overall = ikm_rules.merge([p for parts in groups.values() for p in parts])
+        data = {**_ikm_json(overall), **_sample(served, overall.respondents), **_element_json(overall)}
     keep = (
         "respondents",
         "incomplete",

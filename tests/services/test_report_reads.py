@@ -1,0 +1,87 @@
+"""The daily summary reads the period's tickets once (issue 16): its survey block takes the
+population (visitors served) from the figures' own read instead of a second walk over the
+tickets, and gives what skm_report.ikm gives for the same period and scope."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date
+
+import pytest
+
+from counter_app.core.clock import FixedClock
+from counter_app.core.roles import Actor, Role
+from counter_app.services import daily_report, skm_report, survey, tickets
+from counter_app.services.context import Context
+from counter_app.store.models import Ticket
+
+DAY = date(2026, 11, 30)  # the clock fixture's Monday
+SCORES = dict(zip(("U1", "U2", "U3", "U4", "U5", "U6", "U7", "U8", "U9"), (4, 3, 2, 4, 3, 3, 3, 3, 3)))
+KEPT = ("respondents", "incomplete", "ikm", "grade", "kinerja", "population", "required_sample")
+
+
+def _serve(ctx: Context, clock: FixedClock, service: str = "KTP") -> Ticket:
+    t = tickets.register(ctx, service=service, name="Siti Aminah", phone="081234567890").ticket
+    clock.advance(minutes=2)
+    called = tickets.call_next(ctx, "L01")
+    assert called is not None and called.id == t.id
+    tickets.start(ctx, t.id)
+    clock.advance(minutes=5)
+    return tickets.finish(ctx, t.id)
+
+
+def _selects(call: Callable[[], object]) -> list[str]:
+    """The SELECTs peewee runs during `call` (it logs every statement at DEBUG)."""
+    seen: list[str] = []
+
+    class Handler(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append(record.msg[0])  # type: ignore[index]
+
+    logger, handler = logging.getLogger("peewee"), Handler(logging.DEBUG)
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        call()
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    return [sql for sql in seen if sql.lstrip().upper().startswith("SELECT")]
+
+
+@pytest.fixture
+def day(ctx: Context, clock: FixedClock) -> Context:
+    """Three tickets served at L01, two of them answered the survey; one served ticket then
+    lost its counter (an unclaimed ticket of L01's services: in L01's figures, not among the
+    visitors L01 served for the survey's population)."""
+    served = [_serve(ctx, clock), _serve(ctx, clock), _serve(ctx, clock)]
+    survey.record(ctx, served[0].id, SCORES)
+    survey.record(ctx, served[1].id, {**SCORES, "U3": 4})
+    Ticket.update(counter=None).where(Ticket.id == served[2].id).execute()
+    return replace(ctx, actor=Actor("koordinator", Role.SUPERVISOR, 3))
+
+
+@pytest.mark.parametrize("counter", [None, "L01"])
+def test_the_survey_block_is_the_ikm_of_the_period(day: Context, counter: str | None) -> None:
+    figures = daily_report.daily_figures(day, DAY, counter=counter)
+    expected = skm_report.ikm(day, DAY, counter=counter)
+    assert figures.survey is not None
+    assert {k: figures.survey[k] for k in KEPT} == {k: expected[k] for k in KEPT}
+    for k in ("nrr", "element_index", "element_grade", "answered"):
+        assert figures.survey[k] == expected[k]
+    # the counter's population leaves out the ticket that lost its counter
+    assert figures.survey["population"] == (3 if counter is None else 2)
+    assert figures.survey["respondents"] == 2
+    # and day_section counting for itself gives the same block
+    assert skm_report.day_section(day, DAY, DAY, counter) == figures.survey
+
+
+def test_the_daily_summary_reads_the_tickets_once(day: Context) -> None:
+    selects = [" ".join(sql.split()) for sql in _selects(lambda: daily_report.daily_figures(day, DAY))]
+    assert " ".join(skm_report._SERVED_SQL.split()) not in selects, selects
+    # the period's tickets: the one block read plus the gap check's counts, nothing else walks them
+    walks = [sql for sql in selects if 'FROM "ticket" WHERE "day" >= ?' in sql]
+    assert len(walks) == 2, walks
