@@ -362,3 +362,26 @@ def test_lang_is_keyword_only_and_never_a_format_parameter() -> None:
 )
 def test_plural_forms(lang: str, count: int, expected: str) -> None:
     assert i18n.tn("receipt.people_ahead_value", count, lang=lang) == expected
+
+
+# DOMAIN.md's word list (issue 15, point 8): the words an Indonesian text must not use, each
+# with the word it uses instead. Whole words, any case.
+_AVOIDED_WORDS = {
+    "antrian": "antrean (KBBI)",
+    "tiket": "nomor antrean",
+    "galat": "kesalahan",
+    "keadaan": "status",
+    "surel": "email",
+    "sinkron": "sinkronisasi",
+}
+
+
+def test_indonesian_texts_use_the_domain_words() -> None:
+    texts = json.loads(resource("i18n", "id.json").read_text(encoding="utf-8"))
+    found = [
+        f"{key}: {word!r} → {instead}"
+        for key, text in texts.items()
+        for word, instead in _AVOIDED_WORDS.items()
+        if re.search(rf"\b{word}\b", text, re.IGNORECASE)
+    ]
+    assert found == []

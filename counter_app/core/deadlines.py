@@ -27,6 +27,7 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from counter_app.core import i18n
 from counter_app.core.errors import ValidationError
 
 SETTING_KEY = "complaint_deadlines"
@@ -159,12 +160,26 @@ def parse_rules(text: str | None) -> Rules:
     )
 
 
-@cache
+# The program's languages → the `holidays` package's: without one it names the days in
+# English, whatever the program's language.
+_HOLIDAY_LANGUAGES = {"id": "id", "en": "en_US"}
+
+
+def holiday_language() -> str:
+    """The `holidays` language for the program's current one (Indonesian by default)."""
+    return _HOLIDAY_LANGUAGES.get(i18n.language(), "id")
+
+
 def _national(cuti_bersama: bool) -> Any:
+    return _national_in(cuti_bersama, holiday_language())
+
+
+@cache
+def _national_in(cuti_bersama: bool, language: str) -> Any:
     import holidays
 
     categories = ("public", "government") if cuti_bersama else ("public",)
-    return holidays.country_holidays("ID", categories=categories)
+    return holidays.country_holidays("ID", categories=categories, language=language)
 
 
 @dataclass(frozen=True)

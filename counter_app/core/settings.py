@@ -223,21 +223,21 @@ SETTINGS: dict[str, SettingDef] = {
             int,
             3,
             "Calls before a ticket may be marked no-show.",
-            "Jumlah panggilan sebelum tiket boleh ditandai tidak hadir.",
+            "Jumlah panggilan sebelum nomor antrean boleh ditandai tidak hadir.",
         ),
         _s(
             "no_show_grace_minutes",
             int,
             3,
             "Minutes after the first call before a ticket may be marked no-show.",
-            "Menit sejak panggilan pertama sebelum tiket boleh ditandai tidak hadir.",
+            "Menit sejak panggilan pertama sebelum nomor antrean boleh ditandai tidak hadir.",
         ),
         _s(
             "one_active_ticket_per_nik",
             bool,
             True,
             "Refuse a second active ticket for the same NIK and service on one day.",
-            "Tolak tiket aktif kedua untuk NIK dan layanan yang sama pada hari yang sama.",
+            "Tolak nomor antrean aktif kedua untuk NIK dan layanan yang sama pada hari yang sama.",
         ),
         # ---- accounts -----------------------------------------------------------------------
         _s(
@@ -388,7 +388,7 @@ SETTINGS: dict[str, SettingDef] = {
             "live_released",
             dict,
             "Offline tickets this device released to the site's queue (JSON: uuid → confirmed).",
-            "Tiket luring yang dilepas perangkat ini ke antrean lokasi (JSON: uuid → dikonfirmasi).",
+            "Nomor antrean luring yang dilepas perangkat ini ke antrean lokasi (JSON: uuid → dikonfirmasi).",
         ),
         _state(
             "privacy_last_purge",

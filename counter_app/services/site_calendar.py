@@ -211,7 +211,10 @@ def closed_days(ctx: Context, year: int) -> list[ClosedDay]:
     import holidays  # loaded only when listing: it is large
 
     categories = ("public", "government") if rules.cuti_bersama else ("public",)
-    for day, name in holidays.country_holidays("ID", years=year, categories=categories).items():
+    found = holidays.country_holidays(
+        "ID", years=year, categories=categories, language=rules_mod.holiday_language()
+    )
+    for day, name in found.items():
         if day.weekday() < 5:
             out[day] = ClosedDay(day, "national", str(name), day in rules.open_days)
     for day in rules.closed_days:

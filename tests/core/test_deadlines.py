@@ -207,3 +207,13 @@ def test_calendar_knows_weekends_and_holidays() -> None:
     assert not cal.is_working_day(date(2026, 8, 17))  # Independence Day (a Monday)
     assert cal.holiday_name(date(2026, 8, 17))
     assert cal.add_working_days(date(2026, 8, 14), 1) == date(2026, 8, 18)  # Fri → Tue
+
+
+def test_holidays_are_named_in_the_programs_language() -> None:
+    from counter_app.core import i18n
+
+    calendar = WorkingCalendar()
+    assert calendar.holiday_name(date(2026, 12, 24)) == "Cuti Bersama Hari Raya Natal"
+    assert calendar.holiday_name(date(2026, 8, 17)) == "Hari Kemerdekaan Republik Indonesia"
+    i18n.set_language("en")  # the conftest fixture sets Indonesian back after the test
+    assert calendar.holiday_name(date(2026, 12, 24)) == "Christmas Joint Holiday"

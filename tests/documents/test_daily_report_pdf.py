@@ -166,7 +166,7 @@ def test_a_3000_ticket_day_reads_well() -> None:
         assert "Dibuat 30-11-2026 17:05 (Asia/Pontianak)" in text  # generated-at, local time
     text = flat(pdf)
     for title in (
-        "Jumlah tiket per layanan",
+        "Jumlah nomor antrean per layanan",
         "Waktu per layanan (menit)",
         "Per instansi",
         "Per kelas prioritas",
@@ -248,7 +248,7 @@ def test_empty_snapshot() -> None:
     pdf = daily_report_pdf.render(fake_figures(empty=True).to_json())
     text = flat(pdf)
     assert len(read(pdf).pages) == 1
-    assert "Tidak ada tiket pada periode ini." in text and "Halaman 1 dari 1" in text
+    assert "Tidak ada nomor antrean pada periode ini." in text and "Halaman 1 dari 1" in text
     assert "Tidak ada catatan" in text
 
 

@@ -379,10 +379,10 @@ def test_the_same_figures_in_the_pdf(hand: HandDay) -> None:
     assert "Senin, 30 November 2026" in text
     assert f"Halaman 1 dari {pages}" in text and f"Halaman {pages} dari {pages}" in text
     # waits 1180/1140/2040/2040 s and service 525/540/720/720 s, in minutes, Indonesian decimals
-    assert "rata-rata 19,7 · median 19,0 · P90 34,0 · terlama 34,0 (dari 6 tiket)" in text
-    assert "rata-rata 8,8 · median 9,0 · P90 12,0 · terlama 12,0 (dari 4 tiket)" in text
-    assert "3 dari 4 tiket selesai sesuai target (75,0%)" in text
-    assert "7 orang; 1 tiket tambahan dari pengalihan" in text
+    assert "rata-rata 19,7 · median 19,0 · P90 34,0 · terlama 34,0 (dari 6 nomor antrean)" in text
+    assert "rata-rata 8,8 · median 9,0 · P90 12,0 · terlama 12,0 (dari 4 nomor antrean)" in text
+    assert "3 dari 4 nomor antrean selesai sesuai target (75,0%)" in text
+    assert "7 orang; 1 nomor antrean tambahan dari pengalihan" in text
     # per service: registered served no-show cancelled transferred open
     assert "KTP-el (Rekam/Cetak) 4 2 1 1 0 0" in text
     assert "Kartu Keluarga 2 1 0 0 0 1" in text
@@ -407,7 +407,7 @@ def test_open_tickets_are_noted_once_the_day_is_over(hand: HandDay, clock: Fixed
     assert [(n.kind, n.params["day"], n.params["codes"]) for n in f.notes] == [
         ("open_at_close", "2026-11-30", ["A005"])
     ]
-    assert "1 tiket masih terbuka pada akhir hari 30-11-2026: A005." in pdf_text(daily_report.report_pdf(f))
+    assert "1 nomor antrean masih terbuka pada akhir hari 30-11-2026: A005." in pdf_text(daily_report.report_pdf(f))
 
 
 def test_gaps_in_the_numbering_are_noted(hand: HandDay) -> None:
@@ -442,7 +442,7 @@ def test_empty_day(ctx: Context) -> None:
     data = json.loads(json.dumps(f.to_json()))
     assert data["totals"]["wait_mean_s"] is None and data["totals"]["registered"] == 0
     text = pdf_text(daily_report.report_pdf(f))
-    assert "Tidak ada tiket pada periode ini." in text and "Halaman 1 dari 1" in text
+    assert "Tidak ada nomor antrean pada periode ini." in text and "Halaman 1 dari 1" in text
     openpyxl.load_workbook(io.BytesIO(daily_report.report_xlsx(f)))
     assert daily_report.report_csv(f).decode().splitlines()[-1].startswith("2026-11-29,2026-11-29,,TOTAL,")
 
