@@ -67,9 +67,6 @@ DISPATCHERS: dict[tuple[str, str], str] = {
 KNOWN_UNUSED = {
     "cli.audit.broken",
     "gui.print.not_printed_title",
-    "gui.settings.key.idle_lock_minutes",
-    "gui.settings.key.no_show_grace_minutes",
-    "gui.status.printer_default_missing",
     "gui.sync.now",
     "gui.sync.running",
     "report.dialog.denied_title",

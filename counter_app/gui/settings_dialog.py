@@ -50,7 +50,14 @@ SITE_KEYS = (
     "timezone",
     "language",
 )
-COUNTER_KEYS = ("counter_code", "priority_cap", "no_show_after_calls", "one_active_ticket_per_nik")
+COUNTER_KEYS = (
+    "counter_code",
+    "priority_cap",
+    "no_show_after_calls",
+    "no_show_grace_minutes",
+    "one_active_ticket_per_nik",
+    "idle_lock_minutes",
+)
 PRINTER_KEYS = ("printer", "paper")
 SYNC_KEYS = ("sync_server", "sync_time")
 # Indonesia's zones (DOMAIN.md: Pontianak is WIB, Asia/Pontianak), offered by their short names;
@@ -73,6 +80,8 @@ SETTING_KEYS = {
     "counter_code": "gui.settings.key.counter_code",
     "priority_cap": "gui.settings.key.priority_cap",
     "no_show_after_calls": "gui.settings.key.no_show_after_calls",
+    "no_show_grace_minutes": "gui.settings.key.no_show_grace_minutes",
+    "idle_lock_minutes": "gui.settings.key.idle_lock_minutes",
     "one_active_ticket_per_nik": "gui.settings.key.one_active_ticket_per_nik",
     "printer": "gui.settings.key.printer",
     "paper": "gui.settings.key.paper",

@@ -102,7 +102,12 @@ class StatusBar(QStatusBar):
         self._state["printer"] = (name, available)
         shown = name or t("gui.status.printer_default")
         if available is False:
-            text = t("gui.status.printer_missing", name=shown)
+            # No default printer at all is its own message, not a printer named "bawaan sistem".
+            text = (
+                t("gui.status.printer_missing", name=shown)
+                if name
+                else t("gui.status.printer_default_missing")
+            )
             self.printer_label.setStyleSheet(f"color: {theme.WARNING}; font-weight: bold;")
         else:
             text = t("gui.status.printer", name=shown)

@@ -82,6 +82,14 @@ def test_printer_state_in_the_status_bar(window: Any, no_printer: str) -> None:
     assert window.status.printer_label.text() == i18n.t("gui.status.printer_missing", name=no_printer)
 
 
+def test_no_default_printer_says_so(window: Any) -> None:
+    # Issue 14, defect 13: not "Printer tidak tersedia (bawaan sistem)".
+    window.status.show_printer(None, False)
+    assert window.status.printer_label.text() == "Tidak ada printer bawaan sistem"
+    window.status.show_printer(None, True)
+    assert window.status.printer_label.text() == i18n.t("gui.status.printer", name="bawaan sistem")
+
+
 def test_fits_a_1366_by_768_screen(window: Any) -> None:
     hint = window.minimumSizeHint()
     assert hint.width() <= 1366

@@ -46,6 +46,21 @@ def test_settings_are_saved_and_audited(qtbot: Any, ctx: Context, prompts: Any) 
     assert dialog.saved_label.text() == i18n.t("gui.settings.unchanged")
 
 
+def test_the_no_show_grace_and_the_idle_lock_are_set_on_the_counter_tab(
+    qtbot: Any, window: Any, ctx: Context, prompts: Any
+) -> None:
+    # Issue 14, defects 5 and 9: both times are settings an admin changes here.
+    dialog = make(qtbot, ctx)
+    dialog.counter_form.editors["no_show_grace_minutes"].setValue(5)
+    dialog.counter_form.editors["idle_lock_minutes"].setValue(0)
+    assert dialog.save()
+    assert ctx.setting("no_show_grace_minutes") == 5
+    assert ctx.setting("idle_lock_minutes") == 0
+    window._last_input = window.idle_clock() - 24 * 3600
+    window.check_idle()  # 0 = never: a day without a key press does not lock
+    assert not window.locked
+
+
 def test_a_bad_value_is_shown_beside_its_field(qtbot: Any, ctx: Context, prompts: Any) -> None:
     dialog = make(qtbot, ctx)
     dialog.site_form.editors["site_name"].setText("Nama Baru")
