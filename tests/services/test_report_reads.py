@@ -5,9 +5,10 @@ tickets, and gives what skm_report.ikm gives for the same period and scope."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -15,7 +16,7 @@ from counter_app.core.clock import FixedClock
 from counter_app.core.roles import Actor, Role
 from counter_app.services import daily_report, skm_report, survey, tickets
 from counter_app.services.context import Context
-from counter_app.store.models import Ticket
+from counter_app.store.models import Ticket, db
 
 DAY = date(2026, 11, 30)  # the clock fixture's Monday
 SCORES = dict(zip(("U1", "U2", "U3", "U4", "U5", "U6", "U7", "U8", "U9"), (4, 3, 2, 4, 3, 3, 3, 3, 3)))
@@ -23,7 +24,7 @@ KEPT = ("respondents", "incomplete", "ikm", "grade", "kinerja", "population", "r
 
 
 def _serve(ctx: Context, clock: FixedClock, service: str = "KTP") -> Ticket:
-    t = tickets.register(ctx, service=service, name="Siti Aminah", phone="081234567890").ticket
+    t = tickets.register(ctx, service=service, name="Siti Aminah").ticket
     clock.advance(minutes=2)
     called = tickets.call_next(ctx, "L01")
     assert called is not None and called.id == t.id
@@ -85,3 +86,51 @@ def test_the_daily_summary_reads_the_tickets_once(day: Context) -> None:
     # the period's tickets: the one block read plus the gap check's counts, nothing else walks them
     walks = [sql for sql in selects if 'FROM "ticket" WHERE "day" >= ?' in sql]
     assert len(walks) == 2, walks
+
+
+@pytest.fixture
+def weeks(ctx: Context, clock: FixedClock) -> Context:
+    """Three weeks with tickets every day: served, no-show, one left waiting each day."""
+    start = clock.now()
+    for i in range(21):
+        clock.set(start - timedelta(days=21 - i))
+        _serve(ctx, clock)
+        tickets.register(ctx, service="KK", name="Budi Santoso")
+        tickets.register(ctx, service="KTP", name="Ani Lestari", priority="lansia" if i % 3 else None)
+    clock.set(start)
+    return replace(ctx, actor=Actor("koordinator", Role.SUPERVISOR, 3))
+
+
+def test_a_long_period_is_read_in_runs_with_the_same_blocks(
+    weeks: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, last = DAY - timedelta(days=21), DAY
+    whole = db.execute_sql(daily_report._SQL, (first.isoformat(), last.isoformat())).fetchall()
+    monkeypatch.setattr(daily_report.os, "cpu_count", lambda: 4)
+    threads: list[str] = []
+    apart = daily_report._read_apart
+
+    def read_apart(path: str, period: tuple[str, str]) -> list[tuple[object, ...]]:
+        threads.append(threading.current_thread().name)
+        return apart(path, period)
+
+    monkeypatch.setattr(daily_report, "_read_apart", read_apart)
+    assert len(whole) > 21 and daily_report._blocks(first, last) == whole
+    # 22 days: 3 runs, the later two on connections of their own, off this thread
+    assert len(threads) == 2 and threading.current_thread().name not in threads
+    split = daily_report.daily_figures(weeks, first, last).to_json()
+    monkeypatch.setattr(daily_report, "_MAX_RUNS", 1)
+    assert daily_report.daily_figures(weeks, first, last).to_json() == split
+
+
+def test_inside_a_transaction_the_period_is_read_on_its_connection(
+    weeks: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Other connections cannot see a transaction's rows: then one query on the store's own."""
+    monkeypatch.setattr(daily_report.os, "cpu_count", lambda: 4)
+    first, last = DAY - timedelta(days=21), DAY
+    before = daily_report.daily_figures(weeks, first, last).totals.tickets
+    with db.atomic() as txn:
+        tickets.register(weeks, service="KTP", name="Siti Aminah")
+        assert daily_report.daily_figures(weeks, first, last).totals.tickets == before + 1
+        txn.rollback()
