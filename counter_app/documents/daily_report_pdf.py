@@ -17,6 +17,7 @@ Paragraph is escaped first (a service or officer name like `<b>&amp;` prints lit
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -329,10 +330,25 @@ def _table(table: tables.Table, layout: Sequence[tuple[str, float]], lang: str) 
 
 
 def _cell(value: Any, column: tables.Column, lang: str, *, bold: bool) -> Any:
-    text = format_cell(value, column.kind, lang) if value is not None or column.kind != "text" else ""
+    if value is None and column.kind == "text":
+        text = ""
+    elif column.kind == "text":
+        text = format_cell(value, column.kind, lang)
+    elif lang and isinstance(value, (int, float, str)):
+        # numbers and dates repeat across a summary's tables: each formatted once
+        text = _formatted(type(value), value, column.kind, lang)
+    else:
+        text = format_cell(value, column.kind, lang)
     if column.kind == "text":
         return P(text, "CellBold" if bold else "Cell")  # wraps long names
     return text
+
+
+@lru_cache(maxsize=4096)
+def _formatted(_type: type, value: Any, kind: str, lang: str) -> str:
+    """format_cell of a value (Babel's number and date formatting is ~50 µs a cell); the type
+    is part of the key, so 1 and 1.0 stay apart."""
+    return format_cell(value, kind, lang)
 
 
 def _section(title: str, *flowables: Flowable) -> list[Flowable]:
