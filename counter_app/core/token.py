@@ -22,11 +22,13 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+# cryptography (~18 ms to import) is imported where a key is used, not here: the window imports
+# this module for the scan field and should not pay for it before a receipt is scanned.
 
 from counter_app.core.errors import NoAnswer, ValidationError
 
@@ -126,6 +128,8 @@ def b64url_decode(text: str) -> bytes:
 
 
 def raw_public_key(public_key: Ed25519PublicKey) -> bytes:
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
     return public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
 
 
@@ -236,6 +240,8 @@ def _key_entry(i: int, item: Any) -> KeyEntry:
     if key_id(raw) != kid:
         raise KeyringError(f"key {i}: kid does not match the public key")
     created = str(item.get("created_at", ""))
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     return KeyEntry(kid, site, counter, Ed25519PublicKey.from_public_bytes(raw), created)
 
 
@@ -294,6 +300,8 @@ def verify_token(text: str, keyring: Mapping[str, Any]) -> VerifiedReceipt:
     entry = _index(keyring).get(kid)
     if entry is None:
         raise TokenError("unknown_key", kid=kid)
+    from cryptography.exceptions import InvalidSignature
+
     try:
         entry.public_key.verify(signature, payload)
     except InvalidSignature:

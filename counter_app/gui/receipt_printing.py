@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
@@ -14,10 +15,12 @@ from PySide6.QtWidgets import QWidget
 from counter_app.core.clock import local_day
 from counter_app.gui import error_dialog
 from counter_app.gui.background import Background
-from counter_app.gui.receipt_preview import ReceiptPreview
 from counter_app.services.context import Context
 from counter_app.services.usecase import usecase
 from counter_app.services.views import TicketView
+
+if TYPE_CHECKING:
+    from counter_app.gui.receipt_preview import ReceiptPreview
 
 
 class ReceiptPrinting(QObject):
@@ -97,6 +100,9 @@ class ReceiptPrinting(QObject):
         return f"{ticket.receipt_no}{'-ulang' if reprint else ''}"
 
     def _show_preview(self, pdf: bytes, code: str, name: str, reprint: bool) -> None:
+        # QtPdf and its widgets are loaded with the first preview, not with the window.
+        from counter_app.gui.receipt_preview import ReceiptPreview
+
         dialog = ReceiptPreview(
             pdf,
             code,

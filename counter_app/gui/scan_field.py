@@ -14,7 +14,7 @@ from counter_app.core.numbering import CODE_RE
 from counter_app.core.token import TokenError, verify_token
 from counter_app.gui.error_dialog import guarded
 from counter_app.gui.widgets.field_message import FieldMessage
-from counter_app.services import keys, tickets
+from counter_app.services import tickets
 from counter_app.services.context import Context
 from counter_app.services.views import TicketView
 
@@ -70,6 +70,8 @@ class ScanField(QGroupBox):
             self.result.show_hint(t("gui.scan.opened", code=ticket.code))
             self.ticket_found.emit(ticket)
             return ticket
+        from counter_app.services import keys  # with cryptography (~18 ms): at the first scan
+
         try:
             receipt = verify_token(text, keys.local_keyring(self.ctx.data_dir))
         except TokenError as exc:

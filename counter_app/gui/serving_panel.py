@@ -25,7 +25,6 @@ from counter_app.core.clock import from_db, local_time_text
 from counter_app.core.errors import IllegalTransition, NotFound
 from counter_app.core.i18n import t, tn
 from counter_app.core.person import mask_name
-from counter_app.core.phone import mask as mask_phone
 from counter_app.core.roles import Permission
 from counter_app.core.ticket_rules import Status, can, no_show_ready
 from counter_app.gui import error_dialog, theme
@@ -316,6 +315,8 @@ class ServingPanel(QGroupBox):
             if ticket.nik_masked:
                 lines.append(t("gui.serving.nik", nik=ticket.nik_masked))
             if ticket.phone:
+                from counter_app.core.phone import mask as mask_phone  # phonenumbers: ~30 ms
+
                 lines.append(t("gui.serving.phone", phone=mask_phone(ticket.phone)))
             if ticket.call_count:
                 lines.append(t("gui.serving.calls", n=ticket.call_count))

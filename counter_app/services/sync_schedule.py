@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from counter_app.services import sync
 from counter_app.services.context import Context
 
 DEFAULT_TIME = time(21, 0)
@@ -39,11 +38,19 @@ def next_scheduled(ctx: Context, now: datetime) -> datetime:
 
 def is_configured(ctx: Context) -> bool:
     """A server and this device's token are both known."""
-    return bool(ctx.setting("sync_server")) and sync.saved_token(ctx.data_dir) is not None
+    # The sync service (httpx, the sync client) only when a server is set: a counter without
+    # one never needs it, and the window reads this schedule at its first tick.
+    if not ctx.setting("sync_server"):
+        return False
+    from counter_app.services import sync
+
+    return sync.saved_token(ctx.data_dir) is not None
 
 
 def catch_up_due(ctx: Context, now: datetime) -> bool:
     """The PC was off (or the program closed) at the last scheduled time."""
+    from counter_app.services import sync
+
     ok_at = sync.last_sync(ctx).ok_at
     return ok_at is None or ok_at < last_scheduled(ctx, now)
 

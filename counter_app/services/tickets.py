@@ -13,9 +13,7 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from uuid6 import uuid7
-
-from counter_app.core import nik as nik_rules, person, phone as phone_rules
+from counter_app.core import nik as nik_rules, person
 from counter_app.core.clock import local_day, to_db
 from counter_app.core.errors import IllegalTransition, ValidationError
 from counter_app.core.i18n import STATUS_KEYS, t
@@ -75,6 +73,9 @@ def register(
     now = ctx.clock.now()
     today = local_day(now, ctx.tz)
     parsed = nik_rules.parse(nik, today=today) if nik and nik.strip() else None
+    # Imported here, not at the top: phonenumbers (~30 ms) is not needed to show the window.
+    from counter_app.core import phone as phone_rules
+
     e164 = phone_rules.normalise(phone) if phone and phone.strip() else None
     svc = catalogue.get_service(service)
     if not svc.active:
@@ -157,6 +158,8 @@ def _issue(ctx: Context, svc: Service, day: date, **fields: Any) -> Ticket:
         number = _next_number(day, svc.letter)
     code = ticket_code(svc.letter, number)
     device = ctx.setting("counter_code")
+    from uuid6 import uuid7  # here: uuid6 reads its package metadata at import (~15 ms)
+
     return _insert(
         id=str(uuid7()),
         day=day,

@@ -14,7 +14,6 @@ from typing import Any
 
 from counter_app.core.clock import from_db
 from counter_app.core.person import mask_name
-from counter_app.core.phone import mask as mask_phone
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +195,8 @@ class TicketView:
     def to_json(self) -> dict[str, Any]:
         """The ticket in JSON output (`register`, `queue`, the moves: DESIGN.md §7): masked
         name and phone, aware ISO times; the order of the keys is part of the output."""
+        # Here, not at the top: phonenumbers (~30 ms) is not needed to show a window.
+        from counter_app.core.phone import mask as mask_phone
 
         def iso(value: datetime | None) -> str | None:
             aware = from_db(value)
