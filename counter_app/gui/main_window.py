@@ -66,6 +66,7 @@ WATCH_MS = 3000
 APPLIED_MS = 150  # events of other devices arriving in a burst: one reload of the queue
 IDLE_CHECK_MS = 15000
 PRINTER_CHECK_MS = 500  # after the window's first paint: the check loads print support, asks CUPS
+INPUT_WATCH_MS = 1000  # after the first paint: the idle lock's watch on keys and clicks
 TASKBAR = 40  # px a desktop's panel takes (1366×768 laptops: the window gets 1366×728)
 
 
@@ -193,11 +194,13 @@ class MainWindow(QMainWindow):
         self.start_live()
 
         # Idle lock: any key or click counts as activity (the injected `idle_clock` in tests).
+        # The application-wide filter is installed a moment after the first paint: while it is
+        # there every event of every object passes through Python, and the first one about a
+        # Qt-internal object (an animation timer) makes PySide build the enums of every class
+        # it has (~25 ms); the lock counts minutes from here, so that second is no gap.
         self.idle_clock: Callable[[], float] = time.monotonic
         self._last_input = self.idle_clock()
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self)
+        QTimer.singleShot(INPUT_WATCH_MS, self, self.watch_input)
         self.idle_timer = QTimer(self)
         self.idle_timer.timeout.connect(self.check_idle)
         self.idle_timer.start(IDLE_CHECK_MS)
@@ -377,8 +380,11 @@ class MainWindow(QMainWindow):
 
     @error_dialog.guarded
     def reload_queue(self) -> None:
-        self.queue_table.model.replace_all(queue_view.queue_entries(self.ctx))
+        entries = queue_view.queue_entries(self.ctx)
+        # The order first: on the first fill the one reset then sorts by it once, instead of
+        # sorting by registration and re-placing every waiting row when the order arrives.
         self.refresh_order()
+        self.queue_table.model.replace_all(entries)
         self._data_version = store_watch.data_version()
 
     def refresh_order(self) -> None:
@@ -617,6 +623,12 @@ class MainWindow(QMainWindow):
         self.status.show_officer(ctx.setting("counter_code"), actor)
         self.serving_panel.update_actions()
         self.status.showMessage(t("gui.lock.switched", user=actor.username), 8000)
+
+    def watch_input(self) -> None:
+        """Count every key press and click of the application as activity (the idle lock)."""
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() in (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress):

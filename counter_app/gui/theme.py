@@ -128,7 +128,12 @@ QTabBar::tab:selected {{ color: {ACCENT_DARK}; font-weight: bold; }}
 """
 
 
-def apply(app: QApplication) -> None:
+STYLE = "Fusion"
+
+
+def apply(app: QApplication, *, style_set: bool = False) -> None:
+    """Fonts, style and stylesheet. `style_set`: the app was made with `-style Fusion` already
+    (`app.make_app`), so `setStyle` is not called again."""
     load_fonts()
     font = QFont(app.font())
     if QFontDatabase.hasFamily("DejaVu Sans") and font.family() in ("", "Sans Serif", "sans-serif"):
@@ -136,5 +141,6 @@ def apply(app: QApplication) -> None:
     # Readable at arm's length from a counter screen.
     font.setPointSizeF(max(font.pointSizeF(), 10.5))
     app.setFont(font)
-    app.setStyle("Fusion")
+    if not style_set:
+        app.setStyle(STYLE)
     app.setStyleSheet(STYLESHEET)

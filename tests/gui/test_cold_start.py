@@ -137,3 +137,150 @@ def test_a_pc_without_a_server_reads_the_nightly_schedule_at_the_first_tick(
     assert job.due == job.next_scheduled(started)  # what start() set before: nothing to catch up
     assert job.due.hour == 21 and not job.running
     job.stop()
+
+
+# ---- what the real start builds on its way to the login and to the main window ------------
+
+LOGIN_PATH = """
+import sys
+from pathlib import Path
+import PySide6.QtCore, PySide6.QtWidgets
+from counter_app.core.clock import SystemClock
+from counter_app.gui import app as gui_app, error_dialog
+from counter_app.gui.login_dialog import LoginDialog
+data = Path(sys.argv[1])
+qapp = gui_app.make_app(["test"])
+error_dialog.install(data)
+ctx = gui_app.open_store(data, SystemClock())
+gui_app.use_site_language(ctx)
+dialog = LoginDialog(ctx)
+gui_app.preload_staff_service()
+dialog.show()
+while not (dialog.windowHandle() and dialog.windowHandle().isExposed()):
+    qapp.processEvents()
+qapp.processEvents()
+print("built", "Qt" in vars(PySide6.QtCore), "QStyle" in vars(PySide6.QtWidgets))
+qapp.setStyleSheet("")  # the style under the stylesheet's
+print("style", qapp.style().name())
+print("centred", dialog.site_label.alignment() == PySide6.QtCore.Qt.AlignmentFlag.AlignCenter)
+print("modules", " ".join(sorted(sys.modules)))
+"""
+
+MAIN_PATH = """
+import sys
+from dataclasses import replace
+from pathlib import Path
+from counter_app.core.clock import SystemClock
+from counter_app.core.roles import Actor, Role
+from counter_app.gui import app as gui_app, error_dialog
+from counter_app.gui.main_window import MainWindow
+data = Path(sys.argv[1])
+qapp = gui_app.make_app(["test"])
+error_dialog.install(data)
+ctx = replace(gui_app.open_store(data, SystemClock()), actor=Actor("admin", Role.ADMIN, 1))
+window = MainWindow(ctx, check_printers=False, nightly_sync=False, live=False)
+window.show()
+while not (window.windowHandle() and window.windowHandle().isExposed()):
+    qapp.processEvents()
+qapp.processEvents()
+print("modules", " ".join(sorted(sys.modules)))
+"""
+
+
+def run_path(code: str, data_dir: Any) -> dict[str, list[str]]:
+    """Run `code` in a fresh interpreter on the store in `data_dir` (offscreen, no psycopg as on
+    a counter PC); its printed lines as {first word: the rest}."""
+    import os
+
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    env.pop("COUNTER_APP_LANG", None)
+    hide = "import sys\nsys.modules['psycopg'] = None\nsys.modules['psycopg2'] = None\n"
+    out = subprocess.run(
+        [sys.executable, "-c", hide + code, str(data_dir)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        timeout=120,
+    )
+    return {line.split()[0]: line.split()[1:] for line in out.stdout.splitlines() if line.strip()}
+
+
+def test_the_login_builds_neither_the_qt_namespace_nor_qstyle_in_python(data_dir: Any) -> None:
+    # PySide builds a class's Python enums when Python first touches it: `Qt` alone is 94 of
+    # them (~25 ms), QStyle 11. The login sets its few Qt values by name and names the style at
+    # construction (gui/widgets/qt_names.py, gui/app.py), and still looks the same.
+    run_path(LOGIN_PATH, data_dir)  # the day's first start also runs the retention purge
+    found = run_path(LOGIN_PATH, data_dir)
+    assert found["built"] == ["False", "False"]
+    assert found["style"] == ["fusion"]  # asked after that check (as is `centred`): this builds it
+    assert found["centred"] == ["True"]
+    modules = set(found["modules"])
+    # The staff service (argon2) is preloaded once the dialog's event loop has run a while.
+    for heavy in ("counter_app.services.staff", "argon2", "phonenumbers", "uuid6", "cryptography"):
+        assert heavy not in modules, heavy
+
+
+def test_the_main_window_shows_without_phone_uuid_signing_or_pdf_libraries(data_dir: Any) -> None:
+    # Each is imported where it is used: phonenumbers at the first phone typed or shown, uuid6
+    # at the first registration, cryptography at the first scan, QtPdf at the first preview.
+    run_path(MAIN_PATH, data_dir)  # the day's first start also runs the retention purge
+    modules = set(run_path(MAIN_PATH, data_dir)["modules"])
+    assert "counter_app.gui.main_window" in modules
+    for heavy in (
+        "phonenumbers",
+        "counter_app.core.phone",
+        "uuid6",
+        "cryptography",
+        "counter_app.services.keys",
+        "PySide6.QtPdf",
+        "counter_app.gui.receipt_preview",
+        "httpx",
+        "reportlab",
+    ):
+        assert heavy not in modules, heavy
+
+
+def test_the_idle_watch_counts_keys_once_the_window_has_shown(qtbot: Any, window: Any) -> None:
+    from counter_app.gui.main_window import INPUT_WATCH_MS
+
+    window.idle_clock = lambda: 1234.0
+    qtbot.wait(INPUT_WATCH_MS + 200)  # the application-wide filter is installed by then
+    assert window._last_input != 1234.0
+    qtbot.keyClick(window.register_panel.name_edit, Qt.Key.Key_A)
+    assert window._last_input == 1234.0
+
+
+def test_an_enum_property_set_by_name_refuses_a_typo(qtbot: Any) -> None:
+    import pytest
+    from PySide6.QtWidgets import QLabel
+
+    from counter_app.gui.widgets.qt_names import set_by_name
+
+    label = QLabel()
+    qtbot.addWidget(label)
+    set_by_name(label, "alignment", "AlignTop|AlignLeft")
+    assert label.alignment() == Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft
+    with pytest.raises(ValueError):
+        set_by_name(label, "alignment", "AlignCentre")
+    with pytest.raises(ValueError):
+        set_by_name(label, "alignmnet", "AlignLeft")
+    assert not label.dynamicPropertyNames()  # a misspelt name left nothing behind
+
+
+def test_a_field_message_made_before_its_first_show_has_its_role_style(qtbot: Any, styled: None) -> None:
+    # It is not repolished when made (that would build QStyle's enums on the way to the
+    # login): its first show polishes it, with the role's colour.
+    from PySide6.QtGui import QPalette
+
+    from counter_app.gui import theme
+    from counter_app.gui.widgets.field_message import FieldMessage
+
+    message = FieldMessage()
+    qtbot.addWidget(message)
+    message.show()
+    qtbot.waitExposed(message)
+    assert message.property("role") == "field-hint"
+    assert message.palette().color(QPalette.ColorRole.WindowText).name() == theme.MUTED
+    message.show_error("Salah")
+    assert message.palette().color(QPalette.ColorRole.WindowText).name() == theme.ERROR

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextLayout
 from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
 
 from counter_app.core.errors import ValidationError
+from counter_app.gui.widgets.qt_names import set_by_name
 
 
 def _repolish(widget: QWidget) -> None:
@@ -39,8 +39,9 @@ class FieldMessage(QLabel):
     def __init__(self, parent: QWidget | None = None, *, collapse: bool = False, lines: int = 2) -> None:
         super().__init__(parent)
         self.setWordWrap(True)
-        self.setTextFormat(Qt.TextFormat.PlainText)  # messages quote what was typed
-        self.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        # By name, not Qt.TextFormat / Qt.AlignmentFlag: the login shows one (gui/widgets/qt_names.py)
+        set_by_name(self, "textFormat", "PlainText")  # messages quote what was typed
+        set_by_name(self, "alignment", "AlignTop|AlignLeft")
         self.kind = ""
         self.collapse = collapse
         self.lines = lines
@@ -50,7 +51,9 @@ class FieldMessage(QLabel):
             self.setFixedHeight(self.fontMetrics().lineSpacing() * lines + 2)
             if lines == 1:  # one line kept: a longer text is elided (whole in the tooltip)
                 self.setWordWrap(False)
-        self._set("", "field-hint")
+        # Not yet polished: its first show polishes it with the role set (no repolish now, which
+        # would also build PySide's QStyle enums on the way to the login).
+        self._set("", "field-hint", polished=False)
 
     def full_text(self) -> str:
         return self._full
@@ -63,6 +66,8 @@ class FieldMessage(QLabel):
         text = self._full
         if not self.collapse and self.width() > 0 and text:
             if self.lines == 1:
+                from PySide6.QtCore import Qt  # here: an empty message needs no Qt (see __init__)
+
                 text = self.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, self.width())
             else:
                 text = self._cut(text, self.width())
@@ -71,6 +76,8 @@ class FieldMessage(QLabel):
     def _cut(self, text: str, width: int) -> str:
         """The text wrapped as the label wraps it, its last kept line ending in "…" when more
         follows: a cut message says it is cut (whole in the tooltip), never stops mid-word."""
+        from PySide6.QtCore import Qt
+
         layout = QTextLayout(text, self.font())
         layout.beginLayout()
         spans: list[tuple[int, int]] = []
@@ -104,7 +111,7 @@ class FieldMessage(QLabel):
             hint.setWidth(0)
         return hint
 
-    def _set(self, text: str, role: str) -> None:
+    def _set(self, text: str, role: str, *, polished: bool = True) -> None:
         self._full = text
         self._render()
         self.setToolTip(text)
@@ -113,7 +120,8 @@ class FieldMessage(QLabel):
         if self._role != role:
             self._role = role
             self.setProperty("role", role)
-            _repolish(self)
+            if polished:
+                _repolish(self)
 
     def show_error(self, text: str) -> None:
         self.kind = "error"
@@ -173,6 +181,8 @@ def show_field_error(
     if key in editors and key in messages:
         messages[key].show_error(exc.message())
         mark_invalid(editors[key], True)
+        from PySide6.QtCore import Qt
+
         editors[key].setFocus(Qt.FocusReason.OtherFocusReason)
         return True
     from counter_app.gui import error_dialog  # the window's error path (loaded with the GUI)
