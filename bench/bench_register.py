@@ -125,7 +125,9 @@ def main(argv: list[str] | None = None) -> int:
                 prio = ""
 
             def do_register():
-                return tickets.register(ctx, service=service, name=name, nik=nik, phone=phone, priority=prio)
+                return tickets.register(
+                    ctx, service=service, name=name, nik=nik, phone=phone, priority=prio, phone_consent=True
+                )
 
             # the bare side needs the service's row, so the service always runs first here;
             # the two bare variants alternate their order.

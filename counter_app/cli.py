@@ -204,6 +204,7 @@ def build_parser() -> ArgParser:
     p.add_argument("--name", required=True)
     p.add_argument("--nik")
     p.add_argument("--phone")
+    p.add_argument("--phone-consent", action="store_true", help=t("cli.help.phone_consent"))
     p.add_argument("--priority", default="")
     p.add_argument("--notes", default="")
     p.add_argument("--receipt", metavar="FILE.pdf")
@@ -374,6 +375,7 @@ def cmd_register(args: argparse.Namespace, s: Session) -> int:
         phone=args.phone,
         priority=args.priority,
         notes=args.notes,
+        phone_consent=args.phone_consent,
     )
     if out is not None:
         reg = receipts.register_with_receipt(ctx, out, None, **visitor)

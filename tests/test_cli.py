@@ -157,6 +157,7 @@ def test_register_json(store: Path) -> None:
         "6171014101900001",
         "--phone",
         "0812-3456-7890",
+        "--phone-consent",
     )
     assert REGISTER_FIELDS <= set(data)
     assert data["code"] == "A001"
@@ -194,6 +195,8 @@ def test_register_plain_text_names_the_code(store: Path) -> None:
             "The birth date in the NIK is impossible",
         ),
         (["--phone", "0812-ABC"], "Nomor telepon", "phone number"),
+        # UU PDP: a phone is kept only with the visitor's consent (--phone-consent)
+        (["--phone", "0812-3456-7890"], "persetujuan pengunjung", "visitor's consent"),
     ],
 )
 def test_bad_input_exits_2_with_a_message_and_writes_nothing(

@@ -49,7 +49,7 @@ CHILD = textwrap.dedent(
         svc = services[i % len(services)]
         nik = f"6171010101{round_no % 100:02d}{i % 10000:04d}" if i % 10000 else None
         t = tickets.register(
-            ctx, service=svc, name=f"Pengunjung {round_no} {i}", nik=nik, phone="081234567890"
+            ctx, service=svc, name=f"Pengunjung {round_no} {i}", nik=nik, phone="081234567890", phone_consent=True
         ).ticket
         print(t.id, flush=True)
         if i % 3 == 0:

@@ -42,8 +42,17 @@ def store(tmp_path: Path) -> Path:
     clock = FixedClock(now - timedelta(days=6 * 365))
     initialise(folder, by="test", clock=clock)
     ctx = Context(folder, Actor("admin", Role.ADMIN, 1), clock)
-    tickets.register(ctx, service="KTP", name="Budi Santoso", nik="6171010101900001", phone="081234567890")
-    rina = tickets.register(ctx, service="KTP", name="Rina Wati", phone="081298765432").ticket
+    tickets.register(
+        ctx,
+        service="KTP",
+        name="Budi Santoso",
+        nik="6171010101900001",
+        phone="081234567890",
+        phone_consent=True,
+    )
+    rina = tickets.register(
+        ctx, service="KTP", name="Rina Wati", phone="081298765432", phone_consent=True
+    ).ticket
     complaints.add(
         ctx,
         channel="langsung",
@@ -56,7 +65,7 @@ def store(tmp_path: Path) -> Path:
     )
     backups.backup(ctx)
     clock.set(now - timedelta(days=365))
-    tickets.register(ctx, service="KTP", name="Siti Aminah", phone="081311112222")
+    tickets.register(ctx, service="KTP", name="Siti Aminah", phone="081311112222", phone_consent=True)
     close_db()
     return folder
 

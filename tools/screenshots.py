@@ -332,7 +332,12 @@ def shoot(args: argparse.Namespace) -> int:
     for name, service, priority in WAITING:
         clock.advance(minutes=3, seconds=17)
         tickets.register(
-            admin, service=service, name=name, priority=priority, phone="0812-5678-1234" if priority else None
+            admin,
+            service=service,
+            name=name,
+            priority=priority,
+            phone="0812-5678-1234" if priority else None,
+            phone_consent=True,
         )
     clock.advance(minutes=2)
     called = tickets.call_next(admin)

@@ -263,6 +263,7 @@ def run_demo(ctx: Context, day: date, visits: int, seed: int = 1, until: time | 
                         name=f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
                         nik=_nik(rng) if rng.random() < 0.6 else None,
                         phone=_phone(rng) if rng.random() < 0.5 else None,
+                        phone_consent=True,  # a demo visitor who gives a phone agrees
                         priority=prio.value,
                     )
                 except ValidationError as exc:

@@ -64,8 +64,9 @@ def register(
     phone_consent: bool = False,
 ) -> Registration:
     """Validate the visitor, then issue the next code for the service's letter, durably.
-    `phone_consent`: the visitor agreed to the phone being kept to call back (UU PDP); it is
-    recorded in the register event's detail (`{"phone_consent": true}`)."""
+    `phone_consent`: the visitor agreed to the phone being kept to call back (UU PDP); a phone
+    without it is refused, and it is recorded in the register event's detail
+    (`{"phone_consent": true}`)."""
     ctx.actor.require(Permission.REGISTER)
     clean_name = person.clean_name(name)
     clean_notes = person.clean_notes(notes)
@@ -77,6 +78,8 @@ def register(
     from counter_app.core import phone as phone_rules
 
     e164 = phone_rules.normalise(phone) if phone and phone.strip() else None
+    if e164 and not phone_consent:  # UU PDP: no phone is kept without the visitor's consent
+        raise ValidationError("ticket.phone_without_consent", field="phone")
     svc = catalogue.get_service(service)
     if not svc.active:
         raise ValidationError("service.inactive", field="service", code=svc.code)
@@ -105,7 +108,7 @@ def register(
             "register",
             None,
             Status.WAITING,
-            {"phone_consent": True} if e164 and phone_consent else None,
+            {"phone_consent": True} if e164 else None,
         )
         journal.outbox(ctx.clock, "ticket", ticket.id, "upsert", sync_payload(ticket))
         journal.audit(ctx.clock, ctx.actor.username, "ticket.register", ticket.id, {"code": ticket.code})

@@ -132,7 +132,9 @@ def test_the_visitor_may_switch_to_english(qtbot: Any, ctx: Context, clock: Fixe
 def test_not_served_tickets_get_a_message(qtbot: Any, ctx: Context, prompts: Any) -> None:
     waiting = tickets.register(ctx, service="KTP", name="Budi").ticket
     assert open_survey(None, ctx, waiting.id) is None
-    assert prompts.messages("warn") == ["Survei hanya untuk nomor antrean yang sudah selesai dilayani (A001)."]
+    assert prompts.messages("warn") == [
+        "Survei hanya untuk nomor antrean yang sudah selesai dilayani (A001)."
+    ]
 
 
 def test_a_response_made_elsewhere_meanwhile_is_shown_in_place(

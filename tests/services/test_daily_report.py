@@ -407,7 +407,9 @@ def test_open_tickets_are_noted_once_the_day_is_over(hand: HandDay, clock: Fixed
     assert [(n.kind, n.params["day"], n.params["codes"]) for n in f.notes] == [
         ("open_at_close", "2026-11-30", ["A005"])
     ]
-    assert "1 nomor antrean masih terbuka pada akhir hari 30-11-2026: A005." in pdf_text(daily_report.report_pdf(f))
+    assert "1 nomor antrean masih terbuka pada akhir hari 30-11-2026: A005." in pdf_text(
+        daily_report.report_pdf(f)
+    )
 
 
 def test_gaps_in_the_numbering_are_noted(hand: HandDay) -> None:

@@ -91,7 +91,7 @@ def history(ctx: Context, clock: FixedClock) -> dict[str, str]:
     complaint, a second one whose complaint is still open, and a backup; two years ago: a
     younger visitor and a backup. The clock ends at the fixture's 2026-11-30."""
     at(clock, 2020, 6, 1)
-    old = served(ctx, clock, "Budi Santoso", nik=NIK, phone=PHONE)
+    old = served(ctx, clock, "Budi Santoso", nik=NIK, phone=PHONE, phone_consent=True)
     survey.record(
         ctx, old.id, ALL, PROFILE, consent=True, suggestions="Terima kasih, Budi Santoso 081234567890"
     )
@@ -106,7 +106,7 @@ def history(ctx: Context, clock: FixedClock) -> dict[str, str]:
         contact_consent=True,
     )
     complaints.respond(ctx, settled.id, "Dihubungi di 081234567890, Budi Santoso puas", "selesai")
-    waiting = served(ctx, clock, "Rina Wati", phone="081298765432")
+    waiting = served(ctx, clock, "Rina Wati", phone="081298765432", phone_consent=True)
     still_open = complaints.add(
         ctx,
         channel="telepon",
@@ -119,7 +119,9 @@ def history(ctx: Context, clock: FixedClock) -> dict[str, str]:
     )
     old_copy = backups.backup(ctx)
     at(clock, 2024, 11, 1)
-    young = served(ctx, clock, "Siti Aminah", nik="6171014101900001", phone="081311112222")
+    young = served(
+        ctx, clock, "Siti Aminah", nik="6171014101900001", phone="081311112222", phone_consent=True
+    )
     young_copy = backups.backup(ctx)
     at(clock, 2026, 11, 30)
     return {
@@ -350,7 +352,13 @@ def test_an_old_store_file_still_opens_after_a_purge(
 
 def test_phone_consent_is_recorded_in_the_register_event(ctx: Context) -> None:
     given = tickets.register(ctx, service="KTP", name="Dewi Lestari", phone=PHONE, phone_consent=True).ticket
-    silent = tickets.register(ctx, service="KTP", name="Agus Salim", phone="081377776666").ticket
+    silent = tickets.register(ctx, service="KTP", name="Agus Salim").ticket  # no phone, no consent
+    before = Ticket.select().count()
+    # The service refuses a phone without consent, whichever front end asks (issue 15, point 1).
+    with pytest.raises(ValidationError) as refused:
+        tickets.register(ctx, service="KTP", name="Agus Salim", phone="081377776666")
+    assert refused.value.key == "ticket.phone_without_consent" and refused.value.field == "phone"
+    assert Ticket.select().count() == before
     consented = [
         r[0]
         for r in db.execute_sql(
@@ -370,7 +378,9 @@ def test_free_texts_stay_out_of_the_audit_chain(ctx: Context, clock: FixedClock)
 
 
 def test_erase_keeps_a_ticket_still_in_todays_queue(ctx: Context) -> None:
-    waiting = tickets.register(ctx, service="KTP", name="Joko Widodo", phone="081355554444").ticket
+    waiting = tickets.register(
+        ctx, service="KTP", name="Joko Widodo", phone="081355554444", phone_consent=True
+    ).ticket
     result = privacy.erase(ctx, privacy.subject(ctx, phone="081355554444"), "permintaan")
     assert [(k.ref, k.reason) for k in result.kept] == [(waiting.receipt_no, "privacy.kept.active_ticket")]
     assert Ticket.get_by_id(waiting.id).name == "Joko Widodo"

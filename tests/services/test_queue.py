@@ -312,6 +312,7 @@ def test_transfer_creates_a_linked_ticket_keeping_the_arrival(ctx: Context, cloc
         name="Siti Aminah",
         nik="6171014101900001",
         phone="081234567890",
+        phone_consent=True,
         priority="lansia",
     ).ticket
     arrived = fresh(old).arrived_at

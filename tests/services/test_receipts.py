@@ -75,7 +75,7 @@ def test_register_print_scan_verify(ctx: Context, clock: FixedClock) -> None:
     text = pdf_text(receipts.receipt_pdf(ctx, third.id))
     for expected in ("A003", "2 orang", "± 20 menit"):
         assert expected in text, expected
-    ticket = reg(ctx, name="Siti Aminah Rahayu", nik=NIK, phone=PHONE, priority="lansia")
+    ticket = reg(ctx, name="Siti Aminah Rahayu", nik=NIK, phone=PHONE, phone_consent=True, priority="lansia")
 
     pdf = receipts.receipt_pdf(ctx, ticket.id)
     text = pdf_text(pdf)
@@ -107,7 +107,7 @@ def test_register_print_scan_verify(ctx: Context, clock: FixedClock) -> None:
 
 
 def test_no_nik_or_phone_anywhere(ctx: Context) -> None:
-    ticket = reg(ctx, name="Siti Aminah", nik=NIK, phone=PHONE)
+    ticket = reg(ctx, name="Siti Aminah", nik=NIK, phone=PHONE, phone_consent=True)
     pdf = receipts.receipt_pdf(ctx, ticket.id)
     text, streams = pdf_text(pdf), pdf_streams(pdf)
     receipt = Receipt.get(Receipt.ticket == ticket.id)

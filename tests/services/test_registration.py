@@ -49,7 +49,9 @@ def test_codes_count_up_per_letter(ctx: Context, clock: FixedClock) -> None:
 
 
 def test_ticket_fields_after_registration(ctx: Context, clock: FixedClock) -> None:
-    t = reg(ctx, "KTP", "  Siti   Aminah ", nik=NIK, phone="0812-3456-7890", priority="lansia")
+    t = reg(
+        ctx, "KTP", "  Siti   Aminah ", nik=NIK, phone="0812-3456-7890", phone_consent=True, priority="lansia"
+    )
     t = Ticket.get_by_id(t.id)
     assert t.status == "waiting"
     assert t.day == date(2026, 11, 30)
@@ -260,7 +262,7 @@ def test_staff_may_register(staff_ctx: Context) -> None:
 
 def test_register_writes_event_outbox_and_audit(ctx: Context) -> None:
     before = counts()
-    t = reg(ctx, "KTP", "Siti Aminah Rahayu", nik=NIK, phone="081234567890")
+    t = reg(ctx, "KTP", "Siti Aminah Rahayu", nik=NIK, phone="081234567890", phone_consent=True)
     after = counts()
     assert after["ticket"] == before["ticket"] + 1
     assert after["event"] == before["event"] + 1
@@ -278,7 +280,7 @@ def test_register_writes_event_outbox_and_audit(ctx: Context) -> None:
 
 
 def test_outbox_payload_holds_no_personal_data(ctx: Context) -> None:
-    t = reg(ctx, "KTP", "Siti Aminah Rahayu", nik=NIK, phone="081234567890")
+    t = reg(ctx, "KTP", "Siti Aminah Rahayu", nik=NIK, phone="081234567890", phone_consent=True)
     row = Outbox.get(Outbox.uuid == t.id)
     assert (row.entity, row.op, row.sent_at) == ("ticket", "upsert", None)
     assert row.payload["code"] == "A001"

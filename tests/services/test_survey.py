@@ -35,7 +35,9 @@ ALL = dict.fromkeys(("U1", "U2", "U3", "U4", "U5", "U6", "U7", "U8", "U9"), 4)
 
 
 def serve(ctx: Context, clock: FixedClock, service: str = "KTP", counter: str = "L01") -> Ticket:
-    t = tickets.register(ctx, service=service, name="Siti Aminah", phone="081234567890").ticket
+    t = tickets.register(
+        ctx, service=service, name="Siti Aminah", phone="081234567890", phone_consent=True
+    ).ticket
     clock.advance(minutes=2)
     called = tickets.call_next(ctx, counter)
     assert called is not None and called.id == t.id

@@ -60,6 +60,7 @@ def test_moves_hand_out_views_equal_to_the_stored_row(ctx: Context, clock: Fixed
         name="Siti Aminah",
         nik="6171014501900001",
         phone="0812-3456-7890",
+        phone_consent=True,
         priority="lansia",
     )
     clock.advance(minutes=3)

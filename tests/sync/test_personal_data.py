@@ -196,7 +196,9 @@ def test_the_server_takes_long_sequence_numbers_and_times(central: Central) -> N
 def _served_ticket(station: Station) -> tuple[Any, str]:
     ctx = station.use()
     service = Service.select().where(Service.active == True).order_by(Service.code).first()  # noqa: E712
-    ticket = tickets.register(ctx, service=service.code, name=NAME, phone="0812-3456-7890").ticket
+    ticket = tickets.register(
+        ctx, service=service.code, name=NAME, phone="0812-3456-7890", phone_consent=True
+    ).ticket
     called = tickets.call_next(ctx, station.counter)
     assert called is not None and called.id == ticket.id
     tickets.start(ctx, ticket.id)
