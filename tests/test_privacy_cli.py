@@ -137,3 +137,5 @@ def test_notice_is_printable(store: Path, tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     text = pypdf.PdfReader(io.BytesIO(out.read_bytes())).pages[0].extract_text()
     assert "Pemberitahuan Privasi" in text
+    flat = " ".join(text.split())
+    assert "1.825 hari (sekitar 5 tahun)" in flat  # numbers as Indonesian writes them, not "5.0"

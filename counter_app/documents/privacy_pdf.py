@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer, Table
 
+from counter_app.core.formats import format_number
 from counter_app.core.i18n import STATUS_KEYS, language, t
 from counter_app.documents.base import (
     BODY_W,
@@ -230,10 +231,16 @@ def render_notice(data: dict[str, Any], lang: str | None = None) -> bytes:
         Spacer(1, 3 * mm),
         P(t("privacy.notice.lead", lang=lang), "Body"),
     ]
+    # Numbers as the language writes them ("5" or "5,5 tahun", never "5.0").
+    words = {
+        **data,
+        "retention_days": format_number(data["retention_days"], lang=lang),
+        "retention_years": format_number(data["retention_years"], lang=lang),
+    }
     for part in NOTICE_PARTS:
         flow += section(
             t(NOTICE_HEAD_KEYS[part], lang=lang),
-            P(t(NOTICE_TEXT_KEYS[part], lang=lang, **data), "Body"),
+            P(t(NOTICE_TEXT_KEYS[part], lang=lang, **words), "Body"),
             need=20 * mm,
         )
     return build_a4(

@@ -6,6 +6,7 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from counter_app.core.clock import local_time_text
+from counter_app.core.formats import format_number
 from counter_app.core.i18n import t
 from counter_app.services import privacy
 from counter_app.services.context import Context
@@ -43,7 +44,11 @@ class PrivacyPage(QWidget):
         with usecase(self.ctx):
             state = privacy.status(self.ctx)
         self.retention_label.setText(
-            t("gui.privacy.retention", days=state.retention_days, years=round(state.retention_days / 365, 1))
+            t(
+                "gui.privacy.retention",
+                days=format_number(state.retention_days),
+                years=format_number(round(state.retention_days / 365, 1)),  # "5", "5,5"; not "5.0"
+            )
         )
         self.cutoff_label.setText(t("gui.privacy.cutoff", day=state.cutoff.strftime("%d-%m-%Y")))
         if state.last_purge_at is None:
