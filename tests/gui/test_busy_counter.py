@@ -209,6 +209,18 @@ def test_names_with_markup_are_shown_as_typed(
     assert "<b>Joko</b>" in window.status.currentMessage()
 
 
+def test_message_boxes_show_user_text_as_typed(qtbot: Any) -> None:
+    # A confirmation or warning quoting a name ("Batalkan nomor A001 (<b>Joko</b>)?") shows the
+    # tags, not bold: every box the program opens is made by prompts.message_box.
+    from counter_app.gui.widgets import prompts as real_prompts
+
+    for icon in ("Information", "Warning", "Critical", "Question"):
+        box = real_prompts.message_box(None, icon, "Judul", "<b>Joko</b> Widodo")
+        qtbot.addWidget(box)
+        assert box.textFormat() == Qt.TextFormat.PlainText
+        assert box.text() == "<b>Joko</b> Widodo"
+
+
 # ---- 5. no-show after N calls and a grace time; back in the queue the same day ------------
 
 

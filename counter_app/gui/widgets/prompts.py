@@ -11,31 +11,37 @@ from typing import TYPE_CHECKING
 from counter_app.core.i18n import t
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QWidget
+    from PySide6.QtWidgets import QMessageBox, QWidget
+
+
+def message_box(parent: QWidget | None, icon: str, title: str, text: str) -> QMessageBox:
+    """A message box showing `text` as plain text: messages carry user input (a visitor's name,
+    a complaint), and `<b>Joko</b>` must read as typed, not in bold (QMessageBox guesses rich
+    text otherwise)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QMessageBox
+
+    box = QMessageBox(getattr(QMessageBox.Icon, icon), title, text, parent=parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    return box
 
 
 def inform(parent: QWidget | None, title: str, text: str) -> None:
-    from PySide6.QtWidgets import QMessageBox
-
-    QMessageBox.information(parent, title, text)
+    message_box(parent, "Information", title, text).exec()
 
 
 def warn(parent: QWidget | None, title: str, text: str) -> None:
-    from PySide6.QtWidgets import QMessageBox
-
-    QMessageBox.warning(parent, title, text)
+    message_box(parent, "Warning", title, text).exec()
 
 
 def critical(parent: QWidget | None, title: str, text: str) -> None:
-    from PySide6.QtWidgets import QMessageBox
-
-    QMessageBox.critical(parent, title, text)
+    message_box(parent, "Critical", title, text).exec()
 
 
 def confirm(parent: QWidget | None, title: str, text: str) -> bool:
     from PySide6.QtWidgets import QMessageBox
 
-    box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=parent)
+    box = message_box(parent, "Question", title, text)
     yes = box.addButton(t("gui.common.yes"), QMessageBox.ButtonRole.YesRole)
     box.addButton(t("gui.common.no"), QMessageBox.ButtonRole.NoRole)
     box.setDefaultButton(yes)
