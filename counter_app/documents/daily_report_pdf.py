@@ -336,7 +336,7 @@ def _cell(value: Any, column: tables.Column, lang: str, *, bold: bool) -> Any:
         text = format_cell(value, column.kind, lang)
     elif lang and isinstance(value, (int, float, str)):
         # numbers and dates repeat across a summary's tables: each formatted once
-        text = _formatted(type(value), value, column.kind, lang)
+        text = _formatted(type(value).__name__, value, column.kind, lang)
     else:
         text = format_cell(value, column.kind, lang)
     if column.kind == "text":
@@ -345,7 +345,7 @@ def _cell(value: Any, column: tables.Column, lang: str, *, bold: bool) -> Any:
 
 
 @lru_cache(maxsize=4096)
-def _formatted(_type: type, value: Any, kind: str, lang: str) -> str:
+def _formatted(_type: str, value: Any, kind: str, lang: str) -> str:
     """format_cell of a value (Babel's number and date formatting is ~50 µs a cell); the type
     is part of the key, so 1 and 1.0 stay apart."""
     return format_cell(value, kind, lang)
