@@ -196,37 +196,31 @@ def _row_type(name: str, entity: Any, op: Any, payload: Any) -> Any:
     return with_config(_FORBID)(TypedDict(name, fields))  # type: ignore[operator]
 
 
-def _row(entity: str, payload: Any) -> Any:
-    """An upsert row of `entity`, its payload validated by `payload`."""
-    return Annotated[_row_type(f"{entity}_row", Literal[entity], Literal["upsert"], payload), Tag(entity)]
-
-
-def _row_kind(row: Any) -> str | None:
-    """The tag of a push row: `ticket`, …, or `delete`; None (refused) for an unknown entity."""
-    if not isinstance(row, dict):
-        return None
-    entity = row.get("entity")
-    if entity not in PAYLOADS:
-        return None
-    return "delete" if row.get("op") == "delete" else str(entity)
-
-
-def _delete_row() -> Any:
-    """A delete of any known entity (its payload: nothing, or the record's id)."""
+def _entity_rows(entity: str, payload: Any) -> Any:
+    """The rows of `entity`: an upsert, its payload validated by `payload`, or a delete (its
+    payload: nothing, or the record's id), told apart by `op`."""
+    upsert = _row_type(f"{entity}_row", Literal[entity], Literal["upsert"], payload)
+    delete = _row_type(f"{entity}_delete_row", Literal[entity], Literal["delete"], DeletePayload)
     return Annotated[
-        _row_type("delete_row", Literal[ENTITIES], Literal["delete"], DeletePayload), Tag("delete")
+        Annotated[upsert, Tag("upsert")] | Annotated[delete, Tag("delete")],
+        Discriminator(
+            "op", custom_error_type="unknown_op", custom_error_message="op must be one of upsert, delete"
+        ),
+        Tag(entity),
     ]
 
 
-# One row type per entity, chosen by `entity` (and `op`): a payload is checked by its kind.
+# One row type per entity and op, chosen by the `entity` field, then `op`: a payload is
+# checked by its kind. Both are plain field discriminators, read by the validator itself
+# while it parses (a Python function choosing the kind made it build each row as a Python
+# object first: a third of the push's validation time).
 PushRow = Annotated[
-    _row("ticket", TicketPayload)
-    | _row("event", EventPayload)
-    | _row("complaint", ComplaintPayload)
-    | _row("survey", SurveyPayload)
-    | _delete_row(),
+    _entity_rows("ticket", TicketPayload)
+    | _entity_rows("event", EventPayload)
+    | _entity_rows("complaint", ComplaintPayload)
+    | _entity_rows("survey", SurveyPayload),
     Discriminator(
-        _row_kind,
+        "entity",
         custom_error_type="unknown_entity",
         custom_error_message=f"entity must be one of {', '.join(ENTITIES)}",
     ),
@@ -391,10 +385,10 @@ def push_errors(body: bytes, exc: ValidationError) -> list[dict[str, Any]]:
         rows = None
     out: list[dict[str, Any]] = []
     for e in exc.errors()[:20]:
-        loc = list(e["loc"])
+        loc, msg = _row_error(e)
         item: dict[str, Any] = {
             "loc": loc,
-            "msg": e["msg"] if e["type"] != "string_pattern_mismatch" else "not in the expected format",
+            "msg": msg if e["type"] != "string_pattern_mismatch" else "not in the expected format",
         }
         if len(loc) >= 2 and loc[0] == "rows" and isinstance(loc[1], int):
             row = rows[loc[1]] if isinstance(rows, list) and loc[1] < len(rows) else None
@@ -406,6 +400,28 @@ def push_errors(body: bytes, exc: ValidationError) -> list[dict[str, Any]]:
             item["field"] = ".".join(str(part) for part in rest)
         out.append(item)
     return out
+
+
+_UNKNOWN_ENTITY = f"entity must be one of {', '.join(ENTITIES)}"
+_NO_TAG = frozenset({"union_tag_invalid", "union_tag_not_found"})
+
+
+def _row_error(e: Any) -> tuple[list[Any], str]:
+    """An error's loc and message as a row's errors are told: `rows.3.ticket.payload.day`
+    for an upsert (`rows.3.delete.payload.id` for a delete), without the validator's tag for
+    `op`; a row without a known entity, or no object at all, is an unknown entity; an unknown
+    or missing op is the `op` field's error."""
+    loc, msg = list(e["loc"]), str(e["msg"])
+    if len(loc) < 2 or loc[0] != "rows" or not isinstance(loc[1], int):
+        return loc, msg
+    if len(loc) == 2 and (e["type"] in _NO_TAG or e["type"] == "dict_type"):
+        return loc, _UNKNOWN_ENTITY
+    if len(loc) == 3 and loc[2] in PAYLOADS and e["type"] in _NO_TAG:
+        missing = e["type"] == "union_tag_not_found"
+        return [*loc, "op"], "Field required" if missing else "Input should be 'upsert' or 'delete'"
+    if len(loc) >= 4 and loc[2] in PAYLOADS and loc[3] in ("upsert", "delete"):
+        return (loc[:3] if loc[3] == "upsert" else [*loc[:2], "delete"]) + loc[4:], msg
+    return loc, msg
 
 
 def id_mismatch(rows: list[Any]) -> dict[str, Any] | None:

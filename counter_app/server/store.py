@@ -307,7 +307,31 @@ def _dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-_dump_fast = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # payloads: as sent
+_dump_plain = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # payloads: as sent
+
+
+def _fast_encoder() -> Callable[[Any], bytes] | None:
+    """The server's validator (pydantic, with FastAPI) encodes the same text ~4x faster."""
+    try:
+        from pydantic_core import to_json
+    except ImportError:  # pragma: no cover - a store opened without the server's packages
+        return None
+    return to_json
+
+
+_to_json = _fast_encoder()
+
+
+def _dump_fast(value: Any) -> str:
+    """A decoded payload as compact JSON text, keys in their order, non-ASCII as is: the same
+    text as `_dump_plain` (a test keeps them equal)."""
+    if _to_json is not None:
+        try:
+            return _to_json(value).decode("utf-8")
+        except (ValueError, TypeError, UnicodeDecodeError):
+            pass  # e.g. a lone surrogate: the plain encoder's text, as before
+    return _dump_plain(value)
+
 
 # A pushed row as the store takes it: the protocol's dict (seq, entity, uuid, op, payload,
 # created_at), validated by the API.
