@@ -99,6 +99,7 @@ def prompts(monkeypatch: pytest.MonkeyPatch) -> Prompts:
 
     for name in ("information", "warning", "critical", "question"):
         monkeypatch.setattr(QMessageBox, name, staticmethod(refuse))
+    monkeypatch.setattr(QMessageBox, "exec", refuse)  # a box built by hand (prompts.message_box)
     for name in ("getText", "getItem", "getInt"):
         monkeypatch.setattr(QInputDialog, name, staticmethod(refuse))
     return script
