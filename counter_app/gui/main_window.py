@@ -395,6 +395,16 @@ class MainWindow(QMainWindow):
         except LoketError as exc:
             self.status.show_database(exc.message())
 
+    def daily_purge(self) -> None:
+        """A PC left on for days still purges daily (UU PDP), not only at start and after a sync."""
+        from counter_app.services import privacy
+
+        try:
+            with usecase(self.ctx):
+                privacy.purge_if_due(self.ctx)
+        except LoketError as exc:
+            self.status.show_database(exc.message())
+
     def check_store(self) -> None:
         """Every few seconds: is the store healthy, and did another program change it?"""
         try:
@@ -437,6 +447,7 @@ class MainWindow(QMainWindow):
         if today != self._day:  # past midnight: a new day's queue
             self._day = today
             self.reload_queue()
+            self.daily_purge()
         self.queue_table.tick(now)
         self.serving_panel.tick(now)
         self.status.tick(now, self.ctx.tz)

@@ -7,7 +7,8 @@
   a survey response loses its respondent profile and its suggestion is masked. The statistics
   stay: days, times, service, counter, status, priority class, call counts, IKM answers,
   complaint class and deadlines. It is idempotent (a second run finds nothing), runs by itself
-  once a day (`purge_if_due`: at the window's start and after each nightly sync) and deletes the
+  once a day (`purge_if_due`: at the window's start, when an open window passes midnight and
+  after each nightly sync) and deletes the
   backups older than the retention period. A copy restored from an old backup carries its own
   older "last purge" day, so it is purged again as soon as it is opened.
 * `export` gathers everything the store holds about one person (by NIK through its keyed hash,
@@ -211,7 +212,7 @@ def purge(ctx: Context, *, dry_run: bool = False) -> PurgeResult:
 
 
 def purge_if_due(ctx: Context) -> PurgeResult | None:
-    """The daily purge, as the system (at the window's start, after the nightly sync): once per
+    """The daily purge, as the system (window start, midnight, after the nightly sync): once per
     local day. A restored old copy has an older day of its own, so it is purged again."""
     last = last_purge(ctx)
     today = str(local_day(ctx.clock.now(), ctx.tz))

@@ -8,7 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 
-from counter_app.core.clock import FixedClock
+from counter_app.core.clock import FixedClock, local_day
 from counter_app.gui.queue_table import (
     COL_CODE,
     COL_NAME,
@@ -210,3 +210,19 @@ def test_the_table_repaints_only_waiting_times_on_screen(qtbot: Any, ctx: Contex
     table.model.dataChanged.connect(lambda a, b, roles=None: model_changes.append(b.row() - a.row() + 1))
     table.tick(clock.now())
     assert model_changes == [40]
+
+
+def test_a_window_left_on_past_midnight_runs_the_daily_purge(
+    window: Any, ctx: Context, clock: FixedClock
+) -> None:
+    # Issue 15, point 1: "it runs by itself daily" — also on a PC that is never restarted.
+    from counter_app.services import privacy
+
+    window.tick()
+    assert privacy.last_purge(ctx) is None  # the fixture's window did not go through the login
+    clock.advance(days=1)
+    window.tick()
+    last = privacy.last_purge(ctx)
+    assert last is not None and last["day"] == str(local_day(clock.now(), ctx.tz))
+    window.tick()  # once a day: the same record
+    assert privacy.last_purge(ctx) == last
