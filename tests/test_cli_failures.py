@@ -169,7 +169,10 @@ def test_receipt_with_an_empty_out_is_refused(store: Path) -> None:
 
 
 def test_sync_with_a_malformed_server_url_is_refused(store: Path) -> None:
-    refused(run(store, "sync", "--server", "http://[::1", "--token", "x" * 32))
+    proc = run(store, "sync", "--server", "http://[::1", "--token", "x" * 32)
+    refused(proc)
+    # It names the address and what is wrong with it (it does start with http://).
+    assert "http://[::1" in proc.stderr and "IPv6" in proc.stderr
 
 
 def test_queue_with_an_empty_date_is_refused(store: Path) -> None:

@@ -193,8 +193,8 @@ def _server_url(ctx: Context, server: str | None) -> str:
     try:
         parsed = urlparse(url)
         parsed.port  # noqa: B018 - raises ValueError for a bad port
-    except ValueError:  # e.g. "http://[::1": an unclosed IPv6 bracket
-        raise ValidationError("settings.url", field="server") from None
+    except ValueError:  # e.g. "http://[::1": an unclosed IPv6 bracket, a port "99999"
+        raise ValidationError("settings.url_malformed", field="server", url=url) from None
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise ValidationError("settings.url", field="server")
     return url.rstrip("/")
