@@ -11,6 +11,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+import peewee
 import pytest
 
 from counter_app.services import journal
@@ -19,7 +20,7 @@ from counter_app.store.connection import BACKUPS_DIR, DB_NAME, close_db, init_db
 from counter_app.store.models import Ticket, db
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-RELEASED = (1, 2, 3)  # schema versions of released commits (git log -- counter_app/store/migrations.py)
+RELEASED = (1, 2, 3, 4, 5)  # schema versions of released commits (git log -- counter_app/store/migrations.py)
 
 
 def rows(path: Path) -> dict[str, list[tuple[Any, ...]]]:
@@ -100,6 +101,13 @@ def test_an_old_store_upgrades_and_keeps_its_data(version: int, tmp_path: Path) 
         if version >= 3:
             assert db.execute_sql('SELECT COUNT(*) FROM "survey_response"').fetchone()[0] == 2
             assert db.execute_sql('SELECT COUNT(*) FROM "complaint"').fetchone()[0] == 1
+        if version >= 5:  # the milestones v5 wrote for its complaint
+            due = db.execute_sql('SELECT "verification_due_at", "first_response_due_at" FROM "complaint"')
+            assert all(due.fetchone())
+        # the no-delete triggers (v4) hold on the upgraded file, whichever version it came from
+        with pytest.raises(peewee.IntegrityError, match="tickets are kept"):
+            with db.atomic():
+                db.execute_sql('DELETE FROM "ticket" WHERE "id" = ?', (budi.id,))
     finally:
         close_db()
 
@@ -116,8 +124,12 @@ def test_an_old_store_upgrades_and_keeps_its_data(version: int, tmp_path: Path) 
             con.close()
         assert now == old_rows, table
 
+    backups = list((folder / BACKUPS_DIR).glob(f"pre-migrate-v{version}-*.sqlite3"))
+    if version == migrations.LATEST:  # today's own version: opened as is, nothing to migrate
+        assert backups == []
+        return
     # the backup came first: the old version, whole
-    (backup,) = (folder / BACKUPS_DIR).glob(f"pre-migrate-v{version}-*.sqlite3")
+    (backup,) = backups
     assert user_version(backup) == version
     assert rows(backup) == before
     assert hashlib.sha256(original.read_bytes()).hexdigest() == pristine  # the kept file untouched
