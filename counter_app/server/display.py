@@ -142,11 +142,14 @@ class View:
         day = self.today()
         with store.transaction(write=False) as tx:
             rows = tx.all(
-                "SELECT service, SUM(CASE WHEN status = 'waiting' THEN 1 ELSE 0 END) FROM live_ticket "
-                "WHERE site = ? AND day = ? GROUP BY service",
+                "SELECT service, SUM(CASE WHEN status = 'waiting' THEN 1 ELSE 0 END), MAX(letter) "
+                "FROM live_ticket WHERE site = ? AND day = ? GROUP BY service",
                 (self.config.site, day),
             )
         counts = {str(r[0]): int(r[1] or 0) for r in rows}
+        # The tickets' own letter until the catalogue reaches the hub (with the first sync of a
+        # publishing device): a tile reads "A · KTP", not a bare service code without its letter.
+        letters = {str(r[0]): str(r[2] or "") for r in rows}
         names = set(counts) | (self.services or set())
         if self.services is not None:
             names &= self.services
@@ -157,7 +160,7 @@ class View:
                 {
                     "service": service,
                     "name": doc.get("name_id") or service,
-                    "letter": doc.get("letter") or "",
+                    "letter": doc.get("letter") or letters.get(service, ""),
                     "waiting": counts.get(service, 0),
                 }
             )

@@ -182,3 +182,38 @@ def test_display_command_sets_and_refuses(tmp_path: Path, hub: tuple[Store, str,
     done = cli(tmp_path, db_url, "profile", "tv2", "--site", SITE, "--services", "KTP,KK", "--voice", "off")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["profiles"]["tv2"] == {"services": ["KTP", "KK"], "voice": False}
+
+
+def test_waiting_tiles_carry_the_letter_before_the_catalogue_reaches_the_hub(
+    hub: tuple[Store, str, str],
+) -> None:
+    # No sync has published the catalogue yet (a new site's first morning): the tiles still show
+    # each service's letter, taken from its tickets, not a bare service code.
+    store, url, _ = hub
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    now = datetime.now(ZoneInfo("Asia/Pontianak"))
+    with store.transaction() as tx:
+        for i, (code, service) in enumerate((("A001", "KTP"), ("A002", "KTP"), ("C001", "PASPOR"))):
+            tx.run(
+                "INSERT INTO live_ticket (id, site, day, code, letter, service, priority, status, counter,"
+                " device, queued_at, call_count, payload, updated_at) VALUES"
+                " (?, ?, ?, ?, ?, ?, 'umum', 'waiting', NULL, 'PTK-L01', ?, 0, ?, ?)",
+                (
+                    f"t{i}",
+                    SITE,
+                    now.date().isoformat(),
+                    code,
+                    code[0],
+                    service,
+                    now.isoformat(),
+                    "{}",
+                    now.isoformat(),
+                ),
+            )
+    assert store.reference("service") == {}
+    (kind, snap), *_ = read_events(url, f"site={SITE}", 1)
+    assert kind == "snapshot"
+    tiles = {w["service"]: (w["letter"], w["waiting"]) for w in snap["waiting"]}
+    assert tiles == {"KTP": ("A", 2), "PASPOR": ("C", 1)}
