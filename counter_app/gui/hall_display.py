@@ -282,7 +282,7 @@ class HallDisplayDialog(QDialog):
             self.status.setText(t("gui.hall.no_browser"))
         notes = [t("gui.hall.tv_note")]
         if self.url and display_link.is_loopback(self.url):
-            notes.append(t("display.loopback_note"))
+            notes.append(t("gui.hall.loopback_note"))  # the CLI's own note names its --hub flag
         self.note.setText("\n".join(notes))
 
 

@@ -118,3 +118,16 @@ def test_the_main_window_opens_it_from_the_file_menu(window: Any, qtbot: Any) ->
     assert len(dialogs) == 1
     assert dialogs[0].launcher is hall_display.launcher_for(window)
     dialogs[0].close()
+
+
+def test_a_hub_on_this_pc_only_says_how_a_tv_reaches_it_without_a_command_line_flag(
+    qtbot: Any, ctx: Context
+) -> None:
+    site_settings.set_setting(ctx, "sync_server", "http://127.0.0.1:8470")
+    ctx.reload_settings()
+    host = QGuiApplication.instance()
+    assert host is not None
+    made = HallDisplayDialog(ctx, DisplayLauncher(host))
+    qtbot.addWidget(made)
+    assert t("gui.hall.loopback_note") in made.note.text()
+    assert "--hub" not in made.note.text()  # no counter-app flag on an officer's screen
