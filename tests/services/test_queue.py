@@ -255,6 +255,25 @@ def test_no_show_threshold_is_a_setting(ctx: Context) -> None:
     assert fresh(t).status == "no_show"
 
 
+def test_a_no_show_goes_back_in_the_queue_the_same_day_only(ctx: Context, clock: FixedClock) -> None:
+    # Issue 14, defect 5: a visitor back five minutes late keeps the number; the next day not.
+    set_setting(ctx, "no_show_after_calls", "1")
+    set_setting(ctx, "no_show_grace_minutes", "0")
+    gone = called_to(ctx, reg(ctx, name="Agus Salim"))
+    tickets.no_show(ctx, gone.id)
+    late = called_to(ctx, reg(ctx, name="Rina Wati"))
+    tickets.no_show(ctx, late.id)
+    clock.advance(minutes=5)
+    assert tickets.requeue(ctx, late.id).status == "waiting"
+    entry = AuditLog.select().where(AuditLog.action == "ticket.requeue").order_by(AuditLog.id.desc()).first()
+    assert entry is not None and entry.subject == late.id
+    clock.advance(days=1)
+    with pytest.raises(IllegalTransition) as info:
+        tickets.requeue(ctx, gone.id)
+    assert info.value.key == "ticket.requeue_other_day"
+    assert fresh(gone).status == "no_show"
+
+
 @pytest.mark.parametrize("status", ["waiting", "called"])
 def test_cancel(ctx: Context, clock: FixedClock, status: str) -> None:
     t = _ticket_in(ctx, clock, status)
