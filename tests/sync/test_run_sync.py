@@ -20,7 +20,7 @@ from counter_app.services.sync import (
     saved_token,
     server_daily_report,
 )
-from counter_app.store.models import Setting, db
+from counter_app.store.models import AuditLog, Setting, db
 from counter_app.sync import outbox
 from counter_app.sync.client import RetryPolicy, SyncError
 
@@ -109,6 +109,23 @@ def test_sent_rows_are_forgotten_after_30_days(ctx: Context, central: Central) -
     assert db.execute_sql('SELECT COUNT(*) FROM "outbox"').fetchone()[0] == 0
     tickets.register(ctx, service="KTP", name="Dewi Lestari")  # numbering goes on
     assert db.execute_sql('SELECT MIN("seq") FROM "outbox"').fetchone()[0] == 2
+
+
+def test_each_sync_runs_the_days_retention_purge(ctx: Context, central: Central) -> None:
+    # Issue 15, point 1: the purge runs after each nightly sync (once a local day).
+    from counter_app.core.clock import local_day
+    from counter_app.services import privacy
+
+    assert privacy.last_purge(ctx) is None
+    run_sync(ctx, central.url, central.token, retry=FAST)
+    first = privacy.last_purge(ctx)
+    assert first is not None and first["day"] == str(local_day(ctx.clock.now(), ctx.tz))
+    ctx.clock.advance(days=1)  # type: ignore[attr-defined]
+    run_sync(ctx, retry=FAST)
+    second = privacy.last_purge(ctx)
+    assert second is not None and second["day"] == str(local_day(ctx.clock.now(), ctx.tz))
+    entries = AuditLog.select().where(AuditLog.action == "retention.purge").count()
+    assert entries == 2
 
 
 def test_consolidated_report_from_the_server(ctx: Context, central: Central) -> None:
