@@ -416,9 +416,13 @@ def shoot(args: argparse.Namespace) -> int:
     shots.append(save(preview, out / "receipt_preview.png", app))
     preview.close()
 
+    from counter_app.services import privacy
+
+    privacy.purge(admin)  # the Privasi tab then shows a last purge and its counts
     settings = SettingsDialog(admin, window)
     settings.show()
-    for index, name in enumerate(["site", "counter", "counters", "catalogue", "staff", "printer", "sync"]):
+    tabs = ["site", "counter", "counters", "catalogue", "staff", "printer", "sync", "calendar", "privacy"]
+    for index, name in enumerate(tabs):
         settings.tabs.setCurrentIndex(index)
         shots.append(save(settings, out / f"settings_{name}.png", app))
     settings.close()
