@@ -869,6 +869,7 @@ def cmd_survey(args: argparse.Namespace, s: Session) -> int:
                 first=data["first_day"],
                 last=data["last_day"],
             )
+            + ("\n" + t("survey.cli.resumed", already=result.already) if result.already else "")
             + "\n"
             + t("survey.cli.mapping", mapping=result.mapping_text()),
         )

@@ -1,10 +1,18 @@
-"""Paper survey forms from a CSV file: every row checked first, then one short transaction.
+"""Paper survey forms from a CSV file: every row checked first, then written in short chunks.
 
 `import_csv` brings in paper forms: every row is checked first and a file with any bad row
 imports nothing (`CsvRejected` lists row, column and reason). The file is bounded before it
 is kept (MAX_IMPORT_BYTES unread, MAX_IMPORT_ROWS counted while parsing, a field over the csv
-module's limit named by its line); the rows are built with no lock held and written by two
-prepared bulk inserts in one transaction, with one audit entry and an outbox row per form.
+module's limit named by its line); the rows are built with no lock held, then written
+CHUNK_ROWS at a time, each chunk's forms and their outbox rows in one short transaction, with a
+pause as long as the chunk held the write lock before the next one: the counters' own writes
+(a busy timeout of 5 s) get the lock between chunks, even for 100,000 forms (issue 10).
+
+A crash between chunks leaves the chunks written so far; running the same file again finishes
+it and doubles nothing: a form's id is derived from the site, the counter, the file's sha256,
+the number of earlier completed imports of that file and the form's row, so the forms already
+written are found and skipped (their outbox rows went with them). The audit entry is written
+with the last chunk: until then the file does not count as imported (see `_form_ids`).
 The rows have the shape of services/survey.py (`new_row`, `sync_payload`).
 
 Questionnaires do not all ask the elements in the regulation's order (many ask Sarana before
@@ -20,6 +28,7 @@ import csv
 import hashlib
 import io
 import re
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -37,6 +46,7 @@ from counter_app.services.context import Context
 from counter_app.store.models import AuditLog, Service, SurveyResponse, db, db_time, dump_json
 
 MAX_IMPORT_ROWS = 100_000
+CHUNK_ROWS = 500  # forms per transaction: ~10 ms of write lock on a 2-core PC, ~25 ms when loaded
 MAX_IMPORT_BYTES = 64 * 1024 * 1024  # 100,000 forms with long suggestions stay well below
 SHOWN_ERRORS = 30
 
@@ -183,13 +193,14 @@ class CsvRejected(ValidationError):
 
 @dataclass(frozen=True)
 class ImportResult:
-    imported: int
+    imported: int  # forms written by this run
     incomplete: int  # partial forms (an element left blank): each counts for what it answers
     first_day: date | None
     last_day: date | None
     sha256: str
     path: str
     mapping: dict[str, str] = field(default_factory=dict)  # the file's header → element, in file order
+    already: int = 0  # forms an interrupted earlier import of this file had written (skipped)
 
     def mapping_text(self) -> str:
         """`1→U1, …, 8→U9, 9→U8`: what the operator is shown."""
@@ -204,6 +215,7 @@ class ImportResult:
             "sha256": self.sha256,
             "path": self.path,
             "mapping": dict(self.mapping),
+            "already": self.already,
         }
 
 
@@ -440,7 +452,9 @@ def import_csv(
     """Paper forms from a CSV (columns tanggal, U1…U9, optional layanan, usia, jenis_kelamin,
     pendidikan, pekerjaan, saran; comma, semicolon or tab separated; UTF-8). Every row is checked
     first: any error rejects the whole file (`CsvRejected`, listing row, column and reason) and
-    nothing is imported. The same file twice is refused unless `allow_duplicate`. `mapping`
+    nothing is imported. The same file twice is refused unless `allow_duplicate`; the same file
+    again after an import that was cut off (a crash between chunks) writes the forms it had not
+    written yet (`already` says how many were there). `mapping`
     (`"8=U9,9=U8"` or `"Q8=U9,Q9=U8"`) says which column holds which element; the result's
     `mapping` is the one used. A blank element is allowed: the form counts for the others."""
     ctx.actor.require(Permission.SURVEY_IMPORT)
@@ -473,42 +487,46 @@ def import_csv(
         form, row_errors = _check_row(number, cells, services, today)
         errors += row_errors
         if form is not None:
+            form["row"] = number
             parsed.append(form)
     if errors:
         raise CsvRejected(str(path), errors)
 
-    # Everything is built before the write lock is taken: the transaction below only runs two
-    # prepared bulk inserts, so a 100,000-form file keeps other counters waiting for about a
-    # second, not for the whole import (all or nothing still: one transaction).
-    survey_sql, survey_rows, outbox_rows = _prepared_rows(ctx, parsed)
-    with db.atomic():
-        if not allow_duplicate:
-            earlier = next(
-                (
-                    a
-                    for a in AuditLog.select(AuditLog.at, AuditLog.detail).where(
-                        AuditLog.action == "survey.import"
-                    )
-                    if (a.detail or {}).get("sha256") == digest
-                ),
-                None,
-            )
-            if earlier is not None:
-                raise ValidationError(
-                    "survey.csv.duplicate",
-                    field="file",
-                    path=str(path),
-                    when=earlier.at[:16].replace("T", " "),
-                )
-        cursor = db.cursor()
-        cursor.executemany(survey_sql, survey_rows)
-        cursor.executemany(_OUTBOX_SQL, outbox_rows)
-        journal.audit(
-            ctx.clock, ctx.actor.username, "survey.import", path.name, {"sha256": digest, "rows": len(parsed)}
+    # Which import of this file this is: the count of completed ones. An import cut off before
+    # its audit entry leaves that count as it was, so running the file again makes the same ids.
+    earlier = _earlier_imports(digest)
+    ids = _form_ids(ctx, digest, len(earlier), [f["row"] for f in parsed])
+    if earlier and not allow_duplicate and not _present(ids[0], ids[-1]):
+        raise ValidationError(
+            "survey.csv.duplicate",
+            field="file",
+            path=str(path),
+            when=earlier[0].at[:16].replace("T", " "),
         )
+    # Everything is built before any write lock is taken: each chunk's transaction below only
+    # looks up which of its ids are there already and runs two prepared bulk inserts.
+    survey_sql, survey_rows, outbox_rows = _prepared_rows(ctx, parsed, ids)
+    detail: dict[str, Any] = {"sha256": digest, "rows": len(parsed)}
+    written = 0
+    for start in range(0, len(parsed), CHUNK_ROWS):
+        stop = min(start + CHUNK_ROWS, len(parsed))
+        began = time.perf_counter()
+        written += _write_chunk(
+            ctx,
+            survey_sql,
+            ids[start:stop],
+            survey_rows[start:stop],
+            outbox_rows[start:stop],
+            audit=(path.name, detail, len(earlier)) if stop == len(parsed) else None,
+        )
+        if stop < len(parsed):
+            # as long again with the lock free: the import takes at most half of the writers'
+            # time, so a counter waiting for the lock (busy timeout) gets it between chunks
+            time.sleep(max(time.perf_counter() - began, 0.002))
     days = [f["day"] for f in parsed]
     return ImportResult(
-        imported=len(parsed),
+        imported=written,
+        already=len(parsed) - written,
         incomplete=sum(1 for f in parsed if not ikm_rules.is_complete(f["scores"])),
         first_day=min(days),
         last_day=max(days),
@@ -524,8 +542,70 @@ _OUTBOX_SQL = (
 )  # as journal.outbox writes one row
 
 
+def _earlier_imports(digest: str) -> list[AuditLog]:
+    """The completed imports of the file with this sha256, oldest first."""
+    query = (
+        AuditLog.select(AuditLog.at, AuditLog.detail)
+        .where(AuditLog.action == "survey.import")
+        .order_by(AuditLog.id)
+    )
+    return [a for a in query if (a.detail or {}).get("sha256") == digest]
+
+
+def _form_ids(ctx: Context, digest: str, run: int, rows: Sequence[int]) -> list[str]:
+    """The ids of the forms on `rows` of the file in its `run`-th import (0 for the first) at
+    this site and counter: the same every time the same import is tried again, new for a
+    deliberate duplicate (`allow_duplicate`: one more completed import). A UUID of version 8
+    (RFC 9562's own layout) whose first 80 bits come from the sha256 of all that and whose last
+    48 are the row, so one import's ids sort by row and are written in index order."""
+    key = "/".join(
+        ("loket-survey-import", ctx.setting("site_code"), ctx.setting("counter_code"), digest, str(run))
+    )
+    head = bytearray(hashlib.sha256(key.encode()).digest()[:10])
+    head[6] = (head[6] & 0x0F) | 0x80  # version 8
+    head[8] = (head[8] & 0x3F) | 0x80  # the RFC's variant
+    h = head.hex()
+    prefix = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-"
+    return [f"{prefix}{row:012x}" for row in rows]
+
+
+def _present(first: str, last: str) -> set[str]:
+    """The ids between `first` and `last` (one import's, in row order) already stored."""
+    rows = db.execute_sql(
+        'SELECT "id" FROM "survey_response" WHERE "id" BETWEEN ? AND ?', (first, last)
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def _write_chunk(
+    ctx: Context,
+    survey_sql: str,
+    ids: Sequence[str],
+    survey_rows: Sequence[tuple[Any, ...]],
+    outbox_rows: Sequence[tuple[Any, ...]],
+    *,
+    audit: tuple[str, dict[str, Any], int] | None,
+) -> int:
+    """One transaction: the chunk's forms not stored yet and their outbox rows; with `audit`
+    (the file's name, the entry's detail, the run) the import's audit entry too. Returns how
+    many forms it wrote."""
+    with db.atomic():
+        present = _present(ids[0], ids[-1])
+        todo = [i for i, form_id in enumerate(ids) if form_id not in present]
+        cursor = db.cursor()
+        cursor.executemany(survey_sql, [survey_rows[i] for i in todo])
+        cursor.executemany(_OUTBOX_SQL, [outbox_rows[i] for i in todo])
+        if audit is not None:
+            name, detail, run = audit
+            # another import of the same file that finished this run meanwhile wrote the
+            # entry (and the forms: we skipped them); one entry per completed import
+            if len(_earlier_imports(detail["sha256"])) == run:
+                journal.audit(ctx.clock, ctx.actor.username, "survey.import", name, detail)
+    return len(todo)
+
+
 def _prepared_rows(
-    ctx: Context, parsed: Sequence[Mapping[str, Any]]
+    ctx: Context, parsed: Sequence[Mapping[str, Any]], ids: Sequence[str]
 ) -> tuple[str, list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     """The INSERT of survey rows and the parameters of every form and its outbox row."""
     fields = SurveyResponse._meta.sorted_fields
@@ -535,7 +615,7 @@ def _prepared_rows(
     created = db_time(to_db(ctx.clock.now()))
     survey_rows: list[tuple[Any, ...]] = []
     outbox_rows: list[tuple[Any, ...]] = []
-    for form in parsed:
+    for form, form_id in zip(parsed, ids, strict=True):
         row = survey.new_row(
             ctx,
             ticket=None,
@@ -548,6 +628,7 @@ def _prepared_rows(
             source="paper",
             consent=True,  # the respondent wrote the profile on the form themselves
         )
+        row.id = form_id
         survey_rows.append(tuple(_sql_value(f.db_value(row.__data__.get(f.name))) for f in fields))
         outbox_rows.append(("survey", row.id, "upsert", dump_json(survey.sync_payload(row)), created))
     return sql, survey_rows, outbox_rows

@@ -438,7 +438,7 @@ def test_demo_responses(ctx: Context) -> None:
 # ---- paper forms: limits and the write lock (issue 10) --------------------------------------
 
 REGISTER_LOOP = r"""
-import sys, pathlib
+import sys, pathlib, time
 from counter_app.core.clock import SystemClock
 from counter_app.core.errors import LoketError
 from counter_app.core.roles import Actor, Role
@@ -447,12 +447,15 @@ from counter_app.services.context import Context
 from counter_app.store.connection import init_db
 
 data_dir, stop = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
-init_db(data_dir)
+# a busy timeout of 1 s, a fifth of the program's: any write lock held longer refuses one
+init_db(data_dir, busy_timeout_ms=1000)
 ctx = Context(data_dir, Actor("petugas.loket2", Role.STAFF), SystemClock())
 while not stop.exists():
+    began = time.perf_counter()
     try:
         tickets.register(ctx, service="KK", name="Budi Santoso")  # KK has no daily quota
-        print("ok", flush=True)
+        print("ok", round((time.perf_counter() - began) * 1000), flush=True)  # ms, for the eye
+        time.sleep(0.02)  # ~40 a second: the letter's 9,999 numbers last a long import
     except LoketError as exc:
         print("refused", exc.key, exc.message("en").replace("\n", " "), flush=True)
 """
@@ -473,9 +476,11 @@ def big_csv(tmp_path: Path, rows: int) -> Path:
 def test_registrations_go_on_during_a_100k_form_import(
     supervisor: Context, data_dir: Path, tmp_path: Path
 ) -> None:
-    """Another process registers visitors in a loop all through the import; none is refused as
-    "locked". Its outbox rows before and after the import's (contiguous) rows prove that it was
-    registering the whole time, including while the import's transaction held the write lock."""
+    """Another process registers visitors in a loop all through the import, each registration
+    waiting at most 1 s for the write lock; none is refused as "locked". So the import never
+    holds the lock for a second (one transaction for the whole file did, for several). Its
+    tickets' outbox rows before, between and after the import's prove that it registered the
+    whole time, between the import's chunks too."""
     import subprocess
     import sys
 
@@ -492,25 +497,35 @@ def test_registrations_go_on_during_a_100k_form_import(
         first = worker.stdout.readline()  # the worker is registering before the import starts
         assert first.startswith("ok"), first + worker.stderr.read() if worker.stderr else first
         result = survey_import.import_csv(supervisor, path)
-        assert result.imported == survey_import.MAX_IMPORT_ROWS
+        assert result.imported == survey_import.MAX_IMPORT_ROWS and result.already == 0
         # one more registration after the import finished
         line = worker.stdout.readline()
         stop.touch()
-        out, err = worker.communicate(timeout=120)
+        # through the text streams: communicate() would read the pipes past what readline()
+        # already buffered, losing lines
+        out = worker.stdout.read()
+        err = worker.stderr.read() if worker.stderr else ""
+        worker.wait(timeout=120)
     finally:
         stop.touch()
         if worker.poll() is None:
             worker.kill()
             worker.wait()
+        for stream in (worker.stdout, worker.stderr):
+            if stream is not None:
+                stream.close()
     lines = [first, line] + out.splitlines()
     refused = [x for x in lines if x.strip() and not x.startswith("ok")]
     assert not refused, refused[:3]
     assert worker.returncode == 0, err
     seqs = [o.seq for o in Outbox.select(Outbox.seq).where(Outbox.entity == "survey")]
-    assert len(seqs) == survey_import.MAX_IMPORT_ROWS and max(seqs) - min(seqs) == len(seqs) - 1
-    tickets_before = Outbox.select().where((Outbox.entity == "ticket") & (Outbox.seq < min(seqs))).count()
-    tickets_after = Outbox.select().where((Outbox.entity == "ticket") & (Outbox.seq > max(seqs))).count()
-    assert tickets_before >= 1 and tickets_after >= 1
+    assert len(seqs) == survey_import.MAX_IMPORT_ROWS
+    assert SurveyResponse.select().count() == survey_import.MAX_IMPORT_ROWS
+    first_seq, last_seq = min(seqs), max(seqs)
+    ticket_seq = Outbox.select().where(Outbox.entity == "ticket")
+    assert ticket_seq.where(Outbox.seq < first_seq).count() >= 1
+    assert ticket_seq.where(Outbox.seq.between(first_seq, last_seq)).count() >= 1
+    assert ticket_seq.where(Outbox.seq > last_seq).count() >= 1
 
 
 def test_a_field_over_the_csv_limit_names_its_line(supervisor: Context, tmp_path: Path) -> None:
@@ -693,3 +708,143 @@ def test_survey_import_map_through_the_cli_prints_the_mapping(data_dir: Path, tm
         timeout=120,
     )
     assert proc.returncode == 2 and "U9" in proc.stderr and proc.stdout == ""
+
+
+# ---- paper forms: an import cut off between its chunks (issue 10) --------------------------
+
+
+def cut_off_after_the_first_chunk(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The import's second chunk fails as a crash would: the first one is committed."""
+    real = survey_import._write_chunk
+    done: list[int] = []
+
+    def write_chunk(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if done:
+            raise RuntimeError("power cut")
+        done.append(real(*args, **kwargs))
+        return done[-1]
+
+    monkeypatch.setattr(survey_import, "_write_chunk", write_chunk)
+
+
+def survey_outbox() -> list[str]:
+    return [o.uuid for o in Outbox.select(Outbox.uuid).where(Outbox.entity == "survey")]
+
+
+def test_an_import_cut_off_between_chunks_finishes_when_run_again(
+    supervisor: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chunk = survey_import.CHUNK_ROWS
+    rows = 2 * chunk + 200  # three chunks
+    path = big_csv(tmp_path, rows)
+    with monkeypatch.context() as patch:
+        cut_off_after_the_first_chunk(patch)
+        with pytest.raises(RuntimeError, match="power cut"):
+            survey_import.import_csv(supervisor, path)
+    # the first chunk is in, with its outbox rows; the file does not count as imported yet
+    assert SurveyResponse.select().count() == chunk and len(survey_outbox()) == chunk
+    assert not AuditLog.select().where(AuditLog.action == "survey.import").exists()
+
+    result = survey_import.import_csv(supervisor, path)  # no --allow-duplicate needed
+    assert (result.imported, result.already) == (rows - chunk, chunk)
+    assert result.to_json()["already"] == chunk
+    forms = list(SurveyResponse.select(SurveyResponse.id, SurveyResponse.suggestions))
+    ids = [f.id for f in forms]
+    assert len(ids) == len(set(ids)) == rows
+    assert {f.suggestions for f in forms} == {f"Antrean cepat {i}" for i in range(rows)}  # each once
+    outbox = survey_outbox()
+    assert len(outbox) == rows and set(outbox) == set(ids)
+    (audit,) = AuditLog.select().where(AuditLog.action == "survey.import")
+    assert audit.detail["rows"] == rows and audit.detail["sha256"] == result.sha256
+    assert journal.check_chain().intact
+
+    # now it is imported: the same file again is refused, nothing written
+    with pytest.raises(ValidationError) as info:
+        survey_import.import_csv(supervisor, path)
+    assert info.value.key == "survey.csv.duplicate"
+    assert SurveyResponse.select().count() == rows
+
+
+def test_a_deliberate_second_import_cut_off_is_finished_not_refused(
+    supervisor: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chunk = survey_import.CHUNK_ROWS
+    rows = chunk + 100
+    path = big_csv(tmp_path, rows)
+    survey_import.import_csv(supervisor, path)
+    with monkeypatch.context() as patch:
+        cut_off_after_the_first_chunk(patch)
+        with pytest.raises(RuntimeError):
+            survey_import.import_csv(supervisor, path, allow_duplicate=True)
+    assert SurveyResponse.select().count() == rows + chunk
+    # the second copy was under way: running it again finishes it instead of refusing the file
+    result = survey_import.import_csv(supervisor, path)
+    assert (result.imported, result.already) == (rows - chunk, chunk)
+    assert SurveyResponse.select().count() == 2 * rows
+    assert len(set(survey_outbox())) == len(survey_outbox()) == 2 * rows
+    assert AuditLog.select().where(AuditLog.action == "survey.import").count() == 2
+    # a third copy only when asked for: new ids again
+    again = survey_import.import_csv(supervisor, path, allow_duplicate=True)
+    assert (again.imported, again.already) == (rows, 0)
+    assert SurveyResponse.select().count() == 3 * rows
+
+
+CRASHING_IMPORT = r"""
+import os, sys, pathlib
+from counter_app.core.clock import SystemClock
+from counter_app.core.roles import Actor, Role
+from counter_app.services import survey_import
+from counter_app.services.context import Context
+from counter_app.store.connection import init_db
+
+data_dir, path = pathlib.Path(sys.argv[1]), sys.argv[2]
+init_db(data_dir)
+real, calls = survey_import._write_chunk, []
+
+def write_chunk(*args, **kwargs):
+    if calls:
+        os._exit(9)  # the process dies between two chunks: no rollback, no clean-up
+    calls.append(real(*args, **kwargs))
+    return calls[-1]
+
+survey_import._write_chunk = write_chunk
+survey_import.import_csv(Context(data_dir, Actor("koordinator", Role.SUPERVISOR)), path)
+"""
+
+
+def test_the_cli_finishes_an_import_whose_process_died(data_dir: Path, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from counter_app.store.connection import close_db
+
+    close_db()
+    chunk = survey_import.CHUNK_ROWS
+    path = big_csv(tmp_path, chunk + 30)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COUNTER_APP_")}
+    died = subprocess.run(
+        [sys.executable, "-c", CRASHING_IMPORT, str(data_dir), str(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert died.returncode == 9, died.stderr
+    base = [sys.executable, "-m", "counter_app", "--lang", "en", "--data-dir", str(data_dir)]
+    proc = subprocess.run(
+        [*base, "survey", "import", str(path)], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "30 form(s) imported" in proc.stdout
+    assert (
+        f"{chunk} form(s) had been written by an earlier import of this file that was cut off" in proc.stdout
+    )
+    proc = subprocess.run(
+        [*base, "--json", "survey", "import", str(path)], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert proc.returncode == 2 and "already imported" in proc.stderr
+    from counter_app.store.connection import init_db
+
+    init_db(data_dir)
+    assert SurveyResponse.select().count() == chunk + 30 == len(set(survey_outbox()))
