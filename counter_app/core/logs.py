@@ -17,6 +17,7 @@ import os
 import stat
 import sys
 import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import IO
@@ -44,22 +45,25 @@ def log_path() -> Path | None:
     return path if isinstance(path, Path) else None
 
 
-def candidate_folders(data_dir: Path | None) -> list[Path]:
-    """Where the log may go, best first: the data folder, the user's state folder, temp."""
-    folders: list[Path] = []
+def candidate_folders(data_dir: Path | None) -> Iterator[Path]:
+    """Where the log may go, best first: the data folder, the user's state folder, temp.
+
+    Yielded one at a time: the later ones are worked out (platformdirs imported, ~4 ms on the
+    way to the login) only when the data folder's log could not be opened."""
     if data_dir is not None and Path(data_dir).is_dir():
-        folders.append(Path(data_dir) / LOG_DIR)
+        yield Path(data_dir) / LOG_DIR
     try:
         from platformdirs import user_log_dir
 
-        folders.append(Path(user_log_dir("loket", "MPP")))
+        state = Path(user_log_dir("loket", "MPP"))
     except Exception:
         pass
+    else:
+        yield state
     import getpass
 
     uid = os.getuid() if hasattr(os, "getuid") else getpass.getuser()
-    folders.append(Path(tempfile.gettempdir()) / f"loket-{uid}" / LOG_DIR)
-    return folders
+    yield Path(tempfile.gettempdir()) / f"loket-{uid}" / LOG_DIR
 
 
 def setup_logging(
@@ -76,10 +80,11 @@ def setup_logging(
     (a log the operator asked for and cannot have is their error to hear about).
     Calling it again (e.g. once the data folder is known) moves the log there.
     """
+    targets: Iterable[tuple[Path, str]]
     if log_file is not None:
         targets = [(Path(log_file).parent, Path(log_file).name)]
-    else:
-        targets = [(folder, name) for folder in candidate_folders(data_dir)]
+    else:  # lazily: the fallbacks only when the one before failed
+        targets = ((folder, name) for folder in candidate_folders(data_dir))
     for folder, file_name in targets:
         try:
             path, stream = _open(folder, file_name, chosen=log_file is not None)

@@ -21,7 +21,7 @@ from counter_app.core.paths import default_data_dir
 from counter_app.gui import error_dialog, theme
 from counter_app.gui.icon import app_icon
 from counter_app.gui.login_dialog import NOBODY, LoginDialog, preload_staff_service
-from counter_app.services import usecase
+from counter_app.services import retention_due, usecase
 from counter_app.services.context import Context
 
 if TYPE_CHECKING:
@@ -58,10 +58,10 @@ def open_store(data_dir: Path, clock: Clock) -> Context | None:
     try:
         usecase.open_store(data_dir)
         ctx = Context(data_dir, NOBODY, clock)
-        from counter_app.services import privacy
-
         with usecase.usecase(ctx):
-            privacy.purge_if_due(ctx)  # daily, and at once on a restored old copy (UU PDP)
+            # daily, and at once on a restored old copy (UU PDP); services.privacy is imported
+            # only when the purge is due (most starts: one setting read)
+            retention_due.purge_if_due(ctx)
     except LoketError as exc:
         error_dialog.report(exc)
         return None

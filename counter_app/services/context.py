@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import getpass
 import os
-import secrets
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,6 +122,8 @@ def ensure_secret(data_dir: Path, name: str, size: int = SECRET_SIZE) -> bytes:
     """Create a random secret readable only by its owner, once; return it."""
     path = secret_path(data_dir, name)
     if not path.exists():
+        import secrets  # here, not at the top: hmac/_hashlib cost the login's start ~4 ms
+
         make_private_dir(path.parent)
         create_exclusive(path, secrets.token_bytes(size))
     return read_secret(data_dir, name, size)

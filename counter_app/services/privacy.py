@@ -38,7 +38,7 @@ from counter_app.core import person
 from counter_app.core.clock import day_bounds_utc, from_db, local_day
 from counter_app.core.errors import ValidationError
 from counter_app.core.roles import Actor, Permission, Role
-from counter_app.services import journal
+from counter_app.services import journal, retention_due
 from counter_app.services.context import Context
 from counter_app.services.rows import fk_id, fk_id_or_none
 from counter_app.store import settings as setting_table
@@ -60,7 +60,7 @@ from counter_app.store.models import (
 # are imported inside the functions that use them, when a purge or a request runs.
 
 ANONYMOUS = "[anonim]"  # the name of a pseudonymised visitor
-LAST_PURGE_KEY = "privacy_last_purge"  # JSON: {"at", "day", "cutoff", "counts"}
+LAST_PURGE_KEY = retention_due.LAST_PURGE_KEY
 SYSTEM_ACTOR = Actor("system:retention", Role.ADMIN)
 OPEN_COMPLAINT = ("baru", "diproses")
 ACTIVE_TICKET = ("waiting", "called", "serving")
@@ -213,23 +213,14 @@ def purge(ctx: Context, *, dry_run: bool = False) -> PurgeResult:
 
 def purge_if_due(ctx: Context) -> PurgeResult | None:
     """The daily purge, as the system (window start, midnight, after the nightly sync): once per
-    local day. A restored old copy has an older day of its own, so it is purged again."""
-    last = last_purge(ctx)
-    today = str(local_day(ctx.clock.now(), ctx.tz))
-    if last is not None and last.get("day") == today:
+    local day. A restored old copy has an older day of its own, so it is purged again. (The
+    window's start asks `retention_due` first, so as not to import this module on most starts.)"""
+    if not retention_due.due(ctx):
         return None
     return purge(replace(ctx, actor=SYSTEM_ACTOR))
 
 
-def last_purge(ctx: Context) -> dict[str, Any] | None:
-    text = setting_table.stored(LAST_PURGE_KEY)
-    if text is None:
-        return None
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
+last_purge = retention_due.last_purge
 
 
 def status(ctx: Context) -> PrivacyStatus:

@@ -23,7 +23,10 @@ import peewee
 from counter_app.core.errors import StoreError
 from counter_app.core.files import PRIVATE_DIR, PRIVATE_FILE, check_target, fsync_dir, make_private_dir
 from counter_app.store import migrations
-from counter_app.store.models import db
+
+# The process's store, as models and the Setting table use it (initialised by `init_db`). Here
+# rather than in store.models, so that reading settings does not build every model class.
+db = peewee.DatabaseProxy()
 
 DB_NAME = "loket.sqlite3"
 BUSY_TIMEOUT_MS = 5000

@@ -12,14 +12,15 @@ from peewee import (
     BooleanField,
     CharField,
     CompositeKey,
-    DatabaseProxy,
     ForeignKeyField,
     IntegerField,
     Model,
     TextField,
 )
 
-db = DatabaseProxy()
+# The proxy lives in store.connection (which opens it), re-exported here: reading the settings
+# at the login needs it without building every model class (~13 ms on the way to the login).
+from counter_app.store.connection import db as db
 
 
 def dump_json(value: Any) -> str | None:

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from counter_app.core.settings import SETTINGS, coerce, declared
-from counter_app.store.models import db
+from counter_app.store.connection import db  # not store.models: no model classes built for it
 
 _GET = 'SELECT "value" FROM "setting" WHERE "key" = ?'
 # An upsert, not REPLACE: the row is updated in place (no delete), inside the caller's transaction.

@@ -210,7 +210,8 @@ def test_the_login_builds_neither_the_qt_namespace_nor_qstyle_in_python(data_dir
     # PySide builds a class's Python enums when Python first touches it: `Qt` alone is 94 of
     # them (~25 ms), QStyle 11. The login sets its few Qt values by name and names the style at
     # construction (gui/widgets/qt_names.py, gui/app.py), and still looks the same.
-    run_path(LOGIN_PATH, data_dir)  # the day's first start also runs the retention purge
+    first = run_path(LOGIN_PATH, data_dir)  # the day's first start also runs the retention purge
+    assert "counter_app.services.privacy" in first["modules"]  # the purge was due: it ran
     found = run_path(LOGIN_PATH, data_dir)
     assert found["built"] == ["False", "False"]
     assert found["style"] == ["fusion"]  # asked after that check (as is `centred`): this builds it
@@ -219,6 +220,11 @@ def test_the_login_builds_neither_the_qt_namespace_nor_qstyle_in_python(data_dir
     # The staff service (argon2) is preloaded once the dialog's event loop has run a while.
     for heavy in ("counter_app.services.staff", "argon2", "phonenumbers", "uuid6", "cryptography"):
         assert heavy not in modules, heavy
+    # Nor what the login does not use (issue 16): the model classes (the settings are read
+    # through the store's proxy), privacy when today's purge already ran (one setting read),
+    # platformdirs while the data folder takes the log, secrets (only a new key needs it).
+    for unused in ("counter_app.store.models", "counter_app.services.privacy", "platformdirs", "secrets"):
+        assert unused not in modules, unused
 
 
 def test_the_main_window_shows_without_phone_uuid_signing_or_pdf_libraries(data_dir: Any) -> None:
