@@ -44,7 +44,7 @@ class MessageLine(QWidget):
         self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.button = QToolButton()
         self.button.setAutoRaise(True)
-        self.button.setStyleSheet("QToolButton { padding: 0 4px; min-height: 0; }")
+        self.button.setObjectName("historyButton")  # low and narrow: theme.WIDGET_RULES
         self.button.setFixedHeight(self.fontMetrics().height() + 4)
         self.button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.button.clicked.connect(self.open_history)

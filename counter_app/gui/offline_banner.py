@@ -8,19 +8,11 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
 
 from counter_app.core.i18n import t
 
-BANNER_BG = "#fdecea"
-BANNER_LINE = "#b42318"
-BANNER_INK = "#7a1a12"
-
 
 class OfflineBanner(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("offlineBanner")
-        self.setStyleSheet(
-            f"QFrame#offlineBanner {{ background: {BANNER_BG}; border: 1px solid {BANNER_LINE};"
-            f" border-radius: 4px; }} QFrame#offlineBanner QLabel {{ color: {BANNER_INK}; }}"
-        )
+        self.setObjectName("offlineBanner")  # its colours: theme.WIDGET_RULES
         self.icon = QLabel("⚠")
         font = self.icon.font()
         font.setPointSizeF(font.pointSizeF() * 1.6)

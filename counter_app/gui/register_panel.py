@@ -26,7 +26,7 @@ from counter_app.core.errors import LoketError, ValidationError
 from counter_app.core.formats import fee_text
 from counter_app.core.i18n import t
 from counter_app.core.ticket_rules import Priority
-from counter_app.gui import error_dialog, theme
+from counter_app.gui import error_dialog
 from counter_app.gui.scan_field import looks_like_scan
 from counter_app.gui.widgets.field_message import FieldMessage, mark_invalid, show_field_error
 from counter_app.gui.widgets.service_picker import ServicePicker
@@ -74,8 +74,9 @@ class RegisterPanel(QGroupBox):
         self.standard_button.setAutoDefault(False)
         self.standard_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Enter/Tab skip it
         self.standard_button.clicked.connect(self.show_standard)
-        # no taller than the field beside it (the theme's buttons are 4 px taller)
-        self.standard_button.setStyleSheet("QPushButton { padding: 3px 8px; min-height: 20px; }")
+        # no taller than the field beside it (the theme's buttons are 4 px taller): its rule
+        # in theme.WIDGET_RULES
+        self.standard_button.setObjectName("standardButton")
         self.requirements_label = FieldMessage(lines=REQUIREMENT_LINES)
         self.requirements_label.setObjectName("requirements")
         self.priority_combo = QComboBox()
@@ -112,11 +113,10 @@ class RegisterPanel(QGroupBox):
             "notes": self.notes_edit,
         }
         # Where the red border goes. The theme's invalid rule is for line edits, and the
-        # picker's own line edit has no frame: the picker draws it, so it gets the rule too.
+        # picker's own line edit has no frame: the picker draws it, so it gets the rule too
+        # (theme.WIDGET_RULES, by its object name).
         self.marked: dict[str, QWidget] = dict(self.inputs)
-        self.service_picker.setStyleSheet(
-            f'QComboBox[invalid="true"] {{ border: 2px solid {theme.ERROR}; background: #fff6f5; }}'
-        )
+        self.service_picker.setObjectName("servicePicker")
         self.labels: dict[str, QLabel] = {}
         self.messages: dict[str, FieldMessage] = {}
         grid = QGridLayout()

@@ -32,7 +32,6 @@ from counter_app.gui.background import Background
 from counter_app.gui.error_dialog import guarded
 from counter_app.gui.queue_table import duration_text, status_text
 from counter_app.gui.widgets import prompts
-from counter_app.gui.widgets.notice import NOTICE_BG
 from counter_app.services import catalogue, live_queue, tickets, waiting
 from counter_app.services.context import Context
 from counter_app.services.usecase import usecase
@@ -136,7 +135,7 @@ class ServingPanel(QGroupBox):
         # While another ticket is only being looked at: which one is in hand, and the way back.
         self.viewing_bar = QFrame()
         self.viewing_bar.setProperty("role", "notice")
-        self.viewing_bar.setStyleSheet(f"QFrame {{ background: {NOTICE_BG}; border-radius: 4px; }}")
+        self.viewing_bar.setObjectName("viewingBar")  # the notice colour: theme.WIDGET_RULES
         self.viewing_label = QLabel()
         self.viewing_label.setTextFormat(Qt.TextFormat.PlainText)
         self.viewing_label.setWordWrap(True)
@@ -221,7 +220,7 @@ class ServingPanel(QGroupBox):
         middle.addWidget(self.hint_label)
         line = QFrame()
         line.setFrameShape(QFrame.Shape.VLine)
-        line.setStyleSheet(f"color: {theme.LINE};")
+        line.setProperty("role", "rule")  # in the theme's line colour
         top = QHBoxLayout()
         top.addLayout(left)
         top.addSpacing(6)
@@ -279,33 +278,29 @@ class ServingPanel(QGroupBox):
         self._show_viewing()
         if ticket is None and self.on_break:
             self.code_label.setText("—")
-            self.code_label.setStyleSheet(f"color: {theme.LINE};")
+            theme.set_look(self.code_label, "empty", True)
             self.status_label.setText("☕ " + t("gui.serving.on_break"))
-            self.status_label.setStyleSheet(
-                f"background: {theme.WARNING}; color: white; border-radius: 6px; padding: 2px 10px;"
-                " font-weight: bold;"
-            )
+            theme.set_look(self.status_label, "ticketStatus", "break")
             self.timer_label.setText("")
             self.service_label.setText(t("gui.serving.none"))
             self.detail_label.setText("")
             self.hint_label.setText(t("gui.serving.on_break_hint", key="F8"))
         elif ticket is None:
             self.code_label.setText("—")
-            self.code_label.setStyleSheet(f"color: {theme.LINE};")
+            theme.set_look(self.code_label, "empty", True)
             self.status_label.setText("")
-            self.status_label.setStyleSheet("")
+            theme.set_look(self.status_label, "ticketStatus", None)
             self.timer_label.setText("")
             self.service_label.setText(t("gui.serving.none"))
             self.detail_label.setText("")
             self.hint_label.setText(t("gui.serving.none_hint", key="F5"))
         else:
             self.code_label.setText(ticket.code)
-            self.code_label.setStyleSheet("")
-            bg, fg = theme.STATUS_COLOURS.get(ticket.status, ("#ffffff", theme.INK))
+            theme.set_look(self.code_label, "empty", None)
             self.status_label.setText(status_text(ticket.status))
-            self.status_label.setStyleSheet(
-                f"background: {bg}; color: {fg}; border-radius: 6px; padding: 2px 10px; font-weight: bold;"
-            )
+            # The status's colours (theme.WIDGET_RULES); one the theme does not know, plain.
+            known = ticket.status in theme.STATUS_COLOURS
+            theme.set_look(self.status_label, "ticketStatus", str(ticket.status) if known else "other")
             service = self._services.get(ticket.service_id) or _service_or_none(ticket.service_id)
             lang = i18n.language()
             self.service_label.setText(service.name(lang) if service else ticket.service_id)

@@ -90,11 +90,11 @@ class StatusBar(QStatusBar):
         self._state["database"] = problem
         if problem is None:
             self.database_label.setText(t("gui.status.db_ok"))
-            self.database_label.setStyleSheet("")
+            theme.set_look(self.database_label, "tone", None)
             self.database_label.setToolTip("")
         else:
             self.database_label.setText(t("gui.status.db_problem"))
-            self.database_label.setStyleSheet(f"color: {theme.ERROR}; font-weight: bold;")
+            theme.set_look(self.database_label, "tone", "error")
             self.database_label.setToolTip(problem)
 
     def show_printer(self, name: str | None, available: bool | None) -> None:
@@ -108,10 +108,10 @@ class StatusBar(QStatusBar):
                 if name
                 else t("gui.status.printer_default_missing")
             )
-            self.printer_label.setStyleSheet(f"color: {theme.WARNING}; font-weight: bold;")
+            theme.set_look(self.printer_label, "tone", "warning")
         else:
             text = t("gui.status.printer", name=shown)
-            self.printer_label.setStyleSheet("")
+            theme.set_look(self.printer_label, "tone", None)
         self.printer_label.setText(text)
 
     def show_sync(self, last: str | None) -> None:
@@ -129,17 +129,17 @@ class StatusBar(QStatusBar):
             return
         if state == "live":
             text = t("gui.status.live", hub=hub)
-            style = f"color: {theme.ACCENT}; font-weight: bold;"
+            tone: str | None = "live"
         elif state == "connecting":
             text = t("gui.status.connecting")
-            style = ""
+            tone = None
         else:
             text = "⚠ " + t("gui.status.offline")
-            style = f"background: {theme.WARNING}; color: white; font-weight: bold; padding: 0 6px;"
+            tone = "offline"
         if backlog:
             text += " · " + t("gui.status.backlog", n=backlog)
         self.live_label.setText(text)
-        self.live_label.setStyleSheet(style)
+        theme.set_look(self.live_label, "tone", tone)  # its colours: theme.WIDGET_RULES
         self.live_label.setToolTip(t("gui.status.live_tip", server=server or hub, seq=last_event))
 
     def show_complaints(self, overdue: int) -> None:
@@ -147,9 +147,7 @@ class StatusBar(QStatusBar):
         self._state["complaints"] = overdue
         self.complaints_label.setVisible(overdue > 0)
         self.complaints_label.setText(t("gui.status.complaints_overdue", count=overdue))
-        self.complaints_label.setStyleSheet(
-            f"background: {theme.ERROR}; color: white; font-weight: bold; padding: 0 6px;"
-        )
+        theme.set_look(self.complaints_label, "tone", "alarm")
 
     def tick(self, now: datetime, tz: str) -> None:
         self.tz = tz

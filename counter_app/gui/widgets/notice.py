@@ -8,20 +8,11 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
-from counter_app.gui import theme
-
-NOTICE_BG = "#fff4e0"
-NOTICE_LINE = "#e8b35a"
-
 
 class Notice(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("notice")
-        self.setStyleSheet(
-            f"QFrame#notice {{ background: {NOTICE_BG}; border: 1px solid {NOTICE_LINE};"
-            f" border-radius: 4px; }} QFrame#notice QLabel {{ color: {theme.WARNING}; }}"
-        )
+        self.setObjectName("notice")  # its colours: theme.WIDGET_RULES
         self.label = QLabel()
         self.label.setTextFormat(Qt.TextFormat.PlainText)
         self.label.setWordWrap(True)
