@@ -61,7 +61,10 @@ def open_store(data_dir: Path, clock: Clock) -> Context | None:
         with usecase.usecase(ctx):
             # daily, and at once on a restored old copy (UU PDP); services.privacy is imported
             # only when the purge is due (most starts: one setting read)
-            retention_due.purge_if_due(ctx)
+            if retention_due.due(ctx):
+                from counter_app.services import privacy
+
+                privacy.purge_if_due(ctx)
     except LoketError as exc:
         error_dialog.report(exc)
         return None

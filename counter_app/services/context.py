@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -62,6 +61,8 @@ def cli_actor(data_dir: Path | None = None) -> Actor:
             owner = None  # no folder yet: `init` makes it, owned by whoever runs it
         if owner is not None and owner != os.getuid():
             raise NotAllowed("cli.operator_not_owner", path=str(data_dir), owner=_account(owner))
+    import getpass  # here: only the command line names its operator (termios on the login's way)
+
     try:
         user = getpass.getuser()
     except (KeyError, OSError):

@@ -2,21 +2,19 @@
 
 The window's start asks at every start, and on most starts the purge already ran that local day:
 importing privacy (its dataclasses, journal, the PII rules; ~5 ms) only to read one setting
-delayed the login. `purge_if_due` here imports privacy only when a purge is due; privacy's own
-`purge_if_due` (midnight, after a sync) asks the same question through `due`.
+delayed the login. So the start asks `due` first and imports privacy only when it says yes;
+privacy's own `purge_if_due` (midnight, after a sync) asks the same question through `due`.
+(This module never imports privacy: privacy imports it.)
 """
 
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from counter_app.core.clock import local_day
 from counter_app.services.context import Context
 from counter_app.store import settings as setting_table
-
-if TYPE_CHECKING:
-    from counter_app.services.privacy import PurgeResult
 
 LAST_PURGE_KEY = "privacy_last_purge"  # JSON: {"at", "day", "cutoff", "counts"}
 
@@ -37,12 +35,3 @@ def due(ctx: Context) -> bool:
     last = last_purge(ctx)
     today = str(local_day(ctx.clock.now(), ctx.tz))
     return last is None or last.get("day") != today
-
-
-def purge_if_due(ctx: Context) -> PurgeResult | None:
-    """`privacy.purge_if_due`, with privacy imported only when the purge is due."""
-    if not due(ctx):
-        return None
-    from counter_app.services import privacy
-
-    return privacy.purge_if_due(ctx)

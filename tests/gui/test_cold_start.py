@@ -222,8 +222,15 @@ def test_the_login_builds_neither_the_qt_namespace_nor_qstyle_in_python(data_dir
         assert heavy not in modules, heavy
     # Nor what the login does not use (issue 16): the model classes (the settings are read
     # through the store's proxy), privacy when today's purge already ran (one setting read),
-    # platformdirs while the data folder takes the log, secrets (only a new key needs it).
-    for unused in ("counter_app.store.models", "counter_app.services.privacy", "platformdirs", "secrets"):
+    # platformdirs while the data folder takes the log, secrets (only a new key needs it),
+    # getpass (only the command line names its operator).
+    for unused in (
+        "counter_app.store.models",
+        "counter_app.services.privacy",
+        "platformdirs",
+        "secrets",
+        "getpass",
+    ):
         assert unused not in modules, unused
 
 
