@@ -7,7 +7,6 @@ number; the visitor's name only masked.
 
 from __future__ import annotations
 
-import math
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -18,7 +17,7 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from counter_app.core import formats, i18n, person, token as tokens
-from counter_app.core.clock import from_db, to_db
+from counter_app.core.clock import from_db, local_day, to_db
 from counter_app.core.errors import ValidationError
 from counter_app.core.files import atomic_write, check_target, fsync_dir
 from counter_app.core.paper import DEFAULT_RECEIPT_PAPER, RECEIPT_PAPERS
@@ -27,7 +26,7 @@ from counter_app.services import catalogue, journal, keys, site_calendar, ticket
 from counter_app.services.context import Context
 from counter_app.services.rows import fk_id
 from counter_app.services.tickets import Registration
-from counter_app.store.models import Counter, CounterService, Receipt, Service, Ticket, db
+from counter_app.store.models import Receipt, Service, Ticket, db
 
 SNAPSHOT_VERSION = 1
 PAPERS = RECEIPT_PAPERS  # the one paper table: core/paper.py
@@ -49,15 +48,11 @@ def local_text(when_utc: Any, tz: str, lang: str) -> str:
     return f"{formats.format_datetime(local, lang=lang)} {zone}"
 
 
-def estimated_wait_minutes(ahead: int, service: Service) -> int:
-    """People ahead × the service's target minutes ÷ the active counters serving it."""
-    counters = (
-        CounterService.select()
-        .join(Counter)
-        .where((CounterService.service == service.code) & (Counter.active == True))  # noqa: E712
-        .count()
-    )
-    return max(0, math.ceil(ahead * service.target_minutes / max(1, counters)))
+def estimated_wait_minutes(ctx: Context, ahead: int, service: Service) -> int:
+    """`ahead` visitors of `service` × its minutes today (median, else target) ÷ the counters
+    open now for it (services/waiting.py: the receipt's own figure comes from there)."""
+    day = local_day(ctx.clock.now(), ctx.tz)
+    return waiting.estimate(ctx, day, service.code, [service.code] * max(0, ahead))
 
 
 def wait_text(place: waiting.Position, lang: str | None = None) -> str:

@@ -1,8 +1,11 @@
 """The local replica of the site's tickets, fed by the hub's ordered event stream (DESIGN.md §9).
 
 `apply_site_events(ctx, events)` writes other devices' ticket changes into the local Ticket table
-for the services this counter serves (and every ticket it issued, or was given): no outbox row
-(they are not ours to send), no ticket event, one audit row per applied batch. The sequence
+for every service of this PC's catalogue — the site's queue, not only the services this counter
+serves: a front desk that serves nothing registers for every service, and its receipt's people
+ahead and wait come from that service's whole queue and today's finished tickets
+(services/waiting.py) — with no outbox row (they are not ours to send), no ticket event, one
+audit row per applied batch. The sequence
 number of the last applied event is kept in the setting `last_site_event`, in the same
 transaction as the rows, so a batch is applied exactly once whatever the moment of a crash.
 
@@ -43,9 +46,8 @@ from counter_app.core.numbering import OFFLINE_BASE, code_number
 from counter_app.core.ticket_rules import Status
 from counter_app.services import journal, ticket_store
 from counter_app.services.context import Context
-from counter_app.services.rows import fk_id
 from counter_app.store import settings as setting_table
-from counter_app.store.models import CounterService, Outbox, Service, Ticket, db
+from counter_app.store.models import Outbox, Service, Ticket, db
 
 log = logging.getLogger(__name__)
 
@@ -168,15 +170,12 @@ def _update(payload: dict[str, Any], current: Ticket) -> None:
     Ticket.update(**_fields(payload, current)).where(Ticket.id == current.id).execute()
 
 
-def _wanted(payload: dict[str, Any], served: set[str], counter: str, services: set[str]) -> bool:
-    """Tickets of the services this counter serves, and every one it issued or holds."""
-    if payload.get("service") not in services:
-        return False  # not in this PC's catalogue: the foreign key would refuse it
-    return (
-        payload.get("service") in served
-        or payload.get("device") == counter
-        or payload.get("counter") == counter
-    )
+def _wanted(payload: dict[str, Any], services: set[str]) -> bool:
+    """Every ticket of the site's services: a counter that registers for a service (a front
+    desk registers for all) needs that service's whole queue for its receipts, and today's
+    finished tickets for the estimate. Only a service missing from this PC's catalogue is
+    left out (the foreign key would refuse it; the next reference pull brings it)."""
+    return payload.get("service") in services
 
 
 def _valid(payload: Any) -> bool:
@@ -209,16 +208,12 @@ def apply_site_events(ctx: Context, events: list[dict[str, Any]]) -> int:
             latest[event["payload"]["id"]] = event
     top = max((e["seq"] for e in events if isinstance(e.get("seq"), int)), default=last)
     with db.atomic():
-        served = {
-            fk_id(row, CounterService.service)
-            for row in CounterService.select().where(CounterService.counter == counter)
-        }
         services = {row.code for row in Service.select(Service.code)}
         for event in latest.values():
             payload = event["payload"]
             own = me is not None and event.get("device") == me
             current = Ticket.get_or_none(Ticket.id == payload["id"])
-            if current is None and not _wanted(payload, served, counter, services):
+            if current is None and not _wanted(payload, services):
                 continue
             held_before = current is not None and current.status in _HELD and current.counter == counter
             if current is not None:

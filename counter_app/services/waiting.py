@@ -5,23 +5,37 @@ Call-next (services/tickets.py) takes, for one counter, the waiting tickets of a
 that counter serves: priority classes first, FIFO inside, but after `priority_cap` priority
 calls in a row a general visitor. This module replays that rule instead of counting "earlier
 tickets of the same service", which ignored priority and the counter's other services.
+
+The estimate. The work ahead is each ticket's service minutes — the median of today's
+call-to-finish times of that service (finished − first called: what its target measures, as
+the daily report's "within target") once `MIN_FINISHED` of its tickets were served today, else
+the service standard's target minutes — divided by the counters *open now* for the service:
+configured active, and this counter not on a break (its own setting; the other counters'
+breaks are not known here yet: they count as open). When none is open (before opening, everyone on a break) the
+configured counters are counted: they will serve the queue when they come back. A one-PC site
+has no events: its own break and its own finished tickets, the same rule.
 """
 
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import cast
 
 from counter_app.core.clock import local_day
 from counter_app.core.ticket_rules import Status
+from counter_app.services import live_queue
 from counter_app.services.context import Context
 from counter_app.services.rows import fk_id
 from counter_app.services.ticket_store import streak_of
 from counter_app.services.views import TicketView
 from counter_app.store.models import Counter, CounterService, Service, Ticket
+
+MIN_FINISHED = 3  # today's served tickets of a service before their median replaces the target
+DEFAULT_MINUTES = 10  # a service with no target minutes
 
 
 @dataclass(frozen=True)
@@ -51,6 +65,64 @@ def _counters_of(service: str) -> list[str]:
         .join(Counter)
         .where((CounterService.service == service) & (Counter.active == True))  # noqa: E712
     ]
+
+
+def open_counters(ctx: Context, service: str) -> list[str]:
+    """The active counters serving `service` that are open now (none open: all of them)."""
+    configured = _counters_of(service)
+    own = ctx.setting("counter_code")
+
+    def is_open(counter: str) -> bool:
+        if counter == own:  # this PC knows its own break first hand
+            return not live_queue.on_break()
+        return True  # other counters' states: not kept in the replica yet
+
+    return [c for c in configured if is_open(c)] or configured
+
+
+def service_minutes(day: date, services: Iterable[str]) -> dict[str, float]:
+    """Each service's minutes per visitor: the median of `day`'s call-to-finish times once
+    MIN_FINISHED were served, else its target minutes."""
+    codes = sorted(set(services))
+    if not codes:
+        return {}
+    times: dict[str, list[float]] = {c: [] for c in codes}
+    query = (
+        Ticket.select(Ticket.service, Ticket.first_called_at, Ticket.finished_at)
+        .where(
+            (Ticket.day == day)
+            & (Ticket.status == Status.DONE.value)
+            & Ticket.service.in_(codes)
+            & Ticket.first_called_at.is_null(False)
+            & Ticket.finished_at.is_null(False)
+        )
+        .tuples()
+    )
+    for service, called, finished in cast(Iterable[tuple[str, datetime, datetime]], query):
+        seconds = (finished - called).total_seconds()
+        if seconds >= 0:  # a clock set back between call and finish says nothing
+            times[service].append(seconds / 60)
+    targets = {
+        s.code: s.target_minutes
+        for s in Service.select(Service.code, Service.target_minutes).where(Service.code.in_(codes))
+    }
+    return {
+        c: statistics.median(times[c])
+        if len(times[c]) >= MIN_FINISHED
+        else float(targets.get(c, DEFAULT_MINUTES))
+        for c in codes
+    }
+
+
+def estimate(ctx: Context, day: date, service: str, ahead: Iterable[str]) -> int:
+    """Minutes until a visitor of `service` is called with tickets of the services `ahead`
+    before them: the work ahead ÷ the counters open now for `service`."""
+    ahead = list(ahead)
+    if not ahead:
+        return 0
+    minutes = service_minutes(day, ahead)
+    work = sum(minutes[s] for s in ahead)
+    return max(0, math.ceil(round(work / max(1, len(open_counters(ctx, service))), 6)))
 
 
 def _services_of(counters: list[str]) -> set[str]:
@@ -107,7 +179,8 @@ def position(ctx: Context, ticket: Ticket | TicketView) -> Position:
     counters that serve its service (all their services, priority first within the cap).
 
     With several counters the queue they share is served in parallel: the wait is the work
-    ahead (each ticket's target minutes) divided by the number of those counters.
+    ahead (each ticket's service minutes: today's median, else the target) divided by the
+    counters open now for the service (see the module's note).
     """
     service = ticket.service_id if isinstance(ticket, TicketView) else fk_id(ticket, Ticket.service)
     day: date = ticket.day
@@ -131,15 +204,4 @@ def position(ctx: Context, ticket: Ticket | TicketView) -> Position:
     tid = ticket.id
     at = ids.index(tid) if tid in ids else len(ids)
     ahead = order[:at]
-    targets = (
-        {
-            s.code: s.target_minutes
-            for s in Service.select(Service.code, Service.target_minutes).where(
-                Service.code.in_(sorted({w.service for w in ahead}))
-            )
-        }
-        if ahead
-        else {}
-    )
-    work = sum(targets.get(w.service, 10) for w in ahead)
-    return Position(len(ahead), math.ceil(work / len(counters)))
+    return Position(len(ahead), estimate(ctx, day, service, (w.service for w in ahead)))
