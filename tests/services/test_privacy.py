@@ -324,7 +324,7 @@ def test_notice_names_what_why_how_long_and_whom(ctx: Context) -> None:
         "Pemberitahuan Privasi",
         "Data yang dicatat",
         "Untuk apa",
-        "1825 hari",
+        "1.825 hari (sekitar 5 tahun)",
         "Hubungi",
         "WhatsApp 0811-5600-000",
         "persetujuan",
