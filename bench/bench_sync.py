@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import os
 import pwd
+import random
 import shutil
 import socket
 import statistics
@@ -52,6 +53,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as C  # noqa: E402
 
 from counter_app.core.clock import FixedClock  # noqa: E402
+from counter_app.core.numbering import receipt_number, ticket_code  # noqa: E402
 from counter_app.core.roles import Actor, Role  # noqa: E402
 from counter_app.server.store import open_store  # noqa: E402
 from counter_app.services.context import Context  # noqa: E402
@@ -66,6 +68,7 @@ from counter_app.sync.protocol import BATCH_ROWS  # noqa: E402
 
 WIB = ZoneInfo("Asia/Pontianak")
 STATUSES = ("waiting", "called", "serving", "done")
+DAY_TICKETS = 3000  # visits a day at one counter PC (the typical night's demo day)
 
 
 # ---- PostgreSQL ---------------------------------------------------------------------------
@@ -143,48 +146,78 @@ class Databases:
 
 
 def synthetic_counter(folder: Path, rows: int, per_ticket: int) -> None:
-    """A counter store whose outbox holds `rows` rows: each ticket's register / call / start /
-    finish (ticket payloads shaped as tickets.sync_payload makes them)."""
+    """A counter store whose outbox holds `rows` rows, each as the program itself writes it: a
+    ticket's register / call / start / finish (`per_ticket` of them), each payload made by
+    `ticket_store.sync_payload` from a `Ticket` row with the day's queue code
+    (`numbering.ticket_code`), its receipt number (`numbering.receipt_number`, PTK-L01-20261130-A001),
+    a uuid7 id, a masked name and microsecond UTC times; the rows in the order they happened
+    (the outbox's seq), a day of `DAY_TICKETS` visits across the store's services after another.
+
+    Why it matters (issue 16): personal-data checks skip a value that has its field's shape
+    (receipt number, uuid, time) and scan anything else as free text; data a counter never
+    makes would send every row down the slow path on both sides and measure that instead."""
+    from uuid6 import uuid7
+
+    from counter_app.core.clock import to_db
+    from counter_app.core.ticket_rules import Priority
+    from counter_app.services.demo import FIRST_NAMES, LAST_NAMES
+    from counter_app.services.ticket_store import sync_payload
+    from counter_app.store import settings as setting_store
+    from counter_app.store.models import Service, Ticket
+
     clock = FixedClock(datetime(2026, 11, 30, 8, 0, tzinfo=WIB))
     initialise(folder, counter="L01", by="bench", clock=clock)
-    start = datetime(2026, 11, 30, 1, 0)
-    values = []
-    ticket = 0
-    while len(values) < rows:
-        ticket += 1
-        tid = str(uuid.uuid4())
-        arrived = start + timedelta(seconds=ticket)
-        code = f"A{ticket % 1000:03d}"
+    site = str(setting_store.value("site_code"))
+    services = [(s.code, s.letter) for s in Service.select().order_by(Service.letter)][:4]
+    rng = random.Random(16)
+    priorities = [p.value for p in Priority if p is not Priority.GENERAL]
+    events: list[tuple[datetime, str, str]] = []  # (when, uuid, payload)
+    tickets = -(-rows // per_ticket)
+    day = date(2026, 11, 30) - timedelta(days=(tickets - 1) // DAY_TICKETS)
+    numbers: dict[str, int] = {}
+    for n in range(tickets):
+        if n and n % DAY_TICKETS == 0:
+            day, numbers = day + timedelta(days=1), {}
+        service, letter = services[n % len(services)]
+        numbers[letter] = numbers.get(letter, 0) + 1
+        code = ticket_code(letter, numbers[letter])
+        opening = datetime.combine(day, datetime.min.time(), WIB).replace(hour=8)
+        arrived = to_db(
+            opening + timedelta(seconds=(n % DAY_TICKETS) * 8 * 3600 / DAY_TICKETS + rng.random())
+        )
+        ticket = Ticket(
+            id=str(uuid7()),
+            day=day,
+            seq=numbers[letter],
+            letter=letter,
+            code=code,
+            receipt_no=receipt_number(site, "L01", day, code),
+            service=service,
+            device="L01",
+            priority=rng.choice(priorities) if rng.random() < 0.1 else "",
+            status=STATUSES[0],
+            name=f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
+            arrived_at=arrived,
+            queued_at=arrived,
+            registered_at=arrived,
+            call_count=0,
+        )
+        at = arrived
         for step in range(per_ticket):
-            if len(values) >= rows:
-                break
-            at = arrived + timedelta(minutes=5 * step)
-            payload = {
-                "id": tid,
-                "day": "2026-11-30",
-                "code": code,
-                "receipt_no": f"PTK-L01-20261130-{code}-{ticket}",
-                "service": "KTP",
-                "device": "L01",
-                "counter": "L01" if step else None,
-                "priority": "",
-                "status": STATUSES[min(step, 3)],
-                "name_masked": "Siti A*****",
-                "arrived_at": arrived.isoformat() + "+00:00",
-                "registered_at": arrived.isoformat() + "+00:00",
-                "first_called_at": (arrived + timedelta(minutes=5)).isoformat() + "+00:00"
-                if step >= 1
-                else None,
-                "started_at": (arrived + timedelta(minutes=10)).isoformat() + "+00:00" if step >= 2 else None,
-                "finished_at": (arrived + timedelta(minutes=15)).isoformat() + "+00:00"
-                if step >= 3
-                else None,
-                "call_count": 1 if step else 0,
-                "served_by": "petugas" if step else None,
-                "transferred_from": None,
-                "transferred_to": None,
-            }
-            values.append(("ticket", tid, "upsert", dump_json(payload), str(at)))
+            if step == 1:
+                at += timedelta(seconds=rng.uniform(60, 1800))
+                ticket.counter, ticket.call_count, ticket.served_by = "L01", 1, "petugas"
+                ticket.first_called_at = ticket.called_at = at
+            elif step == 2:
+                at += timedelta(seconds=rng.uniform(5, 90))
+                ticket.started_at = at
+            elif step >= 3:
+                at += timedelta(seconds=rng.uniform(120, 900))
+                ticket.finished_at = at
+            ticket.status = STATUSES[min(step, 3)]
+            events.append((at, ticket.id, dump_json(sync_payload(ticket)) or "{}"))
+    events.sort(key=lambda e: e[0])  # seq follows the clock, tickets interleave
+    values = [("ticket", uid, "upsert", payload, str(at)) for at, uid, payload in events[:rows]]
     with db.atomic():
         db.execute_sql('DELETE FROM "outbox"')
         db.cursor().executemany(
@@ -224,8 +257,10 @@ def server_memory(url: str, counters: int, events: int) -> tuple[float, float, i
                 {
                     "id": tid,
                     "day": "2026-11-30",
-                    "code": f"A{k % 999 + 1:03d}",
-                    "receipt_no": f"PTK-M{i:03d}-20261130-A{k:05d}",
+                    "code": ticket_code("A", k + 1),  # the day's codes and receipt numbers
+                    "receipt_no": receipt_number(
+                        "PTK", f"M{i:03d}", date(2026, 11, 30), ticket_code("A", k + 1)
+                    ),
                     "service": "KTP",
                     "device": f"M{i:03d}",
                     "counter": None,
