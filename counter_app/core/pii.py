@@ -92,8 +92,9 @@ _NUMBER_SUFFIX = re.compile(
 
 _UUID = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
-# PTK-L01-20261130-A023 (a ticket), PTK-L01-20261130-P01 (a complaint)
-_RECEIPT = re.compile(r"[A-Za-z0-9._]{1,32}-[A-Za-z0-9._]{1,32}-\d{8}-[A-Z]\d{1,4}")
+# PTK-L01-20261130-A023 (a ticket), PTK-L01-20261130-A12005 (an offline code: 5 digits),
+# PTK-L01-20261130-P01 (a complaint)
+_RECEIPT = re.compile(r"[A-Za-z0-9._]{1,32}-[A-Za-z0-9._]{1,32}-\d{8}-[A-Z]\d{1,5}")
 # hex or base64 with at least one letter (a bare run of digits is read as text), or a SHA-256
 _OPAQUE = re.compile(r"(?=[^A-Za-z]*[A-Za-z])[A-Za-z0-9+/_=$.-]{16,}|[0-9a-f]{64}")
 _SHAPES = {ID: _UUID, TIME: _ISO, RECEIPT: _RECEIPT, OPAQUE: _OPAQUE}

@@ -268,7 +268,7 @@ def test_redacted_numbers_and_phone_fields() -> None:
     st.lists(st.sampled_from(["uuid4", "uuid7"]), min_size=1, max_size=20),
     st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2099, 12, 31)),
     st.integers(1, 99),
-    st.integers(1, 9999),
+    st.integers(1, 99999),  # past 9,999: the offline range (core/numbering)
     st.integers(0, 2**62),
 )
 def test_structured_values_never_look_like_personal_data(
@@ -290,6 +290,17 @@ def test_structured_values_never_look_like_personal_data(
         "text": f"tiket {receipt} ({ids[0]}) pada {stamp}, {bare}",
     }
     assert document_problem(doc) is None
+
+
+def test_an_offline_receipt_number_has_the_receipt_shape() -> None:
+    # A12005 (offline block 2, number 5) is skipped as a receipt number like A023, not scanned
+    # as free text (slower, and its 8-digit date would be read as digits).
+    from counter_app.core import pii
+
+    shape = pii._SHAPES[pii.RECEIPT]
+    assert shape.fullmatch(receipt_number("PTK", "L01", date(2026, 11, 30), "A12005"))
+    assert shape.fullmatch(receipt_number("PTK", "L01", date(2026, 11, 30), "A023"))
+    assert not shape.fullmatch("PTK-L01-20261130-A123456")
 
 
 @settings(max_examples=200, deadline=None)
