@@ -14,8 +14,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from server.helpers import Station, make_station
-from server.live_site import Hub, join_site, start_hub
+from server.helpers import Station
+from server.live_site import Hub, running_hub, station_maker
 
 from counter_app.core.clock import from_db
 from counter_app.services import live_queue, receipts, tickets, waiting
@@ -28,20 +28,13 @@ SITE = "PTK"
 
 @pytest.fixture
 def hub(tmp_path: Path) -> Iterator[Hub]:
-    running = start_hub(f"sqlite:///{tmp_path / 'hub' / 'server.sqlite3'}")
-    yield running
-    running.stop()
-    running.store.close()
+    with running_hub(f"sqlite:///{tmp_path / 'hub' / 'server.sqlite3'}") as running:
+        yield running
 
 
 @pytest.fixture
 def counters(tmp_path: Path, hub: Hub) -> Iterator[Callable[..., Station]]:
-    def make(counter: str, serves: tuple[str, ...] | None = None) -> Station:
-        station = make_station(tmp_path / f"pc-{counter}", counter, SITE)
-        station.token = hub.store.add_device(station.device, site=SITE, counter=counter)
-        return join_site(station, hub.url, serves)
-
-    yield make
+    yield station_maker(tmp_path, hub, SITE)
     close_db()
 
 

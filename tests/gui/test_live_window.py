@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from server.live_site import Hub, start_hub
+from server.live_site import Hub, running_hub
 
 from counter_app.core import numbering
 from counter_app.core.clock import FixedClock
@@ -106,10 +106,8 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def hub(tmp_path: Path) -> Iterator[Hub]:
-    running = start_hub(f"sqlite:///{tmp_path / 'hub' / 'server.sqlite3'}")
-    yield running
-    running.stop()
-    running.store.close()
+    with running_hub(f"sqlite:///{tmp_path / 'hub' / 'server.sqlite3'}") as running:
+        yield running
 
 
 @pytest.fixture

@@ -11,8 +11,10 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -26,7 +28,7 @@ from counter_app.services.sync import save_token
 from counter_app.store.connection import close_db
 from counter_app.store.models import CounterService, db
 
-from .helpers import Station
+from .helpers import Station, make_station
 
 
 @dataclass
@@ -80,6 +82,29 @@ def start_hub(db_url: str) -> Hub:
     thread = ServerThread(app)
     thread.start()
     return Hub(store, thread, app)
+
+
+@contextmanager
+def running_hub(db_url: str) -> Iterator[Hub]:
+    """A hub for one test: started on `db_url`, stopped and its store closed after."""
+    hub = start_hub(db_url)
+    try:
+        yield hub
+    finally:
+        hub.stop()
+        hub.store.close()
+
+
+def station_maker(folder: Path, hub: Hub, site: str) -> Callable[..., Station]:
+    """`make(counter, serves=None)`: a counter PC of `site` in its own data folder under
+    `folder`, bound at `hub` (device token added there) and joined (address and token saved)."""
+
+    def make(counter: str, serves: tuple[str, ...] | None = None) -> Station:
+        station = make_station(folder / f"pc-{counter}", counter, site)
+        station.token = hub.store.add_device(station.device, site=site, counter=counter)
+        return join_site(station, hub.url, serves)
+
+    return make
 
 
 def join_site(station: Station, server: str, serves: tuple[str, ...] | None = None) -> Station:

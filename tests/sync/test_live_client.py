@@ -17,8 +17,8 @@ from typing import Any
 import httpx
 import pytest
 from server.conftest import pg_url, postgres  # noqa: F401 - the PostgreSQL fixtures
-from server.helpers import Station, make_station
-from server.live_site import Hub, LanCut, join_site, start_hub, wait_for
+from server.helpers import Station
+from server.live_site import Hub, LanCut, running_hub, station_maker, wait_for
 
 from counter_app.core import numbering
 from counter_app.core.errors import IllegalTransition
@@ -65,22 +65,14 @@ def hub(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Hub]:
         if request.param == "sqlite"
         else request.getfixturevalue("pg_url")
     )
-    running = start_hub(url)
-    yield running
-    running.stop()
-    running.store.close()
+    with running_hub(url) as running:
+        yield running
 
 
 @pytest.fixture
 def counters(tmp_path: Path, hub: Hub) -> Iterator[Callable[..., Station]]:
     """Counter PCs of site PTK, each its own data folder, bound at the hub, hub and token saved."""
-
-    def make(counter: str, serves: tuple[str, ...] | None = None) -> Station:
-        station = make_station(tmp_path / f"pc-{counter}", counter, SITE)
-        station.token = hub.store.add_device(station.device, site=SITE, counter=counter)
-        return join_site(station, hub.url, serves)
-
-    yield make
+    yield station_maker(tmp_path, hub, SITE)
     close_db()
 
 
