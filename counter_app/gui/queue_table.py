@@ -467,6 +467,11 @@ class QueueTable(QGroupBox):
             key = str(self.prefs.value("queue/status", key))
             service = self.prefs.value("queue/service", None) or None
         index = self.status_combo.findData(key)
+        # Signals held: a change here is no choice of the officer's, so nothing is written back
+        # (it rewrote the prefs file at every start, ~5 ms, and, the services not known yet,
+        # with no service: the kept service filter was lost at the next start). One filter pass.
+        for combo in (self.status_combo, self.service_combo):
+            combo.blockSignals(True)
         self.status_combo.setCurrentIndex(
             index if index >= 0 else self.status_combo.findData(self.DEFAULT_FILTER)
         )
@@ -474,6 +479,8 @@ class QueueTable(QGroupBox):
         found = self.service_combo.findData(service)
         if found >= 0:
             self.service_combo.setCurrentIndex(found)
+        for combo in (self.status_combo, self.service_combo):
+            combo.blockSignals(False)
         self._apply_filters()
 
     def _keep_filter(self) -> None:

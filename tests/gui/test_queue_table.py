@@ -226,3 +226,32 @@ def test_a_window_left_on_past_midnight_runs_the_daily_purge(
     assert last is not None and last["day"] == str(local_day(clock.now(), ctx.tz))
     window.tick()  # once a day: the same record
     assert privacy.last_purge(ctx) == last
+
+
+def test_the_kept_filter_survives_a_restart(
+    qtbot: Any, ctx: Context, clock: FixedClock, tmp_path: Any
+) -> None:
+    """The officer's status and service filter are read back at start, not overwritten: the
+    start wrote the prefs file again before the services were known, with no service."""
+    from PySide6.QtCore import QSettings
+
+    from counter_app.gui.queue_table import STATUS_FILTERS
+
+    path = str(tmp_path / "window-prefs.ini")
+    prefs = QSettings(path, QSettings.Format.IniFormat)
+    prefs.setValue("queue/status", "active")
+    prefs.setValue("queue/service", "KK")
+    prefs.sync()
+    before = (tmp_path / "window-prefs.ini").read_bytes()
+    table = QueueTable(clock.now(), ctx.tz, prefs=QSettings(path, QSettings.Format.IniFormat))
+    qtbot.addWidget(table)
+    assert table.status_combo.currentData() == "active"
+    assert table.proxy.statuses == dict(STATUS_FILTERS)["active"]
+    table.set_services(catalogue.active_services())
+    assert table.service_combo.currentData() == "KK"
+    assert table.proxy.service == "KK"
+    assert (tmp_path / "window-prefs.ini").read_bytes() == before
+    table.set_status_filter("all")  # the officer's own choice is kept, as before
+    again = QSettings(path, QSettings.Format.IniFormat)
+    assert again.value("queue/status") == "all"
+    assert again.value("queue/service") == "KK"
