@@ -246,13 +246,17 @@ def test_a_counter_on_a_break_is_refused_call_next(
     qtbot.waitUntil(lambda: not panel.calling, timeout=WAIT_MS)
     assert any("istirahat" in text for text in prompts.messages("warn"))
     assert panel.in_hand is None
-    # the hub shows the break on the board
-    board = httpx.get(
-        f"{site.url}/api/v1/live/board",
-        headers={"Authorization": f"Bearer {win.live.link._token}"},
-        timeout=5,
-    ).json()
-    assert {c["counter"]: c["state"] for c in board["counters"]}["L01"] == "break"
+
+    # the hub shows the break on the board once the link has pushed it (in the background)
+    def board_state() -> str:
+        board = httpx.get(
+            f"{site.url}/api/v1/live/board",
+            headers={"Authorization": f"Bearer {win.live.link._token}"},
+            timeout=5,
+        ).json()
+        return str({c["counter"]: c["state"] for c in board["counters"]}["L01"])
+
+    qtbot.waitUntil(lambda: board_state() == "break", timeout=WAIT_MS)
     panel.toggle_break()
     qtbot.waitUntil(lambda: not panel.on_break and not panel.calling, timeout=WAIT_MS)
     panel.call_next()
