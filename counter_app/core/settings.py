@@ -391,6 +391,12 @@ SETTINGS: dict[str, SettingDef] = {
             "Nomor antrean luring yang dilepas perangkat ini ke antrean lokasi (JSON: uuid → dikonfirmasi).",
         ),
         _state(
+            "live_counter_states",
+            dict,
+            "Each counter's last state from the hub's events (JSON: counter → state, since).",
+            "Keadaan terakhir tiap loket dari peristiwa hub (JSON: loket → keadaan, sejak).",
+        ),
+        _state(
             "privacy_last_purge",
             dict,
             "The last retention purge: when, the cut-off, counts (JSON).",
