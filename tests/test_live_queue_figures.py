@@ -10,18 +10,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from server.helpers import Station
+from server.helpers import WIB, Station
 from server.live_site import Hub, running_hub, station_maker
 
 from counter_app.core.clock import from_db
 from counter_app.services import live_queue, receipts, tickets, waiting
 from counter_app.services.context import Context
 from counter_app.store.connection import close_db
-from counter_app.store.models import Ticket
+from counter_app.store.models import CounterService, Ticket
 
 SITE = "PTK"
 
@@ -182,3 +182,64 @@ def test_a_ticket_moves_between_pcs_transfer_no_show_finish(
         absent: "no_show",
         served: "done",
     }
+
+
+def wait_minutes(station: Station, ticket_id: str) -> int | None:
+    """The wait this PC's screen shows for a waiting ticket, after catching up with the hub."""
+    ctx = live_ctx(station)
+    minutes = waiting.position(ctx, Ticket.get(Ticket.id == ticket_id)).minutes
+    done(ctx)
+    return minutes
+
+
+def test_the_estimate_knows_the_other_counters_breaks_and_closing(
+    hub: Hub, counters: Callable[..., Station]
+) -> None:
+    """Two counters share KTP (L01 and L05): the wait of the third visitor is 2 × 10 min ÷ 2
+    on every PC, and doubles on every PC while L05 is on a break or closed — a state each PC
+    learns from the hub's events, not only the counter that took the break."""
+    agent = counters("L01")
+    second = counters("L05", serves=("SKCK", "KTP"))
+    desk = counters("L10", serves=())
+    for station in (agent, desk):  # the site's catalogue: L05 serves KTP too, on every PC
+        station.use()
+        CounterService.create(counter="L05", service="KTP")
+        close_db()
+    third = [register(desk, "KTP", name)[0] for name in ("Budi Santoso", "Siti Aminah", "Dewi Lestari")][-1]
+    shared = {"L01": wait_minutes(agent, third), "L10": wait_minutes(desk, third)}
+    assert shared == {"L01": 10, "L10": 10}  # both counters open (never heard otherwise)
+
+    def at_l05(change: Callable[[Context], object]) -> None:
+        ctx = live_ctx(second)
+        change(ctx)
+        done(ctx)
+
+    at_l05(lambda ctx: live_queue.set_break(ctx, True))
+    assert wait_minutes(second, third) == 20  # its own break, known first hand
+    assert {"L01": wait_minutes(agent, third), "L10": wait_minutes(desk, third)} == {"L01": 20, "L10": 20}
+    at_l05(lambda ctx: live_queue.set_break(ctx, False))
+    assert {"L01": wait_minutes(agent, third), "L10": wait_minutes(desk, third)} == shared
+    at_l05(live_queue.say_closed)  # the window closed (end of the day, log-out)
+    assert {"L01": wait_minutes(agent, third), "L10": wait_minutes(desk, third)} == {"L01": 20, "L10": 20}
+
+    # the states are kept in each store: a PC restarted offline still knows L05 is closed
+    ctx = desk.use()
+    assert waiting.open_counters(ctx, "KTP") == ["L01"]
+    assert waiting.position(ctx, Ticket.get(Ticket.id == third)).minutes == 20
+    close_db()
+
+    # L05 opens again, and its PC is switched off without closing: the next morning the hub
+    # still says "open" (since yesterday); it counts only once it calls a visitor that day
+    at_l05(lambda ctx: live_queue.set_break(ctx, False))
+    tomorrow = (datetime.now(WIB) + timedelta(days=1)).replace(hour=8, minute=0)
+    for station in (agent, second, desk):
+        station.clock.set(tomorrow)  # type: ignore[attr-defined]
+    first, _, third = [
+        register(desk, "KTP", name)[0] for name in ("Agus Hidayat", "Rina Wati", "Joko Widodo")
+    ]
+    assert {"L01": wait_minutes(agent, third), "L10": wait_minutes(desk, third)} == {"L01": 20, "L10": 20}
+    ctx = live_ctx(second)
+    called = tickets.call_next(ctx)
+    assert called is not None and called.id == first
+    done(ctx)
+    assert {"L01": wait_minutes(agent, third), "L10": wait_minutes(desk, third)} == {"L01": 5, "L10": 5}

@@ -30,6 +30,10 @@ released here (in the setting `live_released`, before the request is sent) and t
 the hub to release it; from then on this device never calls it offline (only through a claim,
 like any other). A release the hub did not confirm is sent again; until then the ticket only
 waits for this counter (safe).
+
+The other counters' states. The hub's `counter` events (open, on a break, closed) are kept
+per counter in the setting `live_counter_states`, in the same transaction as the batch's
+tickets: the wait estimate counts only the counters open now (services/waiting.py).
 """
 
 from __future__ import annotations
@@ -56,6 +60,8 @@ DEVICE_KEY = "live_device"  # this PC's device name at the hub (whoami), to know
 BLOCK_KEY = "offline_block"
 SITE_KEY = "live_site"
 COUNTER_KEY = "live_counter"
+STATES_KEY = "live_counter_states"  # the other counters' last states (the wait estimate)
+COUNTER_STATES = ("open", "break", "closed")
 RELEASED_KEY = "live_released"  # {uuid: true once the hub confirmed}: offline tickets released
 
 _PHASE = {Status.WAITING.value: 0, Status.CALLED.value: 1, Status.SERVING.value: 2}
@@ -207,7 +213,10 @@ def apply_site_events(ctx: Context, events: list[dict[str, Any]]) -> int:
             latest.pop(event["payload"]["id"], None)
             latest[event["payload"]["id"]] = event
     top = max((e["seq"] for e in events if isinstance(e.get("seq"), int)), default=last)
+    states = _counter_states_of(events, last)
     with db.atomic():
+        if states:
+            _remember_counter_states(states)
         services = {row.code for row in Service.select(Service.code)}
         for event in latest.values():
             payload = event["payload"]
@@ -256,6 +265,42 @@ def apply_site_events(ctx: Context, events: list[dict[str, Any]]) -> int:
     for ticket_id in lost:
         give_back_if_holding_another(ctx, ticket_id)
     return max(top, last)
+
+
+def _counter_states_of(events: list[dict[str, Any]], last: int) -> dict[str, dict[str, str]]:
+    """The last state each counter's `counter` events (after seq `last`) give."""
+    found: dict[str, dict[str, str]] = {}
+    for event in events:
+        seq, payload = event.get("seq"), event.get("payload")
+        if event.get("kind") != "counter" or not isinstance(seq, int) or seq <= last:
+            continue
+        if not isinstance(payload, dict):
+            continue
+        counter, state = payload.get("counter"), payload.get("state")
+        if not isinstance(counter, str) or not counter or state not in COUNTER_STATES:
+            continue
+        since = payload.get("since")
+        found[counter] = {"state": str(state), "since": since if isinstance(since, str) else ""}
+    return found
+
+
+def _remember_counter_states(states: dict[str, dict[str, str]]) -> None:
+    known = counter_states()
+    merged = {**known, **states}
+    if merged != known:
+        put_setting(STATES_KEY, json.dumps(merged, sort_keys=True))
+
+
+def counter_states() -> dict[str, dict[str, str]]:
+    """Each counter's last state from the hub's events: {counter: {"state", "since"}}; a
+    counter never heard of is absent."""
+    try:
+        doc = json.loads(raw_setting(STATES_KEY) or "{}")
+    except ValueError:
+        return {}
+    if not isinstance(doc, dict):
+        return {}
+    return {str(k): v for k, v in doc.items() if isinstance(v, dict) and v.get("state") in COUNTER_STATES}
 
 
 def give_back_if_holding_another(ctx: Context, ticket_id: str) -> bool:

@@ -10,10 +10,13 @@ The estimate. The work ahead is each ticket's service minutes — the median of 
 call-to-finish times of that service (finished − first called: what its target measures, as
 the daily report's "within target") once `MIN_FINISHED` of its tickets were served today, else
 the service standard's target minutes — divided by the counters *open now* for the service:
-configured active, and this counter not on a break (its own setting; the other counters'
-breaks are not known here yet: they count as open). When none is open (before opening, everyone on a break) the
-configured counters are counted: they will serve the queue when they come back. A one-PC site
-has no events: its own break and its own finished tickets, the same rule.
+configured active, this counter not on a break (its own setting, known first hand), and each
+other counter not on a break or closed by the last state the hub's events gave for it
+(services/replica.counter_states). A counter never heard of counts as open; one "open" since
+an earlier day counts once it called a visitor today (a PC switched off without closing stays
+"open" at the hub). When none is open (before opening, everyone on a break) the configured
+counters are counted: they will serve the queue when they come back. A one-PC site has no
+events: its own break and its own finished tickets, the same rule.
 """
 
 from __future__ import annotations
@@ -22,12 +25,12 @@ import math
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import cast
 
 from counter_app.core.clock import local_day
 from counter_app.core.ticket_rules import Status
-from counter_app.services import live_queue
+from counter_app.services import live_queue, replica
 from counter_app.services.context import Context
 from counter_app.services.rows import fk_id
 from counter_app.services.ticket_store import streak_of
@@ -71,13 +74,41 @@ def open_counters(ctx: Context, service: str) -> list[str]:
     """The active counters serving `service` that are open now (none open: all of them)."""
     configured = _counters_of(service)
     own = ctx.setting("counter_code")
+    states = replica.counter_states() if len(configured) > 1 or own not in configured else {}
+    today = local_day(ctx.clock.now(), ctx.tz)
 
     def is_open(counter: str) -> bool:
         if counter == own:  # this PC knows its own break first hand
             return not live_queue.on_break()
-        return True  # other counters' states: not kept in the replica yet
+        known = states.get(counter)
+        if known is None:  # never heard of (no hub, or it never changed state): configured
+            return True
+        if known["state"] != "open":
+            return False
+        since = _instant(known.get("since"))
+        if since is not None and local_day(since, ctx.tz) >= today:
+            return True
+        # open since an earlier day: a PC that stopped without closing stays "open" at the hub;
+        # it counts once it called a visitor today
+        return (
+            Ticket.select(Ticket.id)
+            .where(
+                (Ticket.day == today) & (Ticket.counter == counter) & Ticket.first_called_at.is_null(False)
+            )
+            .exists()
+        )
 
     return [c for c in configured if is_open(c)] or configured
+
+
+def _instant(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 def service_minutes(day: date, services: Iterable[str]) -> dict[str, float]:
