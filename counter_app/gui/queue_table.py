@@ -94,21 +94,29 @@ def status_text(status: str) -> str:
 
 
 class QueueModel(QAbstractTableModel):
-    """Rows are upserted by ticket id; the waiting-time column alone changes every second."""
+    """Rows are upserted by ticket id; the waiting-time column alone changes every second.
+
+    The model keeps its rows in the order shown (`sort`: a column, then arrival), sorted in
+    Python with one key per row; the proxy above only filters. A proxy sorting a Python model
+    asks it for two keys per comparison, each a call into Python with an index check that asks
+    rowCount and columnCount too: ~39,000 calls, 90 ms for 3,000 rows shown.
+    """
 
     def __init__(self, now: datetime, tz: str = DEFAULT_TZ, parent: Any = None) -> None:
         super().__init__(parent)
-        self.rows: list[QueueRow] = []
+        self.rows: list[QueueRow] = []  # in the order shown
         self._where: dict[str, int] = {}
         self._waiting: set[int] = set()  # rows whose waiting time still runs
+        self._arrival: dict[str, int] = {}  # ticket id → place in arrival order (ties' order)
         self.services: dict[str, ServiceView] = {}
         # Ticket id → place in the order call-next at this counter will take (1 = next).
         self.order: dict[str, int] = {}
         self._now = now
         self.tz = tz
-        # Column → every row's sort key, built once when the proxy first sorts on it: the proxy
-        # asks for two keys per comparison (~35,000 asks for 3,000 rows), each a Python call.
-        self._keys: dict[int, list[Any]] = {}
+        self.sort_column = -1  # -1: arrival order
+        self.sort_order = Qt.SortOrder.AscendingOrder
+        # The sort column's key of every row, in row order; None: to be computed again.
+        self._keys: list[Any] | None = None
         self._lang: str | None = None  # the language the cells were last told to be in
         self._bold = QFont()
         self._bold.setBold(True)
@@ -120,7 +128,8 @@ class QueueModel(QAbstractTableModel):
     @now.setter
     def now(self, now: datetime) -> None:
         self._now = now
-        self._keys.pop(COL_WAITING, None)  # waiting times run on
+        if self.sort_column == COL_WAITING:
+            self._keys = None  # waiting times run on
 
     # ---- Qt model API -----------------------------------------------------------------
 
@@ -138,18 +147,14 @@ class QueueModel(QAbstractTableModel):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == SORT_ROLE:  # first: the proxy's sort asks this most
-            col = index.column()
-            keys = self._keys.get(col)
-            if keys is None:
-                keys = self._keys[col] = [self._sort_key(r, col) for r in self.rows]
-            return keys[index.row()]
         if not index.isValid():
             return None
         row = self.rows[index.row()]
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(row, col)
+        if role == SORT_ROLE:
+            return self._sort_key(row, col)
         if role == ID_ROLE:
             return row.id
         if col == COL_STATUS:
@@ -198,12 +203,73 @@ class QueueModel(QAbstractTableModel):
             return list(Status).index(Status(row.status))
         return self._text(row, col)
 
+    # ---- sorting ----------------------------------------------------------------------
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort the rows by a column (ties in arrival order), as a header click asks."""
+        if column == self.sort_column and order == self.sort_order:
+            return
+        self.sort_column, self.sort_order = column, order
+        self._keys = None
+        self._resort()
+
+    def _key_list(self) -> list[Any]:
+        if self._keys is None:
+            col = self.sort_column
+            self._keys = [self._sort_key(r, col) for r in self.rows]
+        return self._keys
+
+    def _permutation(self, rows: Sequence[QueueRow], keys: Sequence[Any] | None) -> list[int]:
+        """Where each shown row comes from: the sort column's order, then arrival order."""
+        arrival = self._arrival
+        ranks = [arrival[r.id] for r in rows]
+        perm = sorted(range(len(rows)), key=ranks.__getitem__)
+        if keys is not None:  # stable: ties stay in arrival order, descending too
+            perm.sort(key=keys.__getitem__, reverse=self.sort_order == Qt.SortOrder.DescendingOrder)
+        return perm
+
+    def _in_order(self) -> bool:
+        keys = self._key_list() if self.sort_column >= 0 else None
+        arrival = self._arrival
+        ranks = [arrival[r.id] for r in self.rows]
+        if keys is None:
+            return all(a < b for a, b in zip(ranks, ranks[1:], strict=False))
+        pairs = zip(keys, keys[1:], ranks, ranks[1:], strict=False)
+        if self.sort_order == Qt.SortOrder.DescendingOrder:
+            return all(k > k2 or (k == k2 and r < r2) for k, k2, r, r2 in pairs)
+        return all(k < k2 or (k == k2 and r < r2) for k, k2, r, r2 in pairs)
+
+    def _resort(self) -> None:
+        """Put the rows in order again, if they are not: one layout change, persistent
+        indexes (the proxy's, the selection's) moved with their rows."""
+        if self._in_order():
+            return
+        keys = self._key_list() if self.sort_column >= 0 else None
+        perm = self._permutation(self.rows, keys)
+        self.layoutAboutToBeChanged.emit()
+        old_place = [0] * len(perm)
+        for new, old in enumerate(perm):
+            old_place[old] = new
+        self.rows = [self.rows[i] for i in perm]
+        if keys is not None:
+            self._keys = [keys[i] for i in perm]
+        self._reindex()
+        before = self.persistentIndexList()
+        self.changePersistentIndexList(before, [self.index(old_place[i.row()], i.column()) for i in before])
+        self.layoutChanged.emit()
+
+    def _reindex(self) -> None:
+        self._where = {r.id: i for i, r in enumerate(self.rows)}
+        self._waiting = {i for i, r in enumerate(self.rows) if r.status == Status.WAITING}
+
     # ---- updates ----------------------------------------------------------------------
 
     def upsert(self, tickets: Iterable[TicketView | QueueRow]) -> int:
-        """Add new tickets at the end, change known ones in place; returns rows touched."""
+        """Add new tickets, change known ones in place (then moved to their place in the sort
+        order if it changed); returns rows touched."""
         touched = 0
         new: list[QueueRow] = []
+        keys = self._keys if self.sort_column >= 0 else None
         for item in tickets:
             row = as_row(item)
             at = self._where.get(row.id)
@@ -212,8 +278,8 @@ class QueueModel(QAbstractTableModel):
                 continue
             if self.rows[at] != row:
                 self.rows[at] = row
-                for col, keys in self._keys.items():
-                    keys[at] = self._sort_key(row, col)
+                if keys is not None:
+                    keys[at] = self._sort_key(row, self.sort_column)
                 self._track(at, row)
                 self.dataChanged.emit(self.index(at, 0), self.index(at, len(COLUMNS) - 1))
                 touched += 1
@@ -222,12 +288,15 @@ class QueueModel(QAbstractTableModel):
             self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
             for offset, row in enumerate(new):
                 self._where[row.id] = first + offset
+                self._arrival[row.id] = len(self._arrival)
                 self.rows.append(row)
-                for col, keys in self._keys.items():
-                    keys.append(self._sort_key(row, col))
+                if keys is not None:
+                    keys.append(self._sort_key(row, self.sort_column))
                 self._track(first + offset, row)
             self.endInsertRows()
             touched += len(new)
+        if touched:
+            self._resort()
         return touched
 
     def replace_all(self, tickets: Sequence[TicketView | QueueRow]) -> int:
@@ -237,12 +306,15 @@ class QueueModel(QAbstractTableModel):
         if self.rows and all(i in ids for i in self._where):
             return self.upsert(rows)
         # Empty (the first fill) or tickets vanished (a new day, a restored backup): one reset,
-        # so the proxy filters each row once and sorts once, instead of row by row.
+        # the rows sorted before the view and the proxy see them.
         self.beginResetModel()
-        self._keys = {}
-        self.rows = rows
-        self._where = {r.id: i for i, r in enumerate(rows)}
-        self._waiting = {i for i, r in enumerate(rows) if r.status == Status.WAITING}
+        self._arrival = {r.id: i for i, r in enumerate(rows)}
+        col = self.sort_column
+        keys = [self._sort_key(r, col) for r in rows] if col >= 0 else None
+        perm = self._permutation(rows, keys)
+        self.rows = [rows[i] for i in perm]
+        self._keys = [keys[i] for i in perm] if keys is not None else None
+        self._reindex()
         self.endResetModel()
         return len(rows)
 
@@ -264,13 +336,15 @@ class QueueModel(QAbstractTableModel):
             if order.get(tid) != self.order.get(tid) and (at := self._where.get(tid)) is not None
         )
         self.order = order
-        self._keys.pop(COL_ORDER, None)
         for first, last in _runs(moved):
             self.dataChanged.emit(
                 self.index(first, COL_ORDER),
                 self.index(last, COL_ORDER),
                 [Qt.ItemDataRole.DisplayRole, SORT_ROLE],
             )
+        if self.sort_column == COL_ORDER and moved:
+            self._keys = None
+            self._resort()
 
     def row_of(self, ticket_id: str) -> int | None:
         return self._where.get(ticket_id)
@@ -287,19 +361,23 @@ class QueueModel(QAbstractTableModel):
                 self.index(last, COL_WAITING),
                 [Qt.ItemDataRole.DisplayRole],
             )
+        if self.sort_column == COL_WAITING and self._waiting:
+            self._resort()  # a waiting row may pass one whose wait ended
 
     def set_services(self, services: dict[str, ServiceView]) -> None:
         """The services by code, for their names; the service column is told only if they changed."""
         if services == self.services:
             return
         self.services = services
-        self._keys.pop(COL_SERVICE, None)
         if self.rows:
             self.dataChanged.emit(
                 self.index(0, COL_SERVICE),
                 self.index(len(self.rows) - 1, COL_SERVICE),
                 [Qt.ItemDataRole.DisplayRole],
             )
+        if self.sort_column == COL_SERVICE:
+            self._keys = None
+            self._resort()
 
     def retranslate(self) -> None:
         self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
@@ -307,13 +385,15 @@ class QueueModel(QAbstractTableModel):
         if lang == self._lang:  # the window's first texts: the cells are already in it
             return
         self._lang = lang
-        self._keys = {}  # text keys (service, priority) follow the language
         if self.rows:
             self.dataChanged.emit(
                 self.index(0, 0),
                 self.index(len(self.rows) - 1, len(COLUMNS) - 1),
                 [Qt.ItemDataRole.DisplayRole],
             )
+        if self.sort_column in (COL_SERVICE, COL_PRIORITY):  # text keys follow the language
+            self._keys = None
+            self._resort()
 
 
 def _runs(indexes: Sequence[int]) -> list[tuple[int, int]]:
@@ -336,15 +416,22 @@ STATUS_FILTERS: tuple[tuple[str, frozenset[str] | None], ...] = (
 
 
 class QueueFilter(QSortFilterProxyModel):
+    """Filters the rows; the sort a header click asks for is the model's (QueueModel.sort),
+    so this proxy keeps the model's order and calls no Python per comparison."""
+
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self.statuses: frozenset[str] | None = None
         self.service: str | None = None
         self.text = ""
-        self.setSortRole(SORT_ROLE)
         self.setDynamicSortFilter(True)
         # What the filter reads (status, service, code, name) changes only with a whole row.
         self.setFilterKeyColumn(COL_STATUS)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        model = self.sourceModel()
+        if isinstance(model, QueueModel):
+            model.sort(column, order)
 
     def set_filters(self, statuses: frozenset[str] | None, service: str | None, text: str = "") -> None:
         self.beginFilterChange()
@@ -540,7 +627,7 @@ class QueueTable(QGroupBox):
         """A second passed. Sorted by waiting time, the model's own update re-sorts the rows;
         otherwise only the waiting-time cells on screen are repainted: the proxy would
         otherwise re-check the order of every waiting row, every second (30 ms at 3,000)."""
-        if self.proxy.sortColumn() == COL_WAITING:
+        if self.model.sort_column == COL_WAITING:
             self.model.tick(now)
             return
         self.model.now = now

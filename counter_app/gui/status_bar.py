@@ -42,6 +42,9 @@ class StatusBar(QStatusBar):
         self.clock_label = QLabel()  # never elided: the time is always whole
         self.complaints_label = ElidedLabel(min_chars=8)
         self.complaints_label.hide()
+        # Its one look (shown only when some are overdue), set before its first polish: no
+        # repolish when the first count comes (that would build QStyle's enums, ~5 ms, at start).
+        self.complaints_label.setProperty("tone", "alarm")
         # Only on a counter of a site hub; never cut short (a QLabel takes its whole text, as
         # the clock does): live or cut off, and the backlog, are read whole.
         self.live_label = QLabel()

@@ -184,7 +184,8 @@ def test_whole_day(
     press(qtbot, window, Qt.Key.Key_F5)
     assert serving.ticket is not None and serving.ticket.code == "A001"  # priority first
     assert serving.code_label.text() == "A001"
-    assert "Dipanggil" in model.data(model.index(0, COL_STATUS))
+    # The model keeps its rows in the order shown (call order): called, A001 left the top.
+    assert "Dipanggil" in model.data(model.index(model.row_of(serving.ticket.id), COL_STATUS))
     press(qtbot, window, Qt.Key.Key_F6)
     assert serving.ticket.call_count == 2
     press(qtbot, window, Qt.Key.Key_F7)
@@ -196,7 +197,7 @@ def test_whole_day(
     press(qtbot, window, Qt.Key.Key_F9)
     assert Ticket.get_by_id(serving.ticket.id).status == Status.DONE
     assert Ticket.get_by_id(serving.ticket.id).outcome == "Berkas lengkap, KK dicetak"
-    assert "Selesai" in model.data(model.index(0, COL_STATUS))
+    assert "Selesai" in model.data(model.index(model.row_of(serving.ticket.id), COL_STATUS))
 
     # ---- no-show only after three calls ----------------------------------------------------
     press(qtbot, window, Qt.Key.Key_F5)
