@@ -63,14 +63,16 @@ Notes (unusual things, as data: kind + parameters; the documents word them)
     missing_times served tickets without a call or start time (no service time / target check).
 
 Speed: one SELECT over the period walks ticket_day_status in order and returns one row per
-(day, status) whose columns are whole lists, one text each (service/priority/counter/officer
-keys, arrival minutes, durations differenced by SQLite in whole milliseconds); numpy splits
-them into one array per column and every breakdown is bincounts plus one sort per kind of
-duration, split by group (a Python step per ticket cost more than everything else). The gap
-check reads counts and highest numbers per day and letter off ticket_day_letter_seq, and the
-numbers themselves only where those disagree. Ticket codes are rebuilt from letter and number
-(`numbering.ticket_code`, as registration makes them). bench/bench_report.py: 90 days (270,000
-tickets) in about two thirds of the former one pass's time.
+(day, status) whose columns are whole lists, one text each (service/priority/counter/officer/
+transfer keys, rowids, and the four stored time texts as they are); numpy splits them into one
+array per column, reads the times at fixed places exactly as julianday does (_times: julianday
+in SQL, six calls a ticket, was ~40% of the SELECT) and every breakdown is bincounts plus one
+sort per kind of duration, split by group (a Python step per ticket cost more than everything
+else). A long period is read in runs, one after the other in a thread, each run's times read
+while the next is queried. The gap check reads counts and highest numbers per day and letter
+off ticket_day_letter_seq, and the numbers themselves only where those disagree. Ticket codes
+are rebuilt from letter and number (`numbering.ticket_code`, as registration makes them).
+bench/bench_report.py: 90 days (270,000 tickets), figures + PDF in ~0.63 s (was ~0.76 s).
 """
 
 from __future__ import annotations
@@ -80,10 +82,11 @@ import itertools
 import os
 import re
 import sqlite3
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
-from functools import cached_property
+from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -117,29 +120,35 @@ _DIGITS = re.compile(r"(\d+)")
 _SEP = "\x1f"  # ASCII unit separator: in no code, username or status
 _FIELDS = "\x1e"  # ASCII record separator, between a ticket's service, priority, counter, officer
 _NULL = -(2**63) + 1  # stands for NULL in the integer lists (no duration is 292 million years)
-# Times are stored as peewee's text 'YYYY-MM-DD HH:MM:SS[.ffffff]' (naive UTC): the arrival's
-# minute of the UTC day is read straight from the text; durations are differenced by julianday
-# in whole milliseconds.
-_MINUTE = 'CAST(substr("arrived_at", 12, 2) AS INTEGER) * 60 + CAST(substr("arrived_at", 15, 2) AS INTEGER)'
-_WAIT = 'CAST(ROUND((julianday("first_called_at") - julianday("arrived_at")) * 86400000.0) AS INTEGER)'
-_SERVICE = 'CAST(ROUND((julianday("finished_at") - julianday("started_at")) * 86400000.0) AS INTEGER)'
-_CALL_TO_FINISH = (
-    'CAST(ROUND((julianday("finished_at") - julianday("first_called_at")) * 86400000.0) AS INTEGER)'
-)
+# Times are stored as peewee's text 'YYYY-MM-DD HH:MM:SS[.ffffff]' (naive UTC, str(datetime)).
+# SQLite hands them over as they are stored; numpy reads the whole 26-character form at fixed
+# places (_times) and differences them in whole milliseconds exactly as julianday() does; any
+# other text (no microseconds, an offset, not a time) is read by SQLite's julianday itself
+# (_odd_times). Differencing by julianday in SQL (six calls per ticket, and every number printed
+# as text) was ~40% of the whole SELECT.
+_NO_TIME = "~" * 26  # a NULL time: as wide as a stored one, so that a block stays fixed width
+_NO_TIME_BYTES = _NO_TIME.encode()
+_TIME = len(_NO_TIME)
+# ms of the Julian day number of 1970-01-01 00:00 (julianday '2440587.5'): the epoch of _times
+_UNIX_JD_MS = 210_866_760_000_000
+# Whether this SQLite holds a time's fraction of a second at .999 (3.42 and later: '…:59.9996'
+# stays in its second) or rounds it to the nearest millisecond like the rest (before 3.42).
+_CLAMP_SQL = "SELECT CAST(ROUND((julianday('2000-01-01 00:00:00.9996') - 2451544.5) * 86400000.0) AS INTEGER)"
 # One row per (day, status): SQLite walks ticket_day_status in order (no sort) and hands each
 # column of the block over as one text, which numpy splits (a Python tuple per ticket cost more
 # than everything else). Within a block every list is in the same ticket order. A ticket's four
-# keys are one printf (NULL prints as ''): ~14% fewer instructions for the whole SELECT than
-# three || joins of four ifnull()s, the same text.
+# keys and whether a transfer issued it are one printf (NULL prints as ''): ~14% fewer
+# instructions for the whole SELECT than three || joins of four ifnull()s, the same text.
 _SQL = f"""
 SELECT "day", "status", COUNT(*),
-       group_concat(printf('%s{_FIELDS}%s{_FIELDS}%s{_FIELDS}%s', "service_id", "priority", "counter", "served_by"),
+       group_concat(printf('%s{_FIELDS}%s{_FIELDS}%s{_FIELDS}%s{_FIELDS}%d', "service_id", "priority", "counter",
+                           "served_by", "transferred_from" IS NOT NULL),
                     char(31)),
        group_concat("rowid"),
-       group_concat(CASE WHEN "transferred_from" IS NULL THEN {_MINUTE} ELSE -1 END),
-       group_concat(ifnull({_WAIT}, {_NULL})),
-       group_concat(CASE WHEN "status" = 'done' THEN ifnull({_SERVICE}, {_NULL}) ELSE {_NULL} END),
-       group_concat(CASE WHEN "status" = 'done' THEN ifnull({_CALL_TO_FINISH}, {_NULL}) ELSE {_NULL} END)
+       CAST(group_concat(ifnull("arrived_at", '{_NO_TIME}')) AS BLOB),
+       CAST(group_concat(ifnull("first_called_at", '{_NO_TIME}')) AS BLOB),
+       CAST(group_concat(ifnull("started_at", '{_NO_TIME}')) AS BLOB),
+       CAST(group_concat(ifnull("finished_at", '{_NO_TIME}')) AS BLOB)
 FROM "ticket" WHERE "day" >= ? AND "day" <= ? GROUP BY "day", "status"
 """
 # Every ticket's number, whatever the scope (letters are shared between counters), on the
@@ -150,7 +159,7 @@ SELECT "day", "letter", COUNT(*), MAX("seq") FROM "ticket"
 WHERE "day" >= ? AND "day" <= ? GROUP BY "day", "letter"
 """
 _LAST_SQL = 'SELECT "day", "letter", "last" FROM "queue_sequence" WHERE "day" >= ? AND "day" <= ?'
-# A period of at least 2 × _RUN_MIN_DAYS days is read in up to _MAX_RUNS runs at once (_blocks).
+# A period of at least 2 × _RUN_MIN_DAYS days is read in up to _MAX_RUNS runs, one after the other (_runs).
 _RUN_MIN_DAYS = 7
 _MAX_RUNS = 4
 
@@ -419,25 +428,38 @@ def _labelled(values: list[str]) -> tuple[list[str], NDArray[np.intp]]:
 
 
 def _blocks(day_from: date, day_to: date) -> list[tuple[Any, ...]]:
-    """The (day, status) blocks of `_SQL` over the period, in its order. A long period is read
-    in consecutive runs of days at once, each on its own connection in a thread of its own
-    (SQLite steps without the GIL, so each run gets a core): the blocks are the same, a day
-    lies in one run, and the runs are joined in day order. Inside a transaction (which other
-    connections cannot see into) and for short periods, one query on the store's connection."""
+    """The (day, status) blocks of `_SQL` over the period, in its order (see _runs)."""
+    return [block for run in _runs(day_from, day_to) for block in run]
+
+
+def _runs(day_from: date, day_to: date) -> Iterator[list[tuple[Any, ...]]]:
+    """The (day, status) blocks of `_SQL` over the period in runs of consecutive days, in day
+    order (a day lies in one run; the blocks are the same as one query's). A long period is
+    read run after run on a connection of its own in a thread of its own (SQLite steps without
+    the GIL) while the caller reads the runs already there: the reading overlaps the next
+    query. One thread, not one per run: two of these queries at once in one process took
+    longer than both one after the other (SQLite's allocations share a lock). Inside a
+    transaction (which other connections cannot see into), for short periods and on one core,
+    one query on the store's connection."""
     days = (day_to - day_from).days + 1
-    runs = min(_MAX_RUNS, os.cpu_count() or 1, days // _RUN_MIN_DAYS)
+    runs = min(_MAX_RUNS, days // _RUN_MIN_DAYS) if (os.cpu_count() or 1) > 1 else 1
     path = db.database
     if runs < 2 or db.in_transaction() or not isinstance(path, str) or path == ":memory:":
         whole: list[tuple[Any, ...]] = db.execute_sql(
             _SQL, (day_from.isoformat(), day_to.isoformat())
         ).fetchall()
-        return whole
+        yield whole
+        return
     bounds = [day_from + timedelta(days=days * i // runs) for i in range(runs + 1)]
     periods = [(a.isoformat(), (b - timedelta(days=1)).isoformat()) for a, b in itertools.pairwise(bounds)]
-    with ThreadPoolExecutor(runs - 1, thread_name_prefix="daily-report") as pool:
-        later = [pool.submit(_read_apart, path, period) for period in periods[1:]]
-        first: list[tuple[Any, ...]] = db.execute_sql(_SQL, periods[0]).fetchall()
-        return first + [block for run in later for block in run.result()]
+    with ThreadPoolExecutor(1, thread_name_prefix="daily-report") as pool:
+        reads = [pool.submit(_read_apart, path, period) for period in periods]
+        try:
+            for read in reads:
+                yield read.result()
+        finally:
+            for read in reads:
+                read.cancel()
 
 
 def _read_apart(path: str, period: tuple[str, str]) -> list[tuple[Any, ...]]:
@@ -450,49 +472,68 @@ def _read_apart(path: str, period: tuple[str, str]) -> list[tuple[Any, ...]]:
         conn.close()
 
 
+_TIME_COLUMNS = slice(5, 9)  # arrived_at, first_called_at, started_at, finished_at in a block
+
+
+def _run_times(blocks: list[tuple[Any, ...]]) -> list[tuple[NDArray[np.int64], NDArray[np.int64]]]:
+    """A run's four time columns, read (_times)."""
+    sizes = [block[2] for block in blocks]
+    total = sum(sizes)
+    columns = zip(*(block[_TIME_COLUMNS] for block in blocks), strict=True) if blocks else ((),) * 4
+    return [_times(list(texts), sizes, total) for texts in columns]
+
+
 def _read(day_from: date, day_to: date) -> _Rows:
     import numpy as np
 
     block_days: list[str] = []
     block_statuses: list[str] = []
     sizes: list[int] = []
-    keys: list[str] = []  # per ticket: service, priority, counter, officer in one text
-    numbers: tuple[list[str], ...] = ([], [], [], [], [])
-    for day, status, n, key, *columns in _blocks(day_from, day_to):
-        block_days.append(day)
-        block_statuses.append(status)
-        sizes.append(n)
-        parts = key.split(_SEP)
-        if len(parts) != n:
-            raise ValueError(f"a ticket's text holds the unit separator ({day}, {status})")
-        keys.extend(parts)
-        for listed, text in zip(numbers, columns, strict=True):
-            listed.append(text)
+    keys: list[str] = []  # per ticket: service, priority, counter, officer, transfer in one text
+    rowids: list[str] = []
+    runs = []  # each run's times, read while the next run's query runs
+    for blocks in _runs(day_from, day_to):
+        runs.append(_run_times(blocks))
+        for day, status, n, key, rowid, *_ in blocks:
+            block_days.append(day)
+            block_statuses.append(status)
+            sizes.append(n)
+            parts = key.split(_SEP)
+            if len(parts) != n:
+                raise ValueError(f"a ticket's text holds the unit separator ({day}, {status})")
+            keys.extend(parts)
+            rowids.append(rowid)
     total = sum(sizes)
-
-    def ints(parts: list[str]) -> NDArray[np.int64]:
-        if not total:
-            return np.zeros(0, dtype=np.int64)
-        out = np.fromstring(",".join(parts), dtype=np.int64, sep=",")
-        if len(out) != total:
-            raise ValueError("a ticket's number did not read back")
-        return out
 
     days, day_codes = _labelled(block_days)
     statuses, status_codes = _labelled(block_statuses)
     # the distinct keys are few (services × priorities × counters × officers that occur): each
-    # is split once, and every ticket's four codes are gathered from its key's
+    # is split once, and every ticket's codes are gathered from its key's
     combos, combo = _labelled(keys)
     fields = [c.split(_FIELDS) for c in combos]
-    if any(len(f) != 4 for f in fields):
+    if any(len(f) != 5 for f in fields):
         raise ValueError("a ticket's text holds the record separator")
     (services, of_service), (priorities, of_priority), (counters, of_counter), (officers, of_officer) = (
-        _labelled(list(column)) for column in (zip(*fields, strict=True) if fields else ((), (), (), ()))
+        _labelled(list(column)) for column in (list(zip(*fields, strict=True))[:4] if fields else ((),) * 4)
     )
     service, priority, counter, officer = (
         of[combo] for of in (of_service, of_priority, of_counter, of_officer)
     )
-    rowid, minute, wait, service_ms, call_to_finish = (ints(p) for p in numbers)
+    transferred = np.array([f[4] == "1" for f in fields] or [False], dtype=np.bool_)[combo]
+    rowid = np.fromstring(",".join(rowids), dtype=np.int64, sep=",") if total else np.zeros(0, np.int64)
+    if len(rowid) != total:
+        raise ValueError("a ticket's number did not read back")
+    (arrived, minute), (called, _), (started, _), (finished, _) = (
+        (np.concatenate([run[c][0] for run in runs]), np.concatenate([run[c][1] for run in runs]))
+        for c in range(4)
+    )
+    status = np.repeat(status_codes, sizes)
+    done = status == _Rows.code(statuses, Status.DONE.value)
+
+    def between(a: NDArray[np.int64], b: NDArray[np.int64], keep: NDArray[np.bool_]) -> NDArray[np.int64]:
+        """b − a in ms where both are there and `keep`; _NULL elsewhere."""
+        return np.where(keep & (a != _NULL) & (b != _NULL), b - a, _NULL)
+
     return _Rows(
         days,
         statuses,
@@ -501,17 +542,149 @@ def _read(day_from: date, day_to: date) -> _Rows:
         counters,
         officers,
         np.repeat(day_codes, sizes),
-        np.repeat(status_codes, sizes),
+        status,
         service,
         priority,
         counter,
         officer,
         rowid,
-        minute,
-        wait,
-        service_ms,
-        call_to_finish,
+        np.where(transferred, -1, minute),
+        between(arrived, called, np.ones(total, dtype=np.bool_)),
+        between(started, finished, done),
+        between(called, finished, done),
     )
+
+
+# where a stored time 'YYYY-MM-DD HH:MM:SS.ffffff' has its pairs of digits, and its punctuation
+# (a 'T' between date and time, which julianday also reads, is left to it)
+_PAIR_AT = (0, 2, 5, 8, 11, 14, 17, 20, 22, 24)
+_MARKS = tuple(
+    (place, ord(mark)) for place, mark in zip((4, 7, 10, 13, 16, 19, _TIME), "-- ::.,", strict=True)
+)
+
+
+@cache
+def _digit_pairs() -> NDArray[np.uint8]:
+    """Two ASCII digits read as one little-endian 16-bit number → their value; 255 otherwise."""
+    import numpy as np
+
+    table = np.full(1 << 16, 255, dtype=np.uint8)
+    for tens in range(10):
+        for ones in range(10):
+            table[(ord("0") + tens) | (ord("0") + ones) << 8] = tens * 10 + ones
+    return table
+
+
+def _times(
+    texts: list[bytes], sizes: list[int], total: int, *, split: bool = False
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """One time column of the blocks (`texts`, each `sizes[i]` times joined by ','): per ticket
+    the time in ms since 1970-01-01 as julianday counts it (`_NULL`: none or not a time) and
+    the minute of the day its text gives (-2: no time).
+
+    A block of stored 26-character times (and `_NO_TIME`) is fixed width: the whole column is
+    one (tickets × 27) byte grid, read at fixed places. A time of another length (no
+    microseconds: str(datetime) leaves them out when zero) is set aside as `odd` with its
+    place, as is a 26-character text that is not 'YYYY-MM-DD HH:MM:SS.ffffff' with digits in
+    range: SQLite reads those (_odd_times). `split`: every block entry by entry (a block can
+    have the fixed width's length with times of other lengths in it)."""
+    import numpy as np
+
+    width = _TIME + 1
+    odd: dict[int, bytes] = {}
+    fixed: list[bytes] = []
+    at = 0
+    for text, n in zip(texts, sizes, strict=True):
+        if split or len(text) != width * n - 1:
+            entries = text.split(b",")
+            if len(entries) != n:
+                raise ValueError("a ticket's time holds a comma")
+            for i, entry in enumerate(entries):
+                if len(entry) != _TIME:
+                    odd[at + i] = entry
+                    entries[i] = _NO_TIME_BYTES
+            text = b",".join(entries)
+        fixed.append(text)
+        at += n
+    if not total:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    data = b",".join(fixed) + b","
+    grid = np.frombuffer(data, dtype=np.uint8).reshape(total, width)
+    if not split and not np.all(grid[:, _TIME] == ord(",")):
+        return _times(texts, sizes, total, split=True)
+    none = grid[:, 0] == ord("~")
+    maybe = np.flatnonzero(none)  # _NO_TIME, or a text that begins with '~': SQLite's to read
+    none[maybe[~np.all(grid[maybe, :_TIME] == ord("~"), axis=1)]] = False
+    # two digits at a time: each pair of bytes as one 16-bit number, looked up (255: not digits)
+    table = _digit_pairs()
+    pairs = [table[np.ndarray((total,), "<u2", data, at, (width,))] for at in _PAIR_AT]
+    good = np.ones(total, dtype=np.bool_)
+    for value in pairs:
+        good &= value != 255
+    for place, mark in _MARKS:
+        good &= grid[:, place] == mark
+    century, year, month, day, hour, minute, second, micro1, micro2, micro3 = (
+        value.astype(np.int32) for value in pairs
+    )
+    year += century * 100
+    micro = (micro1 * 100 + micro2) * 100 + micro3
+    # julianday's ranges (SQLite's date.c getDigits): anything else is its to judge
+    good &= (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31) & (hour <= 24)
+    good &= (minute <= 59) & (second <= 59)
+    for i in np.flatnonzero(~good & ~none).tolist():
+        odd[i] = grid[i, :_TIME].tobytes()
+    # days since 1970-01-01 of the proleptic Gregorian date (julianday's calendar), linear in
+    # the day of the month as julianday is
+    y = year - (month <= 2)
+    era = y // 400
+    of_era = y - era * 400
+    of_year = (153 * ((month + 9) % 12) + 2) // 5 + day - 1
+    days = era * 146_097 + of_era * 365 + of_era // 4 - of_era // 100 + of_year - 719_468
+    # julianday: the seconds with their fraction as one double (the fraction held at .999 by
+    # SQLite 3.42 and later), then milliseconds rounded half up
+    fraction = micro / 1e6
+    if _holds_fraction():
+        fraction = np.minimum(fraction, 0.999)
+    since = (days.astype(np.int64) * 24 + hour) * 60 + minute  # minutes since 1970
+    ms = since * 60_000 + np.floor((second + fraction) * 1000.0 + 0.5).astype(np.int64)
+    present = good & ~none
+    out = np.where(present, ms, _NULL)
+    minutes = np.where(present, hour * 60 + minute, -2)
+    if odd:
+        places = sorted(odd)
+        read = _odd_times([odd[i] for i in places])
+        out[places] = [t for t, _ in read]
+        minutes[places] = [m for _, m in read]
+    return out, minutes
+
+
+def _odd_times(texts: list[bytes]) -> list[tuple[int, int]]:
+    """julianday's ms since 1970 (`_NULL`: not a time) and the text's minute of the day, as
+    the former SELECT read them, for times _times does not read at fixed places. A row of up
+    to 400 at a time, each text a numbered parameter used twice (the answer keeps their order)."""
+    out: list[tuple[int, int]] = []
+    for start in range(0, len(texts), 400):
+        chunk = [t.decode("utf-8", "surrogateescape") for t in texts[start : start + 400]]
+        columns = ", ".join(
+            f"CAST(ROUND(julianday(?{i}) * 86400000.0) AS INTEGER) - {_UNIX_JD_MS}, "
+            f"CAST(substr(?{i}, 12, 2) AS INTEGER) * 60 + CAST(substr(?{i}, 15, 2) AS INTEGER)"
+            for i in range(1, len(chunk) + 1)
+        )
+        row = db.execute_sql(f"SELECT {columns}", chunk).fetchone()
+        out.extend((_NULL if row[2 * i] is None else row[2 * i], row[2 * i + 1]) for i in range(len(chunk)))
+    return out
+
+
+@cache
+def _holds_fraction() -> bool:
+    """Whether this process's SQLite holds a time's fraction of a second at .999 (3.42 and
+    later) instead of rounding '…:00.9996' up to the next second (earlier versions)."""
+    conn = sqlite3.connect(":memory:")
+    try:
+        (ms,) = conn.execute(_CLAMP_SQL).fetchone()
+    finally:
+        conn.close()
+    return bool(ms == 999)
 
 
 @dataclass(frozen=True)

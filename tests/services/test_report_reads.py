@@ -5,10 +5,11 @@ tickets, and gives what skm_report.ikm gives for the same period and scope."""
 from __future__ import annotations
 
 import logging
+import random
 import threading
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -116,8 +117,9 @@ def test_a_long_period_is_read_in_runs_with_the_same_blocks(
 
     monkeypatch.setattr(daily_report, "_read_apart", read_apart)
     assert len(whole) > 21 and daily_report._blocks(first, last) == whole
-    # 22 days: 3 runs, the later two on connections of their own, off this thread
-    assert len(threads) == 2 and threading.current_thread().name not in threads
+    # 22 days: 3 runs, one after the other on connections of their own, off this thread
+    assert len(threads) == 3 and len(set(threads)) == 1
+    assert threading.current_thread().name not in threads
     split = daily_report.daily_figures(weeks, first, last).to_json()
     monkeypatch.setattr(daily_report, "_MAX_RUNS", 1)
     assert daily_report.daily_figures(weeks, first, last).to_json() == split
@@ -134,3 +136,51 @@ def test_inside_a_transaction_the_period_is_read_on_its_connection(
         tickets.register(weeks, service="KTP", name="Siti Aminah")
         assert daily_report.daily_figures(weeks, first, last).totals.tickets == before + 1
         txn.rollback()
+
+
+_JULIANDAY = (
+    "SELECT CAST(ROUND(julianday(?1) * 86400000.0) AS INTEGER) - 210866760000000, "
+    "CAST(substr(?1, 12, 2) AS INTEGER) * 60 + CAST(substr(?1, 15, 2) AS INTEGER)"
+)
+
+
+def test_stored_times_are_read_as_julianday_reads_them(ctx: Context) -> None:
+    """The daily summary reads the stored time texts itself (issue 16): every one gives the
+    milliseconds julianday gives (the durations are their differences, as the former SELECT
+    differenced julianday) and the arrival minute its text gives; what it does not read at
+    fixed places SQLite reads."""
+    rng = random.Random(16)
+    texts = [
+        "2026-11-30 01:00:01.202573",
+        "2026-11-30 01:00:01",  # str(datetime) without microseconds
+        "2026-11-30 23:59:59.999600",  # rounds up, or held at .999 by SQLite 3.42+
+        "2026-11-30 00:00:00.000500",
+        "2026-11-30 00:00:00.002500",
+        "2024-02-29 12:34:56.789012",
+        "1999-12-31 23:59:59.999999",
+        "2026-11-30T08:00:00.000001",  # julianday reads a 'T' too
+        "2026-11-30 08:00:00.123456+07:00",  # an offset
+        "2026-13-01 00:00:00.000000",  # no month 13
+        "2026-11-30 24:00:00.000000",
+        "2026-11-30 08:00:00.12345",
+        "~~~~~~~~~~~~~~~~~~~~~~~~~x",
+        "not a time at all; really!",
+        "",
+    ]
+    for _ in range(3000):
+        when = datetime(2000, 1, 1) + timedelta(seconds=rng.randrange(40 * 365 * 86400))
+        texts.append(str(when.replace(microsecond=rng.choice([0, 500, 999_500, rng.randrange(10**6)]))))
+    texts.append(daily_report._NO_TIME)
+    expected = [db.execute_sql(_JULIANDAY, (t,)).fetchone() for t in texts]
+    blocks = [",".join(texts[:7]).encode(), ",".join(texts[7:]).encode()]
+    ms, minutes = daily_report._times(blocks, [7, len(texts) - 7], len(texts))
+    for text, (want_ms, want_minute), got_ms, got_minute in zip(
+        texts[:-1], expected, ms.tolist(), minutes.tolist(), strict=False
+    ):
+        assert (got_ms, got_minute) == (daily_report._NULL if want_ms is None else want_ms, want_minute), text
+    assert (ms[-1], minutes[-1]) == (daily_report._NULL, -2)  # no time (NULL)
+    # a block of 26-wide entries on average only is read entry by entry
+    uneven = ["2026-11-30 01:00:01", "2026-11-30 01:00:01.2025730+07:00", texts[0]]
+    assert len(",".join(uneven)) == 3 * 27 - 1
+    ms, _ = daily_report._times([",".join(uneven).encode()], [3], 3)
+    assert ms.tolist() == [db.execute_sql(_JULIANDAY, (t,)).fetchone()[0] for t in uneven]
