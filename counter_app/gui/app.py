@@ -12,17 +12,23 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QApplication, QDialog
-
-from counter_app.core import i18n
+from counter_app.core import i18n, logs, ticket_rules  # noqa: F401  (logs, ticket_rules: see below)
 from counter_app.core.clock import Clock, SystemClock
 from counter_app.core.errors import LoketError
 from counter_app.core.paths import default_data_dir
+from counter_app.services import retention_due, usecase
+from counter_app.services.context import Context
+
+# Qt after the layers below the window (and the modules the window's own need there: the log
+# for the error path, the ticket rules for the theme): once PySide6 is loaded, each module an
+# import statement names is read in full for the word "PySide6" (shiboken's __feature__ check,
+# once per module), which cost the start to the login ~8 ms while all of these came after it.
+# isort: split
+from PySide6.QtWidgets import QApplication, QDialog
+
 from counter_app.gui import error_dialog, theme
 from counter_app.gui.icon import app_icon
 from counter_app.gui.login_dialog import NOBODY, LoginDialog, preload_staff_service
-from counter_app.services import retention_due, usecase
-from counter_app.services.context import Context
 
 if TYPE_CHECKING:
     from counter_app.gui.main_window import MainWindow

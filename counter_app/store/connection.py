@@ -3,6 +3,10 @@
 Durability first: WAL with `synchronous=FULL`, so a ticket whose receipt was printed survives a
 power cut. Problems with the file itself (locked, corrupt, full, read-only, from a newer program)
 become `StoreError`s with a clear message, never a traceback.
+
+peewee is imported only when a model or a migration needs it: a store already at the latest
+schema is opened on a plain sqlite3 connection that peewee takes over at its first use
+(`store.fast_open`), so the start to the login does without it.
 """
 
 from __future__ import annotations
@@ -12,21 +16,26 @@ import os
 import shutil
 import sqlite3
 import stat
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-
-import peewee
+from typing import TYPE_CHECKING, Any
 
 from counter_app.core.errors import StoreError
 from counter_app.core.files import PRIVATE_DIR, PRIVATE_FILE, check_target, fsync_dir, make_private_dir
-from counter_app.store import migrations
+from counter_app.store import fast_open, migrations
+from counter_app.store.fast_open import StoreHandle, connect_plain, pragmas
+
+if TYPE_CHECKING:
+    import peewee
 
 # The process's store, as models and the Setting table use it (initialised by `init_db`). Here
-# rather than in store.models, so that reading settings does not build every model class.
-db = peewee.DatabaseProxy()
+# rather than in store.models, so that reading settings does not build every model class; a
+# `StoreHandle` rather than peewee's DatabaseProxy, so that reading them does not import peewee.
+db = StoreHandle()
 
 DB_NAME = "loket.sqlite3"
 BUSY_TIMEOUT_MS = 5000
@@ -122,32 +131,38 @@ def store_errors(path: Path | str | None = None) -> Iterator[None]:
     exceptions pass through)."""
     try:
         yield
-    except (peewee.OperationalError, peewee.DatabaseError, sqlite3.DatabaseError) as exc:
-        if isinstance(exc, peewee.IntegrityError | sqlite3.IntegrityError):
-            raise
-        raise translate(exc, path) from exc
     except OSError as exc:
         if exc.errno not in _DISK_FULL:
             raise
         raise translate(exc, exc.filename or path) from exc
+    except Exception as exc:
+        if not _is_database_error(exc):
+            raise
+        raise translate(exc, path) from exc
+
+
+def _is_database_error(exc: BaseException) -> bool:
+    """sqlite3's or peewee's DatabaseError (OperationalError included), IntegrityError not.
+    peewee's only if it is loaded: without it, none of its exceptions can have been raised."""
+    pw: Any = sys.modules.get("peewee")
+    if isinstance(exc, sqlite3.IntegrityError) or (pw is not None and isinstance(exc, pw.IntegrityError)):
+        return False
+    return isinstance(exc, sqlite3.DatabaseError) or (pw is not None and isinstance(exc, pw.DatabaseError))
 
 
 def open_database(path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> peewee.SqliteDatabase:
+    import peewee
+
     return peewee.SqliteDatabase(
         str(path),
-        pragmas={
-            "journal_mode": "wal",
-            "synchronous": 2,  # FULL
-            "foreign_keys": 1,
-            "busy_timeout": busy_timeout_ms,
-            "cache_size": -16000,
-        },
+        pragmas=pragmas(busy_timeout_ms),  # WAL, synchronous=FULL, foreign keys, busy timeout
+        timeout=fast_open.SQLITE_TIMEOUT_S,
         lock_type="IMMEDIATE",  # writers take the lock up front: no upgrade deadlocks
         check_same_thread=False,
     )
 
 
-def schema_version(database: peewee.SqliteDatabase) -> int:
+def schema_version(database: Any) -> int:
     return int(database.execute_sql("PRAGMA user_version").fetchone()[0])
 
 
@@ -209,12 +224,15 @@ def init_db(
     *,
     create: bool = False,
     busy_timeout_ms: int = BUSY_TIMEOUT_MS,
-) -> peewee.SqliteDatabase:
+) -> None:
     """Open the store in `data_dir` and migrate it to the current schema.
 
     Only `create` (the `init` use case) makes a store, and it makes it whole or not at all: a
     missing, empty or non-SQLite file is otherwise refused as missing or damaged, pointing to
     the backups, so a truncated file never silently becomes a new empty store.
+
+    A store at the latest schema (most starts) is opened on a plain connection, without
+    importing peewee (`store.fast_open`); anything older is backed up and migrated by peewee.
     """
     data_dir = Path(data_dir)
     path = data_dir / DB_NAME
@@ -235,6 +253,9 @@ def init_db(
         # a valid SQLite file but no Loket schema anywhere (e.g. made by `sqlite3 loket.sqlite3`)
         raise StoreError("store.damaged", path=str(path), backups=str(data_dir / BACKUPS_DIR))
     tighten_data_dir(data_dir)
+    if header_version == migrations.LATEST and _open_plain(path, busy_timeout_ms):
+        tighten_data_dir(data_dir)  # the -wal/-shm SQLite has just made
+        return
     database = open_database(path, busy_timeout_ms=busy_timeout_ms)
     with store_errors(path):
         database.connect(reuse_if_open=True)
@@ -253,7 +274,24 @@ def init_db(
             raise
     tighten_data_dir(data_dir)  # the -wal/-shm SQLite has just made
     db.initialize(database)
-    return database
+
+
+def _open_plain(path: Path, busy_timeout_ms: int) -> bool:
+    """Open the store on a plain connection if it is at the latest schema (the file's header
+    said so; its WAL may say otherwise): `db` then serves it. False, nothing left open, if not:
+    the full open decides (a newer program's store, one to migrate)."""
+    with store_errors(path):
+        conn = connect_plain(path, busy_timeout_ms)
+        try:
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        except BaseException:
+            conn.close()
+            raise
+    if version != migrations.LATEST:
+        conn.close()
+        return False
+    db.initialize_plain(conn, lambda: open_database(path, busy_timeout_ms=busy_timeout_ms))
+    return True
 
 
 def _create_store(path: Path) -> None:
@@ -346,8 +384,8 @@ def _chmod(path: Path, mode: int) -> None:
 
 
 def close_db() -> None:
-    if db.obj is not None and not db.is_closed():
-        db.close()
+    """Close this thread's connection to the store, if it has one open."""
+    db.close()
 
 
 def integrity_check(database: peewee.SqliteDatabase) -> str:

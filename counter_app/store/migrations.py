@@ -7,8 +7,10 @@ thing forever, whatever the models become later. Add a step; never edit an old o
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import peewee
+if TYPE_CHECKING:  # a store at the latest schema opens without peewee (store/fast_open.py)
+    import peewee
 
 V1 = """
 CREATE TABLE "setting" ("key" VARCHAR(255) NOT NULL PRIMARY KEY, "value" TEXT NOT NULL);
