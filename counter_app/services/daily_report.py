@@ -563,6 +563,28 @@ _MARKS = tuple(
 )
 
 
+_FIRST_YEAR, _YEARS = 1970, 130  # the years _day_numbers covers
+
+
+@cache
+def _day_numbers() -> NDArray[np.int32]:
+    """Days since 1970-01-01 of each year, month 1…12 and day 1…31 of _FIRST_YEAR… at
+    ((year − _FIRST_YEAR) × 13 + month) × 32 + day: the proleptic Gregorian calendar julianday
+    counts in, linear in the day as julianday is (a 30 February is the 2 March)."""
+    import numpy as np
+
+    key = np.arange(_YEARS * 13 * 32)
+    year, month, day = _FIRST_YEAR + key // (13 * 32), key // 32 % 13, key % 32
+    y = year - (month <= 2)
+    era = y // 400
+    of_era = y - era * 400
+    of_year = (153 * ((month + 9) % 12) + 2) // 5 + day - 1
+    days: NDArray[np.int32] = (
+        era * 146_097 + of_era * 365 + of_era // 4 - of_era // 100 + of_year - 719_468
+    ).astype(np.int32)
+    return days
+
+
 @cache
 def _digit_pairs() -> NDArray[np.uint8]:
     """Two ASCII digits read as one little-endian 16-bit number → their value; 255 otherwise."""
@@ -617,29 +639,24 @@ def _times(
     none[maybe[~np.all(grid[maybe, :_TIME] == ord("~"), axis=1)]] = False
     # two digits at a time: each pair of bytes as one 16-bit number, looked up (255: not digits)
     table = _digit_pairs()
-    pairs = [table[np.ndarray((total,), "<u2", data, at, (width,))] for at in _PAIR_AT]
-    good = np.ones(total, dtype=np.bool_)
-    for value in pairs:
-        good &= value != 255
+    pairs = np.empty((len(_PAIR_AT), total), dtype=np.uint8)
+    for row, at in enumerate(_PAIR_AT):
+        np.take(table, np.ndarray((total,), "<u2", data, at, (width,)), out=pairs[row])
+    good = np.all(pairs != 255, axis=0)
     for place, mark in _MARKS:
         good &= grid[:, place] == mark
-    century, year, month, day, hour, minute, second, micro1, micro2, micro3 = (
-        value.astype(np.int32) for value in pairs
-    )
+    century, year, month, day, hour, minute, second, micro1, micro2, micro3 = pairs.astype(np.int32)
     year += century * 100
     micro = (micro1 * 100 + micro2) * 100 + micro3
     # julianday's ranges (SQLite's date.c getDigits): anything else is its to judge
     good &= (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31) & (hour <= 24)
     good &= (minute <= 59) & (second <= 59)
+    # days since 1970-01-01 (julianday's proleptic Gregorian calendar) looked up by year, month
+    # and day for the years _day_numbers covers; a time of another year is SQLite's to read
+    good &= (year >= _FIRST_YEAR) & (year < _FIRST_YEAR + _YEARS)
+    days = np.take(_day_numbers(), ((year - _FIRST_YEAR) * 13 + month) * 32 + day, mode="clip")
     for i in np.flatnonzero(~good & ~none).tolist():
         odd[i] = grid[i, :_TIME].tobytes()
-    # days since 1970-01-01 of the proleptic Gregorian date (julianday's calendar), linear in
-    # the day of the month as julianday is
-    y = year - (month <= 2)
-    era = y // 400
-    of_era = y - era * 400
-    of_year = (153 * ((month + 9) % 12) + 2) // 5 + day - 1
-    days = era * 146_097 + of_era * 365 + of_era // 4 - of_era // 100 + of_year - 719_468
     # julianday: the seconds with their fraction as one double (the fraction held at .999 by
     # SQLite 3.42 and later), then milliseconds rounded half up
     fraction = micro / 1e6

@@ -158,6 +158,8 @@ def test_stored_times_are_read_as_julianday_reads_them(ctx: Context) -> None:
         "2026-11-30 00:00:00.002500",
         "2024-02-29 12:34:56.789012",
         "1999-12-31 23:59:59.999999",
+        "1969-07-20 20:17:40.000001",  # before the years read at fixed places: SQLite reads it
+        "2150-01-01 00:00:00.500000",
         "2026-11-30T08:00:00.000001",  # julianday reads a 'T' too
         "2026-11-30 08:00:00.123456+07:00",  # an offset
         "2026-13-01 00:00:00.000000",  # no month 13
@@ -172,8 +174,8 @@ def test_stored_times_are_read_as_julianday_reads_them(ctx: Context) -> None:
         texts.append(str(when.replace(microsecond=rng.choice([0, 500, 999_500, rng.randrange(10**6)]))))
     texts.append(daily_report._NO_TIME)
     expected = [db.execute_sql(_JULIANDAY, (t,)).fetchone() for t in texts]
-    blocks = [",".join(texts[:7]).encode(), ",".join(texts[7:]).encode()]
-    ms, minutes = daily_report._times(blocks, [7, len(texts) - 7], len(texts))
+    blocks = [",".join(texts[:9]).encode(), ",".join(texts[9:]).encode()]
+    ms, minutes = daily_report._times(blocks, [9, len(texts) - 9], len(texts))
     for text, (want_ms, want_minute), got_ms, got_minute in zip(
         texts[:-1], expected, ms.tolist(), minutes.tolist(), strict=False
     ):
