@@ -140,13 +140,16 @@ class MainWindow(QMainWindow):
         body.addLayout(right, 1)
         body.setContentsMargins(10, 8, 10, 6)
         body.setSpacing(10)
-        self.work_page = QWidget()
-        self.work_page.setLayout(body)
-        self.lock_page = LockPage()
+        # The pages in the window first, the panels put on the page last: with the stylesheet,
+        # every reparenting of a widget tree re-polishes all of it; built bottom-up, the panels
+        # were polished once per level (page, stack, window: ~15 ms at start).
         self.pages = QStackedWidget()
+        self.setCentralWidget(self.pages)
+        self.work_page = QWidget()
+        self.lock_page = LockPage()
         self.pages.addWidget(self.work_page)
         self.pages.addWidget(self.lock_page)
-        self.setCentralWidget(self.pages)
+        self.work_page.setLayout(body)
         self.lock_dialog: LockDialog | None = None
         # The form's width is set, not taken from its texts: a long label or hint wraps inside
         # it and never widens the window past a 1366 px screen (it did, to 1377 and 1520 px).
