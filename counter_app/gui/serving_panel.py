@@ -73,16 +73,6 @@ MOVE_KEYS = {
 }
 
 
-def _set_look(widget: QWidget, prop: str, value: str | bool | None) -> None:
-    """theme.set_look; on a widget never polished yet (the window not shown: the ticket shown
-    at start), only the property: its first polish reads the rules with it. The repolish would
-    also make PySide build QStyle's Python enums (~5 ms) at every start, for nothing."""
-    if widget.testAttribute(Qt.WidgetAttribute.WA_WState_Polished):
-        theme.set_look(widget, prop, value)
-    else:
-        widget.setProperty(prop, value)
-
-
 class ServingPanel(QGroupBox):
     """Holds one ticket (called, scanned or opened from the queue) and moves it."""
 
@@ -288,29 +278,29 @@ class ServingPanel(QGroupBox):
         self._show_viewing()
         if ticket is None and self.on_break:
             self.code_label.setText("—")
-            _set_look(self.code_label, "empty", True)
+            theme.set_look(self.code_label, "empty", True)
             self.status_label.setText("☕ " + t("gui.serving.on_break"))
-            _set_look(self.status_label, "ticketStatus", "break")
+            theme.set_look(self.status_label, "ticketStatus", "break")
             self.timer_label.setText("")
             self.service_label.setText(t("gui.serving.none"))
             self.detail_label.setText("")
             self.hint_label.setText(t("gui.serving.on_break_hint", key="F8"))
         elif ticket is None:
             self.code_label.setText("—")
-            _set_look(self.code_label, "empty", True)
+            theme.set_look(self.code_label, "empty", True)
             self.status_label.setText("")
-            _set_look(self.status_label, "ticketStatus", None)
+            theme.set_look(self.status_label, "ticketStatus", None)
             self.timer_label.setText("")
             self.service_label.setText(t("gui.serving.none"))
             self.detail_label.setText("")
             self.hint_label.setText(t("gui.serving.none_hint", key="F5"))
         else:
             self.code_label.setText(ticket.code)
-            _set_look(self.code_label, "empty", None)
+            theme.set_look(self.code_label, "empty", None)
             self.status_label.setText(status_text(ticket.status))
             # The status's colours (theme.WIDGET_RULES); one the theme does not know, plain.
             known = ticket.status in theme.STATUS_COLOURS
-            _set_look(self.status_label, "ticketStatus", str(ticket.status) if known else "other")
+            theme.set_look(self.status_label, "ticketStatus", str(ticket.status) if known else "other")
             service = self._services.get(ticket.service_id) or _service_or_none(ticket.service_id)
             lang = i18n.language()
             self.service_label.setText(service.name(lang) if service else ticket.service_id)

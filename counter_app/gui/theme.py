@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QColor, QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -189,6 +189,8 @@ def set_look(widget: QWidget, prop: str, value: str | bool | None) -> None:
     if widget.property(prop) == value:
         return
     widget.setProperty(prop, value)
+    if not widget.testAttribute(Qt.WidgetAttribute.WA_WState_Polished):
+        return  # never polished yet: its first polish reads the rules with the property
     style = widget.style()
     style.unpolish(widget)
     style.polish(widget)
