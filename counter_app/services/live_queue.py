@@ -417,7 +417,8 @@ class Board:
         return sum(1 for s in self.services if s.over_target)
 
 
-def _parse(value: Any) -> datetime | None:
+def instant(value: Any) -> datetime | None:
+    """A time the hub sent (ISO 8601; without an offset: UTC), or None if unreadable."""
     if not isinstance(value, str) or not value:
         return None
     try:
@@ -448,17 +449,17 @@ def board(ctx: Context, day: date | None = None) -> Board:
             continue
         state = str(row.get("state") or "open")
         code = row.get("ticket_code") or None
-        since = _parse(row.get("since"))
+        since = instant(row.get("since"))
         if not row.get("online"):
             shown = "offline"
         elif state in ("break", "closed"):
             shown = state
         else:  # serving since it took the code, free since its hands were freed
             shown = "serving" if code else "idle"
-            since = _parse(row.get("updated_at")) or since
+            since = instant(row.get("updated_at")) or since
         counters.append(
             CounterOnBoard(
-                str(row["counter"]), shown, code, since, row.get("device"), _parse(row.get("last_seen"))
+                str(row["counter"]), shown, code, since, row.get("device"), instant(row.get("last_seen"))
             )
         )
     known = {s.code: s for s in catalogue.active_services()}

@@ -25,7 +25,7 @@ import math
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import cast
 
 from counter_app.core.clock import local_day
@@ -85,7 +85,7 @@ def open_counters(ctx: Context, service: str) -> list[str]:
             return True
         if known["state"] != "open":
             return False
-        since = _instant(known.get("since"))
+        since = live_queue.instant(known.get("since"))
         if since is not None and local_day(since, ctx.tz) >= today:
             return True
         # open since an earlier day: a PC that stopped without closing stays "open" at the hub;
@@ -99,16 +99,6 @@ def open_counters(ctx: Context, service: str) -> list[str]:
         )
 
     return [c for c in configured if is_open(c)] or configured
-
-
-def _instant(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        when = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 def service_minutes(day: date, services: Iterable[str]) -> dict[str, float]:
