@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent
 from PySide6.QtGui import QColor, QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -189,6 +189,10 @@ def set_look(widget: QWidget, prop: str, value: str | bool | None) -> None:
     if widget.property(prop) == value:
         return
     widget.setProperty(prop, value)
+    # Qt's namespace imported here, not at the top: importing it builds its ~100 Python enums
+    # (~15 ms), which the way to the login does not otherwise need
+    from PySide6.QtCore import Qt
+
     if not widget.testAttribute(Qt.WidgetAttribute.WA_WState_Polished):
         return  # never polished yet: its first polish reads the rules with the property
     style = widget.style()
