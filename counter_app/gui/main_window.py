@@ -66,6 +66,7 @@ WATCH_MS = 3000
 APPLIED_MS = 150  # events of other devices arriving in a burst: one reload of the queue
 IDLE_CHECK_MS = 15000
 PRINTER_CHECK_MS = 500  # after the window's first paint: the check loads print support, asks CUPS
+COMPLAINTS_CHECK_MS = 500  # after the first paint: the status bar's overdue complaints
 INPUT_WATCH_MS = 1000  # after the first paint: the idle lock's watch on keys and clicks
 TASKBAR = 40  # px a desktop's panel takes (1366×768 laptops: the window gets 1366×728)
 
@@ -176,8 +177,10 @@ class MainWindow(QMainWindow):
         self.status.show_database(None)
         self.status.show_printer(ctx.setting("printer") or None, None)
         self.status.show_sync(site_settings.stored_text(site_settings.LAST_SYNC_KEY))
-        self._complaints_checked: float = 0.0
-        self.refresh_complaints()
+        # The overdue complaints' count a moment after the first paint, as the printer's state:
+        # the count imports the complaints service and reads the table (~3 ms of the start).
+        self._complaints_checked: float = time.monotonic()
+        QTimer.singleShot(COMPLAINTS_CHECK_MS, self, self.refresh_complaints)
         self.nightly.progress.connect(lambda text: self.status.showMessage(text))
         self.nightly.finished.connect(self.sync_finished)
         self.nightly.bug.connect(lambda exc: error_dialog.report(exc, self))

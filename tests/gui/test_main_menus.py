@@ -72,3 +72,21 @@ def test_sync_now_without_a_server_says_so(window: Any, prompts: Any) -> None:
     assert window.sync_action.isVisible()
     window.sync_action.trigger()
     assert any("belum diatur" in text for text in prompts.messages())
+
+
+def test_a_window_opened_with_overdue_complaints_shows_them_by_itself(
+    qtbot: Any, ctx: Context, clock: FixedClock, prompts: Any, no_printer: str
+) -> None:
+    """The count comes a moment after the first paint (the start does not wait for it)."""
+    from counter_app.services import complaints
+
+    complaints.add(
+        ctx, channel="langsung", category="waktu", classification="ringan", text="Antrian terlalu lama"
+    )
+    clock.advance(days=3)
+    win = MainWindow(ctx, check_printers=False, nightly_sync=False, live=False)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.status.complaints_label.isVisibleTo(win), timeout=5000)
+    assert "1 pengaduan TERLAMBAT" in win.status.complaints_label.text()
+    win.close()
