@@ -9,11 +9,12 @@ mean the same: the default Qt names. The scan is pure cost: on the way from the 
 main window it read 83 sources, ~8 ms (peewee's 8,000 lines alone 1.6 ms), measured in
 docs/benchmarks.md.
 
-Importing this module runs `answer_in_advance()` (gui/app.py imports it right after Qt). It files, before they are imported, Loket's own modules (0, as for every
-module that names PySide6) and the libraries the window imports after Qt (-1, what the scan finds
-in them), and every module already loaded but Qt's own (-1: loaded before Qt, so before the
-hook, they cannot select a feature). Entries the hook already made are kept. The table is shiboken's, not a public API: if it is not there
-(another PySide6), nothing is done and the scan runs as before; nothing else changes.
+Importing this module runs `answer_in_advance()` (gui/app.py imports it right after Qt). It
+files, before they are imported, Loket's own modules (0, as for every module that names
+PySide6) and the libraries the window imports after Qt (-1, what the scan finds in them), and
+every module already loaded but Qt's own (-1: loaded before Qt, so before the hook, they cannot
+select a feature). Entries the hook already made are kept. The table is shiboken's, not a
+public API: if it is not there (another PySide6), nothing is done and the scan runs as before.
 """
 
 from __future__ import annotations
@@ -81,12 +82,11 @@ def package_modules(root: Path | None = None) -> list[str]:
     return names
 
 
-def answer_in_advance() -> int:
-    """File the modules the scan would read; returns how many were new to the table."""
+def answer_in_advance() -> None:
+    """File the modules the scan would read (entries already there are kept)."""
     table = feature_table()
     if table is None:
-        return 0
-    before = len(table)
+        return
     for name in package_modules():
         table.setdefault(name, DEFAULT_FEATURES)
     for name in LATER_LIBRARIES:
@@ -94,7 +94,6 @@ def answer_in_advance() -> int:
     for name in list(sys.modules):
         if not name.startswith(("PySide6", "shiboken")):  # Qt's own: left to the scan
             table.setdefault(name, NOT_QT)
-    return len(table) - before
 
 
 answer_in_advance()
